@@ -1,0 +1,148 @@
+import type { ShopConfig } from './load';
+
+/**
+ * The one place that derives physical names shared between stacks, the shop, the canaries and
+ * `shopctl`. Stacks never read each other's attributes across regions: they agree on these names.
+ * Changing a function here renames (and so replaces) real resources.
+ */
+export class Names {
+  constructor(private readonly config: Pick<ShopConfig, 'appName' | 'domainName' | 'account' | 'regions'>) {}
+
+  /** Region in which the edge stack lives (CloudFront certificates and Route 53 metrics must be here). */
+  static readonly EDGE_REGION = 'us-east-1';
+
+  /** CloudFormation stack name of a regional stack. */
+  regionalStack(region: string): string {
+    return `${this.config.appName}-${region}`;
+  }
+
+  /** CloudFormation stack name of the edge stack (us-east-1). */
+  edgeStack(): string {
+    return `${this.config.appName}-edge`;
+  }
+
+  /** The direct name of one region, aliased to its ALB: `ap-northeast-2.shop.example.com`. */
+  regionRecord(region: string): string {
+    return `${region}.${this.config.domainName}`;
+  }
+
+  /**
+   * Name of link `i` in the failover chain. Link 0 is the public name; link i (i >= 1) is
+   * `failover-<i+1>.<domain>`, whose PRIMARY is region i and whose SECONDARY is link i+1 or the outage page.
+   */
+  chainRecord(i: number): string {
+    return i === 0 ? this.config.domainName : `failover-${i + 1}.${this.config.domainName}`;
+  }
+
+  /** Public names customers use, all resolved through the chain. */
+  publicNames(includeWww: boolean): string[] {
+    return includeWww ? [this.config.domainName, `www.${this.config.domainName}`] : [this.config.domainName];
+  }
+
+  /** Name the outage page is served on by CloudFront (also the chain's last SECONDARY target). */
+  outageRecord(): string {
+    return `outage.${this.config.domainName}`;
+  }
+
+  /** Aurora global cluster identifier. */
+  globalClusterId(): string {
+    return `${this.config.appName}-global`;
+  }
+
+  /** Regional Aurora cluster identifier. */
+  dbClusterId(region: string): string {
+    return `${this.config.appName}-${region}`;
+  }
+
+  /** Secrets Manager name of the database master secret, replicated under this name to every region. */
+  dbSecretName(): string {
+    return `${this.config.appName}/db/master`;
+  }
+
+  /** AWS Backup vault that holds copies in `region`. */
+  backupVault(region: string): string {
+    return `${this.config.appName}-${region}-vault`;
+  }
+
+  /** SSM parameter (in each region) holding that region's database endpoints as JSON. */
+  dbEndpointsParameter(): string {
+    return `/${this.config.appName}/db/endpoints`;
+  }
+
+  /**
+   * SSM parameter, in holder region `holder`, holding the desired drain state of region `target`
+   * ("drained" or "serving"). Not owned by CloudFormation, so a deploy never undoes a drain.
+   */
+  switchParameter(target: string): string {
+    return `/${this.config.appName}/switch/${target}`;
+  }
+
+  /** Path under which all switch parameters of a holder region live. */
+  switchParameterPath(): string {
+    return `/${this.config.appName}/switch/`;
+  }
+
+  /** CloudWatch namespace of the drain switch metric. */
+  switchNamespace(): string {
+    return `${this.config.appName}/failover-switch`;
+  }
+
+  /** Metric of the switch: 1 = drained, 0 = serving; dimension `TargetRegion`. */
+  static readonly SWITCH_METRIC = 'Drained';
+
+  /** Alarm, in holder region, that is in ALARM while `target` is drained. Route 53 reads its metric. */
+  switchAlarm(target: string): string {
+    return `${this.config.appName}-switch-${target}-drained`;
+  }
+
+  /**
+   * Regions that hold a copy of `target`'s drain switch: every region but the target itself, so a
+   * region that is impaired can always be drained from the others.
+   */
+  switchHolders(target: string): string[] {
+    return this.config.regions.map((r) => r.name).filter((r) => r !== target);
+  }
+
+  /** CloudWatch namespace of canary metrics. */
+  canaryNamespace(): string {
+    return `${this.config.appName}/canary`;
+  }
+
+  /** Alarm (in `vantage`'s region) for target failing M of N as seen from there. */
+  canaryTargetAlarm(target: string): string {
+    return `${this.config.appName}-canary-${target}`;
+  }
+
+  /** Composite alarm: target down as seen from at least two vantage points. */
+  canaryConsensusAlarm(target: string): string {
+    return `${this.config.appName}-down-${target}`;
+  }
+
+  /** Prefix of every alarm of this app, for `DescribeAlarms`. */
+  alarmPrefix(): string {
+    return `${this.config.appName}-`;
+  }
+
+  /** SNS topic (per region, and in us-east-1 for Route 53) the on-call subscribes to. */
+  alarmTopic(): string {
+    return `${this.config.appName}-alarms`;
+  }
+
+  /** Tag key on each Route 53 health check, value e.g. `endpoint:ap-northeast-2`. */
+  static readonly HEALTH_CHECK_TAG = 'resilient-shop:check';
+
+  /** S3 bucket with the outage page (us-east-1). Includes the account id: bucket names are global. */
+  outageBucket(): string {
+    return `${this.config.appName}-outage-${this.config.account}`;
+  }
+
+  /** SSM parameter (us-east-1) with the outage page's CloudFront distribution id. */
+  outageDistributionParameter(): string {
+    return `/${this.config.appName}/outage/distribution-id`;
+  }
+
+  /** CloudWatch Logs group (each region) that receives `shopctl` audit records. */
+  auditLogGroup(): string {
+    return `/${this.config.appName}/shopctl-audit`;
+  }
+}

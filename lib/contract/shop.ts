@@ -1,0 +1,68 @@
+/**
+ * The contract between the platform and any shop it runs: how the web tier configures it, how
+ * Route 53 and the canaries recognise a healthy instance, and how a canary checks out without
+ * creating an order. The reference shop in `shop/` implements it; a replacement shop must too.
+ */
+
+/** Port the shop listens on behind the ALB. */
+export const SHOP_PORT = 8080;
+
+/** Path of the deep health check. */
+export const HEALTH_PATH = '/healthz';
+
+/**
+ * String that `/healthz` contains only when the instance can serve customers in its region's
+ * intended role. Route 53 string matching looks for it in the first 5,120 bytes.
+ */
+export const HEALTH_MARKER = 'shop-healthy-7f3a';
+
+/** Request header that makes `POST /checkout` walk the whole path inside a rolled-back transaction. */
+export const SYNTHETIC_HEADER = 'x-shop-synthetic';
+
+/** Content marker every shop page carries, so canaries can tell the shop from an error page. */
+export const PAGE_MARKER = 'data-shop-page';
+
+/** Environment variables the web tier writes to `/etc/resilient-shop/env` for the shop's systemd unit. */
+export const SHOP_ENV = {
+  /** AWS region of the instance. */
+  region: 'SHOP_REGION',
+  /** Intended role of the region: "primary" or "standby". */
+  role: 'SHOP_ROLE',
+  /** Writer endpoint (the global writer endpoint where available, else the local cluster endpoint). */
+  dbWriterHost: 'SHOP_DB_WRITER_HOST',
+  /** Local reader endpoint. */
+  dbReaderHost: 'SHOP_DB_READER_HOST',
+  dbPort: 'SHOP_DB_PORT',
+  dbName: 'SHOP_DB_NAME',
+  /** Name of the Secrets Manager secret (local replica) with `username` and `password`. */
+  dbSecretName: 'SHOP_DB_SECRET_NAME',
+  /** For local runs and tests only: credentials without Secrets Manager. */
+  dbUser: 'SHOP_DB_USER',
+  dbPassword: 'SHOP_DB_PASSWORD',
+  /** Require TLS to the database ("true" on AWS). */
+  dbTls: 'SHOP_DB_TLS',
+  port: 'SHOP_PORT',
+  version: 'SHOP_VERSION',
+  /** JSON of the config's `contacts` (phone, paymentAlternatives, messengers, email). */
+  contacts: 'SHOP_CONTACTS',
+} as const;
+
+/** Response header every shop response carries: "read-write" or "read-only". */
+export const MODE_HEADER = 'x-shop-mode';
+
+/**
+ * HTTP API every shop implements (the canaries walk it; `shopctl` verifies through `/healthz`):
+ *
+ * - `GET /` and `GET /products`: HTML with `PAGE_MARKER` and a link per product
+ *   `<a href="/products/{id}" data-product-id="{id}">`.
+ * - `GET /products/{id}`: HTML page (JSON `{id, name, priceCents, stock}` with `Accept: application/json`); 404 if unknown.
+ * - `POST /cart` JSON `{productId, quantity, cartId?}` → 201 `{cartId, items: [{productId, quantity}]}`.
+ * - `POST /checkout` JSON `{cartId}` → 201 `{orderId, status: "placed"}`; with header `SYNTHETIC_HEADER: 1` →
+ *   200 `{status: "synthetic-ok", orderId: null}` after doing the whole path in a rolled-back transaction.
+ * - In read-only mode, `POST /cart` and `POST /checkout` answer 503 with `MODE_HEADER: read-only` and a
+ *   body (HTML, or JSON `{error: "read-only", alternatives: {...contacts}}` for JSON requests) that lists
+ *   the other ways to order and pay; every HTML page shows a banner.
+ * - `GET /healthz`: JSON `{status, region, role, db, mode, version, marker?}`; 200 with `marker: HEALTH_MARKER`
+ *   only when the instance can serve customers in its intended role, else 503 without the marker.
+ */
+export const SHOP_API = 'v1';
