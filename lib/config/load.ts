@@ -57,13 +57,15 @@ export interface Promotion {
 }
 
 /** The validated, typed config every construct receives. Nothing else reads the config file. */
-export interface ShopConfig extends Omit<ParsedConfig, 'regions' | 'promotions'> {
+export interface ShopConfig extends Omit<ParsedConfig, 'regions' | 'promotions' | 'healthCheck'> {
   /** Name of the config (file name without `.json`). */
   readonly configName: string;
   readonly regions: readonly RegionConfig[];
   readonly primaryRegion: string;
   readonly promotions: readonly Promotion[];
-  readonly healthCheck: ParsedConfig['healthCheck'] & { readonly checkerRegions: readonly string[] };
+  readonly healthCheck: Omit<ParsedConfig['healthCheck'], 'checkerRegions'> & {
+    readonly checkerRegions: readonly string[];
+  };
 }
 
 const DEFAULT_CHECKER_REGIONS = ['ap-northeast-1', 'ap-southeast-1', 'us-west-2', 'us-east-1', 'eu-west-1'];
@@ -78,7 +80,11 @@ export const CONFIG_DIR = path.join(__dirname, '..', '..', 'config');
 export function loadConfig(name = 'default', dir = CONFIG_DIR): ShopConfig {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) {
     throw new ConfigError(`"${name}"`, [
-      { key: 'config', value: name, message: 'config names use letters, digits, "-" and "_"; pass e.g. -c config=prod' },
+      {
+        key: 'config',
+        value: name,
+        message: 'config names use letters, digits, "-" and "_"; pass e.g. -c config=prod',
+      },
     ]);
   }
   const file = path.join(dir, `${name}.json`);
@@ -102,7 +108,11 @@ export function loadConfig(name = 'default', dir = CONFIG_DIR): ShopConfig {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
     throw new ConfigError(`"${name}" (${file})`, [
-      { key: '(file)', value: undefined, message: `is not valid JSON (${(e as Error).message}). Fix the syntax` },
+      {
+        key: '(file)',
+        value: undefined,
+        message: `is not valid JSON (${(e as Error).message}). Fix the syntax`,
+      },
     ]);
   }
   return parseConfig(raw, name, `"${name}" (${path.relative(process.cwd(), file) || file})`);
@@ -115,7 +125,10 @@ export function loadConfig(name = 'default', dir = CONFIG_DIR): ShopConfig {
 export function parseConfig(raw: unknown, configName = 'inline', source = configName): ShopConfig {
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(source, result.error.issues.map((i) => fromZodIssue(i, raw)));
+    throw new ConfigError(
+      source,
+      result.error.issues.map((i) => fromZodIssue(i, raw)),
+    );
   }
   const problems = crossCheck(result.data);
   if (problems.length > 0) throw new ConfigError(source, problems);
@@ -142,7 +155,10 @@ function resolve(c: ParsedConfig, configName: string): ShopConfig {
       minCapacity: p.minCapacity,
       regions: p.regions ?? regions.map((r) => r.name),
     })),
-    healthCheck: { ...c.healthCheck, checkerRegions: c.healthCheck.checkerRegions ?? DEFAULT_CHECKER_REGIONS },
+    healthCheck: {
+      ...c.healthCheck,
+      checkerRegions: c.healthCheck.checkerRegions ?? DEFAULT_CHECKER_REGIONS,
+    },
   };
 }
 
@@ -162,7 +178,11 @@ function crossCheck(c: ParsedConfig): ConfigProblem[] {
   const cidrs = new Map<string, number>();
   c.regions.forEach((r, i) => {
     if (!(KNOWN_REGIONS as readonly string[]).includes(r.name)) {
-      add(`regions[${i}].name`, r.name, `is not a known AWS region. Fix: use one of ${KNOWN_REGIONS.join(', ')}`);
+      add(
+        `regions[${i}].name`,
+        r.name,
+        `is not a known AWS region. Fix: use one of ${KNOWN_REGIONS.join(', ')}`,
+      );
     }
     if (seen.has(r.name)) {
       add(
@@ -180,13 +200,6 @@ function crossCheck(c: ParsedConfig): ConfigProblem[] {
         `${where}.minCapacity`,
         web.minCapacity,
         `is greater than maxCapacity (${web.maxCapacity}) in region ${r.name}. Fix: raise maxCapacity or lower minCapacity`,
-      );
-    }
-    if (web.desiredCapacity < web.minCapacity || web.desiredCapacity > web.maxCapacity) {
-      add(
-        `${where}.desiredCapacity`,
-        web.desiredCapacity,
-        `must lie between minCapacity (${web.minCapacity}) and maxCapacity (${web.maxCapacity}) in region ${r.name}`,
       );
     }
     const net = { ...c.network, ...r.network };
@@ -238,7 +251,8 @@ function crossCheck(c: ParsedConfig): ConfigProblem[] {
   });
   const names = c.promotions.map((p) => p.name);
   names.forEach((n, i) => {
-    if (names.indexOf(n) !== i) add(`promotions[${i}].name`, n, 'is used twice. Fix: give each promotion its own name');
+    if (names.indexOf(n) !== i)
+      add(`promotions[${i}].name`, n, 'is used twice. Fix: give each promotion its own name');
   });
 
   if (c.domainName !== c.hostedZone.name && !c.domainName.endsWith(`.${c.hostedZone.name}`)) {

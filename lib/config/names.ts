@@ -103,14 +103,34 @@ export class Names {
     return this.config.regions.map((r) => r.name).filter((r) => r !== target);
   }
 
+  /** Regions whose drain switch `holder` keeps (the inverse of {@link switchHolders}). */
+  switchesHeldBy(holder: string): string[] {
+    return this.config.regions
+      .map((r) => r.name)
+      .filter((target) => this.switchHolders(target).includes(holder));
+  }
+
   /** CloudWatch namespace of canary metrics. */
   canaryNamespace(): string {
     return `${this.config.appName}/canary`;
   }
 
-  /** Alarm (in `vantage`'s region) for target failing M of N as seen from there. */
-  canaryTargetAlarm(target: string): string {
-    return `${this.config.appName}-canary-${target}`;
+  /** Alarm: `target` failing M of N runs as seen from `vantage` (it feeds the consensus alarm). */
+  canaryTargetAlarm(target: string, vantage: string): string {
+    return `${this.config.appName}-canary-${target}-from-${vantage}`;
+  }
+
+  /** Canary target ids: the public name, every region's direct name, and the outage page. */
+  canaryTargets(): string[] {
+    return ['public', ...this.config.regions.map((r) => r.name), 'outage'];
+  }
+
+  /**
+   * Regions that evaluate the consensus alarm of `target`: every region except the target's own
+   * (its CloudWatch may be down with it); global targets (public, outage) are watched from all.
+   */
+  canaryWatchers(target: string): string[] {
+    return this.config.regions.map((r) => r.name).filter((r) => r !== target);
   }
 
   /** Composite alarm: target down as seen from at least two vantage points. */

@@ -66,7 +66,6 @@ export const webSchema = z.strictObject({
   instanceType: z.string().regex(INSTANCE_TYPE_RE, 'must look like an EC2 instance type, e.g. "t4g.small"'),
   minCapacity: int(0, 500),
   maxCapacity: int(1, 500),
-  desiredCapacity: int(0, 500),
   /** ALB requests per instance per minute that target tracking holds the group at. */
   targetRequestsPerInstance: int(10, 100000),
   /** Average CPU utilisation (%) that target tracking holds the group at. */
@@ -109,7 +108,9 @@ export const regionSchema = z.strictObject({
 
 export const promotionSchema = z.strictObject({
   /** Short name, used in scheduled action names: lower-case letters, digits and dashes. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'use lower-case letters, digits and dashes, e.g. "winter-sale"'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'use lower-case letters, digits and dashes, e.g. "winter-sale"'),
   /** ISO 8601 UTC start, e.g. "2026-12-01T10:00:00Z". Capacity is raised at this time. */
   start: z.iso.datetime({ message: 'must be an ISO 8601 UTC time such as "2026-12-01T10:00:00Z"' }),
   /** ISO 8601 UTC end; capacity returns to normal then. */
@@ -169,7 +170,10 @@ export const configSchema = z.strictObject({
   /** Short application name; prefixes every physical name. */
   appName: z
     .string()
-    .regex(/^[a-z][a-z0-9-]{2,24}$/, 'use 3-25 lower-case letters, digits and dashes, starting with a letter'),
+    .regex(
+      /^[a-z][a-z0-9-]{2,24}$/,
+      'use 3-25 lower-case letters, digits and dashes, starting with a letter',
+    ),
   /** AWS account id (12 digits). The default is a placeholder that synthesizes offline. */
   account: z.string().regex(ACCOUNT_RE, 'must be a 12-digit AWS account id, e.g. "123456789012"'),
   /** Public domain of the shop, e.g. "shop.example.com". */

@@ -1,0 +1,237 @@
+import {
+  HEALTH_MARKER,
+  HEALTH_PATH,
+  MODE_HEADER,
+  PAGE_MARKER,
+  SYNTHETIC_HEADER,
+} from '../../lib/contract/shop';
+import type { CanaryTarget, OutageTarget, ShopTarget } from './config';
+import { request, reasonOf, StepFailure, type FetchFn, type HttpResponse, type RequestInput } from './http';
+import { statusProblem } from './status';
+
+/** Attribute the outage page's HTML must carry (on any element) so the canary can recognise it. */
+export const OUTAGE_MARKER = 'data-outage-page';
+
+export type ShopMode = 'read-write' | 'read-only';
+
+export interface StepResult {
+  step: string;
+  ok: boolean;
+  latencyMs: number;
+  status?: number;
+  finalUrl?: string;
+  reason?: string;
+  /** Informational steps (shop `healthz`) are measured and logged but never decide the verdict. */
+  informational?: boolean;
+}
+
+export interface JourneyEnv {
+  fetch: FetchFn;
+  now: () => number;
+  stepTimeoutMs: number;
+  maxRedirects: number;
+  /** Aborted when the run's deadline passes. */
+  deadline: AbortSignal;
+}
+
+/** One target's run. Mutable so the handler can snapshot a run the deadline cut short. */
+export class TargetRun {
+  readonly steps: StepResult[] = [];
+  /** Step in progress (the one the deadline interrupted, if it did). */
+  current?: { step: string; startedAt: number };
+  mode?: ShopMode;
+  /** Set once the verdict is known (informational steps may still be running). */
+  verdict?: { ok: boolean; failedStep?: string; reason?: string; latencyMs: number };
+  readonly startedAt: number;
+
+  constructor(
+    readonly target: CanaryTarget,
+    private readonly env: JourneyEnv,
+  ) {
+    this.startedAt = env.now();
+  }
+
+  /** Runs the journey; never throws. */
+  async execute(): Promise<void> {
+    const t = this.target;
+    const info = t.kind === 'shop' ? this.healthz() : Promise.resolve();
+    try {
+      if (t.kind === 'shop') await this.shop(t);
+      else await this.outage(t);
+      this.verdict = { ok: true, latencyMs: this.env.now() - this.startedAt };
+    } catch (err) {
+      const last = this.steps.filter((s) => !s.informational).at(-1);
+      this.verdict = {
+        ok: false,
+        failedStep: last?.ok === false ? last.step : undefined,
+        reason:
+          last?.ok === false ? last.reason : `internal error: ${(err as Error)?.message ?? String(err)}`,
+        latencyMs: this.env.now() - this.startedAt,
+      };
+    }
+    await info;
+  }
+
+  /**
+   * Runs one step: `fn` gets an HTTP function bound to the target and the step's signal, and
+   * throws `StepFailure` when the response is wrong. Failures are recorded and rethrown.
+   */
+  private async step<T>(
+    name: string,
+    fn: (http: (path: string, input?: RequestInput) => Promise<HttpResponse>) => Promise<T>,
+    informational = false,
+  ): Promise<T> {
+    const { env } = this;
+    const signal = AbortSignal.any([AbortSignal.timeout(env.stepTimeoutMs), env.deadline]);
+    const startedAt = env.now();
+    if (!informational) this.current = { step: name, startedAt };
+    let last: HttpResponse | undefined;
+    const http = async (path: string, input: RequestInput = {}) => {
+      last = await request(env.fetch, this.target.baseUrl + path, input, signal, env.maxRedirects);
+      return last;
+    };
+    const record = (ok: boolean, reason?: string) => {
+      this.steps.push({
+        step: name,
+        ok,
+        latencyMs: env.now() - startedAt,
+        ...(last && { status: last.status, finalUrl: last.url }),
+        ...(reason !== undefined && { reason }),
+        ...(informational && { informational }),
+      });
+      if (!informational) this.current = undefined;
+    };
+    try {
+      const value = await fn(http);
+      record(true);
+      return value;
+    } catch (err) {
+      if (!env.deadline.aborted || informational)
+        record(false, reasonOf(err, signal, env.deadline, env.stepTimeoutMs));
+      // After the deadline the handler records the interrupted step itself.
+      throw err;
+    }
+  }
+
+  private async shop(t: ShopTarget): Promise<void> {
+    const html = { headers: { accept: 'text/html' } };
+    const productId = await this.step('home', async (http) => {
+      const res = await http('/', html);
+      expectPage(res);
+      const mode = res.headers.get(MODE_HEADER);
+      if (mode === 'read-write' || mode === 'read-only') this.mode = mode;
+      const m = /data-product-id\s*=\s*["']([^"']+)["']/.exec(res.body);
+      if (!m) throw new StepFailure('no product link (data-product-id) on home page');
+      return m[1];
+    });
+    await this.step('product', async (http) =>
+      expectPage(await http(`/products/${encodeURIComponent(productId)}`, html)),
+    );
+
+    const json = (body: unknown, headers: Record<string, string> = {}): RequestInput => ({
+      method: 'POST',
+      json: body,
+      headers: { accept: 'application/json', ...headers },
+    });
+    const cartId = await this.step('cart', async (http) => {
+      const res = await http('/cart', json({ productId, quantity: 1 }));
+      if (this.readOnly(res, t)) return undefined;
+      expectStatus(res, 201);
+      const cart = parseJson(res) as { cartId?: unknown } | null;
+      if (typeof cart?.cartId !== 'string' && typeof cart?.cartId !== 'number')
+        throw new StepFailure('no cartId in cart response');
+      return cart.cartId;
+    });
+    if (cartId === undefined) return; // read-only, acceptable for this target: nothing to check out
+
+    await this.step('checkout', async (http) => {
+      const res = await http('/checkout', json({ cartId }, { [SYNTHETIC_HEADER]: '1' }));
+      if (this.readOnly(res, t)) return;
+      if (res.status === 201)
+        throw new StepFailure('synthetic header ignored: checkout answered 201 (order placed?)');
+      expectStatus(res, 200);
+      const out = parseJson(res) as { status?: unknown } | null;
+      if (out?.status !== 'synthetic-ok')
+        throw new StepFailure(`checkout status ${JSON.stringify(out?.status)} (expected "synthetic-ok")`);
+      this.mode = 'read-write';
+    });
+  }
+
+  /**
+   * True when `res` is an honest read-only answer: 503, `x-shop-mode: read-only` and a JSON body
+   * `{error: "read-only", alternatives: {...}}` listing at least one other way to order or pay.
+   * Throws when read-only is not acceptable for the target or the answer lists no alternatives.
+   */
+  private readOnly(res: HttpResponse, t: ShopTarget): boolean {
+    if (res.status !== 503 || res.headers.get(MODE_HEADER) !== 'read-only') return false;
+    this.mode = 'read-only';
+    let body: { error?: unknown; alternatives?: unknown } | null = null;
+    try {
+      body = JSON.parse(res.body);
+    } catch {
+      // not JSON: no alternatives we can check
+    }
+    const alternatives = body?.alternatives;
+    const listed =
+      typeof alternatives === 'object' &&
+      alternatives !== null &&
+      Object.values(alternatives).some((v) => (typeof v === 'string' || Array.isArray(v)) && v.length > 0);
+    if (body?.error !== 'read-only' || !listed) throw new StepFailure('read-only without alternatives');
+    if (t.requireWritable) throw new StepFailure('read-only');
+    return true;
+  }
+
+  private healthz(): Promise<void> {
+    return this.step(
+      'healthz',
+      async (http) => {
+        const res = await http(HEALTH_PATH, { headers: { accept: 'application/json' } });
+        expectStatus(res, 200);
+        if (!res.body.includes(HEALTH_MARKER)) throw new StepFailure(`marker ${HEALTH_MARKER} missing`);
+      },
+      true,
+    ).catch(() => undefined);
+  }
+
+  private async outage(_t: OutageTarget): Promise<void> {
+    await this.step('page', async (http) => {
+      const res = await http('/', { headers: { accept: 'text/html' } });
+      expectStatus(res, 200);
+      if (!/<html[\s>]/i.test(res.body) || !res.body.includes(OUTAGE_MARKER)) {
+        throw new StepFailure(`not the outage page (no <html> with ${OUTAGE_MARKER})`);
+      }
+    });
+    await this.step('status', async (http) => {
+      const res = await http('/status.json', { headers: { accept: 'application/json' } });
+      if (res.status === 404 || res.status === 403) return; // no live notice: the page shows its default
+      // CloudFront answers a missing object with the page itself and a 503 (its error response).
+      if (res.status === 503 && res.body.includes(OUTAGE_MARKER)) return;
+      expectStatus(res, 200);
+      let doc: unknown;
+      try {
+        doc = JSON.parse(res.body);
+      } catch {
+        throw new StepFailure('invalid status.json: not JSON');
+      }
+      const problem = statusProblem(doc);
+      if (problem) throw new StepFailure(`invalid status.json: ${problem}`);
+    });
+  }
+}
+
+function expectStatus(res: HttpResponse, expected: number): void {
+  if (res.status !== expected) throw new StepFailure(`status ${res.status} (expected ${expected})`);
+}
+
+function expectPage(res: HttpResponse): void {
+  expectStatus(res, 200);
+  if (!res.body.includes(PAGE_MARKER)) throw new StepFailure(`marker ${PAGE_MARKER} missing`);
+}
+
+function parseJson(res: HttpResponse): unknown {
+  try {
+    return JSON.parse(res.body);
+  } catch {
+    throw new StepFailure('response is not JSON');
+  }
+}

@@ -1,0 +1,70 @@
+import { App, AppProps, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { ShopConfig } from './config/load';
+import { Names } from './config/names';
+import { EdgeStack } from './stacks/edge-stack';
+import { RegionalStack } from './stacks/regional-stack';
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  readonly config: ShopConfig;
+  /** Time against which promotions are judged (tests pin it). @default now */
+  readonly now?: Date;
+  /** Run cdk-nag's rule packs as policy validation plugins. @default true */
+  readonly nag?: boolean;
+  /** The App to add the stacks to. @default a new App with `appProps` */
+  readonly app?: App;
+  /** Props of a new App (tests pass an outdir). */
+  readonly appProps?: AppProps;
+}
+
+/** The stacks of the app, in deployment order. */
+export interface ShopApp {
+  readonly app: App;
+  readonly regional: RegionalStack[];
+  readonly edge: EdgeStack;
+  readonly stacks: Stack[];
+}
+
+/**
+ * Builds the whole app from a validated config: a stack per region (the primary first, each
+ * standby after it because its database joins the primary's global cluster) and the edge stack
+ * last (its health checks name every region's direct name and switch alarms). Stack dependencies
+ * order the deployment; no stack references another stack's attributes.
+ */
+export function buildApp(options: BuildAppOptions): ShopApp {
+  const { config } = options;
+  const names = new Names(config);
+  const app = options.app ?? new App(options.appProps);
+  const now = options.now ?? new Date();
+
+  const regional = config.regions.map(
+    (region) =>
+      new RegionalStack(app, names.regionalStack(region.name), {
+        env: { account: config.account, region: region.name },
+        stackName: names.regionalStack(region.name),
+        description: `resilient-shop ${region.role} region ${region.name}: network, web tier, database member, canary`,
+        terminationProtection: true,
+        config,
+        region,
+        now,
+      }),
+  );
+  regional
+    .slice(1)
+    .forEach((standby) => standby.addDependency(regional[0], 'joins the primary global cluster'));
+
+  const edge = new EdgeStack(app, names.edgeStack(), {
+    env: { account: config.account, region: Names.EDGE_REGION },
+    stackName: names.edgeStack(),
+    description: 'resilient-shop edge: outage page on CloudFront, Route 53 failover chain and health checks',
+    terminationProtection: true,
+    config,
+  });
+  regional.forEach((r) => edge.addDependency(r, 'health checks name its direct record and switch alarms'));
+
+  if (options.nag ?? true) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  }
+  return { app, regional, edge, stacks: [...regional, edge] };
+}

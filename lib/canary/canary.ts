@@ -1,0 +1,217 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { acknowledgeNag } from '../compliance/acknowledge';
+import type { ShopConfig } from '../config/load';
+import { Names } from '../config/names';
+import type { AlarmTopic } from '../monitoring/alarm-topic';
+import { LoggedFunction } from '../monitoring/logged-function';
+
+/** Properties of {@link Canary}. */
+export interface CanaryProps {
+  readonly config: ShopConfig;
+  readonly key: kms.IKey;
+  readonly alarms: AlarmTopic;
+}
+
+/** One target as the canary handler receives it in `CANARY_CONFIG`. */
+export interface CanaryTarget {
+  readonly id: string;
+  readonly kind: 'shop' | 'outage';
+  readonly baseUrl: string;
+  readonly requireWritable?: boolean;
+}
+
+/** Lambda timeout; the handler's own deadline stays well under it. */
+const FUNCTION_TIMEOUT = Duration.seconds(55);
+const DEADLINE_MS = 40_000;
+
+/** The targets every canary walks, derived from the config. */
+export function canaryTargets(config: ShopConfig): CanaryTarget[] {
+  const names = new Names(config);
+  return [
+    { id: 'public', kind: 'shop', baseUrl: `https://${config.domainName}`, requireWritable: true },
+    ...config.regions.map((r) => ({
+      id: r.name,
+      kind: 'shop' as const,
+      baseUrl: `https://${names.regionRecord(r.name)}`,
+      requireWritable: false,
+    })),
+    { id: 'outage', kind: 'outage', baseUrl: `https://${names.outageRecord()}` },
+  ];
+}
+
+/**
+ * A Lambda canary in this region that shops like a customer every minute on the public name, on
+ * every region's direct name and on the outage page, publishing its verdict per target into every
+ * region's CloudWatch, so that each region can tell "down as seen from two vantage points" from one
+ * vantage point's network blip. Per-vantage M-of-N alarms feed composite alarms that page.
+ */
+export class Canary extends Construct {
+  readonly handler: LoggedFunction;
+  readonly vantageAlarms: cloudwatch.Alarm[] = [];
+  readonly consensusAlarms: cloudwatch.CompositeAlarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: CanaryProps) {
+    super(scope, id);
+    const { config } = props;
+    const names = new Names(config);
+    const region = Stack.of(this).region;
+    const regions = config.regions.map((r) => r.name);
+    const namespace = names.canaryNamespace();
+    const canaryTargetList = canaryTargets(config);
+
+    this.handler = new LoggedFunction(this, 'Handler', {
+      handlerDir: 'canary',
+      description: 'Customer-journey canary: public name, every region, outage page',
+      timeout: FUNCTION_TIMEOUT,
+      memorySize: 256,
+      logKey: props.key,
+      environment: {
+        CANARY_CONFIG: JSON.stringify({
+          vantage: region,
+          namespace,
+          stepTimeoutMs: config.canary.stepTimeoutMs,
+          deadlineMs: DEADLINE_MS,
+          verdictRegions: regions,
+          targets: canaryTargetList,
+        }),
+        POWERTOOLS_SERVICE_NAME: 'canary',
+        POWERTOOLS_METRICS_NAMESPACE: namespace,
+      },
+    });
+    this.handler.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        // No resource-level permissions exist for PutMetricData; the namespace condition scopes it,
+        // in every region, because verdicts are published to every region.
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
+      }),
+    );
+    acknowledgeNag(
+      this.handler.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited by the cloudwatch:namespace condition to the canary namespace.',
+    );
+    new events.Rule(this, 'Schedule', {
+      description: 'Runs the customer-journey canary',
+      schedule: events.Schedule.rate(Duration.minutes(config.canary.scheduleMinutes)),
+      targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 0 })],
+    });
+
+    const failed = (target: string, vantage: string) =>
+      new cloudwatch.Metric({
+        namespace,
+        metricName: 'TargetFailed',
+        dimensionsMap: { Target: target, Vantage: vantage },
+        statistic: 'Maximum',
+        period: Duration.minutes(config.canary.scheduleMinutes),
+      });
+
+    for (const target of names.canaryTargets()) {
+      if (!names.canaryWatchers(target).includes(region) && regions.includes(target)) continue;
+      const perVantage = regions.map((vantage) => {
+        const alarm = new cloudwatch.Alarm(this, `Failing-${target}-from-${vantage}`, {
+          alarmName: names.canaryTargetAlarm(target, vantage),
+          alarmDescription: `Canary in ${vantage} failed ${config.canary.failuresToAlarm} of the last ${config.canary.evaluationPeriods} journeys on ${target}. Feeds ${names.canaryConsensusAlarm(target)}; does not page alone.`,
+          metric: failed(target, vantage),
+          threshold: 1,
+          evaluationPeriods: config.canary.evaluationPeriods,
+          datapointsToAlarm: config.canary.failuresToAlarm,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          // A vantage point that cannot report is no evidence that the target is down.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+        this.vantageAlarms.push(alarm);
+        return alarm;
+      });
+      const consensus = new cloudwatch.CompositeAlarm(this, `Down-${target}`, {
+        compositeAlarmName: names.canaryConsensusAlarm(target),
+        alarmDescription: `${target} is failing customer journeys as seen from at least two vantage points (${regions.join(', ')}). Run: shopctl status`,
+        alarmRule: atLeastTwo(perVantage),
+      });
+      props.alarms.page(consensus);
+      this.consensusAlarms.push(consensus);
+    }
+
+    const notRunning = new cloudwatch.Alarm(this, 'NotRunning', {
+      alarmName: `${names.alarmPrefix()}canary-not-running-${region}`,
+      alarmDescription: `The canary in ${region} errored or did not run for 5 minutes: this vantage point is blind.`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(invocations < 1, 1, errors)',
+        usingMetrics: {
+          invocations: this.handler.function.metricInvocations({
+            statistic: 'Sum',
+            period: Duration.minutes(1),
+          }),
+          errors: this.handler.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(1) }),
+        },
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    props.alarms.page(notRunning);
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${config.appName}-canary-${region}`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      ...names.canaryTargets().map(
+        (target) =>
+          new cloudwatch.GraphWidget({
+            title: `${target}: failed journeys by vantage point`,
+            left: regions.map((vantage) => failed(target, vantage).with({ label: vantage })),
+            leftYAxis: { min: 0, max: 1 },
+            width: 8,
+          }),
+      ),
+      new cloudwatch.GraphWidget({
+        title: `Journey latency from ${region} (p90)`,
+        left: names.canaryTargets().map(
+          (target) =>
+            new cloudwatch.Metric({
+              namespace,
+              metricName: 'JourneyLatency',
+              dimensionsMap: { Target: target },
+              statistic: 'p90',
+              period: Duration.minutes(1),
+              label: target,
+            }),
+        ),
+        width: 8,
+      }),
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Consensus alarms',
+        alarms: this.consensusAlarms,
+        width: 8,
+      }),
+    );
+  }
+}
+
+/** Alarm rule true when at least two of the alarms are in ALARM. */
+export function atLeastTwo(alarms: readonly cloudwatch.IAlarm[]): cloudwatch.IAlarmRule {
+  const pairs: cloudwatch.IAlarmRule[] = [];
+  for (let i = 0; i < alarms.length; i++) {
+    for (let j = i + 1; j < alarms.length; j++) {
+      pairs.push(
+        cloudwatch.AlarmRule.allOf(
+          cloudwatch.AlarmRule.fromAlarm(alarms[i], cloudwatch.AlarmState.ALARM),
+          cloudwatch.AlarmRule.fromAlarm(alarms[j], cloudwatch.AlarmState.ALARM),
+        ),
+      );
+    }
+  }
+  return cloudwatch.AlarmRule.anyOf(...pairs);
+}

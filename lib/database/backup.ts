@@ -1,0 +1,80 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { acknowledgeNag } from '../compliance/acknowledge';
+
+/** Properties of {@link DatabaseBackup}. */
+export interface DatabaseBackupProps {
+  /** This region's vault name (deterministic, so other regions can copy into it by ARN). */
+  readonly vaultName: string;
+  readonly key: kms.IKey;
+  /**
+   * The cluster to back up, when this region holds the writer. A secondary of a global database
+   * only receives copies.
+   */
+  readonly cluster?: rds.IDatabaseCluster;
+  /** Vaults in other regions (by region → name) that receive a copy of every recovery point. */
+  readonly copyTo?: Readonly<Record<string, string>>;
+  /** Days recovery points are kept (here and in the copies). */
+  readonly retentionDays: number;
+}
+
+/**
+ * AWS Backup for the database: a vault in every region and, in the writer region, a plan with
+ * daily and hourly-continuous points whose copy actions put each point in another region's vault.
+ * A bad write replicates to every region in under a second; these points are how it is undone.
+ */
+export class DatabaseBackup extends Construct {
+  readonly vault: backup.BackupVault;
+  readonly plan?: backup.BackupPlan;
+
+  constructor(scope: Construct, id: string, props: DatabaseBackupProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.vault = new backup.BackupVault(this, 'Vault', {
+      backupVaultName: props.vaultName,
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    if (!props.cluster) return;
+
+    const copyActions = Object.entries(props.copyTo ?? {}).map(([region, name]) => ({
+      destinationBackupVault: backup.BackupVault.fromBackupVaultArn(
+        this,
+        `CopyTo-${region}`,
+        stack.formatArn({
+          service: 'backup',
+          region,
+          resource: 'backup-vault',
+          resourceName: name,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ),
+      deleteAfter: Duration.days(props.retentionDays),
+    }));
+    this.plan = new backup.BackupPlan(this, 'Plan', {
+      backupVault: this.vault,
+      backupPlanRules: [
+        new backup.BackupPlanRule({
+          ruleName: 'DailyWithCrossRegionCopy',
+          scheduleExpression: events.Schedule.cron({ hour: '16', minute: '0' }),
+          startWindow: Duration.hours(1),
+          completionWindow: Duration.hours(4),
+          deleteAfter: Duration.days(props.retentionDays),
+          copyActions,
+        }),
+      ],
+    });
+    const selection = this.plan.addSelection('Cluster', {
+      resources: [backup.BackupResource.fromRdsDatabaseCluster(props.cluster)],
+    });
+    acknowledgeNag(
+      selection.node.findChild('Role'),
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+      "AWS Backup's documented service role policy; it follows the services Backup supports and is assumed only by backup.amazonaws.com.",
+    );
+  }
+}

@@ -1,0 +1,129 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { auroraPostgres, CLUSTER_PARAMETERS, clusterLogGroup, DB_PORT, LOG_EXPORTS } from './engine';
+
+/** Properties of {@link PrimaryDatabase}. */
+export interface PrimaryDatabaseProps {
+  readonly vpc: ec2.IVpc;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly key: kms.IKey;
+  readonly engineVersion: string;
+  readonly minCapacityAcu: number;
+  readonly maxCapacityAcu: number;
+  readonly backupRetentionDays: number;
+  readonly databaseName: string;
+  /** Regional cluster identifier. */
+  readonly clusterIdentifier: string;
+  /** Global cluster identifier every secondary attaches to. */
+  readonly globalClusterIdentifier: string;
+  /** Name of the master secret, replicated under the same name to `replicaRegions`. */
+  readonly secretName: string;
+  /** Regions that receive a replica of the secret (every standby). */
+  readonly replicaRegions: readonly string[];
+  /** Alias of the regional key, which exists under the same name in every region. */
+  readonly keyAlias: string;
+}
+
+/**
+ * The writer side of the Aurora PostgreSQL Global Database: a Serverless v2 cluster (writer and a
+ * reader in another AZ) that becomes the source of an `AWS::RDS::GlobalCluster`, and the master
+ * secret, replicated to every standby region under the same name.
+ */
+export class PrimaryDatabase extends Construct {
+  readonly cluster: rds.DatabaseCluster;
+  readonly globalCluster: rds.CfnGlobalCluster;
+  readonly secret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: PrimaryDatabaseProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.secret = new secretsmanager.Secret(this, 'MasterSecret', {
+      secretName: props.secretName,
+      description: 'Aurora master credentials for resilient-shop (replicated to every standby region)',
+      encryptionKey: props.key,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: 'shop_admin' }),
+        generateStringKey: 'password',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+      replicaRegions: props.replicaRegions.map((region) => ({
+        region,
+        // The replica is encrypted with that region's own key, named by its alias: no cross-region reference.
+        encryptionKey: kms.Key.fromKeyArn(
+          this,
+          `ReplicaKey-${region}`,
+          stack.formatArn({
+            service: 'kms',
+            region,
+            resource: 'alias',
+            resourceName: props.keyAlias.replace(/^alias\//, ''),
+          }),
+        ),
+      })),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const engine = auroraPostgres(props.engineVersion);
+    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      engine,
+      clusterIdentifier: props.clusterIdentifier,
+      credentials: rds.Credentials.fromSecret(this.secret),
+      defaultDatabaseName: props.databaseName,
+      writer: rds.ClusterInstance.serverlessV2('Writer', {
+        publiclyAccessible: false,
+        ...instanceInsights(props.key),
+      }),
+      readers: [
+        rds.ClusterInstance.serverlessV2('Reader', {
+          scaleWithWriter: true,
+          publiclyAccessible: false,
+          ...instanceInsights(props.key),
+        }),
+      ],
+      serverlessV2MinCapacity: props.minCapacityAcu,
+      serverlessV2MaxCapacity: props.maxCapacityAcu,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [props.securityGroup],
+      port: DB_PORT,
+      storageEncrypted: true,
+      storageEncryptionKey: props.key,
+      iamAuthentication: true,
+      parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
+        engine,
+        parameters: { ...CLUSTER_PARAMETERS },
+      }),
+      cloudwatchLogsExports: LOG_EXPORTS,
+      backup: { retention: Duration.days(props.backupRetentionDays), preferredWindow: '17:00-18:00' },
+      preferredMaintenanceWindow: 'sun:18:30-sun:19:30',
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.SNAPSHOT,
+      copyTagsToSnapshot: true,
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: props.key,
+    });
+
+    this.cluster.node.addDependency(clusterLogGroup(this, props.clusterIdentifier, props.key));
+    // Single-user rotation every 30 days; the replicas follow the primary secret and the shop
+    // re-reads its local replica when authentication fails.
+    this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });
+
+    this.globalCluster = new rds.CfnGlobalCluster(this, 'Global', {
+      globalClusterIdentifier: props.globalClusterIdentifier,
+      sourceDbClusterIdentifier: this.cluster.clusterIdentifier,
+      deletionProtection: true,
+    });
+    this.globalCluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  }
+}
+
+function instanceInsights(
+  key: kms.IKey,
+): Pick<rds.ClusterInstanceOptions, 'enablePerformanceInsights' | 'performanceInsightEncryptionKey'> {
+  return { enablePerformanceInsights: true, performanceInsightEncryptionKey: key };
+}

@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledgeNag, arnToken } from '../compliance/acknowledge';
+
+/** Root of the Lambda handlers (`lambda/<name>/index.ts`). */
+export const LAMBDA_DIR = path.join(__dirname, '..', '..', 'lambda');
+
+/** Properties of {@link LoggedFunction}. */
+export interface LoggedFunctionProps {
+  /** Folder under `lambda/` holding `index.ts`. */
+  readonly handlerDir: string;
+  readonly description: string;
+  readonly environment?: Record<string, string>;
+  readonly timeout: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** Key that encrypts the log group. */
+  readonly logKey: kms.IKey;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Node.js function on the latest Lambda runtime (arm64), bundled and minified by local esbuild,
+ * with its own encrypted, retained log group and a role that may write only to that log group.
+ * The AWS SDK v3 comes from the runtime and is not bundled.
+ */
+export class LoggedFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: LoggedFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (writes only to its own log group)`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn, `${this.logGroup.logGroupArn}:log-stream:*`],
+      }),
+    );
+    acknowledgeNag(
+      this.role,
+      `AwsSolutions-IAM5[Resource::${arnToken(this.logGroup)}:log-stream:*]`,
+      "Lambda creates its log streams with generated names; the grant is limited to streams of this function's own log group.",
+    );
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(LAMBDA_DIR, props.handlerDir, 'index.ts'),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: props.environment,
+      bundling: {
+        minify: true,
+        sourceMap: false,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+        logLevel: nodejs.LogLevel.WARNING,
+      },
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/** Properties of {@link RegionalKey}. */
+export interface RegionalKeyProps {
+  /** Alias, the same in every region so that other regions can name the key without a reference. */
+  readonly aliasName: string;
+}
+
+/**
+ * The region's customer-managed KMS key (rotated yearly, retained on stack deletion) for the
+ * database, its secret replica, log groups and alarm topics. Service principals are granted by name
+ * and scoped to this account and region.
+ */
+export class RegionalKey extends Construct {
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: RegionalKeyProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.key = new kms.Key(this, 'Key', {
+      alias: props.aliasName,
+      description: `Encrypts resilient-shop data, logs and alarm topics in ${stack.region}`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+  }
+}

@@ -1,0 +1,67 @@
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { ShopConfig } from '../config/load';
+import { Names } from '../config/names';
+import { OutageSite } from '../edge/outage-site';
+import { DnsFailover } from '../failover/dns-failover';
+import { AlarmTopic } from '../monitoring/alarm-topic';
+import { RegionalKey } from '../monitoring/regional-key';
+import { renderOutagePage } from '../../outage-page/render';
+
+/** Properties of {@link EdgeStack}. */
+export interface EdgeStackProps extends StackProps {
+  readonly config: ShopConfig;
+}
+
+/**
+ * The us-east-1 stack: the outage page (CloudFront requires its certificate and web ACL here) and
+ * the Route 53 failover chain with its health checks and their alarms (Route 53 publishes health
+ * check metrics only here). It is deployed after every regional stack, whose direct names and drain
+ * switch alarms its health checks name; it reads none of their attributes.
+ */
+export class EdgeStack extends Stack {
+  readonly site: OutageSite;
+  readonly failover: DnsFailover;
+  readonly alarms: AlarmTopic;
+
+  constructor(scope: Construct, id: string, props: EdgeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const names = new Names(config);
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: config.hostedZone.id,
+      zoneName: config.hostedZone.name,
+    });
+    const key = new RegionalKey(this, 'Key', { aliasName: `alias/${config.appName}-edge` });
+    this.alarms = new AlarmTopic(this, 'Alarms', {
+      topicName: names.alarmTopic(),
+      emails: config.alarmEmails,
+      key: key.key,
+    });
+
+    this.site = new OutageSite(this, 'OutagePage', {
+      bucketName: names.outageBucket(),
+      domainNames: [...names.publicNames(config.includeWww), names.outageRecord()],
+      zone,
+      files: renderOutagePage(config),
+      waf: config.outageWaf,
+    });
+    new ssm.StringParameter(this, 'DistributionId', {
+      parameterName: names.outageDistributionParameter(),
+      description: 'CloudFront distribution of the outage page (shopctl invalidates status.json on it)',
+      stringValue: this.site.distribution.distributionId,
+    });
+
+    this.failover = new DnsFailover(this, 'Failover', {
+      config,
+      zone,
+      distribution: this.site.distribution,
+      alarms: this.alarms,
+    });
+
+    new CfnOutput(this, 'OutagePageUrl', { value: `https://${names.outageRecord()}/` });
+    new CfnOutput(this, 'DistributionDomain', { value: this.site.distribution.distributionDomainName });
+  }
+}

@@ -1,0 +1,152 @@
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import { Construct } from 'constructs';
+import type { RegionConfig, ShopConfig } from '../config/load';
+import { Names } from '../config/names';
+import { Canary } from '../canary/canary';
+import { DB_PORT } from '../database/engine';
+import { RegionalDatabase } from '../database/regional-database';
+import { DrainSwitchHolder } from '../failover/drain-switch';
+import { AlarmTopic } from '../monitoring/alarm-topic';
+import { RegionalKey } from '../monitoring/regional-key';
+import { Network } from '../network/network';
+import { ShopArtifact } from '../web/shop-artifact';
+import { WebTier } from '../web/web-tier';
+
+/** Properties of {@link RegionalStack}. */
+export interface RegionalStackProps extends StackProps {
+  readonly config: ShopConfig;
+  readonly region: RegionConfig;
+  /** Time against which promotions are judged past or future (tests pin it). */
+  readonly now: Date;
+  /** Shop source folder; the reference shop by default. */
+  readonly shopSourceDir?: string;
+}
+
+/** Availability zones of a region, without a lookup. Regions whose AZ letters skip one are listed. */
+const AZ_LETTERS: Readonly<Record<string, string>> = {
+  'ap-northeast-1': 'acd',
+  'us-west-1': 'ac',
+  'ap-northeast-3': 'abc',
+};
+
+/**
+ * Everything one region runs: network, web tier, its database member, the drain switches it holds
+ * for the other regions, its canary, its direct DNS name and its alarm topic. It reads nothing from
+ * another region: shared names come from {@link Names}.
+ */
+export class RegionalStack extends Stack {
+  readonly key: RegionalKey;
+  readonly alarms: AlarmTopic;
+  readonly network: Network;
+  readonly web: WebTier;
+  readonly database: RegionalDatabase;
+  readonly switches: DrainSwitchHolder;
+  readonly canary: Canary;
+  private readonly azs: string[];
+
+  constructor(scope: Construct, id: string, props: RegionalStackProps) {
+    super(scope, id, props);
+    const { config, region } = props;
+    const names = new Names(config);
+    const letters = AZ_LETTERS[region.name] ?? 'abcdef';
+    this.azs = [...letters].slice(0, region.network.azCount).map((l) => `${region.name}${l}`);
+
+    const keyAlias = `alias/${config.appName}-data`;
+    this.key = new RegionalKey(this, 'Key', { aliasName: keyAlias });
+    this.alarms = new AlarmTopic(this, 'Alarms', {
+      topicName: names.alarmTopic(),
+      emails: config.alarmEmails,
+      key: this.key.key,
+    });
+    this.network = new Network(this, 'Network', { settings: region.network, logKey: this.key.key });
+
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: config.hostedZone.id,
+      zoneName: config.hostedZone.name,
+    });
+
+    // The database is created before the web tier (whose user data needs its endpoints); the web
+    // tier's security group is let in afterwards.
+    this.database = new RegionalDatabase(this, 'Database', {
+      config,
+      region,
+      vpc: this.network.vpc,
+      key: this.key.key,
+      keyAlias,
+      alarms: this.alarms,
+    });
+
+    const artifact = new ShopArtifact(this, 'ShopArtifact', { sourceDir: props.shopSourceDir });
+    this.web = new WebTier(this, 'Web', {
+      vpc: this.network.vpc,
+      settings: region.web,
+      promotions: config.promotions.filter((p) => p.regions.includes(region.name)),
+      now: props.now,
+      zone,
+      certificateNames: [...names.publicNames(config.includeWww), names.regionRecord(region.name)],
+      artifact,
+      notificationTopic: this.alarms.topic,
+      shopEnvironment: {
+        region: region.name,
+        role: region.role,
+        dbWriterHost: this.database.endpoint,
+        dbReaderHost: this.database.readerEndpoint,
+        dbPort: String(DB_PORT),
+        dbName: config.database.databaseName,
+        dbSecretName: names.dbSecretName(),
+        dbTls: 'true',
+        port: '8080',
+        version: artifact.asset.assetHash.slice(0, 12),
+        // Single-quoted for systemd's EnvironmentFile; a quote inside becomes a JSON escape.
+        contacts: `'${JSON.stringify(config.contacts).replace(/'/g, '\\u0027')}'`,
+      },
+    });
+    this.database.allowFrom(this.web.instanceSecurityGroup);
+    this.database.grantReadSecret(
+      this.web.role,
+      this.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${names.dbSecretName()}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    this.key.key.grantDecrypt(this.web.role);
+
+    new route53.ARecord(this, 'DirectRecord', {
+      zone,
+      recordName: names.regionRecord(region.name),
+      target: route53.RecordTarget.fromAlias(
+        new route53Targets.LoadBalancerTarget(this.web.alb, { evaluateTargetHealth: true }),
+      ),
+      comment: `Direct name of ${region.name}; the failover chain and health checks point here`,
+    });
+
+    this.switches = new DrainSwitchHolder(this, 'DrainSwitches', {
+      names,
+      targets: names.switchesHeldBy(region.name),
+      key: this.key.key,
+      alarms: this.alarms,
+    });
+    this.canary = new Canary(this, 'Canary', { config, key: this.key.key, alarms: this.alarms });
+
+    new logs.LogGroup(this, 'AuditLog', {
+      logGroupName: names.auditLogGroup(),
+      retention: logs.RetentionDays.TWO_YEARS,
+      encryptionKey: this.key.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    new CfnOutput(this, 'LoadBalancerDns', { value: this.web.alb.loadBalancerDnsName });
+    new CfnOutput(this, 'DirectUrl', { value: `https://${names.regionRecord(region.name)}/` });
+    new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.endpoint });
+  }
+
+  /** Fixed AZs: a VPC would otherwise look them up (and write cdk.context.json). */
+  override get availabilityZones(): string[] {
+    return this.azs;
+  }
+}

@@ -1,0 +1,60 @@
+import * as path from 'node:path';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { buildSync } from 'esbuild';
+import { Construct } from 'constructs';
+
+/** Directory of the reference shop's source. */
+export const SHOP_SOURCE_DIR = path.join(__dirname, '..', '..', 'shop');
+
+/** File name of the bundled shop inside the asset. */
+export const SHOP_BUNDLE_FILE = 'shop.js';
+
+/** Properties of {@link ShopArtifact}. */
+export interface ShopArtifactProps {
+  /**
+   * Directory holding the shop's source, with its entry at `src/main.ts`.
+   * @default the reference shop in `shop/`
+   */
+  readonly sourceDir?: string;
+}
+
+/**
+ * The shop bundled by local esbuild into one file and uploaded as a CDK asset that the web tier's
+ * instances download at boot. The asset hash follows the source, so a code change rolls the fleet
+ * (the launch template changes and instance refresh replaces instances one by one).
+ */
+export class ShopArtifact extends Construct {
+  readonly asset: s3assets.Asset;
+
+  constructor(scope: Construct, id: string, props: ShopArtifactProps = {}) {
+    super(scope, id);
+    const sourceDir = props.sourceDir ?? SHOP_SOURCE_DIR;
+    this.asset = new s3assets.Asset(this, 'Bundle', {
+      path: sourceDir,
+      assetHashType: AssetHashType.SOURCE,
+      exclude: ['README.md', '*.test.ts'],
+      bundling: {
+        // Only local bundling is used; the image is never pulled (there is no Docker here or in CI).
+        image: DockerImage.fromRegistry('node:22-slim'),
+        local: {
+          tryBundle(outputDir: string): boolean {
+            buildSync({
+              entryPoints: [path.join(sourceDir, 'src', 'main.ts')],
+              outfile: path.join(outputDir, SHOP_BUNDLE_FILE),
+              bundle: true,
+              platform: 'node',
+              target: 'node22',
+              format: 'cjs',
+              minify: true,
+              sourcemap: false,
+              legalComments: 'none',
+              logLevel: 'warning',
+            });
+            return true;
+          },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,297 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { acknowledgeNag } from '../compliance/acknowledge';
+import type { Promotion } from '../config/load';
+import type { WebSettings } from '../config/schema';
+import { HEALTH_PATH, SHOP_ENV, SHOP_PORT } from '../contract/shop';
+import { SHOP_BUNDLE_FILE, ShopArtifact } from './shop-artifact';
+
+/** Properties of {@link WebTier}. */
+export interface WebTierProps {
+  readonly vpc: ec2.IVpc;
+  /** Web settings of this region. */
+  readonly settings: WebSettings;
+  /** Scheduled capacity raises that apply to this region. */
+  readonly promotions: readonly Promotion[];
+  /** Promotions that ended before this time are left out (scheduled actions cannot start in the past). */
+  readonly now: Date;
+  /** Hosted zone that validates the certificate. */
+  readonly zone: route53.IHostedZone;
+  /** Names the ALB certificate covers: the public names and this region's direct name. */
+  readonly certificateNames: readonly string[];
+  /** Environment written to `/etc/resilient-shop/env` for the shop (see `SHOP_ENV`). */
+  readonly shopEnvironment: Partial<Record<keyof typeof SHOP_ENV, string>>;
+  /** The shop artifact (bundled shop) the instances run. */
+  readonly artifact: ShopArtifact;
+  /** Topic that receives the group's launch, terminate and failure notifications. */
+  readonly notificationTopic: sns.ITopic;
+}
+
+/** True for Graviton instance families (t4g, m7g, c7gn, r8g, ...). */
+export function isArmInstanceType(instanceType: string): boolean {
+  return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) && !/^g\d/.test(instanceType);
+}
+
+/**
+ * The autoscaling web tier: an internet-facing ALB (HTTPS only, HTTP redirected, invalid headers
+ * dropped, access logs kept) in front of an Auto Scaling group of Amazon Linux 2023 instances that
+ * fetch the shop artifact at boot and run it under systemd.
+ *
+ * The ALB's target health uses `/healthz` but accepts 200 and 503: any answer means the process
+ * is alive. A database outage must move traffic away through Route 53 (which requires the health
+ * marker), not make the Auto Scaling group replace healthy instances in a loop.
+ */
+export class WebTier extends Construct {
+  readonly alb: elbv2.ApplicationLoadBalancer;
+  readonly asg: autoscaling.AutoScalingGroup;
+  readonly instanceSecurityGroup: ec2.SecurityGroup;
+  readonly role: iam.Role;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly certificate: acm.Certificate;
+  readonly accessLogBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: WebTierProps) {
+    super(scope, id);
+    const { settings } = props;
+
+    this.certificate = new acm.Certificate(this, 'Certificate', {
+      domainName: props.certificateNames[0],
+      subjectAlternativeNames: props.certificateNames.slice(1),
+      validation: acm.CertificateValidation.fromDns(props.zone),
+    });
+
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      // ALB access logs support only SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+
+    const albSg = new ec2.SecurityGroup(this, 'AlbSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Internet-facing ALB: HTTPS and the HTTP redirect',
+      allowAllOutbound: false,
+    });
+    albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from customers');
+    albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP, redirected to HTTPS');
+    acknowledgeNag(
+      albSg,
+      'AwsSolutions-EC23',
+      'The internet-facing ALB of a public shop must accept customers from any address; only 443 and the 80 to 443 redirect are open.',
+    );
+
+    this.alb = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroup: albSg,
+      dropInvalidHeaderFields: true,
+      deletionProtection: true,
+      http2Enabled: true,
+      idleTimeout: Duration.seconds(30),
+    });
+    this.alb.logAccessLogs(this.accessLogBucket, 'alb');
+    acknowledgeNag(
+      this.accessLogBucket,
+      'AwsSolutions-S1',
+      'This bucket is the ALB access-log destination; logging its own access to another bucket would only move the same finding there.',
+    );
+
+    this.instanceSecurityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Shop instances: the shop port from the ALB only',
+      allowAllOutbound: true,
+    });
+    this.instanceSecurityGroup.addIngressRule(albSg, ec2.Port.tcp(SHOP_PORT), 'Shop port from the ALB');
+    albSg.addEgressRule(this.instanceSecurityGroup, ec2.Port.tcp(SHOP_PORT), 'To the shop instances');
+
+    this.role = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'Shop instances: Session Manager, the shop artifact and the database secret',
+    });
+    // Session Manager instead of SSH: no key pair, no port 22.
+    this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'));
+    acknowledgeNag(
+      this.role,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      'Session Manager replaces SSH (no key pair, no port 22); AWS maintains this policy as the minimum for the SSM agent as the agent changes.',
+    );
+    // Exactly the artifact object: not the whole assets bucket.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.artifact.asset.bucket.arnForObjects(props.artifact.asset.s3ObjectKey)],
+      }),
+    );
+
+    const arm = isArmInstanceType(settings.instanceType);
+    const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      instanceType: new ec2.InstanceType(settings.instanceType),
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({
+        cpuType: arm ? ec2.AmazonLinuxCpuType.ARM_64 : ec2.AmazonLinuxCpuType.X86_64,
+      }),
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      role: this.role,
+      securityGroup: this.instanceSecurityGroup,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(settings.rootVolumeGiB, {
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            encrypted: true,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+      detailedMonitoring: true,
+      userData: this.userData(props),
+    });
+
+    this.asg = new autoscaling.AutoScalingGroup(this, 'Asg', {
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      launchTemplate,
+      minCapacity: settings.minCapacity,
+      maxCapacity: settings.maxCapacity,
+      // No desiredCapacity: CloudFormation would reset the group to it on every deploy, scaling a
+      // shop in the middle of a spike back down. Scaling policies and scheduled actions own it.
+      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+        gracePeriod: Duration.seconds(settings.healthCheckGraceSeconds),
+      }),
+      defaultInstanceWarmup: Duration.seconds(60),
+      updatePolicy: autoscaling.UpdatePolicy.instanceRefresh({
+        strategy: autoscaling.InstanceRefreshStrategy.ROLLING,
+        minHealthyPercentage: 100,
+        maxHealthyPercentage: 150,
+        instanceWarmup: Duration.seconds(60),
+      }),
+      capacityRebalance: false,
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      notifications: [{ topic: props.notificationTopic }],
+    });
+    if (settings.warmPoolMinSize > 0) {
+      this.asg.addWarmPool({
+        minSize: settings.warmPoolMinSize,
+        poolState: autoscaling.PoolState.STOPPED,
+        reuseOnScaleIn: true,
+      });
+    }
+
+    const httpsListener = this.alb.addListener('Https', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      certificates: [this.certificate],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      open: false,
+    });
+    this.targetGroup = httpsListener.addTargets('Shop', {
+      port: SHOP_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.asg],
+      deregistrationDelay: Duration.seconds(20),
+      healthCheck: {
+        path: HEALTH_PATH,
+        healthyHttpCodes: '200,503',
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+    this.alb.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
+
+    this.asg.scaleOnRequestCount('RequestsPerInstance', {
+      targetRequestsPerMinute: settings.targetRequestsPerInstance,
+    });
+    this.asg.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: settings.targetCpuPercent });
+    this.addPromotions(props.promotions, props.now, settings);
+  }
+
+  /** One-time scheduled actions: raise the minimum before a promotion, restore it after. */
+  private addPromotions(promotions: readonly Promotion[], now: Date, settings: WebSettings): void {
+    for (const p of promotions) {
+      if (p.end <= now) continue;
+      const asgName = this.asg.autoScalingGroupName;
+      if (p.start > now) {
+        new autoscaling.CfnScheduledAction(this, `Promotion-${p.name}-Start`, {
+          autoScalingGroupName: asgName,
+          startTime: p.start.toISOString(),
+          minSize: p.minCapacity,
+        });
+      }
+      new autoscaling.CfnScheduledAction(this, `Promotion-${p.name}-End`, {
+        autoScalingGroupName: asgName,
+        startTime: p.end.toISOString(),
+        minSize: settings.minCapacity,
+      });
+    }
+  }
+
+  private userData(props: WebTierProps): ec2.UserData {
+    const ud = ec2.UserData.forLinux();
+    const env = Object.entries(props.shopEnvironment)
+      .map(([k, v]) => `${SHOP_ENV[k as keyof typeof SHOP_ENV]}=${v}`)
+      .join('\n');
+    const bucket = props.artifact.asset.s3BucketName;
+    const key = props.artifact.asset.s3ObjectKey;
+    ud.addCommands(
+      'set -euo pipefail',
+      'dnf install -y nodejs22 || dnf install -y nodejs20',
+      'NODE_BIN=$(command -v node-22 || command -v node-20 || command -v node)',
+      'id shop >/dev/null 2>&1 || useradd --system --home-dir /opt/resilient-shop --shell /sbin/nologin shop',
+      'install -d -o root -g root -m 0755 /opt/resilient-shop /etc/resilient-shop',
+      `aws s3 cp "s3://${bucket}/${key}" /tmp/shop-artifact.zip`,
+      'rm -rf /opt/resilient-shop/current && mkdir -p /opt/resilient-shop/current',
+      'python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" /tmp/shop-artifact.zip /opt/resilient-shop/current',
+      `cat > /etc/resilient-shop/env <<'SHOPENV'\n${env}\nSHOPENV`,
+      'chmod 0644 /etc/resilient-shop/env',
+      `cat > /etc/systemd/system/resilient-shop.service <<SHOPUNIT\n${systemdUnit()}\nSHOPUNIT`,
+      'systemctl daemon-reload',
+      'systemctl enable --now resilient-shop.service',
+    );
+    return ud;
+  }
+}
+
+/**
+ * The systemd unit: restart on failure, SIGTERM for a graceful drain (the shop stops accepting,
+ * finishes in-flight requests, then exits) within the ALB's deregistration delay.
+ */
+export function systemdUnit(): string {
+  return [
+    '[Unit]',
+    'Description=resilient-shop web service',
+    'After=network-online.target',
+    'Wants=network-online.target',
+    '',
+    '[Service]',
+    'User=shop',
+    'EnvironmentFile=/etc/resilient-shop/env',
+    `ExecStart=\${NODE_BIN} /opt/resilient-shop/current/${SHOP_BUNDLE_FILE}`,
+    'Restart=on-failure',
+    'RestartSec=2',
+    'KillSignal=SIGTERM',
+    'TimeoutStopSec=25',
+    'NoNewPrivileges=true',
+    'ProtectSystem=strict',
+    'ProtectHome=true',
+    'PrivateTmp=true',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+  ].join('\n');
+}

@@ -1,0 +1,241 @@
+/**
+ * A real, throwaway PostgreSQL server for tests and benchmarks: `initdb` in a temporary directory,
+ * trust authentication on 127.0.0.1, a free port, and helpers to stop, restart and "blackhole" it
+ * (SIGSTOP every server process, so connections hang instead of failing) to simulate outages.
+ *
+ * Needs the PostgreSQL server binaries (Debian: `apt-get install postgresql`). When they are
+ * missing, `startPostgres()` throws with that instruction instead of letting tests skip silently.
+ * When running as root, the server runs as the `postgres` user (or `nobody`) through `runuser`.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+export interface PostgresServer {
+  host: string;
+  port: number;
+  /** Superuser (trust auth). */
+  user: string;
+  dataDir: string;
+  /** Connection settings for a database as the superuser. */
+  connection(database?: string): { host: string; port: number; user: string; database: string };
+  /** Runs SQL as the superuser in `database` (default "postgres"); returns rows. */
+  sql<T = Record<string, unknown>>(text: string, values?: unknown[], database?: string): Promise<T[]>;
+  /** Creates a fresh database and returns its name. */
+  createDatabase(prefix?: string): Promise<string>;
+  /** Fast shutdown (connections are closed; new ones are refused). */
+  stop(): Promise<void>;
+  /** Starts the server again on the same port and data directory. */
+  start(): Promise<void>;
+  /** Freezes every server process (SIGSTOP): TCP connects are accepted but nothing answers. */
+  pause(): void;
+  /** Undoes `pause()`. */
+  resume(): void;
+  /** Stops the server and deletes the data directory. */
+  destroy(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra pg_hba.conf lines placed before the default trust rules (e.g. scram for one role). */
+  hbaLines?: string[];
+}
+
+const MISSING =
+  'PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them with `apt-get install postgresql` ' +
+  '(Debian/Ubuntu) or set PG_BIN to the directory that holds initdb and pg_ctl.';
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Finds the directory holding initdb, pg_ctl and postgres. */
+export function findPostgresBinDir(): string {
+  const candidates: string[] = [];
+  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
+  const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  if (pgConfig.status === 0 && pgConfig.stdout.trim()) candidates.push(pgConfig.stdout.trim());
+  for (const base of ['/usr/lib/postgresql', '/usr/pgsql']) {
+    try {
+      const versions = fs
+        .readdirSync(base)
+        .filter((v) => /^\d+(\.\d+)?$/.test(v))
+        .sort((a, b) => Number(b) - Number(a));
+      for (const v of versions) candidates.push(path.join(base, v, 'bin'));
+    } catch {
+      // not present
+    }
+  }
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir) candidates.push(dir);
+  candidates.push('/usr/local/pgsql/bin', '/usr/local/bin', '/usr/bin');
+  for (const dir of candidates) {
+    if (['initdb', 'pg_ctl', 'postgres'].every((b) => isExecutable(path.join(dir, b)))) {
+      // Resolve symlinks so that `postgres` is found next to pg_ctl.
+      return path.dirname(fs.realpathSync(path.join(dir, 'pg_ctl')));
+    }
+  }
+  throw new Error(MISSING);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Unix user the server runs as when we are root (postgres refuses to run as root). */
+function serverUser(): { name: string; uid: number; gid: number } | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  for (const name of ['postgres', 'nobody']) {
+    const r = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+    const g = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+    if (r.status === 0 && g.status === 0) return { name, uid: Number(r.stdout), gid: Number(g.stdout) };
+  }
+  throw new Error('Running as root but neither a "postgres" nor a "nobody" user exists to run PostgreSQL.');
+}
+
+function run(user: string | undefined, file: string, args: string[]): void {
+  const [cmd, argv] = user ? ['runuser', ['-u', user, '--', file, ...args]] : [file, args];
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', cwd: os.tmpdir() });
+  if (r.error) throw r.error;
+  if (r.status !== 0)
+    throw new Error(`${file} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+}
+
+function allServerPids(dataDir: string): number[] {
+  let pidFile: string;
+  try {
+    pidFile = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return [];
+  }
+  const master = Number(pidFile.split('\n')[0]);
+  const pids = [master];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === master) pids.push(Number(entry));
+    } catch {
+      // process exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Starts a fresh PostgreSQL server. Call `destroy()` when done. */
+export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
+  const bin = findPostgresBinDir();
+  const owner = serverUser();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-pg-'));
+  const dataDir = path.join(root, 'data');
+  const logFile = path.join(root, 'server.log');
+  if (owner) fs.chownSync(root, owner.uid, owner.gid);
+  const port = await freePort();
+  const host = '127.0.0.1';
+  const user = 'postgres';
+
+  run(owner?.name, path.join(bin, 'initdb'), [
+    '-D',
+    dataDir,
+    '-U',
+    user,
+    '-A',
+    'trust',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+  ]);
+  const hba = [
+    ...(options.hbaLines ?? []),
+    'local all all trust',
+    'host all all 127.0.0.1/32 trust',
+    'host all all ::1/128 trust',
+  ].join('\n');
+  fs.writeFileSync(path.join(dataDir, 'pg_hba.conf'), hba + '\n');
+  fs.appendFileSync(
+    path.join(dataDir, 'postgresql.conf'),
+    [
+      `port = ${port}`,
+      `listen_addresses = '${host}'`,
+      `unix_socket_directories = '${root}'`,
+      'fsync = off',
+      'synchronous_commit = off',
+      'full_page_writes = off',
+      'max_connections = 200',
+      'shared_buffers = 32MB',
+      "password_encryption = 'scram-sha-256'",
+      '',
+    ].join('\n'),
+  );
+
+  const pgCtl = path.join(bin, 'pg_ctl');
+  const start = async () => {
+    run(owner?.name, pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', '30', 'start']);
+  };
+  const stop = async () => {
+    run(owner?.name, pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']);
+  };
+  await start();
+
+  const connection = (database = 'postgres') => ({ host, port, user, database });
+  const sql = async <T>(text: string, values: unknown[] = [], database = 'postgres'): Promise<T[]> => {
+    const client = new Client(connection(database));
+    await client.connect();
+    try {
+      return (await client.query(text, values)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  let dbCounter = 0;
+  let paused = false;
+
+  const server: PostgresServer = {
+    host,
+    port,
+    user,
+    dataDir,
+    connection,
+    sql,
+    async createDatabase(prefix = 'shop') {
+      const name = `${prefix}_${process.pid}_${++dbCounter}`.replace(/[^a-z0-9_]/g, '_');
+      await sql(`CREATE DATABASE ${name}`);
+      return name;
+    },
+    stop,
+    start,
+    pause() {
+      for (const pid of allServerPids(dataDir)) process.kill(pid, 'SIGSTOP');
+      paused = true;
+    },
+    resume() {
+      for (const pid of allServerPids(dataDir)) process.kill(pid, 'SIGCONT');
+      paused = false;
+    },
+    async destroy() {
+      if (paused) server.resume();
+      try {
+        if (fs.existsSync(path.join(dataDir, 'postmaster.pid'))) await stop();
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+  return server;
+}
