@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * `status.json` on the outage page: written by `shopctl notice`, read by the page every 60 s.
- * Deploys ship a default ("no incident") and never overwrite a live notice.
+ * Deploys never ship it, so they can never overwrite a live notice; without it the page shows its
+ * baseline text (and CloudFront answers the missing object with the page itself and a 503).
  */
 export const regionStateSchema = z.enum(['operational', 'degraded', 'down', 'unknown']);
 

@@ -1,0 +1,424 @@
+/**
+ * The outage page in a real browser (Debian's Chromium through playwright-core), served with the
+ * production Content-Security-Policy from a local server. Needs `apt-get install -y chromium`
+ * (and `fonts-nanum` or `fonts-noto-cjk` for a readable Korean screenshot).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
+import { parseConfig } from '../../lib/config/load';
+import { KNOWN_REGIONS } from '../../lib/config/schema';
+import type { Status } from '../../lib/contract/status';
+import { exampleStatus, renderOutagePage } from '../../outage-page/render';
+import { OUTAGE_CSP, startOutageServer, type OutageServer, type StatusReply } from './static-server';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
+const NOW = new Date('2026-12-05T05:00:00Z');
+
+const config = parseConfig(
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'config', 'default.json'), 'utf8')),
+  'default',
+);
+const files = renderOutagePage(config);
+const [primary, standby] = config.regions.map((r) => r.name);
+/** A region status.json may name although the config does not (shown by its code). */
+const extra = KNOWN_REGIONS.find((r) => !config.regions.some((c) => c.name === r))!;
+
+const status = (over: Partial<Status> = {}): string =>
+  JSON.stringify({ ...exampleStatus(config, NOW), ...over });
+
+let browser: Browser;
+let server: OutageServer;
+/** Every URL any page asked for, across all cases. */
+const allRequests: string[] = [];
+
+interface Session {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors, page errors and CSP violations seen so far. */
+  problems: string[];
+}
+
+const sessions: Session[] = [];
+
+async function open(
+  options: BrowserContextOptions & { clock?: boolean; path?: string } = {},
+): Promise<Session> {
+  const { clock, path: urlPath = '/', ...contextOptions } = options;
+  const context = await browser.newContext({
+    locale: 'ko-KR',
+    timezoneId: 'Asia/Seoul',
+    viewport: { width: 1024, height: 900 },
+    serviceWorkers: 'block',
+    ...contextOptions,
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const session = { context, page, problems };
+  sessions.push(session);
+  context.on('request', (r) => allRequests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  if (contextOptions.javaScriptEnabled !== false) {
+    await page.exposeFunction('__reportCsp', (v: string) => problems.push(`csp: ${v}`));
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        (window as unknown as { __reportCsp(v: string): void }).__reportCsp(
+          `${e.violatedDirective} ${e.blockedURI}`,
+        );
+      });
+    });
+  }
+  if (clock) await page.clock.install({ time: NOW });
+  const response = await page.goto(server.origin + urlPath, { waitUntil: 'load' });
+  expect(response?.status()).toBe(urlPath === '/' ? 200 : 503);
+  expect(response?.headers()['content-security-policy']).toBe(OUTAGE_CSP);
+  return session;
+}
+
+/** Problems other than the expected "404 for /status.json" resource error. */
+function unexpected(s: Session, allow404 = false): string[] {
+  return s.problems.filter((p) => !(allow404 && /Failed to load resource.*\b(403|404|503)\b/.test(p)));
+}
+
+async function waitForMessage(page: Page, lang: 'ko' | 'en', text: string): Promise<void> {
+  await page.locator(`#${lang} [data-field="message"]`, { hasText: text }).waitFor({ timeout: 10_000 });
+}
+
+/** Waits (real time) until `check` holds; fails after `timeoutMs`. */
+async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms: ${check.toString()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** textContent with whitespace collapsed, as a reader sees it. */
+async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+const visibleText = (page: Page) => page.locator('body').innerText();
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. The outage page browser tests need it: run \`apt-get install -y chromium\` ` +
+        '(CI installs it), or set CHROMIUM_PATH.',
+    );
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+  });
+  server = await startOutageServer(files);
+});
+
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.context.close()));
+  server?.setStatus({ code: 404 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('outage page in Chromium', () => {
+  test('Korean browser gets Korean; baseline kept when status.json is 404', async () => {
+    const s = await open({ locale: 'ko-KR' });
+    const { page } = s;
+    await page.waitForFunction(() => document.getElementById('lang-toggle')?.hidden === false);
+    expect(await page.getAttribute('html', 'lang')).toBe('ko');
+    expect(await page.isVisible('#ko h1')).toBe(true);
+    expect(await page.isHidden('#en')).toBe(true);
+    expect(await text(page, '#lang-toggle')).toBe('English');
+    expect(await page.getAttribute('#lang-toggle', 'lang')).toBe('en');
+    expect(await page.title()).toBe(`일시적으로 이용할 수 없습니다 · ${config.domainName}`);
+    const body = await visibleText(page);
+    expect(body).toContain('쇼핑몰을 잠시 이용할 수 없습니다');
+    expect(body).toContain('사과드립니다');
+    expect(body).toContain('고객님의 정보와 주문은 안전합니다');
+    expect(body).toContain('이 페이지는 1분마다 새 소식을 자동으로 확인합니다');
+    expect(body).not.toContain('Our shop is temporarily unavailable');
+    // status.json was asked for, answered 404: the baseline stays.
+    await until(() => server.statusReads() > 0);
+    await page.waitForTimeout(200);
+    expect(await page.getAttribute('html', 'data-status')).toBeNull();
+    expect(await text(page, '#ko [data-field="message"]')).toBe(
+      '쇼핑몰 서버에 장애가 있어 복구 작업을 진행하고 있습니다.',
+    );
+    expect(await page.isHidden('#ko [data-field="severity"]')).toBe(true);
+    expect(unexpected(s, true)).toEqual([]);
+  });
+
+  test('English browser gets English', async () => {
+    const s = await open({ locale: 'en-US' });
+    const { page } = s;
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    expect(await page.isVisible('#en h1')).toBe(true);
+    expect(await page.isHidden('#ko')).toBe(true);
+    expect(await text(page, '#lang-toggle')).toBe('한국어');
+    expect(await page.getAttribute('#lang-toggle', 'lang')).toBe('ko');
+    const body = await visibleText(page);
+    expect(body).toContain('Our shop is temporarily unavailable');
+    expect(body).toContain('We are very sorry');
+    expect(body).toContain('Your data and orders are safe');
+    expect(body).toContain(config.contacts.phone);
+    expect(body).not.toContain('쇼핑몰을 잠시 이용할 수 없습니다');
+    expect(unexpected(s, true)).toEqual([]);
+  });
+
+  test('the toggle switches language and the choice is remembered', async () => {
+    const s = await open({ locale: 'ko-KR' });
+    const { page } = s;
+    await page.click('#lang-toggle');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.isVisible('#en h1')).toBe(true);
+    expect(await page.isHidden('#ko')).toBe(true);
+    expect(await text(page, '#lang-toggle')).toBe('한국어');
+    expect(await page.evaluate(() => localStorage.getItem('outage-page-lang'))).toBe('en');
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById('lang-toggle')?.hidden === false);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.click('#lang-toggle');
+    expect(await page.getAttribute('html', 'lang')).toBe('ko');
+    expect(await page.isVisible('#ko h1')).toBe(true);
+    expect(await page.evaluate(() => localStorage.getItem('outage-page-lang'))).toBe('ko');
+    expect(unexpected(s, true)).toEqual([]);
+  });
+
+  test('applies status.json: message, severity, updated time, next update and region states', async () => {
+    server.setStatus({
+      body: status({ regions: { [primary]: 'down', [standby]: 'operational', [extra]: 'degraded' } }),
+    });
+    const s = await open({ locale: 'ko-KR' });
+    const { page } = s;
+    const notice = exampleStatus(config, NOW);
+    await waitForMessage(page, 'ko', notice.message.ko);
+    expect(await page.getAttribute('html', 'data-status')).toBe('applied');
+    expect(await text(page, '#ko [data-field="severity"]')).toBe('서비스 중단');
+    expect(await page.getAttribute('#ko [data-status]', 'data-severity')).toBe('major');
+    expect(await page.getAttribute('#ko [data-field="updated"] time', 'datetime')).toBe(notice.updatedAt);
+    expect(await text(page, '#ko [data-field="updated"]')).toMatch(/^마지막 업데이트: .*오후 2:00/);
+    expect(await page.getAttribute('#ko [data-field="next"] time', 'datetime')).toBe(notice.nextUpdateAt);
+    expect(await text(page, '#ko [data-field="next"]')).toMatch(/^다음 안내 예정: .*오후 2:30/);
+    const region = (lang: string, code: string) => page.locator(`#${lang} [data-region="${code}"] .state`);
+    expect(await region('ko', primary).textContent()).toBe('중단');
+    expect(await region('ko', primary).getAttribute('data-state')).toBe('down');
+    expect(await region('ko', standby).textContent()).toBe('정상');
+    expect(await region('ko', extra).textContent()).toBe('일부 장애');
+    expect(await text(page, `#ko [data-region="${extra}"] .region-name`)).toBe(extra);
+    // The English section got the same notice in English.
+    await page.click('#lang-toggle');
+    expect(await text(page, '#en [data-field="message"]')).toBe(notice.message.en);
+    expect(await text(page, '#en [data-field="severity"]')).toBe('Major outage');
+    expect(await text(page, '#en [data-field="next"]')).toMatch(/^Next update expected by .*2:30\sPM/);
+    expect(await region('en', primary).textContent()).toBe('Down');
+    expect(await region('en', standby).textContent()).toBe('Operational');
+    // The notice sits in a polite live region, so screen readers announce changes.
+    expect(await page.getAttribute('#en [data-status]', 'aria-live')).toBe('polite');
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test('a changed notice is picked up on reload', async () => {
+    server.setStatus({ body: status() });
+    const s = await open({ locale: 'en-US' });
+    await waitForMessage(s.page, 'en', 'payment system failure');
+    server.setStatus({
+      body: status({
+        severity: 'minor',
+        message: { ko: '복구 중입니다.', en: 'Recovering now.' },
+        nextUpdateAt: null,
+      }),
+    });
+    await s.page.reload();
+    await waitForMessage(s.page, 'en', 'Recovering now.');
+    expect(await text(s.page, '#en [data-field="severity"]')).toBe('Partial outage');
+    expect(await text(s.page, '#en [data-field="next"]')).toBe(
+      'Next update: we will post news on this page as soon as we have it.',
+    );
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test('status.json is re-read every 60 s (fake clock)', async () => {
+    server.setStatus({ body: status() });
+    const s = await open({ locale: 'en-US', clock: true });
+    const { page } = s;
+    await waitForMessage(page, 'en', 'payment system failure');
+    const reads = server.statusReads();
+    server.setStatus({
+      body: status({
+        severity: 'info',
+        message: { ko: '정상화되었습니다.', en: 'The shop is back.' },
+        regions: { [primary]: 'operational', [standby]: 'operational' },
+      }),
+    });
+    await page.clock.runFor(59_000);
+    await page.waitForTimeout(300);
+    expect(server.statusReads()).toBe(reads);
+    expect(await text(page, '#en [data-field="message"]')).toContain('payment system failure');
+    await page.clock.runFor(1_000);
+    await waitForMessage(page, 'en', 'The shop is back.');
+    expect(server.statusReads()).toBe(reads + 1);
+    expect(await text(page, '#en [data-field="severity"]')).toBe('Information');
+    expect(await text(page, `#en [data-region="${primary}"] .state`)).toBe('Operational');
+    // An invalid notice later on leaves the last good one in place, and the page keeps polling.
+    server.setStatus({ body: status({ severity: 'catastrophic' as Status['severity'] }) });
+    await page.clock.runFor(60_000);
+    await until(() => server.statusReads() === reads + 2);
+    await page.waitForTimeout(200);
+    expect(await text(page, '#en [data-field="message"]')).toBe('The shop is back.');
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test.each([
+    ['403', { code: 403 } as const],
+    ['answered by the CloudFront error page (503 + index.html)', 'cloudfront404' as const],
+    ['served as HTML with 200', { body: files['index.html'], contentType: 'text/html; charset=utf-8' }],
+    ['invalid JSON', { body: '{"severity": "major",' }],
+    ['wrong shape', { body: JSON.stringify({ severity: 'major', message: 'down' }) }],
+  ] as Array<[string, StatusReply]>)('status.json %s keeps the baseline', async (_name, reply) => {
+    server.setStatus(reply);
+    const s = await open({ locale: 'en-US' });
+    await until(() => server.statusReads() > 0);
+    await s.page.waitForTimeout(200);
+    expect(await s.page.getAttribute('html', 'data-status')).toBeNull();
+    expect(await text(s.page, '#en [data-field="message"]')).toBe(
+      'Our shop servers have a problem and we are working to restore them.',
+    );
+    expect(await s.page.isHidden('#en [data-field="updated"]')).toBe(true);
+    expect(unexpected(s, true)).toEqual([]);
+  });
+
+  test('without JavaScript both languages show everything essential', async () => {
+    const s = await open({ locale: 'en-US', javaScriptEnabled: false });
+    const { page } = s;
+    expect(await page.isVisible('#ko')).toBe(true);
+    expect(await page.isVisible('#en')).toBe(true);
+    expect(await page.isHidden('#lang-toggle')).toBe(true);
+    expect(await page.isVisible('a.nojs-lang')).toBe(true);
+    expect(await page.getAttribute('html', 'lang')).toBe('ko');
+    const body = await visibleText(page);
+    for (const phrase of [
+      '쇼핑몰을 잠시 이용할 수 없습니다',
+      '사과드립니다',
+      '고객님의 정보와 주문은 안전합니다',
+      '다음 안내',
+      'Our shop is temporarily unavailable',
+      'We are very sorry',
+      'Your data and orders are safe',
+      'Next update',
+      config.contacts.phone,
+      config.contacts.email,
+      ...config.contacts.paymentAlternatives,
+      ...config.contacts.messengers.map((m) => m.name),
+    ]) {
+      expect(body).toContain(phrase);
+    }
+    expect(body.indexOf('쇼핑몰을 잠시')).toBeLessThan(body.indexOf('Our shop is temporarily'));
+    // The "checks every minute" promise only appears when it is true.
+    expect(body).not.toContain('every minute');
+    expect(await page.locator('a[href^="tel:"]').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator(`a[href="${config.contacts.messengers[0].url}"]`).count()).toBe(2);
+    await page.setViewportSize({ width: 375, height: 812 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'outage-page-375-nojs.png'), fullPage: true });
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test('deep links get the same page with working assets', async () => {
+    const s = await open({ locale: 'en-US', path: '/products/123?ref=mail' });
+    await s.page.waitForFunction(() => document.documentElement.lang === 'en');
+    expect(await s.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+      'rgb(244, 245, 247)',
+    );
+    expect(unexpected(s, true)).toEqual([]);
+  });
+
+  test.each(['ko-KR', 'en-US'])(
+    'axe-core finds no violations (%s, baseline and with a notice)',
+    async (locale) => {
+      const s = await open({ locale });
+      await s.page.waitForFunction(() => document.getElementById('lang-toggle')?.hidden === false);
+      const baseline = await new AxeBuilder({ page: s.page }).analyze();
+      expect(baseline.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual(
+        [],
+      );
+      for (const severity of ['major', 'minor', 'info', 'none'] as const) {
+        server.setStatus({ body: status({ severity }) });
+        await s.page.reload();
+        await s.page.waitForSelector(`[data-status][data-severity="${severity}"]`, { state: 'attached' });
+        const result = await new AxeBuilder({ page: s.page }).analyze();
+        expect({ severity, violations: result.violations.map((v) => v.id) }).toEqual({
+          severity,
+          violations: [],
+        });
+      }
+      expect(baseline.passes.map((p) => p.id)).toEqual(
+        expect.arrayContaining(['color-contrast', 'html-has-lang']),
+      );
+      expect(unexpected(s, true)).toEqual([]);
+    },
+  );
+
+  test('the CSP check works: an injected inline script is reported', async () => {
+    const s = await open({ locale: 'en-US' });
+    await s.page.evaluate(() => {
+      const el = document.createElement('script');
+      el.textContent = 'window.__ran = true';
+      document.body.appendChild(el);
+    });
+    await until(() => s.problems.some((p) => p.startsWith('csp: script-src')));
+    expect(await s.page.evaluate(() => (window as unknown as { __ran?: boolean }).__ran)).toBeUndefined();
+  });
+
+  test('375 px wide: no horizontal scrolling; full-page screenshot', async () => {
+    server.setStatus({ body: status() });
+    const s = await open({
+      locale: 'ko-KR',
+      viewport: { width: 375, height: 812 },
+      deviceScaleFactor: 2,
+      clock: true,
+    });
+    const { page } = s;
+    await waitForMessage(page, 'ko', '결제 시스템 장애');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'outage-page-375.png'), fullPage: true });
+    await page.click('#lang-toggle');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'outage-page-375-en.png'), fullPage: true });
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test('no request left 127.0.0.1 in any case', () => {
+    expect(allRequests.length).toBeGreaterThan(20);
+    const foreign = allRequests.filter((u) => !u.startsWith(`${server.origin}/`) && !u.startsWith('data:'));
+    expect(foreign).toEqual([]);
+    // Nothing but the page's own files and the notice were fetched.
+    const known = new Set(['/', '/status.json', '/products/123', ...Object.keys(files).map((n) => `/${n}`)]);
+    expect(server.requests.filter((p) => !known.has(p))).toEqual([]);
+  });
+});

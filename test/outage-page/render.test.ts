@@ -1,0 +1,189 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import { parseConfig, type ShopConfig } from '../../lib/config/load';
+import { statusSchema } from '../../lib/contract/status';
+import {
+  cacheControlFor,
+  contentTypeFor,
+  defaultStatus,
+  exampleStatus,
+  PAGE_SIZE_LIMIT,
+  pageSize,
+  renderOutagePage,
+} from '../../outage-page/render';
+
+const DEFAULT_JSON = path.join(__dirname, '..', '..', 'config', 'default.json');
+
+function rawDefault(): Record<string, unknown> & { contacts: Record<string, unknown> } {
+  return JSON.parse(fs.readFileSync(DEFAULT_JSON, 'utf8'));
+}
+
+function configWith(contacts: Record<string, unknown>): ShopConfig {
+  const raw = rawDefault();
+  return parseConfig({ ...raw, contacts: { ...raw.contacts, ...contacts } }, 'test');
+}
+
+const config = parseConfig(rawDefault(), 'default');
+
+describe('renderOutagePage', () => {
+  const files = renderOutagePage(config);
+  const html = files['index.html'];
+
+  test('renders index.html, one stylesheet and one script with content-hashed names, never status.json', () => {
+    const names = Object.keys(files).sort();
+    expect(names).toHaveLength(3);
+    expect(names).toContain('index.html');
+    expect(names.some((n) => /^outage\.[0-9a-f]{10}\.css$/.test(n))).toBe(true);
+    expect(names.some((n) => /^outage\.[0-9a-f]{10}\.js$/.test(n))).toBe(true);
+    expect(names).not.toContain('status.json');
+    expect(Object.keys(files).some((n) => n.includes('status'))).toBe(false);
+    for (const n of names.filter((x) => x !== 'index.html')) expect(html).toContain(`"/${n}"`);
+  });
+
+  test('carries the marker the canary looks for (lambda/canary/journeys.ts)', () => {
+    expect(html).toMatch(/^<!doctype html>\n<html [^>]*\bdata-outage-page\b/);
+  });
+
+  test('is deterministic for the same config', () => {
+    expect(renderOutagePage(parseConfig(rawDefault(), 'default'))).toEqual(files);
+  });
+
+  test(`stays within ${PAGE_SIZE_LIMIT} bytes in all`, () => {
+    const size = pageSize(files);
+    expect(size).toBeLessThanOrEqual(PAGE_SIZE_LIMIT);
+    expect(size).toBe(Object.values(files).reduce((s, c) => s + Buffer.byteLength(c), 0));
+  });
+
+  test('shows every contact, in both languages', () => {
+    const { contacts } = config;
+    const ko = html.slice(
+      html.indexOf('<section class="lang" id="ko"'),
+      html.indexOf('<section class="lang" id="en"'),
+    );
+    const en = html.slice(html.indexOf('<section class="lang" id="en"'));
+    for (const part of [ko, en]) {
+      expect(part).toContain(`href="tel:${contacts.phone.replace(/[^\d+]/g, '')}"`);
+      expect(part).toContain(`>${contacts.phone}</a>`);
+      expect(part).toContain(`href="mailto:${contacts.email}"`);
+      for (const p of contacts.paymentAlternatives) expect(part).toContain(`<li>${p}</li>`);
+      for (const m of contacts.messengers)
+        expect(part).toContain(`<a href="${m.url}" rel="noopener noreferrer">${m.name}</a>`);
+      for (const r of config.regions)
+        expect(part).toMatch(new RegExp(`data-region="${r.name}">.*\\(${r.name}\\)`));
+    }
+    const seoul = renderOutagePage({
+      ...config,
+      regions: [{ ...config.regions[0], name: 'ap-northeast-2' }],
+    })['index.html'];
+    expect(seoul).toContain('서울 (ap-northeast-2)');
+    expect(seoul).toContain('Seoul (ap-northeast-2)');
+    expect(html.indexOf('lang="ko"')).toBeLessThan(html.indexOf('id="en" lang="en"'));
+  });
+
+  test('HTML-escapes every contact (no markup injection)', () => {
+    const evil = '<script>alert(1)</script>';
+    const page = renderOutagePage(
+      configWith({
+        phone: `+82 2 555 0100 ${evil}`,
+        paymentAlternatives: [`Cash ${evil}`, 'A & B "quoted"'],
+        messengers: [{ name: `Kakao ${evil}`, url: 'https://pf.kakao.com/_x?a=1&b="2"' }],
+        email: 'help<x>@example.com',
+      }),
+    )['index.html'];
+    expect(page).not.toContain('<script>alert');
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).toContain('<li>A &amp; B &quot;quoted&quot;</li>');
+    expect(page).toContain('href="https://pf.kakao.com/_x?a=1&amp;b=%222%22"');
+    expect(page.match(/href="tel:[^"]*"/g)).toEqual(Array(3).fill('href="tel:+82255501001"'));
+    expect(page).toContain('href="mailto:help%3Cx%3E@example.com"');
+    expect(page).toContain('>help&lt;x&gt;@example.com</a>');
+    // The only <script> element is the page's own, with a same-origin src.
+    expect(page.match(/<script\b[^>]*>/g)).toEqual([
+      expect.stringMatching(/^<script src="\/outage\.[0-9a-f]{10}\.js" defer>$/),
+    ]);
+  });
+
+  test('rejects messenger links that are not http(s)', () => {
+    expect(() =>
+      renderOutagePage(configWith({ messengers: [{ name: 'x', url: 'javascript:alert(1)' }] })),
+    ).toThrow(/must be http\(s\)/);
+  });
+
+  test('omits the messenger line when there are no messengers', () => {
+    const page = renderOutagePage(configWith({ messengers: [] }))['index.html'];
+    expect(page).not.toContain('메신저');
+    expect(page).not.toContain('Messenger');
+  });
+
+  test('references no other host than the configured messenger links', () => {
+    const allowed = new Set(config.contacts.messengers.map((m) => m.url));
+    for (const [name, content] of Object.entries(files)) {
+      const urls = content.match(/(?:https?:)?\/\/[^\s"'<>)]+/gi) ?? [];
+      const foreign = urls.filter((u) => !allowed.has(u));
+      expect({ name, foreign }).toEqual({ name, foreign: [] });
+    }
+    // Messenger links are plain hyperlinks, never something the browser fetches by itself.
+    expect(html).not.toMatch(/<(?:img|script|link|iframe|source|video|audio|object|embed)\b[^>]*https?:/i);
+    expect(files[Object.keys(files).find((n) => n.endsWith('.css'))!]).not.toMatch(/@import|url\(/i);
+  });
+
+  test('is CSP-compatible: no inline script, style or event handler', () => {
+    expect(html).not.toMatch(/<script\b(?![^>]*\ssrc=)[^>]*>/i);
+    expect(html).not.toMatch(/<style\b/i);
+    expect(html).not.toMatch(/\sstyle=/i);
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    expect(html).not.toMatch(/javascript:/i);
+  });
+
+  test('content types and cache headers for the edge stack', () => {
+    for (const name of Object.keys(files))
+      expect(contentTypeFor(name)).toMatch(/^text\/(html|css|javascript); charset=utf-8$/);
+    expect(cacheControlFor('index.html')).toContain('max-age=60');
+    expect(cacheControlFor(Object.keys(files).find((n) => n.endsWith('.js'))!)).toContain('immutable');
+  });
+});
+
+describe('status.json validation in the page script agrees with lib/contract/status.ts', () => {
+  const jsName = Object.keys(renderOutagePage(config)).find((n) => n.endsWith('.js'))!;
+  const sandbox: { outagePage?: { isValidStatus: (s: unknown) => boolean; REFRESH_MS: number } } = {};
+  vm.runInNewContext(renderOutagePage(config)[jsName], sandbox);
+  const isValidStatus = sandbox.outagePage!.isValidStatus;
+
+  const good = exampleStatus(config);
+  const cases: Array<[string, unknown]> = [
+    ['example', good],
+    ['default', defaultStatus(config)],
+    ['null next update', { ...good, nextUpdateAt: null }],
+    ['fractional seconds', { ...good, updatedAt: '2026-12-05T05:00:00.123Z' }],
+    ['offset time', { ...good, updatedAt: '2026-12-05T14:00:00+09:00' }],
+    ['no seconds', { ...good, updatedAt: '2026-12-05T05:00Z' }],
+    ['no zone', { ...good, updatedAt: '2026-12-05T05:00:00' }],
+    ['impossible date', { ...good, updatedAt: '2026-02-30T05:00:00Z' }],
+    ['leap day', { ...good, updatedAt: '2028-02-29T05:00:00Z' }],
+    ['unknown severity', { ...good, severity: 'catastrophic' }],
+    ['extra key', { ...good, extra: 1 }],
+    [
+      'missing key',
+      { severity: good.severity, message: good.message, updatedAt: good.updatedAt, regions: {} },
+    ],
+    ['missing language', { ...good, message: { ko: 'x' } }],
+    ['extra language', { ...good, message: { ko: 'x', en: 'y', ja: 'z' } }],
+    ['long message', { ...good, message: { ko: 'x'.repeat(2001), en: 'y' } }],
+    ['max message', { ...good, message: { ko: 'x'.repeat(2000), en: 'y' } }],
+    ['bad region state', { ...good, regions: { 'ap-northeast-2': 'on fire' } }],
+    ['regions array', { ...good, regions: ['down'] }],
+    ['no regions', { ...good, regions: {} }],
+    ['array', [good]],
+    ['null', null],
+    ['string', 'down'],
+  ];
+
+  test.each(cases)('%s', (_name, value) => {
+    expect(isValidStatus(JSON.parse(JSON.stringify(value)))).toBe(statusSchema.safeParse(value).success);
+  });
+
+  test('re-reads every 60 s', () => {
+    expect(sandbox.outagePage!.REFRESH_MS).toBe(60_000);
+  });
+});
