@@ -1,5 +1,5 @@
 import { App, AppProps, Stack, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, PCIDSS321Checks } from 'cdk-nag';
 import type { ShopConfig } from './config/load';
 import { Names } from './config/names';
 import { EdgeStack } from './stacks/edge-stack';
@@ -64,7 +64,7 @@ export function buildApp(options: BuildAppOptions): ShopApp {
   regional.forEach((r) => edge.addDependency(r, 'health checks name its direct record and switch alarms'));
 
   if (options.nag ?? true) {
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app));
   }
   return { app, regional, edge, stacks: [...regional, edge] };
 }

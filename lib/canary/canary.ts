@@ -72,6 +72,8 @@ export class Canary extends Construct {
       timeout: FUNCTION_TIMEOUT,
       memorySize: 256,
       logKey: props.key,
+      outsideVpcReason:
+        'The canary must reach the shop the way customers do, over the public internet, and publish to CloudWatch in other regions; inside the VPC it would test the NAT gateway instead. It handles no cardholder data.',
       environment: {
         CANARY_CONFIG: JSON.stringify({
           vantage: region,
@@ -85,7 +87,7 @@ export class Canary extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: namespace,
       },
     });
-    this.handler.role.addToPolicy(
+    this.handler.policy.addStatements(
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
         // No resource-level permissions exist for PutMetricData; the namespace condition scopes it,
@@ -95,7 +97,7 @@ export class Canary extends Construct {
       }),
     );
     acknowledgeNag(
-      this.handler.role,
+      this.handler.policy,
       'AwsSolutions-IAM5[Resource::*]',
       'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited by the cloudwatch:namespace condition to the canary namespace.',
     );

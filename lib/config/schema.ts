@@ -199,8 +199,15 @@ export const configSchema = z.strictObject({
   contacts: contactsSchema,
   /** Worst-case automatic failover time (seconds) the design must stay within. */
   failoverBudgetSeconds: int(30, 3600),
-  /** Attach a WAF web ACL with a rate rule to the outage page's CloudFront distribution. */
-  outageWaf: z.boolean(),
+  /** WAF web ACLs (per-IP rate rule, AWS managed rules, logging). */
+  waf: z.strictObject({
+    /** In front of every region's ALB. */
+    alb: z.boolean(),
+    /** In front of the outage page's CloudFront distribution. */
+    outagePage: z.boolean(),
+    /** Requests per IP in any 5 minutes before it is blocked (WAF allows 10 to 2,000,000,000). */
+    ratePer5MinPerIp: int(10, 2_000_000_000),
+  }),
 });
 
 /** The config file as written (before defaults per region are resolved). */

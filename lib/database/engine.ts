@@ -29,6 +29,14 @@ export const CLUSTER_PARAMETERS: Readonly<Record<string, string>> = {
 /** Log types exported to CloudWatch Logs. */
 export const LOG_EXPORTS = ['postgresql'];
 
+/**
+ * Why instances do not upgrade minor versions by themselves: a global database needs the same engine
+ * version in every region, so upgrades are made deliberately, across the global cluster, by changing
+ * `database.engineVersion` in the config.
+ */
+export const NO_AUTO_MINOR_UPGRADE_REASON =
+  'Aurora Global Database needs the exact same engine version in every region for switchover and failover; minor upgrades are applied deliberately to the whole global cluster by changing database.engineVersion, never by one instance on its own.';
+
 /** Port of every cluster. */
 export const DB_PORT = 5432;
 

@@ -1,7 +1,6 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -108,18 +107,6 @@ export class RegionalDatabase extends Construct {
   /** Lets the web tier (its security group, and nothing else) connect. */
   allowFrom(client: ec2.ISecurityGroup): void {
     this.securityGroup.addIngressRule(client, ec2.Port.tcp(DB_PORT), 'PostgreSQL from the shop');
-  }
-
-  /**
-   * Lets `grantee` read the master secret in this region (the primary's secret or the local
-   * replica, which has the same name) and decrypt it with the regional key.
-   */
-  grantReadSecret(grantee: iam.IGrantable, secretArnPattern: string): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      resourceArns: [secretArnPattern],
-    });
   }
 
   private addAlarms(props: RegionalDatabaseProps): void {

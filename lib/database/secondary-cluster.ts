@@ -4,7 +4,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { CLUSTER_PARAMETERS, clusterLogGroup, DB_PORT, LOG_EXPORTS, parameterGroupFamily } from './engine';
+import { acknowledgeNag } from '../compliance/acknowledge';
+import {
+  CLUSTER_PARAMETERS,
+  clusterLogGroup,
+  DB_PORT,
+  LOG_EXPORTS,
+  NO_AUTO_MINOR_UPGRADE_REASON,
+  parameterGroupFamily,
+} from './engine';
 
 /** Properties of {@link SecondaryCluster}. */
 export interface SecondaryClusterProps {
@@ -98,6 +106,11 @@ export class SecondaryCluster extends Construct {
         promotionTier: i,
       });
       instance.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      acknowledgeNag(
+        instance,
+        'PCI.DSS.321-RDSAutomaticMinorVersionUpgradeEnabled',
+        NO_AUTO_MINOR_UPGRADE_REASON,
+      );
       this.instances.push(instance);
     }
 

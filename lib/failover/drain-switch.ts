@@ -44,6 +44,8 @@ export class DrainSwitchHolder extends Construct {
       timeout: Duration.seconds(20),
       memorySize: 128,
       logKey: props.key,
+      outsideVpcReason:
+        'Reads SSM parameters and writes CloudWatch metrics only, through their public endpoints; outside the VPC it keeps working when the VPC or its NAT gateway is what failed. It handles no cardholder data.',
       environment: {
         SWITCH_PARAMETER_PATH: names.switchParameterPath(),
         SWITCH_NAMESPACE: names.switchNamespace(),
@@ -51,7 +53,7 @@ export class DrainSwitchHolder extends Construct {
         SWITCH_TARGETS: props.targets.join(','),
       },
     });
-    this.publisher.role.addToPolicy(
+    this.publisher.policy.addStatements(
       new iam.PolicyStatement({
         actions: ['ssm:GetParametersByPath'],
         resources: [
@@ -64,7 +66,7 @@ export class DrainSwitchHolder extends Construct {
         ],
       }),
     );
-    this.publisher.role.addToPolicy(
+    this.publisher.policy.addStatements(
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
         // PutMetricData has no resource-level permissions; the namespace condition scopes it.
@@ -73,7 +75,7 @@ export class DrainSwitchHolder extends Construct {
       }),
     );
     acknowledgeNag(
-      this.publisher.role,
+      this.publisher.policy,
       'AwsSolutions-IAM5[Resource::*]',
       'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited by the cloudwatch:namespace condition to the drain switch namespace.',
     );

@@ -22,6 +22,11 @@ export interface LoggedFunctionProps {
   readonly memorySize?: number;
   /** Key that encrypts the log group. */
   readonly logKey: kms.IKey;
+  /**
+   * Why the function runs outside a VPC (it holds no cardholder data and reaches only public AWS
+   * APIs or the public internet). Required, so the exception is stated where the function is defined.
+   */
+  readonly outsideVpcReason: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -34,6 +39,8 @@ export interface LoggedFunctionProps {
 export class LoggedFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
+  /** The role's only permissions (a customer-managed policy, not an inline one). */
+  readonly policy: iam.ManagedPolicy;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: LoggedFunctionProps) {
@@ -47,14 +54,18 @@ export class LoggedFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description} (writes only to its own log group)`,
     });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn, `${this.logGroup.logGroupArn}:log-stream:*`],
-      }),
-    );
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: `${props.description}: permissions`,
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn, `${this.logGroup.logGroupArn}:log-stream:*`],
+        }),
+      ],
+    });
     acknowledgeNag(
-      this.role,
+      this.policy,
       `AwsSolutions-IAM5[Resource::${arnToken(this.logGroup)}:log-stream:*]`,
       "Lambda creates its log streams with generated names; the grant is limited to streams of this function's own log group.",
     );
@@ -80,5 +91,6 @@ export class LoggedFunction extends Construct {
         logLevel: nodejs.LogLevel.WARNING,
       },
     });
+    acknowledgeNag(this.function, 'PCI.DSS.321-LambdaInsideVPC', props.outsideVpcReason);
   }
 }

@@ -1,8 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeNag, arnToken } from '../compliance/acknowledge';
 import type { NetworkSettings } from '../config/schema';
 
 /** Properties of {@link Network}. */
@@ -31,7 +33,8 @@ export class Network extends Construct {
       maxAzs: settings.azCount,
       natGateways: settings.natGateways,
       subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // Only the ALB and the NAT gateways (which have Elastic IPs) live here: no auto-assigned public IPs.
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         { name: 'app', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
         { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
@@ -42,10 +45,40 @@ export class Network extends Construct {
       encryptionKey: props.logKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const flowLogRole = new iam.Role(this, 'FlowLogRole', {
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com'),
+      description: 'Writes VPC flow logs to their log group',
+    });
+    new iam.ManagedPolicy(this, 'FlowLogPolicy', {
+      description: "Write VPC flow logs to this VPC's flow log group only",
+      roles: [flowLogRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          resources: [this.flowLogGroup.logGroupArn, `${this.flowLogGroup.logGroupArn}:log-stream:*`],
+        }),
+      ],
+    });
+    acknowledgeNag(
+      this.node.findChild('FlowLogPolicy'),
+      `AwsSolutions-IAM5[Resource::${arnToken(this.flowLogGroup)}:log-stream:*]`,
+      "The flow log service names one stream per network interface; the grant is limited to this VPC's flow log group.",
+    );
     this.vpc.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+      // The role is passed without policy updates: its only permissions are in FlowLogPolicy.
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        this.flowLogGroup,
+        flowLogRole.withoutPolicyUpdates(),
+      ),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
+    for (const subnet of this.vpc.publicSubnets) {
+      acknowledgeNag(
+        subnet.node.findChild('DefaultRoute'),
+        'PCI.DSS.321-VPCNoUnrestrictedRouteToIGW',
+        'Public subnet of the internet-facing ALB and the NAT gateways: its default route to the internet gateway is what makes them reachable. Instances and the database are in private and isolated subnets.',
+      );
+    }
     // Gateway endpoints keep S3 (artifact, ALB logs) and DynamoDB traffic off the NAT gateways.
     this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
   }

@@ -46,7 +46,10 @@ export class EdgeStack extends Stack {
       domainNames: [...names.publicNames(config.includeWww), names.outageRecord()],
       zone,
       files: renderOutagePage(config),
-      waf: config.outageWaf,
+      logKey: key.key,
+      waf: config.waf.outagePage
+        ? { name: `${config.appName}-outage-page`, rateLimit: config.waf.ratePer5MinPerIp, logKey: key.key }
+        : undefined,
     });
     new ssm.StringParameter(this, 'DistributionId', {
       parameterName: names.outageDistributionParameter(),

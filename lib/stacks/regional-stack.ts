@@ -1,4 +1,5 @@
 import { ArnFormat, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
@@ -89,6 +90,13 @@ export class RegionalStack extends Stack {
       certificateNames: [...names.publicNames(config.includeWww), names.regionRecord(region.name)],
       artifact,
       notificationTopic: this.alarms.topic,
+      waf: config.waf.alb
+        ? {
+            name: `${config.appName}-${region.name}`,
+            rateLimit: config.waf.ratePer5MinPerIp,
+            logKey: this.key.key,
+          }
+        : undefined,
       shopEnvironment: {
         region: region.name,
         role: region.role,
@@ -105,16 +113,21 @@ export class RegionalStack extends Stack {
       },
     });
     this.database.allowFrom(this.web.instanceSecurityGroup);
-    this.database.grantReadSecret(
-      this.web.role,
-      this.formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: `${names.dbSecretName()}-??????`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    // The master secret here is the primary's secret or its local replica: same name, this region.
+    this.web.instancePolicy.addStatements(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [
+          this.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${names.dbSecretName()}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
+      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.key.keyArn] }),
     );
-    this.key.key.grantDecrypt(this.web.role);
 
     new route53.ARecord(this, 'DirectRecord', {
       zone,

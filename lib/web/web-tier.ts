@@ -4,14 +4,17 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from '../compliance/acknowledge';
 import type { Promotion } from '../config/load';
 import type { WebSettings } from '../config/schema';
 import { HEALTH_PATH, SHOP_ENV, SHOP_PORT } from '../contract/shop';
+import { RateLimitedWebAcl } from '../monitoring/web-acl';
 import { SHOP_BUNDLE_FILE, ShopArtifact } from './shop-artifact';
 
 /** Properties of {@link WebTier}. */
@@ -31,6 +34,8 @@ export interface WebTierProps {
   readonly shopEnvironment: Partial<Record<keyof typeof SHOP_ENV, string>>;
   /** The shop artifact (bundled shop) the instances run. */
   readonly artifact: ShopArtifact;
+  /** A web ACL (per-IP rate rule, AWS managed rules, logging) in front of the ALB; off when undefined. */
+  readonly waf?: { readonly name: string; readonly rateLimit: number; readonly logKey: kms.IKey };
   /** Topic that receives the group's launch, terminate and failure notifications. */
   readonly notificationTopic: sns.ITopic;
 }
@@ -54,6 +59,9 @@ export class WebTier extends Construct {
   readonly asg: autoscaling.AutoScalingGroup;
   readonly instanceSecurityGroup: ec2.SecurityGroup;
   readonly role: iam.Role;
+  /** The instances' own permissions (customer-managed; add statements with `instancePolicy.addStatements`). */
+  readonly instancePolicy: iam.ManagedPolicy;
+  readonly webAcl?: wafv2.CfnWebACL;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly certificate: acm.Certificate;
   readonly accessLogBucket: s3.Bucket;
@@ -105,6 +113,39 @@ export class WebTier extends Construct {
     this.alb.logAccessLogs(this.accessLogBucket, 'alb');
     acknowledgeNag(
       this.accessLogBucket,
+      'PCI.DSS.321-S3BucketLoggingEnabled',
+      'This bucket is the ALB access-log destination; logging its own access to another bucket would only move the same finding there.',
+    );
+    acknowledgeNag(
+      this.accessLogBucket,
+      'PCI.DSS.321-S3DefaultEncryptionKMS',
+      'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3; SSE-KMS is not supported for this destination.',
+    );
+    acknowledgeNag(
+      this.accessLogBucket,
+      'PCI.DSS.321-S3BucketReplicationEnabled',
+      'Access logs are regional evidence of regional traffic, versioned and retained for a year; each region keeps its own.',
+    );
+    if (props.waf) {
+      this.webAcl = new RateLimitedWebAcl(this, 'Waf', {
+        scope: 'REGIONAL',
+        name: props.waf.name,
+        rateLimit: props.waf.rateLimit,
+        logKey: props.waf.logKey,
+      }).webAcl;
+      new wafv2.CfnWebACLAssociation(this, 'WafAssociation', {
+        resourceArn: this.alb.loadBalancerArn,
+        webAclArn: this.webAcl.attrArn,
+      });
+    } else {
+      acknowledgeNag(
+        this.alb,
+        'PCI.DSS.321-ALBWAFEnabled',
+        'The config turns the ALB web ACL off (waf.alb = false).',
+      );
+    }
+    acknowledgeNag(
+      this.accessLogBucket,
       'AwsSolutions-S1',
       'This bucket is the ALB access-log destination; logging its own access to another bucket would only move the same finding there.',
     );
@@ -128,13 +169,17 @@ export class WebTier extends Construct {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
       'Session Manager replaces SSH (no key pair, no port 22); AWS maintains this policy as the minimum for the SSM agent as the agent changes.',
     );
-    // Exactly the artifact object: not the whole assets bucket.
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [props.artifact.asset.bucket.arnForObjects(props.artifact.asset.s3ObjectKey)],
-      }),
-    );
+    this.instancePolicy = new iam.ManagedPolicy(this, 'InstancePolicy', {
+      description: 'Shop instances: the shop artifact and the database secret',
+      roles: [this.role],
+      statements: [
+        // Exactly the artifact object: not the whole assets bucket.
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [props.artifact.asset.bucket.arnForObjects(props.artifact.asset.s3ObjectKey)],
+        }),
+      ],
+    });
 
     const arm = isArmInstanceType(settings.instanceType);
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -212,7 +257,12 @@ export class WebTier extends Construct {
         unhealthyThresholdCount: 3,
       },
     });
-    this.alb.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
+    const redirect = this.alb.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
+    acknowledgeNag(
+      redirect,
+      'PCI.DSS.321-ELBv2ACMCertificateRequired',
+      'Port 80 only answers with a permanent redirect to HTTPS; it serves no content and so has no certificate.',
+    );
 
     this.asg.scaleOnRequestCount('RequestsPerInstance', {
       targetRequestsPerMinute: settings.targetRequestsPerInstance,
