@@ -41,6 +41,8 @@ export const SHOP_ENV = {
   dbPassword: 'SHOP_DB_PASSWORD',
   /** Require TLS to the database ("true" on AWS). */
   dbTls: 'SHOP_DB_TLS',
+  /** PEM bundle that verifies the database certificate (the RDS global bundle on AWS). */
+  dbCaFile: 'SHOP_DB_CA_FILE',
   port: 'SHOP_PORT',
   version: 'SHOP_VERSION',
   /** JSON of the config's `contacts` (phone, paymentAlternatives, messengers, email). */

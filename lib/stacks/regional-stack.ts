@@ -14,7 +14,7 @@ import { AlarmTopic } from '../monitoring/alarm-topic';
 import { RegionalKey } from '../monitoring/regional-key';
 import { Network } from '../network/network';
 import { ShopArtifact } from '../web/shop-artifact';
-import { WebTier } from '../web/web-tier';
+import { RDS_CA_FILE, WebTier } from '../web/web-tier';
 
 /** Properties of {@link RegionalStack}. */
 export interface RegionalStackProps extends StackProps {
@@ -106,6 +106,7 @@ export class RegionalStack extends Stack {
         dbName: config.database.databaseName,
         dbSecretName: names.dbSecretName(),
         dbTls: 'true',
+        dbCaFile: RDS_CA_FILE,
         port: '8080',
         version: artifact.asset.assetHash.slice(0, 12),
         // Single-quoted for systemd's EnvironmentFile; a quote inside becomes a JSON escape.

@@ -44,7 +44,9 @@ export class ShopArtifact extends Construct {
               outfile: path.join(outputDir, SHOP_BUNDLE_FILE),
               bundle: true,
               platform: 'node',
-              target: 'node22',
+              target: 'node20',
+              // pg's optional native binding is never used (pure JS client).
+              external: ['pg-native'],
               format: 'cjs',
               minify: true,
               sourcemap: false,

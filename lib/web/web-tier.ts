@@ -305,6 +305,8 @@ export class WebTier extends Construct {
       'id shop >/dev/null 2>&1 || useradd --system --home-dir /opt/resilient-shop --shell /sbin/nologin shop',
       'install -d -o root -g root -m 0755 /opt/resilient-shop /etc/resilient-shop',
       `aws s3 cp "s3://${bucket}/${key}" /tmp/shop-artifact.zip`,
+      // The RDS certificate authorities, so the shop verifies the database's TLS certificate.
+      `curl -fsSL --retry 5 -o ${RDS_CA_FILE} https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem`,
       'rm -rf /opt/resilient-shop/current && mkdir -p /opt/resilient-shop/current',
       'python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" /tmp/shop-artifact.zip /opt/resilient-shop/current',
       `cat > /etc/resilient-shop/env <<'SHOPENV'\n${env}\nSHOPENV`,
@@ -316,6 +318,9 @@ export class WebTier extends Construct {
     return ud;
   }
 }
+
+/** Where the instances keep the RDS CA bundle (`SHOP_DB_CA_FILE`). */
+export const RDS_CA_FILE = '/etc/resilient-shop/rds-ca-bundle.pem';
 
 /**
  * The systemd unit: restart on failure, SIGTERM for a graceful drain (the shop stops accepting,

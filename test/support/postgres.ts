@@ -191,7 +191,19 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   const stop = async () => {
     run(owner?.name, pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']);
   };
+  let paused = false;
   await start();
+  // If the process dies without destroy() (a crashed test or bench), don't leave the server running.
+  const onExit = () => {
+    try {
+      if (paused) for (const pid of allServerPids(dataDir)) process.kill(pid, 'SIGCONT');
+      run(owner?.name, pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    } catch {
+      // already stopped
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
 
   const connection = (database = 'postgres') => ({ host, port, user, database });
   const sql = async <T>(text: string, values: unknown[] = [], database = 'postgres'): Promise<T[]> => {
@@ -204,7 +216,6 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     }
   };
   let dbCounter = 0;
-  let paused = false;
 
   const server: PostgresServer = {
     host,
@@ -229,6 +240,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       paused = false;
     },
     async destroy() {
+      process.off('exit', onExit);
       if (paused) server.resume();
       try {
         if (fs.existsSync(path.join(dataDir, 'postmaster.pid'))) await stop();

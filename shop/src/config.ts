@@ -1,0 +1,98 @@
+/** Builds the shop's options from the environment variables of the contract (SHOP_ENV). */
+import * as fs from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { SHOP_ENV, SHOP_PORT } from '../../lib/contract/shop';
+import type { Contacts, Logger, Role, ShopOptions } from './types';
+
+/** Not part of the contract: where a CA bundle for the database's TLS certificate may be found. */
+export const DB_CA_FILE_ENV = 'SHOP_DB_CA_FILE';
+export const DEFAULT_DB_CA_FILE = '/etc/resilient-shop/rds-ca-bundle.pem';
+
+/** Shown when SHOP_CONTACTS is missing or invalid, so the read-only message never breaks. */
+export const FALLBACK_CONTACTS: Contacts = {
+  phone: 'our customer service line',
+  paymentAlternatives: ['bank transfer'],
+  messengers: [],
+  email: 'support@example.com',
+};
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** Validates the `contacts` JSON (same shape as lib/config/schema.ts contactsSchema). */
+export function parseContacts(raw: string | undefined, logger?: Logger): Contacts {
+  if (!raw) {
+    logger?.warn(`${SHOP_ENV.contacts} is not set; using placeholder contacts`);
+    return FALLBACK_CONTACTS;
+  }
+  try {
+    const v = JSON.parse(raw) as Record<string, unknown>;
+    const messengers = Array.isArray(v.messengers) ? v.messengers : [];
+    if (
+      isString(v.phone) &&
+      isString(v.email) &&
+      Array.isArray(v.paymentAlternatives) &&
+      v.paymentAlternatives.length > 0 &&
+      v.paymentAlternatives.every(isString) &&
+      messengers.every(
+        (m: unknown) => isString((m as { name?: unknown })?.name) && isString((m as { url?: unknown })?.url),
+      )
+    ) {
+      return {
+        phone: v.phone,
+        email: v.email,
+        paymentAlternatives: v.paymentAlternatives as string[],
+        messengers: (messengers as { name: string; url: string }[]).map(({ name, url }) => ({ name, url })),
+      };
+    }
+  } catch {
+    // fall through
+  }
+  logger?.error(`${SHOP_ENV.contacts} is not valid contacts JSON; using placeholder contacts`);
+  return FALLBACK_CONTACTS;
+}
+
+function tlsOptions(env: NodeJS.ProcessEnv, logger?: Logger): boolean | ConnectionOptions {
+  if ((env[SHOP_ENV.dbTls] ?? '').toLowerCase() !== 'true') return false;
+  const caFile = env[DB_CA_FILE_ENV] || DEFAULT_DB_CA_FILE;
+  if (fs.existsSync(caFile)) return { ca: fs.readFileSync(caFile, 'utf8'), rejectUnauthorized: true };
+  // Encrypted but not verified: the RDS CA is not in Node's default store. Ship the bundle to verify.
+  logger?.warn('database TLS without certificate verification: CA bundle not found', { caFile });
+  return { rejectUnauthorized: false };
+}
+
+export interface EnvConfig {
+  options: ShopOptions;
+  port: number;
+  /** Secrets Manager secret to read credentials from, if any. */
+  secretName?: string;
+}
+
+/** Reads SHOP_* variables. Throws only when the database host is missing. */
+export function configFromEnv(env: NodeJS.ProcessEnv, logger?: Logger): EnvConfig {
+  const writerHost = env[SHOP_ENV.dbWriterHost];
+  if (!writerHost) throw new Error(`${SHOP_ENV.dbWriterHost} must be set`);
+  const role: Role = env[SHOP_ENV.role] === 'standby' ? 'standby' : 'primary';
+  if (env[SHOP_ENV.role] && env[SHOP_ENV.role] !== role) {
+    logger?.warn(`${SHOP_ENV.role} is neither "primary" nor "standby"; assuming primary`);
+  }
+  const port = Number(env[SHOP_ENV.port] || SHOP_PORT);
+  return {
+    port: Number.isInteger(port) && port >= 0 && port < 65536 ? port : SHOP_PORT,
+    secretName: env[SHOP_ENV.dbSecretName] || undefined,
+    options: {
+      region: env[SHOP_ENV.region] || env.AWS_REGION || 'local',
+      role,
+      version: env[SHOP_ENV.version] || 'dev',
+      contacts: parseContacts(env[SHOP_ENV.contacts], logger),
+      db: {
+        writerHost,
+        readerHost: env[SHOP_ENV.dbReaderHost] || undefined,
+        port: Number(env[SHOP_ENV.dbPort] || 5432),
+        database: env[SHOP_ENV.dbName] || 'shop',
+        user: env[SHOP_ENV.dbUser] || undefined,
+        password: env[SHOP_ENV.dbPassword] || undefined,
+        ssl: tlsOptions(env, logger),
+      },
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export { createShop, type Shop } from './shop';
+export { configFromEnv, parseContacts } from './config';
+export { drainServer } from './drain';
+export { migrate, MIGRATIONS, DEMO_PRODUCTS } from './migrations';
+export * from './types';

@@ -1,0 +1,35 @@
+/** Entry point: configuration from SHOP_* environment variables, graceful drain on SIGTERM. */
+import { configFromEnv } from './config';
+import { secretsManagerFetcher } from './secrets';
+import { createShop } from './shop';
+import { jsonLogger as logger } from './types';
+
+async function main(): Promise<void> {
+  const { options, port, secretName } = configFromEnv(process.env, logger);
+  if (secretName) options.fetchSecret = secretsManagerFetcher(secretName, options.region);
+  const shop = createShop({ ...options, logger });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('draining', { signal });
+    shop
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: Error) => {
+        logger.error('drain failed', { error: err.message });
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: String(err) }));
+
+  await shop.listen(port);
+}
+
+main().catch((err: Error) => {
+  logger.error('shop failed to start', { error: err.message });
+  process.exit(1);
+});

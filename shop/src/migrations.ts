@@ -1,0 +1,208 @@
+/**
+ * Schema migrations and the demo catalogue. Idempotent, and safe when several instances start at
+ * once: a session-level advisory lock serialises them, and `schema_migrations` records what ran.
+ */
+import { Client, type ClientConfig } from 'pg';
+
+/** Arbitrary, fixed advisory lock key for the shop's migrations. */
+export const MIGRATION_LOCK_KEY = 7_346_201_905;
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const DEMO_PRODUCTS: {
+  id: number;
+  name: string;
+  description: string;
+  priceCents: number;
+  stock: number;
+}[] = [
+  {
+    id: 1,
+    name: 'Ceramic Pour-Over Dripper',
+    description: 'Hand-glazed dripper for one or two cups.',
+    priceCents: 2800,
+    stock: 1000,
+  },
+  {
+    id: 2,
+    name: 'Single-Origin Coffee Beans 500 g',
+    description: 'Washed Ethiopian beans, medium roast.',
+    priceCents: 1900,
+    stock: 1000,
+  },
+  {
+    id: 3,
+    name: 'Gooseneck Kettle',
+    description: 'Stainless steel, 0.9 l, precise pour.',
+    priceCents: 4500,
+    stock: 1000,
+  },
+  {
+    id: 4,
+    name: 'Burr Grinder',
+    description: 'Conical steel burrs, 40 grind settings.',
+    priceCents: 8900,
+    stock: 1000,
+  },
+  {
+    id: 5,
+    name: 'Paper Filters (100)',
+    description: 'Unbleached cone filters, size 02.',
+    priceCents: 600,
+    stock: 1000,
+  },
+  {
+    id: 6,
+    name: 'Glass Server 600 ml',
+    description: 'Heat-resistant borosilicate glass.',
+    priceCents: 2200,
+    stock: 1000,
+  },
+  {
+    id: 7,
+    name: 'Digital Scale',
+    description: 'Scale with timer, 0.1 g resolution.',
+    priceCents: 3400,
+    stock: 1000,
+  },
+  { id: 8, name: 'Stoneware Mug', description: 'Speckled glaze, 350 ml.', priceCents: 1500, stock: 1000 },
+  {
+    id: 9,
+    name: 'Green Tea Sampler',
+    description: 'Five Korean and Japanese green teas.',
+    priceCents: 2400,
+    stock: 1000,
+  },
+  {
+    id: 10,
+    name: 'Cold Brew Bottle',
+    description: 'One litre, with fine mesh filter.',
+    priceCents: 2700,
+    stock: 1000,
+  },
+  {
+    id: 11,
+    name: 'Canvas Tote Bag',
+    description: 'Sturdy cotton tote with the shop logo.',
+    priceCents: 1200,
+    stock: 1000,
+  },
+  {
+    id: 12,
+    name: 'Gift Card 50,000 KRW',
+    description: 'Delivered by e-mail, valid for five years.',
+    priceCents: 5000,
+    stock: 100000,
+  },
+];
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE IF NOT EXISTS products (
+        id integer PRIMARY KEY,
+        name text NOT NULL,
+        description text NOT NULL DEFAULT '',
+        price_cents integer NOT NULL CHECK (price_cents >= 0),
+        stock integer NOT NULL CHECK (stock >= 0),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE IF NOT EXISTS carts (
+        id uuid PRIMARY KEY,
+        status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'checked_out')),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE IF NOT EXISTS cart_items (
+        cart_id uuid NOT NULL REFERENCES carts (id) ON DELETE CASCADE,
+        product_id integer NOT NULL REFERENCES products (id),
+        quantity integer NOT NULL CHECK (quantity > 0),
+        PRIMARY KEY (cart_id, product_id)
+      );
+      CREATE TABLE IF NOT EXISTS orders (
+        id uuid PRIMARY KEY,
+        cart_id uuid NOT NULL UNIQUE REFERENCES carts (id),
+        status text NOT NULL,
+        total_cents bigint NOT NULL,
+        region text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE IF NOT EXISTS order_items (
+        order_id uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        product_id integer NOT NULL REFERENCES products (id),
+        quantity integer NOT NULL CHECK (quantity > 0),
+        price_cents integer NOT NULL,
+        PRIMARY KEY (order_id, product_id)
+      );
+      CREATE INDEX IF NOT EXISTS carts_status_updated_idx ON carts (status, updated_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'demo catalogue',
+    sql:
+      'INSERT INTO products (id, name, description, price_cents, stock) VALUES ' +
+      DEMO_PRODUCTS.map(
+        (p) => `(${p.id}, ${quote(p.name)}, ${quote(p.description)}, ${p.priceCents}, ${p.stock})`,
+      ).join(', ') +
+      ' ON CONFLICT (id) DO NOTHING',
+  },
+];
+
+function quote(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Applies pending migrations on the writer and returns the versions this call applied (empty when
+ * another instance got there first). Uses its own connection with generous timeouts.
+ */
+export async function migrate(config: ClientConfig, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+  const client = new Client({ ...config, statement_timeout: 120_000, query_timeout: 130_000 });
+  client.on('error', () => {
+    /* reported through the failing query */
+  });
+  await client.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('SET lock_timeout = 60000');
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      const done = new Set(
+        (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+          (r) => r.version,
+        ),
+      );
+      for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+        if (done.has(m.version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(m.sql);
+          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+            m.version,
+            m.name,
+          ]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+        applied.push(m.version);
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return applied;
+}

@@ -1,0 +1,371 @@
+/** Request handlers for the contract's HTTP API. */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HEALTH_PATH, MODE_HEADER, SYNTHETIC_HEADER } from '../../lib/contract/shop';
+import type { Catalogue, CatalogueSnapshot, Product } from './catalogue';
+import { type Database, isUnavailable, type Target } from './db';
+import { healthReport, type HealthMonitor } from './health';
+import * as html from './html';
+import { HttpError, readBody, sendHtml, sendJson, wantsJson } from './http';
+import type { Contacts, Logger, Mode, Role } from './types';
+
+export interface ShopContext {
+  region: string;
+  role: Role;
+  version: string;
+  contacts: Contacts;
+  db: Database;
+  health: HealthMonitor;
+  catalogue: Catalogue;
+  logger: Logger;
+  /** Set while draining: responses ask clients to close the connection. */
+  isDraining: () => boolean;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PRODUCT_PATH_RE = /^\/products\/([^/]+)$/;
+const ORDER_PATH_RE = /^\/orders\/([^/]+)$/;
+const MAX_QUANTITY = 99;
+
+function parseProductId(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value < 2 ** 31) return value;
+  if (typeof value === 'string' && /^[1-9]\d{0,9}$/.test(value) && Number(value) < 2 ** 31)
+    return Number(value);
+  return undefined;
+}
+
+function parseQuantity(value: unknown): number | undefined {
+  if (value === undefined || value === '') return 1;
+  const n = typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_QUANTITY ? n : undefined;
+}
+
+function parseUuid(value: unknown): string | undefined {
+  return typeof value === 'string' && UUID_RE.test(value) ? value.toLowerCase() : undefined;
+}
+
+export interface ShopHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Asks clients of in-flight requests to close their connection after the response (drain). */
+  closeInFlight(): void;
+}
+
+export function createHandler(ctx: ShopContext): ShopHandler {
+  const inFlight = new Set<ServerResponse>();
+  // Rendered pages per catalogue generation and mode: the product pages are the hot path.
+  let pageCacheGeneration = -1;
+  const pageCache = new Map<string, Buffer>();
+
+  const pageContext = (mode: Mode): html.PageContext => ({
+    mode,
+    contacts: ctx.contacts,
+    region: ctx.region,
+    version: ctx.version,
+  });
+
+  const cachedPage = (snap: CatalogueSnapshot, key: string, render: () => string): Buffer => {
+    if (snap.generation !== pageCacheGeneration) {
+      pageCache.clear();
+      pageCacheGeneration = snap.generation;
+    }
+    let page = pageCache.get(key);
+    if (!page) {
+      page = Buffer.from(render());
+      pageCache.set(key, page);
+    }
+    return page;
+  };
+
+  const readOnly = (req: IncomingMessage, res: ServerResponse) => {
+    const headers = { [MODE_HEADER]: 'read-only', 'retry-after': '30' };
+    if (wantsJson(req)) {
+      sendJson(
+        res,
+        'read-only',
+        503,
+        { error: 'read-only', message: html.READ_ONLY_TEXT, alternatives: ctx.contacts },
+        headers,
+      );
+    } else {
+      sendHtml(res, 'read-only', 503, html.readOnlyPage(pageContext('read-only')), headers);
+    }
+  };
+
+  const fail = (req: IncomingMessage, res: ServerResponse, mode: Mode, status: number, message: string) => {
+    const extra: Record<string, string> = status === 413 ? { connection: 'close' } : {};
+    if (wantsJson(req)) {
+      sendJson(res, mode, status, { error: message }, extra);
+    } else {
+      const title =
+        status === 404 ? 'Not found' : status === 405 ? 'Method not allowed' : "We couldn't do that";
+      sendHtml(res, mode, status, html.messagePage(pageContext(mode), title, message, status >= 500), extra);
+    }
+  };
+
+  const catalogueUnavailable = (req: IncomingMessage, res: ServerResponse) => {
+    if (wantsJson(req)) {
+      sendJson(res, 'read-only', 503, {
+        error: 'catalogue-unavailable',
+        message: html.READ_ONLY_TEXT,
+        alternatives: ctx.contacts,
+      });
+    } else {
+      const message =
+        'The catalogue is not available right now. Please try again in a minute, or order another way.';
+      sendHtml(
+        res,
+        'read-only',
+        503,
+        html.messagePage(pageContext('read-only'), 'Please try again shortly', message, true),
+      );
+    }
+  };
+
+  async function productList(req: IncomingMessage, res: ServerResponse, mode: Mode) {
+    const snap = await ctx.catalogue.get();
+    if (!snap) return catalogueUnavailable(req, res);
+    if (wantsJson(req)) return sendJson(res, mode, 200, snap.products.map(productJson));
+    sendHtml(
+      res,
+      mode,
+      200,
+      cachedPage(snap, `${mode}:list`, () => html.productListPage(pageContext(mode), snap.products)),
+    );
+  }
+
+  async function product(req: IncomingMessage, res: ServerResponse, mode: Mode, rawId: string) {
+    const id = parseProductId(rawId);
+    if (id === undefined) return fail(req, res, mode, 404, 'There is no such product.');
+    const snap = await ctx.catalogue.get();
+    if (!snap) return catalogueUnavailable(req, res);
+    const p = snap.byId.get(id);
+    if (!p) return fail(req, res, mode, 404, 'There is no such product.');
+    if (wantsJson(req)) return sendJson(res, mode, 200, productJson(p));
+    sendHtml(
+      res,
+      mode,
+      200,
+      cachedPage(snap, `${mode}:${id}`, () => html.productPage(pageContext(mode), p)),
+    );
+  }
+
+  async function addToCart(req: IncomingMessage, res: ServerResponse, mode: Mode) {
+    if (mode === 'read-only') return readOnly(req, res);
+    const body = await readBody(req);
+    const productId = parseProductId(body.productId);
+    if (productId === undefined) throw new HttpError(400, 'productId must be a positive whole number.');
+    const quantity = parseQuantity(body.quantity);
+    if (quantity === undefined)
+      throw new HttpError(400, `quantity must be a whole number from 1 to ${MAX_QUANTITY}.`);
+    let cartId: string | undefined;
+    if (body.cartId !== undefined && body.cartId !== '') {
+      cartId = parseUuid(body.cartId);
+      if (!cartId) throw new HttpError(400, 'cartId is not a valid cart id.');
+    }
+    const known = ctx.catalogue.peek();
+    if (known && !known.byId.has(productId) && known.products.length > 0) {
+      // Cheap early answer; the transaction below checks again against the database.
+      throw new HttpError(404, 'There is no such product.');
+    }
+    const result = await ctx.db.transaction(async (c) => {
+      let id = cartId;
+      if (id) {
+        const cart = await c.query<{ status: string }>('SELECT status FROM carts WHERE id = $1 FOR UPDATE', [
+          id,
+        ]);
+        if (cart.rowCount === 0) throw new HttpError(404, 'There is no such cart.');
+        if (cart.rows[0].status !== 'open')
+          throw new HttpError(409, 'This cart has already been checked out.');
+        await c.query('UPDATE carts SET updated_at = now() WHERE id = $1', [id]);
+      } else {
+        id = randomUUID();
+        await c.query('INSERT INTO carts (id) VALUES ($1)', [id]);
+      }
+      const exists = await c.query('SELECT 1 FROM products WHERE id = $1', [productId]);
+      if (exists.rowCount === 0) throw new HttpError(404, 'There is no such product.');
+      await c.query(
+        `INSERT INTO cart_items (cart_id, product_id, quantity) VALUES ($1, $2, $3)
+         ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = LEAST(cart_items.quantity + EXCLUDED.quantity, 999)`,
+        [id, productId, quantity],
+      );
+      const items = await c.query<{ product_id: number; quantity: number }>(
+        'SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id',
+        [id],
+      );
+      return {
+        cartId: id,
+        items: items.rows.map((r) => ({ productId: r.product_id, quantity: r.quantity })),
+      };
+    });
+    if (wantsJson(req)) return sendJson(res, mode, 201, result);
+    const names = ctx.catalogue.peek()?.byId;
+    sendHtml(
+      res,
+      mode,
+      201,
+      html.cartPage(
+        pageContext(mode),
+        result.cartId,
+        result.items.map((i) => ({ ...i, name: names?.get(i.productId)?.name })),
+      ),
+    );
+  }
+
+  async function checkout(req: IncomingMessage, res: ServerResponse, mode: Mode) {
+    if (mode === 'read-only') return readOnly(req, res);
+    const synthetic = req.headers[SYNTHETIC_HEADER] === '1';
+    const body = await readBody(req);
+    const cartId = parseUuid(body.cartId);
+    if (!cartId) throw new HttpError(400, 'cartId is not a valid cart id.');
+    const orderId = await ctx.db.transaction(async (c) => {
+      const cart = await c.query<{ status: string }>('SELECT status FROM carts WHERE id = $1 FOR UPDATE', [
+        cartId,
+      ]);
+      if (cart.rowCount === 0) throw new HttpError(404, 'There is no such cart.');
+      if (cart.rows[0].status !== 'open') throw new HttpError(409, 'This cart has already been checked out.');
+      const items = await c.query<{ product_id: number; quantity: number }>(
+        'SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id',
+        [cartId],
+      );
+      if (items.rowCount === 0) throw new HttpError(400, 'The cart is empty.');
+      const prices: number[] = [];
+      let total = 0;
+      for (const item of items.rows) {
+        const updated = await c.query<{ price_cents: number }>(
+          'UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING price_cents',
+          [item.product_id, item.quantity],
+        );
+        if (updated.rowCount === 0)
+          throw new HttpError(409, `Product ${item.product_id} does not have enough stock.`);
+        prices.push(updated.rows[0].price_cents);
+        total += updated.rows[0].price_cents * item.quantity;
+      }
+      const id = randomUUID();
+      await c.query(
+        'INSERT INTO orders (id, cart_id, status, total_cents, region) VALUES ($1, $2, $3, $4, $5)',
+        [id, cartId, 'placed', total, ctx.region],
+      );
+      await c.query(
+        `INSERT INTO order_items (order_id, product_id, quantity, price_cents)
+         SELECT $1, * FROM unnest($2::int[], $3::int[], $4::int[])`,
+        [id, items.rows.map((i) => i.product_id), items.rows.map((i) => i.quantity), prices],
+      );
+      await c.query("UPDATE carts SET status = 'checked_out', updated_at = now() WHERE id = $1", [cartId]);
+      return id;
+    }, synthetic);
+    if (synthetic) return sendJson(res, mode, 200, { status: 'synthetic-ok', orderId: null });
+    ctx.catalogue.invalidate();
+    if (wantsJson(req)) return sendJson(res, mode, 201, { orderId, status: 'placed' });
+    sendHtml(res, mode, 201, html.orderPlacedPage(pageContext(mode), orderId));
+  }
+
+  async function order(req: IncomingMessage, res: ServerResponse, mode: Mode, rawId: string) {
+    const id = parseUuid(rawId);
+    if (!id) return fail(req, res, mode, 404, 'There is no such order.');
+    const targets: Target[] = mode === 'read-write' ? ['writer', 'reader'] : ['reader', 'writer'];
+    let rows:
+      | {
+          id: string;
+          status: string;
+          total_cents: string;
+          created_at: Date;
+          product_id: number;
+          quantity: number;
+          price_cents: number;
+          name: string;
+        }[]
+      | undefined;
+    let lastError: unknown;
+    for (const target of ctx.db.hasSeparateReader ? targets : ['writer' as const]) {
+      try {
+        rows = await ctx.db.query(
+          target,
+          `SELECT o.id, o.status, o.total_cents, o.created_at, i.product_id, i.quantity, i.price_cents, p.name
+           FROM orders o JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id
+           WHERE o.id = $1 ORDER BY i.product_id`,
+          [id],
+        );
+        break;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (!rows) throw lastError;
+    if (rows.length === 0) return fail(req, res, mode, 404, 'There is no such order.');
+    const view: html.OrderView = {
+      id: rows[0].id,
+      status: rows[0].status,
+      totalCents: Number(rows[0].total_cents),
+      createdAt: new Date(rows[0].created_at).toISOString(),
+      items: rows.map((r) => ({
+        productId: r.product_id,
+        name: r.name,
+        quantity: r.quantity,
+        priceCents: r.price_cents,
+      })),
+    };
+    if (wantsJson(req)) return sendJson(res, mode, 200, view);
+    sendHtml(res, mode, 200, html.orderPage(pageContext(mode), view));
+  }
+
+  function healthz(res: ServerResponse) {
+    const { code, body } = healthReport(ctx.health.current(), ctx);
+    sendJson(res, body.mode, code, body);
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, mode: Mode): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (path === HEALTH_PATH)
+      return method === 'GET' ? healthz(res) : fail(req, res, mode, 405, 'Method not allowed.');
+    let m: RegExpExecArray | null;
+    if (path === '/' || path === '/products') {
+      if (method === 'GET') return productList(req, res, mode);
+    } else if ((m = PRODUCT_PATH_RE.exec(path))) {
+      if (method === 'GET') return product(req, res, mode, m[1]);
+    } else if (path === '/cart') {
+      if (method === 'POST') return addToCart(req, res, mode);
+    } else if (path === '/checkout') {
+      if (method === 'POST') return checkout(req, res, mode);
+    } else if ((m = ORDER_PATH_RE.exec(path))) {
+      if (method === 'GET') return order(req, res, mode, m[1]);
+    } else {
+      return fail(req, res, mode, 404, 'There is no such page.');
+    }
+    return fail(req, res, mode, 405, 'Method not allowed.');
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (ctx.isDraining()) res.setHeader('connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    const mode = ctx.health.mode();
+    route(req, res, mode).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) return fail(req, res, mode, err.status, err.message);
+      if (isUnavailable(err)) {
+        ctx.health.poke();
+        return readOnly(req, res);
+      }
+      ctx.logger.error('request failed', {
+        method: req.method,
+        url: req.url,
+        error: (err as Error)?.message,
+      });
+      fail(req, res, mode, 500, 'Something went wrong on our side. Nothing was ordered or charged.');
+    });
+  };
+  handler.closeInFlight = () => {
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+  };
+  return handler;
+}
+
+function productJson(p: Product) {
+  return { id: p.id, name: p.name, priceCents: p.priceCents, stock: p.stock };
+}

@@ -1,0 +1,158 @@
+/** `createShop(options)`: wires the database, health monitor, catalogue cache and HTTP server. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Catalogue, type Product } from './catalogue';
+import { Database, type Target } from './db';
+import { drainServer, type DrainResult } from './drain';
+import { HealthMonitor, type HealthState } from './health';
+import { migrate } from './migrations';
+import { createHandler } from './routes';
+import { DEFAULT_TIMEOUTS, jsonLogger, type ShopOptions } from './types';
+
+export interface Shop {
+  /** Initialises (credentials, health, migrations, catalogue) and listens; resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Drains in-flight requests (bounded by timeouts.drainMs), then closes the pools. */
+  close(): Promise<DrainResult>;
+  readonly server: Server;
+  readonly db: Database;
+  readonly health: HealthMonitor;
+  readonly catalogue: Catalogue;
+  /** Resolves when the migration attempt at start has finished; the versions applied by this instance. */
+  readonly migrations: () => Promise<number[]>;
+}
+
+export function createShop(options: ShopOptions): Shop {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const logger = options.logger ?? jsonLogger;
+  const now = options.now ?? Date.now;
+  const db = new Database(options.db, timeouts, logger, options.fetchSecret, now);
+  let draining = false;
+  let migrated = options.migrate === false;
+  let migrating: Promise<number[]> = Promise.resolve([]);
+  let lastMigrationAttempt = -Infinity;
+
+  const runMigrations = (): Promise<number[]> => {
+    if (migrated || now() - lastMigrationAttempt < 5000) return migrating;
+    lastMigrationAttempt = now();
+    migrating = migrate(db.connectionConfig('writer'))
+      .then((applied) => {
+        migrated = true;
+        if (applied.length) logger.info('migrations applied', { versions: applied });
+        return applied;
+      })
+      .catch((err: Error) => {
+        logger.warn('migrations not applied (will retry when the writer is available)', {
+          error: err.message,
+        });
+        return [];
+      });
+    return migrating;
+  };
+
+  const health: HealthMonitor = new HealthMonitor(db, {
+    intervalMs: timeouts.healthIntervalMs,
+    staleAfterMs: timeouts.healthIntervalMs * 3 + timeouts.healthProbeMs * 2,
+    now,
+    logger,
+    onChange: (_prev: HealthState, next: HealthState) => {
+      if (next.db === 'writer' && !migrated && !draining) {
+        void runMigrations().then(() => health.check());
+      }
+      if (next.db !== 'unreachable' && next.schemaReady) void catalogue.refresh();
+    },
+  });
+
+  const loadProducts = async (): Promise<Product[]> => {
+    const state = health.current().db;
+    const targets: Target[] =
+      state === 'writer' || !db.hasSeparateReader ? ['writer', 'reader'] : ['reader', 'writer'];
+    let lastError: unknown;
+    for (const target of db.hasSeparateReader ? targets : ['writer' as const]) {
+      try {
+        const rows = await db.query<{
+          id: number;
+          name: string;
+          description: string;
+          price_cents: number;
+          stock: number;
+        }>(target, 'SELECT id, name, description, price_cents, stock FROM products ORDER BY id');
+        return rows.map((r) => ({
+          id: r.id,
+          name: r.name,
+          description: r.description,
+          priceCents: r.price_cents,
+          stock: r.stock,
+        }));
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  };
+
+  const catalogue = new Catalogue(loadProducts, timeouts.catalogueTtlMs, now, (err) => {
+    health.poke();
+    logger.warn('catalogue refresh failed; serving the cached copy', { error: (err as Error)?.message });
+  });
+
+  const handler = createHandler({
+    region: options.region,
+    role: options.role,
+    version: options.version,
+    contacts: options.contacts,
+    db,
+    health,
+    catalogue,
+    logger,
+    isDraining: () => draining,
+  });
+  const server = createServer(
+    { keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 },
+    handler,
+  );
+
+  return {
+    server,
+    db,
+    health,
+    catalogue,
+    migrations: () => migrating,
+    async listen(port: number, host?: string): Promise<number> {
+      await db.init();
+      let state = await health.check();
+      if (state.db === 'writer' && !migrated) {
+        await runMigrations();
+        state = await health.check();
+      }
+      if (state.db !== 'unreachable') await catalogue.refresh();
+      health.start();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const bound = (server.address() as AddressInfo).port;
+      logger.info('shop listening', {
+        port: bound,
+        region: options.region,
+        role: options.role,
+        version: options.version,
+        db: state.db,
+      });
+      return bound;
+    },
+    async close(): Promise<DrainResult> {
+      draining = true;
+      health.stop();
+      handler.closeInFlight();
+      const result = await drainServer(server, timeouts.drainMs);
+      await migrating;
+      await db.end();
+      logger.info('shop stopped', { ...result });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/** Shared types of the reference shop. */
+import type { ConnectionOptions } from 'node:tls';
+
+export type Role = 'primary' | 'standby';
+export type DbState = 'writer' | 'reader' | 'unreachable';
+export type Mode = 'read-write' | 'read-only';
+
+/** The config's `contacts` (see lib/config/schema.ts), passed in SHOP_CONTACTS. */
+export interface Contacts {
+  phone: string;
+  paymentAlternatives: string[];
+  messengers: { name: string; url: string }[];
+  email: string;
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface DbSettings {
+  /** Writer endpoint. */
+  writerHost: string;
+  /** Reader endpoint; defaults to the writer. */
+  readerHost?: string;
+  port: number;
+  database: string;
+  /** Local credentials (ignored when a secrets fetcher is given). */
+  user?: string;
+  password?: string;
+  /** TLS: false/undefined for none, true for verified TLS with the default CAs, or explicit options. */
+  ssl?: boolean | ConnectionOptions;
+  /** Connections per pool (writer and reader each). */
+  poolMax?: number;
+}
+
+export interface Timeouts {
+  /** TCP connect + authentication, and waiting for a pooled connection. */
+  connectMs: number;
+  /** Per query, client side and server side (statement_timeout). */
+  queryMs: number;
+  /** Background health probe interval. */
+  healthIntervalMs: number;
+  /** Hard cap on one health probe (on top of connect/query timeouts). */
+  healthProbeMs: number;
+  /** Catalogue cache time to live; stale entries are served while refreshing, and during outages. */
+  catalogueTtlMs: number;
+  /** Longest wait for in-flight requests on close(). */
+  drainMs: number;
+  /** Minimum time between two Secrets Manager reads after authentication failures. */
+  secretRefreshMinMs: number;
+}
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ShopOptions {
+  db: DbSettings;
+  region: string;
+  role: Role;
+  version: string;
+  contacts: Contacts;
+  /** Reads `{username, password}` (Secrets Manager in production). Called at start and on error 28P01. */
+  fetchSecret?: () => Promise<Credentials>;
+  timeouts?: Partial<Timeouts>;
+  /** Apply migrations and the demo catalogue when a writer is reachable (default true). */
+  migrate?: boolean;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  connectMs: 800,
+  queryMs: 800,
+  healthIntervalMs: 500,
+  healthProbeMs: 1200,
+  catalogueTtlMs: 5000,
+  drainMs: 20000,
+  secretRefreshMinMs: 10000,
+};
+
+/** JSON-lines logger for journald. */
+export const jsonLogger: Logger = {
+  info: (msg, fields) => console.log(JSON.stringify({ level: 'info', msg, ...fields })),
+  warn: (msg, fields) => console.warn(JSON.stringify({ level: 'warn', msg, ...fields })),
+  error: (msg, fields) => console.error(JSON.stringify({ level: 'error', msg, ...fields })),
+};
+
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
