@@ -52,7 +52,7 @@ export function buildApp(options: BuildAppOptions): ShopApp {
   );
   regional
     .slice(1)
-    .forEach((standby) => standby.addDependency(regional[0], 'joins the primary global cluster'));
+    .forEach((standby) => standby.addStackDependency(regional[0], 'joins the primary global cluster'));
 
   const edge = new EdgeStack(app, names.edgeStack(), {
     env: { account: config.account, region: Names.EDGE_REGION },
@@ -61,7 +61,7 @@ export function buildApp(options: BuildAppOptions): ShopApp {
     terminationProtection: true,
     config,
   });
-  regional.forEach((r) => edge.addDependency(r, 'health checks name its direct record and switch alarms'));
+  regional.forEach((r) => edge.addStackDependency(r, 'health checks name its direct record and switch alarms'));
 
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app));

@@ -90,7 +90,7 @@ export class SecondaryCluster extends Construct {
       },
     });
     this.cluster.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
-    this.cluster.addDependency(
+    this.cluster.addResourceDependency(
       clusterLogGroup(this, props.clusterIdentifier, props.key).node.defaultChild as logs.CfnLogGroup,
     );
 

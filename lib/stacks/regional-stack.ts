@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -26,13 +26,6 @@ export interface RegionalStackProps extends StackProps {
   readonly shopSourceDir?: string;
 }
 
-/** Availability zones of a region, without a lookup. Regions whose AZ letters skip one are listed. */
-const AZ_LETTERS: Readonly<Record<string, string>> = {
-  'ap-northeast-1': 'acd',
-  'us-west-1': 'ac',
-  'ap-northeast-3': 'abc',
-};
-
 /**
  * Everything one region runs: network, web tier, its database member, the drain switches it holds
  * for the other regions, its canary, its direct DNS name and its alarm topic. It reads nothing from
@@ -52,8 +45,9 @@ export class RegionalStack extends Stack {
     super(scope, id, props);
     const { config, region } = props;
     const names = new Names(config);
-    const letters = AZ_LETTERS[region.name] ?? 'abcdef';
-    this.azs = [...letters].slice(0, region.network.azCount).map((l) => `${region.name}${l}`);
+    // The region's first N zones as CloudFormation resolves them (Fn::GetAZs): no lookup at synth,
+    // no hard-coded zone letters (ap-northeast-1 has no "b", for one).
+    this.azs = Array.from({ length: region.network.azCount }, (_, i) => Fn.select(i, Fn.getAzs()));
 
     const keyAlias = `alias/${config.appName}-data`;
     this.key = new RegionalKey(this, 'Key', { aliasName: keyAlias });
@@ -159,7 +153,7 @@ export class RegionalStack extends Stack {
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.endpoint });
   }
 
-  /** Fixed AZs: a VPC would otherwise look them up (and write cdk.context.json). */
+  /** Resolved by CloudFormation: a VPC would otherwise look them up (and write cdk.context.json). */
   override get availabilityZones(): string[] {
     return this.azs;
   }

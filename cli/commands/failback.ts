@@ -1,0 +1,24 @@
+import { executeAction } from '../core/action';
+import { planFailback } from '../core/failback';
+import type { Deps } from '../core/deps';
+
+export interface FailbackFlags {
+  readonly dryRun?: boolean;
+  readonly yes?: boolean;
+  readonly force?: boolean;
+  readonly maxLagMs?: number;
+}
+
+export async function failbackCommand(d: Deps, f: FailbackFlags, args: readonly string[]): Promise<number> {
+  const spec = await planFailback(
+    d,
+    {
+      dryRun: !!f.dryRun,
+      yes: !!f.yes,
+      force: !!f.force,
+      ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
+    },
+    args,
+  );
+  return executeAction(d, spec);
+}

@@ -1,0 +1,29 @@
+import { executeAction } from '../core/action';
+import { planFailover } from '../core/failover';
+import type { Deps } from '../core/deps';
+
+export interface FailoverFlags {
+  readonly to: string;
+  readonly planned?: boolean;
+  readonly unplanned?: boolean;
+  readonly dryRun?: boolean;
+  readonly yes?: boolean;
+  readonly force?: boolean;
+  readonly maxLagMs?: number;
+}
+
+export async function failoverCommand(d: Deps, f: FailoverFlags, args: readonly string[]): Promise<number> {
+  const spec = await planFailover(
+    d,
+    {
+      to: f.to,
+      unplanned: !!f.unplanned,
+      dryRun: !!f.dryRun,
+      yes: !!f.yes,
+      force: !!f.force,
+      ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
+    },
+    args,
+  );
+  return executeAction(d, spec);
+}

@@ -1,0 +1,42 @@
+import { EXIT, UsageError } from '../core/errors';
+import { parseEta } from '../core/notice';
+import { applyNotice } from '../core/noticeAction';
+import type { Deps } from '../core/deps';
+
+export interface NoticeSetFlags {
+  readonly ko: string;
+  readonly en: string;
+  readonly eta?: string;
+  readonly severity?: string;
+  readonly dryRun?: boolean;
+}
+
+const SEVERITIES = ['info', 'minor', 'major'] as const;
+
+export async function noticeSetCommand(d: Deps, f: NoticeSetFlags, args: readonly string[]): Promise<number> {
+  const severity = (f.severity ?? 'major') as (typeof SEVERITIES)[number];
+  if (!SEVERITIES.includes(severity)) {
+    throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')} (got "${f.severity}")`);
+  }
+  if (!f.ko.trim() || !f.en.trim()) throw new UsageError('--ko and --en must both be non-empty');
+  return applyNotice(d, {
+    command: 'notice set',
+    input: { severity, ko: f.ko, en: f.en, nextUpdateAt: f.eta ? parseEta(f.eta, d.now()) : null },
+    dryRun: !!f.dryRun,
+    args,
+  });
+}
+
+export async function noticeClearCommand(
+  d: Deps,
+  f: { dryRun?: boolean },
+  args: readonly string[],
+): Promise<number> {
+  const code = await applyNotice(d, {
+    command: 'notice clear',
+    input: { severity: 'none', ko: '', en: '', nextUpdateAt: null },
+    dryRun: !!f.dryRun,
+    args,
+  });
+  return code === EXIT.ok ? EXIT.ok : code;
+}

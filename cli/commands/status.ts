@@ -1,0 +1,70 @@
+import { gatherStatus, RegionReport, StatusReport } from '../core/status';
+import { healthzSummary } from '../core/shop';
+import { painter, table } from '../output/table';
+import type { Deps } from '../core/deps';
+
+function switchText(r: RegionReport): string {
+  const holders = r.switch.holders
+    .map((h) => `${h.holder}:${h.value}${h.alarm ? `/${h.alarm}` : ''}`)
+    .join(' ');
+  return `${r.switch.state.toUpperCase() === 'DRAINED' ? 'DRAINED' : r.switch.state} (${holders})`;
+}
+
+function dbText(r: RegionReport): string {
+  return r.db.role;
+}
+
+function lagText(r: RegionReport): string {
+  if (r.db.role !== 'secondary') return '-';
+  if (r.db.lagMs === null) return r.db.lagError ? 'unknown (error)' : 'no data';
+  return `${r.db.lagMs} ms`;
+}
+
+/** Plain-text report, readable at 3 a.m. */
+export function renderStatus(s: StatusReport, color: boolean): string {
+  const p = painter(color);
+  const rows = s.regions.map((r) => [
+    r.region,
+    r.role,
+    r.endpoint.summary,
+    switchText(r),
+    dbText(r),
+    lagText(r),
+    healthzSummary(r.healthz),
+    r.canary.state,
+  ]);
+  const where =
+    s.dns.resolvesTo === 'outage'
+      ? 'the OUTAGE PAGE'
+      : s.dns.resolvesTo === 'unknown'
+        ? `unknown (${s.dns.error ?? 'no match'})`
+        : `${s.dns.resolvesTo}${s.dns.resolvesTo === s.primaryRegion ? ' (primary)' : ' (standby)'}`;
+  const notice =
+    s.notice.state === 'active' && s.notice.status
+      ? `${s.notice.status.severity} since ${s.notice.status.updatedAt}, next update ${s.notice.status.nextUpdateAt ?? 'not promised'}: "${s.notice.status.message.en}"`
+      : s.notice.state === 'none'
+        ? 'none'
+        : `unknown (${s.notice.error ?? 'unreadable'})`;
+  const verdictLine = `${s.verdict.toUpperCase()}: ${s.reasons.join('; ')} (exit ${s.exitCode})`;
+  return [
+    p.bold(`shopctl status  config ${s.config}  ${s.time}`),
+    `Public name     ${s.domainName} -> ${where}`,
+    `Database        ${s.database.globalClusterId}: writer ${s.database.writerRegion ?? 'unknown'}, status ${s.database.status}${s.database.error ? ` (${s.database.error})` : ''}`,
+    `Route 53 API    ${s.route53.reachable ? 'reachable' : `unknown (Route 53 API unreachable): ${s.route53.error}`}`,
+    `Canary          public ${s.canary.public.state}, outage page ${s.canary.outage.state}`,
+    `Notice          ${notice}`,
+    '',
+    table(
+      ['REGION', 'ROLE', 'ENDPOINT CHECK', 'SWITCH (holder:param/alarm)', 'DB', 'LAG', 'HEALTHZ', 'CANARY'],
+      rows,
+    ),
+    '',
+    s.exitCode === 0 ? p.green(verdictLine) : p.red(verdictLine),
+  ].join('\n');
+}
+
+export async function statusCommand(d: Deps, opts: { json?: boolean }): Promise<number> {
+  const report = await gatherStatus(d);
+  d.out(opts.json ? JSON.stringify(report, null, 2) : renderStatus(report, d.color));
+  return report.exitCode;
+}

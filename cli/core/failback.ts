@@ -1,0 +1,86 @@
+import { ActionSpec, Refusal } from './action';
+import { memberOf } from './database';
+import { CliError, EXIT } from './errors';
+import {
+  commandPrefix,
+  lagCheck,
+  maxLag,
+  promoteStep,
+  readDb,
+  regionNames,
+  verifyStep,
+  waitStep,
+} from './failover';
+import { getHealthz, healthzSummary } from './shop';
+import { isServing, readSwitch } from './switch';
+import { undrainStep } from './switchSteps';
+import type { Deps } from './deps';
+import type { Step } from './steps';
+
+export interface FailbackOptions {
+  readonly dryRun: boolean;
+  readonly yes: boolean;
+  readonly force: boolean;
+  readonly maxLagMs?: number;
+}
+
+/**
+ * Planned return to the primary: switchover first, verify the primary is read-write, and only then
+ * undrain, so customers never land on a read-only primary.
+ */
+export async function planFailback(
+  d: Deps,
+  o: FailbackOptions,
+  args: readonly string[],
+): Promise<ActionSpec> {
+  const primary = d.config.primaryRegion;
+  const order = regionNames(d);
+  const [db, switches, hz] = await Promise.all([
+    readDb(d, primary),
+    Promise.all(order.map((r) => readSwitch(d, r))),
+    getHealthz(d, primary),
+  ]);
+  const member = memberOf(d, db, primary);
+  if (!member) {
+    throw new CliError(
+      `${primary} has no cluster in global database ${d.names.globalClusterId()}.`,
+      EXIT.usage,
+    );
+  }
+  const refusals: Refusal[] = [];
+  const warnings: string[] = [];
+  if (hz.status === null) {
+    refusals.push({ forceable: true, reason: `${primary} /healthz does not answer (${healthzSummary(hz)})` });
+  }
+  if (db.writerRegion !== primary) {
+    const lag = await lagCheck(d, primary, maxLag(d, o.maxLagMs));
+    if (lag.refusal) refusals.push(lag.refusal);
+    if (lag.warning) warnings.push(lag.warning);
+  }
+  const drained = switches.filter((s) => !isServing(s));
+  const undrainFirst = [
+    ...drained.filter((s) => s.target === primary),
+    ...drained.filter((s) => s.target !== primary),
+  ];
+  const steps: Step[] = [
+    promoteStep(d, db, primary, member.arn, false),
+    waitStep(d, db, primary),
+    verifyStep(d, primary),
+    ...undrainFirst.map((s) => ({ ...undrainStep(d, s.target, s, false), title: `Undrain ${s.target}` })),
+  ];
+  const resume = `${commandPrefix(d)} failback${o.force ? ' --force' : ''} --yes`;
+  return {
+    command: 'failback',
+    args,
+    title: `Plan: failback to ${primary} (database writer now: ${db.writerRegion ?? 'none'}, status ${db.status})`,
+    steps,
+    refusals,
+    warnings,
+    dryRun: o.dryRun,
+    yes: o.yes,
+    force: o.force,
+    alreadyInEffect: `${primary} is the database writer and no region is drained`,
+    resume,
+    rollback: `${commandPrefix(d)} failover --to <region> --yes (moves the writer away from ${primary} again)`,
+  };
+}

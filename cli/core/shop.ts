@@ -1,0 +1,48 @@
+import { HEALTH_PATH } from '../../lib/contract/shop';
+import type { Deps } from './deps';
+
+export interface HealthzView {
+  /** HTTP status, or null when nothing answered. */
+  readonly status: number | null;
+  readonly mode?: string;
+  readonly db?: string;
+  readonly error?: string;
+}
+
+export function healthzUrl(d: Deps, region: string): string {
+  return `https://${d.names.regionRecord(region)}${HEALTH_PATH}`;
+}
+
+/** GET /healthz of one region through its direct name; never throws. */
+export async function getHealthz(d: Deps, region: string): Promise<HealthzView> {
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), d.httpTimeoutMs);
+  try {
+    const res = await d.fetch(healthzUrl(d, region), { signal: ctrl.signal });
+    let body: Record<string, unknown> = {};
+    try {
+      const parsed = await res.json();
+      if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
+    } catch {
+      // not JSON: report the status only
+    }
+    return {
+      status: res.status,
+      ...(typeof body.mode === 'string' ? { mode: body.mode } : {}),
+      ...(typeof body.db === 'string' ? { db: body.db } : {}),
+    };
+  } catch (e) {
+    return { status: null, error: (e as Error).message || String(e) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function isReadWriteWriter(h: HealthzView): boolean {
+  return h.status === 200 && h.mode === 'read-write' && h.db === 'writer';
+}
+
+export function healthzSummary(h: HealthzView): string {
+  if (h.status === null) return `no answer${h.error ? ` (${h.error})` : ''}`;
+  return [String(h.status), h.mode, h.db ? `db ${h.db}` : undefined].filter(Boolean).join(' ');
+}

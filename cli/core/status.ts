@@ -1,0 +1,164 @@
+import { AlarmView, consensusAlarms } from './alarms';
+import { describeGlobalDb, GlobalDbState, replicationLagMs } from './database';
+import { DnsView, whereDoesPublicResolve } from './dns';
+import { describeError, errorKind, EXIT } from './errors';
+import { CheckStatus, endpointStatuses, R53_UNKNOWN } from './healthchecks';
+import { NoticeView, readNotice } from './notice';
+import { getHealthz, HealthzView } from './shop';
+import { readSwitch, SwitchState } from './switch';
+import type { Deps } from './deps';
+
+export interface RegionReport {
+  readonly region: string;
+  readonly role: 'primary' | 'standby';
+  readonly endpoint: CheckStatus;
+  readonly switch: SwitchState;
+  readonly db: {
+    readonly role: 'writer' | 'secondary' | 'unknown';
+    readonly lagMs: number | null;
+    readonly lagError?: string;
+  };
+  readonly canary: AlarmView;
+  readonly healthz: HealthzView;
+}
+
+export type Verdict = 'normal' | 'failed-over' | 'affected' | 'unknown';
+
+export interface StatusReport {
+  readonly time: string;
+  readonly config: string;
+  readonly domainName: string;
+  readonly primaryRegion: string;
+  readonly route53: { readonly reachable: boolean; readonly error?: string };
+  readonly dns: DnsView;
+  readonly database: {
+    readonly globalClusterId: string;
+    readonly status: string;
+    readonly writerRegion: string | null;
+    readonly error?: string;
+  };
+  readonly canary: { readonly public: AlarmView; readonly outage: AlarmView };
+  readonly notice: NoticeView;
+  readonly regions: readonly RegionReport[];
+  readonly verdict: Verdict;
+  readonly reasons: readonly string[];
+  readonly exitCode: number;
+}
+
+const UNKNOWN_ALARM: AlarmView = { state: 'unknown', alarmIn: [] };
+
+async function dbState(d: Deps, order: readonly string[]): Promise<{ db?: GlobalDbState; error?: string }> {
+  try {
+    return { db: await describeGlobalDb(d, order) };
+  } catch (e) {
+    if (errorKind(e) === 'credentials') throw e;
+    return { error: describeError(e, d.profile) };
+  }
+}
+
+async function lagOf(d: Deps, region: string): Promise<{ lagMs: number | null; lagError?: string }> {
+  try {
+    return { lagMs: await replicationLagMs(d, region) };
+  } catch (e) {
+    return { lagMs: null, lagError: describeError(e, d.profile) };
+  }
+}
+
+/** Gathers every section; each degrades to "unknown" on its own, so one dead API never hides the rest. */
+export async function gatherStatus(d: Deps): Promise<StatusReport> {
+  const order = d.config.regions.map((r) => r.name);
+  const [checks, dns, dbRes, alarms, notice, switches, healthz] = await Promise.all([
+    endpointStatuses(d, order),
+    whereDoesPublicResolve(d),
+    dbState(d, order),
+    consensusAlarms(d),
+    readNotice(d),
+    Promise.all(order.map((r) => readSwitch(d, r, true))),
+    Promise.all(order.map((r) => getHealthz(d, r))),
+  ]);
+  const writer = dbRes.db?.writerRegion ?? null;
+  const lags = await Promise.all(
+    order.map((r) => (dbRes.db && writer && r !== writer ? lagOf(d, r) : Promise.resolve({ lagMs: null }))),
+  );
+  const regions: RegionReport[] = d.config.regions.map((rc, i) => ({
+    region: rc.name,
+    role: rc.role,
+    endpoint: checks.byRegion.get(rc.name) ?? {
+      state: 'unknown',
+      healthy: 0,
+      total: 0,
+      summary: R53_UNKNOWN,
+    },
+    switch: switches[i],
+    db: { role: !dbRes.db ? 'unknown' : writer === rc.name ? 'writer' : 'secondary', ...lags[i] },
+    canary: alarms.byTarget.get(rc.name) ?? UNKNOWN_ALARM,
+    healthz: healthz[i],
+  }));
+  const base = {
+    time: d.now().toISOString(),
+    config: d.config.configName,
+    domainName: d.config.domainName,
+    primaryRegion: d.config.primaryRegion,
+    route53: checks.error
+      ? { reachable: false, error: describeError(checks.error, d.profile) }
+      : { reachable: true },
+    dns,
+    database: {
+      globalClusterId: d.names.globalClusterId(),
+      status: dbRes.db?.status ?? 'unknown',
+      writerRegion: writer,
+      ...(dbRes.error ? { error: dbRes.error } : {}),
+    },
+    canary: {
+      public: alarms.byTarget.get('public') ?? UNKNOWN_ALARM,
+      outage: alarms.byTarget.get('outage') ?? UNKNOWN_ALARM,
+    },
+    notice,
+    regions,
+  };
+  return { ...base, ...judge(d, base.dns, regions, alarms.byTarget) };
+}
+
+/** Decides the verdict and exit code: 0 normal, 1 failed over or customers affected, 3 unknown. */
+export function judge(
+  d: Deps,
+  dns: DnsView,
+  regions: readonly RegionReport[],
+  alarms: ReadonlyMap<string, AlarmView>,
+): { verdict: Verdict; reasons: string[]; exitCode: number } {
+  const reasons: string[] = [];
+  for (const [target, a] of alarms) {
+    if (a.state === 'ALARM') {
+      reasons.push(
+        `canary consensus alarm ${d.names.canaryConsensusAlarm(target)} is in ALARM (${a.alarmIn.join(', ')})`,
+      );
+    }
+  }
+  if (dns.resolvesTo === 'outage') reasons.push(`${d.config.domainName} resolves to the outage page`);
+  const serving = regions.find((r) => r.region === dns.resolvesTo);
+  if (serving && !(serving.healthz.status === 200 && serving.healthz.mode === 'read-write')) {
+    reasons.push(`${d.config.domainName} is on ${serving.region}, which is not serving read-write`);
+  }
+  if (reasons.length > 0) return { verdict: 'affected', reasons, exitCode: EXIT.affected };
+  if (!serving) {
+    return {
+      verdict: 'unknown',
+      reasons: [`could not tell where ${d.config.domainName} resolves (${dns.error ?? 'unknown'})`],
+      exitCode: EXIT.unknown,
+    };
+  }
+  if (serving.region !== d.config.primaryRegion) {
+    return {
+      verdict: 'failed-over',
+      reasons: [
+        `customers are served read-write by standby ${serving.region}, not the primary ${d.config.primaryRegion}`,
+      ],
+      exitCode: EXIT.affected,
+    };
+  }
+  return {
+    verdict: 'normal',
+    reasons: [`customers are served read-write by the primary ${serving.region}`],
+    exitCode: EXIT.ok,
+  };
+}

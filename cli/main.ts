@@ -1,0 +1,186 @@
+import { promises as dnsPromises } from 'node:dns';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadConfig } from '../lib/config/load';
+import { Names } from '../lib/config/names';
+import { failbackCommand } from './commands/failback';
+import { failoverCommand } from './commands/failover';
+import { noticeClearCommand, noticeSetCommand } from './commands/notice';
+import { statusCommand } from './commands/status';
+import { defaultAuditFile, osUser, writeAudit } from './core/audit';
+import { makeClientsFor } from './core/clients';
+import { CliError, describeError, EXIT, UsageError } from './core/errors';
+import type { Deps, FetchLike } from './core/deps';
+
+export interface GlobalOptions {
+  readonly config: string;
+  readonly profile?: string;
+  readonly region?: string;
+  readonly verbose?: boolean;
+  readonly color?: boolean;
+}
+
+/** What tests (or embedders) may replace; everything else comes from the environment. */
+export type Overrides = Partial<Omit<Deps, 'config' | 'names' | 'globalRegion' | 'verbose' | 'profile'>>;
+
+const defaultFetch: FetchLike = (url, init) => fetch(url, init);
+
+function buildDeps(g: GlobalOptions, o: Overrides): Deps {
+  const config = loadConfig(g.config);
+  const ttyOut = o.ttyOut ?? !!process.stdout.isTTY;
+  return {
+    config,
+    names: new Names(config),
+    clients: o.clients ?? makeClientsFor({ ...(g.profile ? { profile: g.profile } : {}) }),
+    globalRegion: g.region ?? Names.EDGE_REGION,
+    fetch: o.fetch ?? defaultFetch,
+    resolve4: o.resolve4 ?? ((host) => dnsPromises.resolve4(host)),
+    now: o.now ?? (() => new Date()),
+    sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    pollMs: o.pollMs ?? 10_000,
+    dbTimeoutMs: o.dbTimeoutMs ?? 15 * 60_000,
+    verifyTimeoutMs: o.verifyTimeoutMs ?? 5 * 60_000,
+    httpTimeoutMs: o.httpTimeoutMs ?? 5_000,
+    confirm:
+      o.confirm ??
+      (async (message) => {
+        const { confirm } = await import('@inquirer/prompts');
+        return confirm({ message, default: false });
+      }),
+    interactive: o.interactive ?? !!process.stdin.isTTY,
+    ttyOut,
+    color: o.color ?? (g.color !== false && ttyOut && !process.env.NO_COLOR),
+    verbose: !!g.verbose,
+    ...(g.profile ? { profile: g.profile } : {}),
+    out: o.out ?? ((s) => process.stdout.write(s + '\n')),
+    err: o.err ?? ((s) => process.stderr.write(s + '\n')),
+    write: o.write ?? ((s) => process.stdout.write(s)),
+    auditFile: o.auditFile ?? defaultAuditFile(),
+    osUser: o.osUser ?? osUser(),
+  };
+}
+
+function parseMs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of milliseconds');
+  return n;
+}
+
+function errorExit(e: unknown, fallback: number): number {
+  if (e instanceof UsageError || e instanceof CliError) return e.exitCode;
+  if (e instanceof ConfigError) return EXIT.usage;
+  return fallback;
+}
+
+/**
+ * Runs `shopctl` with `argv` (arguments only, without node and script) and returns the exit code.
+ * Never calls process.exit, so tests drive it directly.
+ */
+export async function main(argv: readonly string[], o: Overrides = {}): Promise<number> {
+  const out = o.out ?? ((s: string) => process.stdout.write(s + '\n'));
+  const err = o.err ?? ((s: string) => process.stderr.write(s + '\n'));
+  let code: number = EXIT.ok;
+  const program = new Command('shopctl')
+    .description('Incident responder CLI for resilient-shop: status, failover, failback, outage notice.')
+    .option('-c, --config <name>', 'config name (config/<name>.json)', 'default')
+    .option('--profile <profile>', 'AWS named profile')
+    .option('--region <region>', 'region for global reads and writes (Route 53, outage bucket, CloudFront)')
+    .option('--verbose', 'show stack traces and SDK details')
+    .option('--no-color', 'plain output without colors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
+    .showHelpAfterError('(run shopctl --help for usage)');
+
+  /** Runs one command with shared error handling and, for actions, an audit record on failure. */
+  const run =
+    (command: string | null, fn: (d: Deps, args: readonly string[]) => Promise<number>, fallback: number) =>
+    async () => {
+      const g = program.opts<GlobalOptions>();
+      let d: Deps | undefined;
+      try {
+        d = buildDeps(g, o);
+        code = await fn(d, argv);
+      } catch (e) {
+        err(describeError(e, g.profile));
+        if (g.verbose && e instanceof Error)
+          err(
+            String(e.stack ?? e) + (e.cause ? `\ncause: ${String((e.cause as Error).stack ?? e.cause)}` : ''),
+          );
+        code = errorExit(e, fallback);
+        if (d && command) {
+          await writeAudit(d, {
+            command,
+            args: argv,
+            result: code === EXIT.usage ? 'refused' : 'failed',
+            steps: [],
+            detail: describeError(e, g.profile),
+          }).catch(() => undefined);
+        }
+      }
+    };
+
+  program
+    .command('status')
+    .description('where customers are served, health checks, switches, database, canaries, notice')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { json?: boolean }) => run(null, (d) => statusCommand(d, opts), EXIT.unknown)());
+
+  program
+    .command('failover')
+    .description('move customers and the database writer to REGION')
+    .requiredOption('--to <region>', 'target region')
+    .addOption(new Option('--planned', 'switchover without data loss (default)'))
+    .addOption(
+      new Option('--unplanned', 'failover allowing DATA LOSS (old primary down)').conflicts('planned'),
+    )
+    .option('--dry-run', 'print the plan; change nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--force', 'override refusals (unhealthy target, replication lag)')
+    .option(
+      '--max-lag-ms <ms>',
+      'highest replication lag accepted (default 2 x replicationLagAlarmMs)',
+      parseMs,
+    )
+    .action(async (opts) => run('failover', (d, args) => failoverCommand(d, opts, args), EXIT.failed)());
+
+  program
+    .command('failback')
+    .description(`planned return to the primary region: switchover, verify, then undrain`)
+    .option('--dry-run', 'print the plan; change nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--force', 'override refusals (primary not answering, replication lag)')
+    .option('--max-lag-ms <ms>', 'highest replication lag accepted', parseMs)
+    .action(async (opts) => run('failback', (d, args) => failbackCommand(d, opts, args), EXIT.failed)());
+
+  const notice = program.command('notice').description('the notice on the outage page (status.json)');
+  notice
+    .command('set')
+    .description('show a notice on the outage page')
+    .requiredOption('--ko <text>', 'message in Korean')
+    .requiredOption('--en <text>', 'message in English')
+    .option('--eta <time>', 'next update: ISO time or +30m / +2h')
+    .addOption(
+      new Option('--severity <level>', 'severity').choices(['info', 'minor', 'major']).default('major'),
+    )
+    .option('--dry-run', 'print the document; change nothing')
+    .action(async (opts) => run('notice set', (d, args) => noticeSetCommand(d, opts, args), EXIT.failed)());
+  notice
+    .command('clear')
+    .description('clear the notice (writes severity "none")')
+    .option('--dry-run', 'print the document; change nothing')
+    .action(async (opts) =>
+      run('notice clear', (d, args) => noticeClearCommand(d, opts, args), EXIT.failed)(),
+    );
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.usage;
+    }
+    err(describeError(e));
+    return EXIT.failed;
+  }
+  return code;
+}

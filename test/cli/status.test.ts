@@ -1,0 +1,180 @@
+import {
+  GetHealthCheckStatusCommand,
+  ListHealthChecksCommand,
+  ListTagsForResourcesCommand,
+} from '@aws-sdk/client-route-53';
+import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
+import { EDGE, PRIMARY, STANDBY, T0, World, timeout } from './world';
+
+describe('shopctl status', () => {
+  test('healthy topology: table, exit 0, exact read calls', async () => {
+    const w = new World();
+    const code = await w.run('status');
+    expect(code).toBe(0);
+    expect(w.out).toContain('shop.example.com -> ap-northeast-2 (primary)');
+    expect(w.out).toMatch(/ap-northeast-2\s+primary\s+healthy 16\/16 checkers/);
+    expect(w.out).toContain('NORMAL: customers are served read-write by the primary ap-northeast-2 (exit 0)');
+    expect(w.out).toContain('writer ap-northeast-2, status available');
+    expect(w.mutatingCalls()).toEqual([]);
+    const r53 = w.m(EDGE).route53;
+    expect(r53.commandCalls(ListHealthChecksCommand)).toHaveLength(1);
+    expect(r53.commandCalls(ListTagsForResourcesCommand)[0].args[0].input).toEqual({
+      ResourceType: 'healthcheck',
+      ResourceIds: [
+        'hc-endpoint-ap-northeast-2',
+        'hc-endpoint-ap-northeast-1',
+        'hc-region-ap-northeast-2',
+        'hc-region-ap-northeast-1',
+      ],
+    });
+    expect(
+      r53
+        .commandCalls(GetHealthCheckStatusCommand)
+        .map((c) => c.args[0].input.HealthCheckId)
+        .sort(),
+    ).toEqual(['hc-endpoint-ap-northeast-1', 'hc-endpoint-ap-northeast-2']);
+    expect(w.m(PRIMARY).rds.commandCalls(DescribeGlobalClustersCommand)[0].args[0].input).toEqual({
+      GlobalClusterIdentifier: 'resilient-shop-global',
+    });
+    // lag is read in the secondary only
+    expect(w.m(PRIMARY).cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+    expect(w.m(STANDBY).cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input).toEqual({
+      StartTime: new Date(T0.getTime() - 300_000),
+      EndTime: T0,
+      MetricDataQueries: [
+        {
+          Id: 'lag',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/RDS',
+              MetricName: 'AuroraGlobalDBReplicationLag',
+              Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'resilient-shop-ap-northeast-1' }],
+            },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
+      ],
+    });
+    expect(
+      w
+        .m(STANDBY)
+        .cloudwatch.commandCalls(DescribeAlarmsCommand)
+        .map((c) => c.args[0].input),
+    ).toEqual(
+      expect.arrayContaining([
+        { AlarmNames: ['resilient-shop-switch-ap-northeast-2-drained'] },
+        { AlarmNamePrefix: 'resilient-shop-', AlarmTypes: ['CompositeAlarm', 'MetricAlarm'] },
+      ]),
+    );
+    expect(w.out).toMatch(/ap-northeast-1\s+standby.*secondary\s+40 ms\s+200 read-only db secondary/);
+  });
+
+  test('primary down: outage or standby, consensus alarm → exit 1 with reasons', async () => {
+    const w = new World();
+    w.state.healthz[PRIMARY] = null;
+    w.state.endpointHealthy[PRIMARY] = 0;
+    w.state.alarms[PRIMARY] = 'ALARM';
+    w.state.resolvesTo = 'outage';
+    const code = await w.run('status');
+    expect(code).toBe(1);
+    expect(w.out).toContain('shop.example.com -> the OUTAGE PAGE');
+    expect(w.out).toMatch(/ap-northeast-2\s+primary\s+unhealthy 0\/16 checkers/);
+    expect(w.out).toContain(
+      'AFFECTED: canary consensus alarm resilient-shop-down-ap-northeast-2 is in ALARM',
+    );
+    expect(w.out).toContain('resolves to the outage page');
+  });
+
+  test('after failover: served read-write by the standby → verdict failed-over, exit 1', async () => {
+    const w = new World();
+    w.state.writer = STANDBY;
+    w.state.resolvesTo = STANDBY;
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
+    w.state.healthz[PRIMARY] = { status: 503, mode: 'read-only', db: 'secondary' };
+    const code = await w.run('status');
+    expect(code).toBe(1);
+    expect(w.out).toContain('FAILED-OVER: customers are served read-write by standby ap-northeast-1');
+    expect(w.out).toMatch(/ap-northeast-2\s+primary.*DRAINED \(ap-northeast-1:drained\/ALARM\)/);
+  });
+
+  test('Route 53 API failing: health checks unknown, every other section still shown', async () => {
+    const w = new World();
+    w.m(EDGE).route53.on(ListHealthChecksCommand).rejects(timeout());
+    const code = await w.run('status');
+    expect(code).toBe(0);
+    expect(w.out).toContain(
+      'Route 53 API    unknown (Route 53 API unreachable): route53:ListHealthChecks in us-east-1 did not answer',
+    );
+    expect(w.out).toMatch(/ap-northeast-2\s+primary\s+unknown \(Route 53 API unreachable\)\s+serving/);
+    expect(w.out).toContain('writer ap-northeast-2, status available');
+    expect(w.out).toContain('Notice          none');
+  });
+
+  test('nothing can be determined → exit 3', async () => {
+    const w = new World();
+    w.state.resolvesTo = 'nowhere';
+    const code = await w.run('status');
+    expect(code).toBe(3);
+    expect(w.out).toContain('UNKNOWN: could not tell where shop.example.com resolves');
+  });
+
+  test('--json prints one document with every section', async () => {
+    const w = new World();
+    w.state.notice = JSON.stringify({
+      severity: 'minor',
+      message: { ko: '점검', en: 'Maintenance' },
+      updatedAt: '2026-05-01T02:00:00.000Z',
+      nextUpdateAt: null,
+      regions: { [PRIMARY]: 'operational', [STANDBY]: 'operational' },
+    });
+    const code = await w.run('status', '--json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(w.out);
+    expect(Object.keys(doc).sort()).toEqual(
+      [
+        'canary',
+        'config',
+        'database',
+        'dns',
+        'domainName',
+        'exitCode',
+        'notice',
+        'primaryRegion',
+        'reasons',
+        'regions',
+        'route53',
+        'time',
+        'verdict',
+      ].sort(),
+    );
+    expect(doc.verdict).toBe('normal');
+    expect(doc.dns.resolvesTo).toBe(PRIMARY);
+    expect(doc.notice.state).toBe('active');
+    expect(doc.regions[1]).toMatchObject({
+      region: STANDBY,
+      role: 'standby',
+      endpoint: { state: 'healthy', healthy: 16, total: 16 },
+      switch: { state: 'serving', holders: [{ holder: PRIMARY, value: 'serving', alarm: 'OK' }] },
+      db: { role: 'secondary', lagMs: 40 },
+      canary: { state: 'OK' },
+      healthz: { status: 200, mode: 'read-only', db: 'secondary' },
+    });
+  });
+
+  test('no credentials → one-line error, no stack, exit 3', async () => {
+    const w = new World();
+    const noCreds = () =>
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+    for (const r of [PRIMARY, STANDBY]) w.m(r).rds.on(DescribeGlobalClustersCommand).rejects(noCreds());
+    const code = await w.run('status');
+    expect(code).toBe(3);
+    expect(w.stderr).toHaveLength(1);
+    expect(w.err).toMatch(/^No AWS credentials found\. Fix: run "aws sso login"/);
+    expect(w.err).not.toContain('    at ');
+  });
+});

@@ -1,0 +1,63 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp, ShopApp } from '../../lib/app';
+import { loadConfig, parseConfig, ShopConfig } from '../../lib/config/load';
+
+/** Promotions are judged against this instant in tests, so templates do not change with the date. */
+export const TEST_NOW = new Date('2026-11-01T00:00:00Z');
+
+/** The default config, optionally changed by `mutate` on a deep copy of the raw JSON. */
+export function testConfig(mutate?: (raw: Record<string, any>) => void): ShopConfig {
+  const raw = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'config', 'default.json'), 'utf8'));
+  mutate?.(raw);
+  return parseConfig(raw, 'test');
+}
+
+/** Regions used when a test needs N regions. */
+export const REGION_POOL = ['ap-northeast-2', 'ap-northeast-1', 'ap-southeast-1', 'us-west-2', 'eu-west-1'];
+
+/** The default config widened to `n` regions (each with its own CIDR). */
+export function configWithRegions(n: number): ShopConfig {
+  return testConfig((raw) => {
+    raw.regions = REGION_POOL.slice(0, n).map((name, i) => ({ name, network: { cidr: `10.${i + 1}.0.0/16` } }));
+  });
+}
+
+/** A built app and the template of each stack. */
+export interface SynthResult {
+  readonly shop: ShopApp;
+  readonly templates: Record<string, Template>;
+  readonly outdir: string;
+}
+
+/**
+ * Builds and synthesizes the app in-process. Bundling is skipped (asset hashes follow the source),
+ * which keeps the tests fast; `cdk synth` and the compliance test bundle for real.
+ */
+export function synth(config: ShopConfig = loadConfig('default'), options: { nag?: boolean; bundle?: boolean } = {}): SynthResult {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-synth-'));
+  const shop = buildApp({
+    config,
+    now: TEST_NOW,
+    nag: options.nag ?? false,
+    appProps: {
+      outdir,
+      context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
+    },
+  });
+  shop.app.synth();
+  const templates: Record<string, Template> = {};
+  for (const stack of shop.stacks) {
+    templates[stack.stackName] = Template.fromJSON(
+      JSON.parse(fs.readFileSync(path.join(outdir, stack.templateFile), 'utf8')),
+    );
+  }
+  return { shop, templates, outdir };
+}
+
+/** Resources of one type in a template, as [logicalId, resource] pairs. */
+export function resourcesOf(template: Template, type: string): Array<[string, any]> {
+  return Object.entries(template.findResources(type));
+}
