@@ -61,7 +61,9 @@ export function buildApp(options: BuildAppOptions): ShopApp {
     terminationProtection: true,
     config,
   });
-  regional.forEach((r) => edge.addStackDependency(r, 'health checks name its direct record and switch alarms'));
+  regional.forEach((r) =>
+    edge.addStackDependency(r, 'health checks name its direct record and switch alarms'),
+  );
 
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app));

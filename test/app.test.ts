@@ -4,7 +4,13 @@ import { loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { configWithRegions, synth } from './support/synth';
 
-const AWS_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION'];
+const AWS_ENV = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_REGION',
+];
 
 describe('app', () => {
   const saved: Record<string, string | undefined> = {};
@@ -39,10 +45,13 @@ describe('app', () => {
   });
 
   test('deployment order comes from stack dependencies: primary, standbys, then edge', () => {
-    const deps = (name: string) => shop.stacks.find((s) => s.stackName === name)!.dependencies.map((d) => d.stackName);
+    const deps = (name: string) =>
+      shop.stacks.find((s) => s.stackName === name)!.dependencies.map((d) => d.stackName);
     expect(deps(names.regionalStack('ap-northeast-2'))).toEqual([]);
     expect(deps(names.regionalStack('ap-northeast-1'))).toEqual([names.regionalStack('ap-northeast-2')]);
-    expect(deps(names.edgeStack()).sort()).toEqual(config.regions.map((r) => names.regionalStack(r.name)).sort());
+    expect(deps(names.edgeStack()).sort()).toEqual(
+      config.regions.map((r) => names.regionalStack(r.name)).sort(),
+    );
   });
 
   test('no stack references another: no exports, imports or cross-region reference machinery', () => {
@@ -50,10 +59,9 @@ describe('app', () => {
       const text = JSON.stringify(t.toJSON());
       expect([name, text.includes('Fn::ImportValue')]).toEqual([name, false]);
       expect([name, text.includes('ExportsWriter') || text.includes('ExportsReader')]).toEqual([name, false]);
-      expect([name, Object.keys(t.toJSON().Outputs ?? {}).some((k) => t.toJSON().Outputs[k].Export)]).toEqual([
-        name,
-        false,
-      ]);
+      expect([name, Object.keys(t.toJSON().Outputs ?? {}).some((k) => t.toJSON().Outputs[k].Export)]).toEqual(
+        [name, false],
+      );
     }
   });
 

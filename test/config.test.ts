@@ -33,7 +33,11 @@ describe('config', () => {
   test.each<[string, (raw: Record<string, any>) => void, string]>([
     [
       'a duplicate region',
-      (r) => (r.regions = [{ name: 'ap-northeast-2' }, { name: 'ap-northeast-2', network: { cidr: '10.30.0.0/16' } }]),
+      (r) =>
+        (r.regions = [
+          { name: 'ap-northeast-2' },
+          { name: 'ap-northeast-2', network: { cidr: '10.30.0.0/16' } },
+        ]),
       'regions[1].name = "ap-northeast-2": duplicates regions[0]. Fix: list each region once',
     ],
     [
@@ -96,16 +100,8 @@ describe('config', () => {
       (r) => (r.web.instanceTyp = 't4g.small'),
       'web.instanceTyp = (missing): unknown key. Fix: remove it or check the spelling',
     ],
-    [
-      'a missing key',
-      (r) => delete r.account,
-      'account = (missing): is required',
-    ],
-    [
-      'a bad account id',
-      (r) => (r.account = '1234'),
-      'account = "1234": must be a 12-digit AWS account id',
-    ],
+    ['a missing key', (r) => delete r.account, 'account = (missing): is required'],
+    ['a bad account id', (r) => (r.account = '1234'), 'account = "1234": must be a 12-digit AWS account id'],
     [
       'more NAT gateways than AZs',
       (r) => (r.network.natGateways = 3),

@@ -63,7 +63,10 @@ describe.each(config.regions.map((r) => [r.name]))('health checks of %s', (regio
 
   test('the region check is CALCULATED: endpoint AND every switch copy', () => {
     const calc = json.Resources[checkId(`region:${region}`)].Properties.HealthCheckConfig;
-    const children = [checkId(`endpoint:${region}`), ...names.switchHolders(region).map((h) => checkId(`switch:${region}@${h}`))];
+    const children = [
+      checkId(`endpoint:${region}`),
+      ...names.switchHolders(region).map((h) => checkId(`switch:${region}@${h}`)),
+    ];
     expect(calc.Type).toBe('CALCULATED');
     expect(calc.ChildHealthChecks).toEqual(children.map((id) => ({ 'Fn::GetAtt': [id, 'HealthCheckId'] })));
     expect(calc.HealthThreshold).toBe(children.length);
@@ -73,7 +76,9 @@ describe.each(config.regions.map((r) => [r.name]))('health checks of %s', (regio
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Route53',
       MetricName: 'HealthCheckStatus',
-      Dimensions: [{ Name: 'HealthCheckId', Value: { 'Fn::GetAtt': [checkId(`region:${region}`), 'HealthCheckId'] } }],
+      Dimensions: [
+        { Name: 'HealthCheckId', Value: { 'Fn::GetAtt': [checkId(`region:${region}`), 'HealthCheckId'] } },
+      ],
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
       AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmsTopic') }],
@@ -92,7 +97,11 @@ describe('failover chain', () => {
         Type: 'A',
         SetIdentifier: `${r.name}-primary`,
         HealthCheckId: { 'Fn::GetAtt': [checkId(`region:${r.name}`), 'HealthCheckId'] },
-        AliasTarget: { DNSName: names.regionRecord(r.name), HostedZoneId: config.hostedZone.id, EvaluateTargetHealth: true },
+        AliasTarget: {
+          DNSName: names.regionRecord(r.name),
+          HostedZoneId: config.hostedZone.id,
+          EvaluateTargetHealth: true,
+        },
       });
       const last = i === config.regions.length - 1;
       if (last) {
@@ -140,7 +149,9 @@ describe('worst-case automatic failover', () => {
     const times = failoverTimes(endpointChecks(json, Names.HEALTH_CHECK_TAG));
     expect(times.map((x) => x.region)).toEqual(config.regions.map((r) => r.name));
     for (const time of times) {
-      expect(time.worstCaseSeconds).toBe(config.healthCheck.intervalSeconds * config.healthCheck.failureThreshold + 60);
+      expect(time.worstCaseSeconds).toBe(
+        config.healthCheck.intervalSeconds * config.healthCheck.failureThreshold + 60,
+      );
       expect(time.worstCaseSeconds).toBeLessThanOrEqual(config.failoverBudgetSeconds);
     }
   });
@@ -149,14 +160,17 @@ describe('worst-case automatic failover', () => {
     const { testConfig } = jest.requireActual('./support/synth');
     const slow = testConfig((raw: any) => (raw.healthCheck = { intervalSeconds: 30, failureThreshold: 3 }));
     const edge = synth(slow).templates[names.edgeStack()].toJSON();
-    const worst = Math.max(...failoverTimes(endpointChecks(edge, Names.HEALTH_CHECK_TAG)).map((x) => x.worstCaseSeconds));
+    const worst = Math.max(
+      ...failoverTimes(endpointChecks(edge, Names.HEALTH_CHECK_TAG)).map((x) => x.worstCaseSeconds),
+    );
     expect(worst).toBe(150);
     expect(worst).toBeGreaterThan(slow.failoverBudgetSeconds);
   });
 });
 
 describe('outage page', () => {
-  const pageBucket = () => resourcesOf(t, 'AWS::S3::Bucket').find(([, b]) => b.Properties.BucketName === names.outageBucket())!;
+  const pageBucket = () =>
+    resourcesOf(t, 'AWS::S3::Bucket').find(([, b]) => b.Properties.BucketName === names.outageBucket())!;
 
   test('the bucket is private, TLS-only, versioned, encrypted, logged and retained', () => {
     const [id, bucket] = pageBucket();
@@ -168,11 +182,15 @@ describe('outage page', () => {
         RestrictPublicBuckets: true,
       },
       VersioningConfiguration: { Status: 'Enabled' },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
       LoggingConfiguration: { DestinationBucketName: expect.anything() },
     });
     expect(bucket.DeletionPolicy).toBe('Retain');
-    const policy = resourcesOf(t, 'AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === id)![1];
+    const policy = resourcesOf(t, 'AWS::S3::BucketPolicy').find(
+      ([, p]) => p.Properties.Bucket.Ref === id,
+    )![1];
     const statements = policy.Properties.PolicyDocument.Statement;
     expect(statements).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -188,7 +206,10 @@ describe('outage page', () => {
     t.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         Aliases: [...names.publicNames(config.includeWww), names.outageRecord()],
-        ViewerCertificate: Match.objectLike({ MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' }),
+        ViewerCertificate: Match.objectLike({
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+          SslSupportMethod: 'sni-only',
+        }),
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
         DefaultRootObject: 'index.html',
         Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
@@ -208,7 +229,10 @@ describe('outage page', () => {
       ResponseHeadersPolicyConfig: Match.objectLike({
         SecurityHeadersConfig: Match.objectLike({
           ContentSecurityPolicy: { ContentSecurityPolicy: OUTAGE_CSP, Override: true },
-          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 31536000, IncludeSubdomains: true }),
+          StrictTransportSecurity: Match.objectLike({
+            AccessControlMaxAgeSec: 31536000,
+            IncludeSubdomains: true,
+          }),
           FrameOptions: { FrameOption: 'DENY', Override: true },
           ContentTypeOptions: { Override: true },
         }),
@@ -233,10 +257,14 @@ describe('outage page', () => {
     t.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'CLOUDFRONT',
       Rules: Match.arrayWith([
-        Match.objectLike({ Statement: { RateBasedStatement: { Limit: config.waf.ratePer5MinPerIp, AggregateKeyType: 'IP' } } }),
+        Match.objectLike({
+          Statement: { RateBasedStatement: { Limit: config.waf.ratePer5MinPerIp, AggregateKeyType: 'IP' } },
+        }),
       ]),
     });
-    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `aws-waf-logs-${config.appName}-outage-page` });
+    t.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `aws-waf-logs-${config.appName}-outage-page`,
+    });
   });
 
   test('shopctl finds the distribution by a deterministic SSM parameter', () => {

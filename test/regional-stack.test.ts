@@ -15,9 +15,7 @@ const tpl = (region: string): Template => templates[names.regionalStack(region)]
 function userData(t: Template): string {
   const lt = resourcesOf(t, 'AWS::EC2::LaunchTemplate')[0][1];
   const parts: unknown[] = lt.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];
-  return parts
-    .map((p) => (typeof p === 'string' ? p : `\${${JSON.stringify(p)}}`))
-    .join('');
+  return parts.map((p) => (typeof p === 'string' ? p : `\${${JSON.stringify(p)}}`)).join('');
 }
 
 describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
@@ -49,7 +47,9 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         TrafficType: 'ALL',
         LogDestinationType: 'cloud-watch-logs',
       });
-      const flowGroup = resourcesOf(t, 'AWS::Logs::LogGroup').find(([id]) => id.startsWith('NetworkFlowLogs'));
+      const flowGroup = resourcesOf(t, 'AWS::Logs::LogGroup').find(([id]) =>
+        id.startsWith('NetworkFlowLogs'),
+      );
       expect(flowGroup?.[1]).toMatchObject({
         DeletionPolicy: 'Retain',
         Properties: { RetentionInDays: rc.network.flowLogRetentionDays, KmsKeyId: expect.anything() },
@@ -64,7 +64,9 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         MaxSize: String(rc.web.maxCapacity),
         HealthCheckType: 'ELB',
         HealthCheckGracePeriod: rc.web.healthCheckGraceSeconds,
-        VPCZoneIdentifier: Match.arrayWith([Match.objectLike({ Ref: Match.stringLikeRegexp('NetworkVpcappSubnet') })]),
+        VPCZoneIdentifier: Match.arrayWith([
+          Match.objectLike({ Ref: Match.stringLikeRegexp('NetworkVpcappSubnet') }),
+        ]),
       });
       // A deploy must never reset the group's size in the middle of a spike.
       const asg = resourcesOf(t, 'AWS::AutoScaling::AutoScalingGroup')[0][1];
@@ -85,7 +87,9 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       const param = t.toJSON().Parameters[lt.ImageId.Ref];
       expect(param).toMatchObject({
         Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
-        Default: expect.stringMatching(/^\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-.*-arm64$/),
+        Default: expect.stringMatching(
+          /^\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-.*-arm64$/,
+        ),
       });
     });
 
@@ -201,7 +205,9 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
     });
 
     test('the instance role reads exactly the artifact and the local copy of the secret; Session Manager, no SSH', () => {
-      const policy = resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith('WebInstancePolicy'))![1];
+      const policy = resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) =>
+        id.startsWith('WebInstancePolicy'),
+      )![1];
       const statements = policy.Properties.PolicyDocument.Statement;
       expect(statements.map((s: any) => s.Action)).toEqual([
         's3:GetObject',
@@ -213,7 +219,12 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       expect(JSON.stringify(statements[1].Resource)).toContain(`${names.dbSecretName()}-??????`);
       t.hasResourceProperties('AWS::IAM::Role', {
         ManagedPolicyArns: Match.arrayWith([
-          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] },
+          {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore'],
+            ],
+          },
         ]),
       });
       for (const [, sg] of resourcesOf(t, 'AWS::EC2::SecurityGroup')) {
@@ -221,7 +232,7 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       }
     });
 
-    test('the direct name aliases this region\'s ALB and evaluates its health', () => {
+    test("the direct name aliases this region's ALB and evaluates its health", () => {
       t.hasResourceProperties('AWS::Route53::RecordSet', {
         Name: `${names.regionRecord(region)}.`,
         Type: 'A',
@@ -271,7 +282,9 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
     });
 
     test('only the web tier security group may connect, on the PostgreSQL port', () => {
-      const dbSg = resourcesOf(t, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('DatabaseSecurityGroup'))![0];
+      const dbSg = resourcesOf(t, 'AWS::EC2::SecurityGroup').find(([id]) =>
+        id.startsWith('DatabaseSecurityGroup'),
+      )![0];
       const ingress = resourcesOf(t, 'AWS::EC2::SecurityGroupIngress').filter(
         ([, r]) => r.Properties.GroupId['Fn::GetAtt']?.[0] === dbSg,
       );
@@ -279,14 +292,18 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       expect(sources).toContainEqual(expect.stringMatching(/^WebInstanceSecurityGroup/));
       for (const [, r] of ingress) expect(r.Properties.CidrIp).toBeUndefined();
       // The primary also lets its secret rotation function in; nothing else.
-      expect(sources.every((s: string) => /^(WebInstanceSecurityGroup|DatabasePrimaryClusterRotationSingleUser)/.test(s))).toBe(true);
+      expect(
+        sources.every((s: string) =>
+          /^(WebInstanceSecurityGroup|DatabasePrimaryClusterRotationSingleUser)/.test(s),
+        ),
+      ).toBe(true);
     });
 
     test('endpoints are handed over through an SSM parameter with a deterministic name', () => {
       t.hasResourceProperties('AWS::SSM::Parameter', { Name: names.dbEndpointsParameter() });
     });
 
-    test('a backup vault with this region\'s deterministic name, encrypted and retained', () => {
+    test("a backup vault with this region's deterministic name, encrypted and retained", () => {
       const [, vault] = resourcesOf(t, 'AWS::Backup::BackupVault')[0];
       expect(vault.Properties).toMatchObject({
         BackupVaultName: names.backupVault(region),
@@ -336,7 +353,12 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       test('the secondary takes no master credentials and no database name; it joins the global cluster', () => {
         const [, cluster] = resourcesOf(t, 'AWS::RDS::DBCluster')[0];
         expect(cluster.Properties.GlobalClusterIdentifier).toBe(names.globalClusterId());
-        for (const key of ['MasterUsername', 'MasterUserPassword', 'DatabaseName', 'ManageMasterUserPassword']) {
+        for (const key of [
+          'MasterUsername',
+          'MasterUserPassword',
+          'DatabaseName',
+          'ManageMasterUserPassword',
+        ]) {
           expect(cluster.Properties[key]).toBeUndefined();
         }
         t.resourceCountIs('AWS::RDS::GlobalCluster', 0);
@@ -410,16 +432,22 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       const policy = resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) =>
         id.startsWith('DrainSwitchesPublisherPolicy'),
       )![1];
-      const ssm = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Action === 'ssm:GetParametersByPath');
+      const ssm = policy.Properties.PolicyDocument.Statement.find(
+        (s: any) => s.Action === 'ssm:GetParametersByPath',
+      );
       expect(JSON.stringify(ssm.Resource)).toContain(`:parameter/${config.appName}/switch`);
-      const cw = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Action === 'cloudwatch:PutMetricData');
+      const cw = policy.Properties.PolicyDocument.Statement.find(
+        (s: any) => s.Action === 'cloudwatch:PutMetricData',
+      );
       expect(cw.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': names.switchNamespace() } });
     });
   });
 
   describe('canary', () => {
     const canaryFn = () =>
-      resourcesOf(t, 'AWS::Lambda::Function').filter(([, f]) => f.Properties.Environment?.Variables?.CANARY_CONFIG);
+      resourcesOf(t, 'AWS::Lambda::Function').filter(
+        ([, f]) => f.Properties.Environment?.Variables?.CANARY_CONFIG,
+      );
 
     test('one canary function on arm64 and the latest Node.js runtime, scheduled every minute', () => {
       expect(canaryFn()).toHaveLength(1);
@@ -436,7 +464,11 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       expect(cfg.vantage).toBe(region);
       expect(cfg.verdictRegions).toEqual(config.regions.map((r) => r.name));
       expect(cfg.targets).toEqual(canaryTargets(config));
-      expect(cfg.targets.map((x: any) => x.id)).toEqual(['public', ...config.regions.map((r) => r.name), 'outage']);
+      expect(cfg.targets.map((x: any) => x.id)).toEqual([
+        'public',
+        ...config.regions.map((r) => r.name),
+        'outage',
+      ]);
       expect(cfg.deadlineMs).toBeLessThan(55_000);
     });
 
@@ -449,7 +481,9 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
     });
 
     test('least privilege: its own log group and PutMetricData in its namespace, nothing else', () => {
-      const policy = resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith('CanaryHandlerPolicy'))![1];
+      const policy = resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) =>
+        id.startsWith('CanaryHandlerPolicy'),
+      )![1];
       const actions = policy.Properties.PolicyDocument.Statement.map((s: any) => s.Action);
       expect(actions).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], 'cloudwatch:PutMetricData']);
       expect(policy.Properties.PolicyDocument.Statement[1].Condition).toEqual({
@@ -459,30 +493,38 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       t.resourceCountIs('AWS::IAM::Policy', 0);
     });
 
-    const watched = names.canaryTargets().filter((target) => names.canaryWatchers(target).includes(region) || !config.regions.some((r) => r.name === target));
-    test.each(watched)('target %s: an M-of-N alarm per vantage point feeding a "two vantage points" composite that pages', (target) => {
-      for (const vantage of config.regions.map((r) => r.name)) {
-        t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          AlarmName: names.canaryTargetAlarm(target, vantage),
-          MetricName: 'TargetFailed',
-          Namespace: names.canaryNamespace(),
-          Dimensions: Match.arrayEquals([
-            { Name: 'Target', Value: target },
-            { Name: 'Vantage', Value: vantage },
-          ]),
-          EvaluationPeriods: config.canary.evaluationPeriods,
-          DatapointsToAlarm: config.canary.failuresToAlarm,
-          TreatMissingData: 'notBreaching',
-        });
-      }
-      const composite = resourcesOf(t, 'AWS::CloudWatch::CompositeAlarm').find(
-        ([, c]) => c.Properties.AlarmName === names.canaryConsensusAlarm(target),
-      )![1];
-      expect(composite.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
-      const rule = JSON.stringify(composite.Properties.AlarmRule);
-      // With two vantage points: both must see the target fail.
-      expect(rule).toMatch(/ALARM\(.*\) AND ALARM\(/);
-    });
+    const watched = names
+      .canaryTargets()
+      .filter(
+        (target) =>
+          names.canaryWatchers(target).includes(region) || !config.regions.some((r) => r.name === target),
+      );
+    test.each(watched)(
+      'target %s: an M-of-N alarm per vantage point feeding a "two vantage points" composite that pages',
+      (target) => {
+        for (const vantage of config.regions.map((r) => r.name)) {
+          t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            AlarmName: names.canaryTargetAlarm(target, vantage),
+            MetricName: 'TargetFailed',
+            Namespace: names.canaryNamespace(),
+            Dimensions: Match.arrayEquals([
+              { Name: 'Target', Value: target },
+              { Name: 'Vantage', Value: vantage },
+            ]),
+            EvaluationPeriods: config.canary.evaluationPeriods,
+            DatapointsToAlarm: config.canary.failuresToAlarm,
+            TreatMissingData: 'notBreaching',
+          });
+        }
+        const composite = resourcesOf(t, 'AWS::CloudWatch::CompositeAlarm').find(
+          ([, c]) => c.Properties.AlarmName === names.canaryConsensusAlarm(target),
+        )![1];
+        expect(composite.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
+        const rule = JSON.stringify(composite.Properties.AlarmRule);
+        // With two vantage points: both must see the target fail.
+        expect(rule).toMatch(/ALARM\(.*\) AND ALARM\(/);
+      },
+    );
 
     test('a region does not judge its own direct name (its CloudWatch may be down with it)', () => {
       const own = resourcesOf(t, 'AWS::CloudWatch::CompositeAlarm').filter(
@@ -494,12 +536,16 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
     test('a dashboard shows every target', () => {
       const [, dash] = resourcesOf(t, 'AWS::CloudWatch::Dashboard')[0];
       const body = JSON.stringify(dash.Properties.DashboardBody);
-      for (const target of names.canaryTargets()) expect(body).toContain(`${target}: failed journeys by vantage point`);
+      for (const target of names.canaryTargets())
+        expect(body).toContain(`${target}: failed journeys by vantage point`);
     });
   });
 
   test('the alarm topic is encrypted, TLS-only and has the on-call subscribed', () => {
-    t.hasResourceProperties('AWS::SNS::Topic', { TopicName: names.alarmTopic(), KmsMasterKeyId: Match.anyValue() });
+    t.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: names.alarmTopic(),
+      KmsMasterKeyId: Match.anyValue(),
+    });
     t.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -518,7 +564,13 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
   });
 
   test('every stateful resource survives stack deletion', () => {
-    const stateful = ['AWS::RDS::DBCluster', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::Backup::BackupVault', 'AWS::S3::Bucket'];
+    const stateful = [
+      'AWS::RDS::DBCluster',
+      'AWS::KMS::Key',
+      'AWS::Logs::LogGroup',
+      'AWS::Backup::BackupVault',
+      'AWS::S3::Bucket',
+    ];
     for (const type of stateful) {
       for (const [id, r] of resourcesOf(t, type)) {
         expect([id, r.DeletionPolicy]).toEqual([id, expect.stringMatching(/^(Retain|Snapshot)$/)]);
@@ -542,7 +594,13 @@ describe('promotions', () => {
       raw.promotions = [
         { name: 'past', start: '2026-10-01T10:00:00Z', end: '2026-10-02T10:00:00Z', minCapacity: 4 },
         { name: 'running', start: '2026-10-30T10:00:00Z', end: '2026-11-02T10:00:00Z', minCapacity: 5 },
-        { name: 'later', start: '2026-12-01T10:00:00Z', end: '2026-12-01T12:00:00Z', minCapacity: 6, regions: ['ap-northeast-2'] },
+        {
+          name: 'later',
+          start: '2026-12-01T10:00:00Z',
+          end: '2026-12-01T12:00:00Z',
+          minCapacity: 6,
+          regions: ['ap-northeast-2'],
+        },
       ];
     });
     const r = synth(c);

@@ -33,8 +33,18 @@ test('publishes 1 for a drained target and 0 for a serving or missing one, in on
   expect(cw.commandCalls(PutMetricDataCommand)[0].args[0].input).toEqual({
     Namespace: 'resilient-shop/failover-switch',
     MetricData: [
-      { MetricName: 'Drained', Dimensions: [{ Name: 'TargetRegion', Value: 'ap-northeast-2' }], Value: 1, Unit: 'Count' },
-      { MetricName: 'Drained', Dimensions: [{ Name: 'TargetRegion', Value: 'ap-southeast-1' }], Value: 0, Unit: 'Count' },
+      {
+        MetricName: 'Drained',
+        Dimensions: [{ Name: 'TargetRegion', Value: 'ap-northeast-2' }],
+        Value: 1,
+        Unit: 'Count',
+      },
+      {
+        MetricName: 'Drained',
+        Dimensions: [{ Name: 'TargetRegion', Value: 'ap-southeast-1' }],
+        Value: 0,
+        Unit: 'Count',
+      },
     ],
   });
 });
@@ -42,7 +52,10 @@ test('publishes 1 for a drained target and 0 for a serving or missing one, in on
 test('follows pagination and ignores values other than "drained" (a typo never drains a region)', async () => {
   ssm
     .on(GetParametersByPathCommand, { NextToken: undefined })
-    .resolves({ Parameters: [{ Name: '/resilient-shop/switch/ap-northeast-2', Value: 'Drained!' }], NextToken: 'p2' })
+    .resolves({
+      Parameters: [{ Name: '/resilient-shop/switch/ap-northeast-2', Value: 'Drained!' }],
+      NextToken: 'p2',
+    })
     .on(GetParametersByPathCommand, { NextToken: 'p2' })
     .resolves({ Parameters: [{ Name: '/resilient-shop/switch/ap-southeast-1', Value: ' drained\n' }] });
   const states = await publish(new SSMClient({}), new CloudWatchClient({}), config);
@@ -51,7 +64,9 @@ test('follows pagination and ignores values other than "drained" (a typo never d
 });
 
 test('a failing SSM read fails the invocation (the errors alarm pages) and publishes nothing', async () => {
-  ssm.on(GetParametersByPathCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+  ssm
+    .on(GetParametersByPathCommand)
+    .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
   await expect(publish(new SSMClient({}), new CloudWatchClient({}), config)).rejects.toThrow('Rate exceeded');
   expect(cw.commandCalls(PutMetricDataCommand)).toHaveLength(0);
 });

@@ -21,18 +21,35 @@ export interface FailoverTime {
   readonly worstCaseSeconds: number;
 }
 
-type Resources = Record<string, { Type: string; Properties?: any }>;
+/** The parts of a CloudFormation template this module reads. */
+export interface TemplateJson {
+  readonly Resources?: Record<
+    string,
+    { readonly Type: string; readonly Properties?: Record<string, unknown> }
+  >;
+}
+
+interface HealthCheckProperties {
+  readonly HealthCheckConfig: {
+    readonly FullyQualifiedDomainName?: string;
+    readonly RequestInterval?: number;
+    readonly FailureThreshold?: number;
+  };
+  readonly HealthCheckTags?: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
+}
 
 /** Endpoint (HTTPS) health checks in an edge template, keyed by the region named in their tag. */
-export function endpointChecks(template: { Resources: Resources }, tagKey: string): Record<string, EndpointCheck> {
+export function endpointChecks(template: TemplateJson, tagKey: string): Record<string, EndpointCheck> {
   const out: Record<string, EndpointCheck> = {};
-  for (const r of Object.values(template.Resources)) {
+  for (const r of Object.values(template.Resources ?? {})) {
     if (r.Type !== 'AWS::Route53::HealthCheck') continue;
-    const tag = (r.Properties.HealthCheckTags ?? []).find((t: any) => t.Key === tagKey)?.Value as string | undefined;
+    const props = r.Properties as unknown as HealthCheckProperties;
+    const tag = props.HealthCheckTags?.find((t) => t.Key === tagKey)?.Value;
     if (!tag?.startsWith('endpoint:')) continue;
-    const c = r.Properties.HealthCheckConfig;
+    const c = props.HealthCheckConfig;
     out[tag.slice('endpoint:'.length)] = {
-      fqdn: c.FullyQualifiedDomainName,
+      fqdn: c.FullyQualifiedDomainName ?? '',
+      // Route 53's defaults when a property is left out.
       intervalSeconds: c.RequestInterval ?? 30,
       failureThreshold: c.FailureThreshold ?? 3,
     };

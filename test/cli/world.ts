@@ -35,7 +35,6 @@ export const REGIONS = [PRIMARY, STANDBY];
 export const T0 = new Date('2026-05-01T03:00:00.000Z');
 export const arnOf = (r: string) => `arn:aws:rds:${r}:111111111111:cluster:resilient-shop-${r}`;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyStub = AwsStub<any, any, any>;
 export type Mocks = { [K in keyof RegionClients]: AnyStub };
 

@@ -21,7 +21,10 @@ export const REGION_POOL = ['ap-northeast-2', 'ap-northeast-1', 'ap-southeast-1'
 /** The default config widened to `n` regions (each with its own CIDR). */
 export function configWithRegions(n: number): ShopConfig {
   return testConfig((raw) => {
-    raw.regions = REGION_POOL.slice(0, n).map((name, i) => ({ name, network: { cidr: `10.${i + 1}.0.0/16` } }));
+    raw.regions = REGION_POOL.slice(0, n).map((name, i) => ({
+      name,
+      network: { cidr: `10.${i + 1}.0.0/16` },
+    }));
   });
 }
 
@@ -36,7 +39,10 @@ export interface SynthResult {
  * Builds and synthesizes the app in-process. Bundling is skipped (asset hashes follow the source),
  * which keeps the tests fast; `cdk synth` and the compliance test bundle for real.
  */
-export function synth(config: ShopConfig = loadConfig('default'), options: { nag?: boolean; bundle?: boolean } = {}): SynthResult {
+export function synth(
+  config: ShopConfig = loadConfig('default'),
+  options: { nag?: boolean; bundle?: boolean } = {},
+): SynthResult {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-synth-'));
   const shop = buildApp({
     config,
