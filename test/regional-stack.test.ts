@@ -272,6 +272,15 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       });
     });
 
+    test('every instance has enhanced monitoring every 60 s', () => {
+      for (const [, i] of resourcesOf(t, 'AWS::RDS::DBInstance')) {
+        expect(i.Properties.MonitoringInterval).toBe(60);
+        expect(i.Properties.MonitoringRoleArn).toEqual({
+          'Fn::GetAtt': [expect.stringMatching(/MonitoringRole/), 'Arn'],
+        });
+      }
+    });
+
     test('at least one serverless instance, in at least two for a writer and a standby in another AZ', () => {
       const instances = resourcesOf(t, 'AWS::RDS::DBInstance');
       expect(instances.length).toBeGreaterThanOrEqual(2);
@@ -416,6 +425,9 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         EvaluationPeriods: 1,
         TreatMissingData: 'missing',
+        // A drain is news for the on-call, and so is its end.
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmsTopic') }],
+        OKActions: [{ Ref: Match.stringLikeRegexp('AlarmsTopic') }],
       });
     });
 
@@ -472,11 +484,11 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       expect(cfg.deadlineMs).toBeLessThan(55_000);
     });
 
-    test('its log group is encrypted and retained for a month', () => {
+    test('its log group is encrypted and kept for a year', () => {
       const [, fn] = canaryFn()[0];
       const groupId = fn.Properties.LoggingConfig.LogGroup.Ref;
       const group = t.toJSON().Resources[groupId];
-      expect(group).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 30 } });
+      expect(group).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 365 } });
       expect(group.Properties.KmsKeyId).toBeDefined();
     });
 
@@ -556,6 +568,23 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
     for (const email of config.alarmEmails) {
       t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email });
     }
+  });
+
+  test('the regional key allows grants only for AWS services acting on AWS resources', () => {
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'kms:CreateGrant',
+            Principal: { AWS: '*' },
+            Condition: {
+              BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+            },
+          }),
+        ]),
+      },
+    });
   });
 
   test('the regional key rotates and is retained', () => {

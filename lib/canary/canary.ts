@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../compliance/acknowledge';
+import { acknowledgeGuard, acknowledgeNag } from '../compliance/acknowledge';
 import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
@@ -130,6 +130,11 @@ export class Canary extends Construct {
           // A vantage point that cannot report is no evidence that the target is down.
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         });
+        acknowledgeGuard(
+          alarm,
+          'cloudwatch_alarm_action_check',
+          'Deliberately silent: one vantage point alone may only see its own network blip. It feeds the composite "down from two vantage points" alarm, which pages.',
+        );
         this.vantageAlarms.push(alarm);
         return alarm;
       });

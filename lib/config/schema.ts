@@ -85,16 +85,8 @@ export const networkSchema = z.strictObject({
   natGateways: int(1, 3),
   /** VPC CIDR, a /16 in 10.0.0.0/8. Must differ between regions so the VPCs can be peered later. */
   cidr: z.string().regex(CIDR16_RE, 'must be a /16 inside 10.0.0.0/8, e.g. "10.1.0.0/16"'),
-  /** Days to keep VPC flow logs. */
-  flowLogRetentionDays: z.union([
-    z.literal(7),
-    z.literal(14),
-    z.literal(30),
-    z.literal(60),
-    z.literal(90),
-    z.literal(180),
-    z.literal(365),
-  ]),
+  /** Days to keep VPC flow logs: at least a year (PCI DSS 10.7, Control Tower CT.CLOUDWATCH.PR.2). */
+  flowLogRetentionDays: z.union([z.literal(365), z.literal(731), z.literal(1827), z.literal(3653)]),
 });
 
 export const regionSchema = z.strictObject({

@@ -1,8 +1,10 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { acknowledgeGuard, acknowledgeNag } from '../compliance/acknowledge';
 
 /**
  * The Aurora PostgreSQL engine of a pinned version. Every region builds its engine here from the
@@ -37,6 +39,40 @@ export const LOG_EXPORTS = ['postgresql'];
 export const NO_AUTO_MINOR_UPGRADE_REASON =
   'Aurora Global Database needs the exact same engine version in every region for switchover and failover; minor upgrades are applied deliberately to the whole global cluster by changing database.engineVersion, never by one instance on its own.';
 
+/** Acknowledges, on one instance, the minor-version rules of every pack, for the reason above. */
+export function acknowledgePinnedVersion(instance: IConstruct): void {
+  acknowledgeNag(
+    instance,
+    'PCI.DSS.321-RDSAutomaticMinorVersionUpgradeEnabled',
+    NO_AUTO_MINOR_UPGRADE_REASON,
+  );
+  acknowledgeGuard(
+    instance,
+    'rds_instance_automatic_minor_version_upgrade_enabled_check',
+    NO_AUTO_MINOR_UPGRADE_REASON,
+  );
+}
+
+/** Enhanced monitoring interval of every instance (OS metrics: CPU steal, memory, swap, I/O). */
+export const MONITORING_INTERVAL = Duration.seconds(60);
+
+/** The role RDS enhanced monitoring uses to publish OS metrics. */
+export function monitoringRole(scope: Construct): iam.Role {
+  const role = new iam.Role(scope, 'MonitoringRole', {
+    assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
+    description: 'RDS enhanced monitoring: publishes OS metrics to CloudWatch Logs',
+    managedPolicies: [
+      iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole'),
+    ],
+  });
+  acknowledgeNag(
+    role,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+    'The documented service role policy for RDS enhanced monitoring, assumable only by monitoring.rds.amazonaws.com; it writes only to the RDSOSMetrics log group.',
+  );
+  return role;
+}
+
 /** Port of every cluster. */
 export const DB_PORT = 5432;
 
@@ -47,7 +83,7 @@ export const DB_PORT = 5432;
 export function clusterLogGroup(scope: Construct, clusterIdentifier: string, key: kms.IKey): logs.LogGroup {
   return new logs.LogGroup(scope, 'PostgresLogs', {
     logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
-    retention: logs.RetentionDays.THREE_MONTHS,
+    retention: logs.RetentionDays.ONE_YEAR,
     encryptionKey: key,
     removalPolicy: RemovalPolicy.RETAIN,
   });

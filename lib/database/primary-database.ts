@@ -11,7 +11,9 @@ import {
   clusterLogGroup,
   DB_PORT,
   LOG_EXPORTS,
-  NO_AUTO_MINOR_UPGRADE_REASON,
+  acknowledgePinnedVersion,
+  MONITORING_INTERVAL,
+  monitoringRole,
 } from './engine';
 
 /** Properties of {@link PrimaryDatabase}. */
@@ -114,19 +116,15 @@ export class PrimaryDatabase extends Construct {
       copyTagsToSnapshot: true,
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: props.key,
+      monitoringInterval: MONITORING_INTERVAL,
+      monitoringRole: monitoringRole(this),
     });
 
     this.cluster.node.addDependency(clusterLogGroup(this, props.clusterIdentifier, props.key));
     // Single-user rotation every 30 days; the replicas follow the primary secret and the shop
     // re-reads its local replica when authentication fails.
     this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });
-    for (const id of ['Writer', 'Reader']) {
-      acknowledgeNag(
-        this.cluster.node.findChild(id),
-        'PCI.DSS.321-RDSAutomaticMinorVersionUpgradeEnabled',
-        NO_AUTO_MINOR_UPGRADE_REASON,
-      );
-    }
+    for (const id of ['Writer', 'Reader']) acknowledgePinnedVersion(this.cluster.node.findChild(id));
     // The rotation function's access to the cluster port: the rules cannot read the port token.
     const rotationIngress = props.securityGroup.node.children.find((c) =>
       c.node.id.includes('RotationSingleUser'),

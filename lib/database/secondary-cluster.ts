@@ -4,13 +4,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../compliance/acknowledge';
 import {
   CLUSTER_PARAMETERS,
   clusterLogGroup,
   DB_PORT,
   LOG_EXPORTS,
-  NO_AUTO_MINOR_UPGRADE_REASON,
+  acknowledgePinnedVersion,
+  MONITORING_INTERVAL,
+  monitoringRole,
   parameterGroupFamily,
 } from './engine';
 
@@ -94,6 +95,7 @@ export class SecondaryCluster extends Construct {
       clusterLogGroup(this, props.clusterIdentifier, props.key).node.defaultChild as logs.CfnLogGroup,
     );
 
+    const monitoring = monitoringRole(this);
     for (let i = 0; i < count; i++) {
       const instance = new rds.CfnDBInstance(this, `Instance${i + 1}`, {
         dbClusterIdentifier: this.cluster.ref,
@@ -104,13 +106,11 @@ export class SecondaryCluster extends Construct {
         enablePerformanceInsights: true,
         performanceInsightsKmsKeyId: props.key.keyArn,
         promotionTier: i,
+        monitoringInterval: MONITORING_INTERVAL.toSeconds(),
+        monitoringRoleArn: monitoring.roleArn,
       });
       instance.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      acknowledgeNag(
-        instance,
-        'PCI.DSS.321-RDSAutomaticMinorVersionUpgradeEnabled',
-        NO_AUTO_MINOR_UPGRADE_REASON,
-      );
+      acknowledgePinnedVersion(instance);
       this.instances.push(instance);
     }
 

@@ -10,7 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledgeNag, arnToken } from '../compliance/acknowledge';
+import { acknowledgeGuard, acknowledgeLogBucket, acknowledgeNag, arnToken } from '../compliance/acknowledge';
 import { RateLimitedWebAcl } from '../monitoring/web-acl';
 
 /** Properties of {@link OutageSite}. */
@@ -166,6 +166,36 @@ export class OutageSite extends Construct {
       'PCI.DSS.321-S3DefaultEncryptionKMS',
       'CloudFront standard logging delivers through bucket ACLs from the awslogsdelivery account, which SSE-KMS default encryption would reject; the logs describe requests for a public page.',
     );
+    acknowledgeLogBucket(
+      this.logBucket,
+      'CloudFront and S3 access logs of the outage page',
+      'CloudFront standard logging delivers through bucket ACLs, which SSE-KMS default encryption would reject',
+    );
+    acknowledgeGuard(
+      this.logBucket,
+      's3_bucket_acl_prohibited_check',
+      'CloudFront standard logging writes log files through bucket ACLs (ObjectWriter ownership); the bucket is otherwise private.',
+    );
+    acknowledgeGuard(
+      this.bucket,
+      's3_bucket_default_encryption_kms_check',
+      `${publicContent}. SSE-KMS would need a key policy naming the distribution, a circular reference.`,
+    );
+    acknowledgeGuard(
+      this.bucket,
+      's3_event_notifications_enabled_check',
+      `${publicContent}; nothing reacts to object events.`,
+    );
+    acknowledgeGuard(
+      this.bucket,
+      's3_bucket_object_lock_enabled_check',
+      `${publicContent}; shopctl must be able to replace status.json at any time, which Object Lock would forbid.`,
+    );
+    acknowledgeGuard(
+      this.distribution,
+      'cloudfront_origin_failover_enabled_check',
+      'A second origin would need a replica bucket in another region; the page is the last link of the DNS chain and CloudFront keeps serving it from edge caches for up to 60 s. Left as a follow-up (see README).',
+    );
     acknowledgeNag(
       this.distribution,
       'AwsSolutions-CFR1',
@@ -174,7 +204,7 @@ export class OutageSite extends Construct {
 
     // The deployment's own role and log group (instead of CDK's defaults with an AWS managed policy).
     const deployLogs = new logs.LogGroup(this, 'DeployLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
+      retention: logs.RetentionDays.ONE_YEAR,
       encryptionKey: props.logKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -244,6 +274,11 @@ export class OutageSite extends Construct {
     );
     const provider = stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
     if (provider) {
+      acknowledgeGuard(
+        provider,
+        'lambda_inside_vpc_check',
+        "CDK's BucketDeployment provider copies public page files between S3 buckets at deploy time; it handles no cardholder data.",
+      );
       acknowledgeNag(
         provider,
         'PCI.DSS.321-LambdaInsideVPC',

@@ -103,6 +103,8 @@ export class DrainSwitchHolder extends Construct {
         // healthy (InsufficientDataHealthStatus), so a dead holder never blocks traffic.
         treatMissingData: cloudwatch.TreatMissingData.MISSING,
       });
+      // A drain (planned or not) is news for the on-call, and so is its end.
+      props.alarms.page(this.switchAlarms[target]);
     }
 
     const errors = new cloudwatch.Alarm(this, 'PublisherErrors', {

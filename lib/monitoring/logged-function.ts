@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeNag, arnToken } from '../compliance/acknowledge';
+import { acknowledgeGuard, acknowledgeNag, arnToken } from '../compliance/acknowledge';
 
 /** Root of the Lambda handlers (`lambda/<name>/index.ts`). */
 export const LAMBDA_DIR = path.join(__dirname, '..', '..', 'lambda');
@@ -27,7 +27,7 @@ export interface LoggedFunctionProps {
    * APIs or the public internet). Required, so the exception is stated where the function is defined.
    */
   readonly outsideVpcReason: string;
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /** @default logs.RetentionDays.ONE_YEAR (PCI DSS 10.7 keeps audit trails a year) */
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -46,7 +46,7 @@ export class LoggedFunction extends Construct {
   constructor(scope: Construct, id: string, props: LoggedFunctionProps) {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: props.logKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -92,5 +92,6 @@ export class LoggedFunction extends Construct {
       },
     });
     acknowledgeNag(this.function, 'PCI.DSS.321-LambdaInsideVPC', props.outsideVpcReason);
+    acknowledgeGuard(this.function, 'lambda_inside_vpc_check', props.outsideVpcReason);
   }
 }

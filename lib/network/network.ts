@@ -1,10 +1,10 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeNag, arnToken } from '../compliance/acknowledge';
+import { acknowledgeGuard, acknowledgeNag, arnToken } from '../compliance/acknowledge';
 import type { NetworkSettings } from '../config/schema';
 
 /** Properties of {@link Network}. */
@@ -72,6 +72,16 @@ export class Network extends Construct {
       ),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
+    const restrictProvider = Stack.of(this).node.tryFindChild(
+      'Custom::VpcRestrictDefaultSGCustomResourceProvider',
+    );
+    if (restrictProvider) {
+      acknowledgeGuard(
+        restrictProvider,
+        'lambda_inside_vpc_check',
+        "CDK's provider that removes the default security group's rules at deploy time; it calls only the EC2 API and handles no data.",
+      );
+    }
     for (const subnet of this.vpc.publicSubnets) {
       acknowledgeNag(
         subnet.node.findChild('DefaultRoute'),

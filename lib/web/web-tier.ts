@@ -10,7 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../compliance/acknowledge';
+import { acknowledgeGuard, acknowledgeLogBucket, acknowledgeNag } from '../compliance/acknowledge';
 import type { Promotion } from '../config/load';
 import type { WebSettings } from '../config/schema';
 import { HEALTH_PATH, SHOP_ENV, SHOP_PORT } from '../contract/shop';
@@ -121,6 +121,11 @@ export class WebTier extends Construct {
       'PCI.DSS.321-S3DefaultEncryptionKMS',
       'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3; SSE-KMS is not supported for this destination.',
     );
+    acknowledgeLogBucket(
+      this.accessLogBucket,
+      'ALB access logs',
+      'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3',
+    );
     acknowledgeNag(
       this.accessLogBucket,
       'PCI.DSS.321-S3BucketReplicationEnabled',
@@ -228,6 +233,14 @@ export class WebTier extends Construct {
       groupMetrics: [autoscaling.GroupMetrics.all()],
       notifications: [{ topic: props.notificationTopic }],
     });
+    // The same zones as the subnets, stated explicitly (Control Tower CT.AUTOSCALING.PR.1 reads them).
+    (this.asg.node.defaultChild as autoscaling.CfnAutoScalingGroup).availabilityZones =
+      props.vpc.availabilityZones;
+    acknowledgeGuard(
+      this.asg,
+      'autoscaling_mixed_instances_policy_multiple_instance_types_check',
+      'The group uses a warm pool for fast scale-out, and EC2 Auto Scaling does not allow a warm pool together with a mixed instances policy; the warm pool is what absorbs a promotion spike.',
+    );
     if (settings.warmPoolMinSize > 0) {
       this.asg.addWarmPool({
         minSize: settings.warmPoolMinSize,

@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Catalogue, type Product } from './catalogue';
+import { CartCleanup } from './cleanup';
 import { Database, type Target } from './db';
 import { drainServer, type DrainResult } from './drain';
 import { HealthMonitor, type HealthState } from './health';
@@ -18,6 +19,8 @@ export interface Shop {
   readonly db: Database;
   readonly health: HealthMonitor;
   readonly catalogue: Catalogue;
+  /** Periodic deletion of abandoned open carts (`runOnce()` runs it now). */
+  readonly cartCleanup: CartCleanup;
   /** Resolves when the migration attempt at start has finished; the versions applied by this instance. */
   readonly migrations: () => Promise<number[]>;
 }
@@ -96,6 +99,17 @@ export function createShop(options: ShopOptions): Shop {
     logger.warn('catalogue refresh failed; serving the cached copy', { error: (err as Error)?.message });
   });
 
+  const cartCleanup = new CartCleanup({
+    db,
+    isWriter: () => {
+      const state = health.current();
+      return state.db === 'writer' && state.schemaReady;
+    },
+    logger,
+    now,
+    options: options.cartCleanup === false ? { enabled: false } : options.cartCleanup,
+  });
+
   const handler = createHandler({
     region: options.region,
     role: options.role,
@@ -117,6 +131,7 @@ export function createShop(options: ShopOptions): Shop {
     db,
     health,
     catalogue,
+    cartCleanup,
     migrations: () => migrating,
     async listen(port: number, host?: string): Promise<number> {
       await db.init();
@@ -127,6 +142,7 @@ export function createShop(options: ShopOptions): Shop {
       }
       if (state.db !== 'unreachable') await catalogue.refresh();
       health.start();
+      cartCleanup.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -148,7 +164,7 @@ export function createShop(options: ShopOptions): Shop {
       draining = true;
       health.stop();
       handler.closeInFlight();
-      const result = await drainServer(server, timeouts.drainMs);
+      const [result] = await Promise.all([drainServer(server, timeouts.drainMs), cartCleanup.stop()]);
       await migrating;
       await db.end();
       logger.info('shop stopped', { ...result });

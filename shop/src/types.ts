@@ -1,5 +1,6 @@
 /** Shared types of the reference shop. */
 import type { ConnectionOptions } from 'node:tls';
+import type { CartCleanupOptions } from './cleanup';
 
 export type Role = 'primary' | 'standby';
 export type DbState = 'writer' | 'reader' | 'unreachable';
@@ -70,6 +71,12 @@ export interface ShopOptions {
   migrate?: boolean;
   logger?: Logger;
   now?: () => number;
+  /**
+   * Periodic deletion of abandoned open carts (canary carts included) while the database is the
+   * writer: default every 15 min (first run 60 s after start), carts idle for more than 24 h,
+   * batches of 1,000. `false` disables it.
+   */
+  cartCleanup?: CartCleanupOptions | false;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {

@@ -72,7 +72,7 @@ export async function postJson(
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, text, json: json as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { status: res.status, headers: res.headers, text, json: json as Record<string, any> };
 }
 
 export async function getHealth(base: string) {
