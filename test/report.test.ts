@@ -1,0 +1,245 @@
+import { loadConfig } from '../lib/config/load';
+import { Names } from '../lib/config/names';
+import { buildReport, CfnTemplate, renderMarkdown, ReportData } from '../lib/report/resilience';
+import { synth, SynthResult, testConfig } from './support/synth';
+
+const config = loadConfig('default');
+const names = new Names(config);
+
+/** Template JSON and stack regions of a synthesized app, as the CLI reads them from cdk.out. */
+function inputs(result: SynthResult): {
+  templates: Record<string, CfnTemplate>;
+  stackRegions: Record<string, string>;
+} {
+  const templates: Record<string, CfnTemplate> = {};
+  const stackRegions: Record<string, string> = {};
+  for (const stack of result.shop.stacks) {
+    templates[stack.stackName] = result.templates[stack.stackName].toJSON();
+    stackRegions[stack.stackName] = stack.region;
+  }
+  return { templates, stackRegions };
+}
+
+const { templates, stackRegions } = inputs(synth(config));
+const report: ReportData = buildReport(templates, {
+  budgetSeconds: config.failoverBudgetSeconds,
+  stackRegions,
+});
+const regions = config.regions.map((r) => r.name);
+
+describe('failover', () => {
+  test('the chain of every public name goes through the regions in order and ends at the outage page', () => {
+    const publicNames = names.publicNames(config.includeWww);
+    expect(report.switching.chains.map((c) => c.publicName).sort()).toEqual([...publicNames].sort());
+    for (const chain of report.switching.chains) {
+      expect(chain.steps.map((s) => (s.kind === 'region' ? s.target : 'outage'))).toEqual([
+        ...regions,
+        'outage',
+      ]);
+      expect(chain.steps.map((s) => s.link)).toEqual([
+        ...regions.map((_, i) => names.chainRecord(i)),
+        names.chainRecord(regions.length - 1),
+      ]);
+      for (const step of chain.steps.filter((s) => s.kind === 'region')) {
+        expect(step.healthCheck).toMatch(/^CALCULATED AND: 1 endpoint check \+ 1 drain switch copy$/);
+        expect(step.ttlSeconds).toBe(60);
+      }
+    }
+    expect(report.switching.chains.find((c) => c.publicName === `www.${config.domainName}`)?.via).toBe(
+      config.domainName,
+    );
+  });
+
+  test('detection is 30 s (10 s × 3) and the worst case 90 s for every region, within the budget', () => {
+    expect(report.detection.endpointChecks.map((c) => c.region)).toEqual(regions);
+    for (const c of report.detection.endpointChecks) {
+      expect(c).toMatchObject({ intervalSeconds: 10, failureThreshold: 3, detectionSeconds: 30 });
+      expect(c.checkerRegions).toEqual(config.healthCheck.checkerRegions);
+      expect(c.searchString).toBeTruthy();
+    }
+    expect(report.failover.map((f) => [f.region, f.worstCaseSeconds])).toEqual(regions.map((r) => [r, 90]));
+    expect(report.verdict).toMatchObject({ pass: true, worstCaseSeconds: 90, budgetSeconds: 100 });
+    expect(report.verdict.text).toMatch(/^PASS/);
+  });
+
+  test('the drain switch: one alarm copy per holder, about 2–3 minutes with shopctl', () => {
+    expect(report.switching.drainSwitches.map((d) => d.target)).toEqual(regions);
+    for (const d of report.switching.drainSwitches) {
+      expect(d.holders).toEqual(names.switchHolders(d.target));
+      expect(d).toMatchObject({
+        alarmName: names.switchAlarm(d.target),
+        periodSeconds: 60,
+        datapointsToAlarm: 1,
+        publisherSeconds: 60,
+        insufficientData: 'Healthy',
+      });
+      expect(d.withShopctlSeconds).toBeGreaterThanOrEqual(120);
+      expect(d.withShopctlSeconds).toBeLessThanOrEqual(180);
+      expect(d.worstCaseSeconds).toBe(d.withShopctlSeconds + 60);
+    }
+  });
+});
+
+describe('detection', () => {
+  test('canaries in every region alarm on 3 of 5 one-minute runs', () => {
+    expect(report.detection.canaries.map((c) => c.region)).toEqual(regions);
+    for (const c of report.detection.canaries) {
+      expect(c).toMatchObject({
+        scheduleSeconds: 60,
+        failuresToAlarm: 3,
+        evaluationPeriods: 5,
+        detectionSeconds: 180,
+        windowSeconds: 300,
+      });
+    }
+  });
+
+  test('"down" composites need two vantage points, and a region is not watched from itself', () => {
+    for (const c of report.detection.consensus) {
+      expect(c.minVantages).toBe(2);
+      expect(c.vantages).toEqual([...regions].sort());
+      expect(c.pagesTopics).toEqual([names.alarmTopic()]);
+      if (regions.includes(c.target)) expect(c.region).not.toBe(c.target);
+    }
+    for (const target of names.canaryTargets()) {
+      const watchers = report.detection.consensus.filter((c) => c.target === target).map((c) => c.region);
+      expect(watchers.sort()).toEqual(names.canaryWatchers(target).sort());
+    }
+  });
+});
+
+describe('database', () => {
+  test('one global cluster, the writer in the primary, the same engine version everywhere', () => {
+    const db = report.database;
+    expect(db.globalClusterId).toBe(names.globalClusterId());
+    expect(db.writerRegion).toBe(config.primaryRegion);
+    expect(db.engineVersionsMatch).toBe(true);
+    expect(db.engineVersions).toEqual([config.database.engineVersion]);
+    expect(db.clusters.map((c) => [c.region, c.role])).toEqual(
+      regions.map((r, i) => [r, i === 0 ? 'writer' : 'secondary']),
+    );
+    for (const c of db.clusters) {
+      expect(c).toMatchObject({
+        minAcu: config.database.minCapacityAcu,
+        maxAcu: config.database.maxCapacityAcu,
+        backupRetentionDays: config.database.backupRetentionDays,
+        deletionPolicy: 'Snapshot',
+      });
+    }
+    expect(db.clusters[1].replicationLagAlarmMs).toBe(config.database.replicationLagAlarmMs);
+    expect(db.recovery.map((r) => r.rpo)[0]).toMatch(/^0/);
+  });
+
+  test('the backup plan copies every point to the other region', () => {
+    expect(report.database.backupPlans).toHaveLength(1);
+    const [plan] = report.database.backupPlans;
+    expect(plan.region).toBe(regions[0]);
+    expect(plan.copies).toEqual([
+      expect.objectContaining({ region: regions[1], vault: names.backupVault(regions[1]) }),
+    ]);
+  });
+
+  test('a mismatched engine version is flagged loudly', () => {
+    const stack = names.regionalStack(regions[1]);
+    const changed = JSON.parse(JSON.stringify(templates));
+    for (const r of Object.values<any>(changed[stack].Resources)) {
+      if (r.Type === 'AWS::RDS::DBCluster') r.Properties.EngineVersion = '16.4';
+    }
+    const r = buildReport(changed, { stackRegions });
+    expect(r.database.engineVersionsMatch).toBe(false);
+    expect(r.warnings.join('\n')).toMatch(/ENGINE VERSION MISMATCH/);
+    expect(renderMarkdown(r)).toMatch(/MISMATCH: 16\.4 vs 16\.6/);
+  });
+});
+
+test('retained resources include every RDS cluster and KMS key', () => {
+  for (const stack of config.regions.map((r) => names.regionalStack(r.name))) {
+    const rows = report.retained.filter((r) => r.stack === stack);
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        type: 'AWS::RDS::DBCluster',
+        policy: 'Snapshot',
+        names: [names.dbClusterId(stack.replace(`${config.appName}-`, ''))],
+      }),
+    );
+    expect(rows).toContainEqual(
+      expect.objectContaining({ type: 'AWS::KMS::Key', policy: 'Retain', count: 1 }),
+    );
+  }
+  expect(report.retained).toContainEqual(
+    expect.objectContaining({ stack: names.edgeStack(), type: 'AWS::KMS::Key', policy: 'Retain' }),
+  );
+  expect(report.retained).toContainEqual(
+    expect.objectContaining({ type: 'AWS::RDS::GlobalCluster', policy: 'Retain' }),
+  );
+});
+
+test('every paging alarm reaches the on-call through the alarm topic; silent alarms feed a composite or Route 53', () => {
+  expect(report.paging.paging.length).toBeGreaterThan(10);
+  for (const p of report.paging.paging) {
+    expect(p.topics).toEqual([names.alarmTopic()]);
+    expect(p.subscribers).toEqual(config.alarmEmails.map((e) => `email:${e}`));
+  }
+  expect(report.paging.topics.map((t) => t.stack).sort()).toEqual(Object.keys(templates).sort());
+  for (const s of report.paging.silent) expect(s.usedBy.length).toBeGreaterThan(0);
+  const names2 = report.paging.paging.map((p) => p.alarmName);
+  for (const r of regions) expect(names2).toContain(`${config.appName}-route53-${r}-unhealthy`);
+});
+
+test('the cost estimate is positive, itemised and states its unit prices', () => {
+  const cost = report.cost;
+  expect(cost.totalUsd).toBeGreaterThan(0);
+  expect(cost.standbyRegionsUsd).toBeGreaterThan(0);
+  expect(cost.standbyRegionsUsd).toBeLessThan(cost.totalUsd);
+  expect(cost.lines.reduce((n, l) => n + l.monthlyUsd, 0)).toBeCloseTo(cost.totalUsd, 1);
+  const items = cost.lines.map((l) => l.item).join('\n');
+  for (const item of [
+    /NAT gateways/,
+    /Application Load Balancers/,
+    /Aurora Serverless v2/,
+    /Route 53 health checks/,
+    /Composite alarms/,
+    /WAF web ACLs/,
+    /KMS keys/,
+    /CanaryHandler/,
+  ]) {
+    expect(items).toMatch(item);
+  }
+  const canaryRuns = cost.lines.find((l) => /CanaryHandler.*runs/.test(l.item));
+  expect(canaryRuns?.item).toContain('43,200 runs');
+  for (const line of cost.lines)
+    expect(cost.prices.some((p) => p.usd === line.unitUsd) || line.unitUsd === 0).toBe(true);
+});
+
+test('the markdown opens with the verdict and holds the tables', () => {
+  const md = renderMarkdown(report);
+  expect(md.split('\n').slice(0, 4).join('\n')).toMatch(
+    /\*\*Verdict: PASS: worst-case automatic failover is 90 s/,
+  );
+  for (const heading of [
+    '## Worst-case automatic failover',
+    '### DNS failover chain',
+    '### Manual drain switch',
+    '## Database',
+    '## What survives deleting a stack',
+    '## Who is paged',
+    '## Estimated monthly cost of the standby posture',
+  ]) {
+    expect(md).toContain(heading);
+  }
+  expect(md).toContain(`| ${regions[0]} | 10 s × 3 = 30 s | 60 s | **90 s** | yes |`);
+  expect(md).toContain(`**${config.domainName}**: ${regions.join(' → ')} → outage page (CloudFront)`);
+  expect(md).toMatch(/Estimate, not a quote/);
+  expect(md).not.toMatch(/\d{4}-\d{2}-\d{2}T/); // no timestamps: the same templates give the same report
+  expect(renderMarkdown(buildReport(templates, { budgetSeconds: 100, stackRegions }))).toBe(md);
+});
+
+test('budget pin: a 30 s × 3 health check makes the worst case 150 s and the verdict fail', () => {
+  const slow = testConfig((raw) => (raw.healthCheck = { intervalSeconds: 30, failureThreshold: 3 }));
+  const r = buildReport(inputs(synth(slow)).templates, { budgetSeconds: slow.failoverBudgetSeconds });
+  expect(r.failover.every((f) => f.worstCaseSeconds === 150 && !f.withinBudget)).toBe(true);
+  expect(r.verdict).toMatchObject({ pass: false, worstCaseSeconds: 150, budgetSeconds: 100 });
+  expect(renderMarkdown(r)).toMatch(
+    /\*\*Verdict: FAIL: worst-case automatic failover is 150 s .* > the 100 s budget/,
+  );
+});
