@@ -5,11 +5,16 @@ import { buildApp } from '../lib/app';
 
 /**
  * Entry point of `cdk synth` / `cdk deploy`. The config is chosen with `-c config=NAME`
- * (config/NAME.json, "default" if omitted); a bad config stops synth with every problem listed.
+ * (config/NAME.json, "default" if omitted; `-c configDir=DIR` reads DIR/NAME.json instead);
+ * a bad config stops synth with every problem listed.
  */
 const app = new App();
 try {
-  const config = loadConfig(String(app.node.tryGetContext('config') ?? 'default'));
+  const dir = app.node.tryGetContext('configDir');
+  const config = loadConfig(
+    String(app.node.tryGetContext('config') ?? 'default'),
+    dir ? String(dir) : undefined,
+  );
   buildApp({ config, app });
   app.synth();
 } catch (e) {

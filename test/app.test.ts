@@ -33,7 +33,8 @@ describe('app', () => {
   const names = new Names(config);
   const contextFile = path.join(__dirname, '..', 'cdk.context.json');
   const contextBefore = fs.readFileSync(contextFile, 'utf8');
-  const { shop, templates, outdir } = synth(config);
+  // Bundled for real here (the other template tests skip bundling for speed).
+  const { shop, templates, outdir } = synth(config, { bundle: true });
 
   test('one stack per region plus the edge stack, each in its own environment', () => {
     expect(shop.stacks.map((s) => [s.stackName, s.region, s.account])).toEqual([
@@ -77,6 +78,29 @@ describe('app', () => {
     for (const t of Object.values(templates)) {
       expect(JSON.stringify(t.toJSON().Resources)).not.toMatch(/arn:aws:/);
     }
+  });
+
+  test('assets are bundled in-process by esbuild: the shop into one file, each handler into index.js', () => {
+    const assets = fs.readdirSync(outdir).filter((f) => f.startsWith('asset.'));
+    const files = assets.flatMap((a) =>
+      fs.statSync(path.join(outdir, a)).isDirectory()
+        ? fs.readdirSync(path.join(outdir, a)).map((f) => `${a}/${f}`)
+        : [],
+    );
+    const shopBundle = files.find((f) => f.endsWith('/shop.js'))!;
+    expect(shopBundle).toBeDefined();
+    const shopCode = fs.readFileSync(path.join(outdir, shopBundle), 'utf8');
+    expect(shopCode).toContain('shop-healthy-7f3a');
+    const handlers = files
+      .filter((f) => f.endsWith('/index.js'))
+      .map((f) => fs.readFileSync(path.join(outdir, f), 'utf8'));
+    const canary = handlers.find((h) => h.includes('TargetFailed'));
+    const publisher = handlers.find((h) => h.includes('GetParametersByPathCommand'));
+    expect(canary).toBeDefined();
+    expect(publisher).toBeDefined();
+    // The AWS SDK comes from the Lambda runtime; Powertools is bundled.
+    expect(canary!).toMatch(/require\("@aws-sdk\/client-cloudwatch"\)/);
+    expect(Buffer.byteLength(canary!)).toBeLessThanOrEqual(48 * 1024);
   });
 
   test.each(Object.keys(templates))('%s matches its snapshot (asset hashes normalised)', (name) => {

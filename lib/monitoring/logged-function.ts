@@ -3,9 +3,9 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { esbuildAsset } from '../build/esbuild-asset';
 import { acknowledgeGuard, acknowledgeNag, arnToken } from '../compliance/acknowledge';
 
 /** Root of the Lambda handlers (`lambda/<name>/index.ts`). */
@@ -32,12 +32,13 @@ export interface LoggedFunctionProps {
 }
 
 /**
- * A Node.js function on the latest Lambda runtime (arm64), bundled and minified by local esbuild,
+ * A Node.js function on the latest Lambda runtime (arm64), bundled and minified by local esbuild
+ * (in-process, see {@link esbuildAsset}),
  * with its own encrypted, retained log group and a role that may write only to that log group.
  * The AWS SDK v3 comes from the runtime and is not bundled.
  */
 export class LoggedFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   /** The role's only permissions (a customer-managed policy, not an inline one). */
   readonly policy: iam.ManagedPolicy;
@@ -69,9 +70,19 @@ export class LoggedFunction extends Construct {
       `AwsSolutions-IAM5[Resource::${arnToken(this.logGroup)}:log-stream:*]`,
       "Lambda creates its log streams with generated names; the grant is limited to streams of this function's own log group.",
     );
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(LAMBDA_DIR, props.handlerDir, 'index.ts'),
-      handler: 'handler',
+    const entryDir = path.join(LAMBDA_DIR, props.handlerDir);
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(
+        entryDir,
+        esbuildAsset({
+          entry: path.join(entryDir, 'index.ts'),
+          outfile: 'index.js',
+          target: 'node22',
+          // The AWS SDK v3 is part of the Lambda runtime.
+          external: ['@aws-sdk/*'],
+        }),
+      ),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -81,15 +92,6 @@ export class LoggedFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: props.environment,
-      bundling: {
-        minify: true,
-        sourceMap: false,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.WARNING,
-      },
     });
     acknowledgeNag(this.function, 'PCI.DSS.321-LambdaInsideVPC', props.outsideVpcReason);
     acknowledgeGuard(this.function, 'lambda_inside_vpc_check', props.outsideVpcReason);

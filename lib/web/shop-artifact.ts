@@ -1,8 +1,7 @@
 import * as path from 'node:path';
-import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
+import { esbuildAsset } from '../build/esbuild-asset';
 
 /** Directory of the reference shop's source. */
 export const SHOP_SOURCE_DIR = path.join(__dirname, '..', '..', 'shop');
@@ -21,7 +20,7 @@ export interface ShopArtifactProps {
 
 /**
  * The shop bundled by local esbuild into one file and uploaded as a CDK asset that the web tier's
- * instances download at boot. The asset hash follows the source, so a code change rolls the fleet
+ * instances download at boot. The asset hash follows the bundle, so a code change rolls the fleet
  * (the launch template changes and instance refresh replaces instances one by one).
  */
 export class ShopArtifact extends Construct {
@@ -32,31 +31,14 @@ export class ShopArtifact extends Construct {
     const sourceDir = props.sourceDir ?? SHOP_SOURCE_DIR;
     this.asset = new s3assets.Asset(this, 'Bundle', {
       path: sourceDir,
-      assetHashType: AssetHashType.SOURCE,
-      exclude: ['README.md', '*.test.ts'],
-      bundling: {
-        // Only local bundling is used; the image is never pulled (there is no Docker here or in CI).
-        image: DockerImage.fromRegistry('node:22-slim'),
-        local: {
-          tryBundle(outputDir: string): boolean {
-            buildSync({
-              entryPoints: [path.join(sourceDir, 'src', 'main.ts')],
-              outfile: path.join(outputDir, SHOP_BUNDLE_FILE),
-              bundle: true,
-              platform: 'node',
-              target: 'node20',
-              // pg's optional native binding is never used (pure JS client).
-              external: ['pg-native'],
-              format: 'cjs',
-              minify: true,
-              sourcemap: false,
-              legalComments: 'none',
-              logLevel: 'warning',
-            });
-            return true;
-          },
-        },
-      },
+      ...esbuildAsset({
+        entry: path.join(sourceDir, 'src', 'main.ts'),
+        outfile: SHOP_BUNDLE_FILE,
+        // Amazon Linux 2023's nodejs20 or nodejs22 package runs it.
+        target: 'node20',
+        // pg's optional native binding is never used (pure JS client).
+        external: ['pg-native'],
+      }),
     });
   }
 }
