@@ -6,4 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   testTimeout: 60000,
+  // Two workers on two cores: the PostgreSQL and Chromium suites wait on I/O while synth suites compute.
+  maxWorkers: 2,
 };

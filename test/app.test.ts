@@ -107,13 +107,28 @@ describe('app', () => {
     expect(templates[name].toJSON()).toMatchSnapshot();
   });
 
-  test.each([3, 5])('%i regions: a stack each, standbys after the primary, edge last', (n) => {
-    const c = configWithRegions(n);
-    const r = synth(c);
-    expect(r.shop.regional).toHaveLength(n);
-    expect(r.shop.edge.dependencies).toHaveLength(n);
-    for (const standby of r.shop.regional.slice(1)) {
-      expect(standby.dependencies.map((d) => d.stackName)).toEqual([r.shop.regional[0].stackName]);
-    }
-  });
+  test.each([3, 5])(
+    '%i regions: a stack each, standbys after the primary, edge last, one chain link each',
+    (n) => {
+      const c = configWithRegions(n);
+      const r = synth(c);
+      expect(r.shop.regional).toHaveLength(n);
+      expect(r.shop.edge.dependencies).toHaveLength(n);
+      for (const standby of r.shop.regional.slice(1)) {
+        expect(standby.dependencies.map((d) => d.stackName)).toEqual([r.shop.regional[0].stackName]);
+      }
+      const records = Object.values<any>(r.templates[new Names(c).edgeStack()].toJSON().Resources)
+        .filter((x) => x.Type === 'AWS::Route53::RecordSet' && x.Properties.Failover)
+        .map((x) => x.Properties);
+      expect(records).toHaveLength(2 * n);
+      expect(records.filter((x) => x.Failover === 'SECONDARY').map((x) => x.SetIdentifier)).toEqual([
+        ...c.regions.slice(1).map((x) => `then-${x.name}`),
+        'outage-page',
+      ]);
+      // Every region holds the switches of all the others.
+      for (const region of c.regions) {
+        expect(new Names(c).switchesHeldBy(region.name)).toHaveLength(n - 1);
+      }
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { Names } from '../lib/config/names';
 import { HEALTH_MARKER, HEALTH_PATH } from '../lib/contract/shop';
 import { OUTAGE_CSP } from '../lib/edge/outage-site';
 import { endpointChecks, failoverTimes } from '../lib/report/failover-time';
-import { configWithRegions, resourcesOf, synth } from './support/synth';
+import { resourcesOf, synth } from './support/synth';
 
 const config = loadConfig('default');
 const names = new Names(config);
@@ -133,18 +133,10 @@ describe('failover chain', () => {
       AliasTarget: Match.objectLike({ EvaluateTargetHealth: false }),
     });
   });
-
-  test.each([3, 5])('with %i regions the chain has one link per region and still ends at CloudFront', (n) => {
-    const c = configWithRegions(n);
-    const edge = synth(c).templates[new Names(c).edgeStack()].toJSON();
-    const records = chainRecords(edge);
-    expect(records).toHaveLength(2 * n);
-    const secondaries = records.filter((r) => r.Failover === 'SECONDARY').map((r) => r.SetIdentifier);
-    expect(secondaries).toEqual([...c.regions.slice(1).map((r) => `then-${r.name}`), 'outage-page']);
-  });
 });
 
 describe('worst-case automatic failover', () => {
+  // test/report.test.ts shows the same computation failing for 30 s × 3 (150 s > 100 s).
   test('interval × threshold + alias TTL, read from the template, stays within the config budget', () => {
     const times = failoverTimes(endpointChecks(json, Names.HEALTH_CHECK_TAG));
     expect(times.map((x) => x.region)).toEqual(config.regions.map((r) => r.name));
@@ -154,17 +146,6 @@ describe('worst-case automatic failover', () => {
       );
       expect(time.worstCaseSeconds).toBeLessThanOrEqual(config.failoverBudgetSeconds);
     }
-  });
-
-  test('a slower health check (30 s × 3) breaks the 100 s budget, so the check above can fail', () => {
-    const { testConfig } = jest.requireActual('./support/synth');
-    const slow = testConfig((raw: any) => (raw.healthCheck = { intervalSeconds: 30, failureThreshold: 3 }));
-    const edge = synth(slow).templates[names.edgeStack()].toJSON();
-    const worst = Math.max(
-      ...failoverTimes(endpointChecks(edge, Names.HEALTH_CHECK_TAG)).map((x) => x.worstCaseSeconds),
-    );
-    expect(worst).toBe(150);
-    expect(worst).toBeGreaterThan(slow.failoverBudgetSeconds);
   });
 });
 

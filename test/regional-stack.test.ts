@@ -1,11 +1,24 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { HEALTH_PATH, SHOP_ENV, SHOP_PORT } from '../lib/contract/shop';
 import { canaryTargets } from '../lib/canary/canary';
-import { resourcesOf, synth } from './support/synth';
+import { resourcesOf, synth, testConfig } from './support/synth';
 
-const config = loadConfig('default');
+// The default config plus promotions that ended, are under way, and apply to the primary only, as
+// seen at TEST_NOW (2026-11-01).
+const config = testConfig((raw) => {
+  raw.promotions.push(
+    { name: 'past', start: '2026-10-01T10:00:00Z', end: '2026-10-02T10:00:00Z', minCapacity: 4 },
+    { name: 'running', start: '2026-10-30T10:00:00Z', end: '2026-11-02T10:00:00Z', minCapacity: 5 },
+    {
+      name: 'later',
+      start: '2026-12-01T10:00:00Z',
+      end: '2026-12-01T12:00:00Z',
+      minCapacity: 6,
+      regions: ['ap-northeast-2'],
+    },
+  );
+});
 const names = new Names(config);
 const { templates } = synth(config);
 const regions = config.regions.map((r) => [r.name, r.role, r] as const);
@@ -617,32 +630,23 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
 });
 
 describe('promotions', () => {
-  test('a promotion that ended is left out; one under way keeps only its end action', () => {
-    const { testConfig } = jest.requireActual('./support/synth');
-    const c = testConfig((raw: any) => {
-      raw.promotions = [
-        { name: 'past', start: '2026-10-01T10:00:00Z', end: '2026-10-02T10:00:00Z', minCapacity: 4 },
-        { name: 'running', start: '2026-10-30T10:00:00Z', end: '2026-11-02T10:00:00Z', minCapacity: 5 },
-        {
-          name: 'later',
-          start: '2026-12-01T10:00:00Z',
-          end: '2026-12-01T12:00:00Z',
-          minCapacity: 6,
-          regions: ['ap-northeast-2'],
-        },
-      ];
-    });
-    const r = synth(c);
-    const actions = (region: string) =>
-      resourcesOf(r.templates[names.regionalStack(region)], 'AWS::AutoScaling::ScheduledAction').map(
-        ([, a]) => `${a.Properties.StartTime} min=${a.Properties.MinSize}`,
-      );
-    expect(actions('ap-northeast-2').sort()).toEqual([
-      '2026-11-02T10:00:00.000Z min=2',
-      '2026-12-01T10:00:00.000Z min=6',
+  const actions = (region: string) =>
+    resourcesOf(tpl(region), 'AWS::AutoScaling::ScheduledAction')
+      .map(([, a]) => `${a.Properties.StartTime} min=${a.Properties.MinSize}`)
+      .sort();
+
+  test('a promotion that ended is left out; one under way keeps only its end action; regions are honoured', () => {
+    expect(actions('ap-northeast-2')).toEqual([
+      '2026-11-02T10:00:00.000Z min=2', // "running" ends
+      '2026-12-01T10:00:00.000Z min=6', // "later" starts (primary only)
       '2026-12-01T12:00:00.000Z min=2',
+      '2026-12-05T10:30:00.000Z min=6', // "influencer-launch"
+      '2026-12-05T15:00:00.000Z min=2',
     ]);
-    // "later" applies to the primary only; the standby restores its own minimum after "running".
-    expect(actions('ap-northeast-1')).toEqual(['2026-11-02T10:00:00.000Z min=1']);
+    expect(actions('ap-northeast-1')).toEqual([
+      '2026-11-02T10:00:00.000Z min=1',
+      '2026-12-05T10:30:00.000Z min=6',
+      '2026-12-05T15:00:00.000Z min=1',
+    ]);
   });
 });

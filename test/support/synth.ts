@@ -55,11 +55,19 @@ export function synth(
     },
   });
   if (options.plugins?.length) Validations.of(shop.app).addPlugins(...options.plugins);
+  const validate = Boolean(options.nag || options.plugins?.length);
+  // aws-cdk-lib's built-in CloudFormation validator costs about 2 s a synth; it runs in `cdk synth`
+  // and in the compliance test (which validates), not in every template test.
+  const previous = process.env.CDK_VALIDATION;
+  if (!validate) process.env.CDK_VALIDATION = 'false';
   try {
     shop.app.synth();
   } catch (e) {
     // A failed policy validation still writes its report; callers that validate read it.
-    if (!(options.nag || options.plugins?.length) || !/Validation failed/.test(String(e))) throw e;
+    if (!validate || !/Validation failed/.test(String(e))) throw e;
+  } finally {
+    if (previous === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = previous;
   }
   const templates: Record<string, Template> = {};
   for (const stack of shop.stacks) {
