@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -71,6 +72,24 @@ export function monitoringRole(scope: Construct): iam.Role {
     'The documented service role policy for RDS enhanced monitoring, assumable only by monitoring.rds.amazonaws.com; it writes only to the RDSOSMetrics log group.',
   );
   return role;
+}
+
+/** What every member of the global database (the primary and each secondary) is built from. */
+export interface ClusterMemberProps {
+  readonly vpc: ec2.IVpc;
+  /** The database's security group (the web tier is let in by the caller). */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** This region's key: each member of an encrypted global cluster uses a key of its own region. */
+  readonly key: kms.IKey;
+  /** The one engine version of every region (promotion needs an exact match). */
+  readonly engineVersion: string;
+  readonly minCapacityAcu: number;
+  readonly maxCapacityAcu: number;
+  readonly backupRetentionDays: number;
+  /** Regional cluster identifier. */
+  readonly clusterIdentifier: string;
+  /** The global cluster: created by the primary, joined by every secondary. */
+  readonly globalClusterIdentifier: string;
 }
 
 /** Port of every cluster. */

@@ -12,24 +12,14 @@ import {
   DB_PORT,
   LOG_EXPORTS,
   acknowledgePinnedVersion,
+  ClusterMemberProps,
   MONITORING_INTERVAL,
   monitoringRole,
 } from './engine';
 
 /** Properties of {@link PrimaryDatabase}. */
-export interface PrimaryDatabaseProps {
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly key: kms.IKey;
-  readonly engineVersion: string;
-  readonly minCapacityAcu: number;
-  readonly maxCapacityAcu: number;
-  readonly backupRetentionDays: number;
+export interface PrimaryDatabaseProps extends ClusterMemberProps {
   readonly databaseName: string;
-  /** Regional cluster identifier. */
-  readonly clusterIdentifier: string;
-  /** Global cluster identifier every secondary attaches to. */
-  readonly globalClusterIdentifier: string;
   /** Name of the master secret, replicated under the same name to `replicaRegions`. */
   readonly secretName: string;
   /** Regions that receive a replica of the secret (every standby). */

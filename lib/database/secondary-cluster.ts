@@ -1,6 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
@@ -10,25 +9,14 @@ import {
   DB_PORT,
   LOG_EXPORTS,
   acknowledgePinnedVersion,
+  ClusterMemberProps,
   MONITORING_INTERVAL,
   monitoringRole,
   parameterGroupFamily,
 } from './engine';
 
 /** Properties of {@link SecondaryCluster}. */
-export interface SecondaryClusterProps {
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
-  /** This region's key: a secondary of an encrypted global cluster must name a key of its own region. */
-  readonly key: kms.IKey;
-  /** Exactly the primary's engine version. */
-  readonly engineVersion: string;
-  readonly minCapacityAcu: number;
-  readonly maxCapacityAcu: number;
-  readonly backupRetentionDays: number;
-  readonly clusterIdentifier: string;
-  /** The global cluster to join (created by the primary region's stack). */
-  readonly globalClusterIdentifier: string;
+export interface SecondaryClusterProps extends ClusterMemberProps {
   /**
    * Instances in the secondary (at least 1; 2 puts a second one in another AZ so the region keeps a
    * writer candidate after promotion).
