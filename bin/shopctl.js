@@ -3,6 +3,8 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 // Launcher: runs the TypeScript CLI through tsx, so there is no build step.
+// The SDK's advance notice about future Node.js versions is noise on an incident terminal.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 require('tsx/cjs');
 const { main } = require('../cli/main.ts');
 

@@ -84,6 +84,8 @@ export class SecondaryCluster extends Construct {
     );
 
     const monitoring = monitoringRole(this);
+    // Instances are compute; the data lives in the cluster volume, which the cluster's SNAPSHOT
+    // policy and deletion protection keep (the primary's instances are deleted the same way).
     for (let i = 0; i < count; i++) {
       const instance = new rds.CfnDBInstance(this, `Instance${i + 1}`, {
         dbClusterIdentifier: this.cluster.ref,
@@ -97,7 +99,6 @@ export class SecondaryCluster extends Construct {
         monitoringInterval: MONITORING_INTERVAL.toSeconds(),
         monitoringRoleArn: monitoring.roleArn,
       });
-      instance.applyRemovalPolicy(RemovalPolicy.RETAIN);
       acknowledgePinnedVersion(instance);
       this.instances.push(instance);
     }
