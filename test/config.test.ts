@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -150,5 +151,33 @@ describe('config', () => {
 
   test('a config name with a path in it is refused', () => {
     expect(() => loadConfig('../etc/passwd')).toThrow(/config names use letters, digits/);
+  });
+});
+
+describe('cdk app entry point', () => {
+  test('a bad config stops synth with the key, the value and the fix, and exit code 1', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const raw = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'config', 'default.json'), 'utf8'));
+    raw.regions[1].name = 'ap-northeast-9';
+    fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(raw));
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, '..', 'bin', 'resilient-shop.ts')],
+      {
+        env: {
+          ...process.env,
+          CDK_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'out-')),
+          CDK_CONTEXT_JSON: JSON.stringify({ config: 'bad', configDir: dir }),
+        },
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Invalid config "bad"');
+    expect(r.stderr).toContain(
+      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: use one of',
+    );
+    // One clear message, no stack trace.
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
