@@ -1,11 +1,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledgeGuard, acknowledgeNag } from '../compliance/acknowledge';
+import { acknowledgeGuard } from '../compliance/acknowledge';
 import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
@@ -87,25 +84,13 @@ export class Canary extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: namespace,
       },
     });
-    this.handler.policy.addStatements(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        // No resource-level permissions exist for PutMetricData; the namespace condition scopes it,
-        // in every region, because verdicts are published to every region.
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
-      }),
+    // Verdicts go to every region's CloudWatch.
+    this.handler.allowPutMetricData(namespace);
+    this.handler.runEvery(
+      'Schedule',
+      Duration.minutes(config.canary.scheduleMinutes),
+      'Runs the customer-journey canary',
     );
-    acknowledgeNag(
-      this.handler.policy,
-      'AwsSolutions-IAM5[Resource::*]',
-      'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited by the cloudwatch:namespace condition to the canary namespace.',
-    );
-    new events.Rule(this, 'Schedule', {
-      description: 'Runs the customer-journey canary',
-      schedule: events.Schedule.rate(Duration.minutes(config.canary.scheduleMinutes)),
-      targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 0 })],
-    });
 
     const failed = (target: string, vantage: string) =>
       new cloudwatch.Metric({
@@ -117,7 +102,7 @@ export class Canary extends Construct {
       });
 
     for (const target of names.canaryTargets()) {
-      if (!names.canaryWatchers(target).includes(region) && regions.includes(target)) continue;
+      if (!names.canaryWatchers(target).includes(region)) continue;
       const perVantage = regions.map((vantage) => {
         const alarm = new cloudwatch.Alarm(this, `Failing-${target}-from-${vantage}`, {
           alarmName: names.canaryTargetAlarm(target, vantage),

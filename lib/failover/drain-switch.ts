@@ -1,11 +1,8 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../compliance/acknowledge';
 import { Names } from '../config/names';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
 import { LoggedFunction } from '../monitoring/logged-function';
@@ -66,24 +63,12 @@ export class DrainSwitchHolder extends Construct {
         ],
       }),
     );
-    this.publisher.policy.addStatements(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        // PutMetricData has no resource-level permissions; the namespace condition scopes it.
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': names.switchNamespace() } },
-      }),
+    this.publisher.allowPutMetricData(names.switchNamespace());
+    this.publisher.runEvery(
+      'EveryMinute',
+      Duration.minutes(1),
+      'Keeps the drain switch metrics flowing (Route 53 reads the metric, not the alarm state)',
     );
-    acknowledgeNag(
-      this.publisher.policy,
-      'AwsSolutions-IAM5[Resource::*]',
-      'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited by the cloudwatch:namespace condition to the drain switch namespace.',
-    );
-    new events.Rule(this, 'EveryMinute', {
-      description: 'Keeps the drain switch metrics flowing (Route 53 reads the metric, not the alarm state)',
-      schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.publisher.function, { retryAttempts: 0 })],
-    });
 
     for (const target of props.targets) {
       this.switchAlarms[target] = new cloudwatch.Alarm(this, `Drained-${target}`, {

@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -95,5 +97,33 @@ export class LoggedFunction extends Construct {
     });
     acknowledgeNag(this.function, 'PCI.DSS.321-LambdaInsideVPC', props.outsideVpcReason);
     acknowledgeGuard(this.function, 'lambda_inside_vpc_check', props.outsideVpcReason);
+  }
+
+  /**
+   * Lets the function publish metrics in `namespace` only (in any region: PutMetricData has no
+   * resource-level permissions, so the namespace condition is the whole scope).
+   */
+  allowPutMetricData(namespace: string): void {
+    this.policy.addStatements(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
+      }),
+    );
+    acknowledgeNag(
+      this.policy,
+      'AwsSolutions-IAM5[Resource::*]',
+      `cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited by the cloudwatch:namespace condition to ${namespace}.`,
+    );
+  }
+
+  /** Invokes the function on a fixed rate (no retries: the next run comes soon enough). */
+  runEvery(id: string, rate: Duration, description: string): events.Rule {
+    return new events.Rule(this.node.scope as Construct, id, {
+      description,
+      schedule: events.Schedule.rate(rate),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
   }
 }
