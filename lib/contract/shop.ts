@@ -52,7 +52,7 @@ export const SHOP_ENV = {
 /** Response header every shop response carries: "read-write" or "read-only". */
 export const MODE_HEADER = 'x-shop-mode';
 
-/**
+/*
  * HTTP API every shop implements (the canaries walk it; `shopctl` verifies through `/healthz`):
  *
  * - `GET /` and `GET /products`: HTML with `PAGE_MARKER` and a link per product
@@ -67,4 +67,3 @@ export const MODE_HEADER = 'x-shop-mode';
  * - `GET /healthz`: JSON `{status, region, role, db, mode, version, marker?}`; 200 with `marker: HEALTH_MARKER`
  *   only when the instance can serve customers in its intended role, else 503 without the marker.
  */
-export const SHOP_API = 'v1';
