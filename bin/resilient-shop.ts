@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { ConfigError, loadConfig } from '../lib/config/load';
+import { configNotices } from '../lib/config/notices';
 import { buildApp } from '../lib/app';
 
 /**
  * Entry point of `cdk synth` / `cdk deploy`. The config is chosen with `-c config=NAME`
  * (config/NAME.json, "default" if omitted; `-c configDir=DIR` reads DIR/NAME.json instead);
- * a bad config stops synth with every problem listed.
+ * a bad config stops synth with every problem listed, exit code 1, before any template is written.
  */
 const app = new App();
 try {
@@ -15,7 +16,9 @@ try {
     String(app.node.tryGetContext('config') ?? 'default'),
     dir ? String(dir) : undefined,
   );
-  buildApp({ config, app });
+  const now = new Date();
+  for (const notice of configNotices(config, now)) console.error(`Notice: ${notice}`);
+  buildApp({ config, app, now });
   app.synth();
 } catch (e) {
   if (e instanceof ConfigError) {

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config/load';
+import { configNotices } from '../lib/config/notices';
+import { worstCaseFailoverSeconds } from '../lib/report/failover-time';
 import { testConfig } from './support/synth';
 
 function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
@@ -99,7 +101,7 @@ describe('config', () => {
     [
       'an unknown key',
       (r) => (r.web.instanceTyp = 't4g.small'),
-      'web.instanceTyp = (missing): unknown key. Fix: remove it or check the spelling',
+      'web.instanceTyp = "t4g.small": unknown key. Did you mean "instanceTyp" → "instanceType"? Fix: correct the spelling; the keys allowed here are instanceType, minCapacity,',
     ],
     ['a missing key', (r) => delete r.account, 'account = (missing): is required'],
     ['a bad account id', (r) => (r.account = '1234'), 'account = "1234": must be a 12-digit AWS account id'],
@@ -115,8 +117,78 @@ describe('config', () => {
     ],
     [
       'a health check interval Route 53 does not offer',
-      (r) => (r.healthCheck.intervalSeconds = 15),
-      'healthCheck.intervalSeconds = 15:',
+      (r) => (r.healthCheck.intervalSeconds = 20),
+      'healthCheck.intervalSeconds = 20: must be 10 or 30: the only request intervals Route 53 offers',
+    ],
+    [
+      'us-east-1 as the primary region',
+      (r) => (r.regions[0].name = 'us-east-1'),
+      `regions[0].name = "us-east-1": is the edge stack's region (CloudFront certificate and WAF, Route 53 health checks and their alarms); a regional stack there would create the same alarm topic (resilient-shop-alarms) as the edge stack, and the second deploy would fail. Fix: run the shop in another region, e.g. us-east-2`,
+    ],
+    [
+      'us-east-1 as a standby region',
+      (r) => (r.regions[1].name = 'us-east-1'),
+      `regions[1].name = "us-east-1": is the edge stack's region`,
+    ],
+    [
+      'a warm pool larger than the group can grow',
+      (r) => (r.web.warmPoolMinSize = 13),
+      "web.warmPoolMinSize = 13: is greater than maxCapacity (12) in region ap-northeast-2: EC2 Auto Scaling sizes the warm pool from the group's maximum, so it could never hold that many. Fix: lower warmPoolMinSize to 12 or less, or raise maxCapacity",
+    ],
+    [
+      'a warm pool larger than a region override allows',
+      (r) => (r.regions[1].web = { maxCapacity: 1, minCapacity: 1 }),
+      'web.warmPoolMinSize = 2: is greater than maxCapacity (1) in region ap-northeast-1',
+    ],
+    [
+      'an Aurora version that does not exist',
+      (r) => (r.database.engineVersion = '16.99'),
+      'database.engineVersion = "16.99": is not an Aurora PostgreSQL version that supports both Global Database and Serverless v2 (list as of 2026-11-26 in lib/config/aurora-versions.ts). Fix: use 16.13, 16.11, 16.10',
+    ],
+    [
+      'an Aurora version too old for Serverless v2',
+      (r) => (r.database.engineVersion = '9.6'),
+      'database.engineVersion = "9.6": is not an Aurora PostgreSQL version that supports both Global Database and Serverless v2 (list as of 2026-11-26 in lib/config/aurora-versions.ts). Fix: use 13.9, 13.16, 13.23',
+    ],
+    [
+      'an instance family that does not exist',
+      (r) => (r.web.instanceType = 't9z.huge'),
+      'web.instanceType = "t9z.huge": "t9z" is not an EC2 instance family (families and sizes: lib/config/instance-types.ts). Fix: use a real type, e.g. ',
+    ],
+    [
+      'an instance size that does not exist',
+      (r) => (r.regions[1].web.instanceType = 't4g.smal'),
+      'regions[1].web.instanceType = "t4g.smal": "smal" is not an EC2 instance size (families and sizes: lib/config/instance-types.ts). Fix: use a real type, e.g. t4g.small',
+    ],
+    [
+      'a budget the health checks cannot meet (10 s × 3)',
+      (r) => (r.failoverBudgetSeconds = 60),
+      'failoverBudgetSeconds = 60: is shorter than the worst-case automatic failover the health checks allow: 90 s (healthCheck.intervalSeconds 10 × failureThreshold 3 + 60 s alias TTL). Fix: raise failoverBudgetSeconds to 90',
+    ],
+    [
+      'a budget the health checks cannot meet (30 s × 3)',
+      (r) => (r.healthCheck.intervalSeconds = 30),
+      'failoverBudgetSeconds = 100: is shorter than the worst-case automatic failover the health checks allow: 150 s (healthCheck.intervalSeconds 30 × failureThreshold 3 + 60 s alias TTL). Fix: raise failoverBudgetSeconds to 150, or lower healthCheck.failureThreshold to 1, or use healthCheck.intervalSeconds 10 (fast checks, billed extra) with failureThreshold 3',
+    ],
+    [
+      'a CIDR octet above 255',
+      (r) => (r.regions[0].network.cidr = '10.300.0.0/16'),
+      'regions[0].network.cidr = "10.300.0.0/16": has an octet above 255. Fix: use a /16 such as "10.1.0.0/16" (second octet 0-255)',
+    ],
+    [
+      'an ACU value between half steps',
+      (r) => (r.database.minCapacityAcu = 0.75),
+      'database.minCapacityAcu = 0.75: must be a multiple of 0.5 ACU (Aurora Serverless v2 scales in half ACUs). Fix: e.g. 0.5, 1, 1.5, 2',
+    ],
+    [
+      'an ACU minimum of 0 (auto-pause)',
+      (r) => (r.database.minCapacityAcu = 0),
+      'database.minCapacityAcu = 0: must be at least 0.5 ACU (0 would let Aurora pause the database). Fix: use 0.5 or more',
+    ],
+    [
+      'a javascript: messenger link',
+      (r) => (r.contacts.messengers[0].url = 'javascript:alert(1)'),
+      'contacts.messengers[0].url = "javascript:alert(1)": must be an http(s) URL such as "https://pf.kakao.com/_example". Fix: correct the value',
     ],
     [
       'M greater than N for canary alarms',
@@ -139,6 +211,49 @@ describe('config', () => {
     );
   });
 
+  test('schema errors and cross-field errors are reported together', () => {
+    const error = errorOf((r) => {
+      r.healthCheck.intervalSeconds = 20; // schema
+      r.web.minCapacity = 99; // cross-field
+      r.failoverBudgetSeconds = 60; // cross-field, reported once the interval is valid
+    });
+    expect(error.problems.map((p) => p.key)).toEqual(['healthCheck.intervalSeconds', 'web.minCapacity']);
+    const fixed = errorOf((r) => {
+      r.web.minCapacity = 99;
+      r.failoverBudgetSeconds = 60;
+      r.database.minCapacityAcu = 0.75;
+    });
+    expect(fixed.problems.map((p) => p.key).sort()).toEqual(
+      ['database.minCapacityAcu', 'failoverBudgetSeconds', 'web.minCapacity'].sort(),
+    );
+  });
+
+  test('a rule on a shared key is reported once, not once per region', () => {
+    const error = errorOf((r) => (r.web.warmPoolMinSize = 20));
+    expect(error.problems.filter((p) => p.key === 'web.warmPoolMinSize')).toHaveLength(1);
+  });
+
+  test('an unknown key far from any known one gets no guess', () => {
+    const error = errorOf((r) => (r.database.colour = 'blue'));
+    expect(error.message).toContain(
+      'database.colour = "blue": unknown key. Fix: remove it; the keys allowed here are engineVersion, minCapacityAcu,',
+    );
+  });
+
+  test('the health-check budget rule agrees with the report arithmetic for every allowed setting', () => {
+    for (const interval of [10, 30]) {
+      for (let threshold = 1; threshold <= 10; threshold++) {
+        const worst = worstCaseFailoverSeconds(interval, threshold);
+        const set = (budget: number) => (r: Record<string, any>) => {
+          r.healthCheck = { intervalSeconds: interval, failureThreshold: threshold };
+          r.failoverBudgetSeconds = budget;
+        };
+        expect(() => testConfig(set(worst))).not.toThrow();
+        expect(errorOf(set(worst - 1)).message).toContain(`allow: ${worst} s`);
+      }
+    }
+  });
+
   test('a missing config file names the available ones', () => {
     expect(() => loadConfig('nope')).toThrow(/config = "nope": no such file\. Fix: pass one of default/);
   });
@@ -146,7 +261,11 @@ describe('config', () => {
   test('a config file that is not JSON says so', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
     fs.writeFileSync(path.join(dir, 'broken.json'), '{ "appName": ');
-    expect(() => loadConfig('broken', dir)).toThrow(/\(file\) = \(missing\): is not valid JSON/);
+    expect(() => loadConfig('broken', dir)).toThrow(
+      /\(file\) = \(missing\): is not valid JSON at line 1, column 14/,
+    );
+    fs.writeFileSync(path.join(dir, 'comma.json'), '{\n  "appName": "shop",\n  "account": "1",\n}\n');
+    expect(() => loadConfig('comma', dir)).toThrow(/is not valid JSON at line 4, column 1 \(/);
   });
 
   test('a config name with a path in it is refused', () => {
@@ -154,24 +273,49 @@ describe('config', () => {
   });
 });
 
+describe('notices at synth', () => {
+  test('a promotion that has ended or started is named, with what the deploy does about it', () => {
+    const config = testConfig((r) => {
+      r.promotions = [
+        { name: 'summer', start: '2026-07-01T00:00:00Z', end: '2026-07-02T00:00:00Z', minCapacity: 4 },
+        { name: 'now', start: '2026-10-31T00:00:00Z', end: '2026-11-02T00:00:00Z', minCapacity: 4 },
+        { name: 'later', start: '2026-12-01T00:00:00Z', end: '2026-12-02T00:00:00Z', minCapacity: 4 },
+      ];
+    });
+    expect(configNotices(config, new Date('2026-11-01T00:00:00Z'))).toEqual([
+      'promotions[0] "summer" ended at 2026-07-02T00:00:00.000Z: it is left out of the templates (no scheduled action). Remove it from the config to silence this notice.',
+      'promotions[1] "now" started at 2026-10-31T00:00:00.000Z: this deploy cannot raise the minimum to 4 any more (a scheduled action in the past fails the deploy); only the return to normal at 2026-11-02T00:00:00.000Z is scheduled. If the crowd is still coming, raise web.minCapacity for now.',
+    ]);
+  });
+});
+
+/** Runs bin/resilient-shop.ts as `cdk synth` would, on `text` as config "bad", into a fresh outdir. */
+function runApp(text: string): { status: number | null; stderr: string; outFiles: string[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'out-'));
+  fs.writeFileSync(path.join(dir, 'bad.json'), text);
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '..', 'bin', 'resilient-shop.ts')],
+    {
+      env: {
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify({ config: 'bad', configDir: dir }),
+      },
+      encoding: 'utf8',
+    },
+  );
+  return { status: r.status, stderr: r.stderr, outFiles: fs.readdirSync(outdir) };
+}
+
+const DEFAULT_RAW = fs.readFileSync(path.join(__dirname, '..', 'config', 'default.json'), 'utf8');
+
 describe('cdk app entry point', () => {
   test('a bad config stops synth with the key, the value and the fix, and exit code 1', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
-    const raw = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'config', 'default.json'), 'utf8'));
+    const raw = JSON.parse(DEFAULT_RAW);
     raw.regions[1].name = 'ap-northeast-9';
-    fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(raw));
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', path.join(__dirname, '..', 'bin', 'resilient-shop.ts')],
-      {
-        env: {
-          ...process.env,
-          CDK_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'out-')),
-          CDK_CONTEXT_JSON: JSON.stringify({ config: 'bad', configDir: dir }),
-        },
-        encoding: 'utf8',
-      },
-    );
+    const r = runApp(JSON.stringify(raw));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('Invalid config "bad"');
     expect(r.stderr).toContain(
@@ -179,5 +323,40 @@ describe('cdk app entry point', () => {
     );
     // One clear message, no stack trace.
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('values that used to end in aws-cdk-lib or outage-page stack traces are refused together, before any template', () => {
+    const raw = JSON.parse(DEFAULT_RAW);
+    raw.regions[0].network.cidr = '10.300.0.0/16';
+    raw.database.minCapacityAcu = 0.75;
+    raw.contacts.messengers[0].url = 'javascript:alert(1)';
+    raw.healthCheck.intervalSeconds = 20;
+    raw.regions[1].name = 'us-east-1';
+    raw.web.warmPoolMinSize = 20;
+    raw.web.instanceTyp = 't4g.small';
+    const r = runApp(JSON.stringify(raw));
+    expect(r.status).toBe(1);
+    expect(r.stderr.match(/Invalid config/g)).toHaveLength(1);
+    for (const key of [
+      'regions[0].network.cidr = "10.300.0.0/16"',
+      'database.minCapacityAcu = 0.75',
+      'contacts.messengers[0].url = "javascript:alert(1)"',
+      'healthCheck.intervalSeconds = 20: must be 10 or 30',
+      'regions[1].name = "us-east-1"',
+      'web.warmPoolMinSize = 20',
+      'Did you mean "instanceTyp" → "instanceType"?',
+    ]) {
+      expect(r.stderr).toContain(key);
+    }
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.outFiles.filter((f) => f.endsWith('.template.json'))).toEqual([]);
+  });
+
+  test('a JSON syntax error names the line and column, exit code 1, no template', () => {
+    const r = runApp(DEFAULT_RAW.replace('"includeWww": true,', '"includeWww": true,,'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\(file\) = \(missing\): is not valid JSON at line 5, column 22 /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.outFiles.filter((f) => f.endsWith('.template.json'))).toEqual([]);
   });
 });

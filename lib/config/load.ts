@@ -1,24 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import {
-  configSchema,
-  KNOWN_REGIONS,
-  HEALTH_CHECKER_REGIONS,
-  NetworkSettings,
-  ParsedConfig,
-  WebSettings,
-} from './schema';
+import { jsonErrorPosition } from './json-position';
+import { ConfigProblem, crossFieldProblems } from './rules';
+import { configSchema, NetworkSettings, ParsedConfig, WebSettings } from './schema';
+import { didYouMean } from './suggest';
 
-/** One problem found in a config: where, what was there, and how to fix it. */
-export interface ConfigProblem {
-  /** Dotted path of the key, e.g. `regions[1].name`. */
-  readonly key: string;
-  /** The value found there (undefined when the key is missing). */
-  readonly value: unknown;
-  /** What is wrong and how to fix it. */
-  readonly message: string;
-}
+export type { ConfigProblem } from './rules';
 
 /** Thrown when a config file does not validate; the message lists every problem with its fix. */
 export class ConfigError extends Error {
@@ -103,15 +91,18 @@ export function loadConfig(name = 'default', dir = CONFIG_DIR): ShopConfig {
       },
     ]);
   }
+  const text = fs.readFileSync(file, 'utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
+    const at = jsonErrorPosition(text);
+    const where = at ? `line ${at.line}, column ${at.column}` : 'somewhere';
     throw new ConfigError(`"${name}" (${file})`, [
       {
         key: '(file)',
         value: undefined,
-        message: `is not valid JSON (${(e as Error).message}). Fix the syntax`,
+        message: `is not valid JSON at ${where} (${(e as Error).message.split('\n')[0]}). Fix the syntax there (a missing or extra comma, quote or bracket)`,
       },
     ]);
   }
@@ -124,14 +115,12 @@ export function loadConfig(name = 'default', dir = CONFIG_DIR): ShopConfig {
  */
 export function parseConfig(raw: unknown, configName = 'inline', source = configName): ShopConfig {
   const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    throw new ConfigError(
-      source,
-      result.error.issues.map((i) => fromZodIssue(i, raw)),
-    );
-  }
-  const problems = crossCheck(result.data);
-  if (problems.length > 0) throw new ConfigError(source, problems);
+  // Cross-field rules run even when the schema fails, so that every problem is listed at once.
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((i) => fromZodIssue(i, raw))),
+    ...crossFieldProblems(raw),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(source, problems);
   return resolve(result.data, configName);
 }
 
@@ -162,146 +151,52 @@ function resolve(c: ParsedConfig, configName: string): ShopConfig {
   };
 }
 
-/** Rules that span several keys, which a schema cannot express. */
-function crossCheck(c: ParsedConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const add = (key: string, value: unknown, message: string) => problems.push({ key, value, message });
-
-  if (c.regions.length < 2) {
-    add(
-      'regions',
-      c.regions.map((r) => r.name),
-      'needs at least 2 regions (the first is the primary). Fix: add a standby, e.g. { "name": "ap-northeast-1" }',
-    );
-  }
-  const seen = new Map<string, number>();
-  const cidrs = new Map<string, number>();
-  c.regions.forEach((r, i) => {
-    if (!(KNOWN_REGIONS as readonly string[]).includes(r.name)) {
-      add(
-        `regions[${i}].name`,
-        r.name,
-        `is not a known AWS region. Fix: use one of ${KNOWN_REGIONS.join(', ')}`,
-      );
-    }
-    if (seen.has(r.name)) {
-      add(
-        `regions[${i}].name`,
-        r.name,
-        `duplicates regions[${seen.get(r.name)}]. Fix: list each region once; order is failover order`,
-      );
-    } else {
-      seen.set(r.name, i);
-    }
-    const web = { ...c.web, ...r.web };
-    const where = r.web ? `regions[${i}].web` : 'web';
-    if (web.minCapacity > web.maxCapacity) {
-      add(
-        `${where}.minCapacity`,
-        web.minCapacity,
-        `is greater than maxCapacity (${web.maxCapacity}) in region ${r.name}. Fix: raise maxCapacity or lower minCapacity`,
-      );
-    }
-    const net = { ...c.network, ...r.network };
-    if (net.natGateways > net.azCount) {
-      add(
-        `${r.network?.natGateways !== undefined ? `regions[${i}].network` : 'network'}.natGateways`,
-        net.natGateways,
-        `exceeds azCount (${net.azCount}) in region ${r.name}. Fix: use 1 (cost) or ${net.azCount} (one per AZ)`,
-      );
-    }
-    if (cidrs.has(net.cidr)) {
-      add(
-        `regions[${i}].network.cidr`,
-        net.cidr,
-        `is also used by regions[${cidrs.get(net.cidr)}]. Fix: give each region its own /16, e.g. "10.${i + 1}.0.0/16"`,
-      );
-    } else {
-      cidrs.set(net.cidr, i);
-    }
-  });
-
-  c.promotions.forEach((p, i) => {
-    if (Date.parse(p.end) <= Date.parse(p.start)) {
-      add(
-        `promotions[${i}].end`,
-        p.end,
-        `is not after start (${p.start}). Fix: end the promotion after it starts`,
-      );
-    }
-    (p.regions ?? []).forEach((r, j) => {
-      if (!seen.has(r)) {
-        add(
-          `promotions[${i}].regions[${j}]`,
-          r,
-          `is not one of the configured regions. Fix: use one of ${[...seen.keys()].join(', ')}`,
-        );
-      }
-    });
-    c.regions.forEach((r) => {
-      const max = r.web?.maxCapacity ?? c.web.maxCapacity;
-      if ((p.regions ?? [r.name]).includes(r.name) && p.minCapacity > max) {
-        add(
-          `promotions[${i}].minCapacity`,
-          p.minCapacity,
-          `is greater than maxCapacity (${max}) in region ${r.name}. Fix: raise web.maxCapacity or lower the promotion's minCapacity`,
-        );
-      }
-    });
-  });
-  const names = c.promotions.map((p) => p.name);
-  names.forEach((n, i) => {
-    if (names.indexOf(n) !== i)
-      add(`promotions[${i}].name`, n, 'is used twice. Fix: give each promotion its own name');
-  });
-
-  if (c.domainName !== c.hostedZone.name && !c.domainName.endsWith(`.${c.hostedZone.name}`)) {
-    add(
-      'domainName',
-      c.domainName,
-      `is not inside hostedZone.name (${c.hostedZone.name}). Fix: use a name ending in ".${c.hostedZone.name}" or the zone that holds it`,
-    );
-  }
-  if (c.database.minCapacityAcu > c.database.maxCapacityAcu) {
-    add(
-      'database.minCapacityAcu',
-      c.database.minCapacityAcu,
-      `is greater than database.maxCapacityAcu (${c.database.maxCapacityAcu}). Fix: lower it or raise the maximum`,
-    );
-  }
-  if (c.canary.failuresToAlarm > c.canary.evaluationPeriods) {
-    add(
-      'canary.failuresToAlarm',
-      c.canary.failuresToAlarm,
-      `cannot exceed canary.evaluationPeriods (${c.canary.evaluationPeriods}): M of N needs M <= N`,
-    );
-  }
-  const checkers = c.healthCheck.checkerRegions;
-  if (checkers && new Set(checkers).size !== checkers.length) {
-    add(
-      'healthCheck.checkerRegions',
-      checkers,
-      `lists a region twice. Fix: list each once, from ${HEALTH_CHECKER_REGIONS.join(', ')}`,
-    );
-  }
-  return problems;
-}
-
 function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
   const key = formatPath(issue.path);
   const value = valueAt(raw, issue.path);
   if (issue.code === 'unrecognized_keys') {
+    const known = keysAt(issue.path);
     const keys = issue.keys.map((k) => (key ? `${key}.${k}` : k));
+    const hints = issue.keys
+      .map((k) => [k, didYouMean(k, known)])
+      .filter(([, s]) => s !== undefined)
+      .map(([k, s]) => `"${k}" → "${s}"`);
     return {
       key: keys.join(', '),
-      value: undefined,
-      message: `unknown key${keys.length > 1 ? 's' : ''}. Fix: remove ${keys.length > 1 ? 'them' : 'it'} or check the spelling against the config reference in README.md`,
+      value: issue.keys.length === 1 ? valueAt(raw, [...issue.path, issue.keys[0]]) : undefined,
+      message:
+        `unknown key${keys.length > 1 ? 's' : ''}. ` +
+        (hints.length ? `Did you mean ${hints.join(', ')}? ` : '') +
+        `Fix: ${hints.length ? 'correct the spelling' : `remove ${keys.length > 1 ? 'them' : 'it'}`}; the keys allowed here are ${known.join(', ')}`,
     };
   }
   if (value === undefined) {
     return { key: key || '(root)', value, message: `is required (${issue.message}). Fix: add it` };
   }
-  return { key: key || '(root)', value, message: `${issue.message}. Fix: correct the value` };
+  const message = /\bFix:/.test(issue.message) ? issue.message : `${issue.message}. Fix: correct the value`;
+  return { key: key || '(root)', value, message };
+}
+
+/** Keys the schema allows in the object at `p` (empty when `p` does not lead to an object). */
+function keysAt(p: readonly PropertyKey[]): string[] {
+  let schema: unknown = configSchema;
+  const def = (s: unknown) => (s as { _zod: { def: Record<string, unknown> } })._zod.def;
+  const unwrap = (s: unknown): unknown => {
+    let d = def(s);
+    while (d.innerType !== undefined) {
+      s = d.innerType;
+      d = def(s);
+    }
+    return s;
+  };
+  for (const k of p) {
+    const d = def(unwrap(schema));
+    if (typeof k === 'number') schema = d.element;
+    else schema = (d.shape as Record<string, unknown> | undefined)?.[String(k)];
+    if (schema === undefined) return [];
+  }
+  const shape = def(unwrap(schema)).shape as Record<string, unknown> | undefined;
+  return shape ? Object.keys(shape) : [];
 }
 
 function formatPath(p: readonly PropertyKey[]): string {

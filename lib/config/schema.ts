@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  AURORA_POSTGRES_VERSIONS,
+  AURORA_POSTGRES_VERSIONS_AS_OF,
+  nearestAuroraVersions,
+} from './aurora-versions';
+import { INSTANCE_FAMILIES, INSTANCE_SIZES } from './instance-types';
+import { nearest } from './suggest';
 
 /**
  * AWS commercial regions this project knows. A region outside this list is rejected at synth, so
@@ -56,14 +63,68 @@ const ZONE_ID_RE = /^Z[A-Z0-9]{4,31}$/;
 const ACCOUNT_RE = /^\d{12}$/;
 const CIDR16_RE = /^10\.(\d{1,3})\.0\.0\/16$/;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** Where the list of instance types lives, for messages. */
+const INSTANCE_TYPES_FILE = 'lib/config/instance-types.ts';
+
+/**
+ * An EC2 instance type: a known family, a dot, a known size. A typo names the nearest valid ones.
+ */
+const instanceType = z.string().superRefine((value, ctx) => {
+  const [family = '', size = '', ...rest] = value.split('.');
+  const knownFamily = INSTANCE_FAMILIES.includes(family);
+  const knownSize = INSTANCE_SIZES.includes(size);
+  if (knownFamily && knownSize && rest.length === 0) return;
+  const sizeToUse = knownSize ? size : nearest(size || 'small', INSTANCE_SIZES, 1)[0];
+  const families = knownFamily ? [family] : nearest(family, INSTANCE_FAMILIES, 3);
+  const what = !knownFamily
+    ? `"${family}" is not an EC2 instance family`
+    : `"${size}" is not an EC2 instance size`;
+  ctx.addIssue({
+    code: 'custom',
+    message: `${what} (families and sizes: ${INSTANCE_TYPES_FILE}). Fix: use a real type, e.g. ${families.map((f) => `${f}.${sizeToUse}`).join(', ')}`,
+  });
+});
+
+/** A VPC CIDR: a /16 in 10.0.0.0/8 whose second octet is a real octet (0-255). */
+const cidr16 = z
+  .string()
+  .regex(CIDR16_RE, 'must be a /16 inside 10.0.0.0/8, e.g. "10.1.0.0/16"')
+  .refine((v) => Number(CIDR16_RE.exec(v)?.[1] ?? 0) <= 255, {
+    message: 'has an octet above 255. Fix: use a /16 such as "10.1.0.0/16" (second octet 0-255)',
+  });
+
+/**
+ * Aurora Serverless v2 capacity: 0.5 to 256 ACUs in steps of 0.5. 0 (auto-pause) is not accepted:
+ * a paused writer takes seconds to resume, which the shop's health check and a global database's
+ * replication should never wait for.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.requirements.html
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html
+ */
+const acu = z
+  .number()
+  .min(0.5, 'must be at least 0.5 ACU (0 would let Aurora pause the database). Fix: use 0.5 or more')
+  .max(256, 'must be at most 256 ACU, the Aurora Serverless v2 maximum')
+  .multipleOf(
+    0.5,
+    'must be a multiple of 0.5 ACU (Aurora Serverless v2 scales in half ACUs). Fix: e.g. 0.5, 1, 1.5, 2',
+  );
+
+/** An Aurora PostgreSQL version this app can deploy (see aurora-versions.ts); others name the nearest. */
+const engineVersion = z.string().superRefine((value, ctx) => {
+  if (AURORA_POSTGRES_VERSIONS.includes(value)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `is not an Aurora PostgreSQL version that supports both Global Database and Serverless v2 (list as of ${AURORA_POSTGRES_VERSIONS_AS_OF} in lib/config/aurora-versions.ts). Fix: use ${nearestAuroraVersions(value).join(', ')}`,
+  });
+});
 
 /** Web tier settings; every field can be overridden per region. */
 export const webSchema = z.strictObject({
   /** EC2 instance type. Graviton (`t4g`, `m7g`, `c7g`, ...) and x86 types both work; the AMI follows. */
-  instanceType: z.string().regex(INSTANCE_TYPE_RE, 'must look like an EC2 instance type, e.g. "t4g.small"'),
+  instanceType,
   minCapacity: int(0, 500),
   maxCapacity: int(1, 500),
   /** ALB requests per instance per minute that target tracking holds the group at. */
@@ -84,9 +145,11 @@ export const networkSchema = z.strictObject({
   /** NAT gateways: 1 for cost, one per AZ (= azCount) for resilience. */
   natGateways: int(1, 3),
   /** VPC CIDR, a /16 in 10.0.0.0/8. Must differ between regions so the VPCs can be peered later. */
-  cidr: z.string().regex(CIDR16_RE, 'must be a /16 inside 10.0.0.0/8, e.g. "10.1.0.0/16"'),
+  cidr: cidr16,
   /** Days to keep VPC flow logs: at least a year (PCI DSS 10.7, Control Tower CT.CLOUDWATCH.PR.2). */
-  flowLogRetentionDays: z.union([z.literal(365), z.literal(731), z.literal(1827), z.literal(3653)]),
+  flowLogRetentionDays: z.literal([365, 731, 1827, 3653], {
+    error: 'must be 365, 731, 1827 or 3653 (a year or more, in values CloudWatch Logs offers)',
+  }),
 });
 
 export const regionSchema = z.strictObject({
@@ -115,11 +178,11 @@ export const promotionSchema = z.strictObject({
 
 export const databaseSchema = z.strictObject({
   /** Aurora PostgreSQL engine version, pinned for every region (promotion needs an exact match). */
-  engineVersion: z.string().regex(/^\d+\.\d+$/, 'must be an Aurora PostgreSQL version such as "16.6"'),
+  engineVersion,
   /** Serverless v2 minimum ACUs for every instance. */
-  minCapacityAcu: z.number().min(0.5).max(256),
+  minCapacityAcu: acu,
   /** Serverless v2 maximum ACUs. */
-  maxCapacityAcu: z.number().min(1).max(256),
+  maxCapacityAcu: acu.min(1, 'must be at least 1 ACU, the Aurora Serverless v2 minimum for a maximum'),
   /** Days of automated backups (7 to 35). */
   backupRetentionDays: int(7, 35),
   /** Database name created in the primary cluster. */
@@ -130,7 +193,9 @@ export const databaseSchema = z.strictObject({
 
 export const healthCheckSchema = z.strictObject({
   /** Route 53 request interval: 10 (fast) or 30 seconds. */
-  intervalSeconds: z.union([z.literal(10), z.literal(30)]),
+  intervalSeconds: z.literal([10, 30], {
+    error: 'must be 10 or 30: the only request intervals Route 53 offers',
+  }),
   /** Consecutive failures before unhealthy (1-10). */
   failureThreshold: int(1, 10),
   /** Route 53 checker regions (at least 3). */
@@ -153,7 +218,18 @@ export const contactsSchema = z.strictObject({
   /** Other ways to pay (bank transfer, another provider, ...). */
   paymentAlternatives: z.array(z.string().min(1)).min(1),
   /** Messenger channels (KakaoTalk, LINE, ...), shown on the outage page. */
-  messengers: z.array(z.strictObject({ name: z.string().min(1), url: z.url() })).default([]),
+  messengers: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        /** Shown as a link to customers, so only http(s): never `javascript:` or `data:`. */
+        url: z.url({
+          protocol: /^https?$/,
+          error: 'must be an http(s) URL such as "https://pf.kakao.com/_example"',
+        }),
+      }),
+    )
+    .default([]),
   /** Support e-mail shown to customers. */
   email: z.string().regex(EMAIL_RE, 'must be an e-mail address'),
 });

@@ -38,6 +38,16 @@ interface HealthCheckProperties {
   readonly HealthCheckTags?: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
 }
 
+/**
+ * Worst-case automatic failover of a Route 53 endpoint check: `failureThreshold` failed requests
+ * `intervalSeconds` apart before the check turns unhealthy, then up to one alias TTL for resolvers
+ * to drop the cached answer. The config validator and the resilience report both use this, so the
+ * budget refused at synth is the one the report grades.
+ */
+export function worstCaseFailoverSeconds(intervalSeconds: number, failureThreshold: number): number {
+  return intervalSeconds * failureThreshold + ALB_ALIAS_TTL_SECONDS;
+}
+
 /** Endpoint (HTTPS) health checks in an edge template, keyed by the region named in their tag. */
 export function endpointChecks(template: TemplateJson, tagKey: string): Record<string, EndpointCheck> {
   const out: Record<string, EndpointCheck> = {};
@@ -60,12 +70,11 @@ export function endpointChecks(template: TemplateJson, tagKey: string): Record<s
 /** Worst-case automatic failover per region: interval × threshold + the alias TTL. */
 export function failoverTimes(checks: Record<string, EndpointCheck>): FailoverTime[] {
   return Object.entries(checks).map(([region, c]) => {
-    const detectionSeconds = c.intervalSeconds * c.failureThreshold;
     return {
       region,
-      detectionSeconds,
+      detectionSeconds: c.intervalSeconds * c.failureThreshold,
       ttlSeconds: ALB_ALIAS_TTL_SECONDS,
-      worstCaseSeconds: detectionSeconds + ALB_ALIAS_TTL_SECONDS,
+      worstCaseSeconds: worstCaseFailoverSeconds(c.intervalSeconds, c.failureThreshold),
     };
   });
 }
