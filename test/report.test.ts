@@ -235,8 +235,13 @@ test('the markdown opens with the verdict and holds the tables', () => {
 });
 
 test('budget pin: a 30 s × 3 health check makes the worst case 150 s and the verdict fail', () => {
-  const slow = testConfig((raw) => (raw.healthCheck = { intervalSeconds: 30, failureThreshold: 3 }));
-  const r = buildReport(inputs(synth(slow)).templates, { budgetSeconds: slow.failoverBudgetSeconds });
+  // The config validator refuses 30 s × 3 against a 100 s budget, so these templates come from a
+  // config that allows 150 s and are graded against 100 s.
+  const slow = testConfig((raw) => {
+    raw.healthCheck = { intervalSeconds: 30, failureThreshold: 3 };
+    raw.failoverBudgetSeconds = 150;
+  });
+  const r = buildReport(inputs(synth(slow)).templates, { budgetSeconds: 100 });
   expect(r.failover.every((f) => f.worstCaseSeconds === 150 && !f.withinBudget)).toBe(true);
   expect(r.verdict).toMatchObject({ pass: false, worstCaseSeconds: 150, budgetSeconds: 100 });
   expect(renderMarkdown(r)).toMatch(
