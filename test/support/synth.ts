@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { IPolicyValidationPlugin, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, ShopApp } from '../../lib/app';
+import { projectContext } from '../../lib/config/cdk-context';
 import { loadConfig, parseConfig, ShopConfig } from '../../lib/config/load';
 
 /** Promotions are judged against this instant in tests, so templates do not change with the date. */
@@ -51,7 +52,8 @@ export function synth(
     nag: options.nag ?? false,
     appProps: {
       outdir,
-      context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
+      // cdk.json's feature flags, so that the tests see the templates `cdk synth` writes.
+      context: { ...projectContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
     },
   });
   if (options.plugins?.length) Validations.of(shop.app).addPlugins(...options.plugins);
