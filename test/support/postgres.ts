@@ -280,6 +280,7 @@ async function serve({ bin, owner, root, dataDir, port, host, user }: Layout): P
         '-R',
         '-X',
         'stream',
+        '--checkpoint=fast',
         '--no-sync',
       ]);
       const standbyPort = await freePort();
