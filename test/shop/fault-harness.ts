@@ -143,7 +143,7 @@ export class CheckoutLoad {
   constructor(
     private readonly base: () => string,
     workers: number,
-    private readonly opts: { deadlineMs?: number; productId?: number; pauseAfter503Ms?: number } = {},
+    private readonly opts: { deadlineMs?: number; productId?: () => number; pauseAfter503Ms?: number } = {},
   ) {
     this.done = Promise.all(Array.from({ length: workers }, () => this.worker()));
   }
@@ -154,7 +154,7 @@ export class CheckoutLoad {
       const cart = await call(
         this.base(),
         '/cart',
-        { productId: this.opts.productId ?? 12, quantity: 1 },
+        { productId: this.opts.productId?.() ?? 12, quantity: 1 },
         {},
         deadline,
       );
