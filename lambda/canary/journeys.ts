@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import {
   HEALTH_MARKER,
   HEALTH_PATH,
+  IDEMPOTENCY_HEADER,
   MODE_HEADER,
   PAGE_MARKER,
   SYNTHETIC_HEADER,
@@ -145,7 +147,12 @@ export class TargetRun {
     if (cartId === undefined) return; // read-only, acceptable for this target: nothing to check out
 
     await this.step('checkout', async (http) => {
-      const res = await http('/checkout', json({ cartId }, { [SYNTHETIC_HEADER]: '1' }));
+      // An idempotency key as every client should send: even if the synthetic header were lost on
+      // the way and the shop placed an order, a retry of this step could not place a second one.
+      const res = await http(
+        '/checkout',
+        json({ cartId }, { [SYNTHETIC_HEADER]: '1', [IDEMPOTENCY_HEADER]: randomUUID() }),
+      );
       if (this.readOnly(res, t)) return;
       if (res.status === 201)
         throw new StepFailure('synthetic header ignored: checkout answered 201 (order placed?)');

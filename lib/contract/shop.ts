@@ -19,6 +19,13 @@ export const HEALTH_MARKER = 'shop-healthy-7f3a';
 /** Request header that makes `POST /checkout` walk the whole path inside a rolled-back transaction. */
 export const SYNTHETIC_HEADER = 'x-shop-synthetic';
 
+/**
+ * Request header carrying the checkout's idempotency key (8-200 characters of `[A-Za-z0-9_.:-]`, a
+ * UUID fits). The same key always answers with the same order: a retry, a double click or a
+ * canary never creates a second one. HTML forms send it as the hidden field `idempotencyKey`.
+ */
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
 /** Content marker every shop page carries, so canaries can tell the shop from an error page. */
 export const PAGE_MARKER = 'data-shop-page';
 
@@ -59,8 +66,13 @@ export const MODE_HEADER = 'x-shop-mode';
  *   `<a href="/products/{id}" data-product-id="{id}">`.
  * - `GET /products/{id}`: HTML page (JSON `{id, name, priceCents, stock}` with `Accept: application/json`); 404 if unknown.
  * - `POST /cart` JSON `{productId, quantity, cartId?}` → 201 `{cartId, items: [{productId, quantity}]}`.
- * - `POST /checkout` JSON `{cartId}` → 201 `{orderId, status: "placed"}`; with header `SYNTHETIC_HEADER: 1` →
- *   200 `{status: "synthetic-ok", orderId: null}` after doing the whole path in a rolled-back transaction.
+ * - `POST /checkout` JSON `{cartId}` (+ `IDEMPOTENCY_HEADER`) → 201 `{orderId, status: "placed"}`; the same
+ *   key again → 201 with the same `orderId` (header `x-idempotent-replay: true`); with header
+ *   `SYNTHETIC_HEADER: 1` → 200 `{status: "synthetic-ok", orderId: null}` after doing the whole path in a
+ *   rolled-back transaction. When COMMIT was sent but its answer lost → 503
+ *   `{error: "outcome-unknown", cartId, idempotencyKey, check, alternatives}`: repeat with the same key.
+ * - Overloaded (too many requests waiting for the database) → 503 with `Retry-After` and
+ *   `{error: "overloaded", retryAfterS}` (HTML: a short "you are in line" page); the mode is unchanged.
  * - In read-only mode, `POST /cart` and `POST /checkout` answer 503 with `MODE_HEADER: read-only` and a
  *   body (HTML, or JSON `{error: "read-only", alternatives: {...contacts}}` for JSON requests) that lists
  *   the other ways to order and pay; every HTML page shows a banner.

@@ -1,4 +1,8 @@
-/** In-memory catalogue with a short TTL: served stale while refreshing, and kept through DB outages. */
+/**
+ * In-memory catalogue with a short TTL: served stale while refreshing, and kept through DB outages.
+ * Seeded at start from the snapshot on local disk (or the baseline shipped with the artifact), so
+ * a restarted instance has a catalogue before the database answers.
+ */
 
 export interface Product {
   id: number;
@@ -14,6 +18,8 @@ export interface CatalogueSnapshot {
   loadedAt: number;
   /** Increments with every successful load; lets renderers cache pages per snapshot. */
   generation: number;
+  /** Where the products came from: the database, the snapshot on disk, or the shipped baseline. */
+  source: 'database' | 'disk' | 'baseline';
 }
 
 export class Catalogue {
@@ -29,7 +35,20 @@ export class Catalogue {
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
     private readonly onError: (err: unknown) => void = () => {},
+    private readonly onLoad: (products: Product[]) => void = () => {},
   ) {}
+
+  /** Installs products known from elsewhere (disk, baseline) as a stale snapshot: refreshed at the first read. */
+  seed(products: Product[], source: 'disk' | 'baseline'): void {
+    if (this.snapshot || products.length === 0) return;
+    this.snapshot = {
+      products,
+      byId: new Map(products.map((p) => [p.id, p])),
+      loadedAt: -Infinity,
+      generation: ++this.generation,
+      source,
+    };
+  }
 
   /** The current snapshot; waits for the database only when nothing is cached yet. */
   async get(): Promise<CatalogueSnapshot | undefined> {
@@ -59,7 +78,9 @@ export class Catalogue {
           byId: new Map(products.map((p) => [p.id, p])),
           loadedAt: this.now(),
           generation: ++this.generation,
+          source: 'database',
         };
+        this.onLoad(products);
         this.failing = false;
         this.retryAt = -Infinity;
       } catch (err) {

@@ -7,6 +7,30 @@ import type { Contacts, Logger, Role, ShopOptions } from './types';
 /** Not part of the contract: where a CA bundle for the database's TLS certificate may be found. */
 export const DB_CA_FILE_ENV = 'SHOP_DB_CA_FILE';
 export const DEFAULT_DB_CA_FILE = '/etc/resilient-shop/rds-ca-bundle.pem';
+/** Not part of the contract: directory for state that survives restarts (systemd `StateDirectory=`). */
+export const STATE_DIR_ENV = 'SHOP_STATE_DIR';
+/** Set by systemd when the unit has `StateDirectory=`; used when SHOP_STATE_DIR is not set. */
+export const SYSTEMD_STATE_DIR_ENV = 'STATE_DIRECTORY';
+/** Not part of the contract: other regions' database endpoints to read the writer fence from, `host:port,...`. */
+export const FENCE_WITNESSES_ENV = 'SHOP_FENCE_WITNESSES';
+
+/** Parses `host:port,host:port` (port defaults to `defaultPort`); ignores empty items. */
+export function parseWitnesses(
+  raw: string | undefined,
+  defaultPort: number,
+): { host: string; port: number }[] {
+  return (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const i = item.lastIndexOf(':');
+      const port = i > 0 ? Number(item.slice(i + 1)) : NaN;
+      return Number.isInteger(port) && port > 0 && port < 65536
+        ? { host: item.slice(0, i), port }
+        : { host: item, port: defaultPort };
+    });
+}
 
 /** Shown when SHOP_CONTACTS is missing or invalid, so the read-only message never breaks. */
 export const FALLBACK_CONTACTS: Contacts = {
@@ -84,6 +108,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, logger?: Logger): EnvConfi
       role,
       version: env[SHOP_ENV.version] || 'dev',
       contacts: parseContacts(env[SHOP_ENV.contacts], logger),
+      stateDir: env[STATE_DIR_ENV] || env[SYSTEMD_STATE_DIR_ENV]?.split(':')[0] || undefined,
+      fenceWitnesses: parseWitnesses(env[FENCE_WITNESSES_ENV], Number(env[SHOP_ENV.dbPort] || 5432)),
       db: {
         writerHost,
         readerHost: env[SHOP_ENV.dbReaderHost] || undefined,

@@ -1,8 +1,16 @@
 /**
  * PostgreSQL access: a writer pool and a reader pool with short timeouts, credentials from a
  * secrets fetcher (re-read on authentication failure, 28P01), and error classification.
+ *
+ * Survival rules (issue #11): every client has an 'error' listener at every moment of its life
+ * (idle in the pool: the pool's listener; checked out, in a transaction or not: ours), so a lost
+ * connection rejects the request in flight instead of ending the process. Customer work passes an
+ * admission gate (shop/src/gate.ts) sized to the pool, so the pool never queues and a pool-wait
+ * timeout can never be mistaken for "database down". Health probes use dedicated connections
+ * outside the pool, so they are never queued behind customer traffic.
  */
-import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
+import { Client, Pool, type ClientConfig, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
+import { Gate, type Priority } from './gate';
 import type { Credentials, DbSettings, Logger, Timeouts } from './types';
 
 /** Thrown (wrapped) when the database cannot take the request right now: read-only, down, too slow. */
@@ -45,6 +53,16 @@ const UNAVAILABLE_MESSAGES = [
   'probe timeout',
 ];
 
+/**
+ * COMMIT was sent but its answer never arrived (connection lost, timeout): the transaction may or
+ * may not have been committed. Never answered as "nothing happened".
+ */
+export class CommitOutcomeUnknownError extends Error {
+  constructor(readonly cause: unknown) {
+    super(`commit outcome unknown: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
 /** Whether an error means "the database can't serve this now" rather than a bug or bad input. */
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof DbUnavailableError) return true;
@@ -71,11 +89,103 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'probe ti
 
 export type Target = 'writer' | 'reader';
 
+/** The fencing row (`writer_fence`, migration 3) as one endpoint sees it. */
+export interface FenceRow {
+  epoch: number;
+  writerRegion: string;
+}
+
 export interface ProbeResult {
   reachable: boolean;
   writable: boolean;
   schemaReady: boolean;
+  /** Whether the `writer_fence` table exists (migration 3 applied). */
+  fenceTable?: boolean;
+  /** The fencing row, when the table exists and has one. */
+  fence?: FenceRow;
+  /**
+   * Region of the global writer as Aurora reports it (`aurora_global_db_instance_status()`, row
+   * with `session_id = 'MASTER_SESSION_ID'`); undefined where the function does not exist.
+   */
+  globalWriterRegion?: string;
   error?: string;
+}
+
+type Stream = { destroy(): void };
+
+/**
+ * One connection of its own, outside the pool, for health probes (and fencing witnesses): never
+ * queued behind customer work. Reconnects on the next use after any error or timeout.
+ */
+export class DedicatedConnection {
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+
+  constructor(
+    private readonly config: () => ClientConfig,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
+    const client = await withTimeout(this.get(), this.timeoutMs).catch((err: unknown) => {
+      this.drop();
+      throw err;
+    });
+    try {
+      return (await withTimeout(client.query<R>(text, values), this.timeoutMs)).rows;
+    } catch (err) {
+      if (isUnavailable(err) || !(err as { code?: string }).code) this.drop();
+      throw err;
+    }
+  }
+
+  private get(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.connecting) return this.connecting;
+    const client = new Client(this.config());
+    // Reported through the failing query; a listener must exist so the error never ends the process.
+    client.on('error', () => {
+      if (this.client === client) this.client = undefined;
+    });
+    this.connecting = client
+      .connect()
+      .then(() => {
+        this.client = client;
+        return client;
+      })
+      .catch((err: unknown) => {
+        destroyClient(client);
+        throw err;
+      })
+      .finally(() => {
+        this.connecting = undefined;
+      });
+    return this.connecting;
+  }
+
+  /** Forgets the connection and closes its socket without waiting for a (possibly frozen) server. */
+  drop(): void {
+    const client = this.client;
+    this.client = undefined;
+    if (client) destroyClient(client);
+  }
+}
+
+function destroyClient(client: Client): void {
+  const stream = (client as unknown as { connection?: { stream?: Stream } }).connection?.stream;
+  try {
+    stream?.destroy();
+  } catch {
+    // already gone
+  }
+}
+
+/** Options of `Database.transaction`. */
+export interface TransactionOptions {
+  /** Roll back instead of committing (synthetic checkouts). */
+  rollback?: boolean;
+  /** Admission priority (checkouts: high). */
+  priority?: Priority;
 }
 
 export class Database {
@@ -84,6 +194,9 @@ export class Database {
   private lastSecretRead = 0;
   private secretRead: Promise<void> | undefined;
   private ended = false;
+  private probes: Partial<Record<Target, DedicatedConnection>> = {};
+  /** Admission gate for customer and background work on the pools (one slot per writer connection). */
+  readonly gate: Gate;
 
   constructor(
     private readonly settings: DbSettings,
@@ -91,7 +204,14 @@ export class Database {
     private readonly logger: Logger,
     private readonly fetchSecret?: () => Promise<Credentials>,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const poolMax = settings.poolMax ?? 10;
+    this.gate = new Gate(
+      poolMax,
+      settings.maxQueue ?? poolMax * 4,
+      settings.maxQueueWaitMs ?? Math.max(50, Math.round(timeouts.queryMs / 4)),
+    );
+  }
 
   /** Reads credentials (when a fetcher is configured) and creates the pools. Never throws on DB errors. */
   async init(): Promise<void> {
@@ -160,6 +280,7 @@ export class Database {
         const old = this.pools;
         this.pools = this.createPools();
         void Promise.allSettled([old.writer.end(), old.reader !== old.writer ? old.reader.end() : undefined]);
+        for (const probe of Object.values(this.probes)) probe?.drop();
       }
     })().finally(() => {
       this.secretRead = undefined;
@@ -196,69 +317,192 @@ export class Database {
     return this.pool('reader') !== this.pool('writer');
   }
 
+  /**
+   * Checks out a client through the admission gate and keeps an 'error' listener on it while it is
+   * out: a connection lost mid-request rejects the query in flight and the client is discarded on
+   * release, instead of an unhandled 'error' event ending the process.
+   */
+  private async withClient<T>(
+    target: Target,
+    fn: (client: PoolClient, broken: () => Error | undefined, markBroken: (err: Error) => void) => Promise<T>,
+    priority: Priority = 'normal',
+    wait = true,
+  ): Promise<T> {
+    return this.gate.run(
+      async () => {
+        let client: PoolClient;
+        try {
+          client = await this.pool(target).connect();
+        } catch (err) {
+          this.noteError(err);
+          throw err;
+        }
+        let broken: Error | undefined;
+        const onError = (err: Error) => {
+          broken ??= err;
+          this.logger.warn('database connection lost while in use', { target, error: err.message });
+        };
+        client.on('error', onError);
+        try {
+          return await fn(
+            client,
+            () => broken,
+            (err) => (broken ??= err),
+          );
+        } catch (err) {
+          this.noteError(err);
+          // A timed-out query leaves the connection mid-protocol: never hand it to someone else.
+          if (isUnavailable(err) || err instanceof CommitOutcomeUnknownError) broken ??= err as Error;
+          throw err;
+        } finally {
+          client.off('error', onError);
+          // A client released with an error is destroyed; keep swallowing its late errors.
+          if (broken) client.on('error', () => undefined);
+          client.release(broken);
+        }
+      },
+      { priority, wait },
+    );
+  }
+
   async query<R extends QueryResultRow = QueryResultRow>(
     target: Target,
     text: string,
     values?: unknown[],
+    opts: { wait?: boolean } = {},
   ): Promise<R[]> {
-    try {
-      return (await this.pool(target).query<R>(text, values)).rows;
-    } catch (err) {
-      this.noteError(err);
-      throw err;
-    }
+    return this.withClient(target, async (c) => (await c.query<R>(text, values)).rows, 'normal', opts.wait);
   }
 
-  /** Runs `fn` in a transaction on the writer; commits unless `rollback` is set or `fn` throws. */
-  async transaction<T>(fn: (client: PoolClient) => Promise<T>, rollback = false): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool('writer').connect();
-    } catch (err) {
-      this.noteError(err);
-      throw err;
+  /**
+   * Runs `fn` in a transaction on the writer; commits unless `rollback` is set or `fn` throws.
+   * A failure while COMMIT is in flight (other than an error the server answered with) throws
+   * `CommitOutcomeUnknownError`: the order may exist.
+   */
+  async transaction<T>(
+    fn: (client: PoolClient) => Promise<T>,
+    opts: TransactionOptions | boolean = {},
+  ): Promise<T> {
+    const { rollback = false, priority = 'normal' } = typeof opts === 'boolean' ? { rollback: opts } : opts;
+    return this.withClient(
+      'writer',
+      async (client, broken, markBroken) => {
+        await client.query('BEGIN');
+        let result: T;
+        try {
+          result = await fn(client);
+        } catch (err) {
+          if (!broken() && !isUnavailable(err)) {
+            await client.query('ROLLBACK').catch((rollbackErr: Error) => markBroken(rollbackErr));
+          }
+          throw err;
+        }
+        if (rollback) {
+          await client.query('ROLLBACK');
+          return result;
+        }
+        try {
+          await client.query('COMMIT');
+        } catch (err) {
+          // The server answered COMMIT with an error (serialization failure, deferred constraint):
+          // it rolled back. Anything else (no answer) leaves the outcome unknown.
+          const code = (err as { code?: string }).code;
+          if (code && !isUnavailable(err)) throw err;
+          throw new CommitOutcomeUnknownError(err);
+        }
+        return result;
+      },
+      priority,
+    );
+  }
+
+  /** Runs one statement on the dedicated health connection of `target` (never queued). */
+  async probeQuery<R extends QueryResultRow = QueryResultRow>(
+    target: Target,
+    text: string,
+    values?: unknown[],
+  ): Promise<R[]> {
+    return this.probeConnection(target).query<R>(text, values);
+  }
+
+  /** The fencing row as `target` sees it, read on the dedicated health connection. */
+  probeFence(target: Target): Promise<FenceRow | undefined> {
+    return readFence(this.probeConnection(target));
+  }
+
+  /** A dedicated connection (not from the pool) for health probes of `target`. */
+  private probeConnection(target: Target): DedicatedConnection {
+    let probe = this.probes[target];
+    if (!probe) {
+      probe = new DedicatedConnection(
+        () => ({
+          ...this.connectionConfig(target),
+          application_name: 'resilient-shop-health',
+          query_timeout: this.timeouts.healthProbeMs,
+          statement_timeout: this.timeouts.queryMs,
+        }),
+        this.timeouts.healthProbeMs,
+      );
+      this.probes[target] = probe;
     }
-    let broken: Error | undefined;
+    return probe;
+  }
+
+  /**
+   * Health probe of one endpoint on its dedicated connection: reachable? writable (not in
+   * recovery, not read-only)? schema present? plus the fencing row and, on Aurora, the global writer.
+   */
+  async probe(target: Target): Promise<ProbeResult> {
+    const conn = this.probeConnection(target);
     try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query(rollback ? 'ROLLBACK' : 'COMMIT');
+      const [r] = await conn.query<{
+        recovery: boolean;
+        ro: string;
+        schema: boolean;
+        fence: boolean;
+        aurora: boolean;
+      }>(
+        "SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS ro, " +
+          "to_regclass('public.products') IS NOT NULL AS schema, " +
+          "to_regclass('public.writer_fence') IS NOT NULL AS fence, " +
+          "to_regprocedure('aurora_global_db_instance_status()') IS NOT NULL AS aurora",
+      );
+      const result: ProbeResult = {
+        reachable: true,
+        writable: !r.recovery && r.ro === 'off',
+        schemaReady: r.schema,
+        fenceTable: r.fence,
+      };
+      if (r.fence) result.fence = await readFence(conn);
+      if (r.aurora) {
+        // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_global_db_instance_status.html
+        const [w] = await conn.query<{ aws_region: string }>(
+          "SELECT aws_region FROM aurora_global_db_instance_status() WHERE session_id = 'MASTER_SESSION_ID' LIMIT 1",
+        );
+        result.globalWriterRegion = w?.aws_region;
+      }
       return result;
     } catch (err) {
       this.noteError(err);
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        broken = rollbackErr as Error;
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  /** Health probe of one endpoint: reachable? writable (not in recovery, not read-only)? schema present? */
-  async probe(target: Target): Promise<ProbeResult> {
-    try {
-      const rows = await withTimeout(
-        this.query<{ recovery: boolean; ro: string; schema: boolean }>(
-          target,
-          "SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS ro, " +
-            "to_regclass('public.products') IS NOT NULL AS schema",
-        ),
-        this.timeouts.healthProbeMs,
-      );
-      const r = rows[0];
-      return { reachable: true, writable: !r.recovery && r.ro === 'off', schemaReady: r.schema };
-    } catch (err) {
       return { reachable: false, writable: false, schemaReady: false, error: (err as Error).message };
     }
   }
 
   async end(): Promise<void> {
     this.ended = true;
+    for (const probe of Object.values(this.probes)) probe?.drop();
     if (!this.pools) return;
     const { writer, reader } = this.pools;
     await Promise.allSettled([writer.end(), reader !== writer ? reader.end() : undefined]);
   }
+}
+
+/** Reads the fencing row through `conn` (undefined when the table is empty). */
+export async function readFence(conn: {
+  query<R extends QueryResultRow>(text: string): Promise<R[]>;
+}): Promise<FenceRow | undefined> {
+  const [row] = await conn.query<{ epoch: string; writer_region: string }>(
+    'SELECT epoch, writer_region FROM writer_fence LIMIT 1',
+  );
+  return row ? { epoch: Number(row.epoch), writerRegion: row.writer_region } : undefined;
 }

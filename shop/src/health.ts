@@ -4,12 +4,17 @@
  */
 import { HEALTH_MARKER } from '../../lib/contract/shop';
 import type { Database } from './db';
+import type { Fence } from './fence';
 import type { DbState, Logger, Mode, Role } from './types';
 
 export interface HealthState {
   db: DbState;
   schemaReady: boolean;
   checkedAt: number;
+  /** The writer endpoint accepts writes (whether or not the fence lets this region take orders). */
+  writable?: boolean;
+  /** Why a writable database is treated as a reader: this region is not the authoritative writer. */
+  fenced?: string;
 }
 
 export interface HealthReport {
@@ -19,6 +24,7 @@ export interface HealthReport {
   db: DbState;
   mode: Mode;
   version: string;
+  fenced?: string;
   marker?: string;
 }
 
@@ -36,6 +42,8 @@ export class HealthMonitor {
       staleAfterMs: number;
       now: () => number;
       logger: Logger;
+      /** Fencing (shop/src/fence.ts); without it a writable database is always the writer. */
+      fence?: Fence;
       onChange?: (prev: HealthState, next: HealthState) => void;
     },
   ) {}
@@ -83,7 +91,17 @@ export class HealthMonitor {
       separate ? this.db.probe('reader') : Promise.resolve(undefined),
     ]);
     let next: HealthState;
-    if (writer.writable) next = { db: 'writer', schemaReady: writer.schemaReady, checkedAt: this.opts.now() };
+    const verdict = this.opts.fence ? await this.opts.fence.refresh(writer) : { allowed: true };
+    if (writer.writable && verdict.allowed)
+      next = { db: 'writer', schemaReady: writer.schemaReady, checkedAt: this.opts.now(), writable: true };
+    else if (writer.writable)
+      next = {
+        db: 'reader',
+        schemaReady: writer.schemaReady,
+        checkedAt: this.opts.now(),
+        writable: true,
+        fenced: verdict.reason,
+      };
     else if (reader?.reachable)
       next = { db: 'reader', schemaReady: reader.schemaReady, checkedAt: this.opts.now() };
     else if (writer.reachable)
@@ -91,11 +109,17 @@ export class HealthMonitor {
     else next = { db: 'unreachable', schemaReady: false, checkedAt: this.opts.now() };
     const prev = this.state;
     this.state = next;
-    if (prev.db !== next.db || prev.schemaReady !== next.schemaReady) {
+    if (
+      prev.db !== next.db ||
+      prev.schemaReady !== next.schemaReady ||
+      prev.writable !== next.writable ||
+      prev.fenced !== next.fenced
+    ) {
       this.opts.logger.info('database state changed', {
         from: prev.db,
         to: next.db,
         schemaReady: next.schemaReady,
+        fenced: next.fenced,
         writerError: writer.error,
         readerError: reader?.error,
       });
@@ -136,6 +160,7 @@ export function healthReport(
     mode: state.db === 'writer' ? 'read-write' : 'read-only',
     version: info.version,
   };
+  if (state.fenced) body.fenced = state.fenced;
   if (healthy) body.marker = HEALTH_MARKER;
   return { code: healthy ? 200 : 503, body };
 }

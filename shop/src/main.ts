@@ -1,5 +1,6 @@
 /** Entry point: configuration from SHOP_* environment variables, graceful drain on SIGTERM. */
 import { configFromEnv } from './config';
+import { isUnavailable } from './db';
 import { secretsManagerFetcher } from './secrets';
 import { createShop } from './shop';
 import { jsonLogger as logger } from './types';
@@ -25,6 +26,20 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: String(err) }));
+  // Last resort only: every pg client has its own 'error' listener (shop/src/db.ts). A connection
+  // error that still gets here is a missing listener (a bug), logged loudly, and not worth ending
+  // every customer's session for; anything else is a real bug and systemd restarts us.
+  process.on('uncaughtException', (err) => {
+    if (isUnavailable(err)) {
+      logger.error('uncaught database connection error (a listener is missing); continuing', {
+        error: err.message,
+        stack: err.stack,
+      });
+      return;
+    }
+    logger.error('uncaught exception; exiting', { error: err.message, stack: err.stack });
+    process.exit(1);
+  });
 
   await shop.listen(port);
 }

@@ -153,6 +153,28 @@ export const MIGRATIONS: Migration[] = [
       ).join(', ') +
       ' ON CONFLICT (id) DO NOTHING',
   },
+  {
+    version: 3,
+    name: 'checkout idempotency keys and writer fence',
+    // checkout_keys: one row per idempotency key, inserted in the order's own transaction, so a
+    // retried or double-clicked checkout finds the original order instead of placing a second one.
+    // writer_fence: one row naming the region allowed to take orders and its epoch; the promotion
+    // procedure raises the epoch (see shop/README.md "Fencing").
+    sql: `
+      CREATE TABLE IF NOT EXISTS checkout_keys (
+        key text PRIMARY KEY CHECK (length(key) BETWEEN 8 AND 200),
+        cart_id uuid NOT NULL,
+        order_id uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE IF NOT EXISTS writer_fence (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        epoch bigint NOT NULL CHECK (epoch > 0),
+        writer_region text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 function quote(s: string): string {

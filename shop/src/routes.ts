@@ -1,9 +1,11 @@
 /** Request handlers for the contract's HTTP API. */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HEALTH_PATH, MODE_HEADER, SYNTHETIC_HEADER } from '../../lib/contract/shop';
+import { HEALTH_PATH, IDEMPOTENCY_HEADER, MODE_HEADER, SYNTHETIC_HEADER } from '../../lib/contract/shop';
 import type { Catalogue, CatalogueSnapshot, Product } from './catalogue';
-import { type Database, isUnavailable, type Target } from './db';
+import { CommitOutcomeUnknownError, type Database, isUnavailable, type Target } from './db';
+import { type Fence, FencedError } from './fence';
+import { OverloadedError } from './gate';
 import { healthReport, type HealthMonitor } from './health';
 import * as html from './html';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from './http';
@@ -17,6 +19,7 @@ export interface ShopContext {
   db: Database;
   health: HealthMonitor;
   catalogue: Catalogue;
+  fence: Fence;
   logger: Logger;
   /** Set while draining: responses ask clients to close the connection. */
   isDraining: () => boolean;
@@ -26,6 +29,13 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const PRODUCT_PATH_RE = /^\/products\/([^/]+)$/;
 const ORDER_PATH_RE = /^\/orders\/([^/]+)$/;
 const MAX_QUANTITY = 99;
+/** Idempotency keys: 8-200 URL-safe characters (a UUID fits). */
+const KEY_RE = /^[A-Za-z0-9_.:-]{8,200}$/;
+
+/** Returned by the checkout transaction when the key already names an order: answer with it. */
+class Replay {
+  constructor(readonly orderId: string) {}
+}
 
 function parseProductId(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value < 2 ** 31) return value;
@@ -88,6 +98,51 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       );
     } else {
       sendHtml(res, 'read-only', 503, html.readOnlyPage(pageContext('read-only')), headers);
+    }
+  };
+
+  /** Too busy right now (admission gate full): 503 + Retry-After, nothing was done. */
+  const overloaded = (req: IncomingMessage, res: ServerResponse, mode: Mode, retryAfterS: number) => {
+    const headers = { 'retry-after': String(retryAfterS) };
+    if (wantsJson(req)) {
+      sendJson(
+        res,
+        mode,
+        503,
+        { error: 'overloaded', message: html.FAULT_TEXT.inLine, retryAfterS },
+        headers,
+      );
+    } else {
+      sendHtml(res, mode, 503, html.inLinePage(pageContext(mode)), headers);
+    }
+  };
+
+  /** COMMIT was sent and its answer lost: the order may exist. Say so, and how to check. */
+  const outcomeUnknown = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    mode: Mode,
+    cartId: string,
+    key: string | undefined,
+  ) => {
+    const headers = { 'retry-after': '5' };
+    if (wantsJson(req)) {
+      sendJson(
+        res,
+        mode,
+        503,
+        {
+          error: 'outcome-unknown',
+          message: html.FAULT_TEXT.outcomeUnknown,
+          cartId,
+          idempotencyKey: key ?? null,
+          check: key ? html.FAULT_TEXT.outcomeCheckWithKey : html.FAULT_TEXT.outcomeCheckWithoutKey,
+          alternatives: ctx.contacts,
+        },
+        headers,
+      );
+    } else {
+      sendHtml(res, mode, 503, html.outcomeUnknownPage(pageContext(mode), cartId, key), headers);
     }
   };
 
@@ -207,56 +262,147 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         pageContext(mode),
         result.cartId,
         result.items.map((i) => ({ ...i, name: names?.get(i.productId)?.name })),
+        randomUUID(),
       ),
     );
   }
 
+  /**
+   * Exactly once: the idempotency key (header for the API, hidden form field for the HTML flow) is
+   * stored in the order's own transaction under a unique constraint; a retry or a double click
+   * with the same key gets the original order back. The cart row lock serialises concurrent
+   * attempts, so the second one sees the first one's key.
+   */
   async function checkout(req: IncomingMessage, res: ServerResponse, mode: Mode) {
-    if (mode === 'read-only') return readOnly(req, res);
     const synthetic = req.headers[SYNTHETIC_HEADER] === '1';
     const body = await readBody(req);
     const cartId = parseUuid(body.cartId);
     if (!cartId) throw new HttpError(400, 'cartId is not a valid cart id.');
-    const orderId = await ctx.db.transaction(async (c) => {
-      const cart = await c.query<{ status: string }>('SELECT status FROM carts WHERE id = $1 FOR UPDATE', [
-        cartId,
-      ]);
-      if (cart.rowCount === 0) throw new HttpError(404, 'There is no such cart.');
-      if (cart.rows[0].status !== 'open') throw new HttpError(409, 'This cart has already been checked out.');
-      const items = await c.query<{ product_id: number; quantity: number }>(
-        'SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id',
-        [cartId],
+    const rawKey = req.headers[IDEMPOTENCY_HEADER] ?? body.idempotencyKey;
+    let key: string | undefined;
+    if (rawKey !== undefined && rawKey !== '') {
+      if (typeof rawKey !== 'string' || !KEY_RE.test(rawKey))
+        throw new HttpError(400, `${IDEMPOTENCY_HEADER} must be 8 to 200 letters, digits or _.:-`);
+      key = rawKey;
+    }
+    if (mode === 'read-only') {
+      // A retry of an order placed before the outage still gets its answer, when a reader has it.
+      const placed = key && !synthetic ? await lookupKey(key, cartId).catch(() => undefined) : undefined;
+      if (placed) return orderPlaced(req, res, mode, placed, true);
+      return readOnly(req, res);
+    }
+    let outcome: string | Replay;
+    try {
+      outcome = await ctx.db.transaction(
+        async (c) => {
+          const cart = await c.query<{ status: string }>(
+            'SELECT status FROM carts WHERE id = $1 FOR UPDATE',
+            [cartId],
+          );
+          if (cart.rowCount === 0) throw new HttpError(404, 'There is no such cart.');
+          if (key) {
+            const prior = await c.query<{ order_id: string; cart_id: string }>(
+              'SELECT order_id, cart_id FROM checkout_keys WHERE key = $1',
+              [key],
+            );
+            if (prior.rows[0]) {
+              if (prior.rows[0].cart_id !== cartId)
+                throw new HttpError(422, `This ${IDEMPOTENCY_HEADER} was already used for another cart.`);
+              return new Replay(prior.rows[0].order_id);
+            }
+          }
+          if (cart.rows[0].status !== 'open')
+            throw new HttpError(409, 'This cart has already been checked out.');
+          await ctx.fence.check(c);
+          const items = await c.query<{ product_id: number; quantity: number }>(
+            'SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id',
+            [cartId],
+          );
+          if (items.rowCount === 0) throw new HttpError(400, 'The cart is empty.');
+          const prices: number[] = [];
+          let total = 0;
+          for (const item of items.rows) {
+            const updated = await c.query<{ price_cents: number }>(
+              'UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING price_cents',
+              [item.product_id, item.quantity],
+            );
+            if (updated.rowCount === 0)
+              throw new HttpError(409, `Product ${item.product_id} does not have enough stock.`);
+            prices.push(updated.rows[0].price_cents);
+            total += updated.rows[0].price_cents * item.quantity;
+          }
+          const id = randomUUID();
+          await c.query(
+            'INSERT INTO orders (id, cart_id, status, total_cents, region) VALUES ($1, $2, $3, $4, $5)',
+            [id, cartId, 'placed', total, ctx.region],
+          );
+          await c.query(
+            `INSERT INTO order_items (order_id, product_id, quantity, price_cents)
+             SELECT $1, * FROM unnest($2::int[], $3::int[], $4::int[])`,
+            [id, items.rows.map((i) => i.product_id), items.rows.map((i) => i.quantity), prices],
+          );
+          if (key) {
+            await c.query('INSERT INTO checkout_keys (key, cart_id, order_id) VALUES ($1, $2, $3)', [
+              key,
+              cartId,
+              id,
+            ]);
+          }
+          await c.query("UPDATE carts SET status = 'checked_out', updated_at = now() WHERE id = $1", [
+            cartId,
+          ]);
+          return id;
+        },
+        { rollback: synthetic, priority: 'high' },
       );
-      if (items.rowCount === 0) throw new HttpError(400, 'The cart is empty.');
-      const prices: number[] = [];
-      let total = 0;
-      for (const item of items.rows) {
-        const updated = await c.query<{ price_cents: number }>(
-          'UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING price_cents',
-          [item.product_id, item.quantity],
-        );
-        if (updated.rowCount === 0)
-          throw new HttpError(409, `Product ${item.product_id} does not have enough stock.`);
-        prices.push(updated.rows[0].price_cents);
-        total += updated.rows[0].price_cents * item.quantity;
+    } catch (err) {
+      if (err instanceof CommitOutcomeUnknownError) {
+        ctx.logger.warn('checkout outcome unknown (COMMIT sent, no answer)', {
+          cartId,
+          key,
+          error: err.message,
+        });
+        throw new CheckoutOutcomeUnknown(cartId, key);
       }
-      const id = randomUUID();
-      await c.query(
-        'INSERT INTO orders (id, cart_id, status, total_cents, region) VALUES ($1, $2, $3, $4, $5)',
-        [id, cartId, 'placed', total, ctx.region],
-      );
-      await c.query(
-        `INSERT INTO order_items (order_id, product_id, quantity, price_cents)
-         SELECT $1, * FROM unnest($2::int[], $3::int[], $4::int[])`,
-        [id, items.rows.map((i) => i.product_id), items.rows.map((i) => i.quantity), prices],
-      );
-      await c.query("UPDATE carts SET status = 'checked_out', updated_at = now() WHERE id = $1", [cartId]);
-      return id;
-    }, synthetic);
+      if ((err as { code?: string }).code === '23505' && key) {
+        // Same key, another cart, at the same instant: the other checkout owns the key.
+        throw new HttpError(409, `This ${IDEMPOTENCY_HEADER} is in use by another checkout.`);
+      }
+      throw err;
+    }
     if (synthetic) return sendJson(res, mode, 200, { status: 'synthetic-ok', orderId: null });
+    if (outcome instanceof Replay) return orderPlaced(req, res, mode, outcome.orderId, true);
     ctx.catalogue.invalidate();
-    if (wantsJson(req)) return sendJson(res, mode, 201, { orderId, status: 'placed' });
-    sendHtml(res, mode, 201, html.orderPlacedPage(pageContext(mode), orderId));
+    orderPlaced(req, res, mode, outcome, false);
+  }
+
+  function orderPlaced(
+    req: IncomingMessage,
+    res: ServerResponse,
+    mode: Mode,
+    orderId: string,
+    replay: boolean,
+  ) {
+    const headers: Record<string, string> = replay ? { 'x-idempotent-replay': 'true' } : {};
+    if (wantsJson(req)) return sendJson(res, mode, 201, { orderId, status: 'placed' }, headers);
+    sendHtml(res, mode, 201, html.orderPlacedPage(pageContext(mode), orderId), headers);
+  }
+
+  /** The order an idempotency key stands for, from whichever endpoint answers (read-only mode). */
+  async function lookupKey(key: string, cartId: string): Promise<string | undefined> {
+    for (const target of ctx.db.hasSeparateReader ? (['reader', 'writer'] as const) : (['writer'] as const)) {
+      try {
+        const rows = await ctx.db.query<{ order_id: string }>(
+          target,
+          'SELECT order_id FROM checkout_keys WHERE key = $1 AND cart_id = $2',
+          [key, cartId],
+        );
+        return rows[0]?.order_id;
+      } catch {
+        // try the next endpoint
+      }
+    }
+    return undefined;
   }
 
   async function order(req: IncomingMessage, res: ServerResponse, mode: Mode, rawId: string) {
@@ -348,6 +494,15 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         return;
       }
       if (err instanceof HttpError) return fail(req, res, mode, err.status, err.message);
+      if (err instanceof OverloadedError) return overloaded(req, res, mode, err.retryAfterS);
+      if (err instanceof FencedError) {
+        ctx.health.poke();
+        return readOnly(req, res);
+      }
+      if (err instanceof CheckoutOutcomeUnknown) {
+        ctx.health.poke();
+        return outcomeUnknown(req, res, mode, err.cartId, err.key);
+      }
       if (isUnavailable(err)) {
         ctx.health.poke();
         return readOnly(req, res);
@@ -368,4 +523,14 @@ export function createHandler(ctx: ShopContext): ShopHandler {
 
 function productJson(p: Product) {
   return { id: p.id, name: p.name, priceCents: p.priceCents, stock: p.stock };
+}
+
+/** A checkout whose COMMIT answer was lost, with what the customer needs to check it. */
+class CheckoutOutcomeUnknown extends Error {
+  constructor(
+    readonly cartId: string,
+    readonly key: string | undefined,
+  ) {
+    super('checkout outcome unknown');
+  }
 }

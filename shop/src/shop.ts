@@ -3,10 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Catalogue, type Product } from './catalogue';
 import { CartCleanup } from './cleanup';
-import { Database, type Target } from './db';
+import { Database, DedicatedConnection, type Target } from './db';
 import { drainServer, type DrainResult } from './drain';
+import { Fence } from './fence';
 import { HealthMonitor, type HealthState } from './health';
-import { migrate } from './migrations';
+import { DEMO_PRODUCTS, migrate } from './migrations';
+import { StateStore } from './state';
+import { OverloadedError } from './gate';
 import { createHandler } from './routes';
 import { DEFAULT_TIMEOUTS, jsonLogger, type ShopOptions } from './types';
 
@@ -19,17 +22,42 @@ export interface Shop {
   readonly db: Database;
   readonly health: HealthMonitor;
   readonly catalogue: Catalogue;
+  readonly fence: Fence;
   /** Periodic deletion of abandoned open carts (`runOnce()` runs it now). */
   readonly cartCleanup: CartCleanup;
   /** Resolves when the migration attempt at start has finished; the versions applied by this instance. */
   readonly migrations: () => Promise<number[]>;
 }
 
+/** Catalogue snapshot file in the state directory. */
+export const CATALOGUE_FILE = 'catalogue.json';
+
 export function createShop(options: ShopOptions): Shop {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const logger = options.logger ?? jsonLogger;
   const now = options.now ?? Date.now;
   const db = new Database(options.db, timeouts, logger, options.fetchSecret, now);
+  const store = new StateStore(options.stateDir, logger);
+  const fence = new Fence({
+    region: options.region,
+    role: options.role,
+    db,
+    store,
+    logger,
+    witnesses: (options.fenceWitnesses ?? []).map(
+      (w) =>
+        new DedicatedConnection(
+          () => ({
+            ...db.connectionConfig('reader'),
+            host: w.host,
+            port: w.port,
+            application_name: 'resilient-shop-fence',
+            query_timeout: timeouts.healthProbeMs,
+          }),
+          timeouts.healthProbeMs,
+        ),
+    ),
+  });
   let draining = false;
   let migrated = options.migrate === false;
   let migrating: Promise<number[]> = Promise.resolve([]);
@@ -58,8 +86,9 @@ export function createShop(options: ShopOptions): Shop {
     staleAfterMs: timeouts.healthIntervalMs * 3 + timeouts.healthProbeMs * 2,
     now,
     logger,
+    fence,
     onChange: (_prev: HealthState, next: HealthState) => {
-      if (next.db === 'writer' && !migrated && !draining) {
+      if (next.writable && !migrated && !draining) {
         void runMigrations().then(() => health.check());
       }
       if (next.db !== 'unreachable' && next.schemaReady) void catalogue.refresh();
@@ -79,7 +108,10 @@ export function createShop(options: ShopOptions): Shop {
           description: string;
           price_cents: number;
           stock: number;
-        }>(target, 'SELECT id, name, description, price_cents, stock FROM products ORDER BY id');
+        }>(target, 'SELECT id, name, description, price_cents, stock FROM products ORDER BY id', [], {
+          // A refresh never queues behind customers: under load the cached copy is good enough.
+          wait: false,
+        });
         return rows.map((r) => ({
           id: r.id,
           name: r.name,
@@ -94,10 +126,26 @@ export function createShop(options: ShopOptions): Shop {
     throw lastError;
   };
 
-  const catalogue = new Catalogue(loadProducts, timeouts.catalogueTtlMs, now, (err) => {
-    health.poke();
-    logger.warn('catalogue refresh failed; serving the cached copy', { error: (err as Error)?.message });
-  });
+  let lastSnapshotWrite = -Infinity;
+  const catalogue = new Catalogue(
+    loadProducts,
+    timeouts.catalogueTtlMs,
+    now,
+    (err) => {
+      if (err instanceof OverloadedError) return;
+      health.poke();
+      logger.warn('catalogue refresh failed; serving the cached copy', { error: (err as Error)?.message });
+    },
+    (products) => {
+      // Stock changes with every order: a snapshot every few seconds is plenty for an outage.
+      if (now() - lastSnapshotWrite < 5000) return;
+      lastSnapshotWrite = now();
+      void store.write(CATALOGUE_FILE, { savedAt: new Date().toISOString(), products });
+    },
+  );
+  const saved = store.read<{ products?: Product[] }>(CATALOGUE_FILE)?.products;
+  if (Array.isArray(saved) && saved.length > 0) catalogue.seed(saved, 'disk');
+  else catalogue.seed(options.baselineCatalogue ?? DEMO_PRODUCTS, 'baseline');
 
   const cartCleanup = new CartCleanup({
     db,
@@ -118,6 +166,7 @@ export function createShop(options: ShopOptions): Shop {
     db,
     health,
     catalogue,
+    fence,
     logger,
     isDraining: () => draining,
   });
@@ -131,12 +180,13 @@ export function createShop(options: ShopOptions): Shop {
     db,
     health,
     catalogue,
+    fence,
     cartCleanup,
     migrations: () => migrating,
     async listen(port: number, host?: string): Promise<number> {
       await db.init();
       let state = await health.check();
-      if (state.db === 'writer' && !migrated) {
+      if (state.writable && !migrated) {
         await runMigrations();
         state = await health.check();
       }

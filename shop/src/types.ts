@@ -1,5 +1,6 @@
 /** Shared types of the reference shop. */
 import type { ConnectionOptions } from 'node:tls';
+import type { Product } from './catalogue';
 import type { CartCleanupOptions } from './cleanup';
 
 export type Role = 'primary' | 'standby';
@@ -31,8 +32,12 @@ export interface DbSettings {
   password?: string;
   /** TLS: false/undefined for none, true for verified TLS with the default CAs, or explicit options. */
   ssl?: boolean | ConnectionOptions;
-  /** Connections per pool (writer and reader each). */
+  /** Connections per pool (writer and reader each); also the admission gate's capacity. */
   poolMax?: number;
+  /** Most requests that may wait for a database slot (default 4 × poolMax); the rest get 503 at once. */
+  maxQueue?: number;
+  /** Longest wait for a database slot before 503 (default queryMs / 4, at least 50 ms). */
+  maxQueueWaitMs?: number;
 }
 
 export interface Timeouts {
@@ -77,6 +82,18 @@ export interface ShopOptions {
    * batches of 1,000. `false` disables it.
    */
   cartCleanup?: CartCleanupOptions | false;
+  /**
+   * Directory for state that survives restarts (catalogue snapshot, highest fence epoch seen):
+   * systemd `StateDirectory=resilient-shop` → /var/lib/resilient-shop. None: memory only.
+   */
+  stateDir?: string;
+  /** Catalogue served when neither the database nor the state directory has one (default: the demo catalogue). */
+  baselineCatalogue?: Product[];
+  /**
+   * Other regions' database endpoints to read the `writer_fence` row from, so that an old primary
+   * that comes back writable learns that a newer writer exists (see shop/README.md "Fencing").
+   */
+  fenceWitnesses?: { host: string; port: number }[];
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {

@@ -26,8 +26,11 @@ export interface PostgresServer {
   sql<T = Record<string, unknown>>(text: string, values?: unknown[], database?: string): Promise<T[]>;
   /** Creates a fresh database and returns its name. */
   createDatabase(prefix?: string): Promise<string>;
-  /** Fast shutdown (connections are closed; new ones are refused). */
-  stop(): Promise<void>;
+  /**
+   * Shutdown: `fast` (default; sessions are terminated, WAL is sent to standbys) or `immediate`
+   * (every server process quits at once, like a crash; recovery runs at the next start).
+   */
+  stop(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Starts the server again on the same port and data directory. */
   start(): Promise<void>;
   /** Freezes every server process (SIGSTOP): TCP connects are accepted but nothing answers. */
@@ -36,6 +39,11 @@ export interface PostgresServer {
   resume(): void;
   /** Stops the server and deletes the data directory. */
   destroy(): Promise<void>;
+  /**
+   * A streaming standby of this server (`pg_basebackup -R`) on its own port and directory,
+   * started and replicating. Promote it with `SELECT pg_promote()`.
+   */
+  createStandby(): Promise<PostgresServer>;
 }
 
 export interface StartOptions {
@@ -143,7 +151,6 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   const owner = serverUser();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-pg-'));
   const dataDir = path.join(root, 'data');
-  const logFile = path.join(root, 'server.log');
   if (owner) fs.chownSync(root, owner.uid, owner.gid);
   const port = await freePort();
   const host = '127.0.0.1';
@@ -166,6 +173,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     'local all all trust',
     'host all all 127.0.0.1/32 trust',
     'host all all ::1/128 trust',
+    'host replication all 127.0.0.1/32 trust',
   ].join('\n');
   fs.writeFileSync(path.join(dataDir, 'pg_hba.conf'), hba + '\n');
   fs.appendFileSync(
@@ -183,13 +191,30 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       '',
     ].join('\n'),
   );
+  return serve({ bin, owner, root, dataDir, port, host, user });
+}
+
+interface Layout {
+  bin: string;
+  owner: { name: string; uid: number; gid: number } | undefined;
+  root: string;
+  dataDir: string;
+  port: number;
+  host: string;
+  user: string;
+}
+
+/** Starts the server in `dataDir` and returns its handle. */
+async function serve({ bin, owner, root, dataDir, port, host, user }: Layout): Promise<PostgresServer> {
+  const logFile = path.join(root, 'server.log');
 
   const pgCtl = path.join(bin, 'pg_ctl');
   const start = async () => {
     run(owner?.name, pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', '30', 'start']);
   };
-  const stop = async () => {
-    run(owner?.name, pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']);
+  const stop = async (mode: 'fast' | 'immediate' = 'fast') => {
+    if (paused) server.resume();
+    run(owner?.name, pgCtl, ['-D', dataDir, '-m', mode, '-w', '-t', '30', 'stop']);
   };
   let paused = false;
   await start();
@@ -238,6 +263,32 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     resume() {
       for (const pid of allServerPids(dataDir)) process.kill(pid, 'SIGCONT');
       paused = false;
+    },
+    async createStandby() {
+      const standbyRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-pg-standby-'));
+      if (owner) fs.chownSync(standbyRoot, owner.uid, owner.gid);
+      const standbyDir = path.join(standbyRoot, 'data');
+      run(owner?.name, path.join(bin, 'pg_basebackup'), [
+        '-D',
+        standbyDir,
+        '-h',
+        host,
+        '-p',
+        String(port),
+        '-U',
+        user,
+        '-R',
+        '-X',
+        'stream',
+        '--checkpoint=fast',
+        '--no-sync',
+      ]);
+      const standbyPort = await freePort();
+      fs.appendFileSync(
+        path.join(standbyDir, 'postgresql.conf'),
+        `\nport = ${standbyPort}\nunix_socket_directories = '${standbyRoot}'\n`,
+      );
+      return serve({ bin, owner, root: standbyRoot, dataDir: standbyDir, port: standbyPort, host, user });
     },
     async destroy() {
       process.off('exit', onExit);
