@@ -23,6 +23,7 @@ import {
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { main, Overrides } from '../../cli/main';
 import type { RegionClients } from '../../cli/core/clients';
@@ -59,6 +60,8 @@ export interface WorldState {
   resolvesTo: string;
   alarms: Record<string, string>;
   notice: string | null;
+  account: string;
+  secretReplica: { Status: string; StatusMessage?: string };
 }
 
 export class World {
@@ -82,6 +85,8 @@ export class World {
     resolvesTo: PRIMARY,
     alarms: {},
     notice: null,
+    account: '111111111111',
+    secretReplica: { Status: 'InSync', StatusMessage: 'Replication succeeded' },
   };
   confirmAnswer = true;
   interactive = false;
@@ -98,6 +103,7 @@ export class World {
         cloudfront: new CloudFrontClient({ region: r }),
         ssm: new SSMClient({ region: r }),
         sts: new STSClient({ region: r }),
+        secrets: new SecretsManagerClient({ region: r }),
       };
       this.clients.set(r, c);
       const m = Object.fromEntries(
@@ -209,9 +215,23 @@ export class World {
     m.cloudfront.on(CreateInvalidationCommand).resolves({ Invalidation: { Id: 'I1' } as never });
     m.logs.on(CreateLogStreamCommand).resolves({});
     m.logs.on(PutLogEventsCommand).resolves({});
-    m.sts
-      .on(GetCallerIdentityCommand)
-      .resolves({ Arn: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' });
+    m.sts.on(GetCallerIdentityCommand).callsFake(() => ({
+      Account: this.state.account,
+      Arn: `arn:aws:sts::${this.state.account}:assumed-role/oncall/alice`,
+      UserId: 'AROAEXAMPLE:alice',
+    }));
+    m.secrets.on(DescribeSecretCommand).callsFake(() =>
+      region === PRIMARY
+        ? {
+            Name: 'resilient-shop/db/master',
+            ReplicationStatus: REGIONS.filter((r) => r !== PRIMARY).map((r) => ({
+              Region: r,
+              KmsKeyId: 'alias/resilient-shop-data',
+              ...this.state.secretReplica,
+            })),
+          }
+        : { Name: 'resilient-shop/db/master', PrimaryRegion: PRIMARY },
+    );
   }
 
   overrides(): Overrides {
