@@ -194,7 +194,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     )
     .option('--dry-run', 'print the plan; change nothing')
     .option('--yes', 'do not ask for confirmation')
-    .option('--force', 'override refusals (unhealthy target, replication lag)')
+    .option('--force', 'override refusals (unhealthy target, replication lag, another account)')
     .option(
       '--max-lag-ms <ms>',
       'highest replication lag accepted (default 2 x replicationLagAlarmMs)',
@@ -207,7 +207,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .description(`planned return to the primary region: switchover, verify, then undrain`)
     .option('--dry-run', 'print the plan; change nothing')
     .option('--yes', 'do not ask for confirmation')
-    .option('--force', 'override refusals (primary not answering, replication lag)')
+    .option('--force', 'override refusals (primary not answering, replication lag, another account)')
     .option('--max-lag-ms <ms>', 'highest replication lag accepted', parseMs)
     .action(async (opts) => run('failback', (d, args) => failbackCommand(d, opts, args), EXIT.failed)());
 
@@ -222,11 +222,15 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
       new Option('--severity <level>', 'severity').choices(['info', 'minor', 'major']).default('major'),
     )
     .option('--dry-run', 'print the document; change nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--force', 'override refusals (credentials for another account)')
     .action(async (opts) => run('notice set', (d, args) => noticeSetCommand(d, opts, args), EXIT.failed)());
   notice
     .command('clear')
     .description('clear the notice (writes severity "none")')
     .option('--dry-run', 'print the document; change nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--force', 'override refusals (credentials for another account)')
     .action(async (opts) =>
       run('notice clear', (d, args) => noticeClearCommand(d, opts, args), EXIT.failed)(),
     );

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { budget } from './deadline';
 import { aws, describeError } from './errors';
 import { callerIdentity } from './identity';
 import type { Deps } from './deps';
@@ -51,7 +52,20 @@ export async function writeAudit(
   entry: Omit<AuditRecord, 'time' | 'user'>,
   o: AuditOptions = {},
 ): Promise<AuditRecord> {
-  const budget = AbortSignal.timeout(d.auditTimeoutMs);
+  const b = budget(d.auditTimeoutMs);
+  try {
+    return await writeAuditWithin(d, entry, o, b.signal);
+  } finally {
+    b.clear();
+  }
+}
+
+async function writeAuditWithin(
+  d: Deps,
+  entry: Omit<AuditRecord, 'time' | 'user'>,
+  o: AuditOptions,
+  budget: AbortSignal,
+): Promise<AuditRecord> {
   const remote = o.remote ?? true;
   const arn = remote
     ? await callerIdentity(d, { parent: budget }).then(

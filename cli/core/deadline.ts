@@ -77,17 +77,42 @@ export function withDeadline<T>(
 ): Promise<T> {
   const parent = o.parent ?? ctx.signal;
   const ms = o.timeoutMs ?? ctx.callTimeoutMs;
-  const signal = AbortSignal.any([parent, AbortSignal.timeout(ms)]);
+  // A plain controller and timer rather than AbortSignal.any/timeout: on Node 20 a composed signal that
+  // only the callee references can be garbage-collected before it fires, and the deadline silently
+  // disappears (seen here under load). The timer is always cleared when the call settles.
+  const ctrl = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctrl.abort();
+  }, ms);
+  const onParent = () => ctrl.abort();
+  parent.addEventListener('abort', onParent, { once: true });
+  const cleanup = () => {
+    clearTimeout(timer);
+    parent.removeEventListener('abort', onParent);
+  };
   // a caller's own parent (e.g. the audit budget) running out is a deadline too, not an interruption
-  const reason = () => (parent.aborted && !o.parent ? new Interrupted() : new DeadlineError(ms));
-  if (signal.aborted) return Promise.reject(reason());
+  const reason = () => (timedOut || o.parent ? new DeadlineError(ms) : new Interrupted());
+  if (parent.aborted) {
+    cleanup();
+    return Promise.reject(reason());
+  }
   let started: Promise<T>;
   try {
-    started = Promise.resolve(fn(signal));
+    started = Promise.resolve(fn(ctrl.signal));
   } catch (e) {
+    cleanup();
     return Promise.reject(e);
   }
-  return bounded(started, signal, reason);
+  return bounded(started, ctrl.signal, reason).finally(cleanup);
+}
+
+/** A signal that aborts after `ms` (held strongly by its timer); call `clear` when done with it. */
+export function budget(ms: number): { readonly signal: AbortSignal; clear(): void } {
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), ms);
+  return { signal: ctrl.signal, clear: () => clearTimeout(timer) };
 }
 
 /** Throws {@link Interrupted} if the run was interrupted; call between steps and polls. */
