@@ -8,12 +8,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 require('tsx/cjs');
 const { main } = require('../cli/main.ts');
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(e && e.message ? e.message : String(e));
-    process.exitCode = 5;
-  },
-);
+// Exit as soon as the run is over, once stdout and stderr are flushed: a socket or timer a library left
+// behind (a stalled region's request) must never keep an incident terminal waiting.
+const exit = (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+main(process.argv.slice(2)).then(exit, (e) => {
+  console.error(e && e.message ? e.message : String(e));
+  exit(5);
+});

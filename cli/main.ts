@@ -8,7 +8,8 @@ import { noticeClearCommand, noticeSetCommand } from './commands/notice';
 import { statusCommand } from './commands/status';
 import { defaultAuditFile, osUser, writeAudit } from './core/audit';
 import { makeClientsFor } from './core/clients';
-import { CliError, describeError, EXIT, UsageError } from './core/errors';
+import { interruptibleSleep, timingsFromEnv } from './core/deadline';
+import { CliError, describeError, errorKind, EXIT, UsageError } from './core/errors';
 import type { Deps, FetchLike } from './core/deps';
 
 export interface GlobalOptions {
@@ -20,31 +21,49 @@ export interface GlobalOptions {
 }
 
 /** What tests (or embedders) may replace; everything else comes from the environment. */
-export type Overrides = Partial<Omit<Deps, 'config' | 'names' | 'globalRegion' | 'verbose' | 'profile'>>;
+export type Overrides = Partial<
+  Omit<Deps, 'config' | 'names' | 'globalRegion' | 'globalRegionFlag' | 'verbose' | 'profile'>
+>;
 
 const defaultFetch: FetchLike = (url, init) => fetch(url, init);
 
-function buildDeps(g: GlobalOptions, o: Overrides): Deps {
+function buildDeps(g: GlobalOptions, o: Overrides, signal: AbortSignal): Deps {
   const config = loadConfig(g.config);
   const ttyOut = o.ttyOut ?? !!process.stdout.isTTY;
+  let t: ReturnType<typeof timingsFromEnv>;
+  try {
+    t = timingsFromEnv();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   return {
     config,
     names: new Names(config),
-    clients: o.clients ?? makeClientsFor({ ...(g.profile ? { profile: g.profile } : {}) }),
+    clients:
+      o.clients ??
+      makeClientsFor({
+        ...(g.profile ? { profile: g.profile } : {}),
+        connectionTimeoutMs: t.connectTimeoutMs,
+        requestTimeoutMs: t.attemptTimeoutMs,
+      }),
     globalRegion: g.region ?? Names.EDGE_REGION,
+    ...(g.region ? { globalRegionFlag: g.region } : {}),
+    signal,
+    callTimeoutMs: o.callTimeoutMs ?? t.callTimeoutMs,
+    auditTimeoutMs: o.auditTimeoutMs ?? t.auditTimeoutMs,
     fetch: o.fetch ?? defaultFetch,
     resolve4: o.resolve4 ?? ((host) => dnsPromises.resolve4(host)),
     now: o.now ?? (() => new Date()),
-    sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-    pollMs: o.pollMs ?? 10_000,
-    dbTimeoutMs: o.dbTimeoutMs ?? 15 * 60_000,
-    verifyTimeoutMs: o.verifyTimeoutMs ?? 5 * 60_000,
-    httpTimeoutMs: o.httpTimeoutMs ?? 5_000,
+    sleep: o.sleep ?? interruptibleSleep(signal),
+    pollMs: o.pollMs ?? t.pollMs,
+    dbTimeoutMs: o.dbTimeoutMs ?? t.dbTimeoutMs,
+    verifyTimeoutMs: o.verifyTimeoutMs ?? t.verifyTimeoutMs,
+    httpTimeoutMs: o.httpTimeoutMs ?? t.httpTimeoutMs,
     confirm:
       o.confirm ??
-      (async (message) => {
+      (async (message, abort) => {
         const { confirm } = await import('@inquirer/prompts');
-        return confirm({ message, default: false });
+        return confirm({ message, default: false }, { signal: abort });
       }),
     interactive: o.interactive ?? !!process.stdin.isTTY,
     ttyOut,
@@ -67,8 +86,29 @@ function parseMs(v: string): number {
 
 function errorExit(e: unknown, fallback: number): number {
   if (e instanceof UsageError || e instanceof CliError) return e.exitCode;
-  if (e instanceof ConfigError) return EXIT.usage;
+  if (e instanceof ConfigError) return EXIT.config;
   return fallback;
+}
+
+/**
+ * Ctrl-C handling for one run: the first SIGINT aborts the run's signal (calls in flight are cancelled,
+ * the step runner prints what is done and not done, and the audit record is written under its own
+ * deadline); a second one exits at once. Returns the remover.
+ */
+function onInterrupt(ctrl: AbortController, err: (s: string) => void): () => void {
+  const handler = () => {
+    if (!ctrl.signal.aborted) {
+      err(
+        '\nInterrupted (Ctrl-C): stopping; the list of steps done and not done follows. Ctrl-C again exits at once.',
+      );
+      ctrl.abort();
+      return;
+    }
+    err('Interrupted twice: exiting now; the audit record may be missing (see the local audit file).');
+    process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', handler);
+  return () => process.removeListener('SIGINT', handler);
 }
 
 /**
@@ -78,6 +118,8 @@ function errorExit(e: unknown, fallback: number): number {
 export async function main(argv: readonly string[], o: Overrides = {}): Promise<number> {
   const out = o.out ?? ((s: string) => process.stdout.write(s + '\n'));
   const err = o.err ?? ((s: string) => process.stderr.write(s + '\n'));
+  const ctrl = new AbortController();
+  const signal = o.signal ? AbortSignal.any([ctrl.signal, o.signal]) : ctrl.signal;
   let code: number = EXIT.ok;
   const program = new Command('shopctl')
     .description('Incident responder CLI for resilient-shop: status, failover, failback, outage notice.')
@@ -97,23 +139,41 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
       const g = program.opts<GlobalOptions>();
       let d: Deps | undefined;
       try {
-        d = buildDeps(g, o);
+        d = buildDeps(g, o, signal);
         code = await fn(d, argv);
       } catch (e) {
-        err(describeError(e, g.profile));
+        if (e instanceof ConfigError) {
+          // every problem, in full: the operator fixes them all at once
+          err(e.message);
+          code = EXIT.config;
+          return;
+        }
+        const interrupted = signal.aborted || errorKind(e) === 'interrupted';
+        err(
+          interrupted
+            ? `Interrupted (Ctrl-C) before any change was made: nothing changed.${command ? ' Re-run the same command when ready.' : ''}`
+            : describeError(e, g.profile),
+        );
         if (g.verbose && e instanceof Error)
           err(
             String(e.stack ?? e) + (e.cause ? `\ncause: ${String((e.cause as Error).stack ?? e.cause)}` : ''),
           );
-        code = errorExit(e, fallback);
+        code = interrupted ? EXIT.interrupted : errorExit(e, fallback);
         if (d && command) {
-          await writeAudit(d, {
-            command,
-            args: argv,
-            result: code === EXIT.usage ? 'refused' : 'failed',
-            steps: [],
-            detail: describeError(e, g.profile),
-          }).catch(() => undefined);
+          // A usage error or missing credentials happened before any AWS call could work: keep the
+          // record local rather than add a second failure (and a warning) about the audit.
+          const remote = !(e instanceof UsageError) && errorKind(e) !== 'credentials';
+          await writeAudit(
+            d,
+            {
+              command,
+              args: argv,
+              result: interrupted ? 'interrupted' : code === EXIT.usage ? 'refused' : 'failed',
+              steps: [],
+              detail: interrupted ? 'interrupted before any change' : describeError(e, g.profile),
+            },
+            { remote },
+          ).catch(() => undefined);
         }
       }
     };
@@ -134,7 +194,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     )
     .option('--dry-run', 'print the plan; change nothing')
     .option('--yes', 'do not ask for confirmation')
-    .option('--force', 'override refusals (unhealthy target, replication lag)')
+    .option('--force', 'override refusals (unhealthy target, replication lag, another account)')
     .option(
       '--max-lag-ms <ms>',
       'highest replication lag accepted (default 2 x replicationLagAlarmMs)',
@@ -147,7 +207,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .description(`planned return to the primary region: switchover, verify, then undrain`)
     .option('--dry-run', 'print the plan; change nothing')
     .option('--yes', 'do not ask for confirmation')
-    .option('--force', 'override refusals (primary not answering, replication lag)')
+    .option('--force', 'override refusals (primary not answering, replication lag, another account)')
     .option('--max-lag-ms <ms>', 'highest replication lag accepted', parseMs)
     .action(async (opts) => run('failback', (d, args) => failbackCommand(d, opts, args), EXIT.failed)());
 
@@ -162,15 +222,20 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
       new Option('--severity <level>', 'severity').choices(['info', 'minor', 'major']).default('major'),
     )
     .option('--dry-run', 'print the document; change nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--force', 'override refusals (credentials for another account)')
     .action(async (opts) => run('notice set', (d, args) => noticeSetCommand(d, opts, args), EXIT.failed)());
   notice
     .command('clear')
     .description('clear the notice (writes severity "none")')
     .option('--dry-run', 'print the document; change nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--force', 'override refusals (credentials for another account)')
     .action(async (opts) =>
       run('notice clear', (d, args) => noticeClearCommand(d, opts, args), EXIT.failed)(),
     );
 
+  const removeInterrupt = onInterrupt(ctrl, err);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
@@ -181,6 +246,8 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     }
     err(describeError(e));
     return EXIT.failed;
+  } finally {
+    removeInterrupt();
   }
   return code;
 }

@@ -1,4 +1,4 @@
-import { EXIT, UsageError } from '../core/errors';
+import { UsageError } from '../core/errors';
 import { parseEta } from '../core/notice';
 import { applyNotice } from '../core/noticeAction';
 import type { Deps } from '../core/deps';
@@ -9,6 +9,8 @@ export interface NoticeSetFlags {
   readonly eta?: string;
   readonly severity?: string;
   readonly dryRun?: boolean;
+  readonly yes?: boolean;
+  readonly force?: boolean;
 }
 
 const SEVERITIES = ['info', 'minor', 'major'] as const;
@@ -23,20 +25,23 @@ export async function noticeSetCommand(d: Deps, f: NoticeSetFlags, args: readonl
     command: 'notice set',
     input: { severity, ko: f.ko, en: f.en, nextUpdateAt: f.eta ? parseEta(f.eta, d.now()) : null },
     dryRun: !!f.dryRun,
+    yes: !!f.yes,
+    force: !!f.force,
     args,
   });
 }
 
 export async function noticeClearCommand(
   d: Deps,
-  f: { dryRun?: boolean },
+  f: { dryRun?: boolean; yes?: boolean; force?: boolean },
   args: readonly string[],
 ): Promise<number> {
-  const code = await applyNotice(d, {
+  return applyNotice(d, {
     command: 'notice clear',
     input: { severity: 'none', ko: '', en: '', nextUpdateAt: null },
     dryRun: !!f.dryRun,
+    yes: !!f.yes,
+    force: !!f.force,
     args,
   });
-  return code === EXIT.ok ? EXIT.ok : code;
 }

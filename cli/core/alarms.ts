@@ -45,15 +45,14 @@ async function alarmsIn(d: Deps, region: string): Promise<{ name: string; state:
   const out: { name: string; state: string }[] = [];
   let token: string | undefined;
   do {
-    const res = await aws(
-      region,
-      'cloudwatch:DescribeAlarms',
+    const res = await aws(d, region, 'cloudwatch:DescribeAlarms', (o) =>
       d.clients(region).cloudwatch.send(
         new DescribeAlarmsCommand({
           AlarmNamePrefix: d.names.alarmPrefix(),
           AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
           ...(token ? { NextToken: token } : {}),
         }),
+        o,
       ),
     );
     for (const a of [...(res.CompositeAlarms ?? []), ...(res.MetricAlarms ?? [])]) {

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { budget } from './deadline';
 import { aws, describeError } from './errors';
+import { callerIdentity } from './identity';
 import type { Deps } from './deps';
 
 export interface AuditRecord {
@@ -11,10 +12,20 @@ export interface AuditRecord {
   readonly user: { readonly os: string; readonly arn: string | null };
   readonly command: string;
   readonly args: readonly string[];
-  /** e.g. "ok", "already-in-effect", "dry-run", "refused", "aborted", "failed", "partial". */
+  /**
+   * "ok", "already-in-effect", "dry-run", "refused", "aborted", "failed", "partial" or "interrupted".
+   */
   readonly result: string;
   readonly steps: readonly unknown[];
   readonly detail?: string;
+}
+
+export interface AuditOptions {
+  /**
+   * Also send the record to CloudWatch Logs (default true). Off when the failure happened before any AWS
+   * call could work (usage error, no credentials): the remote write would only add a second failure.
+   */
+  readonly remote?: boolean;
 }
 
 export function defaultAuditFile(): string {
@@ -29,37 +40,40 @@ export function osUser(): string {
   }
 }
 
-/** Caller ARN from STS in the first region that answers, or null. */
-export async function callerArn(d: Deps): Promise<string | null> {
-  for (const region of d.config.regions.map((r) => r.name)) {
-    try {
-      const res = await aws(
-        region,
-        'sts:GetCallerIdentity',
-        d.clients(region).sts.send(new GetCallerIdentityCommand({})),
-      );
-      return res.Arn ?? null;
-    } catch {
-      // try the next region
-    }
-  }
-  return null;
-}
-
 /**
- * Appends the record locally (JSON lines) and to CloudWatch Logs in the first region that answers.
- * Failures are warnings, never fatal.
+ * Appends the record locally (JSON lines, synchronously, so it exists even if the process is killed
+ * next) and then to CloudWatch Logs in the first region that takes it, trying the next region on any
+ * failure. The remote part runs under its own budget (`auditTimeoutMs`, not the run's interrupt signal),
+ * so an interrupted run is still recorded and a stalled Logs API never holds the exit. Failures are
+ * warnings, never fatal.
  */
 export async function writeAudit(
   d: Deps,
   entry: Omit<AuditRecord, 'time' | 'user'>,
-  arn?: string | null,
+  o: AuditOptions = {},
 ): Promise<AuditRecord> {
-  const record: AuditRecord = {
-    time: d.now().toISOString(),
-    user: { os: d.osUser, arn: arn === undefined ? await callerArn(d) : arn },
-    ...entry,
-  };
+  const b = budget(d.auditTimeoutMs);
+  try {
+    return await writeAuditWithin(d, entry, o, b.signal);
+  } finally {
+    b.clear();
+  }
+}
+
+async function writeAuditWithin(
+  d: Deps,
+  entry: Omit<AuditRecord, 'time' | 'user'>,
+  o: AuditOptions,
+  budget: AbortSignal,
+): Promise<AuditRecord> {
+  const remote = o.remote ?? true;
+  const arn = remote
+    ? await callerIdentity(d, { parent: budget }).then(
+        (id) => id.arn,
+        () => null,
+      )
+    : null;
+  const record: AuditRecord = { time: d.now().toISOString(), user: { os: d.osUser, arn }, ...entry };
   const line = JSON.stringify(record);
   try {
     fs.mkdirSync(path.dirname(d.auditFile), { recursive: true });
@@ -67,42 +81,60 @@ export async function writeAudit(
   } catch (e) {
     d.err(`warning: could not write the local audit file ${d.auditFile}: ${(e as Error).message}`);
   }
-  const remote = await sendToLogs(d, record, line);
-  if (remote) d.err(`warning: audit record not sent to CloudWatch Logs (${remote}); it is in ${d.auditFile}`);
+  if (!remote) return record;
+  const failure = await sendToLogs(d, record, line, budget);
+  if (failure)
+    d.err(`warning: audit record not sent to CloudWatch Logs (${failure}); it is in ${d.auditFile}`);
   return record;
 }
 
-async function sendToLogs(d: Deps, record: AuditRecord, line: string): Promise<string | null> {
+async function sendToLogs(
+  d: Deps,
+  record: AuditRecord,
+  line: string,
+  budget: AbortSignal,
+): Promise<string | null> {
   const logGroupName = d.names.auditLogGroup();
   const logStreamName = `${record.time.slice(0, 10)}-${d.osUser.replace(/[:*]/g, '_')}`;
-  let last = 'no region answered';
+  const failures: string[] = [];
   for (const region of d.config.regions.map((r) => r.name)) {
+    if (budget.aborted) {
+      failures.push(`no time left within ${d.auditTimeoutMs} ms for ${region}`);
+      break;
+    }
     const logs = d.clients(region).logs;
+    const o = { parent: budget };
     try {
       try {
         await aws(
+          d,
           region,
           'logs:CreateLogStream',
-          logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName })),
+          (x) => logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }), x),
+          o,
         );
       } catch (e) {
         if ((e as { cause?: { name?: string } }).cause?.name !== 'ResourceAlreadyExistsException') throw e;
       }
       await aws(
+        d,
         region,
         'logs:PutLogEvents',
-        logs.send(
-          new PutLogEventsCommand({
-            logGroupName,
-            logStreamName,
-            logEvents: [{ timestamp: new Date(record.time).getTime(), message: line }],
-          }),
-        ),
+        (x) =>
+          logs.send(
+            new PutLogEventsCommand({
+              logGroupName,
+              logStreamName,
+              logEvents: [{ timestamp: new Date(record.time).getTime(), message: line }],
+            }),
+            x,
+          ),
+        o,
       );
       return null;
     } catch (e) {
-      last = describeError(e, d.profile);
+      failures.push(describeError(e, d.profile));
     }
   }
-  return last;
+  return failures.join('; ') || 'no region configured';
 }

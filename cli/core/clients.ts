@@ -4,6 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -17,6 +18,7 @@ export interface RegionClients {
   readonly cloudfront: CloudFrontClient;
   readonly ssm: SSMClient;
   readonly sts: STSClient;
+  readonly secrets: SecretsManagerClient;
 }
 
 /** The one way the CLI gets clients; tests inject mocked ones. */
@@ -27,13 +29,25 @@ export interface ClientOptions {
   readonly profile?: string;
   /** Attempts per call; low so a dead region fails fast. */
   readonly maxAttempts?: number;
+  /** Time to establish a connection, per attempt. */
   readonly connectionTimeoutMs?: number;
+  /** Time for one attempt to be answered once connected; enforced (throwOnRequestTimeout). */
   readonly requestTimeoutMs?: number;
+  /** Endpoint for every service (tests point the clients at a local server). Default: the SDK's. */
+  readonly endpoint?: string;
+  /** Static credentials (tests). Default: the SDK's provider chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /**
- * Builds clients lazily per region with short timeouts. Endpoints come from the SDK's standard
- * configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, config files): nothing is hard-coded.
+ * Builds clients lazily per region with short, enforced timeouts. Endpoints come from the SDK's
+ * standard configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, config files): nothing is
+ * hard-coded.
+ *
+ * `requestTimeout` of @smithy/node-http-handler only logs a warning unless `throwOnRequestTimeout` is
+ * set (checked in the installed 4.14.x: `setRequestTimeout` destroys the request only then), so a
+ * region that accepts connections and never answers would hang the CLI. Every call also carries an
+ * overall abort signal (errors.ts `aws`), which bounds the retries too.
  */
 export function makeClientsFor(opts: ClientOptions = {}): ClientsFor {
   const cache = new Map<string, RegionClients>();
@@ -46,8 +60,11 @@ export function makeClientsFor(opts: ClientOptions = {}): ClientsFor {
       maxAttempts: opts.maxAttempts ?? 2,
       requestHandler: {
         connectionTimeout: opts.connectionTimeoutMs ?? 3000,
-        requestTimeout: opts.requestTimeoutMs ?? 10000,
+        requestTimeout: opts.requestTimeoutMs ?? 5000,
+        throwOnRequestTimeout: true,
       },
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.credentials ? { credentials: { ...opts.credentials } } : {}),
     };
     const made: Partial<Record<keyof RegionClients, unknown>> = {};
     const lazy =
@@ -65,6 +82,7 @@ export function makeClientsFor(opts: ClientOptions = {}): ClientsFor {
       cloudfront: lazy('cloudfront', () => new CloudFrontClient(common)),
       ssm: lazy('ssm', () => new SSMClient(common)),
       sts: lazy('sts', () => new STSClient(common)),
+      secrets: lazy('secrets', () => new SecretsManagerClient(common)),
     };
     const clients: RegionClients = {
       get route53() {
@@ -90,6 +108,9 @@ export function makeClientsFor(opts: ClientOptions = {}): ClientsFor {
       },
       get sts() {
         return get.sts();
+      },
+      get secrets() {
+        return get.secrets();
       },
     };
     cache.set(region, clients);

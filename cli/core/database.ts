@@ -4,6 +4,7 @@ import {
   FailoverGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
+import { throwIfInterrupted } from './deadline';
 import { aws, errorKind, StepFailure } from './errors';
 import type { Deps } from './deps';
 
@@ -27,26 +28,23 @@ export function regionFromArn(arn: string): string | null {
   return parts.length >= 6 && parts[0] === 'arn' && parts[2] === 'rds' ? parts[3] : null;
 }
 
-/** Describes the global cluster from the first region (in `order`) whose RDS API answers. */
+/**
+ * Describes the global cluster in every region of `order` at once and keeps the answer of the first
+ * region in that order that answered: a stalled region costs one deadline, not one per region.
+ * @throws the error of the first region when none answered.
+ */
 export async function describeGlobalDb(d: Deps, order: readonly string[]): Promise<GlobalDbState> {
-  let last: unknown;
-  for (const region of order) {
-    try {
-      return await describeIn(d, region);
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw last;
+  const settled = await Promise.allSettled(order.map((region) => describeIn(d, region)));
+  const ok = settled.find((s): s is PromiseFulfilledResult<GlobalDbState> => s.status === 'fulfilled');
+  if (ok) return ok.value;
+  throw (settled[0] as PromiseRejectedResult).reason;
 }
 
 export async function describeIn(d: Deps, region: string): Promise<GlobalDbState> {
-  const res = await aws(
-    region,
-    'rds:DescribeGlobalClusters',
+  const res = await aws(d, region, 'rds:DescribeGlobalClusters', (o) =>
     d
       .clients(region)
-      .rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: d.names.globalClusterId() })),
+      .rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: d.names.globalClusterId() }), o),
   );
   const g = res.GlobalClusters?.[0];
   if (!g) throw new Error(`global cluster ${d.names.globalClusterId()} not found`);
@@ -77,9 +75,7 @@ export function memberOf(d: Deps, db: GlobalDbState, region: string): DbMember |
 /** Maximum `AuroraGlobalDBReplicationLag` (ms) of the last 5 minutes in a secondary region, or null. */
 export async function replicationLagMs(d: Deps, region: string): Promise<number | null> {
   const end = d.now();
-  const res = await aws(
-    region,
-    'cloudwatch:GetMetricData',
+  const res = await aws(d, region, 'cloudwatch:GetMetricData', (o) =>
     d.clients(region).cloudwatch.send(
       new GetMetricDataCommand({
         StartTime: new Date(end.getTime() - 5 * 60_000),
@@ -99,6 +95,7 @@ export async function replicationLagMs(d: Deps, region: string): Promise<number 
           },
         ],
       }),
+      o,
     ),
   );
   const values = res.MetricDataResults?.[0]?.Values ?? [];
@@ -110,23 +107,21 @@ export async function promote(d: Deps, target: string, targetArn: string, unplan
   const rds = d.clients(target).rds;
   const GlobalClusterIdentifier = d.names.globalClusterId();
   if (unplanned) {
-    await aws(
-      target,
-      'rds:FailoverGlobalCluster',
+    await aws(d, target, 'rds:FailoverGlobalCluster', (o) =>
       rds.send(
         new FailoverGlobalClusterCommand({
           GlobalClusterIdentifier,
           TargetDbClusterIdentifier: targetArn,
           AllowDataLoss: true,
         }),
+        o,
       ),
     );
   } else {
-    await aws(
-      target,
-      'rds:SwitchoverGlobalCluster',
+    await aws(d, target, 'rds:SwitchoverGlobalCluster', (o) =>
       rds.send(
         new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier, TargetDbClusterIdentifier: targetArn }),
+        o,
       ),
     );
   }
@@ -145,6 +140,7 @@ export async function waitForWriter(
   const start = d.now().getTime();
   let lastText = '';
   for (;;) {
+    throwIfInterrupted(d);
     let db: GlobalDbState;
     try {
       db = await describeIn(d, target);

@@ -1,6 +1,7 @@
 import type { ShopConfig } from '../../lib/config/load';
 import type { Names } from '../../lib/config/names';
 import type { ClientsFor } from './clients';
+import type { CallContext } from './deadline';
 
 /** Minimal response shape the CLI needs from `fetch`. */
 export interface HttpResponse {
@@ -11,12 +12,14 @@ export interface HttpResponse {
 export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<HttpResponse>;
 
 /** Everything the logic touches outside itself, so tests can replace it. */
-export interface Deps {
+export interface Deps extends CallContext {
   readonly config: ShopConfig;
   readonly names: Names;
   readonly clients: ClientsFor;
   /** Region for "global" reads and writes (Route 53, S3 outage bucket, CloudFront, its SSM parameter). */
   readonly globalRegion: string;
+  /** The --region flag as given (repeated in printed resume and rollback commands). */
+  readonly globalRegionFlag?: string;
   readonly fetch: FetchLike;
   readonly resolve4: (host: string) => Promise<string[]>;
   readonly now: () => Date;
@@ -29,7 +32,10 @@ export interface Deps {
   readonly verifyTimeoutMs: number;
   /** Timeout of one HTTP request to /healthz. */
   readonly httpTimeoutMs: number;
-  readonly confirm: (message: string) => Promise<boolean>;
+  /** Budget of the remote audit write across every region (it never blocks the exit longer). */
+  readonly auditTimeoutMs: number;
+  /** Asks yes/no; `signal` cancels the prompt when the run is interrupted. */
+  readonly confirm: (message: string, signal: AbortSignal) => Promise<boolean>;
   /** stdin is a terminal (a confirmation prompt is possible). */
   readonly interactive: boolean;
   /** stdout is a terminal (progress redraws in place). */

@@ -1,3 +1,4 @@
+import { withDeadline } from './deadline';
 import type { Deps } from './deps';
 
 export interface DnsView {
@@ -9,7 +10,8 @@ export interface DnsView {
 
 async function tryResolve(d: Deps, host: string): Promise<string[] | null> {
   try {
-    return await d.resolve4(host);
+    // the resolver retries for a long time on its own; bound it like every other call
+    return await withDeadline(d, () => d.resolve4(host), { timeoutMs: d.httpTimeoutMs });
   } catch {
     return null;
   }

@@ -1,3 +1,8 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CallContext, DeadlineOptions, isInterrupted, withDeadline } from './deadline';
+
 /** Exit codes of `shopctl` (documented in docs/runbook.md). */
 export const EXIT = {
   ok: 0,
@@ -11,6 +16,10 @@ export const EXIT = {
   partial: 4,
   /** An action failed before changing anything. */
   failed: 5,
+  /** The config file is invalid: nothing was read or changed. */
+  config: 6,
+  /** Interrupted (Ctrl-C / SIGINT), as shells report a SIGINT death (128 + 2). */
+  interrupted: 130,
 } as const;
 
 /** A problem with how the command was called; nothing was changed. */
@@ -53,16 +62,26 @@ export class AwsCallError extends Error {
   }
 }
 
-/** Runs one AWS call and wraps its failure with the IAM action and region. */
-export async function aws<T>(region: string, action: string, call: Promise<T>): Promise<T> {
+/**
+ * Runs one AWS call under the run's deadline and interrupt signal (passed to the SDK as `abortSignal`)
+ * and wraps its failure with the IAM action and region.
+ */
+export async function aws<T>(
+  ctx: CallContext,
+  region: string,
+  action: string,
+  send: (options: { abortSignal: AbortSignal }) => Promise<T>,
+  o: DeadlineOptions = {},
+): Promise<T> {
   try {
-    return await call;
+    return await withDeadline(ctx, (abortSignal) => send({ abortSignal }), o);
   } catch (e) {
     throw new AwsCallError(action, region, e);
   }
 }
 
-export type ErrorKind = 'credentials' | 'unreachable' | 'access-denied' | 'throttled' | 'not-found' | 'other';
+export type ErrorKind =
+  'interrupted' | 'credentials' | 'unreachable' | 'access-denied' | 'throttled' | 'not-found' | 'other';
 
 const UNREACHABLE_CODES = [
   'ENOTFOUND',
@@ -119,10 +138,28 @@ function unwrap(e: unknown): ErrLike {
   return (cur && typeof cur === 'object' ? cur : { message: String(cur) }) as ErrLike;
 }
 
-function rootMessage(e: unknown): string {
+function firstLine(x: ErrLike): string {
+  return (x.message || x.code || 'unknown error')
+    .split('\n')[0]
+    .replace(/^@smithy\/node-http-handler - \[ERROR\] /, '');
+}
+
+/**
+ * The error's first line followed by every cause it wraps, so that "fetch failed" reads
+ * "fetch failed: getaddrinfo ENOTFOUND shop.example.com".
+ */
+export function rootMessage(e: unknown): string {
   const x = unwrap(e);
   const name = x.name && x.name !== 'Error' ? `${x.name}: ` : '';
-  return `${name}${(x.message || x.code || 'unknown error').split('\n')[0]}`;
+  let text = `${name}${firstLine(x)}`;
+  let cur = x.cause;
+  for (let i = 0; i < 4 && cur && cur !== e; i++) {
+    const c = unwrap(cur);
+    const line = firstLine(c);
+    if (!text.includes(line)) text += `: ${line}`;
+    cur = c.cause === cur ? undefined : c.cause;
+  }
+  return text;
 }
 
 /** Classifies an error (SDK, network or credentials) into what the operator must do about it. */
@@ -130,6 +167,7 @@ export function errorKind(e: unknown): ErrorKind {
   const x = unwrap(e);
   const ids = [x.name, x.code, x.Code].filter((s): s is string => typeof s === 'string');
   const msg = x.message ?? '';
+  if (isInterrupted(e)) return 'interrupted';
   if (
     ids.includes('CredentialsProviderError') ||
     /Could not load credentials|Unable to locate credentials|Token is expired/i.test(msg)
@@ -154,17 +192,62 @@ export function isUnreachable(e: unknown): boolean {
   return errorKind(e) === 'unreachable';
 }
 
+/** Where the SDK looks for named profiles. */
+function profileFiles(): string[] {
+  const home = os.homedir();
+  return [
+    process.env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config'),
+    process.env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials'),
+  ];
+}
+
+/** Profile names defined in the shared config and credentials files. */
+export function knownProfiles(files = profileFiles()): string[] {
+  const names = new Set<string>();
+  for (const f of files) {
+    let text = '';
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]/gm)) {
+      names.add(m[1]);
+    }
+  }
+  return [...names].sort();
+}
+
+/** Names the profile (from --profile or AWS_PROFILE) and says whether it exists at all. */
+function credentialsMessage(flagProfile?: string): string {
+  const profile = flagProfile ?? process.env.AWS_PROFILE;
+  if (!profile) {
+    return 'No AWS credentials found. Fix: run "aws sso login" or export AWS_PROFILE / AWS_ACCESS_KEY_ID, then re-run.';
+  }
+  const from = flagProfile ? '--profile' : 'AWS_PROFILE';
+  const known = knownProfiles();
+  if (!known.includes(profile)) {
+    return (
+      `No AWS credentials: profile "${profile}" (${from}) is not defined in ${profileFiles().join(' or ')}. ` +
+      `Fix: ${known.length ? `use one of ${known.join(', ')}, or ` : ''}run "aws configure sso --profile ${profile}", then re-run.`
+    );
+  }
+  return (
+    `No AWS credentials found for profile "${profile}" (${from}). ` +
+    `Fix: run "aws sso login --profile ${profile}", then re-run.`
+  );
+}
+
 /** One line saying what failed and what to do about it. */
 export function describeError(e: unknown, profile?: string): string {
   if (e instanceof UsageError || e instanceof CliError || e instanceof StepFailure) return e.message;
   const where = e instanceof AwsCallError ? `${e.action} in ${e.region}` : 'AWS call';
   const detail = rootMessage(e);
   switch (errorKind(e)) {
+    case 'interrupted':
+      return `${where} interrupted (Ctrl-C) before it answered`;
     case 'credentials':
-      return (
-        `No AWS credentials found${profile ? ` for profile "${profile}"` : ''}. ` +
-        `Fix: run "aws sso login${profile ? ` --profile ${profile}` : ''}" or export AWS_PROFILE / AWS_ACCESS_KEY_ID, then re-run.`
-      );
+      return credentialsMessage(profile);
     case 'unreachable':
       return `${where} did not answer (${detail}). The region or your network may be impaired: retry, or check https://health.aws.amazon.com.`;
     case 'access-denied':

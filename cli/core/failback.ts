@@ -12,7 +12,8 @@ import {
   waitStep,
 } from './failover';
 import { getHealthz, healthzSummary } from './shop';
-import { isServing, readSwitch } from './switch';
+import { accountRefusal } from './identity';
+import { isServing, isUnread, readSwitch } from './switch';
 import { undrainStep } from './switchSteps';
 import type { Deps } from './deps';
 import type { Step } from './steps';
@@ -35,10 +36,11 @@ export async function planFailback(
 ): Promise<ActionSpec> {
   const primary = d.config.primaryRegion;
   const order = regionNames(d);
-  const [db, switches, hz] = await Promise.all([
+  const [db, switches, hz, account] = await Promise.all([
     readDb(d, primary),
     Promise.all(order.map((r) => readSwitch(d, r))),
     getHealthz(d, primary),
+    accountRefusal(d),
   ]);
   const member = memberOf(d, db, primary);
   if (!member) {
@@ -47,8 +49,16 @@ export async function planFailback(
       EXIT.usage,
     );
   }
-  const refusals: Refusal[] = [];
+  const refusals: Refusal[] = account ? [account] : [];
   const warnings: string[] = [];
+  for (const s of switches.filter(isUnread)) {
+    // Failing back moves the writer first: if the primary's switch then cannot be undrained, customers
+    // are left on a read-only standby. Unknown is not "serving".
+    refusals.push({
+      forceable: true,
+      reason: `cannot read ${s.target}'s drain switch in any holder (${s.holders.map((h) => `${h.holder}: ${h.error}`).join('; ')}), so it could not be undrained after the switchover`,
+    });
+  }
   if (hz.status === null) {
     refusals.push({ forceable: true, reason: `${primary} /healthz does not answer (${healthzSummary(hz)})` });
   }
@@ -57,7 +67,7 @@ export async function planFailback(
     if (lag.refusal) refusals.push(lag.refusal);
     if (lag.warning) warnings.push(lag.warning);
   }
-  const drained = switches.filter((s) => !isServing(s));
+  const drained = switches.filter((s) => !isServing(s) || isUnread(s));
   const undrainFirst = [
     ...drained.filter((s) => s.target === primary),
     ...drained.filter((s) => s.target !== primary),
@@ -68,7 +78,12 @@ export async function planFailback(
     verifyStep(d, primary),
     ...undrainFirst.map((s) => ({ ...undrainStep(d, s.target, s, false), title: `Undrain ${s.target}` })),
   ];
-  const resume = `${commandPrefix(d)} failback${o.force ? ' --force' : ''} --yes`;
+  const resume = `${commandPrefix(d)} failback${o.force ? ' --force' : ''}${o.maxLagMs !== undefined ? ` --max-lag-ms ${o.maxLagMs}` : ''} --yes`;
+  // where customers were before this failback: the current writer, else the first standby
+  const rollbackTarget =
+    db.writerRegion && db.writerRegion !== primary
+      ? db.writerRegion
+      : (order.find((r) => r !== primary) ?? primary);
   return {
     command: 'failback',
     args,
@@ -81,6 +96,7 @@ export async function planFailback(
     force: o.force,
     alreadyInEffect: `${primary} is the database writer and no region is drained`,
     resume,
-    rollback: `${commandPrefix(d)} failover --to <region> --yes (moves the writer away from ${primary} again)`,
+    rollback: `${commandPrefix(d)} failover --to ${rollbackTarget} --yes`,
+    rollbackNote: `moves the writer back to ${rollbackTarget} and drains the regions before it`,
   };
 }

@@ -12,7 +12,9 @@ import { CliError, describeError, errorKind, EXIT, StepFailure, UsageError } fro
 import { endpointStatuses } from './healthchecks';
 import { getHealthz, healthzSummary, HealthzView, isReadWriteWriter } from './shop';
 import { drainStep, undrainStep } from './switchSteps';
-import { readSwitch } from './switch';
+import { throwIfInterrupted } from './deadline';
+import { accountRefusal } from './identity';
+import { isUnread, readSwitch } from './switch';
 import type { Deps } from './deps';
 import type { Step } from './steps';
 
@@ -47,7 +49,7 @@ export async function readDb(d: Deps, first: string): Promise<GlobalDbState> {
   try {
     return await describeGlobalDb(d, [first, ...regionNames(d).filter((r) => r !== first)]);
   } catch (e) {
-    if (errorKind(e) === 'credentials') throw e;
+    if (errorKind(e) === 'credentials' || errorKind(e) === 'interrupted') throw e;
     throw new CliError(
       `Could not read the global database from any region: ${describeError(e, d.profile)}`,
       EXIT.unknown,
@@ -136,6 +138,7 @@ export function verifyStep(d: Deps, target: string): Step {
       const start = d.now().getTime();
       let last: HealthzView;
       for (;;) {
+        throwIfInterrupted(d);
         last = await getHealthz(d, target);
         ctx.update(healthzSummary(last));
         if (isReadWriteWriter(last)) return healthzSummary(last);
@@ -150,8 +153,14 @@ export function verifyStep(d: Deps, target: string): Step {
   };
 }
 
+/** `shopctl` with the global flags this run used, so printed commands act on the same deployment. */
 export function commandPrefix(d: Deps): string {
-  return `shopctl${d.config.configName !== 'default' ? ` -c ${d.config.configName}` : ''}${d.profile ? ` --profile ${d.profile}` : ''}`;
+  return [
+    'shopctl',
+    ...(d.config.configName !== 'default' ? ['-c', d.config.configName] : []),
+    ...(d.profile ? ['--profile', d.profile] : []),
+    ...(d.globalRegionFlag ? ['--region', d.globalRegionFlag] : []),
+  ].join(' ');
 }
 
 /** Gathers state and builds the failover action (no change is made here). */
@@ -163,12 +172,13 @@ export async function planFailover(
   assertRegion(d, o.to);
   const order = regionNames(d);
   const before = order.slice(0, order.indexOf(o.to));
-  const [db, targetSwitch, beforeSwitches, hz, checks] = await Promise.all([
+  const [db, targetSwitch, beforeSwitches, hz, checks, account] = await Promise.all([
     readDb(d, o.to),
     readSwitch(d, o.to),
     Promise.all(before.map((r) => readSwitch(d, r))),
     getHealthz(d, o.to),
     endpointStatuses(d, [o.to]),
+    accountRefusal(d),
   ]);
   const member = memberOf(d, db, o.to);
   if (!member) {
@@ -177,7 +187,7 @@ export async function planFailover(
       EXIT.usage,
     );
   }
-  const refusals: Refusal[] = [];
+  const refusals: Refusal[] = account ? [account] : [];
   const warnings: string[] = [];
   const endpoint = checks.byRegion.get(o.to);
   if (endpoint?.state === 'unhealthy') {
@@ -200,6 +210,14 @@ export async function planFailover(
     );
   }
   const resume = `${commandPrefix(d)} failover --to ${o.to}${o.unplanned ? ' --unplanned' : ''}${o.force ? ' --force' : ''}${o.maxLagMs !== undefined ? ` --max-lag-ms ${o.maxLagMs}` : ''} --yes`;
+  if (isUnread(targetSwitch)) {
+    // With the old primary down, its copy of the target's switch cannot be read; a holder that is down
+    // cannot keep the target drained (its alarm has no data, which the health check reads as healthy).
+    warnings.push(
+      `could not read ${o.to}'s drain switch in ${targetSwitch.holders.map((h) => `${h.holder} (${h.error})`).join(', ')}; ` +
+        `if one says drained when it answers again, customers stay off ${o.to}: then re-run "${resume}"`,
+    );
+  }
   const steps: Step[] = [
     undrainStep(d, o.to, targetSwitch, true),
     ...before.map((r, i) => drainStep(d, r, beforeSwitches[i], resume)),
@@ -219,6 +237,7 @@ export async function planFailover(
     force: o.force,
     alreadyInEffect: `${o.to} is the database writer${before.length ? ` and ${before.join(', ')} ${before.length > 1 ? 'are' : 'is'} drained` : ''}`,
     resume,
-    rollback: `${commandPrefix(d)} failback --yes (moves the writer back to ${d.config.primaryRegion}, then undrains)`,
+    rollback: `${commandPrefix(d)} failback --yes`,
+    rollbackNote: `moves the writer back to ${d.config.primaryRegion} if it moved, verifies /healthz, then undrains`,
   };
 }

@@ -27,21 +27,18 @@ export async function findHealthChecks(d: Deps): Promise<Map<string, string>> {
   const ids: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await aws(
-      d.globalRegion,
-      'route53:ListHealthChecks',
-      r53.send(new ListHealthChecksCommand(marker ? { Marker: marker } : {})),
+    const page = await aws(d, d.globalRegion, 'route53:ListHealthChecks', (o) =>
+      r53.send(new ListHealthChecksCommand(marker ? { Marker: marker } : {}), o),
     );
     for (const hc of page.HealthChecks ?? []) if (hc.Id) ids.push(hc.Id);
     marker = page.IsTruncated ? page.NextMarker : undefined;
   } while (marker);
   const byTag = new Map<string, string>();
   for (let i = 0; i < ids.length; i += 10) {
-    const res = await aws(
-      d.globalRegion,
-      'route53:ListTagsForResources',
+    const res = await aws(d, d.globalRegion, 'route53:ListTagsForResources', (o) =>
       r53.send(
         new ListTagsForResourcesCommand({ ResourceType: 'healthcheck', ResourceIds: ids.slice(i, i + 10) }),
+        o,
       ),
     );
     for (const set of res.ResourceTagSets ?? []) {
@@ -54,10 +51,8 @@ export async function findHealthChecks(d: Deps): Promise<Map<string, string>> {
 
 /** Status of one (non-calculated) health check from its checkers' observations. */
 export async function checkStatus(d: Deps, id: string): Promise<CheckStatus> {
-  const res = await aws(
-    d.globalRegion,
-    'route53:GetHealthCheckStatus',
-    d.clients(d.globalRegion).route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id })),
+  const res = await aws(d, d.globalRegion, 'route53:GetHealthCheckStatus', (o) =>
+    d.clients(d.globalRegion).route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }), o),
   );
   const obs = res.HealthCheckObservations ?? [];
   const healthy = obs.filter((o) => o.StatusReport?.Status?.startsWith('Success')).length;

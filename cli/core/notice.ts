@@ -17,12 +17,10 @@ export interface NoticeView {
 /** Reads status.json from the outage bucket; a missing object means no notice. Never throws. */
 export async function readNotice(d: Deps): Promise<NoticeView> {
   try {
-    const res = await aws(
-      d.globalRegion,
-      's3:GetObject',
+    const res = await aws(d, d.globalRegion, 's3:GetObject', (o) =>
       d
         .clients(d.globalRegion)
-        .s3.send(new GetObjectCommand({ Bucket: d.names.outageBucket(), Key: STATUS_KEY })),
+        .s3.send(new GetObjectCommand({ Bucket: d.names.outageBucket(), Key: STATUS_KEY }), o),
     );
     const text = (await res.Body?.transformToString()) ?? '';
     const parsed = statusSchema.safeParse(JSON.parse(text));
@@ -92,12 +90,10 @@ function sortKeys(r: Record<string, string>): Record<string, string> {
 
 /** Reads the outage distribution id from SSM (us-east-1 unless --region). */
 export async function distributionId(d: Deps): Promise<string> {
-  const res = await aws(
-    d.globalRegion,
-    'ssm:GetParameter',
+  const res = await aws(d, d.globalRegion, 'ssm:GetParameter', (o) =>
     d
       .clients(d.globalRegion)
-      .ssm.send(new GetParameterCommand({ Name: d.names.outageDistributionParameter() })),
+      .ssm.send(new GetParameterCommand({ Name: d.names.outageDistributionParameter() }), o),
   );
   const id = res.Parameter?.Value;
   if (!id) throw new Error(`SSM parameter ${d.names.outageDistributionParameter()} is empty`);
@@ -105,9 +101,7 @@ export async function distributionId(d: Deps): Promise<string> {
 }
 
 export async function putStatus(d: Deps, status: Status): Promise<void> {
-  await aws(
-    d.globalRegion,
-    's3:PutObject',
+  await aws(d, d.globalRegion, 's3:PutObject', (o) =>
     d.clients(d.globalRegion).s3.send(
       new PutObjectCommand({
         Bucket: d.names.outageBucket(),
@@ -116,14 +110,13 @@ export async function putStatus(d: Deps, status: Status): Promise<void> {
         ContentType: 'application/json',
         CacheControl: 'max-age=30',
       }),
+      o,
     ),
   );
 }
 
 export async function invalidateStatus(d: Deps, distId: string): Promise<void> {
-  await aws(
-    d.globalRegion,
-    'cloudfront:CreateInvalidation',
+  await aws(d, d.globalRegion, 'cloudfront:CreateInvalidation', (o) =>
     d.clients(d.globalRegion).cloudfront.send(
       new CreateInvalidationCommand({
         DistributionId: distId,
@@ -132,6 +125,7 @@ export async function invalidateStatus(d: Deps, distId: string): Promise<void> {
           Paths: { Quantity: 1, Items: [`/${STATUS_KEY}`] },
         },
       }),
+      o,
     ),
   );
 }

@@ -1,4 +1,6 @@
 import { HEALTH_PATH } from '../../lib/contract/shop';
+import { bounded, withDeadline } from './deadline';
+import { rootMessage } from './errors';
 import type { Deps } from './deps';
 
 export interface HealthzView {
@@ -13,28 +15,33 @@ export function healthzUrl(d: Deps, region: string): string {
   return `https://${d.names.regionRecord(region)}${HEALTH_PATH}`;
 }
 
-/** GET /healthz of one region through its direct name; never throws. */
+/**
+ * GET /healthz of one region through its direct name, headers and body within `httpTimeoutMs` (or
+ * Ctrl-C); never throws. The error keeps its causes: `fetch failed: getaddrinfo ENOTFOUND …`.
+ */
 export async function getHealthz(d: Deps, region: string): Promise<HealthzView> {
-  const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(), d.httpTimeoutMs);
   try {
-    const res = await d.fetch(healthzUrl(d, region), { signal: ctrl.signal });
-    let body: Record<string, unknown> = {};
-    try {
-      const parsed = await res.json();
-      if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
-    } catch {
-      // not JSON: report the status only
-    }
-    return {
-      status: res.status,
-      ...(typeof body.mode === 'string' ? { mode: body.mode } : {}),
-      ...(typeof body.db === 'string' ? { db: body.db } : {}),
-    };
+    return await withDeadline(
+      d,
+      async (signal) => {
+        const res = await d.fetch(healthzUrl(d, region), { signal });
+        let body: Record<string, unknown> = {};
+        try {
+          const parsed = await bounded(res.json(), signal, () => new Error('body not received in time'));
+          if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
+        } catch {
+          // not JSON (or cut off): report the status only
+        }
+        return {
+          status: res.status,
+          ...(typeof body.mode === 'string' ? { mode: body.mode } : {}),
+          ...(typeof body.db === 'string' ? { db: body.db } : {}),
+        };
+      },
+      { timeoutMs: d.httpTimeoutMs },
+    );
   } catch (e) {
-    return { status: null, error: (e as Error).message || String(e) };
-  } finally {
-    clearTimeout(timer);
+    return { status: null, error: rootMessage(e) };
   }
 }
 

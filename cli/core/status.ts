@@ -51,7 +51,7 @@ async function dbState(d: Deps, order: readonly string[]): Promise<{ db?: Global
   try {
     return { db: await describeGlobalDb(d, order) };
   } catch (e) {
-    if (errorKind(e) === 'credentials') throw e;
+    if (errorKind(e) === 'credentials' || errorKind(e) === 'interrupted') throw e;
     return { error: describeError(e, d.profile) };
   }
 }

@@ -46,10 +46,8 @@ async function readHolder(
   withAlarms: boolean,
 ): Promise<HolderState> {
   const c = d.clients(holder);
-  const value = aws(
-    holder,
-    'ssm:GetParameter',
-    c.ssm.send(new GetParameterCommand({ Name: d.names.switchParameter(target) })),
+  const value = aws(d, holder, 'ssm:GetParameter', (o) =>
+    c.ssm.send(new GetParameterCommand({ Name: d.names.switchParameter(target) }), o),
   ).then(
     (res): Omit<HolderState, 'holder'> => ({
       value: res.Parameter?.Value === 'drained' ? 'drained' : 'serving',
@@ -60,10 +58,8 @@ async function readHolder(
         : { value: 'unknown', error: describeError(e, d.profile), unreachable: isUnreachable(e) },
   );
   const alarm = withAlarms
-    ? aws(
-        holder,
-        'cloudwatch:DescribeAlarms',
-        c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [d.names.switchAlarm(target)] })),
+    ? aws(d, holder, 'cloudwatch:DescribeAlarms', (o) =>
+        c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [d.names.switchAlarm(target)] }), o),
       ).then(
         (res) => res.MetricAlarms?.[0]?.StateValue ?? 'missing',
         () => 'unknown',
@@ -82,6 +78,11 @@ function aggregate(holders: readonly HolderState[]): SwitchState['state'] {
 /** A drain is in effect when a holder says drained and no answering holder says serving. */
 export function isDrained(s: SwitchState): boolean {
   return s.holders.some((h) => h.value === 'drained') && !s.holders.some((h) => h.value === 'serving');
+}
+
+/** No holder answered: the switch's state is unknown. */
+export function isUnread(s: SwitchState): boolean {
+  return s.holders.length > 0 && s.holders.every((h) => h.value === 'unknown');
 }
 
 /** Serving is in effect when no holder that answers says drained. */
@@ -110,9 +111,7 @@ async function writeHolder(
 ): Promise<HolderWrite> {
   const c = d.clients(holder);
   try {
-    await aws(
-      holder,
-      'ssm:PutParameter',
+    await aws(d, holder, 'ssm:PutParameter', (o) =>
       c.ssm.send(
         new PutParameterCommand({
           Name: d.names.switchParameter(target),
@@ -120,6 +119,7 @@ async function writeHolder(
           Type: 'String',
           Overwrite: true,
         }),
+        o,
       ),
     );
   } catch (e) {
@@ -130,9 +130,7 @@ async function writeHolder(
     };
   }
   try {
-    await aws(
-      holder,
-      'cloudwatch:PutMetricData',
+    await aws(d, holder, 'cloudwatch:PutMetricData', (o) =>
       c.cloudwatch.send(
         new PutMetricDataCommand({
           Namespace: d.names.switchNamespace(),
@@ -146,6 +144,7 @@ async function writeHolder(
             },
           ],
         }),
+        o,
       ),
     );
     return { holder, result: 'ok' };

@@ -35,7 +35,12 @@ export function drainStep(d: Deps, target: string, state: SwitchState, resume: s
   };
 }
 
-/** Step that makes sure `target` is served: every holder that answers must take it. */
+/**
+ * Step that makes sure `target` is served. Every holder that answers must take it, and at least one must:
+ * an undrain that reached no holder leaves whatever a holder last said (maybe "drained") in force, so it
+ * is a failure, never a success. When `target`'s switch could not be read at all while planning, the
+ * step is skipped only for a baseline check (see failover) and says so in a warning.
+ */
 export function undrainStep(d: Deps, target: string, state: SwitchState, baseline: boolean): Step {
   const holders = d.names.switchHolders(target);
   return {
@@ -48,7 +53,8 @@ export function undrainStep(d: Deps, target: string, state: SwitchState, baselin
     baseline,
     async run(ctx) {
       const writes = await writeSwitch(d, target, 'serving');
-      if (writes.some((w) => w.result === 'ok')) ctx.changed();
+      const ok = writes.filter((w) => w.result === 'ok');
+      if (ok.length > 0) ctx.changed();
       for (const w of writes) if (w.warning) ctx.warn(`${w.holder}: ${w.warning}`);
       const failed = writes.filter((w) => w.result === 'failed');
       if (failed.length > 0) {
@@ -56,9 +62,15 @@ export function undrainStep(d: Deps, target: string, state: SwitchState, baselin
           `not undrained in ${failed.map((w) => `${w.holder} (${w.error})`).join('; ')}; any holder saying drained keeps ${target} drained`,
         );
       }
+      if (ok.length === 0) {
+        throw new StepFailure(
+          `no holder took the undrain (${writes.map((w) => `${w.holder}: ${w.error}`).join('; ')}); ` +
+            `${target} stays drained wherever a holder says so`,
+        );
+      }
       for (const w of writes.filter((x) => x.result === 'unreachable')) {
         ctx.warn(
-          `holder ${w.holder} did not answer; its alarm goes to INSUFFICIENT_DATA, which Route 53 treats as healthy`,
+          `holder ${w.holder} did not answer (${w.error}); if its parameter says drained when it is back, re-run this command`,
         );
       }
       return summary(writes);

@@ -1,6 +1,6 @@
 import { duration, Painter } from './table';
 
-export type StepMark = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'not-run';
+export type StepMark = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'interrupted' | 'not-run';
 
 interface Row {
   title: string;
@@ -16,6 +16,7 @@ const LABEL: Record<StepMark, string> = {
   done: '[ OK ]',
   skipped: '[SKIP]',
   failed: '[FAIL]',
+  interrupted: '[INT ]',
   'not-run': '[ -- ]',
 };
 
@@ -75,7 +76,7 @@ export class StepProgress {
     const label =
       r.mark === 'done'
         ? this.paint.green(LABEL[r.mark])
-        : r.mark === 'failed'
+        : r.mark === 'failed' || r.mark === 'interrupted'
           ? this.paint.red(LABEL[r.mark])
           : LABEL[r.mark];
     const elapsed =

@@ -115,6 +115,7 @@ describe('shopctl notice', () => {
     'Payments are delayed',
     '--eta',
     '2026-05-01T03:30:00Z',
+    '--yes',
   ];
 
   test('set: PutObject body validates, then CreateInvalidation of /status.json', async () => {
@@ -161,7 +162,7 @@ describe('shopctl notice', () => {
 
   test('--eta +30m is relative to now; default severity is major', async () => {
     const w = new World();
-    expect(await w.run('notice', 'set', '--ko', '가', '--en', 'a', '--eta', '+30m')).toBe(0);
+    expect(await w.run('notice', 'set', '--ko', '가', '--en', 'a', '--eta', '+30m', '--yes')).toBe(0);
     const body = JSON.parse(w.m(EDGE).s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
     expect(body).toMatchObject({ severity: 'major', nextUpdateAt: '2026-05-01T03:30:00.000Z' });
   });
@@ -176,23 +177,67 @@ describe('shopctl notice', () => {
   test('clear writes severity none with empty messages; clearing again is a no-op', async () => {
     const w = new World();
     await w.run(...SET);
-    expect(await w.run('notice', 'clear')).toBe(0);
+    expect(await w.run('notice', 'clear', '--yes')).toBe(0);
     const puts = w.m(EDGE).s3.commandCalls(PutObjectCommand);
     const body = statusSchema.parse(JSON.parse(puts[1].args[0].input.Body as string));
     expect(body).toMatchObject({ severity: 'none', message: { ko: '', en: '' }, nextUpdateAt: null });
     expect(w.m(EDGE).cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(2);
-    expect(await w.run('notice', 'clear')).toBe(0);
-    expect(w.out).toContain('Already in effect: no notice is shown.');
+    expect(await w.run('notice', 'clear', '--yes')).toBe(0);
+    expect(w.out).toContain('Already in effect: no notice is shown; verified. Nothing changed.');
     expect(puts).toHaveLength(2);
   });
 
   test('--dry-run makes zero mutating calls', async () => {
     const w = new World();
     expect(await w.run(...SET, '--dry-run')).toBe(0);
+    expect(w.out).toContain('"en": "Payments are delayed"');
     expect(w.out).toContain(
-      'Dry run: nothing changed. Would write s3://resilient-shop-outage-111111111111/status.json',
+      'Dry run: nothing changed. Would run: Write s3://resilient-shop-outage-111111111111/status.json (us-east-1); Invalidate /status.json',
     );
     expect(w.mutatingCalls()).toEqual([]);
+  });
+
+  test('asks before changing what customers see: declining or Ctrl-C at the prompt changes nothing', async () => {
+    const w = new World();
+    w.interactive = true;
+    w.confirmAnswer = false;
+    const SET_ASK = SET.filter((a) => a !== '--yes');
+    expect(await w.run(...SET_ASK)).toBe(2);
+    expect(w.out).toContain('Plan: show this notice on the outage page');
+    expect(w.out).toContain('Aborted. Nothing changed.');
+    expect(w.mutatingCalls()).toEqual([]);
+    expect(await w.run('notice', 'clear')).toBe(0); // nothing to clear: no question needed
+    w.confirmAnswer = true;
+    expect(await w.run(...SET_ASK)).toBe(0);
+    expect(w.mutatingCalls()).toEqual([`${EDGE} PutObject`, `${EDGE} CreateInvalidation`]);
+
+    const n = new World();
+    expect(await n.run(...SET_ASK)).toBe(2); // no terminal and no --yes
+    expect(n.err).toContain('Re-run with --yes to confirm');
+    expect(n.mutatingCalls()).toEqual([]);
+  });
+
+  test('the rollback command shows the previous notice again, quoted to run as printed', async () => {
+    const w = new World();
+    await w.run(
+      'notice',
+      'set',
+      '--ko',
+      "고객님's 주문",
+      '--en',
+      "We're on it",
+      '--severity',
+      'minor',
+      '--yes',
+    );
+    w.m(EDGE).cloudfront.on(CreateInvalidationCommand).rejects(throttle());
+    expect(await w.run(...SET)).toBe(4);
+    expect(w.err).toContain(
+      `To roll back instead: shopctl notice set --severity minor --ko '고객님'\\''s 주문' --en 'We'\\''re on it' --yes`,
+    );
+    expect(w.err).toContain(
+      `To resume (the command is idempotent): shopctl notice set --severity major --ko '결제 지연 중' --en 'Payments are delayed' --eta 2026-05-01T03:30:00.000Z --yes`,
+    );
   });
 
   test('invalidation failing after the write → exit 4 with the exact command to finish', async () => {
@@ -208,7 +253,9 @@ describe('shopctl notice', () => {
     const w = new World();
     w.m(EDGE).s3.on(PutObjectCommand).rejects(denied());
     expect(await w.run(...SET)).toBe(5);
-    expect(w.err).toContain('FAILED: nothing was changed: Access denied: s3:PutObject in us-east-1');
+    expect(w.err).toContain('FAILED: nothing was changed.');
+    expect(w.err).toMatch(/FAILED\s+1\. Write s3:\/\/.*: Access denied: s3:PutObject in us-east-1/);
+    expect(w.err).toMatch(/NOT DONE 2\. Invalidate/);
     expect(w.m(EDGE).cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(0);
     expect(w.auditRecords().at(-1)).toMatchObject({ command: 'notice set', result: 'failed' });
   });

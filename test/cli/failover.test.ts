@@ -201,13 +201,17 @@ describe('shopctl failover', () => {
     expect(await w.run('failover', '--to', STANDBY)).toBe(0);
   });
 
-  test('idempotent: already in effect → no mutating calls, exit 0', async () => {
+  test('idempotent: already in effect (and verified) → no mutating calls, exit 0', async () => {
     const w = new World();
     w.state.writer = STANDBY;
     w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
     expect(await w.run(...FAILOVER)).toBe(0);
     expect(w.out).toContain(
-      'Already in effect: ap-northeast-1 is the database writer and ap-northeast-2 is drained',
+      'Already in effect: ap-northeast-1 is the database writer and ap-northeast-2 is drained; verified. Nothing changed.',
+    );
+    expect(w.out).toMatch(
+      /\[ OK \] 5\. Verify ap-northeast-1 serves read-write .*: 200 read-write db writer/,
     );
     expect(w.mutatingCalls()).toEqual([]);
     expect(w.auditRecords()[0]).toMatchObject({ result: 'already-in-effect' });

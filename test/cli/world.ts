@@ -23,9 +23,10 @@ import {
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { main, Overrides } from '../../cli/main';
-import type { RegionClients } from '../../cli/core/clients';
+import { makeClientsFor, RegionClients } from '../../cli/core/clients';
 import type { HttpResponse } from '../../cli/core/deps';
 
 export const PRIMARY = 'ap-northeast-2';
@@ -36,6 +37,19 @@ export const T0 = new Date('2026-05-01T03:00:00.000Z');
 export const arnOf = (r: string) => `arn:aws:rds:${r}:111111111111:cluster:resilient-shop-${r}`;
 
 type AnyStub = AwsStub<any, any, any>;
+export const SERVICES: readonly (keyof RegionClients)[] = [
+  'route53',
+  'rds',
+  'cloudwatch',
+  'logs',
+  's3',
+  'cloudfront',
+  'ssm',
+  'sts',
+  'secrets',
+];
+/** Per-attempt connect and answer timeout of clients pointed at a stalled server. */
+export const STALL_ATTEMPT_MS = 300;
 export type Mocks = { [K in keyof RegionClients]: AnyStub };
 
 /** Builds an error shaped like the SDK's. */
@@ -59,6 +73,8 @@ export interface WorldState {
   resolvesTo: string;
   alarms: Record<string, string>;
   notice: string | null;
+  account: string;
+  secretReplica: { Status: string; StatusMessage?: string };
 }
 
 export class World {
@@ -82,9 +98,15 @@ export class World {
     resolvesTo: PRIMARY,
     alarms: {},
     notice: null,
+    account: '111111111111',
+    secretReplica: { Status: 'InSync', StatusMessage: 'Replication succeeded' },
   };
   confirmAnswer = true;
   interactive = false;
+  /** Extra overrides for this world's runs (e.g. short deadlines). */
+  extra: Overrides = {};
+  /** Regions whose /healthz goes to a real local server, and that server's URL. */
+  readonly healthzServer = new Map<string, string>();
 
   constructor() {
     this.auditFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-')), 'audit.jsonl');
@@ -98,6 +120,7 @@ export class World {
         cloudfront: new CloudFrontClient({ region: r }),
         ssm: new SSMClient({ region: r }),
         sts: new STSClient({ region: r }),
+        secrets: new SecretsManagerClient({ region: r }),
       };
       this.clients.set(r, c);
       const m = Object.fromEntries(
@@ -106,6 +129,29 @@ export class World {
       this.mocks.set(r, m);
       this.defaults(r, m);
     }
+  }
+
+  /**
+   * Points `services` of `region` at a real local server (see support/fault-server.ts) through the SDK's
+   * endpoint setting, with fake credentials and short timeouts: the real SDK handler meets the fault.
+   */
+  stall(region: string, url: string, services: readonly (keyof RegionClients)[] = SERVICES): void {
+    const real = makeClientsFor({
+      endpoint: url,
+      credentials: { accessKeyId: 'AKIDSHOPCTLTEST', secretAccessKey: 'not-a-secret' },
+      connectionTimeoutMs: STALL_ATTEMPT_MS,
+      requestTimeoutMs: STALL_ATTEMPT_MS,
+    })(region);
+    const current = this.clients.get(region) as RegionClients;
+    const next = { ...current } as Record<keyof RegionClients, unknown>;
+    for (const s of services) next[s] = real[s];
+    this.clients.set(region, next as unknown as RegionClients);
+  }
+
+  /** Short deadlines for worlds with a real stalled server: a call gives up after about a second. */
+  shortDeadlines(): this {
+    this.extra = { ...this.extra, callTimeoutMs: 1_000, httpTimeoutMs: 500, auditTimeoutMs: 2_000 };
+    return this;
   }
 
   m(region: string): Mocks {
@@ -209,9 +255,23 @@ export class World {
     m.cloudfront.on(CreateInvalidationCommand).resolves({ Invalidation: { Id: 'I1' } as never });
     m.logs.on(CreateLogStreamCommand).resolves({});
     m.logs.on(PutLogEventsCommand).resolves({});
-    m.sts
-      .on(GetCallerIdentityCommand)
-      .resolves({ Arn: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' });
+    m.sts.on(GetCallerIdentityCommand).callsFake(() => ({
+      Account: this.state.account,
+      Arn: `arn:aws:sts::${this.state.account}:assumed-role/oncall/alice`,
+      UserId: 'AROAEXAMPLE:alice',
+    }));
+    m.secrets.on(DescribeSecretCommand).callsFake(() =>
+      region === PRIMARY
+        ? {
+            Name: 'resilient-shop/db/master',
+            ReplicationStatus: REGIONS.filter((r) => r !== PRIMARY).map((r) => ({
+              Region: r,
+              KmsKeyId: 'alias/resilient-shop-data',
+              ...this.state.secretReplica,
+            })),
+          }
+        : { Name: 'resilient-shop/db/master', PrimaryRegion: PRIMARY },
+    );
   }
 
   overrides(): Overrides {
@@ -221,9 +281,11 @@ export class World {
         if (!c) throw new Error(`unexpected region ${r}`);
         return c;
       },
-      fetch: async (url: string): Promise<HttpResponse> => {
+      fetch: async (url: string, init?: { signal?: AbortSignal }): Promise<HttpResponse> => {
         this.fetched.push(url);
         const region = REGIONS.find((r) => url === `https://${r}.shop.example.com/healthz`);
+        const server = region && this.healthzServer.get(region);
+        if (server) return fetch(`${server}/healthz`, { signal: init?.signal ?? null });
         const h = region ? this.state.healthz[region] : null;
         if (!h) throw new Error('fetch failed: ECONNREFUSED');
         return {
@@ -270,7 +332,7 @@ export class World {
   onSleep?: () => void;
 
   async run(...argv: string[]): Promise<number> {
-    return main(argv, { ...this.overrides(), interactive: this.interactive });
+    return main(argv, { ...this.overrides(), interactive: this.interactive, ...this.extra });
   }
 
   get out(): string {

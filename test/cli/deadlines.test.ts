@@ -1,0 +1,233 @@
+import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { FaultServer } from './support/fault-server';
+import { EDGE, PRIMARY, STANDBY, World } from './world';
+
+/**
+ * A region that accepts connections and never answers (or resets them), met by the real SDK handler
+ * through its endpoint setting: every command must end within its deadline with the right exit code
+ * and message. Deadlines are shortened (about 1 s per call) so the suite stays fast; each test's own
+ * jest timeout is the bound that fails a hang.
+ */
+let hang: FaultServer;
+let reset: FaultServer;
+beforeAll(async () => {
+  hang = await FaultServer.start('hang');
+  reset = await FaultServer.start('reset');
+});
+afterAll(async () => {
+  await hang.close();
+  await reset.close();
+});
+
+const BOUND = 20_000;
+
+/** Failover/failback completes on the next poll once requested. */
+function promotable(w: World): World {
+  const start = (target: string) => () => {
+    w.state.dbStatus = 'switching-over';
+    w.onSleep = () => {
+      w.state.writer = target;
+      w.state.dbStatus = 'available';
+      w.state.healthz[target] = { status: 200, mode: 'read-write', db: 'writer' };
+    };
+    return {};
+  };
+  for (const r of [PRIMARY, STANDBY]) {
+    w.m(r).rds.on(SwitchoverGlobalClusterCommand).callsFake(start(r));
+    w.m(r).rds.on(FailoverGlobalClusterCommand).callsFake(start(r));
+  }
+  return w;
+}
+
+describe('a stalled region never hangs shopctl', () => {
+  test(
+    'status with the primary region stalled (every API and /healthz) ends with what answered, exit 1',
+    async () => {
+      const w = new World().shortDeadlines();
+      w.stall(PRIMARY, hang.url);
+      w.healthzServer.set(PRIMARY, hang.url);
+      const code = await w.run('status');
+      expect(code).toBe(1);
+      expect(w.out).toContain('writer ap-northeast-2, status available'); // read from the standby
+      expect(w.out).toMatch(/ap-northeast-2\s+primary\s+healthy 16\/16/);
+      expect(w.out).toMatch(/ap-northeast-1\s+standby.*200 read-only db secondary/);
+      expect(w.out).toMatch(/ap-northeast-2 .*no answer \(TimeoutError: no answer within 500 ms/);
+      expect(w.out).toContain('shop.example.com is on ap-northeast-2, which is not serving read-write');
+      expect(hang.accepted).toBeGreaterThan(0);
+    },
+    BOUND,
+  );
+
+  test(
+    'status with us-east-1 stalled: Route 53 and the notice unknown, the rest shown',
+    async () => {
+      const w = new World().shortDeadlines();
+      w.stall(EDGE, hang.url);
+      const code = await w.run('status');
+      expect(code).toBe(0);
+      expect(w.out).toMatch(
+        /Route 53 API\s+unknown \(Route 53 API unreachable\): route53:ListHealthChecks in us-east-1 did not answer \(TimeoutError/,
+      );
+      expect(w.out).toMatch(/Notice\s+unknown \(s3:GetObject in us-east-1 did not answer/);
+    },
+    BOUND,
+  );
+
+  test(
+    'status with connections reset: ECONNRESET is named, exit 1',
+    async () => {
+      const w = new World().shortDeadlines();
+      w.stall(PRIMARY, reset.url);
+      w.healthzServer.set(PRIMARY, reset.url);
+      expect(await w.run('status', '--json')).toBe(1);
+      const report = JSON.parse(w.out);
+      expect(report.regions[0].healthz.error).toMatch(
+        /fetch failed: .*(ECONNRESET|socket hang up|other side closed)/,
+      );
+      expect(report.regions[1].switch.holders[0].error).toMatch(
+        /ssm:GetParameter in ap-northeast-1|ECONNRESET/,
+      );
+    },
+    BOUND,
+  );
+
+  test(
+    'unplanned failover with the primary region entirely stalled prints its plan, finishes, audits in the standby',
+    async () => {
+      const w = promotable(new World().shortDeadlines());
+      w.stall(PRIMARY, hang.url);
+      w.stall(EDGE, hang.url, ['route53']);
+      w.healthzServer.set(PRIMARY, hang.url);
+      const code = await w.run('failover', '--to', STANDBY, '--unplanned', '--yes');
+      expect(w.out).toContain('Plan: UNPLANNED failover to ap-northeast-1');
+      expect(code).toBe(0);
+      expect(w.m(STANDBY).rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
+      expect(w.out).toMatch(/Done in/);
+      // the drain of the primary is held by the standby; the audit falls back from the stalled primary
+      expect(w.m(STANDBY).ssm.commandCalls(PutParameterCommand)[0].args[0].input).toMatchObject({
+        Name: '/resilient-shop/switch/ap-northeast-2',
+        Value: 'drained',
+      });
+      const sent = w.m(STANDBY).logs.commandCalls(PutLogEventsCommand);
+      expect(sent).toHaveLength(1);
+      expect(JSON.parse(sent[0].args[0].input.logEvents![0].message!)).toMatchObject({
+        command: 'failover',
+        result: 'ok',
+      });
+    },
+    BOUND,
+  );
+
+  test(
+    'planned failover with CloudWatch Logs stalled everywhere: Done, the audit warns and never holds the exit',
+    async () => {
+      const w = promotable(new World().shortDeadlines());
+      w.stall(PRIMARY, hang.url, ['logs']);
+      w.stall(STANDBY, hang.url, ['logs']);
+      expect(await w.run('failover', '--to', STANDBY, '--yes')).toBe(0);
+      expect(w.out).toMatch(/Done in/);
+      expect(w.err).toMatch(
+        /warning: audit record not sent to CloudWatch Logs \(logs:CreateLogStream in ap-northeast-2 did not answer .*; logs:CreateLogStream in ap-northeast-1 did not answer/,
+      );
+      expect(w.auditRecords()).toEqual([expect.objectContaining({ command: 'failover', result: 'ok' })]);
+    },
+    BOUND,
+  );
+
+  test(
+    'planned failover whose promotion call stalls: partial, exit 4, resume and rollback commands',
+    async () => {
+      const w = new World().shortDeadlines();
+      w.stall(STANDBY, hang.url, ['rds']);
+      // planning reads the database from the primary, which answers; the standby's RDS never does
+      const code = await w.run('failover', '--to', STANDBY, '--yes');
+      expect(code).toBe(4);
+      expect(w.err).toMatch(
+        /FAILED\s+3\. Promote the database to ap-northeast-1.*rds:SwitchoverGlobalCluster in ap-northeast-1 did not answer \(TimeoutError/,
+      );
+      expect(w.err).toContain(
+        'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --yes',
+      );
+      expect(w.err).toContain('To roll back instead: shopctl failback --yes');
+      expect(w.auditRecords().at(-1)).toMatchObject({ result: 'partial' });
+    },
+    BOUND,
+  );
+
+  test(
+    'failback whose only holder stalls after planning: the undrain reached no holder → exit 4, never Done',
+    async () => {
+      const w = new World().shortDeadlines();
+      w.state.writer = STANDBY;
+      w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+      w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
+      w.m(PRIMARY)
+        .rds.on(SwitchoverGlobalClusterCommand)
+        .callsFake(() => {
+          w.state.writer = PRIMARY;
+          w.state.healthz[PRIMARY] = { status: 200, mode: 'read-write', db: 'writer' };
+          // from now on SSM in the standby (the only holder of the primary's switch) stalls
+          w.stall(STANDBY, hang.url, ['ssm']);
+          return {};
+        });
+      const code = await w.run('failback', '--yes');
+      expect(code).toBe(4);
+      expect(w.out).not.toMatch(/Done in/);
+      expect(w.err).toContain('STOPPED: the change is NOT complete (partial state).');
+      expect(w.err).toMatch(
+        /FAILED\s+4\. Undrain ap-northeast-2: no holder took the undrain \(ap-northeast-1: ssm:PutParameter in ap-northeast-1 did not answer/,
+      );
+      expect(w.err).toContain('To resume (the command is idempotent): shopctl failback --yes');
+      expect(w.err).toContain('To roll back instead: shopctl failover --to ap-northeast-1 --yes');
+      expect(w.state.drained[PRIMARY][STANDBY]).toBe(true);
+    },
+    BOUND,
+  );
+
+  test(
+    'failback with the only holder of the primary switch stalled from the start: refused, nothing changed',
+    async () => {
+      const w = new World().shortDeadlines();
+      w.state.writer = STANDBY;
+      w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
+      w.stall(STANDBY, hang.url, ['ssm']);
+      expect(await w.run('failback', '--yes')).toBe(2);
+      expect(w.err).toMatch(
+        /Refusing: cannot read ap-northeast-2's drain switch in any holder \(ap-northeast-1: ssm:GetParameter in ap-northeast-1 did not answer/,
+      );
+      expect(w.mutatingCalls()).toEqual([]);
+    },
+    BOUND,
+  );
+
+  test(
+    'notice set with us-east-1 stalled: nothing changed, exit 5',
+    async () => {
+      const w = new World().shortDeadlines();
+      w.stall(EDGE, hang.url);
+      const code = await w.run('notice', 'set', '--ko', '지연', '--en', 'Delayed', '--yes');
+      expect(code).toBe(5);
+      expect(w.err).toMatch(/FAILED: nothing was changed/);
+      expect(w.err).toMatch(/in us-east-1 did not answer \(TimeoutError/);
+    },
+    BOUND,
+  );
+
+  test(
+    'notice set with only CloudFront stalled: written but not invalidated → exit 4 with the command to finish',
+    async () => {
+      const w = new World().shortDeadlines();
+      w.stall(EDGE, hang.url, ['cloudfront']);
+      const code = await w.run('notice', 'set', '--ko', '지연', '--en', 'Delayed', '--yes');
+      expect(code).toBe(4);
+      expect(w.m(EDGE).s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+      expect(w.err).toContain(
+        'aws cloudfront create-invalidation --distribution-id EDFDVBD6EXAMPLE --paths /status.json',
+      );
+    },
+    BOUND,
+  );
+});
