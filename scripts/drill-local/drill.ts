@@ -1,0 +1,471 @@
+/**
+ * The whole failover on one machine, with real parts: PostgreSQL primary + streaming standby, the
+ * bundled shop in each "region", the real canary handler (its CANARY_CONFIG as synthesized), a
+ * local Route 53 built from the synthesized edge template, caching resolvers and a checkout load.
+ *
+ * Phase 1 (unplanned): the primary region (shop + database) is lost under load; Route 53 detects
+ * it, DNS moves down the chain, the canaries page, the on-call promotes the standby (through
+ * {@link WriterPromotion}). Phase 2 (planned): the old primary is rebuilt as a standby, a
+ * switchover moves the writer back, Route 53 sees the primary healthy again and DNS returns.
+ *
+ * Time runs `timeScale` times faster than in AWS (intervals, TTLs, canary schedule and alarm
+ * periods divided); the figures are reported both as measured and multiplied back.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createHandler } from '../../lambda/canary/canary';
+import { parseCanaryConfig } from '../../lambda/canary/config';
+import { OUTAGE_MARKER } from '../../lambda/canary/journeys';
+import { loadConfig, type ShopConfig } from '../../lib/config/load';
+import { Names } from '../../lib/config/names';
+import { HEALTH_MARKER, HEALTH_PATH } from '../../lib/contract/shop';
+import { contentTypeFor, renderOutagePage } from '../../outage-page/render';
+import { migrate } from '../../shop/src/migrations';
+import { synth } from '../../test/support/synth';
+import { DB_HOST, DB_USER, LocalGlobalDatabase, type WriterPromotion } from './database';
+import { chainOrder, readModel, type DrillModel } from './model';
+import { CachingResolver, judgeResponse, LocalRoute53, type Answer } from './route53';
+import { bundleShop, ShopProcess, tmpDir, waitForBody } from './shops';
+import { CheckoutLoad, LocalCloudWatch, outageSeconds, resolvingFetch } from './traffic';
+
+export interface DrillOptions {
+  /** Compression of time (10: a 10 s health check interval runs every second). @default 10 */
+  readonly timeScale?: number;
+  /** Concurrent customers. @default 4 */
+  readonly workers?: number;
+  /** @default the `default` config */
+  readonly config?: ShopConfig;
+  /** When the on-call promotes the standby: on the page (realistic) or as soon as Route 53 detects. @default 'page' */
+  readonly promoteOn?: 'page' | 'detect';
+  /** Progress lines. @default silent */
+  readonly log?: (line: string) => void;
+}
+
+/** Measured figures of one phase, in compressed seconds (multiply by `timeScale` for AWS time). */
+export interface PhaseResult {
+  readonly name: string;
+  readonly planned: boolean;
+  /** Route 53's view of the region changed (the chain's region check). */
+  readonly detectSeconds: number | null;
+  /** A paging alarm fired (unplanned phase). */
+  readonly pageSeconds: number | null;
+  /** Worst customer: until any page answered again (shop or outage page). */
+  readonly reachSeconds: number;
+  /** Worst customer: until a product page of the shop answered. */
+  readonly browseSeconds: number;
+  /** Worst customer: until a checkout succeeded. */
+  readonly buySeconds: number;
+  /** Orders acknowledged to a customer and missing from the writer afterwards. */
+  readonly acknowledgedLost: number;
+  /** Carts with more than one order, plus order ids acknowledged twice. */
+  readonly duplicates: number;
+  /** Checkouts that committed but answered an error (a retry said "already checked out"). */
+  readonly unacknowledgedCommits: number;
+  /** Shop processes that exited on their own and were restarted by the supervisor. */
+  readonly shopRestarts: number;
+  readonly dnsPath: string;
+}
+
+export interface DrillResult {
+  readonly timeScale: number;
+  readonly budgetSeconds: number;
+  readonly facts: {
+    readonly chain: string[];
+    readonly intervalSeconds: number;
+    readonly failureThreshold: number;
+    readonly checkers: number;
+    readonly ttlSeconds: number;
+  };
+  readonly phases: PhaseResult[];
+  /** Worst of reach and browse over all phases, in AWS seconds. */
+  readonly worstCaseSeconds: number;
+  readonly failures: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(
+  what: string,
+  timeoutMs: number,
+  check: () => boolean | Promise<boolean>,
+  explain: () => string = () => '',
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return Date.now();
+    if (Date.now() > deadline) throw new Error(`drill: timed out waiting for ${what}${explain()}`);
+    await sleep(25);
+  }
+}
+
+/** Reads the synthesized app into the drill model. */
+export function synthesizedModel(config: ShopConfig): DrillModel {
+  const names = new Names(config);
+  const { templates } = synth(config);
+  const regional = Object.fromEntries(
+    config.regions.map((r) => [r.name, templates[names.regionalStack(r.name)].toJSON()]),
+  );
+  return readModel(templates[names.edgeStack()].toJSON(), regional);
+}
+
+/** Runs the drill; never leaves a process or a data directory behind. */
+export async function runDrill(options: DrillOptions = {}): Promise<DrillResult> {
+  const K = options.timeScale ?? 10;
+  const log = options.log ?? (() => undefined);
+  const config = options.config ?? loadConfig('default');
+  const names = new Names(config);
+  const [primary, standby] = config.regions.map((r) => r.name);
+  const publicName = config.domainName;
+
+  log(`synthesizing ${names.edgeStack()} and the regional stacks`);
+  const model = synthesizedModel(config);
+  const chain = chainOrder(model, publicName);
+  const primaryRecord = model.records.find((r) => r.name === publicName && r.failover === 'PRIMARY');
+  const regionCheck = primaryRecord?.healthCheckId;
+  if (!regionCheck) throw new Error(`${publicName} has no PRIMARY failover record with a health check`);
+  const endpoint = Object.values(model.checks).find(
+    (c) => c.kind === 'endpoint' && c.fqdn === names.regionRecord(primary),
+  );
+  if (!endpoint || endpoint.kind !== 'endpoint')
+    throw new Error(`no endpoint check on ${names.regionRecord(primary)}`);
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const events: { at: number; what: string }[] = [];
+  try {
+    const db = new LocalGlobalDatabase();
+    cleanups.push(() => db.destroy());
+    const promotion: WriterPromotion = db;
+    log(`PostgreSQL: primary ${primary}, streaming standby ${standby}`);
+    await db.createPrimary(primary);
+    await db.sql(primary, `CREATE DATABASE ${config.database.databaseName}`);
+    await migrate({
+      host: DB_HOST,
+      port: db.node(primary).port,
+      user: DB_USER,
+      database: config.database.databaseName,
+    });
+    // Enough stock that the load never sells a product out (a sold-out product leaves the catalogue).
+    await db.sql(primary, 'UPDATE products SET stock = 1000000', [], config.database.databaseName);
+    await db.createStandby(standby, primary);
+
+    log('bundling and starting the shops');
+    const work = tmpDir('drill-shop-');
+    cleanups.push(() => fs.rmSync(work, { recursive: true, force: true }));
+    const bundle = await bundleShop(work);
+    const shops: Record<string, ShopProcess> = {};
+    for (const region of config.regions.map((r) => r.name)) {
+      shops[region] = await ShopProcess.create({
+        bundle,
+        region,
+        role: region === primary ? 'primary' : 'standby',
+        dbPort: db.node(region).port,
+        database: config.database.databaseName,
+        contacts: config.contacts,
+        restartDelayMs: 2000 / K,
+        logFile: `${work}/${region}.log`,
+      });
+      shops[region].start();
+      cleanups.push(() => shops[region].kill());
+    }
+    for (const s of Object.values(shops)) await waitForBody(s.base + HEALTH_PATH, HEALTH_MARKER, 20_000);
+
+    const outageFiles = renderOutagePage(config);
+    const outage = http.createServer((req, res) => {
+      const file = (req.url ?? '/').split('?')[0].replace(/^\//, '') || 'index.html';
+      const body = outageFiles[file];
+      if (body === undefined) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': contentTypeFor(file) }).end(body);
+    });
+    await new Promise<void>((r) => outage.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => outage.close(() => r())));
+    const outagePort = (outage.address() as { port: number }).port;
+
+    const ports = (t: Answer['target']) => (t.kind === 'alb' ? shops[t.region]?.port : outagePort);
+    const shopUp = (region: string) => shops[region];
+    const route53 = new LocalRoute53({
+      model,
+      timeScale: K,
+      probe: async (check, _checker, timeoutMs) => {
+        const port = ports(route53.resolve(check.fqdn).target);
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}${check.path}`, {
+            signal: AbortSignal.timeout(timeoutMs),
+          });
+          return judgeResponse(check, res.status, await res.text());
+        } catch (e) {
+          return { ok: false, reason: (e as Error).message };
+        }
+      },
+      albProbe: async (region, tg, timeoutMs) => {
+        try {
+          const res = await fetch(`${shopUp(region).base}${tg.path}`, {
+            signal: AbortSignal.timeout(timeoutMs),
+          });
+          await res.arrayBuffer();
+          return res.status;
+        } catch {
+          return 0;
+        }
+      },
+      onChange: (what, healthy, at) =>
+        events.push({ at, what: `${what} ${healthy ? 'healthy' : 'unhealthy'}` }),
+    });
+    route53.start();
+    cleanups.push(() => route53.stop());
+
+    // The real canary handler, one per region, as synthesized (timeouts compressed, with a floor).
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    const cloudwatch = new LocalCloudWatch(model.canaryAlarms, model.pagingAlarms, K);
+    const canaryPeriodMs = Math.min(...model.canaryAlarms.map((a) => a.periodSeconds)) * (1000 / K);
+    let canariesRunning = true;
+    const canaryLoops = Object.entries(model.canaryConfigs).map(async ([region, raw]) => {
+      const r = raw as { stepTimeoutMs: number; deadlineMs: number };
+      const cfg = parseCanaryConfig({
+        ...r,
+        stepTimeoutMs: Math.max(1000, Math.round(r.stepTimeoutMs / K)),
+        deadlineMs: Math.max(3000, Math.round(r.deadlineMs / K)),
+      });
+      const handler = createHandler({
+        config: cfg,
+        fetch: resolvingFetch(new CachingResolver(route53, K), ports),
+        cloudWatchFor: (to) => cloudwatch.clientFor(to),
+        logger: new Logger({ logLevel: 'SILENT' }),
+      });
+      while (canariesRunning) {
+        const started = Date.now();
+        await handler().catch(() => undefined);
+        await sleep(Math.max(0, canaryPeriodMs - (Date.now() - started)));
+      }
+      log(`canary ${region} stopped`);
+    });
+    cleanups.push(async () => {
+      canariesRunning = false;
+      await Promise.all(canaryLoops);
+    });
+
+    log('starting the canaries and the checkout load');
+    const load = new CheckoutLoad({
+      publicName,
+      workers: options.workers ?? 4,
+      fetchFor: () => resolvingFetch(new CachingResolver(route53, K), ports),
+      pauseMs: 10,
+      requestTimeoutMs: 2000,
+      outageMarker: OUTAGE_MARKER,
+    });
+    load.start();
+    cleanups.push(() => load.stop());
+    await until('orders flowing', 20_000, () => load.acknowledged.length >= (options.workers ?? 4));
+
+    const phases: PhaseResult[] = [];
+    const ordersIn = async (region: string, ids: string[]) =>
+      (
+        await db.sql<{ id: string }>(
+          region,
+          'SELECT id::text FROM orders WHERE id = ANY($1::uuid[])',
+          [ids],
+          config.database.databaseName,
+        )
+      ).length;
+    const duplicates = async (region: string) => {
+      const [r] = await db.sql<{ n: string }>(
+        region,
+        'SELECT count(*) AS n FROM (SELECT cart_id FROM orders GROUP BY cart_id HAVING count(*) > 1) d',
+        [],
+        config.database.databaseName,
+      );
+      const ids = load.acknowledged.map((a) => a.orderId);
+      return Number(r.n) + (ids.length - new Set(ids).size);
+    };
+    const restarts = () => Object.values(shops).reduce((n, s) => n + s.restarts, 0);
+    const everyWorkerBought = (after: number) => {
+      const workers = new Set(
+        load.samples.filter((s) => s.what === 'buy' && s.ok && s.at > after).map((s) => s.worker),
+      );
+      return workers.size === (options.workers ?? 4);
+    };
+    const lastFailures = () => {
+      const last = new Map<number, string>();
+      for (const s of load.samples)
+        if (s.what === 'buy') last.set(s.worker, s.ok ? 'ok' : (s.detail ?? 'failed'));
+      return `; last checkout per customer: ${[...last].map(([w, d]) => `#${w} ${d}`).join(', ')}; shop exits: ${Object.entries(
+        shops,
+      )
+        .map(([r, s]) => `${r} ${s.exits.length}`)
+        .join(', ')}`;
+    };
+    const waitBudgetMs = ((config.failoverBudgetSeconds * 4) / K) * 1000 + 20_000;
+
+    // Phase 1: the primary region is lost.
+    const restarts0 = restarts();
+    const unacked0 = load.unacknowledgedCommits.length;
+    const ackedBefore = () => load.acknowledged.filter((a) => a.at < t0).map((a) => a.orderId);
+    log(`phase 1: losing ${primary} (shop SIGKILL + database immediate shutdown) under load`);
+    const t0 = Date.now();
+    await shops[primary].kill();
+    db.crash(primary);
+    const detected = await until(
+      `Route 53 to see ${primary} down`,
+      waitBudgetMs,
+      () => !route53.checkHealthy(regionCheck),
+    );
+    const paged = await until('a page', waitBudgetMs, () =>
+      options.promoteOn === 'detect' ? true : cloudwatch.paged(Date.now()).length > 0,
+    );
+    const pagedAt = options.promoteOn === 'detect' ? null : paged;
+    log(`phase 1: promoting ${standby} (unplanned failover)`);
+    await promotion.promote(standby, true);
+    await promotion.waitForWriter(standby, () => undefined);
+    const promoted = Date.now();
+    const t1 = await until(
+      'every customer to buy again',
+      waitBudgetMs,
+      () => everyWorkerBought(promoted),
+      lastFailures,
+    );
+    const lost1 = ackedBefore();
+    phases.push({
+      name: `unplanned: ${primary} lost`,
+      planned: false,
+      detectSeconds: (detected - t0) / 1000,
+      pageSeconds: pagedAt === null ? null : (pagedAt - t0) / 1000,
+      reachSeconds: Math.max(...outageSeconds(load.samples, 'page', t0, t1)),
+      browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', t0, t1)),
+      buySeconds: Math.max(...outageSeconds(load.samples, 'buy', t0, t1)),
+      acknowledgedLost: lost1.length - (await ordersIn(standby, lost1)),
+      duplicates: await duplicates(standby),
+      unacknowledgedCommits: load.unacknowledgedCommits.length - unacked0,
+      shopRestarts: restarts() - restarts0,
+      dnsPath: route53.resolve(publicName).via.join(' → '),
+    });
+
+    // Phase 2: planned fail back.
+    const restarts1 = restarts();
+    const unacked1 = load.unacknowledgedCommits.length;
+    log(`phase 2: rebuilding ${primary} as a standby of ${standby}, then a planned switchover back`);
+    const prepStart = Date.now();
+    await db.createStandby(primary, standby);
+    shops[primary].start();
+    await until(`${primary} shop to answer`, 20_000, async () => {
+      try {
+        return (
+          (await fetch(shops[primary].base + HEALTH_PATH, { signal: AbortSignal.timeout(1000) })).status > 0
+        );
+      } catch {
+        return false;
+      }
+    });
+    // Customers can only be affected from the switchover on: the rebuild serves no one.
+    const t2 = Date.now();
+    await promotion.promote(primary, false);
+    await promotion.waitForWriter(primary, () => undefined);
+    const switched = Date.now();
+    const back = await until(`Route 53 to see ${primary} healthy`, waitBudgetMs, () =>
+      route53.checkHealthy(regionCheck),
+    );
+    // Customers return once their cached answer expires.
+    const ttlMs = (route53.resolve(publicName).ttlSeconds * 1000) / K;
+    const t3 = await until(
+      'every customer to buy on the primary again',
+      waitBudgetMs,
+      () => Date.now() > back + ttlMs && everyWorkerBought(back + ttlMs),
+    );
+    await load.stop();
+    const phase2Acked = load.acknowledged.filter((a) => a.at >= promoted).map((a) => a.orderId);
+    phases.push({
+      name: `planned: fail back to ${primary}`,
+      planned: true,
+      detectSeconds: (back - t2) / 1000,
+      pageSeconds: null,
+      reachSeconds: Math.max(...outageSeconds(load.samples, 'page', t2, t3)),
+      browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', t2, t3)),
+      buySeconds: Math.max(...outageSeconds(load.samples, 'buy', t2, t3)),
+      acknowledgedLost: phase2Acked.length - (await ordersIn(primary, phase2Acked)),
+      duplicates: await duplicates(primary),
+      unacknowledgedCommits: load.unacknowledgedCommits.length - unacked1,
+      shopRestarts: restarts() - restarts1,
+      dnsPath: route53.resolve(publicName).via.join(' → '),
+    });
+    log(
+      `phase 2: rebuild took ${((t2 - prepStart) / 1000).toFixed(2)} s, switchover ${((switched - t2) / 1000).toFixed(2)} s (local time, not compressed)`,
+    );
+
+    const worst = Math.max(...phases.map((p) => Math.max(p.reachSeconds, p.browseSeconds))) * K;
+    const failures: string[] = [];
+    if (worst > config.failoverBudgetSeconds)
+      failures.push(
+        `worst case ${worst.toFixed(0)} s (reach/browse, AWS time) exceeds failoverBudgetSeconds = ${config.failoverBudgetSeconds}`,
+      );
+    for (const p of phases) {
+      if (p.planned && p.acknowledgedLost > 0)
+        failures.push(`${p.name}: ${p.acknowledgedLost} acknowledged orders lost`);
+      if (p.duplicates > 0) failures.push(`${p.name}: ${p.duplicates} duplicate orders`);
+    }
+    return {
+      timeScale: K,
+      budgetSeconds: config.failoverBudgetSeconds,
+      facts: {
+        chain,
+        intervalSeconds: endpoint.intervalSeconds,
+        failureThreshold: endpoint.failureThreshold,
+        checkers: endpoint.checkerRegions.length,
+        ttlSeconds: route53.resolve(publicName).ttlSeconds,
+      },
+      phases,
+      worstCaseSeconds: worst,
+      failures,
+    };
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch {
+        // best effort: keep cleaning
+      }
+    }
+  }
+}
+
+/** The per-phase table, compressed and AWS-time figures side by side. */
+export function formatTable(r: DrillResult): string {
+  const K = r.timeScale;
+  const t = (s: number | null) => (s === null ? '—' : `${s.toFixed(2)} s / ${(s * K).toFixed(0)} s`);
+  const rows: string[][] = [
+    [
+      'phase',
+      'detect',
+      'page (on-call)',
+      'reach a page',
+      'browse',
+      'buy',
+      'acked lost',
+      'duplicates',
+      'unacked commits',
+      'shop restarts',
+    ],
+    ...r.phases.map((p) => [
+      p.name,
+      t(p.detectSeconds),
+      t(p.pageSeconds),
+      t(p.reachSeconds),
+      t(p.browseSeconds),
+      t(p.buySeconds),
+      String(p.acknowledgedLost),
+      String(p.duplicates),
+      String(p.unacknowledgedCommits),
+      String(p.shopRestarts),
+    ]),
+  ];
+  const md = rows.map((row) => `| ${row.join(' | ')} |`);
+  md.splice(1, 0, `|${rows[0].map(() => '---').join('|')}|`);
+  return [
+    `time compressed ${K}×: figures are "measured / AWS-time equivalent (× ${K})"`,
+    `chain: ${r.facts.chain.join(' → ')}; checks every ${r.facts.intervalSeconds} s × ${r.facts.failureThreshold} from ${r.facts.checkers} checker regions; TTL ${r.facts.ttlSeconds} s`,
+    ...md,
+    `worst case (reach/browse): ${r.worstCaseSeconds.toFixed(0)} s of a ${r.budgetSeconds} s budget → ${r.failures.length ? 'FAIL' : 'PASS'}`,
+    ...r.failures.map((f) => `  - ${f}`),
+  ].join('\n');
+}

@@ -1,0 +1,49 @@
+/**
+ * The short version of `npm run drill:local`: the whole failover on this machine with real parts
+ * (PostgreSQL primary + streaming standby, the bundled shop in two processes, the real canary
+ * handler, the local Route 53 from the synthesized templates), time compressed 30×, the standby
+ * promoted as soon as Route 53 detects the loss. Asserts outcomes, never durations: DNS moved and
+ * came back, every customer bought again, no acknowledged order lost in the planned switchover, no
+ * duplicate. The full run (10×, promotion on the page, the budget verdict) is `npm run drill:local`.
+ */
+import { loadConfig } from '../../lib/config/load';
+import { Names } from '../../lib/config/names';
+import { formatTable, runDrill, type DrillResult } from '../../scripts/drill-local/drill';
+
+const config = loadConfig('default');
+const names = new Names(config);
+const [primary, standby] = config.regions.map((r) => r.name);
+let result: DrillResult;
+
+beforeAll(async () => {
+  result = await runDrill({ timeScale: 30, workers: 2, promoteOn: 'detect' });
+  console.log(formatTable(result));
+}, 120_000);
+
+test('the drill applies the synthesized chain, checks and TTL', () => {
+  expect(result.facts).toEqual({
+    chain: [names.regionRecord(primary), names.regionRecord(standby), 'cloudfront'],
+    intervalSeconds: config.healthCheck.intervalSeconds,
+    failureThreshold: config.healthCheck.failureThreshold,
+    checkers: 5,
+    ttlSeconds: 60,
+  });
+});
+
+test('losing the primary region: Route 53 detects it, DNS moves to the standby, customers buy there after promotion', () => {
+  const [lost] = result.phases;
+  expect(lost.planned).toBe(false);
+  expect(lost.detectSeconds).toBeGreaterThan(0);
+  expect(lost.dnsPath).toBe(
+    `${config.domainName} SECONDARY → ${names.chainRecord(1)} PRIMARY → ${names.regionRecord(standby)}`,
+  );
+  expect(lost.duplicates).toBe(0);
+});
+
+test('failing back by planned switchover: DNS returns to the primary, no acknowledged order lost, no duplicate', () => {
+  const [, back] = result.phases;
+  expect(back.planned).toBe(true);
+  expect(back.dnsPath).toBe(`${config.domainName} PRIMARY → ${names.regionRecord(primary)}`);
+  expect(back.acknowledgedLost).toBe(0);
+  expect(back.duplicates).toBe(0);
+});

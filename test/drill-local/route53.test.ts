@@ -1,0 +1,201 @@
+/**
+ * The local Route 53 of `npm run drill:local`, driven by the synthesized templates: the 18 % rule,
+ * string matching, failure thresholds, the CALCULATED region check with its drain switch, the chain
+ * order down to the outage page, and resolvers that keep an answer for its TTL.
+ */
+import { loadConfig } from '../../lib/config/load';
+import { Names } from '../../lib/config/names';
+import { HEALTH_MARKER } from '../../lib/contract/shop';
+import { synthesizedModel } from '../../scripts/drill-local/drill';
+import { chainOrder, ModelError, readModel, type EndpointCheckSpec } from '../../scripts/drill-local/model';
+import {
+  aggregate,
+  CachingResolver,
+  CheckerView,
+  judgeResponse,
+  LocalRoute53,
+  type AlarmMetricState,
+} from '../../scripts/drill-local/route53';
+
+const config = loadConfig('default');
+const names = new Names(config);
+const [primary, standby] = config.regions.map((r) => r.name);
+const model = synthesizedModel(config);
+
+test('the model is read from the synthesized templates: chain order, interval, threshold, checkers, search string', () => {
+  expect(chainOrder(model, config.domainName)).toEqual([
+    names.regionRecord(primary),
+    names.regionRecord(standby),
+    'cloudfront',
+  ]);
+  const endpoint = Object.values(model.checks).find(
+    (c) => c.kind === 'endpoint' && c.fqdn === names.regionRecord(primary),
+  ) as EndpointCheckSpec;
+  expect(endpoint).toMatchObject({
+    intervalSeconds: config.healthCheck.intervalSeconds,
+    failureThreshold: config.healthCheck.failureThreshold,
+    searchString: HEALTH_MARKER,
+    path: '/healthz',
+  });
+  expect(endpoint.checkerRegions).toHaveLength(5);
+  expect(Object.keys(model.canaryConfigs).sort()).toEqual([primary, standby].sort());
+  expect(model.pagingAlarms.length).toBeGreaterThan(0);
+});
+
+test('a template the evaluator does not understand is refused with every problem listed', () => {
+  const edge = {
+    Resources: {
+      A: {
+        Type: 'AWS::Route53::HealthCheck',
+        Properties: { HealthCheckConfig: { Type: 'RECOVERY_CONTROL' } },
+      },
+      B: {
+        Type: 'AWS::Route53::RecordSet',
+        Properties: {
+          Name: 'x.example.com',
+          HealthCheckId: { Ref: 'Missing' },
+          AliasTarget: { DNSName: 'y' },
+        },
+      },
+    },
+  };
+  expect(() => readModel(edge, {})).toThrow(ModelError);
+  try {
+    readModel(edge, {});
+  } catch (e) {
+    expect((e as ModelError).issues).toEqual([
+      'A: health check type RECOVERY_CONTROL is not supported by the local evaluator',
+      'B: health check Missing is not in the edge stack',
+    ]);
+  }
+});
+
+describe('one checker', () => {
+  const spec = { type: 'HTTPS_STR_MATCH' as const, searchString: HEALTH_MARKER };
+  test.each([
+    ['the marker', 200, `{"marker":"${HEALTH_MARKER}"}`, true],
+    ['the marker but 503', 503, `{"marker":"${HEALTH_MARKER}"}`, false],
+    ['no marker', 200, '{"status":"unhealthy"}', false],
+    ['the marker ending at byte 5,120', 200, 'x'.repeat(5120 - HEALTH_MARKER.length) + HEALTH_MARKER, true],
+    ['the marker ending at byte 5,121', 200, 'x'.repeat(5121 - HEALTH_MARKER.length) + HEALTH_MARKER, false],
+  ])('%s (HTTP %i) → ok=%s: 2xx/3xx and the string in the first 5,120 bytes', (_what, status, body, ok) => {
+    expect(judgeResponse(spec, status, body).ok).toBe(ok);
+  });
+
+  test('flips only after `failureThreshold` consecutive disagreeing results, both ways', () => {
+    const v = new CheckerView(3);
+    v.record(false);
+    v.record(false);
+    v.record(true); // streak broken
+    v.record(false);
+    v.record(false);
+    expect(v.healthy).toBe(true);
+    v.record(false);
+    expect(v.healthy).toBe(false);
+    v.record(true);
+    v.record(true);
+    expect(v.healthy).toBe(false);
+    v.record(true);
+    expect(v.healthy).toBe(true);
+  });
+});
+
+test.each([
+  [15, 3, true], // 20 % > 18 %
+  [15, 2, false], // 13 %
+  [50, 9, false], // exactly 18 % is not MORE than 18 %
+  [50, 10, true],
+  [15, 0, false],
+])('18 %% rule: %i checkers, %i healthy → healthy=%s', (total, healthy, expected) => {
+  expect(aggregate(healthy, total)).toBe(expected);
+});
+
+describe('answers for the public name, from the synthesized chain', () => {
+  // Which checker regions see each direct name as up; which ALBs have a healthy target; switch alarms.
+  let up: Record<string, string[] | 'all'>;
+  let albUp: Record<string, boolean>;
+  let alarms: Record<string, AlarmMetricState>;
+  let route53: LocalRoute53;
+
+  beforeEach(() => {
+    up = { [names.regionRecord(primary)]: 'all', [names.regionRecord(standby)]: 'all' };
+    albUp = { [primary]: true, [standby]: true };
+    alarms = {};
+    route53 = new LocalRoute53({
+      model,
+      timeScale: 1000, // a 10 s interval every 10 ms
+      probe: async (check, checker) => {
+        const who = up[check.fqdn];
+        return { ok: who === 'all' || who.includes(checker) };
+      },
+      albProbe: async (region) => (albUp[region] ? 200 : 0),
+      alarmMetric: (region, name) => alarms[`${region}/${name}`] ?? 'INSUFFICIENT_DATA',
+    });
+    route53.start();
+  });
+  afterEach(() => route53.stop());
+
+  const settle = () => new Promise((r) => setTimeout(r, 400));
+  const target = () => route53.resolve(config.domainName).target;
+
+  test('all healthy: the primary region', async () => {
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+    expect(route53.resolve(config.domainName).ttlSeconds).toBe(60);
+  });
+
+  test('primary endpoint down: the next link (failover-2 → standby); both down: the outage page', async () => {
+    up[names.regionRecord(primary)] = [];
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+    expect(route53.resolve(config.domainName).via).toEqual([
+      `${config.domainName} SECONDARY`,
+      `${names.chainRecord(1)} PRIMARY`,
+      names.regionRecord(standby),
+    ]);
+    up[names.regionRecord(standby)] = [];
+    await settle();
+    expect(target()).toEqual({ kind: 'cloudfront' });
+  });
+
+  test('seen up from one checker region of five (20 % > 18 %) the primary stays; from none it moves', async () => {
+    const [firstChecker] = (
+      Object.values(model.checks).find((c) => c.kind === 'endpoint') as EndpointCheckSpec
+    ).checkerRegions;
+    up[names.regionRecord(primary)] = [firstChecker];
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+    up[names.regionRecord(primary)] = [];
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+  });
+
+  test('a drained primary (its switch alarm metric breaching in a holder) moves; no data counts as serving', async () => {
+    const [holder] = names.switchHolders(primary);
+    alarms[`${holder}/${names.switchAlarm(primary)}`] = 'ALARM';
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+    alarms[`${holder}/${names.switchAlarm(primary)}`] = 'INSUFFICIENT_DATA';
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+  });
+
+  test('an ALB without a healthy target fails its alias (EvaluateTargetHealth) even while /healthz checks pass', async () => {
+    albUp[primary] = false;
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+  });
+
+  test('a resolver keeps its answer for the TTL (compressed), then asks again', async () => {
+    let now = 0;
+    await settle();
+    const resolver = new CachingResolver(route53, 10, () => now);
+    expect(resolver.lookup(config.domainName).target).toEqual({ kind: 'alb', region: primary });
+    up[names.regionRecord(primary)] = [];
+    await settle();
+    now = 5999; // 60 s TTL / 10
+    expect(resolver.lookup(config.domainName).target).toEqual({ kind: 'alb', region: primary });
+    now = 6000;
+    expect(resolver.lookup(config.domainName).target).toEqual({ kind: 'alb', region: standby });
+  });
+});
