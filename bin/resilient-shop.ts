@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { configNotices } from '../lib/config/notices';
 import { buildApp } from '../lib/app';
+import { stampAssembly } from '../lib/report/assembly';
 
 /**
  * Entry point of `cdk synth` / `cdk deploy`. The config is chosen with `-c config=NAME`
@@ -20,6 +21,8 @@ try {
   for (const notice of configNotices(config, now)) console.error(`Notice: ${notice}`);
   buildApp({ config, app, now });
   app.synth();
+  // Names the config in the assembly, so `npm run report -- --cdk-out` never grades another config's templates.
+  stampAssembly(app.outdir, config);
 } catch (e) {
   if (e instanceof ConfigError) {
     console.error(e.message);

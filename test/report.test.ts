@@ -145,7 +145,7 @@ describe('database', () => {
     for (const r of Object.values<any>(changed[stack].Resources)) {
       if (r.Type === 'AWS::RDS::DBCluster') r.Properties.EngineVersion = '16.4';
     }
-    const r = buildReport(changed, { stackRegions });
+    const r = buildReport(changed, { budgetSeconds: config.failoverBudgetSeconds, stackRegions });
     expect(r.database.engineVersionsMatch).toBe(false);
     expect(r.warnings.join('\n')).toMatch(/ENGINE VERSION MISMATCH/);
     expect(renderMarkdown(r)).toMatch(/MISMATCH: 16\.4 vs 16\.6/);
@@ -159,7 +159,7 @@ test('retained resources include every RDS cluster and KMS key', () => {
       expect.objectContaining({
         type: 'AWS::RDS::DBCluster',
         policy: 'Snapshot',
-        names: [names.dbClusterId(stack.replace(`${config.appName}-`, ''))],
+        physicalNames: [names.dbClusterId(stack.replace(`${config.appName}-`, ''))],
       }),
     );
     expect(rows).toContainEqual(
@@ -213,8 +213,8 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
 
 test('the markdown opens with the verdict and holds the tables', () => {
   const md = renderMarkdown(report);
-  expect(md.split('\n').slice(0, 4).join('\n')).toMatch(
-    /\*\*Verdict: PASS: worst-case automatic failover is 90 s/,
+  expect(md.split('\n').slice(0, 8).join('\n')).toMatch(
+    /\*\*Verdict on automatic failover: PASS: worst-case automatic failover is 90 s/,
   );
   for (const heading of [
     '## Worst-case automatic failover',
@@ -245,6 +245,6 @@ test('budget pin: a 30 s × 3 health check makes the worst case 150 s and the ve
   expect(r.failover.every((f) => f.worstCaseSeconds === 150 && !f.withinBudget)).toBe(true);
   expect(r.verdict).toMatchObject({ pass: false, worstCaseSeconds: 150, budgetSeconds: 100 });
   expect(renderMarkdown(r)).toMatch(
-    /\*\*Verdict: FAIL: worst-case automatic failover is 150 s .* > the 100 s budget/,
+    /\*\*Verdict on automatic failover: FAIL: worst-case automatic failover is 150 s .* > the 100 s budget/,
   );
 });

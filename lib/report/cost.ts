@@ -1,0 +1,342 @@
+/**
+ * Cost: an estimate of what the standby posture costs per month, itemised from the templates'
+ * resource counts and public on-demand list prices.
+ */
+import type { DatabaseSection } from './database';
+import { CfnTemplate, entries, flatten, Json, num, refId, scheduledFunctions, StackInfo } from './template';
+
+/** Hours in a billing month, as AWS price pages use. */
+export const HOURS_PER_MONTH = 730;
+
+/** Seconds in the 30-day month used for invocation counts (43,200 one-minute runs). */
+export const SECONDS_PER_MONTH = 30 * 24 * 3600;
+
+/** A unit price the estimate assumes. */
+export interface UnitPrice {
+  readonly key: string;
+  readonly item: string;
+  readonly unit: string;
+  readonly usd: number;
+}
+
+/** One priced line. */
+export interface CostLine {
+  readonly stack: string;
+  readonly item: string;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly unitUsd: number;
+  readonly monthlyUsd: number;
+  readonly note?: string;
+}
+
+/** The cost section of the report. */
+export interface CostSection {
+  readonly prices: readonly UnitPrice[];
+  readonly lines: readonly CostLine[];
+  readonly perStack: ReadonlyArray<{ readonly stack: string; readonly monthlyUsd: number }>;
+  /**
+   * The standby posture: regional stacks that do not hold the writer, plus the edge stack (health
+   * checks, failover alarms, outage page).
+   */
+  readonly standbyRegionsUsd: number;
+  readonly standbyStacks: readonly string[];
+  readonly totalUsd: number;
+  readonly excluded: readonly string[];
+}
+
+/**
+ * Unit prices assumed (USD, public on-demand list prices, us-east-1 unless noted). Asia Pacific
+ * regions usually cost 10–30 % more; the estimate is a floor for usage-driven items it leaves out.
+ */
+export const UNIT_PRICES: readonly UnitPrice[] = [
+  { key: 'nat', item: 'NAT gateway', unit: 'gateway-hour', usd: 0.045 },
+  { key: 'ipv4', item: 'Public IPv4 address (EIP, ALB node)', unit: 'address-hour', usd: 0.005 },
+  { key: 'alb', item: 'Application Load Balancer (fixed part, LCUs extra)', unit: 'ALB-hour', usd: 0.0225 },
+  { key: 'ec2:t4g.nano', item: 'EC2 t4g.nano on-demand', unit: 'instance-hour', usd: 0.0042 },
+  { key: 'ec2:t4g.micro', item: 'EC2 t4g.micro on-demand', unit: 'instance-hour', usd: 0.0084 },
+  { key: 'ec2:t4g.small', item: 'EC2 t4g.small on-demand', unit: 'instance-hour', usd: 0.0168 },
+  { key: 'ec2:t4g.medium', item: 'EC2 t4g.medium on-demand', unit: 'instance-hour', usd: 0.0336 },
+  { key: 'ec2:t4g.large', item: 'EC2 t4g.large on-demand', unit: 'instance-hour', usd: 0.0672 },
+  { key: 'ebs', item: 'EBS gp3 storage', unit: 'GiB-month', usd: 0.08 },
+  {
+    key: 'acu',
+    item: 'Aurora Serverless v2 capacity (upper end of $0.12–0.14)',
+    unit: 'ACU-hour',
+    usd: 0.14,
+  },
+  { key: 'secret', item: 'Secrets Manager secret or replica', unit: 'secret-month', usd: 0.4 },
+  { key: 'kms', item: 'KMS customer-managed key', unit: 'key-month', usd: 1 },
+  { key: 'waf-acl', item: 'WAF web ACL', unit: 'ACL-month', usd: 5 },
+  { key: 'waf-rule', item: 'WAF rule (incl. AWS managed rule group)', unit: 'rule-month', usd: 1 },
+  { key: 'alarm', item: 'CloudWatch standard-resolution alarm metric', unit: 'metric-month', usd: 0.1 },
+  { key: 'alarm-hr', item: 'CloudWatch high-resolution alarm metric', unit: 'metric-month', usd: 0.3 },
+  { key: 'composite', item: 'CloudWatch composite alarm', unit: 'alarm-month', usd: 0.5 },
+  {
+    key: 'dashboard',
+    item: 'CloudWatch dashboard (first 3 per account free)',
+    unit: 'dashboard-month',
+    usd: 3,
+  },
+  { key: 'metric', item: 'CloudWatch custom metric', unit: 'metric-month', usd: 0.3 },
+  { key: 'lambda-req', item: 'Lambda requests', unit: 'million requests', usd: 0.2 },
+  { key: 'lambda-arm', item: 'Lambda compute, arm64', unit: 'GB-second', usd: 0.0000133334 },
+  { key: 'lambda-x86', item: 'Lambda compute, x86_64', unit: 'GB-second', usd: 0.0000166667 },
+  {
+    key: 'hc-basic',
+    item: 'Route 53 health check, AWS endpoint (basic; also CALCULATED and alarm-based)',
+    unit: 'check-month',
+    usd: 0.5,
+  },
+  {
+    key: 'hc-option',
+    item: 'Route 53 health check option (HTTPS, string match, fast interval, latency), AWS endpoint',
+    unit: 'option-month',
+    usd: 1,
+  },
+];
+
+const PRICE = new Map(UNIT_PRICES.map((p) => [p.key, p]));
+
+/** Prices what the templates keep running at minimum capacity. */
+export function costSection(
+  templates: Record<string, CfnTemplate>,
+  stacks: StackInfo[],
+  db: DatabaseSection,
+): CostSection {
+  const lines: CostLine[] = [];
+  const add = (stack: string, key: string, item: string, quantity: number, note?: string) => {
+    const price = PRICE.get(key);
+    if (!price || quantity <= 0) return;
+    const monthly = Math.round(quantity * price.usd * 100) / 100;
+    lines.push({
+      stack,
+      item,
+      quantity: Math.round(quantity * 1000) / 1000,
+      unit: price.unit,
+      unitUsd: price.usd,
+      monthlyUsd: monthly,
+      note,
+    });
+  };
+  for (const s of stacks) {
+    const t = templates[s.name];
+    const count = (type: string) => entries(t, type).length;
+    add(
+      s.name,
+      'nat',
+      `NAT gateways (${count('AWS::EC2::NatGateway')})`,
+      count('AWS::EC2::NatGateway') * HOURS_PER_MONTH,
+      'plus $0.045/GB processed',
+    );
+
+    const albs = entries(t, 'AWS::ElasticLoadBalancingV2::LoadBalancer').filter(
+      ([, r]) => r.Properties?.Type !== 'network',
+    );
+    const albIps = albs
+      .filter(([, r]) => r.Properties?.Scheme !== 'internal')
+      .reduce(
+        (n, [, r]) => n + (r.Properties?.Subnets?.length ?? r.Properties?.SubnetMappings?.length ?? 2),
+        0,
+      );
+    const ips = count('AWS::EC2::EIP') + albIps;
+    add(
+      s.name,
+      'ipv4',
+      `Public IPv4 addresses (${count('AWS::EC2::EIP')} EIP + ${albIps} ALB nodes)`,
+      ips * HOURS_PER_MONTH,
+    );
+    add(
+      s.name,
+      'alb',
+      `Application Load Balancers (${albs.length})`,
+      albs.length * HOURS_PER_MONTH,
+      'LCUs extra (≈0 idle)',
+    );
+
+    for (const [asgId, asg] of entries(t, 'AWS::AutoScaling::AutoScalingGroup')) {
+      const lt =
+        t.Resources?.[refId(asg.Properties?.LaunchTemplate?.LaunchTemplateId) ?? '']?.Properties
+          ?.LaunchTemplateData;
+      const type = String(lt?.InstanceType ?? '?');
+      const min = num(asg.Properties?.MinSize) ?? 0;
+      const warm = entries(t, 'AWS::AutoScaling::WarmPool')
+        .filter(([, w]) => refId(w.Properties?.AutoScalingGroupName) === asgId)
+        .reduce((n, [, w]) => n + (num(w.Properties?.MinSize) ?? 0), 0);
+      if (PRICE.has(`ec2:${type}`)) {
+        add(s.name, `ec2:${type}`, `EC2 ${type} × ${min} (ASG minimum)`, min * HOURS_PER_MONTH);
+      } else {
+        lines.push({
+          stack: s.name,
+          item: `EC2 ${type} × ${min} (ASG minimum)`,
+          quantity: min,
+          unit: 'instance',
+          unitUsd: 0,
+          monthlyUsd: 0,
+          note: 'instance type not in the price table: not priced',
+        });
+      }
+      const gib = (lt?.BlockDeviceMappings ?? []).reduce(
+        (n: number, b: Json) => n + (num(b.Ebs?.VolumeSize) ?? 0),
+        0,
+      );
+      add(
+        s.name,
+        'ebs',
+        `EBS root volumes (${min} running + ${warm} stopped warm pool × ${gib} GiB)`,
+        (min + warm) * gib,
+      );
+    }
+
+    const serverless = entries(t, 'AWS::RDS::DBInstance').filter(
+      ([, r]) => r.Properties?.DBInstanceClass === 'db.serverless',
+    );
+    for (const c of db.clusters.filter((x) => x.stack === s.name)) {
+      const inCluster = serverless.filter(([, r]) => {
+        const cid = refId(r.Properties?.DBClusterIdentifier);
+        return (
+          cid !== undefined &&
+          String(t.Resources?.[cid]?.Properties?.DBClusterIdentifier ?? cid) === c.clusterId
+        );
+      }).length;
+      if (c.minAcu !== undefined && inCluster > 0) {
+        add(
+          s.name,
+          'acu',
+          `Aurora Serverless v2, ${inCluster} instances × ${c.minAcu} ACU minimum (${c.role})`,
+          inCluster * c.minAcu * HOURS_PER_MONTH,
+          'floor: real load scales up; storage and I/O extra',
+        );
+      }
+    }
+
+    const secrets = entries(t, 'AWS::SecretsManager::Secret').reduce(
+      (n, [, r]) => n + 1 + (r.Properties?.ReplicaRegions?.length ?? 0),
+      0,
+    );
+    add(s.name, 'secret', `Secrets Manager secrets incl. replicas (${secrets})`, secrets);
+    add(s.name, 'kms', `KMS keys (${count('AWS::KMS::Key')})`, count('AWS::KMS::Key'));
+
+    const acls = entries(t, 'AWS::WAFv2::WebACL');
+    const rules = acls.reduce((n, [, r]) => n + (r.Properties?.Rules?.length ?? 0), 0);
+    add(s.name, 'waf-acl', `WAF web ACLs (${acls.length})`, acls.length, 'plus $0.60 per million requests');
+    add(s.name, 'waf-rule', `WAF rules (${rules})`, rules);
+
+    let standard = 0;
+    let highRes = 0;
+    const customMetrics = new Set<string>();
+    for (const [, r] of entries(t, 'AWS::CloudWatch::Alarm')) {
+      const p = r.Properties ?? {};
+      const metrics = p.Metrics ? (p.Metrics as Json[]).filter((m) => m.MetricStat) : [p];
+      for (const m of metrics) {
+        const stat = m.MetricStat;
+        const period = num(stat ? stat.Period : p.Period) ?? 60;
+        if (period < 60) highRes++;
+        else standard++;
+        const ns = stat ? stat.Metric?.Namespace : p.Namespace;
+        if (typeof ns === 'string' && !ns.startsWith('AWS/')) {
+          const dims = stat ? stat.Metric?.Dimensions : p.Dimensions;
+          customMetrics.add(`${ns}|${stat ? stat.Metric?.MetricName : p.MetricName}|${flatten(dims)}`);
+        }
+      }
+    }
+    add(s.name, 'alarm', `Alarm metrics, standard resolution (${standard})`, standard);
+    add(s.name, 'alarm-hr', `Alarm metrics, high resolution (${highRes})`, highRes);
+    add(
+      s.name,
+      'composite',
+      `Composite alarms (${count('AWS::CloudWatch::CompositeAlarm')})`,
+      count('AWS::CloudWatch::CompositeAlarm'),
+    );
+    add(
+      s.name,
+      'dashboard',
+      `Dashboards (${count('AWS::CloudWatch::Dashboard')})`,
+      count('AWS::CloudWatch::Dashboard'),
+    );
+    add(
+      s.name,
+      'metric',
+      `Custom metrics read by alarms (${customMetrics.size}; lower bound)`,
+      customMetrics.size,
+    );
+
+    const scheduled = scheduledFunctions(t);
+    for (const [fnId, fn] of entries(t, 'AWS::Lambda::Function')) {
+      const rate = scheduled.get(fnId);
+      if (!rate) continue;
+      const invocations = Math.round(SECONDS_PER_MONTH / rate);
+      const label = fnId.replace(/[0-9A-F]{8}$/, '');
+      add(
+        s.name,
+        'lambda-req',
+        `Lambda "${label}": ${invocations.toLocaleString('en-US')} runs`,
+        invocations / 1e6,
+      );
+      const arm = (fn.Properties?.Architectures ?? []).includes('arm64');
+      const gbSeconds =
+        invocations * (num(fn.Properties?.Timeout) ?? 3) * ((num(fn.Properties?.MemorySize) ?? 128) / 1024);
+      add(
+        s.name,
+        arm ? 'lambda-arm' : 'lambda-x86',
+        `Lambda "${label}" compute at full timeout (upper bound)`,
+        gbSeconds,
+      );
+    }
+
+    const checksByType = new Map<string, { count: number; options: number }>();
+    for (const [, r] of entries(t, 'AWS::Route53::HealthCheck')) {
+      const c = r.Properties?.HealthCheckConfig ?? {};
+      const type = String(c.Type);
+      const options = [
+        type.startsWith('HTTPS'),
+        type.endsWith('STR_MATCH'),
+        num(c.RequestInterval) === 10,
+        c.MeasureLatency === true,
+      ].filter(Boolean).length;
+      const g = checksByType.get(type) ?? { count: 0, options: 0 };
+      checksByType.set(type, { count: g.count + 1, options: g.options + options });
+    }
+    for (const [type, g] of [...checksByType.entries()].sort()) {
+      add(s.name, 'hc-basic', `Route 53 health checks ${type} (${g.count})`, g.count);
+      add(
+        s.name,
+        'hc-option',
+        `Options of the ${type} checks (HTTPS, string match, 10 s interval, latency)`,
+        g.options,
+      );
+    }
+  }
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const perStack = stacks.map((s) => ({
+    stack: s.name,
+    monthlyUsd: round(lines.filter((l) => l.stack === s.name).reduce((n, l) => n + l.monthlyUsd, 0)),
+  }));
+  const standbyStacks = new Set(
+    stacks
+      .filter(
+        (s) =>
+          s.kind === 'edge' ||
+          (s.kind === 'regional' && db.writerRegion !== undefined && s.region !== db.writerRegion),
+      )
+      .map((s) => s.name),
+  );
+  return {
+    prices: UNIT_PRICES.filter((p) => lines.some((l) => l.unitUsd === p.usd && l.unit === p.unit)),
+    lines,
+    perStack,
+    standbyStacks: [...standbyStacks],
+    standbyRegionsUsd: round(
+      perStack.filter((p) => standbyStacks.has(p.stack)).reduce((n, p) => n + p.monthlyUsd, 0),
+    ),
+    totalUsd: round(perStack.reduce((n, p) => n + p.monthlyUsd, 0)),
+    excluded: [
+      'data transfer (inter-region replication, internet egress) and NAT gateway data processing',
+      'ALB LCUs, CloudFront requests and transfer, WAF requests, Route 53 queries and the hosted zone (not in these templates)',
+      'Aurora storage, I/O and replicated writes; capacity above the minimum ACUs',
+      'AWS Backup storage and cross-region copies, RDS snapshots',
+      'CloudWatch Logs ingestion and storage (VPC flow logs, WAF logs, Lambda logs), PutMetricData requests',
+      'free tiers (Lambda, first 10 alarms, 3 dashboards): not deducted',
+    ],
+  };
+}

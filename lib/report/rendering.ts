@@ -1,0 +1,385 @@
+/**
+ * Rendering: the report as Markdown for a reviewer. Deterministic for the same data.
+ */
+import { HOURS_PER_MONTH } from './cost';
+import { ALB_ALIAS_TTL_SECONDS } from './failover-time';
+import type { ReportData } from './resilience';
+
+function cell(v: unknown): string {
+  return String(v ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
+}
+
+function table(headers: string[], rows: unknown[][]): string {
+  if (rows.length === 0) return '_(none)_\n';
+  const lines = [
+    `| ${headers.map(cell).join(' | ')} |`,
+    `| ${headers.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+function usd(x: number): string {
+  return `$${x.toFixed(2)}`;
+}
+
+function secs(x: number | undefined): string {
+  return x === undefined ? '?' : `${x} s`;
+}
+
+/** Renders the report as Markdown for a reviewer. Deterministic for the same data. */
+export function renderMarkdown(r: ReportData): string {
+  const out: string[] = [];
+  const p = (s = '') => out.push(s);
+  p(`# ${r.title}`);
+  p();
+  for (const sentence of r.headline.sentences) p(`- ${sentence}`);
+  p();
+  p(`**Verdict on automatic failover: ${r.verdict.text}**`);
+  p();
+  for (const w of r.warnings) p(`> **⚠ ${w}**`);
+  if (r.warnings.length) p();
+  p(
+    'This report is derived from the CloudFormation templates synthesized from the config (what would be deployed); only the budget is read from the config itself. ' +
+      'It covers how an outage is detected, how traffic is switched, how long that takes, what the database can lose, ' +
+      'what survives a stack deletion, who is paged, and an estimate of what the standby posture costs each month.',
+  );
+  p();
+  p(`Generated from: ${r.stacks.map((s) => `${s.name} (${s.region})`).join(', ')}.`);
+  p();
+  p(
+    `The failover budget (${r.verdict.budgetSeconds} s) is the config's \`failoverBudgetSeconds\`` +
+      (r.source
+        ? `; the templates were synthesized from config "${r.source.configName}" (fingerprint ${r.source.fingerprint}).`
+        : '.'),
+  );
+  p();
+
+  p('## Worst-case automatic failover');
+  p();
+  p(
+    'Route 53 needs `interval × failure threshold` to declare a region unhealthy, then resolvers may hold the old answer for one TTL.',
+  );
+  p();
+  p(
+    table(
+      [
+        'Region',
+        'Detection (interval × threshold)',
+        'TTL',
+        'Worst case',
+        `Within ${r.verdict.budgetSeconds} s`,
+      ],
+      r.failover.map((f) => {
+        const c = r.detection.endpointChecks.find((x) => x.region === f.region);
+        return [
+          f.region,
+          c
+            ? `${c.intervalSeconds} s × ${c.failureThreshold} = ${f.detectionSeconds} s`
+            : secs(f.detectionSeconds),
+          secs(f.ttlSeconds),
+          `**${f.worstCaseSeconds} s**`,
+          f.withinBudget ? 'yes' : '**NO**',
+        ];
+      }),
+    ),
+  );
+
+  p('## Detection');
+  p();
+  p('### Route 53 endpoint health checks');
+  p();
+  p(
+    table(
+      ['Region', 'Checks', 'Interval × threshold', 'Checker regions', 'String match', 'Latency'],
+      r.detection.endpointChecks.map((c) => [
+        c.region,
+        `${c.type} https://${c.fqdn}${c.path}`,
+        `${c.intervalSeconds} s × ${c.failureThreshold} = ${c.detectionSeconds} s`,
+        c.checkerRegions.join(', '),
+        c.searchString ? `\`${c.searchString}\`` : '—',
+        c.measureLatency ? 'measured' : '—',
+      ]),
+    ),
+  );
+  p('### Customer-journey canaries');
+  p();
+  p(
+    'Each canary walks the public name, every region and the outage page; a per-vantage alarm trips after M failed runs out of N ' +
+      '(it does not page alone).',
+  );
+  p();
+  p(
+    table(
+      ['Runs in (vantage)', 'Schedule', 'M of N', 'Fastest alarm', 'Window', 'Run timeout'],
+      r.detection.canaries.map((c) => [
+        c.region,
+        c.scheduleSeconds ? `every ${c.scheduleSeconds / 60} min` : '?',
+        `${c.failuresToAlarm} of ${c.evaluationPeriods} × ${c.periodSeconds} s`,
+        `${c.detectionSeconds / 60} min`,
+        `${c.windowSeconds / 60} min`,
+        secs(c.timeoutSeconds),
+      ]),
+    ),
+  );
+  p('### "Down from at least two vantage points" (composite alarms, these page)');
+  p();
+  p(
+    table(
+      ['Composite alarm', 'Evaluated in', 'Target', 'Vantage points', 'Rule', 'Pages'],
+      r.detection.consensus.map((c) => [
+        c.alarmName,
+        c.region,
+        c.target,
+        c.vantages.join(', '),
+        `≥ ${c.minVantages} of ${c.vantages.length}`,
+        c.pagesTopics.join(', ') || '—',
+      ]),
+    ),
+  );
+
+  p('## Switching');
+  p();
+  p('### DNS failover chain');
+  p();
+  p(
+    "Each link answers with its PRIMARY while that region's CALCULATED health check is healthy, else with its SECONDARY: " +
+      'the next link, and after the last region the CloudFront outage page (which is never health-checked: it is the end). ' +
+      `Aliases to an ALB or to CloudFront are answered with a fixed ${ALB_ALIAS_TTL_SECONDS} s TTL; nested aliases inside the zone are resolved by Route 53 itself and add none.`,
+  );
+  p();
+  for (const c of r.switching.chains) {
+    const path = c.steps
+      .map((s) => (s.kind === 'region' ? s.target : 'outage page (CloudFront)'))
+      .join(' → ');
+    p(`- **${c.publicName}**${c.via ? ` (alias of ${c.via})` : ''}: ${path}`);
+  }
+  p();
+  const first = r.switching.chains.find((c) => !c.via);
+  if (first) {
+    p(
+      table(
+        ['Link', 'Answer', 'Alias to', 'Guarded by', 'TTL'],
+        first.steps.map((s) => [
+          s.link,
+          s.kind === 'region' ? `PRIMARY: ${s.target}` : 'SECONDARY: outage page',
+          s.aliasTo,
+          s.healthCheck ?? 'never health-checked',
+          secs(s.ttlSeconds),
+        ]),
+      ),
+    );
+  }
+  p('### Manual drain switch');
+  p();
+  p(
+    'Each region\'s CALCULATED check also requires every copy of its drain switch to be "serving". A copy is a CloudWatch alarm in a holder region ' +
+      'on a 1-minute metric that a scheduled publisher re-sends from an SSM parameter; Route 53 reads the alarm (CLOUDWATCH_METRIC check). ' +
+      "`shopctl failover --to REGION` drains the regions it moves customers away from: it writes the parameter in every holder **and publishes the metric immediately**, so the publisher's minute does not add up; " +
+      'if only the parameter changes, the publisher applies it within one interval. A holder that reports nothing counts as healthy.',
+  );
+  p();
+  p(
+    table(
+      [
+        'Drains',
+        'Held in',
+        'Alarm',
+        'Alarm evaluation',
+        'Publisher',
+        'No data ⇒',
+        'With shopctl',
+        'Worst case',
+      ],
+      r.switching.drainSwitches.map((d) => [
+        d.target,
+        d.holders.join(', '),
+        d.alarmName,
+        d.periodSeconds ? `${d.datapointsToAlarm ?? 1} × ${d.periodSeconds} s` : '?',
+        d.publisherSeconds ? `every ${d.publisherSeconds} s` : '?',
+        d.insufficientData,
+        `≈ ${d.withShopctlSeconds} s`,
+        `≈ ${d.worstCaseSeconds} s`,
+      ]),
+    ),
+  );
+  p(
+    `"With shopctl" = alarm evaluation + ~${r.switching.metricCheckLagSeconds} s for Route 53 to follow the alarm + ${ALB_ALIAS_TTL_SECONDS} s TTL ` +
+      '(about 2–3 min); "worst case" adds one publisher interval.',
+  );
+  p();
+
+  const d = r.database;
+  p('## Database');
+  p();
+  p(
+    table(
+      ['Item', 'Value'],
+      [
+        ['Global cluster', d.globalClusterId ?? '**none**'],
+        ['Writer at deploy time', d.writerRegion ?? '?'],
+        [
+          'Engine versions',
+          d.engineVersionsMatch
+            ? `${d.engineVersions.join(', ')} (same everywhere)`
+            : `**MISMATCH: ${d.engineVersions.join(' vs ')}**`,
+        ],
+      ],
+    ),
+  );
+  p(
+    table(
+      [
+        'Region',
+        'Cluster',
+        'Role',
+        'Engine',
+        'Instances',
+        'Serverless v2 ACU',
+        'Backup retention',
+        'Deletion policy',
+        'Lag alarm',
+      ],
+      d.clusters.map((c) => [
+        c.region,
+        c.clusterId,
+        c.role,
+        `${c.engine} ${c.engineVersion}`,
+        c.instances,
+        c.minAcu !== undefined ? `${c.minAcu}–${c.maxAcu}` : '—',
+        c.backupRetentionDays !== undefined ? `${c.backupRetentionDays} days (PITR)` : '—',
+        c.deletionPolicy,
+        c.replicationLagAlarmMs !== undefined ? `> ${c.replicationLagAlarmMs} ms` : '—',
+      ]),
+    ),
+  );
+  p('AWS Backup plans:');
+  p();
+  p(
+    table(
+      ['Region', 'Rule', 'Schedule', 'Kept', 'Copied to'],
+      d.backupPlans.map((b) => [
+        b.region,
+        b.rule,
+        b.schedule,
+        b.deleteAfterDays ? `${b.deleteAfterDays} days` : '—',
+        b.copies.map((c) => `${c.vault} (${c.region}, ${c.deleteAfterDays ?? '?'} days)`).join(', ') || '—',
+      ]),
+    ),
+  );
+  p(`Vaults: ${d.vaults.map((v) => `${v.name} (${v.region})`).join(', ') || 'none'}.`);
+  p();
+  p('Recovery objectives:');
+  p();
+  p(
+    table(
+      ['Scenario', 'RPO', 'RTO'],
+      d.recovery.map((x) => [x.scenario, x.rpo, x.rto]),
+    ),
+  );
+
+  p('## What survives deleting a stack');
+  p();
+  p(
+    'Physical names are what stays in the account (KMS keys are found by their alias); a resource whose name AWS ' +
+      'assigns at deploy is counted (its name shows in the stack\'s resources before the deletion). Logical ids identify every resource in the templates.',
+  );
+  p();
+  p(
+    table(
+      ['Stack', 'Type', 'Policy', 'Count', 'Physical names (or KMS alias)', 'Logical ids'],
+      r.retained.map((x) => [
+        x.stack,
+        x.type,
+        x.policy,
+        x.count,
+        [...x.physicalNames, ...(x.namedAtDeploy ? [`${x.namedAtDeploy} named at deploy`] : [])].join(', '),
+        x.logicalIds.join(', '),
+      ]),
+    ),
+  );
+
+  p('## Who is paged');
+  p();
+  p(
+    table(
+      ['Stack', 'Topic', 'Subscriptions'],
+      r.paging.topics.map((t) => [t.stack, t.topicName, t.subscriptions.join(', ') || '**none**']),
+    ),
+  );
+  const stacksWithPaging = [...new Set(r.paging.paging.map((x) => x.stack))];
+  for (const s of stacksWithPaging) {
+    p(`### ${s}`);
+    p();
+    p(
+      table(
+        ['Alarm', 'Kind', 'Topic', 'Reaches', 'Also on OK'],
+        r.paging.paging
+          .filter((x) => x.stack === s)
+          .map((x) => [
+            x.alarmName,
+            x.kind,
+            x.topics.join(', '),
+            x.subscribers.join(', ') || '**nobody**',
+            x.onOk ? 'yes' : 'no',
+          ]),
+      ),
+    );
+  }
+  p('### Alarms without actions (they feed something that pages or switches)');
+  p();
+  p(
+    table(
+      ['Stack', 'Alarm', 'Used by'],
+      r.paging.silent.map((x) => [x.stack, x.alarmName, x.usedBy.join(', ') || '**nothing: dead alarm**']),
+    ),
+  );
+
+  const c = r.cost;
+  p('## Estimated monthly cost of the standby posture');
+  p();
+  p(
+    `**Estimate, not a quote.** Standby posture (${c.standbyStacks.join(', ')}: the regions that do not hold the writer, ` +
+      `plus health checks, failover alarms and the outage page): **${usd(c.standbyRegionsUsd)} per month**. ` +
+      `Everything the templates keep running at minimum capacity, the writer region included: ${usd(c.totalUsd)} per month. ` +
+      `Counts come from the templates; unit prices are public on-demand list prices (us-east-1 unless noted; Asia Pacific is typically 10–30 % higher), ${HOURS_PER_MONTH} h per month.`,
+  );
+  p();
+  p(
+    table(
+      ['Stack', 'Part of the standby posture', 'Monthly'],
+      [
+        ...c.perStack.map((s) => [
+          s.stack,
+          c.standbyStacks.includes(s.stack) ? 'yes' : 'no (writer region)',
+          usd(s.monthlyUsd),
+        ]),
+        ['**Standby posture**', '', `**${usd(c.standbyRegionsUsd)}**`],
+        ['**All stacks**', '', `**${usd(c.totalUsd)}**`],
+      ],
+    ),
+  );
+  p('Unit prices assumed:');
+  p();
+  p(
+    table(
+      ['Item', 'Unit', 'USD'],
+      c.prices.map((x) => [x.item, x.unit, x.usd]),
+    ),
+  );
+  p('Itemised:');
+  p();
+  p(
+    table(
+      ['Stack', 'Item', 'Quantity', 'Unit', 'Monthly', 'Note'],
+      c.lines.map((l) => [l.stack, l.item, l.quantity, l.unit, usd(l.monthlyUsd), l.note ?? '']),
+    ),
+  );
+  p('Not included (usage-driven or outside these templates):');
+  p();
+  for (const x of c.excluded) p(`- ${x}`);
+  p();
+  return out.join('\n');
+}
