@@ -126,7 +126,19 @@ export function createShop(options: ShopOptions): Shop {
     throw lastError;
   };
 
+  // Stock changes with every order: the snapshot is written at most every 5 s (the latest copy
+  // wins), and once more on close.
   let lastSnapshotWrite = -Infinity;
+  let pendingSnapshot: Product[] | undefined;
+  let snapshotTimer: NodeJS.Timeout | undefined;
+  const saveSnapshot = async () => {
+    snapshotTimer = undefined;
+    const products = pendingSnapshot;
+    pendingSnapshot = undefined;
+    if (!products) return;
+    lastSnapshotWrite = now();
+    await store.write(CATALOGUE_FILE, { savedAt: new Date().toISOString(), products });
+  };
   const catalogue = new Catalogue(
     loadProducts,
     timeouts.catalogueTtlMs,
@@ -137,10 +149,10 @@ export function createShop(options: ShopOptions): Shop {
       logger.warn('catalogue refresh failed; serving the cached copy', { error: (err as Error)?.message });
     },
     (products) => {
-      // Stock changes with every order: a snapshot every few seconds is plenty for an outage.
-      if (now() - lastSnapshotWrite < 5000) return;
-      lastSnapshotWrite = now();
-      void store.write(CATALOGUE_FILE, { savedAt: new Date().toISOString(), products });
+      pendingSnapshot = products;
+      if (snapshotTimer || !options.stateDir) return;
+      snapshotTimer = setTimeout(() => void saveSnapshot(), Math.max(0, 5000 - (now() - lastSnapshotWrite)));
+      snapshotTimer.unref();
     },
   );
   const saved = store.read<{ products?: Product[] }>(CATALOGUE_FILE)?.products;
@@ -216,6 +228,8 @@ export function createShop(options: ShopOptions): Shop {
       handler.closeInFlight();
       const [result] = await Promise.all([drainServer(server, timeouts.drainMs), cartCleanup.stop()]);
       await migrating;
+      clearTimeout(snapshotTimer);
+      await saveSnapshot();
       await db.end();
       logger.info('shop stopped', { ...result });
       return result;
