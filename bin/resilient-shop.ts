@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { ConfigError, loadConfig } from '../lib/config/load';
-import { buildApp } from '../lib/app';
+import { buildApp, ResilienceChecksMode } from '../lib/app';
+
+const RESILIENCE_MODES: readonly ResilienceChecksMode[] = ['error', 'warn', 'off'];
 
 /**
  * Entry point of `cdk synth` / `cdk deploy`. The config is chosen with `-c config=NAME`
  * (config/NAME.json, "default" if omitted; `-c configDir=DIR` reads DIR/NAME.json instead);
- * a bad config stops synth with every problem listed.
+ * a bad config stops synth with every problem listed. `-c resilienceChecks=error|warn|off` overrides
+ * how the resilience rule pack runs (see RESILIENCE_CHECKS_DEFAULT in lib/app.ts).
  */
 const app = new App();
 try {
@@ -15,7 +18,14 @@ try {
     String(app.node.tryGetContext('config') ?? 'default'),
     dir ? String(dir) : undefined,
   );
-  buildApp({ config, app });
+  const resilience = app.node.tryGetContext('resilienceChecks');
+  if (resilience !== undefined && !RESILIENCE_MODES.includes(String(resilience) as ResilienceChecksMode)) {
+    console.error(
+      `Invalid context resilienceChecks = "${String(resilience)}". Fix: use one of ${RESILIENCE_MODES.join(', ')}`,
+    );
+    process.exit(1);
+  }
+  buildApp({ config, app, resilienceChecks: resilience as ResilienceChecksMode | undefined });
   app.synth();
 } catch (e) {
   if (e instanceof ConfigError) {
