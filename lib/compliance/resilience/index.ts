@@ -1,4 +1,5 @@
 export { AppIndex } from './app-index';
+export { alarmFingerprint, alarmFingerprintOfProperties } from './alarms';
 export type { IndexedResource, Json } from './app-index';
 export type { ResilienceRule, RuleContext, RuleOptions } from './rule';
 export { RESILIENCE_RULES, ResilienceChecks } from './resilience-checks';

@@ -5,6 +5,7 @@ import { AppIndex } from './app-index';
 import type { ResilienceRule, RuleOptions } from './rule';
 import { HealthCheckAlarmMissingData } from './rules/health-check-alarm-missing-data';
 import { HealthCheckAlarmSupported } from './rules/health-check-alarm-supported';
+import { HealthCheckFollowsAlarm } from './rules/health-check-follows-alarm';
 import { NameDeployOrder } from './rules/name-deploy-order';
 import { ScheduledActionInFuture } from './rules/scheduled-action-in-future';
 import { TopicKeyPublishers } from './rules/topic-key-publishers';
@@ -48,6 +49,7 @@ export const RESILIENCE_RULES: readonly ResilienceRule[] = [
   ScheduledActionInFuture,
   HealthCheckAlarmMissingData,
   HealthCheckAlarmSupported,
+  HealthCheckFollowsAlarm,
 ];
 
 /**
@@ -55,7 +57,8 @@ export const RESILIENCE_RULES: readonly ResilienceRule[] = [
  * CloudFormation deploys the stacks or a region really fails (a name used before the stack that
  * creates it deploys, a warm pool that stops instances mid-bootstrap, a function with no route to the
  * API it calls, a key that the service publishing to a topic cannot use, a scheduled action that is
- * in the past when created, a Route 53 health check that flips on one missed datapoint).
+ * in the past when created, a Route 53 health check that flips on one missed datapoint or does not
+follow its alarm).
  *
  * Register like any cdk-nag pack: `Validations.of(app).addPlugins(new ResilienceChecks(app))`. Rules
  * that compare resources read the whole app (all stacks, their dependencies), resolved once per

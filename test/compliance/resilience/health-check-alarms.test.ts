@@ -1,5 +1,6 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import { alarmFingerprint } from '../../../lib/compliance/resilience';
 import { findingsOf, newApp, stackIn } from './helpers';
 
 interface Case {
@@ -113,5 +114,64 @@ describe('Resilience-HealthCheckAlarmSupported', () => {
 
   test('compliant: one standard-resolution metric with a basic statistic', () => {
     expect(findingsOf('HealthCheckAlarmSupported', checkOnAlarm({}))).toEqual([]);
+  });
+});
+
+describe('Resilience-HealthCheckFollowsAlarm', () => {
+  /** A switch alarm and a check on it; `name` and `checkId` may carry the alarm's fingerprint. */
+  function follow(how: 'nothing' | 'alarm-name' | 'check-id', changeAfterNaming = false) {
+    const app = newApp();
+    const regional = stackIn(app, 'Regional', 'eu-west-1');
+    const alarm = new cloudwatch.CfnAlarm(regional, 'Alarm', {
+      namespace: 'Shop',
+      metricName: 'Drained',
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'ignore',
+    });
+    const fingerprint = alarmFingerprint(alarm);
+    alarm.alarmName = how === 'alarm-name' ? `switch-${fingerprint}` : 'switch';
+    if (changeAfterNaming) alarm.threshold = 2;
+    const edge = stackIn(app, 'Edge', 'us-east-1');
+    edge.addStackDependency(regional);
+    new route53.CfnHealthCheck(edge, how === 'check-id' ? `Switch${fingerprint}` : 'Switch', {
+      healthCheckConfig: {
+        type: 'CLOUDWATCH_METRIC',
+        alarmIdentifier: { name: alarm.alarmName, region: 'eu-west-1' },
+      },
+    });
+    return app;
+  }
+
+  test('non-compliant: nothing in the check changes when the alarm does', () => {
+    expect(findingsOf('HealthCheckFollowsAlarm', follow('nothing'))).toEqual([
+      'Resilience-HealthCheckFollowsAlarm at Edge/Switch',
+    ]);
+  });
+
+  test.each<'alarm-name' | 'check-id'>(['alarm-name', 'check-id'])(
+    'compliant: the fingerprint is in the %s',
+    (how) => {
+      expect(findingsOf('HealthCheckFollowsAlarm', follow(how))).toEqual([]);
+    },
+  );
+
+  test('non-compliant: the alarm changed after its fingerprint was taken', () => {
+    expect(findingsOf('HealthCheckFollowsAlarm', follow('alarm-name', true))).toEqual([
+      'Resilience-HealthCheckFollowsAlarm at Edge/Switch',
+    ]);
+  });
+
+  test('alarmFingerprint refuses what is not an alarm', () => {
+    const app = newApp();
+    const stack = stackIn(app, 'Edge', 'us-east-1');
+    const check = new route53.CfnHealthCheck(stack, 'Check', { healthCheckConfig: { type: 'HTTPS' } });
+    expect(() => alarmFingerprint(check)).toThrow(
+      'alarmFingerprint: Edge/Check is not a CloudWatch alarm. Fix: pass an Alarm or a CfnAlarm',
+    );
   });
 });
