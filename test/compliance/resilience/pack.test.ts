@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -139,4 +140,23 @@ test('the shop app runs the pack next to AwsSolutions and PCI DSS, in the mode b
     );
   }
   expect(report(outdir, 'AwsSolutions')).toBeDefined();
+});
+
+test('cdk synth refuses an unknown -c resilienceChecks mode with the value and the fix, exit code 1', () => {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '..', '..', '..', 'bin', 'resilient-shop.ts')],
+    {
+      env: {
+        ...process.env,
+        CDK_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'out-')),
+        CDK_CONTEXT_JSON: JSON.stringify({ resilienceChecks: 'strict' }),
+      },
+      encoding: 'utf8',
+    },
+  );
+  expect(r.status).toBe(1);
+  expect(r.stderr.trim()).toBe(
+    'Invalid context resilienceChecks = "strict". Fix: use one of error, warn, off',
+  );
 });
