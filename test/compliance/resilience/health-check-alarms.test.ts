@@ -60,6 +60,7 @@ function checkOnAlarm(c: Case) {
 describe('Resilience-HealthCheckAlarmMissingData', () => {
   test.each<[Case, string]>([
     [{ insufficientDataHealthStatus: 'Healthy' }, 'missing-data-reads-Healthy'],
+    [{ treatMissingData: 'missing' }, 'missing-data-reads-unset'],
     [
       { treatMissingData: 'missing', insufficientDataHealthStatus: 'Unhealthy' },
       'missing-data-reads-Unhealthy',
@@ -81,7 +82,6 @@ describe('Resilience-HealthCheckAlarmMissingData', () => {
 
   test.each<Case>([
     { insufficientDataHealthStatus: 'LastKnownStatus' },
-    { treatMissingData: 'missing' },
     { treatMissingData: 'notBreaching', evaluationPeriods: 3, datapointsToAlarm: 1 },
     { treatMissingData: 'breaching', evaluationPeriods: 3, datapointsToAlarm: 2 },
     { treatMissingData: 'ignore', insufficientDataHealthStatus: 'Healthy' },

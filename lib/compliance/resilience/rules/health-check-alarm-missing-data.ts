@@ -12,10 +12,12 @@ import type { ResilienceRule } from '../rule';
  *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html), and
  *   Route 53 then gives the check its InsufficientDataHealthStatus: Healthy or Unhealthy regardless of
  *   the last state, or LastKnownStatus, "the status of the health check from the last time that
- *   CloudWatch had sufficient data", the default
- *   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html,
- *   https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html). For an alarm
- *   whose range is one period, one missed datapoint is enough; only LastKnownStatus keeps the state.
+ *   CloudWatch had sufficient data"
+ *   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html). Only
+ *   UpdateHealthCheck's reference calls LastKnownStatus the default
+ *   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html); for a new
+ *   check the docs are silent, so the rule asks for LastKnownStatus to be set explicitly. For an
+ *   alarm whose evaluation range is one period, one missed datapoint is enough.
  * - `notBreaching` with DatapointsToAlarm equal to EvaluationPeriods: one missed datapoint counts as
  *   good and leaves fewer than M breaching datapoints, so the alarm goes OK (a drain is released).
  * - `breaching` with DatapointsToAlarm 1: one missed datapoint raises the alarm (a healthy region is
@@ -28,7 +30,7 @@ export const HealthCheckAlarmMissingData: ResilienceRule = {
   id: 'HealthCheckAlarmMissingData',
   info: 'The Route 53 health check reads an alarm that changes state (or reaches INSUFFICIENT_DATA read as a fixed status) when one datapoint is missing.',
   explanation:
-    'Route 53 follows the alarm: a single missed datapoint can then put a drained region back in DNS or take a healthy one out. Use InsufficientDataHealthStatus LastKnownStatus with TreatMissingData missing, or an M-of-N alarm that one missing datapoint cannot flip (notBreaching with M < N, breaching with M > 1), or TreatMissingData ignore.',
+    'Route 53 follows the alarm: a single missed datapoint can then put a drained region back in DNS or take a healthy one out. Set InsufficientDataHealthStatus to LastKnownStatus with TreatMissingData missing, or an M-of-N alarm that one missing datapoint cannot flip (notBreaching with M < N, breaching with M > 1), or TreatMissingData ignore.',
   sources: [
     'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html',
     'https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html',
@@ -38,7 +40,7 @@ export const HealthCheckAlarmMissingData: ResilienceRule = {
     const alarm = alarmOfHealthCheck(check, index);
     if (!alarm) return NagRuleCompliance.NOT_APPLICABLE;
     const config = isObject(check.properties.HealthCheckConfig) ? check.properties.HealthCheckConfig : {};
-    const insufficient = String(config.InsufficientDataHealthStatus ?? 'LastKnownStatus');
+    const insufficient = String(config.InsufficientDataHealthStatus ?? 'unset');
     const treat = String(alarm.properties.TreatMissingData ?? 'missing');
     const n = Number(alarm.properties.EvaluationPeriods ?? 1);
     const m = Number(alarm.properties.DatapointsToAlarm ?? n);
