@@ -58,7 +58,7 @@ export const RESILIENCE_RULES: readonly ResilienceRule[] = [
  * creates it deploys, a warm pool that stops instances mid-bootstrap, a function with no route to the
  * API it calls, a key that the service publishing to a topic cannot use, a scheduled action that is
  * in the past when created, a Route 53 health check that flips on one missed datapoint or does not
-follow its alarm).
+ * follow its alarm).
  *
  * Register like any cdk-nag pack: `Validations.of(app).addPlugins(new ResilienceChecks(app))`. Rules
  * that compare resources read the whole app (all stacks, their dependencies), resolved once per
@@ -84,6 +84,12 @@ export class ResilienceChecks extends NagPack {
       );
     }
     this.rules = RESILIENCE_RULES.filter((r) => !disabled.has(r.id));
+    const margin = props.scheduledActionMarginMinutes;
+    if (margin !== undefined && !(Number.isFinite(margin) && margin >= 0)) {
+      throw new Error(
+        `ResilienceChecks: scheduledActionMarginMinutes = ${margin} is not a number of minutes. Fix: use 0 or more (default 180)`,
+      );
+    }
   }
 
   /** Validates the app that holds `scope`, with a fresh index of its templates. */
@@ -106,7 +112,8 @@ export class ResilienceChecks extends NagPack {
   }
 
   protected checkResource(node: CfnResource): void {
-    const index = this.index ?? new AppIndex(node.node.root);
+    // validateScope sets both; a direct call on one resource gets an index of its own app.
+    const index = (this.index ??= new AppIndex(node.node.root));
     const options = this.options ?? { now: new Date(), scheduledActionMarginMinutes: 180 };
     const type = node.cfnResourceType;
     for (const rule of this.rules) {

@@ -94,6 +94,12 @@ describe('ResilienceChecks as a policy validation plugin', () => {
     ]);
   });
 
+  test('a negative scheduled action margin is refused with the value and the fix', () => {
+    expect(() => new ResilienceChecks(undefined, { scheduledActionMarginMinutes: -5 })).toThrow(
+      'ResilienceChecks: scheduledActionMarginMinutes = -5 is not a number of minutes. Fix: use 0 or more (default 180)',
+    );
+  });
+
   test('disabledRules leaves a rule out, and an unknown id is refused with the known ones', () => {
     const { app } = appWithDefect({ disabledRules: ['WarmPoolLaunchHook'] });
     expect(() => app.synth()).not.toThrow();
