@@ -61,7 +61,17 @@ describe('ResilienceChecks as a policy validation plugin', () => {
 
   test('a finding fails synth with the rule, the reason and the construct', () => {
     const { app, outdir } = appWithDefect();
-    expect(() => app.synth()).toThrow(/Resilience-WarmPoolLaunchHook\[no-launch-hook\]/);
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = String(e);
+    }
+    expect(message).toContain(
+      'The Auto Scaling group has a warm pool but no EC2_INSTANCE_LAUNCHING lifecycle hook that abandons an instance whose bootstrap does not complete.',
+    );
+    expect(message).toContain("Acknowledge with 'Resilience::Resilience-WarmPoolLaunchHook[no-launch-hook]'");
+    expect(message).toContain('Web/WarmPool');
     const r = report(outdir);
     expect(r.conclusion).toBe('failure');
     expect(r.violations.map((v) => [v.ruleName, v.severity, v.violatingConstructs[0].constructPath])).toEqual(
