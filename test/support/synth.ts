@@ -66,7 +66,7 @@ export function synth(
     shop.app.synth();
   } catch (e) {
     // A failed policy validation still writes its report; callers that validate read it.
-    if (!validate || !/Validation failed/.test(String(e))) throw e;
+    if (!validate || !/Validation failed|ValidationFailed/.test(String(e))) throw e;
   } finally {
     if (previous === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = previous;

@@ -1,0 +1,59 @@
+import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { asArray, isObject, Json, referencedId } from '../app-index';
+import type { ResilienceRule } from '../rule';
+
+const LAUNCHING = 'autoscaling:EC2_INSTANCE_LAUNCHING';
+
+/**
+ * An Auto Scaling group with a warm pool must hold new instances with a launch lifecycle hook until
+ * their bootstrap completes, and the hook's default result must abandon (replace) an instance that
+ * never completes it.
+ *
+ * "As soon as an instance finishes launching into the warm pool, Amazon EC2 Auto Scaling stops or
+ * hibernates the instance. Amazon EC2 Auto Scaling does not wait for user data to finish running [...]
+ * By default, cloud-init runs user data only on the first boot", so the instance can reach InService
+ * without its bootstrap and be reported healthy; the fix is an EC2_INSTANCE_LAUNCHING hook
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pool-instance-lifecycle.html). When the
+ * hook times out, Auto Scaling applies its DefaultResult: CONTINUE puts the instance in service anyway,
+ * ABANDON (the default) replaces it
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html).
+ *
+ * The rule cannot see whether the bootstrap calls complete-lifecycle-action; the test of the user data
+ * belongs to the app.
+ */
+export const WarmPoolLaunchHook: ResilienceRule = {
+  id: 'WarmPoolLaunchHook',
+  info: 'The Auto Scaling group has a warm pool but no EC2_INSTANCE_LAUNCHING lifecycle hook that abandons an instance whose bootstrap does not complete.',
+  explanation:
+    'Auto Scaling stops a warm-pool instance as soon as it launches, without waiting for user data, and cloud-init does not rerun it on the next start: the instance can go in service without its bootstrap. Add a launch lifecycle hook (DefaultResult ABANDON) and complete it at the end of the bootstrap.',
+  sources: [
+    'https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pool-instance-lifecycle.html',
+    'https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html',
+  ],
+  resourceTypes: ['AWS::AutoScaling::WarmPool'],
+  check(pool, { index }): NagRuleResult {
+    const groupRef = pool.properties.AutoScalingGroupName;
+    const group = sameGroup(groupRef);
+    const groupResource = index.resources(pool.stack).get(referencedId(groupRef) ?? '');
+    const hooks: Array<{ [key: string]: Json }> = [];
+    for (const hook of index.ofType(pool.stack, 'AWS::AutoScaling::LifecycleHook')) {
+      if (group(hook.properties.AutoScalingGroupName)) hooks.push(hook.properties);
+    }
+    if (groupResource) {
+      for (const spec of asArray(groupResource.properties.LifecycleHookSpecificationList)) {
+        if (isObject(spec)) hooks.push(spec);
+      }
+    }
+    const launching = hooks.filter((h) => h.LifecycleTransition === LAUNCHING);
+    if (launching.length === 0) return ['no-launch-hook'];
+    return launching.some((h) => (h.DefaultResult ?? 'ABANDON') === 'ABANDON')
+      ? NagRuleCompliance.COMPLIANT
+      : ['launch-hook-continues-on-timeout'];
+  },
+};
+
+/** A matcher for "the same group" as `ref` (a Ref to the group, or its literal name). */
+function sameGroup(ref: Json | undefined): (other: Json | undefined) => boolean {
+  const id = referencedId(ref);
+  return (other) => (id ? referencedId(other) === id : JSON.stringify(other) === JSON.stringify(ref));
+}
