@@ -94,11 +94,38 @@ function expectTrace(r: ChildResult, result: string): void {
   ]);
 }
 
+const NOTICE = ['notice', 'set', '--ko', '지연', '--en', 'Delayed', '--eta', '2026-05-01T04:00:00Z', '--yes'];
+
+/** Every scenario: which call hangs, when to interrupt, and the command. */
+const SCENARIOS: Record<string, [RegExp | null, string[]]> = {
+  'undrain-target': [/\[ \.\. \] 1\. Make sure ap-northeast-1 is not drained/, FAILOVER],
+  drain: [/\[ \.\. \] 2\. Drain ap-northeast-2/, FAILOVER],
+  promote: [/\[ \.\. \] 3\. Promote/, FAILOVER],
+  wait: [/\[ \.\. \] 4\. Wait/, FAILOVER],
+  verify: [/\[ \.\. \] 5\. Verify/, FAILOVER],
+  plan: [null, FAILOVER],
+  'failback-undrain': [/\[ \.\. \] 4\. Undrain ap-northeast-2/, ['failback', '--yes']],
+  'notice-write': [/\[ \.\. \] 1\. Write s3:/, NOTICE],
+};
+
+// The children spend their time waiting (startup I/O, the stalled call), so they run side by side.
+const results = new Map<string, ChildResult>();
+beforeAll(async () => {
+  const order = Object.keys(SCENARIOS);
+  // the "plan" scenario is triggered by the server's connection count, so it runs on its own first
+  const { plan, ...rest } = SCENARIOS;
+  results.set('plan', await interruptAt('plan', plan[0], plan[1]));
+  const done = await Promise.all(Object.entries(rest).map(([at, [m, argv]]) => interruptAt(at, m, argv)));
+  Object.keys(rest).forEach((at, i) => results.set(at, done[i]));
+  expect(results.size).toBe(order.length);
+}, 90_000);
+
+const result = (at: string) => results.get(at) as ChildResult;
+
 describe('SIGINT at every step of a failover leaves the steps done and not done, hints and an audit record', () => {
   test.each([
     [
       'undrain-target',
-      /\[ \.\. \] 1\. Make sure ap-northeast-1 is not drained/,
       [
         'INTERRUPTED 1. Make sure ap-northeast-1 is not drained: interrupted (Ctrl-C) while running',
         'NOT DONE 2. Drain ap-northeast-2',
@@ -107,7 +134,6 @@ describe('SIGINT at every step of a failover leaves the steps done and not done,
     ],
     [
       'drain',
-      /\[ \.\. \] 2\. Drain ap-northeast-2/,
       [
         'SKIPPED  1.',
         'INTERRUPTED 2. Drain ap-northeast-2: interrupted (Ctrl-C) while running: the change may or may not have reached AWS',
@@ -116,7 +142,6 @@ describe('SIGINT at every step of a failover leaves the steps done and not done,
     ],
     [
       'promote',
-      /\[ \.\. \] 3\. Promote/,
       [
         'DONE     2. Drain ap-northeast-2',
         'INTERRUPTED 3. Promote the database to ap-northeast-1',
@@ -126,7 +151,6 @@ describe('SIGINT at every step of a failover leaves the steps done and not done,
     ],
     [
       'wait',
-      /\[ \.\. \] 4\. Wait/,
       [
         'DONE     2. Drain',
         'DONE     3. Promote',
@@ -136,63 +160,45 @@ describe('SIGINT at every step of a failover leaves the steps done and not done,
     ],
     [
       'verify',
-      /\[ \.\. \] 5\. Verify/,
       [
         'DONE     3. Promote',
         'DONE     4. Wait',
         'INTERRUPTED 5. Verify ap-northeast-1 serves read-write (/healthz): interrupted (Ctrl-C) while running; nothing is changed by this step',
       ],
     ],
-  ])(
-    'Ctrl-C during %s',
-    async (at, marker, lines) => {
-      const r = await interruptAt(at, marker, FAILOVER);
-      for (const l of lines) expect(r.stderr).toContain(l);
-      expect(r.stderr).toMatch(
-        /INTERRUPTED \(Ctrl-C\) at step \d: the change is NOT complete \(partial state\)\./,
-      );
-      expect(r.stderr).toContain(RESUME);
-      expect(r.stderr).toContain(ROLLBACK);
-      expect(r.stdout).not.toMatch(/Done in/);
-      expectTrace(r, 'interrupted');
-      expect(r.audit[0].steps.map((s: { status: string }) => s.status)).toContain('interrupted');
-    },
-    30_000,
-  );
+  ])('Ctrl-C during %s', (at, lines) => {
+    const r = result(at);
+    for (const l of lines) expect(r.stderr).toContain(l);
+    expect(r.stderr).toMatch(
+      /INTERRUPTED \(Ctrl-C\) at step \d: the change is NOT complete \(partial state\)\./,
+    );
+    expect(r.stderr).toContain(RESUME);
+    expect(r.stderr).toContain(ROLLBACK);
+    expect(r.stdout).not.toMatch(/Done in/);
+    expectTrace(r, 'interrupted');
+    expect(r.audit[0].steps.map((s: { status: string }) => s.status)).toContain('interrupted');
+  });
 });
 
 describe('SIGINT elsewhere', () => {
-  test('while planning (before any change): nothing changed, exit 130, audited', async () => {
-    const r = await interruptAt('plan', null, FAILOVER);
+  test('while planning (before any change): nothing changed, exit 130, audited', () => {
+    const r = result('plan');
     expect(r.stderr).toContain('Interrupted (Ctrl-C) before any change was made: nothing changed.');
     expect(r.stdout).not.toContain('Plan:');
     expectTrace(r, 'interrupted');
-  }, 30_000);
+  });
 
-  test('failback during the undrain: partial, resume and rollback runnable as printed', async () => {
-    const r = await interruptAt('failback-undrain', /\[ \.\. \] 4\. Undrain ap-northeast-2/, [
-      'failback',
-      '--yes',
-    ]);
+  test('failback during the undrain: partial, resume and rollback runnable as printed', () => {
+    const r = result('failback-undrain');
     expect(r.stderr).toContain('DONE     3. Verify ap-northeast-2 serves read-write');
     expect(r.stderr).toContain('INTERRUPTED 4. Undrain ap-northeast-2');
     expect(r.stderr).toContain('To resume (the command is idempotent): shopctl failback --yes');
     expect(r.stderr).toContain('To roll back instead: shopctl failover --to ap-northeast-1 --yes');
     expectTrace(r, 'interrupted');
-  }, 30_000);
+  });
 
-  test('notice set during the write: the rollback restores the previous page', async () => {
-    const r = await interruptAt('notice-write', /\[ \.\. \] 1\. Write s3:/, [
-      'notice',
-      'set',
-      '--ko',
-      '지연',
-      '--en',
-      'Delayed',
-      '--eta',
-      '2026-05-01T04:00:00Z',
-      '--yes',
-    ]);
+  test('notice set during the write: the rollback restores the previous page', () => {
+    const r = result('notice-write');
     expect(r.stderr).toContain('INTERRUPTED 1. Write s3://resilient-shop-outage-111111111111/status.json');
     expect(r.stderr).toContain('NOT DONE 2. Invalidate /status.json');
     expect(r.stderr).toContain(
@@ -200,5 +206,5 @@ describe('SIGINT elsewhere', () => {
     );
     expect(r.stderr).toContain('To roll back instead: shopctl notice clear --yes');
     expectTrace(r, 'interrupted');
-  }, 30_000);
+  });
 });
