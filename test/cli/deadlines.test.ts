@@ -223,6 +223,18 @@ describe('a stalled region never hangs shopctl', () => {
         /Refusing: cannot read ap-northeast-2's drain switch in any holder \(ap-northeast-1: ssm:GetParameter in ap-northeast-1 did not answer/,
       );
       expect(w.mutatingCalls()).toEqual([]);
+
+      // with --force it goes ahead, and the undrain that reaches no holder is still not a success
+      w.stderr.length = 0;
+      w.m(PRIMARY)
+        .rds.on(SwitchoverGlobalClusterCommand)
+        .callsFake(() => {
+          w.state.writer = PRIMARY;
+          w.state.healthz[PRIMARY] = { status: 200, mode: 'read-write', db: 'writer' };
+          return {};
+        });
+      expect(await w.run('failback', '--yes', '--force')).toBe(4);
+      expect(w.err).toMatch(/FAILED\s+4\. Undrain ap-northeast-2: no holder took the undrain/);
     },
     BOUND,
   );
