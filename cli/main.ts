@@ -99,7 +99,7 @@ function onInterrupt(ctrl: AbortController, err: (s: string) => void): () => voi
   const handler = () => {
     if (!ctrl.signal.aborted) {
       err(
-        '\nInterrupted (Ctrl-C): stopping; the list of steps done and not done follows. Ctrl-C again exits at once.',
+        '\nInterrupted (Ctrl-C): cancelling the call in flight, then saying what was done and recording it. Ctrl-C again exits at once.',
       );
       ctrl.abort();
       return;

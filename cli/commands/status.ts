@@ -10,6 +10,11 @@ function switchText(r: RegionReport): string {
   return `${r.switch.state.toUpperCase() === 'DRAINED' ? 'DRAINED' : r.switch.state} (${holders})`;
 }
 
+function secretText(r: RegionReport): string {
+  const s = r.secret;
+  return s.state === 'Failed' || s.state === 'missing' ? s.state.toUpperCase() : s.state;
+}
+
 function dbText(r: RegionReport): string {
   return r.db.role;
 }
@@ -31,6 +36,7 @@ export function renderStatus(s: StatusReport, color: boolean): string {
     dbText(r),
     lagText(r),
     healthzSummary(r.healthz),
+    secretText(r),
     r.canary.state,
   ]);
   const where =
@@ -53,12 +59,27 @@ export function renderStatus(s: StatusReport, color: boolean): string {
     `Route 53 API    ${s.route53.reachable ? 'reachable' : `unknown (Route 53 API unreachable): ${s.route53.error}`}`,
     `Canary          public ${s.canary.public.state}, outage page ${s.canary.outage.state}`,
     `Notice          ${notice}`,
+    `DB secret       ${s.secret.name} (home ${s.secret.home ?? 'unknown'}): ${s.regions
+      .filter((r) => r.secret.state !== 'primary')
+      .map((r) => `${r.region} ${r.secret.state}${r.secret.detail ? ` (${r.secret.detail})` : ''}`)
+      .join('; ')}`,
     '',
     table(
-      ['REGION', 'ROLE', 'ENDPOINT CHECK', 'SWITCH (holder:param/alarm)', 'DB', 'LAG', 'HEALTHZ', 'CANARY'],
+      [
+        'REGION',
+        'ROLE',
+        'ENDPOINT CHECK',
+        'SWITCH (holder:param/alarm)',
+        'DB',
+        'LAG',
+        'HEALTHZ',
+        'SECRET',
+        'CANARY',
+      ],
       rows,
     ),
     '',
+    ...s.warnings.map((w) => p.yellow(`warning: ${w}`)),
     s.exitCode === 0 ? p.green(verdictLine) : p.red(verdictLine),
   ].join('\n');
 }

@@ -77,9 +77,11 @@ export function withDeadline<T>(
 ): Promise<T> {
   const parent = o.parent ?? ctx.signal;
   const ms = o.timeoutMs ?? ctx.callTimeoutMs;
-  // A plain controller and timer rather than AbortSignal.any/timeout: on Node 20 a composed signal that
-  // only the callee references can be garbage-collected before it fires, and the deadline silently
-  // disappears (seen here under load). The timer is always cleared when the call settles.
+  // A plain controller and timer rather than AbortSignal.any/timeout: Node holds a timeout signal only
+  // weakly (https://github.com/shaseley/abort-signal-any/issues/3) and a composed signal can lose its
+  // abort to garbage collection (https://github.com/nodejs/node/issues/65995); here, on Node 20, a
+  // /healthz deadline built that way never fired in a busy status run. The timer is always cleared
+  // when the call settles, so it never holds the process open.
   const ctrl = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {

@@ -121,6 +121,7 @@ const NOT_FOUND_NAMES = [
   'NotFound',
   'GlobalClusterNotFoundFault',
   'NoSuchHealthCheck',
+  'ResourceNotFoundException',
 ];
 
 interface ErrLike {

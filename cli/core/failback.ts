@@ -76,7 +76,12 @@ export async function planFailback(
     promoteStep(d, db, primary, member.arn, false),
     waitStep(d, db, primary),
     verifyStep(d, primary),
-    ...undrainFirst.map((s) => ({ ...undrainStep(d, s.target, s, false), title: `Undrain ${s.target}` })),
+    // never "already done" here: a switch that no holder could be read for is not known to serve
+    ...undrainFirst.map((s) => ({
+      ...undrainStep(d, s.target, s, false),
+      title: `Undrain ${s.target}`,
+      done: false,
+    })),
   ];
   const resume = `${commandPrefix(d)} failback${o.force ? ' --force' : ''}${o.maxLagMs !== undefined ? ` --max-lag-ms ${o.maxLagMs}` : ''} --yes`;
   // where customers were before this failback: the current writer, else the first standby

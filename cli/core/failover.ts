@@ -14,6 +14,7 @@ import { getHealthz, healthzSummary, HealthzView, isReadWriteWriter } from './sh
 import { drainStep, undrainStep } from './switchSteps';
 import { throwIfInterrupted } from './deadline';
 import { accountRefusal } from './identity';
+import { readSecretReplication } from './secret';
 import { isUnread, readSwitch } from './switch';
 import type { Deps } from './deps';
 import type { Step } from './steps';
@@ -172,13 +173,14 @@ export async function planFailover(
   assertRegion(d, o.to);
   const order = regionNames(d);
   const before = order.slice(0, order.indexOf(o.to));
-  const [db, targetSwitch, beforeSwitches, hz, checks, account] = await Promise.all([
+  const [db, targetSwitch, beforeSwitches, hz, checks, account, secret] = await Promise.all([
     readDb(d, o.to),
     readSwitch(d, o.to),
     Promise.all(before.map((r) => readSwitch(d, r))),
     getHealthz(d, o.to),
     endpointStatuses(d, [o.to]),
     accountRefusal(d),
+    readSecretReplication(d),
   ]);
   const member = memberOf(d, db, o.to);
   if (!member) {
@@ -189,6 +191,13 @@ export async function planFailover(
   }
   const refusals: Refusal[] = account ? [account] : [];
   const warnings: string[] = [];
+  const targetSecret = secret.regions.find((r) => r.region === o.to);
+  if (targetSecret && (targetSecret.state === 'Failed' || targetSecret.state === 'missing')) {
+    refusals.push({
+      forceable: true,
+      reason: `the database secret's replica in ${o.to} is ${targetSecret.state}${targetSecret.detail ? ` (${targetSecret.detail})` : ''}: the shop there cannot read its credentials`,
+    });
+  }
   const endpoint = checks.byRegion.get(o.to);
   if (endpoint?.state === 'unhealthy') {
     refusals.push({ forceable: true, reason: `${o.to} endpoint health check is ${endpoint.summary}` });

@@ -15,7 +15,7 @@ const cache = new WeakMap<Deps, Promise<CallerIdentity>>();
 /**
  * The caller's identity from STS, asked in every configured region at once: the first region in config
  * order that answers wins, so a dead region costs one deadline, not one per region. Memoised per run.
- * @throws the last error when no region answers.
+ * @throws the first region's error when no region answers.
  */
 export function callerIdentity(d: Deps, o: DeadlineOptions = {}): Promise<CallerIdentity> {
   const hit = cache.get(d);
@@ -33,7 +33,7 @@ export function callerIdentity(d: Deps, o: DeadlineOptions = {}): Promise<Caller
   const p = (async () => {
     const settled = await Promise.allSettled(attempts);
     const ok = settled.find((s) => s.status === 'fulfilled');
-    if (!ok) throw (settled[settled.length - 1] as PromiseRejectedResult).reason;
+    if (!ok) throw (settled[0] as PromiseRejectedResult).reason;
     const res = (ok as PromiseFulfilledResult<{ Arn?: string; Account?: string }>).value;
     const arn = res.Arn ?? null;
     return { arn, account: res.Account ?? (arn ? (arn.split(':')[4] ?? null) : null) };

@@ -5,6 +5,7 @@ import { describeError, errorKind, EXIT } from './errors';
 import { CheckStatus, endpointStatuses, R53_UNKNOWN } from './healthchecks';
 import { NoticeView, readNotice } from './notice';
 import { getHealthz, HealthzView } from './shop';
+import { readSecretReplication, SecretRegionView, SecretView } from './secret';
 import { readSwitch, SwitchState } from './switch';
 import type { Deps } from './deps';
 
@@ -20,6 +21,8 @@ export interface RegionReport {
   };
   readonly canary: AlarmView;
   readonly healthz: HealthzView;
+  /** This region's copy of the database master secret (ReplicationStatus for a replica). */
+  readonly secret: SecretRegionView;
 }
 
 export type Verdict = 'normal' | 'failed-over' | 'affected' | 'unknown';
@@ -39,7 +42,10 @@ export interface StatusReport {
   };
   readonly canary: { readonly public: AlarmView; readonly outage: AlarmView };
   readonly notice: NoticeView;
+  readonly secret: Omit<SecretView, 'regions'>;
   readonly regions: readonly RegionReport[];
+  /** Problems that do not affect customers now but would break a failover. */
+  readonly warnings: readonly string[];
   readonly verdict: Verdict;
   readonly reasons: readonly string[];
   readonly exitCode: number;
@@ -67,7 +73,7 @@ async function lagOf(d: Deps, region: string): Promise<{ lagMs: number | null; l
 /** Gathers every section; each degrades to "unknown" on its own, so one dead API never hides the rest. */
 export async function gatherStatus(d: Deps): Promise<StatusReport> {
   const order = d.config.regions.map((r) => r.name);
-  const [checks, dns, dbRes, alarms, notice, switches, healthz] = await Promise.all([
+  const [checks, dns, dbRes, alarms, notice, switches, healthz, secret] = await Promise.all([
     endpointStatuses(d, order),
     whereDoesPublicResolve(d),
     dbState(d, order),
@@ -75,6 +81,7 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
     readNotice(d),
     Promise.all(order.map((r) => readSwitch(d, r, true))),
     Promise.all(order.map((r) => getHealthz(d, r))),
+    readSecretReplication(d),
   ]);
   const writer = dbRes.db?.writerRegion ?? null;
   const lags = await Promise.all(
@@ -93,7 +100,15 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
     db: { role: !dbRes.db ? 'unknown' : writer === rc.name ? 'writer' : 'secondary', ...lags[i] },
     canary: alarms.byTarget.get(rc.name) ?? UNKNOWN_ALARM,
     healthz: healthz[i],
+    secret: secret.regions[i],
   }));
+  const warnings = secret.regions
+    .filter((s) => s.state === 'Failed' || s.state === 'missing')
+    .map(
+      (s) =>
+        `the database secret's replica in ${s.region} is ${s.state === 'Failed' ? 'FAILED' : 'MISSING'}` +
+        `${s.detail ? ` (${s.detail})` : ''}: the shop there cannot read its credentials, so a failover to ${s.region} would not serve`,
+    );
   const base = {
     time: d.now().toISOString(),
     config: d.config.configName,
@@ -114,7 +129,9 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
       outage: alarms.byTarget.get('outage') ?? UNKNOWN_ALARM,
     },
     notice,
+    secret: { name: secret.name, home: secret.home },
     regions,
+    warnings,
   };
   return { ...base, ...judge(d, base.dns, regions, alarms.byTarget) };
 }

@@ -1,6 +1,7 @@
 import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { makeClientsFor } from '../../cli/core/clients';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { FaultServer } from './support/fault-server';
 import { EDGE, PRIMARY, STANDBY, World } from './world';
@@ -41,6 +42,26 @@ function promotable(w: World): World {
   }
   return w;
 }
+
+describe('the SDK clients themselves give up on a stalled endpoint', () => {
+  test(
+    'makeClientsFor builds handlers whose requestTimeout throws (throwOnRequestTimeout), without any outer deadline',
+    async () => {
+      const ssm = makeClientsFor({
+        endpoint: hang.url,
+        credentials: { accessKeyId: 'AKIDSHOPCTLTEST', secretAccessKey: 'not-a-secret' },
+        connectionTimeoutMs: 2_000,
+        requestTimeoutMs: 300,
+        maxAttempts: 1,
+      })(PRIMARY).ssm;
+      await expect(ssm.send(new GetParameterCommand({ Name: '/x' }))).rejects.toMatchObject({
+        name: 'TimeoutError',
+        message: expect.stringContaining('exceeded the configured 300 ms requestTimeout'),
+      });
+    },
+    BOUND,
+  );
+});
 
 describe('a stalled region never hangs shopctl', () => {
   test(
@@ -103,6 +124,9 @@ describe('a stalled region never hangs shopctl', () => {
       w.healthzServer.set(PRIMARY, hang.url);
       const code = await w.run('failover', '--to', STANDBY, '--unplanned', '--yes');
       expect(w.out).toContain('Plan: UNPLANNED failover to ap-northeast-1');
+      expect(w.out).toMatch(
+        /warning: could not read ap-northeast-1's drain switch in ap-northeast-2 \(ssm:GetParameter in ap-northeast-2 did not answer .*\); if one says drained when it answers again, customers stay off ap-northeast-1: then re-run "shopctl failover --to ap-northeast-1 --unplanned --yes"/,
+      );
       expect(code).toBe(0);
       expect(w.m(STANDBY).rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
       expect(w.out).toMatch(/Done in/);
@@ -199,6 +223,18 @@ describe('a stalled region never hangs shopctl', () => {
         /Refusing: cannot read ap-northeast-2's drain switch in any holder \(ap-northeast-1: ssm:GetParameter in ap-northeast-1 did not answer/,
       );
       expect(w.mutatingCalls()).toEqual([]);
+
+      // with --force it goes ahead, and the undrain that reaches no holder is still not a success
+      w.stderr.length = 0;
+      w.m(PRIMARY)
+        .rds.on(SwitchoverGlobalClusterCommand)
+        .callsFake(() => {
+          w.state.writer = PRIMARY;
+          w.state.healthz[PRIMARY] = { status: 200, mode: 'read-write', db: 'writer' };
+          return {};
+        });
+      expect(await w.run('failback', '--yes', '--force')).toBe(4);
+      expect(w.err).toMatch(/FAILED\s+4\. Undrain ap-northeast-2: no holder took the undrain/);
     },
     BOUND,
   );

@@ -160,6 +160,16 @@ describe('shopctl failover', () => {
       (w: World) => (w.state.lagMs = 2500),
       'Refusing: replication lag of ap-northeast-1 is 2500 ms, above the limit of 2000 ms (--max-lag-ms)',
     ],
+    [
+      "the target's copy of the database secret failed to replicate",
+      (w: World) => (w.state.secretReplica = { Status: 'Failed', StatusMessage: 'KMS key not found' }),
+      "Refusing: the database secret's replica in ap-northeast-1 is Failed (KMS key not found): the shop there cannot read its credentials",
+    ],
+    [
+      'the credentials are for another account',
+      (w: World) => (w.state.account = '222222222222'),
+      'Refusing: the credentials are for account 222222222222 (arn:aws:sts::222222222222:assumed-role/oncall/alice), but config "default" is for account 111111111111. Fix: use the profile of account 111111111111 (--profile)',
+    ],
   ])('refuses when %s (exit 2, nothing changed); --force overrides', async (_name, setup, message) => {
     const w = promotable(new World());
     setup(w);

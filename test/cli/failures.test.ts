@@ -146,6 +146,45 @@ describe('failover: a failure injected at every step', () => {
     expect(w.err).toContain(RESUME);
   });
 
+  test('the printed resume command after a failed verification verifies again: never "already in effect"', async () => {
+    const w = promotable(new World());
+    w.state.healthz[STANDBY] = { status: 503, mode: 'read-only', db: 'secondary' };
+    w.m(STANDBY)
+      .rds.on(SwitchoverGlobalClusterCommand)
+      .callsFake(() => {
+        w.state.writer = STANDBY;
+        // the new writer region's shop never reports read-write
+        w.state.healthz[STANDBY] = { status: 503, mode: 'read-only', db: 'writer' };
+        return {};
+      });
+    expect(await w.run(...FAILOVER, '--force')).toBe(4);
+    const resume = /To resume \(the command is idempotent\): shopctl (.*)/.exec(w.err)?.[1];
+    expect(resume).toBe('failover --to ap-northeast-1 --force --yes');
+
+    w.stdout.length = 0;
+    w.stderr.length = 0;
+    expect(await w.run(...(resume as string).split(' '))).toBe(4);
+    expect(w.out).not.toContain('Already in effect');
+    expect(w.err).toContain(
+      'NOT in effect: the changes were made earlier, but the verification failed (partial state).',
+    );
+    expect(w.err).toMatch(/FAILED\s+5\. Verify ap-northeast-1 serves read-write .*503 read-only db writer/);
+    expect(w.err).toContain(
+      'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --force --yes',
+    );
+    expect(w.err).toContain('To roll back instead: shopctl failback --yes');
+    expect(w.mutatingCalls().filter((c) => c.includes('Switchover'))).toHaveLength(1);
+    expect(w.auditRecords().at(-1)).toMatchObject({ result: 'partial' });
+
+    // once the shop reports read-write, the same command says so, verified
+    w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
+    w.stdout.length = 0;
+    expect(await w.run(...(resume as string).split(' '))).toBe(0);
+    expect(w.out).toContain(
+      'Already in effect: ap-northeast-1 is the database writer and ap-northeast-2 is drained; verified.',
+    );
+  });
+
   test('metric push failing after the parameter is set is a warning, not a failure', async () => {
     const w = promotable(new World());
     w.m(STANDBY).cloudwatch.on(PutMetricDataCommand).rejects(throttle());

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
+import { DescribeSecretCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import { EDGE, PRIMARY, STANDBY, T0, World, timeout } from './world';
 
 describe('shopctl status', () => {
@@ -146,8 +147,10 @@ describe('shopctl status', () => {
         'reasons',
         'regions',
         'route53',
+        'secret',
         'time',
         'verdict',
+        'warnings',
       ].sort(),
     );
     expect(doc.verdict).toBe('normal');
@@ -176,5 +179,64 @@ describe('shopctl status', () => {
     expect(w.stderr).toHaveLength(1);
     expect(w.err).toMatch(/^No AWS credentials found\. Fix: run "aws sso login"/);
     expect(w.err).not.toContain('    at ');
+  });
+
+  test('shows each replica of the database secret with its ReplicationStatus (DescribeSecret, exact input)', async () => {
+    const w = new World();
+    expect(await w.run('status')).toBe(0);
+    for (const r of [PRIMARY, STANDBY]) {
+      expect(
+        w
+          .m(r)
+          .secrets.commandCalls(DescribeSecretCommand)
+          .map((c) => c.args[0].input),
+      ).toEqual([{ SecretId: 'resilient-shop/db/master' }]);
+    }
+    expect(w.out).toContain(
+      'DB secret       resilient-shop/db/master (home ap-northeast-2): ap-northeast-1 InSync (Replication succeeded)',
+    );
+    expect(w.out).toMatch(/ap-northeast-1\s+standby.*InSync\s+OK/);
+    expect(w.out).not.toContain('warning:');
+  });
+
+  test('a failed replica is shown with its message and warned about; the verdict stays about customers', async () => {
+    const w = new World();
+    w.state.secretReplica = {
+      Status: 'Failed',
+      StatusMessage: 'Encryption key alias/resilient-shop-data does not exist in ap-northeast-1',
+    };
+    expect(await w.run('status')).toBe(0);
+    expect(w.out).toContain(
+      'ap-northeast-1 Failed (Encryption key alias/resilient-shop-data does not exist in ap-northeast-1)',
+    );
+    expect(w.out).toContain(
+      "warning: the database secret's replica in ap-northeast-1 is FAILED (Encryption key alias/resilient-shop-data does not exist in ap-northeast-1): the shop there cannot read its credentials, so a failover to ap-northeast-1 would not serve",
+    );
+  });
+
+  test('a replica removed by Secrets Manager shows as MISSING; a stalled home leaves it unknown', async () => {
+    const w = new World();
+    w.m(STANDBY)
+      .secrets.on(DescribeSecretCommand)
+      .rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
+    w.m(PRIMARY)
+      .secrets.on(DescribeSecretCommand)
+      .resolves({ Name: 'resilient-shop/db/master', ReplicationStatus: [] });
+    expect(await w.run('status', '--json')).toBe(0);
+    const doc = JSON.parse(w.out);
+    expect(doc.regions[1].secret).toEqual({
+      region: STANDBY,
+      state: 'missing',
+      detail: 'no secret resilient-shop/db/master in ap-northeast-1',
+    });
+    expect(doc.warnings).toHaveLength(1);
+
+    const u = new World();
+    u.m(PRIMARY).secrets.on(DescribeSecretCommand).rejects(timeout());
+    expect(await u.run('status', '--json')).toBe(0);
+    const docU = JSON.parse(u.out);
+    expect(docU.secret.home).toBe(PRIMARY);
+    expect(docU.regions[1].secret.state).toBe('unknown');
+    expect(docU.regions[1].secret.detail).toContain('its status is known only to ap-northeast-2');
   });
 });

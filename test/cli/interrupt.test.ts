@@ -1,0 +1,210 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FaultServer } from './support/fault-server';
+
+/**
+ * Ctrl-C at every step: `shopctl` runs as a child process (its real SIGINT handling), the step under
+ * test waits on a local server that never answers, and the test sends a real SIGINT once the step
+ * shows as running. Every interruption must leave the list of steps done and not done, the resume and
+ * rollback commands, and an audit record, local and remote, and exit 130.
+ */
+let hang: FaultServer;
+beforeAll(async () => {
+  hang = await FaultServer.start('hang');
+});
+afterAll(async () => {
+  await hang.close();
+});
+
+const ROOT = path.join(__dirname, '..', '..');
+const CHILD = path.join(__dirname, 'support', 'child.ts');
+
+interface ChildResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  audit: Record<string, any>[];
+  remote: { region: string; message: string }[];
+}
+
+/**
+ * Runs the child until `marker` appears on stdout (or, for `null`, until the child's first call reaches
+ * the server), interrupts it with SIGINT, and collects what it left.
+ */
+async function interruptAt(at: string, marker: RegExp | null, argv: string[]): Promise<ChildResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-int-'));
+  const auditFile = path.join(dir, 'audit.jsonl');
+  const callsFile = path.join(dir, 'calls.json');
+  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, ...argv], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      CHILD_HANG_URL: hang.url,
+      CHILD_HANG_AT: at,
+      CHILD_AUDIT_FILE: auditFile,
+      CHILD_CALLS_FILE: callsFile,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  const interrupt = () => {
+    sent = true;
+    // let the step's call reach the server before the interrupt
+    setTimeout(() => child.kill('SIGINT'), 300);
+  };
+  const before = hang.accepted;
+  const poll = setInterval(() => {
+    if (!sent && marker === null && hang.accepted > before) interrupt();
+  }, 50);
+  child.stdout!.on('data', (b) => {
+    stdout += String(b);
+    if (!sent && marker?.test(stdout)) interrupt();
+  });
+  child.stderr!.on('data', (b) => (stderr += String(b)));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  clearInterval(poll);
+  const audit = fs.existsSync(auditFile)
+    ? fs
+        .readFileSync(auditFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
+  const remote = fs.existsSync(callsFile) ? JSON.parse(fs.readFileSync(callsFile, 'utf8')) : [];
+  if (!sent) throw new Error(`marker ${marker} never appeared (exit ${code}):\n${stdout}\n${stderr}`);
+  return { code, stdout, stderr, audit, remote };
+}
+
+const FAILOVER = ['failover', '--to', 'ap-northeast-1', '--yes'];
+const RESUME = 'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --yes';
+const ROLLBACK = 'To roll back instead: shopctl failback --yes';
+
+/** Asserts the interrupted run left its trace: list, hints, local and remote audit. */
+function expectTrace(r: ChildResult, result: string): void {
+  expect(r.code).toBe(130);
+  expect(r.audit).toHaveLength(1);
+  expect(r.audit[0]).toMatchObject({ result });
+  expect(r.remote.map((x) => JSON.parse(x.message))).toEqual([
+    expect.objectContaining({ command: r.audit[0].command, result, steps: r.audit[0].steps }),
+  ]);
+}
+
+const NOTICE = ['notice', 'set', '--ko', '지연', '--en', 'Delayed', '--eta', '2026-05-01T04:00:00Z', '--yes'];
+
+/** Every scenario: which call hangs, when to interrupt, and the command. */
+const SCENARIOS: Record<string, [RegExp | null, string[]]> = {
+  'undrain-target': [/\[ \.\. \] 1\. Make sure ap-northeast-1 is not drained/, FAILOVER],
+  drain: [/\[ \.\. \] 2\. Drain ap-northeast-2/, FAILOVER],
+  promote: [/\[ \.\. \] 3\. Promote/, FAILOVER],
+  wait: [/\[ \.\. \] 4\. Wait/, FAILOVER],
+  verify: [/\[ \.\. \] 5\. Verify/, FAILOVER],
+  plan: [null, FAILOVER],
+  'failback-undrain': [/\[ \.\. \] 4\. Undrain ap-northeast-2/, ['failback', '--yes']],
+  'notice-write': [/\[ \.\. \] 1\. Write s3:/, NOTICE],
+};
+
+// The children spend their time waiting (startup I/O, the stalled call), so they run side by side.
+const results = new Map<string, ChildResult>();
+beforeAll(async () => {
+  const order = Object.keys(SCENARIOS);
+  // the "plan" scenario is triggered by the server's connection count, so it runs on its own first
+  const { plan, ...rest } = SCENARIOS;
+  results.set('plan', await interruptAt('plan', plan[0], plan[1]));
+  const done = await Promise.all(Object.entries(rest).map(([at, [m, argv]]) => interruptAt(at, m, argv)));
+  Object.keys(rest).forEach((at, i) => results.set(at, done[i]));
+  expect(results.size).toBe(order.length);
+}, 90_000);
+
+const result = (at: string) => results.get(at) as ChildResult;
+
+describe('SIGINT at every step of a failover leaves the steps done and not done, hints and an audit record', () => {
+  test.each([
+    [
+      'undrain-target',
+      [
+        'INTERRUPTED 1. Make sure ap-northeast-1 is not drained: interrupted (Ctrl-C) while running',
+        'NOT DONE 2. Drain ap-northeast-2',
+        'NOT DONE 5. Verify',
+      ],
+    ],
+    [
+      'drain',
+      [
+        'SKIPPED  1.',
+        'INTERRUPTED 2. Drain ap-northeast-2: interrupted (Ctrl-C) while running: the change may or may not have reached AWS',
+        'NOT DONE 3. Promote',
+      ],
+    ],
+    [
+      'promote',
+      [
+        'DONE     2. Drain ap-northeast-2',
+        'INTERRUPTED 3. Promote the database to ap-northeast-1',
+        'NOT DONE 4. Wait',
+        'NOT DONE 5. Verify',
+      ],
+    ],
+    [
+      'wait',
+      [
+        'DONE     2. Drain',
+        'DONE     3. Promote',
+        'INTERRUPTED 4. Wait until ap-northeast-1 is the writer',
+        'NOT DONE 5. Verify',
+      ],
+    ],
+    [
+      'verify',
+      [
+        'DONE     3. Promote',
+        'DONE     4. Wait',
+        'INTERRUPTED 5. Verify ap-northeast-1 serves read-write (/healthz): interrupted (Ctrl-C) while running; nothing is changed by this step',
+      ],
+    ],
+  ])('Ctrl-C during %s', (at, lines) => {
+    const r = result(at);
+    for (const l of lines) expect(r.stderr).toContain(l);
+    expect(r.stderr).toMatch(
+      /INTERRUPTED \(Ctrl-C\) at step \d: the change is NOT complete \(partial state\)\./,
+    );
+    expect(r.stderr).toContain(RESUME);
+    expect(r.stderr).toContain(ROLLBACK);
+    expect(r.stdout).not.toMatch(/Done in/);
+    expectTrace(r, 'interrupted');
+    expect(r.audit[0].steps.map((s: { status: string }) => s.status)).toContain('interrupted');
+  });
+});
+
+describe('SIGINT elsewhere', () => {
+  test('while planning (before any change): nothing changed, exit 130, audited', () => {
+    const r = result('plan');
+    expect(r.stderr).toContain('Interrupted (Ctrl-C) before any change was made: nothing changed.');
+    expect(r.stdout).not.toContain('Plan:');
+    expectTrace(r, 'interrupted');
+  });
+
+  test('failback during the undrain: partial, resume and rollback runnable as printed', () => {
+    const r = result('failback-undrain');
+    expect(r.stderr).toContain('DONE     3. Verify ap-northeast-2 serves read-write');
+    expect(r.stderr).toContain('INTERRUPTED 4. Undrain ap-northeast-2');
+    expect(r.stderr).toContain('To resume (the command is idempotent): shopctl failback --yes');
+    expect(r.stderr).toContain('To roll back instead: shopctl failover --to ap-northeast-1 --yes');
+    expectTrace(r, 'interrupted');
+  });
+
+  test('notice set during the write: the rollback restores the previous page', () => {
+    const r = result('notice-write');
+    expect(r.stderr).toContain('INTERRUPTED 1. Write s3://resilient-shop-outage-111111111111/status.json');
+    expect(r.stderr).toContain('NOT DONE 2. Invalidate /status.json');
+    expect(r.stderr).toContain(
+      "To resume (the command is idempotent): shopctl notice set --severity major --ko '지연' --en Delayed --eta 2026-05-01T04:00:00.000Z --yes",
+    );
+    expect(r.stderr).toContain('To roll back instead: shopctl notice clear --yes');
+    expectTrace(r, 'interrupted');
+  });
+});
