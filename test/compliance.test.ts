@@ -11,6 +11,7 @@ import { synth } from './support/synth';
 
 interface Violation {
   ruleName: string;
+  severity?: string;
   violatingConstructs: Array<{ constructPath: string }>;
   reason?: string;
   acknowledgedAt?: string;
@@ -50,6 +51,15 @@ describe('compliance', () => {
     );
     expect(open).toEqual([]);
     expect(p.conclusion).toBe('success');
+  });
+
+  test('the resilience pack runs in the same synth, in the mode RESILIENCE_CHECKS_DEFAULT says', () => {
+    const p = plugin('Resilience');
+    expect(p).toBeDefined();
+    if (RESILIENCE_CHECKS_DEFAULT === 'warn') {
+      expect(p.conclusion).toBe('success');
+      for (const v of p.violations) expect([v.ruleName, v.severity]).toEqual([v.ruleName, 'warning']);
+    }
   });
 
   test('every acknowledgement is scoped below a stack (never the app or a whole stack) and gives a reason', () => {

@@ -4,15 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
-import { buildApp } from '../../../lib/app';
 import { acknowledgeNag } from '../../../lib/compliance/acknowledge';
 import {
   RESILIENCE_RULES,
   ResilienceChecks,
   ResilienceChecksProps,
 } from '../../../lib/compliance/resilience';
-import { loadConfig } from '../../../lib/config/load';
-import { TEST_NOW } from '../../support/synth';
 import { stackIn } from './helpers';
 
 interface PluginReport {
@@ -125,37 +122,6 @@ test('every rule names its AWS sources and a distinct id', () => {
     expect(rule.sources.length).toBeGreaterThan(0);
     for (const s of rule.sources) expect(s).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|github\.com)\//);
   }
-});
-
-test('the shop app runs the pack next to AwsSolutions and PCI DSS, in the mode buildApp is given', () => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'resilience-shop-'));
-  const shop = buildApp({
-    config: loadConfig('default'),
-    now: TEST_NOW,
-    resilienceChecks: 'warn',
-    appProps: { outdir, context: { 'aws:cdk:bundling-stacks': [] } },
-  });
-  const previous = process.env.CDK_VALIDATION;
-  process.env.CDK_VALIDATION = 'false';
-  // The warn-mode report is printed; the test reads the JSON copy instead.
-  const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  try {
-    shop.app.synth();
-  } finally {
-    quiet.mockRestore();
-    if (previous === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = previous;
-  }
-  const r = report(outdir);
-  expect(r).toBeDefined();
-  expect(r.conclusion).toBe('success');
-  for (const v of r.violations) {
-    expect(v.severity).toBe('warning');
-    expect(RESILIENCE_RULES.map((rule) => `Resilience-${rule.id}`)).toContain(
-      v.ruleName.replace(/\[.*$/, ''),
-    );
-  }
-  expect(report(outdir, 'AwsSolutions')).toBeDefined();
 });
 
 test('cdk synth refuses an unknown -c resilienceChecks mode with the value and the fix, exit code 1', () => {
