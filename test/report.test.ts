@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
+import { configFingerprint, readAssembly, synthesizeForReport } from '../lib/report/assembly';
 import { buildReport, CfnTemplate, renderMarkdown, ReportData } from '../lib/report/resilience';
 import { synth, SynthResult, testConfig } from './support/synth';
 
@@ -20,7 +24,10 @@ function inputs(result: SynthResult): {
   return { templates, stackRegions };
 }
 
-const { templates, stackRegions } = inputs(synth(config));
+// The default config synthesized the way `npm run report` does it: into its own directory, stamped.
+const assemblyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-assembly-'));
+synthesizeForReport(config, assemblyDir);
+const { templates, stackRegions } = readAssembly(assemblyDir, config);
 const report: ReportData = buildReport(templates, {
   budgetSeconds: config.failoverBudgetSeconds,
   stackRegions,
@@ -247,4 +254,104 @@ test('budget pin: a 30 s × 3 health check makes the worst case 150 s and the ve
   expect(renderMarkdown(r)).toMatch(
     /\*\*Verdict on automatic failover: FAIL: worst-case automatic failover is 150 s .* > the 100 s budget/,
   );
+});
+
+describe('the report grades the named config, and only it', () => {
+  const dir = assemblyDir;
+  const other = testConfig((raw) => (raw.failoverBudgetSeconds = 95));
+
+  test('an assembly stamped for the config is graded, with the config named in the report', () => {
+    const a = readAssembly(dir, config);
+    expect(a.stamp).toEqual({ configName: 'default', fingerprint: configFingerprint(config) });
+    expect(Object.keys(a.templates).sort()).toEqual(Object.keys(templates).sort());
+    const md = renderMarkdown(
+      buildReport(a.templates, { budgetSeconds: 100, stackRegions: a.stackRegions, source: a.stamp }),
+    );
+    expect(md).toContain(`synthesized from config "default" (fingerprint ${configFingerprint(config)})`);
+  });
+
+  test('an assembly of another config is refused, naming both configs and what to run', () => {
+    expect(() => readAssembly(dir, other)).toThrow(
+      new RegExp(
+        `holds templates of config "default" \\(fingerprint ${configFingerprint(config)}\\), not of config "test" as it is now \\(fingerprint ${configFingerprint(other)}\\)\\. Fix: run \`npx cdk synth -c config=test -o `,
+      ),
+    );
+  });
+
+  test('an assembly that does not say which config it came from (an old cdk.out) is refused', () => {
+    const old = fs.mkdtempSync(path.join(os.tmpdir(), 'report-old-'));
+    fs.copyFileSync(path.join(dir, 'manifest.json'), path.join(old, 'manifest.json'));
+    expect(() => readAssembly(old, config)).toThrow(/does not say which config it was synthesized from/);
+    expect(() => readAssembly(fs.mkdtempSync(path.join(os.tmpdir(), 'empty-')), config)).toThrow(
+      /is not a cloud assembly/,
+    );
+  });
+
+  test("the verdict uses the config's failoverBudgetSeconds, not a fixed 100 s", () => {
+    const a = readAssembly(dir, config);
+    const r = buildReport(a.templates, {
+      budgetSeconds: other.failoverBudgetSeconds,
+      stackRegions: a.stackRegions,
+    });
+    expect(r.verdict).toMatchObject({ pass: true, worstCaseSeconds: 90, budgetSeconds: 95 });
+    expect(renderMarkdown(r)).toContain("The failover budget (95 s) is the config's `failoverBudgetSeconds`");
+  });
+});
+
+describe('the report says only true things', () => {
+  const md = renderMarkdown(report);
+
+  test('every shopctl command it names exists in the CLI', () => {
+    const main = fs.readFileSync(path.join(__dirname, '..', 'cli', 'main.ts'), 'utf8');
+    const commands = new Set([...main.matchAll(/\.command\('([a-z-]+)'\)/g)].map((m) => m[1]));
+    const named = [...md.matchAll(/`shopctl ([a-z-]+)/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((c) => !commands.has(c))).toEqual([]);
+    expect(md).toContain(`\`shopctl failover --to ${regions[1]} --unplanned\``);
+    expect(md).toContain(`\`shopctl failover --to ${regions[1]} --planned\``);
+  });
+
+  test('no raw CloudFormation token reaches the reader', () => {
+    expect(md).not.toMatch(/\$\{[A-Za-z0-9.:]+\}/);
+    const outage = report.switching.chains[0].steps.at(-1)!;
+    expect(outage.aliasTo).toMatch(
+      /^the \*\.cloudfront\.net name of OutagePage[A-Za-z0-9]+ \(assigned at deploy\)$/,
+    );
+  });
+
+  test('what survives deletion: logical ids for every resource, physical names only where the template fixes them', () => {
+    const allIds = new Set(Object.values(templates).flatMap((t) => Object.keys(t.Resources ?? {})));
+    for (const row of report.retained) {
+      expect(row.logicalIds).toHaveLength(row.count);
+      for (const id of row.logicalIds) expect(allIds.has(id)).toBe(true);
+      expect(row.physicalNames.length + row.namedAtDeploy).toBe(row.count);
+      for (const name of row.physicalNames) expect(allIds.has(name)).toBe(false);
+    }
+    const keys = report.retained.find(
+      (r) => r.stack === names.regionalStack(regions[0]) && r.type === 'AWS::KMS::Key',
+    )!;
+    expect(keys.physicalNames).toEqual([`alias/${config.appName}-data`]);
+  });
+
+  test('the headline says when customers reach a page, browse, and buy again, and what that depends on', () => {
+    expect(report.headline).toMatchObject({
+      primaryRegion: regions[0],
+      nextRegion: regions[1],
+      reachPageSeconds: 90,
+      browseSeconds: 90,
+      pagedSeconds: 90,
+      pagedBy: `the alarm ${config.appName}-route53-${regions[0]}-unhealthy`,
+      buyAgainCommand: `shopctl failover --to ${regions[1]} --unplanned`,
+    });
+    const top = md.split('\n').slice(0, 6).join('\n');
+    expect(top).toContain(`customers **reach a page within 90 s**`);
+    expect(top).toContain(
+      `They can **browse from then on** in ${regions[1]}: catalogue and order lookup, read-only`,
+    );
+    expect(top).toContain(
+      'They can **buy again only after the database is promoted**; nothing promotes it automatically.',
+    );
+    expect(top).toContain('it depends on how fast a person acts');
+    expect(top).not.toMatch(/traffic moves in/);
+  });
 });

@@ -54,8 +54,6 @@ export function databaseSection(
   templates: Record<string, CfnTemplate>,
   regionOf: Map<string, string>,
 ): DatabaseSection {
-  const standby = (writer: string | undefined) =>
-    [...new Set(regionOf.values())].find((r) => r !== writer && r !== 'us-east-1') ?? 'STANDBY';
   let globalClusterId: string | undefined;
   let writerCluster: { stack: string; id: string } | undefined;
   for (const [stack, t] of Object.entries(templates)) {
@@ -126,7 +124,8 @@ export function databaseSection(
   const lagMs = clusters.map((c) => c.replicationLagAlarmMs).find((x) => x !== undefined);
   const pitr = clusters.map((c) => c.backupRetentionDays).find((x) => x !== undefined);
   const writerRegion = clusters.find((c) => c.role === 'writer')?.region;
-  const to = standby(writerRegion);
+  // The first secondary is where `shopctl failover` would move the writer.
+  const to = clusters.find((c) => c.role === 'secondary')?.region ?? 'REGION';
   return {
     globalClusterId,
     writerRegion,

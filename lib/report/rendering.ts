@@ -284,7 +284,7 @@ export function renderMarkdown(r: ReportData): string {
   p();
   p(
     'Physical names are what stays in the account (KMS keys are found by their alias); a resource whose name AWS ' +
-      'assigns at deploy is counted (its name shows in the stack\'s resources before the deletion). Logical ids identify every resource in the templates.',
+      "assigns at deploy is counted (its name shows in the stack's resources before the deletion). Logical ids identify every resource in the templates.",
   );
   p();
   p(

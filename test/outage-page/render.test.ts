@@ -105,9 +105,13 @@ describe('renderOutagePage', () => {
   });
 
   test('rejects messenger links that are not http(s)', () => {
-    expect(() =>
-      renderOutagePage(configWith({ messengers: [{ name: 'x', url: 'javascript:alert(1)' }] })),
-    ).toThrow(/must be http\(s\)/);
+    // The config validator refuses such a link first (test/config.test.ts); this is the page's own
+    // guard, so the config is built past the validator.
+    const unchecked = {
+      ...config,
+      contacts: { ...config.contacts, messengers: [{ name: 'x', url: 'javascript:alert(1)' }] },
+    };
+    expect(() => renderOutagePage(unchecked)).toThrow(/must be http\(s\)/);
   });
 
   test('omits the messenger line when there are no messengers', () => {
