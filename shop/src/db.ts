@@ -65,7 +65,8 @@ export class CommitOutcomeUnknownError extends Error {
 
 /** Whether an error means "the database can't serve this now" rather than a bug or bad input. */
 export function isUnavailable(err: unknown): boolean {
-  if (err instanceof DbUnavailableError) return true;
+  // Outside checkout (which answers it specifically), a lost COMMIT answer is an outage like any other.
+  if (err instanceof DbUnavailableError || err instanceof CommitOutcomeUnknownError) return true;
   const e = err as { code?: string; message?: string } | undefined;
   if (!e) return false;
   if (
@@ -195,6 +196,8 @@ export class Database {
   private secretRead: Promise<void> | undefined;
   private ended = false;
   private probes: Partial<Record<Target, DedicatedConnection>> = {};
+  /** Pool clients whose connection failed (see the pool's 'connect' listener). */
+  private readonly lostClients = new WeakSet<PoolClient>();
   /** Admission gate for customer and background work on the pools (one slot per writer connection). */
   readonly gate: Gate;
 
@@ -254,6 +257,13 @@ export class Database {
       pool.on('error', (err) =>
         this.logger.warn('idle database connection lost', { target, error: err.message }),
       );
+      // A listener for the client's whole life. The pool removes its idle listener before handing a
+      // client out, and the checkout's own listener is attached a microtask later: an error that
+      // arrives in the same TCP read as the end of the connection handshake (a backend terminated
+      // just as it started) would be emitted in between, with no listener, and end the process.
+      pool.on('connect', (client) => {
+        client.on('error', () => this.lostClients.add(client));
+      });
       return pool;
     };
     const writer = make('writer');
@@ -337,7 +347,9 @@ export class Database {
           this.noteError(err);
           throw err;
         }
-        let broken: Error | undefined;
+        let broken: Error | undefined = this.lostClients.has(client)
+          ? new Error('Connection terminated: lost before use')
+          : undefined;
         const onError = (err: Error) => {
           broken ??= err;
           this.logger.warn('database connection lost while in use', { target, error: err.message });

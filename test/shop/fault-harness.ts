@@ -20,7 +20,10 @@ export interface ShopProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the shop in a child process (`node --import tsx`). */
+/**
+ * Starts the shop in a child process (`node --import tsx`). Debugging: SHOP_TRACE=<file.cjs> preloads
+ * that file (`--require`) and makes the shop log to stderr (`ShopProcess.stderr()`).
+ */
 export async function spawnShop(
   options: Partial<ShopOptions> & Pick<ShopOptions, 'db'>,
 ): Promise<ShopProcess> {
@@ -35,7 +38,12 @@ export async function spawnShop(
   };
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(__dirname, 'fixtures', 'shop-process.ts')],
+    [
+      ...(process.env.SHOP_TRACE ? ['--require', process.env.SHOP_TRACE] : []),
+      '--import',
+      'tsx',
+      path.join(__dirname, 'fixtures', 'shop-process.ts'),
+    ],
     {
       env: { ...process.env, SHOP_TEST_OPTIONS: JSON.stringify(full) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -149,7 +157,7 @@ export class CheckoutLoad {
   }
 
   private async worker(): Promise<void> {
-    const deadline = this.opts.deadlineMs ?? 5000;
+    const deadline = this.opts.deadlineMs ?? 10_000;
     while (this.running) {
       const cart = await call(
         this.base(),
@@ -181,7 +189,7 @@ export class CheckoutLoad {
   /** Retries every unknown outcome with its key (after recovery): each must resolve to one order. */
   async resolveUnknown(base: string): Promise<void> {
     for (const [key, cartId] of this.unknown) {
-      const out = await call(base, '/checkout', { cartId }, { [IDEMPOTENCY_HEADER]: key }, 5000);
+      const out = await call(base, '/checkout', { cartId }, { [IDEMPOTENCY_HEADER]: key }, 10_000);
       if (out.status !== 201)
         throw new Error(`unknown outcome for ${key} did not resolve: ${out.status} ${out.error}`);
       this.acked.set(key, out.json!.orderId as string);
@@ -236,7 +244,7 @@ export async function orderLedger(pg: PostgresServer, database: string, load: Ch
 export async function waitForDb(
   base: string,
   want: (db: string) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<number> {
   const started = Date.now();
   for (;;) {

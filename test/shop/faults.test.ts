@@ -32,17 +32,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function underLoad(fault: () => Promise<void>, recover: () => Promise<void>, degrades: boolean) {
   const load = new CheckoutLoad(() => shop.base, 6);
   try {
-    await waitFor(() => load.acked.size >= 3, 5000, 'checkouts before the fault');
+    await waitFor(() => load.acked.size >= 3, 20_000, 'checkouts before the fault');
     await fault();
-    if (degrades) await waitForDb(shop.base, (s) => s !== 'writer', 5000);
+    if (degrades) await waitForDb(shop.base, (s) => s !== 'writer', 15_000);
     await sleep(300);
     await recover();
-    await waitForDb(shop.base, (s) => s === 'writer', 10_000);
+    await waitForDb(shop.base, (s) => s === 'writer', 20_000);
     const recoveredAt = Date.now();
-    await waitFor(() => load.checkoutsAfter(recoveredAt) >= 3, 8000, 'checkouts after recovery');
+    await waitFor(() => load.checkoutsAfter(recoveredAt) >= 3, 20_000, 'checkouts after recovery');
   } catch (err) {
     // A dead shop explains every other symptom: say so first.
-    if (!shop.alive()) throw new Error(`the shop process died: ${shop.stderr().slice(-800)}`);
+    if (!shop.alive())
+      throw new Error(
+        `the shop process died (exit ${shop.child.exitCode}, signal ${shop.child.signalCode}): ${shop.stderr().slice(0, 3000)}`,
+      );
     throw err;
   } finally {
     await load.stop();

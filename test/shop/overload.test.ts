@@ -7,6 +7,7 @@
 import { HEALTH_MARKER, MODE_HEADER, PAGE_MARKER } from '../../lib/contract/shop';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { CheckoutLoad, orderLedger, spawnShop, waitForDb, type ShopProcess } from './fault-harness';
+import { waitFor } from './helpers';
 
 let pg: PostgresServer;
 let db: string;
@@ -57,7 +58,17 @@ it('sheds the excess with 503 + Retry-After, keeps health, pages and checkouts',
     pauseAfter503Ms: 10,
     productId: () => 1 + Math.floor(Math.random() * 11),
   });
-  await new Promise((r) => setTimeout(r, 2500));
+  // Counts, not time: run until enough of everything was seen (bounded, generous).
+  const started = Date.now();
+  await waitFor(
+    () =>
+      Date.now() - started >= 2000 &&
+      health.length >= 20 &&
+      load.acked.size >= 20 &&
+      load.answers.some((a) => a.error === 'overloaded'),
+    30_000,
+    'health samples, orders and shed requests',
+  );
   await load.stop();
   sampling = false;
   await sampler;
@@ -73,9 +84,7 @@ it('sheds the excess with 503 + Retry-After, keeps health, pages and checkouts',
   }
   // Never mistaken for a database outage.
   expect(load.answers.filter((a) => a.error === 'read-only')).toEqual([]);
-  expect(health.length).toBeGreaterThan(10);
   expect(health.filter((h) => h.status !== 200 || !h.marker)).toEqual([]);
   expect(pages.filter((p) => p.status !== 200 || !p.ok)).toEqual([]);
-  expect(load.acked.size).toBeGreaterThan(20);
   expect(await orderLedger(pg, db, load)).toMatchObject({ lost: 0, duplicates: 0, unacknowledged: 0 });
 });

@@ -51,7 +51,7 @@ it('the promoted standby takes orders, the old primary coming back writable is f
   let target = shopA.base;
   const load = new CheckoutLoad(() => target, 6);
   try {
-    await waitFor(() => load.acked.size >= 5, 5000, 'orders on the primary');
+    await waitFor(() => load.acked.size >= 5, 20_000, 'orders on the primary');
     // Region A's database goes away (a fast stop streams the remaining WAL to the standby first).
     await primary.stop('fast');
     // The promotion procedure: promote, then move the fence to the new writer region.
@@ -64,7 +64,7 @@ it('the promoted standby takes orders, the old primary coming back writable is f
     target = shopB.base;
     await waitForDb(shopB.base, (s) => s === 'writer');
     const promotedAt = Date.now();
-    await waitFor(() => load.checkoutsAfter(promotedAt) >= 5, 8000, 'orders on the promoted standby');
+    await waitFor(() => load.checkoutsAfter(promotedAt) >= 5, 20_000, 'orders on the promoted standby');
 
     // The old primary comes back, writable, with its old fence row (epoch 1, region-a).
     const ordersOnOld = await (async () => {
@@ -74,7 +74,7 @@ it('the promoted standby takes orders, the old primary coming back writable is f
     })();
     await waitFor(
       async () => (await getHealth(shopA.base)).body.fenced !== undefined,
-      8000,
+      20_000,
       'region A to see itself fenced',
     );
     const health = await getHealth(shopA.base);
