@@ -45,8 +45,13 @@ export const SHOP_ENV = {
   dbCaFile: 'SHOP_DB_CA_FILE',
   port: 'SHOP_PORT',
   version: 'SHOP_VERSION',
-  /** JSON of the config's `contacts` (phone, paymentAlternatives, messengers, email). */
+  /**
+   * JSON of the config's `contacts` (phone, phoneHours?, paymentAlternatives, messengers, email; see
+   * lib/contract/contacts.ts): texts either one string or `{ko, en}`.
+   */
   contacts: 'SHOP_CONTACTS',
+  /** ISO 4217 code of the catalogue's prices (the config's `currency`, default KRW). */
+  currency: 'SHOP_CURRENCY',
 } as const;
 
 /** Response header every shop response carries: "read-write" or "read-only". */
