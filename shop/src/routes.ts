@@ -5,7 +5,9 @@ import { HEALTH_PATH, MODE_HEADER, SYNTHETIC_HEADER } from '../../lib/contract/s
 import type { Catalogue, CatalogueSnapshot, Product } from './catalogue';
 import { type Database, isUnavailable, type Target } from './db';
 import { healthReport, type HealthMonitor } from './health';
+import { contactsIn } from '../../lib/contract/contacts';
 import * as html from './html';
+import { languageOf, useLanguage } from './i18n';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from './http';
 import type { Contacts, Logger, Mode, Role } from './types';
 
@@ -14,6 +16,8 @@ export interface ShopContext {
   role: Role;
   version: string;
   contacts: Contacts;
+  /** ISO 4217 code of the prices; default KRW. */
+  currency?: string;
   db: Database;
   health: HealthMonitor;
   catalogue: Catalogue;
@@ -56,11 +60,14 @@ export function createHandler(ctx: ShopContext): ShopHandler {
   let pageCacheGeneration = -1;
   const pageCache = new Map<string, Buffer>();
 
-  const pageContext = (mode: Mode): html.PageContext => ({
+  const pageContext = (mode: Mode, req: IncomingMessage): html.PageContext => ({
     mode,
     contacts: ctx.contacts,
     region: ctx.region,
     version: ctx.version,
+    lang: languageOf(req),
+    currency: ctx.currency ?? 'KRW',
+    path: req.method === 'GET' || req.method === 'HEAD' ? (req.url ?? '/').split('?')[0] : '/products',
   });
 
   const cachedPage = (snap: CatalogueSnapshot, key: string, render: () => string): Buffer => {
@@ -83,11 +90,15 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         res,
         'read-only',
         503,
-        { error: 'read-only', message: html.READ_ONLY_TEXT, alternatives: ctx.contacts },
+        {
+          error: 'read-only',
+          message: html.READ_ONLY_TEXT,
+          alternatives: contactsIn(ctx.contacts, languageOf(req)),
+        },
         headers,
       );
     } else {
-      sendHtml(res, 'read-only', 503, html.readOnlyPage(pageContext('read-only')), headers);
+      sendHtml(res, 'read-only', 503, html.readOnlyPage(pageContext('read-only', req)), headers);
     }
   };
 
@@ -98,7 +109,13 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     } else {
       const title =
         status === 404 ? 'Not found' : status === 405 ? 'Method not allowed' : "We couldn't do that";
-      sendHtml(res, mode, status, html.messagePage(pageContext(mode), title, message, status >= 500), extra);
+      sendHtml(
+        res,
+        mode,
+        status,
+        html.messagePage(pageContext(mode, req), title, message, status >= 500),
+        extra,
+      );
     }
   };
 
@@ -107,7 +124,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       sendJson(res, 'read-only', 503, {
         error: 'catalogue-unavailable',
         message: html.READ_ONLY_TEXT,
-        alternatives: ctx.contacts,
+        alternatives: contactsIn(ctx.contacts, languageOf(req)),
       });
     } else {
       const message =
@@ -116,7 +133,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         res,
         'read-only',
         503,
-        html.messagePage(pageContext('read-only'), 'Please try again shortly', message, true),
+        html.messagePage(pageContext('read-only', req), 'Please try again shortly', message, true),
       );
     }
   };
@@ -129,7 +146,9 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       res,
       mode,
       200,
-      cachedPage(snap, `${mode}:list`, () => html.productListPage(pageContext(mode), snap.products)),
+      cachedPage(snap, `${mode}:${languageOf(req)}:list`, () =>
+        html.productListPage(pageContext(mode, req), snap.products),
+      ),
     );
   }
 
@@ -145,7 +164,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       res,
       mode,
       200,
-      cachedPage(snap, `${mode}:${id}`, () => html.productPage(pageContext(mode), p)),
+      cachedPage(snap, `${mode}:${languageOf(req)}:${id}`, () => html.productPage(pageContext(mode, req), p)),
     );
   }
 
@@ -204,7 +223,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       mode,
       201,
       html.cartPage(
-        pageContext(mode),
+        pageContext(mode, req),
         result.cartId,
         result.items.map((i) => ({ ...i, name: names?.get(i.productId)?.name })),
       ),
@@ -256,7 +275,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     if (synthetic) return sendJson(res, mode, 200, { status: 'synthetic-ok', orderId: null });
     ctx.catalogue.invalidate();
     if (wantsJson(req)) return sendJson(res, mode, 201, { orderId, status: 'placed' });
-    sendHtml(res, mode, 201, html.orderPlacedPage(pageContext(mode), orderId));
+    sendHtml(res, mode, 201, html.orderPlacedPage(pageContext(mode, req), orderId));
   }
 
   async function order(req: IncomingMessage, res: ServerResponse, mode: Mode, rawId: string) {
@@ -305,7 +324,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       })),
     };
     if (wantsJson(req)) return sendJson(res, mode, 200, view);
-    sendHtml(res, mode, 200, html.orderPage(pageContext(mode), view));
+    sendHtml(res, mode, 200, html.orderPage(pageContext(mode, req), view));
   }
 
   function healthz(res: ServerResponse) {
@@ -341,6 +360,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     if (ctx.isDraining()) res.setHeader('connection', 'close');
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
+    useLanguage(req, res);
     const mode = ctx.health.mode();
     route(req, res, mode).catch((err: unknown) => {
       if (res.headersSent) {
