@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Contacts } from '../contract/contacts';
 
 /**
  * AWS commercial regions this project knows. A region outside this list is rejected at synth, so
@@ -170,6 +169,10 @@ const paymentListSchema = z
   .array(z.string().min(1, 'must not be empty'))
   .min(1, 'needs at least one way to pay, e.g. ["계좌이체"]');
 
+/**
+ * Its output is lib/contract/contacts.ts `Contacts`, the type the shop (SHOP_CONTACTS) and the outage
+ * page read; the type checker holds them together where the page renders `config.contacts`.
+ */
 export const contactsSchema = z.strictObject({
   /** Phone number that takes orders while the shop is degraded. */
   phone: z.string().min(3),
@@ -191,10 +194,6 @@ export const contactsSchema = z.strictObject({
   /** Support e-mail shown to customers. */
   email: z.string().regex(EMAIL_RE, 'must be an e-mail address'),
 });
-
-// The contract's type and the schema's output must stay the same shape.
-const contactsFitContract = (c: z.output<typeof contactsSchema>): Contacts => c;
-void contactsFitContract;
 
 /** ISO 4217 codes this Node.js (ICU) can format; the shop formats prices with Intl.NumberFormat. */
 const KNOWN_CURRENCIES: readonly string[] = Intl.supportedValuesOf('currency');

@@ -67,8 +67,11 @@ export const MODE_HEADER = 'x-shop-mode';
  * - `POST /checkout` JSON `{cartId}` → 201 `{orderId, status: "placed"}`; with header `SYNTHETIC_HEADER: 1` →
  *   200 `{status: "synthetic-ok", orderId: null}` after doing the whole path in a rolled-back transaction.
  * - In read-only mode, `POST /cart` and `POST /checkout` answer 503 with `MODE_HEADER: read-only` and a
- *   body (HTML, or JSON `{error: "read-only", alternatives: {...contacts}}` for JSON requests) that lists
- *   the other ways to order and pay; every HTML page shows a banner.
+ *   body (HTML, or JSON `{error: "read-only", alternatives: {phone, paymentAlternatives: string[],
+ *   messengers: [{name, url}], email, phoneHours?}}` for JSON requests, in the request's language) that
+ *   lists the other ways to order and pay; every HTML page shows a banner.
+ * - HTML pages are Korean or English: `?lang=ko|en` (remembered in the `shop-lang` cookie), else
+ *   Accept-Language; `<html lang>` says which. Prices are in the `SHOP_CURRENCY` minor unit.
  * - `GET /healthz`: JSON `{status, region, role, db, mode, version, marker?}`; 200 with `marker: HEALTH_MARKER`
  *   only when the instance can serve customers in its intended role, else 503 without the marker.
  */
