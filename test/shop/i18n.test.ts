@@ -4,6 +4,8 @@
  * prices in the configured currency, and payment alternatives per language in read-only answers.
  */
 import * as fs from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser } from 'playwright-core';
 import * as path from 'node:path';
 import { contactsIn } from '../../lib/contract/contacts';
 import { MODE_HEADER } from '../../lib/contract/shop';
@@ -315,5 +317,56 @@ describe('the catalogue', () => {
     expect(
       parseContacts(JSON.stringify({ ...CONTACTS, paymentAlternatives: { ko: ['계좌이체'] } })),
     ).not.toEqual(expect.objectContaining({ phone: CONTACTS.phone }));
+  });
+});
+
+describe('in a real browser (Chromium)', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test('an English browser switches to Korean with the link, and the choice stays', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    try {
+      const tab = await context.newPage();
+      await tab.goto(`${krw.base}/products/1`);
+      expect(await tab.getAttribute('html', 'lang')).toBe('en');
+      await tab.click('a.lang-switch');
+      await tab.waitForURL(/\?lang=ko$/);
+      expect(await tab.getAttribute('html', 'lang')).toBe('ko');
+      expect(await tab.locator('.price').innerText()).toBe('2,800원');
+      await tab.goto(`${krw.base}/products`);
+      expect(await tab.getAttribute('html', 'lang')).toBe('ko');
+      expect(await tab.locator('h1').innerText()).toBe('상품');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test.each(['ko-KR', 'en-US'])('%s: axe-core finds no violations on a product page', async (locale) => {
+    const context = await browser.newContext({ locale });
+    try {
+      const tab = await context.newPage();
+      await tab.goto(`${krw.base}/products/1`);
+      const result = await new AxeBuilder({ page: tab }).analyze();
+      expect(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });
