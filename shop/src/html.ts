@@ -97,10 +97,14 @@ export interface PageContext {
   path: string;
 }
 
+/** A path the switch link may point at: one leading slash (never "//host" or "/\\host", which browsers read as another site). */
+const SAME_SITE_PATH_RE = /^\/(?![/\\])[A-Za-z0-9\-._~/%]*$/;
+
 /** The link to the same page in the other language, labelled in that language. */
 function languageSwitch(ctx: PageContext): string {
   const other: Language = ctx.lang === 'ko' ? 'en' : 'ko';
-  return `<a class="lang-switch" href="${esc(ctx.path)}?${LANG_PARAM}=${other}" lang="${other}" hreflang="${other}">${esc(MESSAGES[other].languageName)}</a>`;
+  const target = SAME_SITE_PATH_RE.test(ctx.path) ? ctx.path : '/products';
+  return `<a class="lang-switch" href="${esc(target)}?${LANG_PARAM}=${other}" lang="${other}" hreflang="${other}">${esc(MESSAGES[other].languageName)}</a>`;
 }
 
 export function layout(ctx: PageContext, page: string, title: string, body: string): string {

@@ -4,6 +4,7 @@
  * prices in the configured currency, and payment alternatives per language in read-only answers.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser } from 'playwright-core';
 import * as path from 'node:path';
@@ -124,6 +125,24 @@ describe('the customer switches language', () => {
     });
     expect(langOf(back.html)).toBe('en');
     expect(back.headers.get('set-cookie')).toMatch(new RegExp(`^${LANG_COOKIE}=en;`));
+  });
+
+  test('the switch link never leads to another site (a 404 for "//evil.example/x")', async () => {
+    for (const evil of ['//evil.example/x', '/\\evil.example/x', '/%0a"><script>']) {
+      const res = await new Promise<{ status: number; html: string }>((resolve, reject) => {
+        // fetch() would normalise the path; a raw request sends it as an attacker's link would.
+        const req = http.request(`${krw.base}/`, { path: evil, headers: { accept: 'text/html' } }, (r) => {
+          let body = '';
+          r.setEncoding('utf8');
+          r.on('data', (c: string) => (body += c));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, html: body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(res.status).toBe(404);
+      expect(/<a class="lang-switch" href="([^"]*)"/.exec(res.html)?.[1]).toBe('/products?lang=ko');
+    }
   });
 
   test('an unknown ?lang= or cookie value is ignored', async () => {
