@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ShopConfig } from '../lib/config/load';
+import { contactsIn, type Language } from '../lib/contract/contacts';
 import { statusSchema, type Status } from '../lib/contract/status';
 
 /** Upper bound for all files of the outage page together (bytes, UTF-8). */
@@ -41,7 +42,7 @@ export function cacheControlFor(fileName: string): string {
 }
 
 /** Korean and English names of the regions, so customers see "Seoul", not only "ap-northeast-2". */
-const REGION_NAMES: Record<string, readonly [ko: string, en: string]> = {
+export const REGION_NAMES: Record<string, readonly [ko: string, en: string]> = {
   'af-south-1': ['케이프타운', 'Cape Town'],
   'ap-east-1': ['홍콩', 'Hong Kong'],
   'ap-northeast-1': ['도쿄', 'Tokyo'],
@@ -142,29 +143,39 @@ function fill(template: string, values: Record<string, string>): string {
 export function renderOutagePage(config: OutagePageConfig): Record<string, string> {
   const { contacts } = config;
   const css = readSource('outage.css');
-  const js = readSource('outage.js');
+  const js = withRegionNames(readSource('outage.js'));
   const cssFile = hashedName('outage', 'css', css);
   const jsFile = hashedName('outage', 'js', js);
 
-  const messengerLinks = contacts.messengers
-    .map(
-      (m) =>
-        `<a href="${escapeHtml(messengerHref(m.url, m.name))}" rel="noopener noreferrer">${escapeHtml(m.name)}</a>`,
-    )
-    .join(', ');
-  const messengerItem = (label: string) =>
-    contacts.messengers.length === 0 ? '' : `<li><span class="label">${label}</span> ${messengerLinks}</li>`;
-  const regionItems = (i: 0 | 1, unknown: string) =>
-    config.regions
-      .map((r) => {
-        const names = REGION_NAMES[r.name];
-        const label = names ? `${names[i]} (${r.name})` : r.name;
-        return (
-          `<li data-region="${escapeHtml(r.name)}"><span class="region-name">${escapeHtml(label)}</span> ` +
-          `<span class="state" data-state="unknown">${unknown}</span></li>`
-        );
-      })
-      .join('\n');
+  const perLanguage = (lang: Language, labels: { messenger: string; unknown: string }) => {
+    const local = contactsIn(contacts, lang);
+    const messengerLinks = local.messengers
+      .map(
+        (m) =>
+          `<a href="${escapeHtml(messengerHref(m.url, m.name))}" rel="noopener noreferrer">${escapeHtml(m.name)}</a>`,
+      )
+      .join(', ');
+    return {
+      hours: local.phoneHours ? ` <span class="hours">(${escapeHtml(local.phoneHours)})</span>` : '',
+      payments: local.paymentAlternatives.map((p) => `<li>${escapeHtml(p)}</li>`).join('\n'),
+      messengers:
+        local.messengers.length === 0
+          ? ''
+          : `<li><span class="label">${labels.messenger}</span> ${messengerLinks}</li>`,
+      // Customers read city names, never AWS codes; a code without a known name stays as it is.
+      regions: config.regions
+        .map((r) => {
+          const label = REGION_NAMES[r.name]?.[lang === 'ko' ? 0 : 1] ?? r.name;
+          return (
+            `<li data-region="${escapeHtml(r.name)}"><span class="region-name">${escapeHtml(label)}</span> ` +
+            `<span class="state" data-state="unknown">${labels.unknown}</span></li>`
+          );
+        })
+        .join('\n'),
+    };
+  };
+  const ko = perLanguage('ko', { messenger: '메신저 상담·주문', unknown: '확인되지 않음' });
+  const en = perLanguage('en', { messenger: 'Messenger', unknown: 'Not known yet' });
 
   const html = fill(readSource('index.html'), {
     DOMAIN: escapeHtml(config.domainName),
@@ -172,13 +183,16 @@ export function renderOutagePage(config: OutagePageConfig): Record<string, strin
     JS_FILE: jsFile,
     PHONE: escapeHtml(contacts.phone),
     PHONE_TEL: escapeHtml(telHref(contacts.phone)),
+    HOURS_KO: ko.hours,
+    HOURS_EN: en.hours,
     EMAIL: escapeHtml(contacts.email),
     EMAIL_HREF: escapeHtml(encodeURI(contacts.email)),
-    PAYMENTS: contacts.paymentAlternatives.map((p) => `<li>${escapeHtml(p)}</li>`).join('\n'),
-    MESSENGERS_KO: messengerItem('메신저 상담·주문'),
-    MESSENGERS_EN: messengerItem('Messenger'),
-    REGIONS_KO: regionItems(0, '확인 중'),
-    REGIONS_EN: regionItems(1, 'Checking'),
+    PAYMENTS_KO: ko.payments,
+    PAYMENTS_EN: en.payments,
+    MESSENGERS_KO: ko.messengers,
+    MESSENGERS_EN: en.messengers,
+    REGIONS_KO: ko.regions,
+    REGIONS_EN: en.regions,
   });
 
   const files: Record<string, string> = { 'index.html': compact(html), [cssFile]: css, [jsFile]: js };
@@ -189,6 +203,16 @@ export function renderOutagePage(config: OutagePageConfig): Record<string, strin
     );
   }
   return files;
+}
+
+const REGION_NAMES_SLOT = '/* REGION_NAMES */ {}';
+
+/** The page script names regions a notice lists beyond the config's, so it gets the whole table. */
+function withRegionNames(js: string): string {
+  if (!js.includes(REGION_NAMES_SLOT)) {
+    throw new Error(`outage page: outage.js lost its ${REGION_NAMES_SLOT} slot`);
+  }
+  return js.replace(REGION_NAMES_SLOT, () => JSON.stringify(REGION_NAMES));
 }
 
 /**
@@ -219,7 +243,10 @@ export function defaultStatus(config: Pick<ShopConfig, 'regions'>, now = new Dat
   });
 }
 
-/** A realistic major-incident notice (for tests and previews): primary down, standbys degraded. */
+/**
+ * A realistic major-incident notice (for tests and previews): a payment failure, primary down,
+ * standbys degraded, the double-charge promise reworded and a coupon announced.
+ */
 export function exampleStatus(
   config: Pick<ShopConfig, 'regions'>,
   now = new Date('2026-12-05T05:00:00Z'),
@@ -233,5 +260,19 @@ export function exampleStatus(
     updatedAt: now.toISOString(),
     nextUpdateAt: new Date(now.getTime() + 30 * 60 * 1000).toISOString(),
     regions: Object.fromEntries(config.regions.map((r, i) => [r.name, i === 0 ? 'down' : 'degraded'])),
+    // A payment incident is exactly when "you will not be charged twice" may not hold: say what will happen.
+    promises: {
+      notChargedTwice: {
+        ko: '결제가 두 번 승인되었다면 두 번째 결제는 3영업일 안에 자동으로 취소됩니다.',
+        en: 'If a payment went through twice, the second one is cancelled automatically within 3 business days.',
+      },
+      compensation: {
+        offers: ['coupon'],
+        details: {
+          ko: '이번 장애 중에 주문하지 못하신 모든 고객님께 5,000원 할인 쿠폰을 드립니다. 복구 후 회원 계정에 자동으로 지급됩니다.',
+          en: 'Everyone who could not order during this outage gets a 5,000 won discount coupon, added to your account automatically once we are back.',
+        },
+      },
+    },
   });
 }

@@ -215,6 +215,7 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       expect(script).toMatch(new RegExp(`${SHOP_ENV.dbWriterHost}=\\$\\{.*Endpoint\\.Address`));
       expect(script).toMatch(new RegExp(`${SHOP_ENV.dbReaderHost}=\\$\\{.*ReadEndpoint\\.Address`));
       expect(script).toContain(`${SHOP_ENV.contacts}='${JSON.stringify(config.contacts)}'`);
+      expect(script).toContain(`${SHOP_ENV.currency}=${config.currency}`);
     });
 
     test('the instance role reads exactly the artifact and the local copy of the secret; Session Manager, no SSH', () => {

@@ -22,16 +22,64 @@ function isDatetime(v: unknown): boolean {
   return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
 }
 
-function strictKeys(v: Record<string, unknown>, keys: string[], at: string): string | undefined {
-  for (const k of Object.keys(v)) if (!keys.includes(k)) return `${at}${k}: unknown key`;
+function strictKeys(
+  v: Record<string, unknown>,
+  keys: string[],
+  at: string,
+  optional: string[] = [],
+): string | undefined {
+  for (const k of Object.keys(v))
+    if (!keys.includes(k) && !optional.includes(k)) return `${at}${k}: unknown key`;
   for (const k of keys) if (!(k in v)) return `${at}${k}: required`;
   return undefined;
+}
+
+const PROMISE_MAX = 1000;
+const OFFERS = ['coupon', 'extended-delivery', 'points'];
+
+function localizedProblem(v: unknown, at: string): string | undefined {
+  if (!isObject(v)) return `${at}: not an object`;
+  const keyProblem = strictKeys(v, ['ko', 'en'], `${at}.`);
+  if (keyProblem) return keyProblem;
+  for (const lang of ['ko', 'en']) {
+    const text = v[lang];
+    if (typeof text !== 'string' || text.length < 1 || text.length > PROMISE_MAX)
+      return `${at}.${lang}: must be a string of 1 to ${PROMISE_MAX} chars`;
+  }
+  return undefined;
+}
+
+/** `promises` (optional): each promise false or a text per language; compensation false or offers + details. */
+function promisesProblem(p: unknown): string | undefined {
+  if (!isObject(p)) return 'promises: not an object';
+  const keyProblem = strictKeys(p, [], 'promises.', ['dataSafe', 'notChargedTwice', 'compensation']);
+  if (keyProblem) return keyProblem;
+  for (const key of ['dataSafe', 'notChargedTwice']) {
+    if (key in p && p[key] !== false) {
+      const problem = localizedProblem(p[key], `promises.${key}`);
+      if (problem) return problem;
+    }
+  }
+  const c = p.compensation;
+  if (c === undefined || c === false) return undefined;
+  if (!isObject(c)) return 'promises.compensation: not false or an object';
+  const cKeys = strictKeys(c, ['offers', 'details'], 'promises.compensation.');
+  if (cKeys) return cKeys;
+  if (
+    !Array.isArray(c.offers) ||
+    c.offers.length === 0 ||
+    !c.offers.every((o) => typeof o === 'string' && OFFERS.includes(o))
+  )
+    return `promises.compensation.offers: must list some of ${OFFERS.join(', ')}`;
+  return localizedProblem(c.details, 'promises.compensation.details');
 }
 
 /** Returns undefined when `doc` is a valid status.json, else the first problem found. */
 export function statusProblem(doc: unknown): string | undefined {
   if (!isObject(doc)) return 'not an object';
-  const keyProblem = strictKeys(doc, ['severity', 'message', 'updatedAt', 'nextUpdateAt', 'regions'], '');
+  const keyProblem = strictKeys(doc, ['severity', 'message', 'updatedAt', 'nextUpdateAt', 'regions'], '', [
+    'promises',
+  ]);
   if (keyProblem) return keyProblem;
   if (typeof doc.severity !== 'string' || !SEVERITIES.includes(doc.severity)) return 'severity: invalid';
   const msg = doc.message;
@@ -46,6 +94,10 @@ export function statusProblem(doc: unknown): string | undefined {
   if (!isDatetime(doc.updatedAt)) return 'updatedAt: not an ISO 8601 UTC datetime';
   if (doc.nextUpdateAt !== null && !isDatetime(doc.nextUpdateAt))
     return 'nextUpdateAt: not null or an ISO 8601 UTC datetime';
+  if ('promises' in doc) {
+    const problem = promisesProblem(doc.promises);
+    if (problem) return problem;
+  }
   if (!isObject(doc.regions)) return 'regions: not an object';
   for (const [region, state] of Object.entries(doc.regions)) {
     if (typeof state !== 'string' || !REGION_STATES.includes(state))

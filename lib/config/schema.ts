@@ -212,16 +212,53 @@ export const canarySchema = z.strictObject({
   stepTimeoutMs: int(500, 15000),
 });
 
+/**
+ * Text a customer reads: one string for every language (a brand name such as "KakaoTalk"), or
+ * `{ "ko": ..., "en": ... }` when the wording differs.
+ */
+export const localizedTextSchema = z.union(
+  [
+    z.string().min(1, 'must not be empty'),
+    z.strictObject({
+      ko: z.string().min(1, 'must not be empty'),
+      en: z.string().min(1, 'must not be empty'),
+    }),
+  ],
+  {
+    error:
+      'must be a non-empty text, or { "ko": "...", "en": "..." } with a non-empty text per language, e.g. { "ko": "카카오톡", "en": "KakaoTalk" }',
+  },
+);
+
+const paymentListSchema = z
+  .array(z.string().min(1, 'must not be empty'))
+  .min(1, 'needs at least one way to pay, e.g. ["계좌이체"]');
+
+/**
+ * Its output is lib/contract/contacts.ts `Contacts`, the type the shop (SHOP_CONTACTS) and the outage
+ * page read; the type checker holds them together where the page renders `config.contacts`.
+ */
 export const contactsSchema = z.strictObject({
   /** Phone number that takes orders while the shop is degraded. */
   phone: z.string().min(3),
-  /** Other ways to pay (bank transfer, another provider, ...). */
-  paymentAlternatives: z.array(z.string().min(1)).min(1),
-  /** Messenger channels (KakaoTalk, LINE, ...), shown on the outage page. */
+  /** When the phone answers, per language (e.g. "평일 09:00~18:00" / "Weekdays 9:00-18:00 KST"). */
+  phoneHours: localizedTextSchema.optional(),
+  /**
+   * Other ways to pay, one list per language: `{ "ko": ["계좌이체"], "en": ["Bank transfer"] }`. A
+   * plain list (the format before languages) is still accepted and shown as is in both languages.
+   */
+  paymentAlternatives: z.union(
+    [paymentListSchema, z.strictObject({ ko: paymentListSchema, en: paymentListSchema })],
+    {
+      error:
+        'must give at least one way to pay per language: { "ko": ["계좌이체"], "en": ["Bank transfer"] } (a plain list is shown unchanged in both languages)',
+    },
+  ),
+  /** Messenger channels (KakaoTalk, LINE, ...), shown on the outage page; `name` may differ per language. */
   messengers: z
     .array(
       z.strictObject({
-        name: z.string().min(1),
+        name: localizedTextSchema,
         /** Shown as a link to customers, so only http(s): never `javascript:` or `data:`. */
         url: z.url({
           protocol: /^https?$/,
@@ -233,6 +270,21 @@ export const contactsSchema = z.strictObject({
   /** Support e-mail shown to customers. */
   email: z.string().regex(EMAIL_RE, 'must be an e-mail address'),
 });
+
+/** ISO 4217 codes this Node.js (ICU) can format; the shop formats prices with Intl.NumberFormat. */
+const KNOWN_CURRENCIES: readonly string[] = Intl.supportedValuesOf('currency');
+
+/** Currency of the catalogue's prices (`price_cents` holds minor units of it: whole won for KRW). */
+export const currencySchema = z
+  .string({ error: 'must be an ISO 4217 currency code in quotes, e.g. "KRW"' })
+  .refine((c) => KNOWN_CURRENCIES.includes(c), {
+    error: (issue) => {
+      const upper = String(issue.input).toUpperCase();
+      return KNOWN_CURRENCIES.includes(upper)
+        ? `must be in capitals: use "${upper}"`
+        : 'is not an ISO 4217 currency code; use e.g. "KRW" (won), "USD" or "JPY"';
+    },
+  });
 
 export const configSchema = z.strictObject({
   /** Short application name; prefixes every physical name. */
@@ -265,6 +317,8 @@ export const configSchema = z.strictObject({
   alarmEmails: z.array(z.string().regex(EMAIL_RE, 'must be an e-mail address')).min(1),
   /** Ways to reach and pay the shop while it is degraded; shown on the shop and the outage page. */
   contacts: contactsSchema,
+  /** ISO 4217 currency of the shop's prices, formatted per language (₩/원 for KRW). Default KRW. */
+  currency: currencySchema.default('KRW'),
   /** Worst-case automatic failover time (seconds) the design must stay within. */
   failoverBudgetSeconds: int(30, 3600),
   /** WAF web ACLs (per-IP rate rule, AWS managed rules, logging). */

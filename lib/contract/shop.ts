@@ -52,8 +52,13 @@ export const SHOP_ENV = {
   dbCaFile: 'SHOP_DB_CA_FILE',
   port: 'SHOP_PORT',
   version: 'SHOP_VERSION',
-  /** JSON of the config's `contacts` (phone, paymentAlternatives, messengers, email). */
+  /**
+   * JSON of the config's `contacts` (phone, phoneHours?, paymentAlternatives, messengers, email; see
+   * lib/contract/contacts.ts): texts either one string or `{ko, en}`.
+   */
   contacts: 'SHOP_CONTACTS',
+  /** ISO 4217 code of the catalogue's prices (the config's `currency`, default KRW). */
+  currency: 'SHOP_CURRENCY',
 } as const;
 
 /** Response header every shop response carries: "read-write" or "read-only". */
@@ -74,8 +79,11 @@ export const MODE_HEADER = 'x-shop-mode';
  * - Overloaded (too many requests waiting for the database) → 503 with `Retry-After` and
  *   `{error: "overloaded", retryAfterS}` (HTML: a short "you are in line" page); the mode is unchanged.
  * - In read-only mode, `POST /cart` and `POST /checkout` answer 503 with `MODE_HEADER: read-only` and a
- *   body (HTML, or JSON `{error: "read-only", alternatives: {...contacts}}` for JSON requests) that lists
- *   the other ways to order and pay; every HTML page shows a banner.
+ *   body (HTML, or JSON `{error: "read-only", alternatives: {phone, paymentAlternatives: string[],
+ *   messengers: [{name, url}], email, phoneHours?}}` for JSON requests, in the request's language) that
+ *   lists the other ways to order and pay; every HTML page shows a banner.
+ * - HTML pages are Korean or English: `?lang=ko|en` (remembered in the `shop-lang` cookie), else
+ *   Accept-Language; `<html lang>` says which. Prices are in the `SHOP_CURRENCY` minor unit.
  * - `GET /healthz`: JSON `{status, region, role, db, mode, version, marker?}`; 200 with `marker: HEALTH_MARKER`
  *   only when the instance can serve customers in its intended role, else 503 without the marker.
  */

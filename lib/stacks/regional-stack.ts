@@ -105,6 +105,7 @@ export class RegionalStack extends Stack {
         version: artifact.asset.assetHash.slice(0, 12),
         // Single-quoted for systemd's EnvironmentFile; a quote inside becomes a JSON escape.
         contacts: `'${JSON.stringify(config.contacts).replace(/'/g, '\\u0027')}'`,
+        currency: config.currency,
       },
     });
     this.database.allowFrom(this.web.instanceSecurityGroup);

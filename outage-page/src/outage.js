@@ -1,7 +1,8 @@
 /*
  * Outage page behaviour: language choice and the live notice from /status.json.
- * Plain ES2017, no dependencies, no build step. Everything here is an enhancement: without it the
- * HTML shows both languages with the full baseline text and every contact.
+ * Plain ES2017, no dependencies, no build step. It runs in <head> (not deferred) only to set
+ * html[data-lang] before the first paint; everything else waits for the DOM. Without it the HTML
+ * shows both languages with the full baseline text and every contact.
  */
 (function (root) {
   'use strict';
@@ -12,39 +13,36 @@
   var LANGS = ['ko', 'en'];
   var SEVERITIES = ['none', 'info', 'minor', 'major'];
   var STATES = ['operational', 'degraded', 'down', 'unknown'];
+  var PROMISES = ['dataSafe', 'notChargedTwice'];
+  var OFFERS = ['coupon', 'extended-delivery', 'points'];
+  var PROMISE_MAX = 1000;
   /* Same rule as z.iso.datetime(): UTC ("Z"), seconds required, optional fraction. */
   var DATETIME_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z$/;
+  /* Korean and English names per region code: filled in by outage-page/render.ts. */
+  var REGION_NAMES = /* REGION_NAMES */ {};
 
   var TEXT = {
     ko: {
       title: '일시적으로 이용할 수 없습니다 · ',
-      toggle: 'English',
-      toggleLang: 'en',
-      severity: {
-        none: '진행 중인 장애 없음',
-        info: '안내',
-        minor: '일부 서비스 장애',
-        major: '서비스 중단',
-      },
-      state: { operational: '정상', degraded: '일부 장애', down: '중단', unknown: '확인 중' },
+      severity: { info: '안내', minor: '일부 서비스 장애', major: '서비스 중단' },
+      state: { operational: '정상', degraded: '일부 장애', down: '중단', unknown: '확인되지 않음' },
+      offer: { coupon: '할인 쿠폰', 'extended-delivery': '배송 기한 연장', points: '적립금 지급' },
       next: '다음 안내 예정: ',
       locale: 'ko-KR',
     },
     en: {
       title: 'Temporarily unavailable · ',
-      toggle: '한국어',
-      toggleLang: 'ko',
-      severity: {
-        none: 'No active incident',
-        info: 'Information',
-        minor: 'Partial outage',
-        major: 'Major outage',
-      },
+      severity: { info: 'Information', minor: 'Partial outage', major: 'Major outage' },
       state: {
         operational: 'Operational',
         degraded: 'Slow or partly down',
         down: 'Down',
-        unknown: 'Checking',
+        unknown: 'Not known yet',
+      },
+      offer: {
+        coupon: 'A discount coupon',
+        'extended-delivery': 'A later delivery date',
+        points: 'Shop points',
       },
       next: 'Next update expected by ',
       locale: 'en-US',
@@ -59,12 +57,15 @@
     return v !== null && typeof v === 'object' && !Array.isArray(v);
   }
 
-  function onlyKeys(obj, keys) {
+  /* Every key of obj is allowed, and every required key is there. */
+  function keysOk(obj, required, optional) {
     var own = Object.keys(obj);
     return (
-      own.length === keys.length &&
       own.every(function (k) {
-        return keys.indexOf(k) >= 0;
+        return required.indexOf(k) >= 0 || optional.indexOf(k) >= 0;
+      }) &&
+      required.every(function (k) {
+        return has(obj, k);
       })
     );
   }
@@ -76,19 +77,56 @@
     return !isNaN(t) && new Date(t).toISOString().slice(0, 10) === v.slice(0, 10);
   }
 
+  function isLocalized(v) {
+    return (
+      isPlainObject(v) &&
+      keysOk(v, LANGS, []) &&
+      LANGS.every(function (l) {
+        return typeof v[l] === 'string' && v[l].length >= 1 && v[l].length <= PROMISE_MAX;
+      })
+    );
+  }
+
+  function isCompensation(c) {
+    if (c === false) return true;
+    if (!isPlainObject(c) || !keysOk(c, ['offers', 'details'], [])) return false;
+    return (
+      Array.isArray(c.offers) &&
+      c.offers.length > 0 &&
+      c.offers.every(function (o) {
+        return OFFERS.indexOf(o) >= 0;
+      }) &&
+      isLocalized(c.details)
+    );
+  }
+
+  function isPromises(p) {
+    if (!isPlainObject(p) || !keysOk(p, [], PROMISES.concat(['compensation']))) return false;
+    return (
+      PROMISES.every(function (k) {
+        return !has(p, k) || p[k] === false || isLocalized(p[k]);
+      }) &&
+      (!has(p, 'compensation') || isCompensation(p.compensation))
+    );
+  }
+
   /** Mirrors lib/contract/status.ts (statusSchema). Anything else leaves the baseline text alone. */
   function isValidStatus(s) {
-    if (!isPlainObject(s) || !onlyKeys(s, ['severity', 'message', 'updatedAt', 'nextUpdateAt', 'regions'])) {
+    if (
+      !isPlainObject(s) ||
+      !keysOk(s, ['severity', 'message', 'updatedAt', 'nextUpdateAt', 'regions'], ['promises'])
+    ) {
       return false;
     }
     if (SEVERITIES.indexOf(s.severity) < 0) return false;
     var m = s.message;
-    if (!isPlainObject(m) || !onlyKeys(m, ['ko', 'en'])) return false;
+    if (!isPlainObject(m) || !keysOk(m, LANGS, [])) return false;
     if (typeof m.ko !== 'string' || typeof m.en !== 'string' || m.ko.length > 2000 || m.en.length > 2000) {
       return false;
     }
     if (!isDateTime(s.updatedAt)) return false;
     if (s.nextUpdateAt !== null && !isDateTime(s.nextUpdateAt)) return false;
+    if (has(s, 'promises') && !isPromises(s.promises)) return false;
     if (!isPlainObject(s.regions)) return false;
     return Object.keys(s.regions).every(function (k) {
       return STATES.indexOf(s.regions[k]) >= 0;
@@ -97,7 +135,7 @@
 
   if (typeof document === 'undefined') {
     /* Loaded outside a browser (unit tests): expose the validator only. */
-    root.outagePage = { isValidStatus: isValidStatus, REFRESH_MS: REFRESH_MS };
+    root.outagePage = { isValidStatus: isValidStatus, REFRESH_MS: REFRESH_MS, REGION_NAMES: REGION_NAMES };
     return;
   }
 
@@ -124,19 +162,16 @@
     return 'en';
   }
 
-  function showLanguage(lang) {
-    var t = TEXT[lang];
-    doc.documentElement.lang = lang;
-    doc.title = t.title + site;
-    LANGS.forEach(function (l) {
-      sections[l].hidden = l !== lang;
-    });
-    var button = doc.getElementById('lang-toggle');
-    button.textContent = t.toggle;
-    button.lang = t.toggleLang;
-    button.setAttribute('data-target', t.toggleLang);
-    button.hidden = false;
+  /* Only attributes on <html>: the stylesheet shows one language and the matching toggle label. */
+  function setLanguage(lang) {
+    var html = doc.documentElement;
+    html.lang = lang;
+    html.setAttribute('data-lang', lang);
+    if (site) doc.title = TEXT[lang].title + site;
   }
+
+  /* Before the body exists: the first paint shows one language. */
+  setLanguage(pickLanguage());
 
   function formatTime(iso, lang) {
     try {
@@ -165,6 +200,10 @@
     el.appendChild(time);
   }
 
+  function regionName(code, lang) {
+    return has(REGION_NAMES, code) ? REGION_NAMES[code][lang === 'ko' ? 0 : 1] : code;
+  }
+
   function applyRegions(section, regions, lang) {
     var list = section.querySelector('[data-regions]');
     var t = TEXT[lang];
@@ -189,7 +228,7 @@
         li.setAttribute('data-extra', '');
         var name = doc.createElement('span');
         name.className = 'region-name';
-        name.textContent = code;
+        name.textContent = regionName(code, lang);
         var span = doc.createElement('span');
         span.className = 'state';
         span.setAttribute('data-state', regions[code]);
@@ -199,6 +238,49 @@
         li.appendChild(span);
         list.appendChild(li);
       });
+    section.querySelector('[data-regions-box]').hidden = Object.keys(regions).length === 0;
+  }
+
+  /* Standing promises: kept, withheld (false) or reworded; compensation only when announced. */
+  function applyPromises(section, promises, lang) {
+    var p = promises || {};
+    var shown = 0;
+    PROMISES.forEach(function (key) {
+      var el = section.querySelector('[data-promise="' + key + '"]');
+      var value = has(p, key) ? p[key] : undefined;
+      el.hidden = value === false;
+      el.textContent = value ? value[lang] : el.getAttribute('data-baseline');
+      if (value !== false) shown++;
+    });
+    var box = section.querySelector('[data-promise="compensation"]');
+    var c = has(p, 'compensation') ? p.compensation : false;
+    box.hidden = !c;
+    var offers = box.querySelector('.offers');
+    offers.textContent = '';
+    if (c) {
+      c.offers.forEach(function (o) {
+        var li = doc.createElement('li');
+        li.textContent = TEXT[lang].offer[o];
+        offers.appendChild(li);
+      });
+      box.querySelector('.details').textContent = c.details[lang];
+      shown++;
+    }
+    section.querySelector('[data-promises]').hidden = shown === 0;
+  }
+
+  /* A notice with severity "none" (after `shopctl notice clear`) is no notice: the baseline. */
+  function applyBaseline(section) {
+    var box = section.querySelector('[data-status]');
+    box.removeAttribute('data-severity');
+    field(section, 'severity').hidden = true;
+    field(section, 'updated').hidden = true;
+    ['message', 'next'].forEach(function (name) {
+      var el = field(section, name);
+      el.textContent = el.getAttribute('data-baseline');
+    });
+    section.querySelector('[data-regions-box]').hidden = true;
+    applyPromises(section, undefined);
   }
 
   function applySection(section, s, lang) {
@@ -226,13 +308,16 @@
       next.textContent = next.getAttribute('data-baseline');
     }
     applyRegions(section, s.regions, lang);
+    applyPromises(section, s.promises, lang);
   }
 
   function applyStatus(s) {
+    var cleared = s.severity === 'none';
     LANGS.forEach(function (lang) {
-      applySection(sections[lang], s, lang);
+      if (cleared) applyBaseline(sections[lang]);
+      else applySection(sections[lang], s, lang);
     });
-    doc.documentElement.setAttribute('data-status', 'applied');
+    doc.documentElement.setAttribute('data-status', cleared ? 'cleared' : 'applied');
   }
 
   var timer = null;
@@ -260,11 +345,16 @@
 
   function init() {
     site = doc.querySelector('.site').textContent;
+    setLanguage(doc.documentElement.getAttribute('data-lang'));
     LANGS.forEach(function (lang) {
       var section = doc.getElementById(lang);
       sections[lang] = section;
       ['message', 'next'].forEach(function (name) {
         var el = field(section, name);
+        el.setAttribute('data-baseline', el.textContent.replace(/\s+/g, ' ').trim());
+      });
+      PROMISES.forEach(function (key) {
+        var el = section.querySelector('[data-promise="' + key + '"]');
         el.setAttribute('data-baseline', el.textContent.replace(/\s+/g, ' ').trim());
       });
       var updated = field(section, 'updated');
@@ -273,21 +363,14 @@
         updated.firstChild.textContent.replace(/\s+/g, ' ').replace(/^ /, ''),
       );
     });
-    Array.prototype.forEach.call(doc.querySelectorAll('[data-js]'), function (el) {
-      el.hidden = false;
-    });
-    Array.prototype.forEach.call(doc.querySelectorAll('[data-nojs]'), function (el) {
-      el.hidden = true;
-    });
-    showLanguage(pickLanguage());
-    doc.getElementById('lang-toggle').addEventListener('click', function (ev) {
-      var lang = ev.currentTarget.getAttribute('data-target');
+    doc.getElementById('lang-toggle').addEventListener('click', function () {
+      var lang = doc.documentElement.getAttribute('data-lang') === 'ko' ? 'en' : 'ko';
       try {
         root.localStorage.setItem(STORAGE_KEY, lang);
       } catch (e) {
         /* Private mode: the choice lasts for this page view only. */
       }
-      showLanguage(lang);
+      setLanguage(lang);
     });
     doc.addEventListener('visibilitychange', function () {
       if (doc.visibilityState === 'visible' && timer !== null) {

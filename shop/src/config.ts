@@ -2,7 +2,11 @@
 import * as fs from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { SHOP_ENV, SHOP_PORT } from '../../lib/contract/shop';
+import { LANGUAGES, type Language, type LocalizedText } from '../../lib/contract/contacts';
 import type { Contacts, Logger, Role, ShopOptions } from './types';
+
+/** The config's default currency. */
+export const DEFAULT_CURRENCY = 'KRW';
 
 /** Not part of the contract: where a CA bundle for the database's TLS certificate may be found. */
 export const DB_CA_FILE_ENV = 'SHOP_DB_CA_FILE';
@@ -35,14 +39,22 @@ export function parseWitnesses(
 /** Shown when SHOP_CONTACTS is missing or invalid, so the read-only message never breaks. */
 export const FALLBACK_CONTACTS: Contacts = {
   phone: 'our customer service line',
-  paymentAlternatives: ['bank transfer'],
+  paymentAlternatives: { ko: ['계좌이체'], en: ['bank transfer'] },
   messengers: [],
   email: 'support@example.com',
 };
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+/** One text, or one per language (lib/contract/contacts.ts `LocalizedText`). */
+const isText = (v: unknown): v is LocalizedText =>
+  isString(v) || (isRecord(v) && LANGUAGES.every((l) => isString(v[l])));
+const isList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every(isString);
 
-/** Validates the `contacts` JSON (same shape as lib/config/schema.ts contactsSchema). */
+/**
+ * Validates the `contacts` JSON (same shape as lib/config/schema.ts contactsSchema, which already
+ * refused bad values at synth; this guards against a hand-edited environment file).
+ */
 export function parseContacts(raw: string | undefined, logger?: Logger): Contacts {
   if (!raw) {
     logger?.warn(`${SHOP_ENV.contacts} is not set; using placeholder contacts`);
@@ -51,21 +63,25 @@ export function parseContacts(raw: string | undefined, logger?: Logger): Contact
   try {
     const v = JSON.parse(raw) as Record<string, unknown>;
     const messengers = Array.isArray(v.messengers) ? v.messengers : [];
+    const pay = v.paymentAlternatives;
     if (
       isString(v.phone) &&
       isString(v.email) &&
-      Array.isArray(v.paymentAlternatives) &&
-      v.paymentAlternatives.length > 0 &&
-      v.paymentAlternatives.every(isString) &&
-      messengers.every(
-        (m: unknown) => isString((m as { name?: unknown })?.name) && isString((m as { url?: unknown })?.url),
-      )
+      (v.phoneHours === undefined || isText(v.phoneHours)) &&
+      (isList(pay) || (isRecord(pay) && LANGUAGES.every((l) => isList(pay[l])))) &&
+      messengers.every((m: unknown) => isRecord(m) && isText(m.name) && isString(m.url))
     ) {
       return {
         phone: v.phone,
+        ...(v.phoneHours === undefined ? {} : { phoneHours: v.phoneHours as LocalizedText }),
         email: v.email,
-        paymentAlternatives: v.paymentAlternatives as string[],
-        messengers: (messengers as { name: string; url: string }[]).map(({ name, url }) => ({ name, url })),
+        paymentAlternatives: isList(pay)
+          ? pay
+          : { ko: (pay as Record<Language, string[]>).ko, en: (pay as Record<Language, string[]>).en },
+        messengers: (messengers as { name: LocalizedText; url: string }[]).map(({ name, url }) => ({
+          name,
+          url,
+        })),
       };
     }
   } catch {
@@ -73,6 +89,21 @@ export function parseContacts(raw: string | undefined, logger?: Logger): Contact
   }
   logger?.error(`${SHOP_ENV.contacts} is not valid contacts JSON; using placeholder contacts`);
   return FALLBACK_CONTACTS;
+}
+
+/** The currency of SHOP_CURRENCY if Intl can format it, else KRW (the config's default). */
+export function parseCurrency(raw: string | undefined, logger?: Logger): string {
+  if (!raw) return DEFAULT_CURRENCY;
+  try {
+    new Intl.NumberFormat('en', { style: 'currency', currency: raw });
+    if (/^[A-Z]{3}$/.test(raw)) return raw;
+  } catch {
+    // fall through
+  }
+  logger?.error(
+    `${SHOP_ENV.currency} "${raw}" is not an ISO 4217 code; showing prices in ${DEFAULT_CURRENCY}`,
+  );
+  return DEFAULT_CURRENCY;
 }
 
 function tlsOptions(env: NodeJS.ProcessEnv, logger?: Logger): boolean | ConnectionOptions {
@@ -110,6 +141,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, logger?: Logger): EnvConfi
       contacts: parseContacts(env[SHOP_ENV.contacts], logger),
       stateDir: env[STATE_DIR_ENV] || env[SYSTEMD_STATE_DIR_ENV]?.split(':')[0] || undefined,
       fenceWitnesses: parseWitnesses(env[FENCE_WITNESSES_ENV], Number(env[SHOP_ENV.dbPort] || 5432)),
+      currency: parseCurrency(env[SHOP_ENV.currency], logger),
       db: {
         writerHost,
         readerHost: env[SHOP_ENV.dbReaderHost] || undefined,

@@ -1,7 +1,9 @@
 /** Server-side HTML rendering. Everything interpolated goes through `esc`. */
 import { createHash } from 'node:crypto';
 import { PAGE_MARKER } from '../../lib/contract/shop';
+import { contactsIn } from '../../lib/contract/contacts';
 import type { Product } from './catalogue';
+import { formatPrice, formatTime, LANG_PARAM, MESSAGES, translate, type Language } from './i18n';
 import type { Contacts, Mode } from './types';
 
 const ESCAPES: Record<string, string> = {
@@ -16,10 +18,6 @@ export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
-export function formatPrice(cents: number): string {
-  return `$${(cents / 100).toFixed(2)}`;
-}
-
 const CSS = `body{font-family:system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
 header,main,footer{max-width:960px;margin:0 auto;padding:1rem}
 header a{color:inherit;text-decoration:none;font-weight:700;font-size:1.3rem}
@@ -28,7 +26,9 @@ header a{color:inherit;text-decoration:none;font-weight:700;font-size:1.3rem}
 ul.products{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:1rem}
 ul.products li,.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:1rem}
 button{padding:.5rem 1rem;font-size:1rem}
-footer{color:#666;font-size:.85rem}`;
+footer{color:#666;font-size:.85rem}
+header{display:flex;justify-content:space-between;align-items:center;gap:1rem}
+header .lang-switch{font-size:1rem;font-weight:400;text-decoration:underline}`;
 
 /** Security headers for every HTML response; the inline stylesheet is allowed by its hash. */
 export const HTML_SECURITY_HEADERS: Record<string, string> = {
@@ -51,28 +51,37 @@ function safeUrl(url: string): string | undefined {
   }
 }
 
-/** The list of other ways to order and pay, shown in read-only mode. */
-export function alternativesHtml(contacts: Contacts): string {
-  const messengers = contacts.messengers.map((m) => {
+const tel = (phone: string) => phone.replace(/[^+\d]/g, '');
+
+/** The list of other ways to order and pay, shown in read-only mode, in the page's language. */
+export function alternativesHtml(contacts: Contacts, lang: Language = 'en'): string {
+  const t = MESSAGES[lang];
+  const local = contactsIn(contacts, lang);
+  const messengers = local.messengers.map((m) => {
     const url = safeUrl(m.url);
     return url
       ? `<li><a href="${esc(url)}" rel="noopener">${esc(m.name)}</a></li>`
       : `<li>${esc(m.name)}: ${esc(m.url)}</li>`;
   });
+  const hours = local.phoneHours ? ` (${esc(local.phoneHours)})` : '';
   return `<ul class="alternatives">
-<li>Phone orders: <a href="tel:${esc(contacts.phone.replace(/[^+\d]/g, ''))}">${esc(contacts.phone)}</a></li>
-<li>Other ways to pay: ${contacts.paymentAlternatives.map(esc).join(', ')}</li>
-${messengers.length ? `<li>Messengers:<ul>${messengers.join('')}</ul></li>` : ''}
-<li>E-mail: <a href="mailto:${esc(contacts.email)}">${esc(contacts.email)}</a></li>
+<li>${esc(t.phoneOrders)}: <a href="tel:${esc(tel(local.phone))}">${esc(local.phone)}</a>${hours}</li>
+<li>${esc(t.otherWaysToPay)}: ${local.paymentAlternatives.map(esc).join(', ')}</li>
+${messengers.length ? `<li>${esc(t.messengers)}:<ul>${messengers.join('')}</ul></li>` : ''}
+<li>${esc(t.email)}: <a href="mailto:${esc(local.email)}">${esc(local.email)}</a></li>
 </ul>`;
 }
 
-export const READ_ONLY_TEXT =
-  'Online ordering is paused for a moment. You can still browse the catalogue and look up orders, and you can order and pay another way.';
+/** The read-only explanation in English (JSON answers to API clients carry it). */
+export const READ_ONLY_TEXT = MESSAGES.en.readOnly;
 
-function banner(contacts: Contacts): string {
-  return `<div class="banner" role="status" data-shop-mode="read-only"><div><strong>${esc(READ_ONLY_TEXT)}</strong>
-Call <a href="tel:${esc(contacts.phone.replace(/[^+\d]/g, ''))}">${esc(contacts.phone)}</a> or write to <a href="mailto:${esc(contacts.email)}">${esc(contacts.email)}</a>.</div></div>`;
+function banner(ctx: PageContext): string {
+  const t = MESSAGES[ctx.lang];
+  const { phone, email } = ctx.contacts;
+  const phoneLink = `<a href="tel:${esc(tel(phone))}">${esc(phone)}</a>`;
+  const emailLink = `<a href="mailto:${esc(email)}">${esc(email)}</a>`;
+  return `<div class="banner" role="status" data-shop-mode="read-only"><div><strong>${esc(t.readOnly)}</strong>
+${t.callOrWrite(phoneLink, emailLink)}</div></div>`;
 }
 
 export interface PageContext {
@@ -80,44 +89,70 @@ export interface PageContext {
   contacts: Contacts;
   region: string;
   version: string;
+  /** Language of the page. */
+  lang: Language;
+  /** ISO 4217 code of the prices. */
+  currency: string;
+  /** Path the language switch links to (the page itself for GET, else the catalogue). */
+  path: string;
+}
+
+/** A path the switch link may point at: one leading slash (never "//host" or "/\\host", which browsers read as another site). */
+const SAME_SITE_PATH_RE = /^\/(?![/\\])[A-Za-z0-9\-._~/%]*$/;
+
+/** The link to the same page in the other language, labelled in that language. */
+function languageSwitch(ctx: PageContext): string {
+  const other: Language = ctx.lang === 'ko' ? 'en' : 'ko';
+  const target = SAME_SITE_PATH_RE.test(ctx.path) ? ctx.path : '/products';
+  return `<a class="lang-switch" href="${esc(target)}?${LANG_PARAM}=${other}" lang="${other}" hreflang="${other}">${esc(MESSAGES[other].languageName)}</a>`;
 }
 
 export function layout(ctx: PageContext, page: string, title: string, body: string): string {
+  const t = MESSAGES[ctx.lang];
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)} · Resilient Shop</title><style>${CSS}</style></head>
+<html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)} · ${esc(t.shopName)}</title><style>${CSS}</style></head>
 <body ${PAGE_MARKER}="${esc(page)}" data-shop-mode="${ctx.mode}">
-${ctx.mode === 'read-only' ? banner(ctx.contacts) : ''}<header><a href="/">Resilient Shop</a></header>
+${ctx.mode === 'read-only' ? banner(ctx) : ''}<header><a href="/">${esc(t.shopName)}</a> ${languageSwitch(ctx)}</header>
 <main>${body}</main>
-<footer>Region ${esc(ctx.region)} · version ${esc(ctx.version)}</footer>
+<footer>${esc(t.footer(ctx.region, ctx.version))}</footer>
 </body></html>`;
 }
 
+const price = (ctx: PageContext, minorUnits: number) => esc(formatPrice(minorUnits, ctx.currency, ctx.lang));
+
 export function productListPage(ctx: PageContext, products: Product[]): string {
+  const t = MESSAGES[ctx.lang];
   const items = products
     .map(
       (p) =>
-        `<li><a href="/products/${p.id}" data-product-id="${p.id}">${esc(p.name)}</a><br>${esc(formatPrice(p.priceCents))}${p.stock > 0 ? '' : ' · sold out'}</li>`,
+        `<li><a href="/products/${p.id}" data-product-id="${p.id}">${esc(p.name)}</a><br><span class="price">${price(ctx, p.priceCents)}</span>${p.stock > 0 ? '' : ` · ${esc(t.soldOut)}`}</li>`,
     )
     .join('\n');
-  return layout(ctx, 'products', 'Products', `<h1>Products</h1><ul class="products">\n${items}\n</ul>`);
+  return layout(
+    ctx,
+    'products',
+    t.products,
+    `<h1>${esc(t.products)}</h1><ul class="products">\n${items}\n</ul>`,
+  );
 }
 
 export function productPage(ctx: PageContext, p: Product): string {
+  const t = MESSAGES[ctx.lang];
   const form =
     ctx.mode === 'read-write' && p.stock > 0
       ? `<form method="post" action="/cart"><input type="hidden" name="productId" value="${p.id}">
-<label>Quantity <input type="number" name="quantity" value="1" min="1" max="99"></label> <button type="submit">Add to cart</button></form>`
+<label>${esc(t.quantity)} <input type="number" name="quantity" value="1" min="1" max="99"></label> <button type="submit">${esc(t.addToCart)}</button></form>`
       : ctx.mode === 'read-only'
-        ? `<section class="card"><h2>How to order right now</h2>${alternativesHtml(ctx.contacts)}</section>`
-        : '<p>Sold out.</p>';
+        ? `<section class="card"><h2>${esc(t.howToOrderNow)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}</section>`
+        : `<p>${esc(t.soldOut)}.</p>`;
   return layout(
     ctx,
     'product',
     p.name,
     `<article class="card" data-product-id="${p.id}"><h1>${esc(p.name)}</h1><p>${esc(p.description)}</p>
-<p class="price">${esc(formatPrice(p.priceCents))}</p><p>${p.stock > 0 ? `${p.stock} in stock` : 'Sold out'}</p>${form}</article>
-<p><a href="/products">All products</a></p>`,
+<p class="price">${price(ctx, p.priceCents)}</p><p>${esc(p.stock > 0 ? t.inStock(p.stock) : t.soldOut)}</p>${form}</article>
+<p><a href="/products">${esc(t.allProducts)}</a></p>`,
   );
 }
 
@@ -170,25 +205,25 @@ export function cartPage(
   items: { productId: number; quantity: number; name?: string }[],
   idempotencyKey?: string,
 ): string {
-  const rows = items
-    .map((i) => `<li>${esc(i.name ?? `Product ${i.productId}`)} × ${i.quantity}</li>`)
-    .join('');
+  const t = MESSAGES[ctx.lang];
+  const rows = items.map((i) => `<li>${esc(i.name ?? t.product(i.productId))} × ${i.quantity}</li>`).join('');
   return layout(
     ctx,
     'cart',
-    'Your cart',
-    `<h1>Your cart</h1><ul>${rows}</ul>
-<form method="post" action="/checkout"><input type="hidden" name="cartId" value="${esc(cartId)}">${idempotencyKey ? `<input type="hidden" name="idempotencyKey" value="${esc(idempotencyKey)}">` : ''}<button type="submit">Place order</button></form>
-<p><a href="/products">Continue shopping</a></p>`,
+    t.yourCart,
+    `<h1>${esc(t.yourCart)}</h1><ul>${rows}</ul>
+<form method="post" action="/checkout"><input type="hidden" name="cartId" value="${esc(cartId)}">${idempotencyKey ? `<input type="hidden" name="idempotencyKey" value="${esc(idempotencyKey)}">` : ''}<button type="submit">${esc(t.placeOrder)}</button></form>
+<p><a href="/products">${esc(t.continueShopping)}</a></p>`,
   );
 }
 
 export function orderPlacedPage(ctx: PageContext, orderId: string): string {
+  const t = MESSAGES[ctx.lang];
   return layout(
     ctx,
     'order-placed',
-    'Thank you',
-    `<h1>Thank you for your order</h1><p>Your order number is <a href="/orders/${esc(orderId)}">${esc(orderId)}</a>.</p>`,
+    t.thankYou,
+    `<h1>${esc(t.thankYouHeading)}</h1><p>${esc(t.orderNumberIs)} <a href="/orders/${esc(orderId)}">${esc(orderId)}</a>.</p>`,
   );
 }
 
@@ -201,37 +236,43 @@ export interface OrderView {
 }
 
 export function orderPage(ctx: PageContext, o: OrderView): string {
+  const t = MESSAGES[ctx.lang];
   const rows = o.items
-    .map((i) => `<li>${esc(i.name)} × ${i.quantity} · ${esc(formatPrice(i.priceCents * i.quantity))}</li>`)
+    .map((i) => `<li>${esc(i.name)} × ${i.quantity} · ${price(ctx, i.priceCents * i.quantity)}</li>`)
     .join('');
+  const status = t.orderStatus[o.status] ?? o.status;
   return layout(
     ctx,
     'order',
-    'Order',
-    `<h1>Order ${esc(o.id)}</h1><p>Status: ${esc(o.status)} · placed ${esc(o.createdAt)}</p><ul>${rows}</ul><p>Total ${esc(formatPrice(o.totalCents))}</p>`,
+    t.order,
+    `<h1>${esc(t.orderHeading)} ${esc(o.id)}</h1><p>${esc(t.status)}: ${esc(status)} · ${esc(t.placedAt)} <time datetime="${esc(o.createdAt)}">${esc(formatTime(o.createdAt, ctx.lang))}</time></p><ul>${rows}</ul><p>${esc(t.total)} <span class="price">${price(ctx, o.totalCents)}</span></p>`,
   );
 }
 
 export function readOnlyPage(ctx: PageContext): string {
+  const t = MESSAGES[ctx.lang];
   return layout(
     ctx,
     'read-only',
-    'Ordering paused',
-    `<h1>Online ordering is paused</h1><p>${esc(READ_ONLY_TEXT)} Nothing was charged and nothing was ordered.</p>
-<h2>Order or pay another way</h2>${alternativesHtml(ctx.contacts)}<p><a href="/products">Back to the catalogue</a></p>`,
+    t.orderingPaused,
+    `<h1>${esc(t.orderingPausedHeading)}</h1><p>${esc(t.readOnly)} ${esc(t.nothingCharged)}</p>
+<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}<p><a href="/products">${esc(t.backToCatalogue)}</a></p>`,
   );
 }
 
+/** A page with a title and a message the handlers wrote in English; both are shown in the page's language. */
 export function messagePage(
   ctx: PageContext,
   title: string,
   message: string,
   withAlternatives = false,
 ): string {
+  const t = MESSAGES[ctx.lang];
+  const localTitle = translate(ctx.lang, title);
   return layout(
     ctx,
     'message',
-    title,
-    `<h1>${esc(title)}</h1><p>${esc(message)}</p>${withAlternatives ? `<h2>Order or pay another way</h2>${alternativesHtml(ctx.contacts)}` : ''}<p><a href="/products">Back to the catalogue</a></p>`,
+    localTitle,
+    `<h1>${esc(localTitle)}</h1><p>${esc(translate(ctx.lang, message))}</p>${withAlternatives ? `<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}` : ''}<p><a href="/products">${esc(t.backToCatalogue)}</a></p>`,
   );
 }

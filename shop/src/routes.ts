@@ -7,7 +7,9 @@ import { CommitOutcomeUnknownError, type Database, isUnavailable, type Target } 
 import { type Fence, FencedError } from './fence';
 import { OverloadedError } from './gate';
 import { healthReport, type HealthMonitor } from './health';
+import { contactsIn } from '../../lib/contract/contacts';
 import * as html from './html';
+import { languageOf, useLanguage } from './i18n';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from './http';
 import type { Contacts, Logger, Mode, Role } from './types';
 
@@ -16,6 +18,8 @@ export interface ShopContext {
   role: Role;
   version: string;
   contacts: Contacts;
+  /** ISO 4217 code of the prices; default KRW. */
+  currency?: string;
   db: Database;
   health: HealthMonitor;
   catalogue: Catalogue;
@@ -66,11 +70,14 @@ export function createHandler(ctx: ShopContext): ShopHandler {
   let pageCacheGeneration = -1;
   const pageCache = new Map<string, Buffer>();
 
-  const pageContext = (mode: Mode): html.PageContext => ({
+  const pageContext = (mode: Mode, req: IncomingMessage): html.PageContext => ({
     mode,
     contacts: ctx.contacts,
     region: ctx.region,
     version: ctx.version,
+    lang: languageOf(req),
+    currency: ctx.currency ?? 'KRW',
+    path: req.method === 'GET' || req.method === 'HEAD' ? (req.url ?? '/').split('?')[0] : '/products',
   });
 
   const cachedPage = (snap: CatalogueSnapshot, key: string, render: () => string): Buffer => {
@@ -93,11 +100,15 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         res,
         'read-only',
         503,
-        { error: 'read-only', message: html.READ_ONLY_TEXT, alternatives: ctx.contacts },
+        {
+          error: 'read-only',
+          message: html.READ_ONLY_TEXT,
+          alternatives: contactsIn(ctx.contacts, languageOf(req)),
+        },
         headers,
       );
     } else {
-      sendHtml(res, 'read-only', 503, html.readOnlyPage(pageContext('read-only')), headers);
+      sendHtml(res, 'read-only', 503, html.readOnlyPage(pageContext('read-only', req)), headers);
     }
   };
 
@@ -113,7 +124,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         headers,
       );
     } else {
-      sendHtml(res, mode, 503, html.inLinePage(pageContext(mode)), headers);
+      sendHtml(res, mode, 503, html.inLinePage(pageContext(mode, req)), headers);
     }
   };
 
@@ -142,7 +153,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         headers,
       );
     } else {
-      sendHtml(res, mode, 503, html.outcomeUnknownPage(pageContext(mode), cartId, key), headers);
+      sendHtml(res, mode, 503, html.outcomeUnknownPage(pageContext(mode, req), cartId, key), headers);
     }
   };
 
@@ -153,7 +164,13 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     } else {
       const title =
         status === 404 ? 'Not found' : status === 405 ? 'Method not allowed' : "We couldn't do that";
-      sendHtml(res, mode, status, html.messagePage(pageContext(mode), title, message, status >= 500), extra);
+      sendHtml(
+        res,
+        mode,
+        status,
+        html.messagePage(pageContext(mode, req), title, message, status >= 500),
+        extra,
+      );
     }
   };
 
@@ -162,7 +179,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       sendJson(res, 'read-only', 503, {
         error: 'catalogue-unavailable',
         message: html.READ_ONLY_TEXT,
-        alternatives: ctx.contacts,
+        alternatives: contactsIn(ctx.contacts, languageOf(req)),
       });
     } else {
       const message =
@@ -171,7 +188,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         res,
         'read-only',
         503,
-        html.messagePage(pageContext('read-only'), 'Please try again shortly', message, true),
+        html.messagePage(pageContext('read-only', req), 'Please try again shortly', message, true),
       );
     }
   };
@@ -184,7 +201,9 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       res,
       mode,
       200,
-      cachedPage(snap, `${mode}:list`, () => html.productListPage(pageContext(mode), snap.products)),
+      cachedPage(snap, `${mode}:${languageOf(req)}:list`, () =>
+        html.productListPage(pageContext(mode, req), snap.products),
+      ),
     );
   }
 
@@ -200,7 +219,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       res,
       mode,
       200,
-      cachedPage(snap, `${mode}:${id}`, () => html.productPage(pageContext(mode), p)),
+      cachedPage(snap, `${mode}:${languageOf(req)}:${id}`, () => html.productPage(pageContext(mode, req), p)),
     );
   }
 
@@ -259,7 +278,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       mode,
       201,
       html.cartPage(
-        pageContext(mode),
+        pageContext(mode, req),
         result.cartId,
         result.items.map((i) => ({ ...i, name: names?.get(i.productId)?.name })),
         randomUUID(),
@@ -385,7 +404,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
   ) {
     const headers: Record<string, string> = replay ? { 'x-idempotent-replay': 'true' } : {};
     if (wantsJson(req)) return sendJson(res, mode, 201, { orderId, status: 'placed' }, headers);
-    sendHtml(res, mode, 201, html.orderPlacedPage(pageContext(mode), orderId), headers);
+    sendHtml(res, mode, 201, html.orderPlacedPage(pageContext(mode, req), orderId), headers);
   }
 
   /** The order an idempotency key stands for, from whichever endpoint answers (read-only mode). */
@@ -451,7 +470,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       })),
     };
     if (wantsJson(req)) return sendJson(res, mode, 200, view);
-    sendHtml(res, mode, 200, html.orderPage(pageContext(mode), view));
+    sendHtml(res, mode, 200, html.orderPage(pageContext(mode, req), view));
   }
 
   function healthz(res: ServerResponse) {
@@ -487,6 +506,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     if (ctx.isDraining()) res.setHeader('connection', 'close');
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
+    useLanguage(req, res);
     const mode = ctx.health.mode();
     route(req, res, mode).catch((err: unknown) => {
       if (res.headersSent) {

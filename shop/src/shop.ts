@@ -175,6 +175,7 @@ export function createShop(options: ShopOptions): Shop {
     role: options.role,
     version: options.version,
     contacts: options.contacts,
+    currency: options.currency,
     db,
     health,
     catalogue,

@@ -1,6 +1,7 @@
 /** Shared types of the reference shop. */
 import type { ConnectionOptions } from 'node:tls';
 import type { Product } from './catalogue';
+import type { Contacts } from '../../lib/contract/contacts';
 import type { CartCleanupOptions } from './cleanup';
 
 export type Role = 'primary' | 'standby';
@@ -8,12 +9,7 @@ export type DbState = 'writer' | 'reader' | 'unreachable';
 export type Mode = 'read-write' | 'read-only';
 
 /** The config's `contacts` (see lib/config/schema.ts), passed in SHOP_CONTACTS. */
-export interface Contacts {
-  phone: string;
-  paymentAlternatives: string[];
-  messengers: { name: string; url: string }[];
-  email: string;
-}
+export type { Contacts } from '../../lib/contract/contacts';
 
 export interface Credentials {
   username: string;
@@ -69,6 +65,8 @@ export interface ShopOptions {
   role: Role;
   version: string;
   contacts: Contacts;
+  /** ISO 4217 code of the catalogue's prices (SHOP_CURRENCY); default KRW. */
+  currency?: string;
   /** Reads `{username, password}` (Secrets Manager in production). Called at start and on error 28P01. */
   fetchSecret?: () => Promise<Credentials>;
   timeouts?: Partial<Timeouts>;

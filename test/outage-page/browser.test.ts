@@ -16,7 +16,8 @@ import {
 import { parseConfig } from '../../lib/config/load';
 import { KNOWN_REGIONS } from '../../lib/config/schema';
 import type { Status } from '../../lib/contract/status';
-import { exampleStatus, renderOutagePage } from '../../outage-page/render';
+import { contactsIn } from '../../lib/contract/contacts';
+import { exampleStatus, REGION_NAMES, renderOutagePage } from '../../outage-page/render';
 import { OUTAGE_CSP, startOutageServer, type OutageServer, type StatusReply } from './static-server';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -137,6 +138,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.context.close()));
   server?.setStatus({ code: 404 });
+  server?.setScriptDelay(0);
 });
 
 afterAll(async () => {
@@ -148,17 +150,17 @@ describe('outage page in Chromium', () => {
   test('Korean browser gets Korean; baseline kept when status.json is 404', async () => {
     const s = await open({ locale: 'ko-KR' });
     const { page } = s;
-    await page.waitForFunction(() => document.getElementById('lang-toggle')?.hidden === false);
+    await page.waitForFunction(() => document.title.includes(' · '));
     expect(await page.getAttribute('html', 'lang')).toBe('ko');
     expect(await page.isVisible('#ko h1')).toBe(true);
     expect(await page.isHidden('#en')).toBe(true);
-    expect(await text(page, '#lang-toggle')).toBe('English');
-    expect(await page.getAttribute('#lang-toggle', 'lang')).toBe('en');
+    expect(await page.locator('#lang-toggle').innerText()).toBe('English');
+    expect(await page.getAttribute('#lang-toggle .for-ko', 'lang')).toBe('en');
     expect(await page.title()).toBe(`일시적으로 이용할 수 없습니다 · ${config.domainName}`);
     const body = await visibleText(page);
     expect(body).toContain('쇼핑몰을 잠시 이용할 수 없습니다');
-    expect(body).toContain('사과드립니다');
-    expect(body).toContain('고객님의 정보와 주문은 안전합니다');
+    expect(body).toContain('죄송합니다');
+    expect(body).toContain('이미 하신 주문과 결제');
     expect(body).toContain('이 페이지는 1분마다 새 소식을 자동으로 확인합니다');
     expect(body).not.toContain('Our shop is temporarily unavailable');
     // status.json was asked for, answered 404: the baseline stays.
@@ -178,12 +180,12 @@ describe('outage page in Chromium', () => {
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     expect(await page.isVisible('#en h1')).toBe(true);
     expect(await page.isHidden('#ko')).toBe(true);
-    expect(await text(page, '#lang-toggle')).toBe('한국어');
-    expect(await page.getAttribute('#lang-toggle', 'lang')).toBe('ko');
+    expect(await page.locator('#lang-toggle').innerText()).toBe('한국어');
+    expect(await page.getAttribute('#lang-toggle .for-en', 'lang')).toBe('ko');
     const body = await visibleText(page);
     expect(body).toContain('Our shop is temporarily unavailable');
     expect(body).toContain('We are very sorry');
-    expect(body).toContain('Your data and orders are safe');
+    expect(body).toContain('Orders and payments you already made');
     expect(body).toContain(config.contacts.phone);
     expect(body).not.toContain('쇼핑몰을 잠시 이용할 수 없습니다');
     expect(unexpected(s, true)).toEqual([]);
@@ -196,10 +198,10 @@ describe('outage page in Chromium', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.isVisible('#en h1')).toBe(true);
     expect(await page.isHidden('#ko')).toBe(true);
-    expect(await text(page, '#lang-toggle')).toBe('한국어');
+    expect(await page.locator('#lang-toggle').innerText()).toBe('한국어');
     expect(await page.evaluate(() => localStorage.getItem('outage-page-lang'))).toBe('en');
     await page.reload();
-    await page.waitForFunction(() => document.getElementById('lang-toggle')?.hidden === false);
+    await page.waitForFunction(() => document.title.includes(' · '));
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     await page.click('#lang-toggle');
     expect(await page.getAttribute('html', 'lang')).toBe('ko');
@@ -228,7 +230,7 @@ describe('outage page in Chromium', () => {
     expect(await region('ko', primary).getAttribute('data-state')).toBe('down');
     expect(await region('ko', standby).textContent()).toBe('정상');
     expect(await region('ko', extra).textContent()).toBe('일부 장애');
-    expect(await text(page, `#ko [data-region="${extra}"] .region-name`)).toBe(extra);
+    expect(await text(page, `#ko [data-region="${extra}"] .region-name`)).toBe(REGION_NAMES[extra][0]);
     // The English section got the same notice in English.
     await page.click('#lang-toggle');
     expect(await text(page, '#en [data-field="message"]')).toBe(notice.message.en);
@@ -317,22 +319,24 @@ describe('outage page in Chromium', () => {
     expect(await page.isVisible('#ko')).toBe(true);
     expect(await page.isVisible('#en')).toBe(true);
     expect(await page.isHidden('#lang-toggle')).toBe(true);
-    expect(await page.isVisible('a.nojs-lang')).toBe(true);
+    expect(await page.isVisible('a.nojs-only')).toBe(true);
     expect(await page.getAttribute('html', 'lang')).toBe('ko');
     const body = await visibleText(page);
     for (const phrase of [
       '쇼핑몰을 잠시 이용할 수 없습니다',
-      '사과드립니다',
-      '고객님의 정보와 주문은 안전합니다',
+      '죄송합니다',
+      '이미 하신 주문과 결제',
       '다음 안내',
       'Our shop is temporarily unavailable',
       'We are very sorry',
-      'Your data and orders are safe',
+      'Orders and payments you already made',
       'Next update',
       config.contacts.phone,
       config.contacts.email,
-      ...config.contacts.paymentAlternatives,
-      ...config.contacts.messengers.map((m) => m.name),
+      ...contactsIn(config.contacts, 'ko').paymentAlternatives,
+      ...contactsIn(config.contacts, 'en').paymentAlternatives,
+      ...contactsIn(config.contacts, 'ko').messengers.map((m) => m.name),
+      ...contactsIn(config.contacts, 'en').messengers.map((m) => m.name),
     ]) {
       expect(body).toContain(phrase);
     }
@@ -361,7 +365,7 @@ describe('outage page in Chromium', () => {
     'axe-core finds no violations (%s, baseline and with a notice)',
     async (locale) => {
       const s = await open({ locale });
-      await s.page.waitForFunction(() => document.getElementById('lang-toggle')?.hidden === false);
+      await s.page.waitForFunction(() => document.title.includes(' · '));
       const baseline = await new AxeBuilder({ page: s.page }).analyze();
       expect(baseline.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual(
         [],
@@ -369,7 +373,10 @@ describe('outage page in Chromium', () => {
       for (const severity of ['major', 'minor', 'info', 'none'] as const) {
         server.setStatus({ body: status({ severity }) });
         await s.page.reload();
-        await s.page.waitForSelector(`[data-status][data-severity="${severity}"]`, { state: 'attached' });
+        await s.page.waitForSelector(
+          severity === 'none' ? 'html[data-status="cleared"]' : `[data-status][data-severity="${severity}"]`,
+          { state: 'attached' },
+        );
         const result = await new AxeBuilder({ page: s.page }).analyze();
         expect({ severity, violations: result.violations.map((v) => v.id) }).toEqual({
           severity,
@@ -421,4 +428,264 @@ describe('outage page in Chromium', () => {
     const known = new Set(['/', '/status.json', '/products/123', ...Object.keys(files).map((n) => `/${n}`)]);
     expect(server.requests.filter((p) => !known.has(p))).toEqual([]);
   });
+});
+
+/** A notice as `shopctl notice clear` writes it: severity "none", empty messages, region states. */
+const cleared = (): string =>
+  JSON.stringify({
+    severity: 'none',
+    message: { ko: '', en: '' },
+    updatedAt: NOW.toISOString(),
+    nextUpdateAt: null,
+    regions: { [primary]: 'operational', [standby]: 'operational' },
+  });
+
+/** Installs a layout-shift observer before any page script; read the sum with `cls(page)`. */
+async function observeLayoutShift(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __cls: number; __shifts: string[] };
+    w.__cls = 0;
+    w.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as unknown as {
+        value: number;
+        hadRecentInput: boolean;
+        sources?: { node?: Node }[];
+      }[]) {
+        if (e.hadRecentInput) continue;
+        w.__cls += e.value;
+        w.__shifts.push(
+          `${e.value.toFixed(4)} ${(e.sources ?? []).map((src) => (src.node as Element)?.outerHTML?.slice(0, 60)).join(' | ')}`,
+        );
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+}
+
+async function cls(page: Page): Promise<{ value: number; shifts: string[] }> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __cls: number; __shifts: string[] };
+    return { value: w.__cls, shifts: w.__shifts };
+  });
+}
+
+/** A page whose layout-shift observer is in place before the first byte of the document. */
+async function openObserved(options: BrowserContextOptions & { statusFirst?: boolean }): Promise<Session> {
+  const context = await browser.newContext({
+    timezoneId: 'Asia/Seoul',
+    serviceWorkers: 'block',
+    ...options,
+  });
+  const page = await context.newPage();
+  const session = { context, page, problems: [] as string[] };
+  sessions.push(session);
+  page.on('pageerror', (e) => session.problems.push(`pageerror: ${e.message}`));
+  await observeLayoutShift(page);
+  await page.goto(server.origin + '/', { waitUntil: 'load' });
+  return session;
+}
+
+const VIEWPORTS = [
+  { width: 375, height: 812 },
+  { width: 1280, height: 800 },
+] as const;
+
+describe('issue 13: the outage page never contradicts itself', () => {
+  test('a cleared notice (severity "none") shows the baseline, never "No active incident", in both languages', async () => {
+    server.setStatus({ body: cleared() });
+    const s = await open({ locale: 'ko-KR' });
+    const { page } = s;
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'cleared');
+    for (const lang of ['ko', 'en'] as const) {
+      if (lang === 'en') await page.click('#lang-toggle');
+      expect(await page.getAttribute('html', 'lang')).toBe(lang);
+      const body = await visibleText(page);
+      expect(body).not.toMatch(/No active incident|진행 중인 장애 없음/);
+      expect(await page.isHidden(`#${lang} [data-field="severity"]`)).toBe(true);
+      expect(await page.getAttribute(`#${lang} [data-status]`, 'data-severity')).toBeNull();
+      expect(await page.isHidden(`#${lang} [data-field="updated"]`)).toBe(true);
+      expect(await text(page, `#${lang} [data-field="message"]`)).toBe(
+        lang === 'ko'
+          ? '쇼핑몰 서버에 장애가 있어 복구 작업을 진행하고 있습니다.'
+          : 'Our shop servers have a problem and we are working to restore them.',
+      );
+      // Region states from a cleared notice are stale: no "Operational" under "temporarily unavailable".
+      expect(await page.isHidden(`#${lang} [data-regions-box]`)).toBe(true);
+      expect(body).not.toMatch(/Operational|정상/);
+    }
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test('a notice replacing a cleared one is shown, and clearing again returns to the baseline', async () => {
+    server.setStatus({ body: status() });
+    const s = await open({ locale: 'en-US', clock: true });
+    const { page } = s;
+    await waitForMessage(page, 'en', 'payment system failure');
+    server.setStatus({ body: cleared() });
+    await page.clock.runFor(60_000);
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'cleared');
+    expect(await page.isHidden('#en [data-field="severity"]')).toBe(true);
+    expect(await text(page, '#en [data-field="message"]')).toBe(
+      'Our shop servers have a problem and we are working to restore them.',
+    );
+    // The promises the payment incident reworded are back to the page's own wording, no coupon left.
+    expect(await text(page, '#en [data-promise="notChargedTwice"]')).toBe(
+      'You will not be charged twice for the same order.',
+    );
+    expect(await page.isHidden('#en [data-promise="compensation"]')).toBe(true);
+    expect(await page.isHidden('#en [data-regions-box]')).toBe(true);
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test('without a notice no region shows a state that never resolves ("Checking")', async () => {
+    const s = await open({ locale: 'en-US' });
+    await until(() => server.statusReads() > 0);
+    await s.page.waitForTimeout(200);
+    const body = await visibleText(s.page);
+    expect(body).not.toMatch(/Checking|확인 중/);
+    expect(await s.page.isHidden('#en [data-regions-box]')).toBe(true);
+    expect(unexpected(s, true)).toEqual([]);
+  });
+
+  test('regions by human name in both languages, never by AWS code', async () => {
+    server.setStatus({
+      body: status({ regions: { [primary]: 'down', [standby]: 'unknown', [extra]: 'degraded' } }),
+    });
+    const s = await open({ locale: 'ko-KR' });
+    await s.page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'applied');
+    for (const [i, lang] of (['ko', 'en'] as const).entries()) {
+      if (lang === 'en') await s.page.click('#lang-toggle');
+      const names = await s.page.locator(`#${lang} [data-regions] .region-name`).allInnerTexts();
+      expect(names).toEqual([REGION_NAMES[primary][i], REGION_NAMES[standby][i], REGION_NAMES[extra][i]]);
+      expect(await visibleText(s.page)).not.toMatch(/\b[a-z]{2}-[a-z]+-\d\b/);
+      expect(await text(s.page, `#${lang} [data-region="${standby}"] .state`)).toBe(
+        lang === 'ko' ? '확인되지 않음' : 'Not known yet',
+      );
+    }
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test('payment alternatives per language: the Korean page shows no English payment names', async () => {
+    const s = await open({ locale: 'ko-KR' });
+    const ko = await s.page.locator('#ko .payments li').allInnerTexts();
+    expect(ko).toEqual(contactsIn(config.contacts, 'ko').paymentAlternatives);
+    expect(ko.join(' ')).not.toMatch(/[A-Za-z]/);
+    expect(await visibleText(s.page)).not.toContain('Bank transfer');
+    await s.page.click('#lang-toggle');
+    const en = await s.page.locator('#en .payments li').allInnerTexts();
+    expect(en).toEqual(contactsIn(config.contacts, 'en').paymentAlternatives);
+    expect(en.join(' ')).not.toMatch(/[가-힣]/);
+    expect(unexpected(s, true)).toEqual([]);
+  });
+
+  test('a notice can withhold, reword and announce each promise, in both languages', async () => {
+    const promises: Status['promises'] = {
+      dataSafe: false,
+      notChargedTwice: {
+        ko: '이중 결제는 자동 취소됩니다.',
+        en: 'Double payments are refunded automatically.',
+      },
+      compensation: {
+        offers: ['coupon', 'extended-delivery'],
+        details: { ko: '쿠폰 코드 SORRY5000', en: 'Coupon code SORRY5000' },
+      },
+    };
+    server.setStatus({ body: status({ promises }) });
+    const s = await open({ locale: 'ko-KR' });
+    const { page } = s;
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'applied');
+    for (const lang of ['ko', 'en'] as const) {
+      if (lang === 'en') await page.click('#lang-toggle');
+      expect(await page.isHidden(`#${lang} [data-promise="dataSafe"]`)).toBe(true);
+      expect(await text(page, `#${lang} [data-promise="notChargedTwice"]`)).toBe(
+        (promises.notChargedTwice as { ko: string; en: string })[lang],
+      );
+      const body = await visibleText(page);
+      expect(body).not.toMatch(/not be charged twice|두 번 청구되지 않습니다|stored safely|안전하게 보관/);
+      expect(await page.isVisible(`#${lang} [data-promise="compensation"]`)).toBe(true);
+      expect(await page.locator(`#${lang} [data-promise="compensation"] .offers li`).allInnerTexts()).toEqual(
+        lang === 'ko' ? ['할인 쿠폰', '배송 기한 연장'] : ['A discount coupon', 'A later delivery date'],
+      );
+      expect(body).toContain(lang === 'ko' ? '쿠폰 코드 SORRY5000' : 'Coupon code SORRY5000');
+    }
+    // Every promise withheld and no compensation: the heading goes too, it would promise nothing.
+    server.setStatus({ body: status({ promises: { dataSafe: false, notChargedTwice: false } }) });
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'applied');
+    expect(await page.isHidden('#en [data-promises]')).toBe(true);
+    expect(await page.isHidden('#ko [data-promises]')).toBe(true);
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test('the example payment incident rewords "not charged twice" and announces a coupon', async () => {
+    server.setStatus({ body: status() });
+    const s = await open({ locale: 'en-US' });
+    await waitForMessage(s.page, 'en', 'payment system failure');
+    const body = await visibleText(s.page);
+    expect(body).not.toContain('You will not be charged twice');
+    expect(body).toContain('cancelled automatically within 3 business days');
+    expect(body).toContain('A discount coupon');
+    expect(unexpected(s)).toEqual([]);
+  });
+
+  test.each(VIEWPORTS)(
+    'first screen at $width x $height: the ways to order now are visible without scrolling, in both languages',
+    async (viewport) => {
+      // The longest notice the contract allows must not push them down either.
+      server.setStatus({
+        body: status({ message: { ko: '가나다 '.repeat(500).trim(), en: 'word '.repeat(400).trim() } }),
+      });
+      const s = await open({ locale: 'ko-KR', viewport });
+      await s.page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'applied');
+      for (const lang of ['ko', 'en'] as const) {
+        if (lang === 'en') await s.page.click('#lang-toggle');
+        expect(await s.page.evaluate(() => window.scrollY)).toBe(0);
+        for (const selector of [
+          `#${lang} .order-now a.phone`,
+          `#${lang} .order-now a[href^="mailto:"]`,
+          `#${lang} .order-now a[href="${config.contacts.messengers[0].url}"]`,
+        ]) {
+          const box = await s.page.locator(selector).boundingBox();
+          expect({ selector, visible: box !== null }).toEqual({ selector, visible: true });
+          expect({ selector, inside: box!.y >= 0 && box!.y + box!.height <= viewport.height }).toEqual({
+            selector,
+            inside: true,
+          });
+          expect(box!.x + box!.width).toBeLessThanOrEqual(viewport.width);
+        }
+      }
+      expect(unexpected(s)).toEqual([]);
+    },
+  );
+
+  describe.each(VIEWPORTS)('layout shift at $width x $height (slow script)', (viewport) => {
+    test.each(['ko-KR', 'en-US'])('%s: choosing the language moves nothing (CLS ~ 0)', async (locale) => {
+      // A slow script is what a phone on a cellular network sees: the page must not paint both
+      // languages first and then hide one.
+      server.setScriptDelay(400);
+      const s = await openObserved({ locale, viewport });
+      await s.page.waitForFunction(() => document.title.includes(' · '));
+      await until(() => server.statusReads() > 0);
+      await s.page.waitForTimeout(500);
+      const lang = locale.slice(0, 2);
+      expect(await s.page.getAttribute('html', 'lang')).toBe(lang);
+      expect(await cls(s.page)).toEqual({ value: 0, shifts: [] });
+      expect(s.problems).toEqual([]);
+    });
+  });
+
+  test.each(VIEWPORTS)(
+    'a notice arriving after the page moves almost nothing (CLS < 0.005, $width px)',
+    async (viewport) => {
+      server.setStatus({ body: status() });
+      const s = await openObserved({ locale: 'ko-KR', viewport });
+      await waitForMessage(s.page, 'ko', '결제 시스템 장애');
+      await s.page.waitForTimeout(300);
+      const { value, shifts } = await cls(s.page);
+      // Only the message's new length moves the lines under it (measured 0.0012-0.0013); the badge
+      // sits in the heading's line and "last updated" comes last. 0.1 is the "good" CLS threshold.
+      expect({ value, shifts }).toEqual({ value: expect.any(Number), shifts: expect.any(Array) });
+      expect({ cls: value < 0.005, shifts }).toEqual({ cls: true, shifts });
+    },
+  );
 });

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { parseConfig, type ShopConfig } from '../../lib/config/load';
+import { contactsIn } from '../../lib/contract/contacts';
+import { KNOWN_REGIONS } from '../../lib/config/schema';
 import { statusSchema } from '../../lib/contract/status';
 import {
   cacheControlFor,
@@ -10,6 +12,7 @@ import {
   exampleStatus,
   PAGE_SIZE_LIMIT,
   pageSize,
+  REGION_NAMES,
   renderOutagePage,
 } from '../../outage-page/render';
 
@@ -62,22 +65,27 @@ describe('renderOutagePage', () => {
       html.indexOf('<section class="lang" id="en"'),
     );
     const en = html.slice(html.indexOf('<section class="lang" id="en"'));
-    for (const part of [ko, en]) {
+    for (const [lang, part] of [
+      ['ko', ko],
+      ['en', en],
+    ] as const) {
+      const local = contactsIn(contacts, lang);
       expect(part).toContain(`href="tel:${contacts.phone.replace(/[^\d+]/g, '')}"`);
       expect(part).toContain(`>${contacts.phone}</a>`);
       expect(part).toContain(`href="mailto:${contacts.email}"`);
-      for (const p of contacts.paymentAlternatives) expect(part).toContain(`<li>${p}</li>`);
-      for (const m of contacts.messengers)
+      for (const p of local.paymentAlternatives) expect(part).toContain(`<li>${p}</li>`);
+      for (const m of local.messengers)
         expect(part).toContain(`<a href="${m.url}" rel="noopener noreferrer">${m.name}</a>`);
-      for (const r of config.regions)
-        expect(part).toMatch(new RegExp(`data-region="${r.name}">.*\\(${r.name}\\)`));
+      for (const r of config.regions) {
+        expect(part).toMatch(new RegExp(`data-region="${r.name}"><span class="region-name">[^<(]+</span>`));
+      }
     }
     const seoul = renderOutagePage({
       ...config,
       regions: [{ ...config.regions[0], name: 'ap-northeast-2' }],
     })['index.html'];
-    expect(seoul).toContain('서울 (ap-northeast-2)');
-    expect(seoul).toContain('Seoul (ap-northeast-2)');
+    expect(seoul).toContain('<span class="region-name">서울</span>');
+    expect(seoul).toContain('<span class="region-name">Seoul</span>');
     expect(html.indexOf('lang="ko"')).toBeLessThan(html.indexOf('id="en" lang="en"'));
   });
 
@@ -100,7 +108,7 @@ describe('renderOutagePage', () => {
     expect(page).toContain('>help&lt;x&gt;@example.com</a>');
     // The only <script> element is the page's own, with a same-origin src.
     expect(page.match(/<script\b[^>]*>/g)).toEqual([
-      expect.stringMatching(/^<script src="\/outage\.[0-9a-f]{10}\.js" defer>$/),
+      expect.stringMatching(/^<script src="\/outage\.[0-9a-f]{10}\.js">$/),
     ]);
   });
 
@@ -112,6 +120,30 @@ describe('renderOutagePage', () => {
       contacts: { ...config.contacts, messengers: [{ name: 'x', url: 'javascript:alert(1)' }] },
     };
     expect(() => renderOutagePage(unchecked)).toThrow(/must be http\(s\)/);
+  });
+
+  test('payment ways and messenger names per language; no AWS code in region names', () => {
+    const section = (lang: 'ko' | 'en') => {
+      const start = html.indexOf(`<section class="lang" id="${lang}"`);
+      return html.slice(start, html.indexOf('</section>', start));
+    };
+    const items = (part: string) => [...part.matchAll(/<ul class="payments">\n([^]*?)<\/ul>/g)][0][1];
+    expect(items(section('ko'))).toBe(
+      '<li>무통장입금(계좌이체)</li>\n<li>착불 결제(상품 받으실 때 결제)</li>\n',
+    );
+    expect(items(section('en'))).toBe('<li>Bank transfer</li>\n<li>Pay on delivery</li>\n');
+    expect(section('ko')).toContain('rel="noopener noreferrer">카카오톡</a>');
+    expect(section('en')).toContain('rel="noopener noreferrer">KakaoTalk</a>');
+    expect(section('ko')).toContain('(매일 오전 9시~오후 9시)');
+    const names = [...html.matchAll(/<span class="region-name">([^<]*)<\/span>/g)].map((m) => m[1]);
+    expect(names).toEqual(['서울', '도쿄', 'Seoul', 'Tokyo']);
+  });
+
+  test('a plain list of payment ways (the format before languages) still renders, in both', () => {
+    const page = renderOutagePage(configWith({ paymentAlternatives: ['Bank transfer (계좌이체)'] }))[
+      'index.html'
+    ];
+    expect(page.match(/<li>Bank transfer \(계좌이체\)<\/li>/g)).toHaveLength(2);
   });
 
   test('omits the messenger line when there are no messengers', () => {
@@ -150,7 +182,9 @@ describe('renderOutagePage', () => {
 
 describe('status.json validation in the page script agrees with lib/contract/status.ts', () => {
   const jsName = Object.keys(renderOutagePage(config)).find((n) => n.endsWith('.js'))!;
-  const sandbox: { outagePage?: { isValidStatus: (s: unknown) => boolean; REFRESH_MS: number } } = {};
+  const sandbox: {
+    outagePage?: { isValidStatus: (s: unknown) => boolean; REFRESH_MS: number; REGION_NAMES: unknown };
+  } = {};
   vm.runInNewContext(renderOutagePage(config)[jsName], sandbox);
   const isValidStatus = sandbox.outagePage!.isValidStatus;
 
@@ -177,6 +211,36 @@ describe('status.json validation in the page script agrees with lib/contract/sta
     ['max message', { ...good, message: { ko: 'x'.repeat(2000), en: 'y' } }],
     ['bad region state', { ...good, regions: { 'ap-northeast-2': 'on fire' } }],
     ['regions array', { ...good, regions: ['down'] }],
+    ['no promises (older shopctl)', { ...good, promises: undefined }],
+    ['empty promises', { ...good, promises: {} }],
+    [
+      'withheld promises',
+      { ...good, promises: { dataSafe: false, notChargedTwice: false, compensation: false } },
+    ],
+    ['promise true', { ...good, promises: { dataSafe: true } }],
+    ['promise one language', { ...good, promises: { notChargedTwice: { ko: '가' } } }],
+    ['promise empty text', { ...good, promises: { notChargedTwice: { ko: '', en: 'x' } } }],
+    ['promise too long', { ...good, promises: { dataSafe: { ko: '가'.repeat(1001), en: 'x' } } }],
+    ['promise at limit', { ...good, promises: { dataSafe: { ko: '가'.repeat(1000), en: 'x' } } }],
+    ['unknown promise', { ...good, promises: { freeShipping: false } }],
+    [
+      'compensation',
+      { ...good, promises: { compensation: { offers: ['points'], details: { ko: '가', en: 'a' } } } },
+    ],
+    [
+      'compensation no offers',
+      { ...good, promises: { compensation: { offers: [], details: { ko: '가', en: 'a' } } } },
+    ],
+    [
+      'compensation bad offer',
+      { ...good, promises: { compensation: { offers: ['cash'], details: { ko: '가', en: 'a' } } } },
+    ],
+    ['compensation no details', { ...good, promises: { compensation: { offers: ['coupon'] } } }],
+    [
+      'compensation extra key',
+      { ...good, promises: { compensation: { offers: ['coupon'], details: { ko: '가', en: 'a' }, x: 1 } } },
+    ],
+    ['promises array', { ...good, promises: [] }],
     ['no regions', { ...good, regions: {} }],
     ['array', [good]],
     ['null', null],
@@ -185,6 +249,11 @@ describe('status.json validation in the page script agrees with lib/contract/sta
 
   test.each(cases)('%s', (_name, value) => {
     expect(isValidStatus(JSON.parse(JSON.stringify(value)))).toBe(statusSchema.safeParse(value).success);
+  });
+
+  test('names every known region in both languages (for regions only a notice lists)', () => {
+    expect(sandbox.outagePage!.REGION_NAMES).toEqual(JSON.parse(JSON.stringify(REGION_NAMES)));
+    for (const r of KNOWN_REGIONS) expect(REGION_NAMES[r]).toHaveLength(2);
   });
 
   test('re-reads every 60 s', () => {

@@ -20,6 +20,8 @@ export interface OutageServer {
   readonly requests: string[];
   /** Replace what `/status.json` answers from now on. */
   setStatus(reply: StatusReply): void;
+  /** Delay (ms) before answering the page's script, as on a slow phone network; 0 by default. */
+  setScriptDelay(ms: number): void;
   /** How many times `/status.json` was requested so far. */
   statusReads(): number;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export interface OutageServer {
 export async function startOutageServer(files: Record<string, string>): Promise<OutageServer> {
   const requests: string[] = [];
   let status: StatusReply = { code: 404 };
+  let scriptDelayMs = 0;
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -59,12 +62,16 @@ export async function startOutageServer(files: Record<string, string>): Promise<
     const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
     const found = Object.prototype.hasOwnProperty.call(files, name);
     const file = found ? name : 'index.html';
-    res.writeHead(found ? 200 : 503, {
-      ...headers,
-      'content-type': contentTypeFor(file),
-      'cache-control': cacheControlFor(file),
-    });
-    res.end(req.method === 'HEAD' ? undefined : files[file]);
+    const send = () => {
+      res.writeHead(found ? 200 : 503, {
+        ...headers,
+        'content-type': contentTypeFor(file),
+        'cache-control': cacheControlFor(file),
+      });
+      res.end(req.method === 'HEAD' ? undefined : files[file]);
+    };
+    if (file.endsWith('.js') && scriptDelayMs > 0) setTimeout(send, scriptDelayMs);
+    else send();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -77,6 +84,9 @@ export async function startOutageServer(files: Record<string, string>): Promise<
     requests,
     setStatus: (reply) => {
       status = reply;
+    },
+    setScriptDelay: (ms) => {
+      scriptDelayMs = ms;
     },
     statusReads: () => requests.filter((p) => p === '/status.json').length,
     close: () =>

@@ -3,12 +3,12 @@ import type { PostgresServer } from '../support/postgres';
 import { createShop, type Shop } from '../../shop/src/shop';
 import { silentLogger, type Contacts, type ShopOptions } from '../../shop/src/types';
 
-export const CONTACTS: Contacts = {
+export const CONTACTS = {
   phone: '+82 2-1234-5678',
   paymentAlternatives: ['Bank transfer', 'Pay at pick-up'],
   messengers: [{ name: 'KakaoTalk', url: 'https://pf.kakao.com/_shop' }],
   email: 'help@shop.example.com',
-};
+} satisfies Contacts;
 
 /** Fast timeouts so outage tests finish quickly. */
 export const FAST = {

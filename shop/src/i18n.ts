@@ -1,0 +1,267 @@
+/**
+ * The shop's languages: which one a request gets, every text a customer reads in Korean and English,
+ * and prices in the configured currency.
+ *
+ * Language, in order: `?lang=ko|en` (the switch link; remembered in a cookie), the cookie, then the
+ * browser's Accept-Language (by q-value). Without a preference for either (no header, `*` as
+ * fetch() sends, or only other languages) the page is English, as the outage page does: a browser
+ * of a Korean customer always asks for ko, and English is what a foreign visitor most likely reads.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LANGUAGES, type Language } from '../../lib/contract/contacts';
+
+export type { Language } from '../../lib/contract/contacts';
+
+/** Query parameter of the language switch link. */
+export const LANG_PARAM = 'lang';
+/** Cookie that remembers a language chosen with the switch link. */
+export const LANG_COOKIE = 'shop-lang';
+/** What a request with no preference for one of our languages gets. */
+export const FALLBACK_LANGUAGE: Language = 'en';
+/** Time zone order times are shown in (the shop's customers are in Korea). */
+export const SHOP_TIME_ZONE = 'Asia/Seoul';
+
+const isLanguage = (v: unknown): v is Language => (LANGUAGES as readonly unknown[]).includes(v);
+
+/** The first of our languages in an Accept-Language header, by q-value (RFC 9110 §12.5.4). */
+export function fromAcceptLanguage(header: string | undefined): Language | undefined {
+  if (header === undefined) return undefined;
+  const ranges = header
+    .split(',')
+    .map((part, index) => {
+      const [range, ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => /^\s*q=([01](?:\.\d{0,3})?)\s*$/.exec(p)).find(Boolean);
+      return { primary: range.trim().split('-')[0], q: q ? Number(q[1]) : 1, index };
+    })
+    .filter((r) => r.primary !== '' && r.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  return ranges.find((r) => isLanguage(r.primary))?.primary as Language | undefined;
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Where a request's language came from. */
+export interface Negotiated {
+  lang: Language;
+  /** Set when the request chose the language with `?lang=`: remember it. */
+  chosen: boolean;
+}
+
+/** Picks the language of a request (see the module comment). */
+export function negotiate(req: Pick<IncomingMessage, 'url' | 'headers'>): Negotiated {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const param = q === -1 ? null : new URLSearchParams(url.slice(q + 1)).get(LANG_PARAM);
+  if (isLanguage(param)) return { lang: param, chosen: true };
+  const cookie = cookieValue(req.headers.cookie, LANG_COOKIE);
+  if (isLanguage(cookie)) return { lang: cookie, chosen: false };
+  return { lang: fromAcceptLanguage(req.headers['accept-language']) ?? FALLBACK_LANGUAGE, chosen: false };
+}
+
+const languages = new WeakMap<IncomingMessage, Language>();
+
+/**
+ * Negotiates the request's language once, remembers a `?lang=` choice in a cookie, and marks the
+ * response as varying with what chose it.
+ */
+export function useLanguage(req: IncomingMessage, res: ServerResponse): Language {
+  const { lang, chosen } = negotiate(req);
+  languages.set(req, lang);
+  if (chosen) {
+    // A year, the whole site; Lax so the choice survives following a link to the shop.
+    res.setHeader(
+      'set-cookie',
+      `${LANG_COOKIE}=${lang}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly; Secure`,
+    );
+  }
+  res.setHeader('vary', 'Accept-Language, Cookie');
+  return lang;
+}
+
+/** The language `useLanguage` picked for this request (negotiated now if it was not called). */
+export function languageOf(req: IncomingMessage): Language {
+  return languages.get(req) ?? negotiate(req).lang;
+}
+
+/** Digits after the decimal point of a currency (ISO 4217 minor unit: KRW 0, USD 2). */
+export function currencyDigits(currency: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+    .maximumFractionDigits as number;
+}
+
+const priceFormats = new Map<string, Intl.NumberFormat>();
+
+function priceFormat(lang: Language, currency: string, suffixWon: boolean): Intl.NumberFormat {
+  const key = `${lang}:${currency}:${suffixWon}`;
+  let format = priceFormats.get(key);
+  if (!format) {
+    format = suffixWon
+      ? new Intl.NumberFormat('ko-KR', { maximumFractionDigits: 0 })
+      : new Intl.NumberFormat(MESSAGES[lang].locale, { style: 'currency', currency });
+    priceFormats.set(key, format);
+  }
+  return format;
+}
+
+/**
+ * A price for a customer reading `lang`. `minorUnits` is the stored integer (`price_cents`), in the
+ * currency's minor unit: whole won for KRW, cents for USD. Korean pages write won the way Korean
+ * shops do, "12,000원" (Intl's ko-KR currency style gives "₩12,000"); everything else is
+ * Intl.NumberFormat's currency style ("₩12,000", "$12.00", "US$12.00").
+ */
+export function formatPrice(minorUnits: number, currency: string, lang: Language): string {
+  const amount = minorUnits / 10 ** currencyDigits(currency);
+  if (lang === 'ko' && currency === 'KRW') return `${priceFormat(lang, currency, true).format(amount)}원`;
+  return priceFormat(lang, currency, false).format(amount);
+}
+
+/**
+ * A point in time as a customer reading `lang` expects it, in the shop's time zone: "2026년 12월 5일
+ * 14:30" (24-hour: Node's ICU 78 writes "AM"/"PM" in ko-KR), "December 5, 2026 at 2:30 PM".
+ */
+export function formatTime(iso: string, lang: Language): string {
+  return new Intl.DateTimeFormat(MESSAGES[lang].locale, {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    ...(lang === 'ko' ? { hourCycle: 'h23' as const } : {}),
+    timeZone: SHOP_TIME_ZONE,
+  }).format(new Date(iso));
+}
+
+/** Every text of the shop's pages, in English; `Messages` is its shape, which Korean must match. */
+const en = {
+  locale: 'en-US',
+  /** Label of the link to this language, written in this language. */
+  languageName: 'English',
+  shopName: 'Resilient Shop',
+  products: 'Products',
+  allProducts: 'All products',
+  soldOut: 'Sold out',
+  inStock: (n: number) => `${n} in stock`,
+  quantity: 'Quantity',
+  addToCart: 'Add to cart',
+  howToOrderNow: 'How to order right now',
+  yourCart: 'Your cart',
+  placeOrder: 'Place order',
+  continueShopping: 'Continue shopping',
+  product: (id: number) => `Product ${id}`,
+  thankYou: 'Thank you',
+  thankYouHeading: 'Thank you for your order',
+  orderNumberIs: 'Your order number is',
+  order: 'Order',
+  orderHeading: 'Order',
+  status: 'Status',
+  placedAt: 'placed',
+  total: 'Total',
+  orderStatus: { placed: 'placed' } as Record<string, string>,
+  readOnly:
+    'Online ordering is paused for a moment. You can still browse the catalogue and look up orders, and you can order and pay another way.',
+  /** Banner line after `readOnly`; phone and e-mail are links, already HTML. */
+  callOrWrite: (phone: string, email: string) => `Call ${phone} or write to ${email}.`,
+  orderingPaused: 'Ordering paused',
+  orderingPausedHeading: 'Online ordering is paused',
+  nothingCharged: 'Nothing was charged and nothing was ordered.',
+  orderAnotherWay: 'Order or pay another way',
+  backToCatalogue: 'Back to the catalogue',
+  phoneOrders: 'Phone orders',
+  otherWaysToPay: 'Other ways to pay',
+  messengers: 'Messengers',
+  email: 'E-mail',
+  footer: (region: string, version: string) => `Region ${region} · version ${version}`,
+  /** Titles and messages the request handlers pass in English: the English text is the key. */
+  routes: {} as Record<string, string>,
+};
+
+export type Messages = typeof en;
+
+const ko: Messages = {
+  locale: 'ko-KR',
+  languageName: '한국어',
+  shopName: 'Resilient Shop',
+  products: '상품',
+  allProducts: '전체 상품',
+  soldOut: '품절',
+  inStock: (n) => `재고 ${n}개`,
+  quantity: '수량',
+  addToCart: '장바구니에 담기',
+  howToOrderNow: '지금 주문하는 방법',
+  yourCart: '장바구니',
+  placeOrder: '주문하기',
+  continueShopping: '쇼핑 계속하기',
+  product: (id) => `상품 ${id}`,
+  thankYou: '주문 완료',
+  thankYouHeading: '주문해 주셔서 감사합니다',
+  orderNumberIs: '주문 번호:',
+  order: '주문 내역',
+  orderHeading: '주문',
+  status: '상태',
+  placedAt: '주문 일시',
+  total: '합계',
+  orderStatus: { placed: '주문 완료' },
+  readOnly:
+    '지금은 잠시 온라인 주문을 받을 수 없습니다. 상품 둘러보기와 주문 조회는 가능하며, 다른 방법으로 주문하고 결제하실 수 있습니다.',
+  callOrWrite: (phone, email) => `전화(${phone}) 또는 이메일(${email})로 연락해 주세요.`,
+  orderingPaused: '주문 일시 중단',
+  orderingPausedHeading: '온라인 주문이 잠시 중단되었습니다',
+  nothingCharged: '결제된 금액도, 접수된 주문도 없습니다.',
+  orderAnotherWay: '다른 방법으로 주문·결제하기',
+  backToCatalogue: '상품 목록으로 돌아가기',
+  phoneOrders: '전화 주문',
+  otherWaysToPay: '다른 결제 방법',
+  messengers: '메신저',
+  email: '이메일',
+  footer: (region, version) => `리전 ${region} · 버전 ${version}`,
+  routes: {
+    'Not found': '페이지를 찾을 수 없습니다',
+    'Method not allowed': '허용되지 않는 요청입니다',
+    "We couldn't do that": '요청을 처리하지 못했습니다',
+    'Please try again shortly': '잠시 후 다시 시도해 주세요',
+    'There is no such page.': '없는 페이지입니다.',
+    'There is no such product.': '없는 상품입니다.',
+    'There is no such order.': '없는 주문입니다.',
+    'There is no such cart.': '없는 장바구니입니다.',
+    'This cart has already been checked out.': '이미 주문이 완료된 장바구니입니다.',
+    'The cart is empty.': '장바구니가 비어 있습니다.',
+    'Method not allowed.': '허용되지 않는 요청입니다.',
+    'productId must be a positive whole number.': '상품 번호가 올바르지 않습니다.',
+    'quantity must be a whole number from {n} to {n}.': '수량은 {n}에서 {n} 사이의 정수로 입력해 주세요.',
+    'Product {n} does not have enough stock.': '상품 {n}의 재고가 부족합니다.',
+    'cartId is not a valid cart id.': '장바구니 번호가 올바르지 않습니다.',
+    'The request body is not valid JSON.': '요청 형식이 올바르지 않습니다.',
+    'The request body must be a JSON object.': '요청 형식이 올바르지 않습니다.',
+    'Send application/json or a form.': '요청 형식이 올바르지 않습니다.',
+    'Request body is larger than {n} bytes.': '요청이 너무 큽니다({n}바이트 초과).',
+    'Something went wrong on our side. Nothing was ordered or charged.':
+      '저희 쪽에 문제가 생겼습니다. 주문이나 결제는 이루어지지 않았습니다.',
+    'The catalogue is not available right now. Please try again in a minute, or order another way.':
+      '지금은 상품 목록을 불러올 수 없습니다. 잠시 후 다시 시도하시거나 다른 방법으로 주문해 주세요.',
+  },
+};
+
+/** The catalogue: every text per language. */
+export const MESSAGES: Record<Language, Messages> = { ko, en };
+
+/**
+ * A title or message the request handlers wrote in English, in `lang`. Numbers in a text are matched
+ * as `{n}` ("Product {n} does not have enough stock.") and put back in order. A text the catalogue
+ * does not know stays English (test/shop/i18n.test.ts checks that the handlers' texts are all known).
+ */
+export function translate(lang: Language, english: string): string {
+  if (lang === 'en') return english;
+  const table = MESSAGES[lang].routes;
+  if (Object.prototype.hasOwnProperty.call(table, english)) return table[english];
+  const numbers = english.match(/\d+/g) ?? [];
+  const key = english.replace(/\d+/g, '{n}');
+  if (numbers.length === 0 || !Object.prototype.hasOwnProperty.call(table, key)) return english;
+  let i = 0;
+  return table[key].replace(/\{n\}/g, () => numbers[i++] ?? '');
+}

@@ -1,0 +1,88 @@
+/** The config keys the shop and the outage page speak with: `contacts` per language and `currency`. */
+import { ConfigError } from '../lib/config/load';
+import { contactsIn } from '../lib/contract/contacts';
+import { testConfig } from './support/synth';
+
+function problemsOf(mutate: (raw: Record<string, any>) => void): string[] {
+  try {
+    testConfig(mutate);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split('\n').slice(1);
+    throw e;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('config: contacts per language and currency', () => {
+  test('the default config: KRW, and Korean payment ways on Korean pages only', () => {
+    const c = testConfig(() => undefined);
+    expect(c.currency).toBe('KRW');
+    expect(contactsIn(c.contacts, 'ko').paymentAlternatives.join(' ')).not.toMatch(/[A-Za-z]/);
+    expect(contactsIn(c.contacts, 'en').paymentAlternatives.join(' ')).not.toMatch(/[가-힣]/);
+    expect(contactsIn(c.contacts, 'ko').messengers[0].name).toBe('카카오톡');
+    expect(contactsIn(c.contacts, 'en').messengers[0].name).toBe('KakaoTalk');
+  });
+
+  test('currency defaults to KRW when absent', () => {
+    expect(testConfig((r) => delete r.currency).currency).toBe('KRW');
+  });
+
+  test('a plain list of payment ways and plain messenger names (the format before languages) still validate', () => {
+    const c = testConfig((r) => {
+      r.contacts.paymentAlternatives = ['Bank transfer (계좌이체)'];
+      r.contacts.messengers = [{ name: 'KakaoTalk', url: 'https://pf.kakao.com/_x' }];
+      delete r.contacts.phoneHours;
+    });
+    expect(contactsIn(c.contacts, 'ko').paymentAlternatives).toEqual(['Bank transfer (계좌이체)']);
+    expect(contactsIn(c.contacts, 'en').messengers[0].name).toBe('KakaoTalk');
+  });
+
+  test.each<[string, (raw: Record<string, any>) => void, string]>([
+    ['lower-case currency', (r) => (r.currency = 'krw'), 'currency = "krw": must be in capitals: use "KRW"'],
+    [
+      'unknown currency',
+      (r) => (r.currency = 'WON'),
+      'currency = "WON": is not an ISO 4217 currency code; use e.g. "KRW" (won), "USD" or "JPY"',
+    ],
+    [
+      'numeric currency',
+      (r) => (r.currency = 410),
+      'currency = 410: must be an ISO 4217 currency code in quotes, e.g. "KRW"',
+    ],
+    [
+      'payment ways for one language only',
+      (r) => (r.contacts.paymentAlternatives = { ko: ['계좌이체'] }),
+      'contacts.paymentAlternatives = {"ko":["계좌이체"]}: must give at least one way to pay per language: { "ko": ["계좌이체"], "en": ["Bank transfer"] }',
+    ],
+    [
+      'no payment way',
+      (r) => (r.contacts.paymentAlternatives = []),
+      'contacts.paymentAlternatives = []: needs at least one way to pay, e.g. ["계좌이체"]',
+    ],
+    [
+      'a messenger named in one language only',
+      (r) => (r.contacts.messengers = [{ name: { ko: '카카오톡' }, url: 'https://pf.kakao.com/_x' }]),
+      'contacts.messengers[0].name = {"ko":"카카오톡"}: must be a non-empty text, or { "ko": "...", "en": "..." }',
+    ],
+    [
+      'empty phone hours',
+      (r) => (r.contacts.phoneHours = { ko: '', en: 'weekdays' }),
+      'contacts.phoneHours.ko = "": must not be empty',
+    ],
+  ])('%s: key, value and fix', (_name, mutate, expected) => {
+    const problems = problemsOf(mutate);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  test('every problem at once', () => {
+    const problems = problemsOf((r) => {
+      r.currency = 'usd';
+      r.contacts.paymentAlternatives = { en: ['Bank transfer'] };
+    });
+    expect(problems.map((p) => p.trim().split(' = ')[0])).toEqual([
+      '- contacts.paymentAlternatives',
+      '- currency',
+    ]);
+  });
+});
