@@ -2,7 +2,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Names } from '../lib/config/names';
 import { HEALTH_PATH, SHOP_ENV, SHOP_PORT } from '../lib/contract/shop';
 import { canaryTargets } from '../lib/canary/canary';
-import { resourcesOf, synth, testConfig } from './support/synth';
+import { planPromotions, PROMOTION_DEPLOY_MARGIN_MS } from '../lib/web/promotions';
+import type { Promotion } from '../lib/config/load';
+import { resourcesOf, synth, TEST_NOW, testConfig } from './support/synth';
 
 // The default config plus promotions that ended, are under way, and apply to the primary only, as
 // seen at TEST_NOW (2026-11-01).
@@ -73,7 +75,8 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
   describe('web tier', () => {
     test('the Auto Scaling group spans the app subnets with ELB health checks and a grace period', () => {
       t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
-        MinSize: String(rc.web.minCapacity),
+        // The "running" promotion (min 5) is in force at deploy in every region.
+        MinSize: String(Math.max(rc.web.minCapacity, 5)),
         MaxSize: String(rc.web.maxCapacity),
         HealthCheckType: 'ELB',
         HealthCheckGracePeriod: rc.web.healthCheckGraceSeconds,
@@ -629,6 +632,8 @@ describe('promotions', () => {
     resourcesOf(tpl(region), 'AWS::AutoScaling::ScheduledAction')
       .map(([, a]) => `${a.Properties.StartTime} min=${a.Properties.MinSize}`)
       .sort();
+  const minSize = (region: string) =>
+    resourcesOf(tpl(region), 'AWS::AutoScaling::AutoScalingGroup')[0][1].Properties.MinSize;
 
   test('a promotion that ended is left out; one under way keeps only its end action; regions are honoured', () => {
     expect(actions('ap-northeast-2')).toEqual([
@@ -643,5 +648,68 @@ describe('promotions', () => {
       '2026-12-05T10:30:00.000Z min=6',
       '2026-12-05T15:00:00.000Z min=1',
     ]);
+  });
+
+  // A promotion under way at deploy used to keep the base minimum until its end: the raise was
+  // judged at synth and silently dropped.
+  test.each(regions)('a promotion under way at deploy raises MinSize itself in %s', (region) => {
+    expect(minSize(region)).toBe('5');
+  });
+
+  test.each(regions)(
+    'no scheduled action in %s starts before synth time plus the deploy margin',
+    (region) => {
+      for (const [, a] of resourcesOf(tpl(region), 'AWS::AutoScaling::ScheduledAction')) {
+        expect(Date.parse(a.Properties.StartTime)).toBeGreaterThanOrEqual(
+          TEST_NOW.getTime() + PROMOTION_DEPLOY_MARGIN_MS,
+        );
+      }
+    },
+  );
+
+  describe('planPromotions', () => {
+    const hours = (h: number) => new Date(TEST_NOW.getTime() + h * 3_600_000);
+    const promo = (name: string, start: number, end: number, min: number): Promotion => ({
+      name,
+      start: hours(start),
+      end: hours(end),
+      minCapacity: min,
+      regions: ['ap-northeast-2'],
+    });
+
+    test('a promotion starting inside the margin takes effect at deploy, not by a scheduled start', () => {
+      const plan = planPromotions([promo('soon', 1, 10, 6)], 2, TEST_NOW);
+      expect(plan.minCapacity).toBe(6);
+      expect(plan.actions).toEqual([{ id: 'soon-End', startTime: hours(10), minSize: 2 }]);
+      expect(plan.warnings).toEqual([]);
+    });
+
+    test('an end inside the margin is not scheduled: the minimum stays raised and synth warns', () => {
+      const plan = planPromotions([promo('ending', -5, 1, 6)], 2, TEST_NOW);
+      expect(plan.minCapacity).toBe(6);
+      expect(plan.actions).toEqual([]);
+      expect(plan.warnings).toEqual([expect.stringMatching(/"ending" ends at .*deploy again after it ends/)]);
+    });
+
+    test('overlapping promotions never lower each other', () => {
+      const plan = planPromotions([promo('big', 10, 20, 8), promo('small', 12, 30, 4)], 2, TEST_NOW);
+      expect(plan.minCapacity).toBe(2);
+      expect(
+        plan.actions.map(
+          (a) => `${a.id}@${(a.startTime.getTime() - TEST_NOW.getTime()) / 3_600_000}h=${a.minSize}`,
+        ),
+      ).toEqual([
+        'big-Start@10h=8',
+        'big-End@20h=4', // "small" still runs
+        'small-Start@12h=8', // "big" still runs
+        'small-End@30h=2',
+      ]);
+    });
+
+    test('a start just past the margin is scheduled', () => {
+      const plan = planPromotions([promo('later', 3.5, 5, 6)], 2, TEST_NOW);
+      expect(plan.minCapacity).toBe(2);
+      expect(plan.actions.map((a) => a.id)).toEqual(['later-Start', 'later-End']);
+    });
   });
 });

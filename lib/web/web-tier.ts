@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,6 +15,7 @@ import type { Promotion } from '../config/load';
 import type { WebSettings } from '../config/schema';
 import { HEALTH_PATH, SHOP_ENV, SHOP_PORT } from '../contract/shop';
 import { RateLimitedWebAcl } from '../monitoring/web-acl';
+import { planPromotions } from './promotions';
 import { SHOP_BUNDLE_FILE, ShopArtifact } from './shop-artifact';
 
 /** Properties of {@link WebTier}. */
@@ -24,7 +25,7 @@ export interface WebTierProps {
   readonly settings: WebSettings;
   /** Scheduled capacity raises that apply to this region. */
   readonly promotions: readonly Promotion[];
-  /** Promotions that ended before this time are left out (scheduled actions cannot start in the past). */
+  /** Synth time, against which promotions are judged (see {@link planPromotions}). */
   readonly now: Date;
   /** Hosted zone that validates the certificate. */
   readonly zone: route53.IHostedZone;
@@ -284,24 +285,22 @@ export class WebTier extends Construct {
     this.addPromotions(props.promotions, props.now, settings);
   }
 
-  /** One-time scheduled actions: raise the minimum before a promotion, restore it after. */
+  /**
+   * Promotions as judged by {@link planPromotions}: what runs (or starts within the deploy margin)
+   * raises `MinSize` itself; only boundaries safely in the future become one-time scheduled actions.
+   */
   private addPromotions(promotions: readonly Promotion[], now: Date, settings: WebSettings): void {
-    for (const p of promotions) {
-      if (p.end <= now) continue;
-      const asgName = this.asg.autoScalingGroupName;
-      if (p.start > now) {
-        new autoscaling.CfnScheduledAction(this, `Promotion-${p.name}-Start`, {
-          autoScalingGroupName: asgName,
-          startTime: p.start.toISOString(),
-          minSize: p.minCapacity,
-        });
-      }
-      new autoscaling.CfnScheduledAction(this, `Promotion-${p.name}-End`, {
-        autoScalingGroupName: asgName,
-        startTime: p.end.toISOString(),
-        minSize: settings.minCapacity,
+    const plan = planPromotions(promotions, settings.minCapacity, now);
+    (this.asg.node.defaultChild as autoscaling.CfnAutoScalingGroup).minSize = String(plan.minCapacity);
+    for (const a of plan.actions) {
+      new autoscaling.CfnScheduledAction(this, `Promotion-${a.id}`, {
+        autoScalingGroupName: this.asg.autoScalingGroupName,
+        startTime: a.startTime.toISOString(),
+        minSize: a.minSize,
       });
     }
+    for (const w of plan.warnings)
+      Annotations.of(this).addWarningV2('@resilient-shop/promotion-end-unscheduled', w);
   }
 
   private userData(props: WebTierProps): ec2.UserData {
