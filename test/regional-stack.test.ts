@@ -206,11 +206,13 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
 
     test('instances fetch the shop artifact at boot and run it under systemd with the contract environment', () => {
       const script = userData(t);
-      expect(script).toMatch(/aws s3 cp "s3:\/\/.*\.zip" \/tmp\/shop-artifact\.zip/);
+      expect(script).toMatch(
+        /aws s3 cp --region "\$REGION" "s3:\/\/.*\/\$ARTIFACT_KEY" \/opt\/resilient-shop\/artifact\.zip/,
+      );
       expect(script).toContain('ExecStart=${NODE_BIN} /opt/resilient-shop/current/shop.js');
       expect(script).toContain('Restart=on-failure');
       expect(script).toContain('KillSignal=SIGTERM');
-      expect(script).toContain('systemctl enable --now resilient-shop.service');
+      expect(script).toContain('systemctl restart resilient-shop.service');
       expect(script).toContain(`${SHOP_ENV.region}=${region}`);
       expect(script).toContain(`${SHOP_ENV.role}=${role}`);
       expect(script).toContain(`${SHOP_ENV.dbSecretName}=${names.dbSecretName()}`);
@@ -220,6 +222,76 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       expect(script).toContain(`${SHOP_ENV.contacts}='${JSON.stringify(config.contacts)}'`);
     });
 
+    describe('warm pool bootstrap (#12 defect 2)', () => {
+      test('every launch waits on a launch lifecycle hook that a silent bootstrap abandons', () => {
+        t.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
+          AutoScalingGroupName: { Ref: Match.stringLikeRegexp('^WebAsg') },
+          LifecycleHookName: 'shop-bootstrap',
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          DefaultResult: 'ABANDON',
+          HeartbeatTimeout: 600,
+        });
+        t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+          AutoScalingGroupName: names.webGroup(),
+        });
+      });
+
+      test('user data installs a bootstrap that systemd runs on every boot, not only the first', () => {
+        const script = userData(t);
+        expect(script).toContain(
+          "cat > /etc/systemd/system/resilient-shop-bootstrap.service <<'SHOPBOOTUNIT'",
+        );
+        expect(script).toMatch(
+          /\[Service\]\nType=oneshot\nExecStart=\/bin\/bash \/opt\/resilient-shop\/bootstrap\.sh/,
+        );
+        expect(script).toContain('WantedBy=multi-user.target');
+        expect(script).toContain('systemctl enable resilient-shop-bootstrap.service');
+      });
+
+      test('the bootstrap completes the hook last with CONTINUE, and with ABANDON on any failure', () => {
+        const script = userData(t);
+        const bootstrap = script.slice(
+          script.indexOf("<<'SHOPBOOTSTRAP'"),
+          script.lastIndexOf('SHOPBOOTSTRAP'),
+        );
+        expect(bootstrap).toContain(`GROUP='${names.webGroup()}'`);
+        expect(bootstrap).toContain('--lifecycle-hook-name "$HOOK"');
+        expect(bootstrap).toContain("trap 'complete_hook ABANDON' ERR");
+        const lines = bootstrap.trim().split('\n');
+        expect(lines.slice(-2)).toEqual(['trap - ERR', 'complete_hook CONTINUE']);
+        // Only after the shop answers locally.
+        expect(bootstrap.indexOf('http://127.0.0.1:8080/healthz')).toBeLessThan(
+          bootstrap.indexOf('complete_hook CONTINUE'),
+        );
+      });
+
+      test('the bootstrap is idempotent and needs no internet: installs are guarded, the RDS CAs ship in the artifact', () => {
+        const script = userData(t);
+        expect(script).toMatch(/command -v node-22 >\/dev\/null \|\| .*\|\| dnf install -y nodejs22/);
+        expect(script).toMatch(/id shop >\/dev\/null 2>&1 \|\| useradd/);
+        expect(script).toContain(
+          'if [ "$(cat /opt/resilient-shop/current/.artifact-key 2>/dev/null || true)" != "$ARTIFACT_KEY" ]; then',
+        );
+        expect(script).toContain(
+          'install -m 0644 /opt/resilient-shop/current/rds-ca-bundle.pem /etc/resilient-shop/rds-ca-bundle.pem',
+        );
+        // Only the instance metadata service and the local shop are fetched with curl.
+        expect(script).not.toMatch(/curl[^\n]*https:\/\//);
+      });
+
+      test('the instance role may complete lifecycle actions on its own group only', () => {
+        const policy = resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) =>
+          id.startsWith('WebInstancePolicy'),
+        )![1];
+        const statement = policy.Properties.PolicyDocument.Statement.find(
+          (s: any) => s.Action === 'autoscaling:CompleteLifecycleAction',
+        );
+        expect(JSON.stringify(statement.Resource)).toContain(
+          `:autoScalingGroup:*:autoScalingGroupName/${names.webGroup()}`,
+        );
+      });
+    });
+
     test('the instance role reads exactly the artifact and the local copy of the secret; Session Manager, no SSH', () => {
       const policy = resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) =>
         id.startsWith('WebInstancePolicy'),
@@ -227,12 +299,13 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       const statements = policy.Properties.PolicyDocument.Statement;
       expect(statements.map((s: any) => s.Action)).toEqual([
         's3:GetObject',
+        'autoscaling:CompleteLifecycleAction',
         ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         'kms:Decrypt',
       ]);
       expect(JSON.stringify(statements[0].Resource)).toMatch(/\.zip"/);
-      expect(JSON.stringify(statements[1].Resource)).toContain(`:${region}:`);
-      expect(JSON.stringify(statements[1].Resource)).toContain(`${names.dbSecretName()}-??????`);
+      expect(JSON.stringify(statements[2].Resource)).toContain(`:${region}:`);
+      expect(JSON.stringify(statements[2].Resource)).toContain(`${names.dbSecretName()}-??????`);
       t.hasResourceProperties('AWS::IAM::Role', {
         ManagedPolicyArns: Match.arrayWith([
           {
@@ -256,6 +329,67 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         AliasTarget: Match.objectLike({ EvaluateTargetHealth: true }),
       });
     });
+  });
+
+  describe('network paths to the AWS APIs each VPC resource calls (#12 defect 3)', () => {
+    /** Logical ids of every `{ Ref }` inside a value (subnet lists come joined or as arrays). */
+    const refs = (v: unknown): string[] =>
+      v && typeof v === 'object'
+        ? 'Ref' in (v as any)
+          ? [(v as any).Ref]
+          : Object.values(v as object).flatMap(refs)
+        : [];
+    const routeTableOf = (subnet: string): string =>
+      resourcesOf(t, 'AWS::EC2::SubnetRouteTableAssociation').find(
+        ([, a]) => a.Properties.SubnetId.Ref === subnet,
+      )![1].Properties.RouteTableId.Ref;
+    /** How `subnet` reaches `service` without the internet: an endpoint, or nothing. */
+    const privatePath = (subnet: string, service: string): string | undefined => {
+      for (const [id, e] of resourcesOf(t, 'AWS::EC2::VPCEndpoint')) {
+        const name = JSON.stringify(e.Properties.ServiceName);
+        if (!name.endsWith(`.${service}"`) && !name.endsWith(`.${service}"]]}`)) continue;
+        if (e.Properties.VpcEndpointType === 'Interface' && e.Properties.PrivateDnsEnabled) return id;
+        if (
+          e.Properties.VpcEndpointType === 'Gateway' &&
+          refs(e.Properties.RouteTableIds).includes(routeTableOf(subnet))
+        )
+          return id;
+      }
+      return undefined;
+    };
+    // What each resource placed in the VPC calls, from where (the serving and boot paths).
+    const callers: Array<[string, string[], string[]]> = [
+      [
+        'web instances (artifact, lifecycle hook, database secret)',
+        refs(resourcesOf(t, 'AWS::AutoScaling::AutoScalingGroup')[0][1].Properties.VPCZoneIdentifier),
+        ['s3', 'autoscaling', 'secretsmanager'],
+      ],
+      ...resourcesOf(t, 'AWS::Serverless::Application').map(([id, app]): [string, string[], string[]] => [
+        id,
+        refs(app.Properties.Parameters.vpcSubnetIds),
+        ['secretsmanager'],
+      ]),
+    ];
+
+    test('every subnet of every caller reaches every API it calls through a VPC endpoint, not the internet', () => {
+      const missing = callers.flatMap(([who, subnets, services]) =>
+        subnets.flatMap((subnet) =>
+          services.filter((svc) => !privatePath(subnet, svc)).map((svc) => `${who} in ${subnet} -> ${svc}`),
+        ),
+      );
+      expect(missing).toEqual([]);
+      expect(callers.every(([, subnets]) => subnets.length > 0)).toBe(true);
+    });
+
+    if (role === 'primary') {
+      test('the rotation function runs next to the cluster and is pointed at the Secrets Manager endpoint', () => {
+        const [, app] = resourcesOf(t, 'AWS::Serverless::Application')[0];
+        expect(refs(app.Properties.Parameters.vpcSubnetIds).every((s) => /dataSubnet/.test(s))).toBe(true);
+        expect(JSON.stringify(app.Properties.Parameters.endpoint)).toMatch(
+          /NetworkVpcSecretsManager.*\.secretsmanager\./,
+        );
+      });
+    }
   });
 
   describe('database', () => {

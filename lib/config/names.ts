@@ -64,6 +64,11 @@ export class Names {
     return `${this.config.appName}-${region}-vault`;
   }
 
+  /** Auto Scaling group of the web tier (one per region, so the same name in each). */
+  webGroup(): string {
+    return `${this.config.appName}-web`;
+  }
+
   /** SSM parameter (in each region) holding that region's database endpoints as JSON. */
   dbEndpointsParameter(): string {
     return `/${this.config.appName}/db/endpoints`;

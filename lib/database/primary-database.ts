@@ -26,6 +26,8 @@ export interface PrimaryDatabaseProps extends ClusterMemberProps {
   readonly replicaRegions: readonly string[];
   /** Alias of the regional key, which exists under the same name in every region. */
   readonly keyAlias: string;
+  /** Interface endpoint of Secrets Manager in the VPC: the rotation function's only way to the API. */
+  readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
 }
 
 /**
@@ -113,7 +115,17 @@ export class PrimaryDatabase extends Construct {
     this.cluster.node.addDependency(clusterLogGroup(this, props.clusterIdentifier, props.key));
     // Single-user rotation every 30 days; the replicas follow the primary secret and the shop
     // re-reads its local replica when authentication fails.
-    this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });
+    // The function runs in the isolated subnets (next to the cluster), which have no default route:
+    // it reaches Secrets Manager only through the VPC's interface endpoint.
+    const rotation = this.cluster.addRotationSingleUser({
+      automaticallyAfter: Duration.days(30),
+      endpoint: props.secretsManagerEndpoint,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    });
+    props.secretsManagerEndpoint.connections.allowDefaultPortFrom(
+      rotation.node.findChild('SecurityGroup') as ec2.ISecurityGroup,
+      'Secret rotation function',
+    );
     for (const id of ['Writer', 'Reader']) acknowledgePinnedVersion(this.cluster.node.findChild(id));
     // The rotation function's access to the cluster port: the rules cannot read the port token.
     const rotationIngress = props.securityGroup.node.children.find((c) =>

@@ -20,6 +20,8 @@ export interface RegionalDatabaseProps {
   readonly key: kms.IKey;
   readonly keyAlias: string;
   readonly alarms: AlarmTopic;
+  /** Interface endpoint of Secrets Manager (the rotation function in the isolated subnets uses it). */
+  readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
 }
 
 /**
@@ -69,6 +71,7 @@ export class RegionalDatabase extends Construct {
         secretName: names.dbSecretName(),
         replicaRegions: config.regions.filter((r) => r.role === 'standby').map((r) => r.name),
         keyAlias: props.keyAlias,
+        secretsManagerEndpoint: props.secretsManagerEndpoint,
       });
       this.endpoint = this.primary.cluster.clusterEndpoint.hostname;
       this.readerEndpoint = this.primary.cluster.clusterReadEndpoint.hostname;

@@ -72,6 +72,7 @@ export class RegionalStack extends Stack {
       key: this.key.key,
       keyAlias,
       alarms: this.alarms,
+      secretsManagerEndpoint: this.network.secretsManagerEndpoint,
     });
 
     const artifact = new ShopArtifact(this, 'ShopArtifact', { sourceDir: props.shopSourceDir });
@@ -84,6 +85,7 @@ export class RegionalStack extends Stack {
       certificateNames: [...names.publicNames(config.includeWww), names.regionRecord(region.name)],
       artifact,
       notificationTopic: this.alarms.topic,
+      groupName: names.webGroup(),
       waf: config.waf.alb
         ? {
             name: `${config.appName}-${region.name}`,
@@ -108,6 +110,10 @@ export class RegionalStack extends Stack {
       },
     });
     this.database.allowFrom(this.web.instanceSecurityGroup);
+    // The instances read the secret and complete their lifecycle hook through these endpoints.
+    for (const endpoint of [this.network.secretsManagerEndpoint, this.network.autoScalingEndpoint]) {
+      endpoint.connections.allowDefaultPortFrom(this.web.instanceSecurityGroup, 'Shop instances');
+    }
     // The master secret here is the primary's secret or its local replica: same name, this region.
     this.web.instancePolicy.addStatements(
       new iam.PolicyStatement({
