@@ -3,6 +3,7 @@ import { AwsSolutionsChecks, PCIDSS321Checks } from 'cdk-nag';
 import type { ShopConfig } from './config/load';
 import { Names } from './config/names';
 import { EdgeStack } from './stacks/edge-stack';
+import { FoundationStack } from './stacks/foundation-stack';
 import { RegionalStack } from './stacks/regional-stack';
 
 /** Options of {@link buildApp}. */
@@ -21,13 +22,15 @@ export interface BuildAppOptions {
 /** The stacks of the app, in deployment order. */
 export interface ShopApp {
   readonly app: App;
+  readonly foundations: FoundationStack[];
   readonly regional: RegionalStack[];
   readonly edge: EdgeStack;
   readonly stacks: Stack[];
 }
 
 /**
- * Builds the whole app from a validated config: a stack per region (the primary first, each
+ * Builds the whole app from a validated config: a foundation stack per region (what other regions
+ * write into: replica key, backup vault), then a stack per region (the primary first, each
  * standby after it because its database joins the primary's global cluster) and the edge stack
  * last (its health checks name every region's direct name and switch alarms). Stack dependencies
  * order the deployment; no stack references another stack's attributes.
@@ -38,6 +41,18 @@ export function buildApp(options: BuildAppOptions): ShopApp {
   const app = options.app ?? new App(options.appProps);
   const now = options.now ?? new Date();
 
+  // What other regions write into exists first: every regional stack depends on every foundation.
+  const foundations = config.regions.map(
+    (region) =>
+      new FoundationStack(app, names.foundationStack(region.name), {
+        env: { account: config.account, region: region.name },
+        stackName: names.foundationStack(region.name),
+        description: `resilient-shop foundation ${region.name}: key and backup vault that other regions write into`,
+        terminationProtection: true,
+        config,
+        regionName: region.name,
+      }),
+  );
   const regional = config.regions.map(
     (region) =>
       new RegionalStack(app, names.regionalStack(region.name), {
@@ -50,6 +65,9 @@ export function buildApp(options: BuildAppOptions): ShopApp {
         now,
       }),
   );
+  for (const r of regional) {
+    for (const f of foundations) r.addStackDependency(f, 'names its replica key alias and backup vault');
+  }
   regional
     .slice(1)
     .forEach((standby) => standby.addStackDependency(regional[0], 'joins the primary global cluster'));
@@ -68,5 +86,5 @@ export function buildApp(options: BuildAppOptions): ShopApp {
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app));
   }
-  return { app, regional, edge, stacks: [...regional, edge] };
+  return { app, foundations, regional, edge, stacks: [...foundations, ...regional, edge] };
 }

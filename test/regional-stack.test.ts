@@ -302,7 +302,13 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         'autoscaling:CompleteLifecycleAction',
         ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         'kms:Decrypt',
+        'kms:Decrypt',
       ]);
+      // The replica key is named by alias through kms:ResourceAliases, used only via Secrets Manager.
+      expect(statements[4].Condition).toEqual({
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': names.replicaKeyAlias() },
+        StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
+      });
       expect(JSON.stringify(statements[0].Resource)).toMatch(/\.zip"/);
       expect(JSON.stringify(statements[2].Resource)).toContain(`:${region}:`);
       expect(JSON.stringify(statements[2].Resource)).toContain(`${names.dbSecretName()}-??????`);
@@ -462,13 +468,17 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       t.hasResourceProperties('AWS::SSM::Parameter', { Name: names.dbEndpointsParameter() });
     });
 
-    test("a backup vault with this region's deterministic name, encrypted and retained", () => {
-      const [, vault] = resourcesOf(t, 'AWS::Backup::BackupVault')[0];
+    test("the foundation stack holds this region's backup vault and replica key, retained, before this stack", () => {
+      const f = templates[names.foundationStack(region)];
+      const [, vault] = resourcesOf(f, 'AWS::Backup::BackupVault')[0];
       expect(vault.Properties).toMatchObject({
         BackupVaultName: names.backupVault(region),
-        EncryptionKeyArn: expect.anything(),
+        EncryptionKeyArn: { 'Fn::GetAtt': [expect.stringMatching(/^ReplicaKey/), 'Arn'] },
       });
       expect(vault.DeletionPolicy).toBe('Retain');
+      f.hasResourceProperties('AWS::KMS::Alias', { AliasName: names.replicaKeyAlias() });
+      f.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+      t.resourceCountIs('AWS::Backup::BackupVault', 0);
     });
 
     if (role === 'primary') {
@@ -491,7 +501,8 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         expect(secret.Properties.ReplicaRegions.map((r: any) => r.Region)).toEqual(standbys);
         for (const replica of secret.Properties.ReplicaRegions) {
           expect(JSON.stringify(replica.KmsKeyId)).toContain(`:kms:${replica.Region}:`);
-          expect(JSON.stringify(replica.KmsKeyId)).toContain(`alias/${config.appName}-data`);
+          // The foundation stack's key, which exists before this stack deploys (not the standby's data key).
+          expect(JSON.stringify(replica.KmsKeyId)).toContain(names.replicaKeyAlias());
         }
         t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
           RotationRules: { ScheduleExpression: 'rate(30 days)' },

@@ -16,6 +16,19 @@ export class Names {
     return `${this.config.appName}-${region}`;
   }
 
+  /**
+   * CloudFormation stack name of a region's foundation stack: what other regions write into (the
+   * key of secret replicas and copied backups, the backup vault). Deployed before every regional stack.
+   */
+  foundationStack(region: string): string {
+    return `${this.config.appName}-${region}-foundation`;
+  }
+
+  /** Alias, in every region, of the key that encrypts what other regions write there (secret replicas, backup copies). */
+  replicaKeyAlias(): string {
+    return `alias/${this.config.appName}-replicas`;
+  }
+
   /** CloudFormation stack name of the edge stack (us-east-1). */
   edgeStack(): string {
     return `${this.config.appName}-edge`;
@@ -59,7 +72,7 @@ export class Names {
     return `${this.config.appName}/db/master`;
   }
 
-  /** AWS Backup vault that holds copies in `region`. */
+  /** AWS Backup vault of `region` (its own recovery points and copies from another region); in the foundation stack. */
   backupVault(region: string): string {
     return `${this.config.appName}-${region}-vault`;
   }

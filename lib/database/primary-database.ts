@@ -24,8 +24,11 @@ export interface PrimaryDatabaseProps extends ClusterMemberProps {
   readonly secretName: string;
   /** Regions that receive a replica of the secret (every standby). */
   readonly replicaRegions: readonly string[];
-  /** Alias of the regional key, which exists under the same name in every region. */
-  readonly keyAlias: string;
+  /**
+   * Alias of the key that encrypts each replica in its region. It must exist before this stack
+   * deploys: it lives in each region's foundation stack (see `FoundationStack`).
+   */
+  readonly replicaKeyAlias: string;
   /** Interface endpoint of Secrets Manager in the VPC: the rotation function's only way to the API. */
   readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
 }
@@ -55,7 +58,8 @@ export class PrimaryDatabase extends Construct {
       },
       replicaRegions: props.replicaRegions.map((region) => ({
         region,
-        // The replica is encrypted with that region's own key, named by its alias: no cross-region reference.
+        // The replica is encrypted with that region's replica key, named by its alias (no cross-region
+        // reference); the foundation stack that creates it deploys before this one.
         encryptionKey: kms.Key.fromKeyArn(
           this,
           `ReplicaKey-${region}`,
@@ -63,7 +67,7 @@ export class PrimaryDatabase extends Construct {
             service: 'kms',
             region,
             resource: 'alias',
-            resourceName: props.keyAlias.replace(/^alias\//, ''),
+            resourceName: props.replicaKeyAlias.replace(/^alias\//, ''),
           }),
         ),
       })),

@@ -156,6 +156,15 @@ export class DnsFailover extends Construct {
       );
     });
 
+    // Route 53 rejects an alias to a name in the zone that does not exist yet ("Tried to create an
+    // alias that targets ..., but that target was not found",
+    // https://github.com/barnybug/cli53/issues/227), and CloudFormation creates independent records
+    // in parallel: each link's SECONDARY waits for the next link's records.
+    const link = (i: number) => this.records.slice(2 * i, 2 * i + 2);
+    for (let i = 0; i + 1 < config.regions.length; i++) {
+      for (const next of link(i + 1)) link(i)[1].addResourceDependency(next);
+    }
+
     if (config.includeWww) {
       this.records.push(
         new route53.CfnRecordSet(this, 'Www', {
@@ -169,6 +178,7 @@ export class DnsFailover extends Construct {
           },
         }),
       );
+      for (const first of link(0)) this.records[this.records.length - 1].addResourceDependency(first);
     }
     this.records.push(
       new route53.CfnRecordSet(this, 'Outage', {
