@@ -78,6 +78,7 @@ export function buildApp(options: BuildAppOptions): ShopApp {
     description: 'resilient-shop edge: outage page on CloudFront, Route 53 failover chain and health checks',
     terminationProtection: true,
     config,
+    regionalSwitchAlarms: Object.fromEntries(regional.map((r) => [r.region, r.switches.switchAlarms])),
   });
   regional.forEach((r) =>
     edge.addStackDependency(r, 'health checks name its direct record and switch alarms'),

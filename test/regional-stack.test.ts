@@ -584,7 +584,9 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         Period: 60,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        EvaluationPeriods: 1,
+        // 1 of 3 minutes: a drain survives a missed publisher run (#12 defect 5).
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 1,
         TreatMissingData: 'missing',
         // A drain is news for the on-call, and so is its end.
         AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmsTopic') }],

@@ -41,7 +41,8 @@ describe('failover', () => {
         names.chainRecord(regions.length - 1),
       ]);
       for (const step of chain.steps.filter((s) => s.kind === 'region')) {
-        expect(step.healthCheck).toMatch(/^CALCULATED AND: 1 endpoint check \+ 1 drain switch copy$/);
+        // The endpoint weighs two (a second, identical check) against the switch copies (#12 defect 6).
+        expect(step.healthCheck).toMatch(/^CALCULATED 3 of 4: .*2 drain switch copies$/);
         expect(step.ttlSeconds).toBe(60);
       }
     }
@@ -65,13 +66,14 @@ describe('failover', () => {
   test('the drain switch: one alarm copy per holder, about 2–3 minutes with shopctl', () => {
     expect(report.switching.drainSwitches.map((d) => d.target)).toEqual(regions);
     for (const d of report.switching.drainSwitches) {
-      expect(d.holders).toEqual(names.switchHolders(d.target));
+      // Every holder's copy and the edge copy (#12 defect 6); a silent copy votes "drained".
+      expect(d.holders).toEqual(names.switchCopies(d.target));
       expect(d).toMatchObject({
         alarmName: names.switchAlarm(d.target),
         periodSeconds: 60,
         datapointsToAlarm: 1,
         publisherSeconds: 60,
-        insufficientData: 'Healthy',
+        insufficientData: 'Unhealthy',
       });
       expect(d.withShopctlSeconds).toBeGreaterThanOrEqual(120);
       expect(d.withShopctlSeconds).toBeLessThanOrEqual(180);
