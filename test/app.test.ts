@@ -127,6 +127,84 @@ describe('app', () => {
     });
   });
 
+  describe('canary consensus survives the loss of any one region (#12 defect 8)', () => {
+    const namespace = names.canaryNamespace();
+    /** Alarms of a stack by logical id, with the Vantage their metric reads (if any). */
+    const alarmsOf = (json: any) =>
+      Object.fromEntries(
+        Object.entries<any>(json.Resources)
+          .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+          .map(([id, r]) => [
+            id,
+            {
+              props: r.Properties,
+              vantage:
+                r.Properties.Namespace === namespace
+                  ? r.Properties.Dimensions?.find((d: any) => d.Name === 'Vantage')?.Value
+                  : undefined,
+            },
+          ]),
+      );
+    /** Can the composite rule be true when only `live` child alarms can be in ALARM? */
+    const satisfiable = (rule: any, live: Set<string>): boolean => {
+      const text =
+        typeof rule === 'string'
+          ? rule
+          : rule['Fn::Join'][1]
+              .map((p: any) => (typeof p === 'string' ? p : `@${p['Fn::GetAtt'][0]}@`))
+              .join('');
+      const expr = text
+        .replace(/ALARM\("@([^@]+)@"\)/g, (_m: string, id: string) => String(live.has(id)))
+        .replace(/\bAND\b/g, '&&')
+        .replace(/\bOR\b/g, '||');
+      expect(expr).toMatch(/^[truefals&|() ]+$/);
+      return Function(`return ${expr};`)() as boolean;
+    };
+    const vantages = names.canaryVantages();
+
+    test.each(vantages.map((v) => [v]))(
+      'with %s gone, every canary target can still page from two live vantage points',
+      (dead) => {
+        for (const target of names.canaryTargets()) {
+          const paging = shop.stacks
+            .filter((s) => s.region !== dead)
+            .flatMap((s) => {
+              const json = templates[s.stackName].toJSON();
+              const alarms = alarmsOf(json);
+              const live = new Set(
+                Object.keys(alarms).filter((id) => alarms[id].vantage && alarms[id].vantage !== dead),
+              );
+              return Object.values<any>(json.Resources).filter(
+                (r) =>
+                  r.Type === 'AWS::CloudWatch::CompositeAlarm' &&
+                  r.Properties.AlarmName === names.canaryConsensusAlarm(target) &&
+                  (r.Properties.AlarmActions ?? []).length > 0 &&
+                  satisfiable(r.Properties.AlarmRule, live),
+              );
+            });
+          expect([target, paging.length > 0]).toEqual([target, true]);
+        }
+      },
+    );
+
+    test.each(vantages.map((v) => [v]))(
+      'with %s gone, a live region pages that its canary went silent',
+      (dead) => {
+        const pages = shop.stacks
+          .filter((s) => s.region !== dead)
+          .flatMap((s) => Object.values(alarmsOf(templates[s.stackName].toJSON())))
+          .filter(
+            (a: any) =>
+              a.vantage === dead &&
+              a.props.TreatMissingData === 'breaching' &&
+              a.props.ComparisonOperator === 'LessThanThreshold' &&
+              (a.props.AlarmActions ?? []).length > 0,
+          );
+        expect(pages.length).toBeGreaterThan(0);
+      },
+    );
+  });
+
   test('synth performs no lookup: nothing missing from the assembly and cdk.context.json unchanged', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
     expect(manifest.missing).toBeUndefined();

@@ -153,11 +153,24 @@ export class Names {
   }
 
   /**
-   * Regions that evaluate the consensus alarm of `target`: every region except the target's own
-   * (its CloudWatch may be down with it); global targets (public, outage) are watched from all.
+   * Regions a canary runs in: every region and the edge region, so that with two regions a whole
+   * region's outage still leaves two live vantage points for the "down from two" consensus.
+   */
+  canaryVantages(): string[] {
+    return [...this.config.regions.map((r) => r.name), Names.EDGE_REGION];
+  }
+
+  /**
+   * Regions that evaluate the consensus alarm of `target`: every vantage region except the target's
+   * own (its CloudWatch may be down with it); global targets (public, outage) are watched from all.
    */
   canaryWatchers(target: string): string[] {
-    return this.config.regions.map((r) => r.name).filter((r) => r !== target);
+    return this.canaryVantages().filter((r) => r !== target);
+  }
+
+  /** Alarm, in every other vantage region, that `vantage`'s canary has gone silent. */
+  canarySilentAlarm(vantage: string): string {
+    return `${this.config.appName}-canary-silent-${vantage}`;
   }
 
   /** Composite alarm: target down as seen from at least two vantage points. */

@@ -5,6 +5,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
+import { Canary } from '../canary/canary';
 import { OutageSite } from '../edge/outage-site';
 import { DnsFailover } from '../failover/dns-failover';
 import { DrainSwitchHolder } from '../failover/drain-switch';
@@ -30,6 +31,7 @@ export class EdgeStack extends Stack {
   readonly failover: DnsFailover;
   readonly alarms: AlarmTopic;
   readonly switches: DrainSwitchHolder;
+  readonly canary: Canary;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
@@ -79,6 +81,9 @@ export class EdgeStack extends Stack {
       alarms: this.alarms,
       switchAlarms: { ...props.regionalSwitchAlarms, [Names.EDGE_REGION]: this.switches.switchAlarms },
     });
+
+    // A third vantage point in neither shop region (#12 defect 8).
+    this.canary = new Canary(this, 'Canary', { config, key: key.key, alarms: this.alarms });
 
     new CfnOutput(this, 'OutagePageUrl', { value: `https://${names.outageRecord()}/` });
     new CfnOutput(this, 'DistributionDomain', { value: this.site.distribution.distributionDomainName });
