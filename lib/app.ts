@@ -4,6 +4,7 @@ import { ResilienceChecks } from './compliance/resilience';
 import type { ShopConfig } from './config/load';
 import { Names } from './config/names';
 import { EdgeStack } from './stacks/edge-stack';
+import { FoundationStack } from './stacks/foundation-stack';
 import { RegionalStack } from './stacks/regional-stack';
 
 /** Options of {@link buildApp}. */
@@ -39,13 +40,15 @@ export const RESILIENCE_CHECKS_DEFAULT: ResilienceChecksMode = 'warn';
 /** The stacks of the app, in deployment order. */
 export interface ShopApp {
   readonly app: App;
+  readonly foundations: FoundationStack[];
   readonly regional: RegionalStack[];
   readonly edge: EdgeStack;
   readonly stacks: Stack[];
 }
 
 /**
- * Builds the whole app from a validated config: a stack per region (the primary first, each
+ * Builds the whole app from a validated config: a foundation stack per region (what other regions
+ * write into: replica key, backup vault), then a stack per region (the primary first, each
  * standby after it because its database joins the primary's global cluster) and the edge stack
  * last (its health checks name every region's direct name and switch alarms). Stack dependencies
  * order the deployment; no stack references another stack's attributes.
@@ -56,6 +59,18 @@ export function buildApp(options: BuildAppOptions): ShopApp {
   const app = options.app ?? new App(options.appProps);
   const now = options.now ?? new Date();
 
+  // What other regions write into exists first: every regional stack depends on every foundation.
+  const foundations = config.regions.map(
+    (region) =>
+      new FoundationStack(app, names.foundationStack(region.name), {
+        env: { account: config.account, region: region.name },
+        stackName: names.foundationStack(region.name),
+        description: `resilient-shop foundation ${region.name}: key and backup vault that other regions write into`,
+        terminationProtection: true,
+        config,
+        regionName: region.name,
+      }),
+  );
   const regional = config.regions.map(
     (region) =>
       new RegionalStack(app, names.regionalStack(region.name), {
@@ -68,6 +83,9 @@ export function buildApp(options: BuildAppOptions): ShopApp {
         now,
       }),
   );
+  for (const r of regional) {
+    for (const f of foundations) r.addStackDependency(f, 'names its replica key alias and backup vault');
+  }
   regional
     .slice(1)
     .forEach((standby) => standby.addStackDependency(regional[0], 'joins the primary global cluster'));
@@ -78,6 +96,7 @@ export function buildApp(options: BuildAppOptions): ShopApp {
     description: 'resilient-shop edge: outage page on CloudFront, Route 53 failover chain and health checks',
     terminationProtection: true,
     config,
+    regionalSwitchAlarms: Object.fromEntries(regional.map((r) => [r.region, r.switches.switchAlarms])),
   });
   regional.forEach((r) =>
     edge.addStackDependency(r, 'health checks name its direct record and switch alarms'),
@@ -90,5 +109,5 @@ export function buildApp(options: BuildAppOptions): ShopApp {
       Validations.of(app).addPlugins(new ResilienceChecks(app, { now, reportOnly: mode === 'warn' }));
     }
   }
-  return { app, regional, edge, stacks: [...regional, edge] };
+  return { app, foundations, regional, edge, stacks: [...foundations, ...regional, edge] };
 }

@@ -4,6 +4,7 @@ import { Names } from '../lib/config/names';
 import { HEALTH_MARKER, HEALTH_PATH } from '../lib/contract/shop';
 import { OUTAGE_CSP } from '../lib/edge/outage-site';
 import { endpointChecks, failoverTimes } from '../lib/report/failover-time';
+import { SWITCH_ALARM } from '../lib/failover/drain-switch';
 import { resourcesOf, synth } from './support/synth';
 
 const config = loadConfig('default');
@@ -50,26 +51,41 @@ describe.each(config.regions.map((r) => [r.name]))('health checks of %s', (regio
     });
   });
 
-  test('one alarm-backed switch check per holder region; a silent holder counts as healthy', () => {
-    for (const holder of names.switchHolders(region)) {
+  test('one alarm-backed switch check per holder region (every other region and the edge); a silent holder votes "drained"', () => {
+    expect(names.switchCopies(region)).toEqual([...names.switchHolders(region), Names.EDGE_REGION]);
+    for (const holder of names.switchCopies(region)) {
       const id = checkId(`switch:${region}@${holder}`);
       expect(json.Resources[id].Properties.HealthCheckConfig).toEqual({
         Type: 'CLOUDWATCH_METRIC',
         AlarmIdentifier: { Region: holder, Name: names.switchAlarm(region) },
-        InsufficientDataHealthStatus: 'Healthy',
+        InsufficientDataHealthStatus: 'Unhealthy',
       });
     }
   });
 
-  test('the region check is CALCULATED: endpoint AND every switch copy', () => {
+  test('the region check is CALCULATED: the endpoint (weighing two) AND fewer than two switch copies drained', () => {
     const calc = json.Resources[checkId(`region:${region}`)].Properties.HealthCheckConfig;
     const children = [
       checkId(`endpoint:${region}`),
-      ...names.switchHolders(region).map((h) => checkId(`switch:${region}@${h}`)),
+      checkId(`endpoint2:${region}`),
+      ...names.switchCopies(region).map((h) => checkId(`switch:${region}@${h}`)),
     ];
     expect(calc.Type).toBe('CALCULATED');
     expect(calc.ChildHealthChecks).toEqual(children.map((id) => ({ 'Fn::GetAtt': [id, 'HealthCheckId'] })));
-    expect(calc.HealthThreshold).toBe(children.length);
+    expect(calc.HealthThreshold).toBe(names.switchCopies(region).length + 1);
+    // The copy asks exactly what the endpoint check asks.
+    const { MeasureLatency, ...asked } =
+      json.Resources[checkId(`endpoint:${region}`)].Properties.HealthCheckConfig;
+    expect(MeasureLatency).toBe(true);
+    expect(json.Resources[checkId(`endpoint2:${region}`)].Properties.HealthCheckConfig).toEqual(asked);
+  });
+
+  test('a switch check in the edge stack waits for the alarm it reads (Route 53 reads it at creation)', () => {
+    const id = checkId(`switch:${region}@${Names.EDGE_REGION}`);
+    const alarm = Object.entries<any>(json.Resources).find(
+      ([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.AlarmName === names.switchAlarm(region),
+    )![0];
+    expect(json.Resources[id].DependsOn).toContain(alarm);
   });
 
   test('an alarm on the region check (Route 53 metrics exist only in us-east-1) pages the on-call', () => {
@@ -83,6 +99,147 @@ describe.each(config.regions.map((r) => [r.name]))('health checks of %s', (regio
       Threshold: 1,
       AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmsTopic') }],
     });
+  });
+});
+
+/**
+ * Where Route 53 sends the public name, read from the template: the first link whose region check
+ * is healthy, else the outage page. `up(checkLogicalId)` gives each child check's status.
+ */
+function routeOf(template: any, up: (checkId: string) => boolean): string {
+  const status = (id: string): boolean => {
+    const c = template.Resources[id].Properties.HealthCheckConfig;
+    if (c.Type !== 'CALCULATED') return up(id);
+    const healthy = c.ChildHealthChecks.filter((x: any) => status(x['Fn::GetAtt'][0])).length;
+    return healthy >= c.HealthThreshold;
+  };
+  for (const r of chainRecords(template).filter((x) => x.Failover === 'PRIMARY')) {
+    if (status(r.HealthCheckId['Fn::GetAtt'][0])) return r.SetIdentifier.replace(/-primary$/, '');
+  }
+  return 'outage-page';
+}
+
+/** The tag value of a health check. */
+const tagOf = (id: string, template = json): string =>
+  template.Resources[id].Properties.HealthCheckTags.find((x: any) => x.Key === Names.HEALTH_CHECK_TAG).Value;
+
+describe('the drain switch against region failures (#12 defects 5 and 6)', () => {
+  const [primary, standby] = config.regions.map((r) => r.name);
+  // What a CLOUDWATCH_METRIC check reports when its alarm's region is unreachable is not documented
+  // (only "insufficient data" is): every test below holds for both answers.
+  const unreachable = [true, false];
+
+  test('all up, nothing drained: the public name goes to the primary', () => {
+    expect(routeOf(json, () => true)).toBe(primary);
+  });
+
+  test.each(unreachable)(
+    'the whole primary region is down (its copies of every switch read healthy=%s): customers go to the standby, not the outage page',
+    (deadCopy) => {
+      const up = (id: string) => {
+        const tag = tagOf(id);
+        if (tag.endsWith(`:${primary}`) && tag.startsWith('endpoint')) return false;
+        if (tag.endsWith(`@${primary}`)) return deadCopy;
+        return true;
+      };
+      expect(routeOf(json, up)).toBe(standby);
+    },
+  );
+
+  test.each([...config.regions.map((r) => r.name), Names.EDGE_REGION].map((r) => [r]))(
+    'one holder of every switch silent (%s): no region is drained by it',
+    (silent) => {
+      const up = (id: string) => !tagOf(id).endsWith(`@${silent}`);
+      expect(routeOf(json, up)).toBe(primary);
+    },
+  );
+
+  test("the edge copy follows every region's switch parameters (shopctl writes only the regional holders)", () => {
+    const env = Object.values<any>(json.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.SWITCH_MIRROR_REGIONS,
+    ).Properties.Environment.Variables;
+    expect(env.SWITCH_MIRROR_REGIONS).toBe(config.regions.map((r) => r.name).join(','));
+    expect(env.SWITCH_TARGETS).toBe(config.regions.map((r) => r.name).join(','));
+  });
+
+  test('shopctl drains the primary by writing "drained" in every holder (the edge copy follows): traffic moves to the standby', () => {
+    const up = (id: string) => !tagOf(id).startsWith(`switch:${primary}@`);
+    expect(routeOf(json, up)).toBe(standby);
+  });
+
+  test.each(unreachable)(
+    'with the primary region down (its copies read healthy=%s), draining the standby from the edge holder takes it out only with two votes',
+    (deadCopy) => {
+      const up = (id: string) => {
+        const tag = tagOf(id);
+        if (tag.startsWith('endpoint') && tag.endsWith(`:${primary}`)) return false;
+        if (tag === `switch:${standby}@${Names.EDGE_REGION}`) return false;
+        if (tag.endsWith(`@${primary}`)) return deadCopy;
+        return true;
+      };
+      // A silent (unhealthy) copy plus the edge's drain are two votes; a copy that still reads
+      // healthy leaves one vote, and one vote never drains (documented limit: drain from two holders).
+      expect(routeOf(json, up)).toBe(deadCopy ? standby : 'outage-page');
+    },
+  );
+
+  /** CloudWatch's documented evaluation with TreatMissingData "missing", M of N. */
+  function alarmState(points: Array<number | null>, a: any): 'ALARM' | 'OK' | 'INSUFFICIENT_DATA' {
+    const window = points.slice(-a.EvaluationPeriods).filter((p): p is number => p !== null);
+    if (window.length === 0) return 'INSUFFICIENT_DATA';
+    const breaching = window.filter((p) => p >= a.Threshold).length;
+    return breaching >= (a.DatapointsToAlarm ?? a.EvaluationPeriods) ? 'ALARM' : 'OK';
+  }
+
+  test.each(Object.keys(templates))(
+    'in %s, a drain survives a missed publisher minute; three silent minutes make the copy silent',
+    (stack) => {
+      const alarms = Object.values<any>(templates[stack].toJSON().Resources).filter(
+        (r) => r.Type === 'AWS::CloudWatch::Alarm' && /-switch-.*-drained$/.test(r.Properties.AlarmName),
+      );
+      for (const { Properties: a } of alarms) {
+        expect(a).toMatchObject({
+          Period: 60,
+          TreatMissingData: 'missing',
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+        expect(alarmState([1, 1, 1, null], a)).toBe('ALARM');
+        expect(alarmState([1, 1, null, null], a)).toBe('ALARM');
+        expect(alarmState([0, 0, 0, 1], a)).toBe('ALARM');
+        expect(alarmState([1, 0, null, 0], a)).toBe('OK');
+        expect(alarmState([1, null, null, null], a)).toBe('INSUFFICIENT_DATA');
+      }
+    },
+  );
+});
+
+describe('health checks follow switch alarm changes (#12 defect 7)', () => {
+  const switchCheckIds = (template: any) =>
+    Object.entries<any>(template.Resources)
+      .filter(
+        ([, r]) =>
+          r.Type === 'AWS::Route53::HealthCheck' &&
+          r.Properties.HealthCheckConfig.Type === 'CLOUDWATCH_METRIC',
+      )
+      .map(([id]) => id)
+      .sort();
+
+  test('changing the switch alarm definition replaces every check that reads it on the next deploy', () => {
+    const before = switchCheckIds(json);
+    const saved = { ...SWITCH_ALARM };
+    SWITCH_ALARM.evaluationPeriods = 4;
+    try {
+      const after = switchCheckIds(synth(config).templates[names.edgeStack()].toJSON());
+      expect(after).toHaveLength(before.length);
+      // Every one is a new logical id: CloudFormation creates a new check, which reads the alarm as it is now.
+      expect(after.filter((id) => before.includes(id))).toEqual([]);
+    } finally {
+      Object.assign(SWITCH_ALARM, saved);
+    }
+  });
+
+  test('an unchanged definition keeps the checks (no churn on every deploy)', () => {
+    expect(switchCheckIds(synth(config).templates[names.edgeStack()].toJSON())).toEqual(switchCheckIds(json));
   });
 });
 

@@ -2,7 +2,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Names } from '../lib/config/names';
 import { HEALTH_PATH, SHOP_ENV, SHOP_PORT } from '../lib/contract/shop';
 import { canaryTargets } from '../lib/canary/canary';
-import { resourcesOf, synth, testConfig } from './support/synth';
+import { planPromotions, PROMOTION_DEPLOY_MARGIN_MS } from '../lib/web/promotions';
+import type { Promotion } from '../lib/config/load';
+import { resourcesOf, synth, TEST_NOW, testConfig } from './support/synth';
 
 // The default config plus promotions that ended, are under way, and apply to the primary only, as
 // seen at TEST_NOW (2026-11-01).
@@ -73,7 +75,8 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
   describe('web tier', () => {
     test('the Auto Scaling group spans the app subnets with ELB health checks and a grace period', () => {
       t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
-        MinSize: String(rc.web.minCapacity),
+        // The "running" promotion (min 5) is in force at deploy in every region.
+        MinSize: String(Math.max(rc.web.minCapacity, 5)),
         MaxSize: String(rc.web.maxCapacity),
         HealthCheckType: 'ELB',
         HealthCheckGracePeriod: rc.web.healthCheckGraceSeconds,
@@ -203,11 +206,13 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
 
     test('instances fetch the shop artifact at boot and run it under systemd with the contract environment', () => {
       const script = userData(t);
-      expect(script).toMatch(/aws s3 cp "s3:\/\/.*\.zip" \/tmp\/shop-artifact\.zip/);
+      expect(script).toMatch(
+        /aws s3 cp --region "\$REGION" "s3:\/\/.*\/\$ARTIFACT_KEY" \/opt\/resilient-shop\/artifact\.zip/,
+      );
       expect(script).toContain('ExecStart=${NODE_BIN} /opt/resilient-shop/current/shop.js');
       expect(script).toContain('Restart=on-failure');
       expect(script).toContain('KillSignal=SIGTERM');
-      expect(script).toContain('systemctl enable --now resilient-shop.service');
+      expect(script).toContain('systemctl restart resilient-shop.service');
       expect(script).toContain(`${SHOP_ENV.region}=${region}`);
       expect(script).toContain(`${SHOP_ENV.role}=${role}`);
       expect(script).toContain(`${SHOP_ENV.dbSecretName}=${names.dbSecretName()}`);
@@ -218,6 +223,76 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       expect(script).toContain(`${SHOP_ENV.currency}=${config.currency}`);
     });
 
+    describe('warm pool bootstrap (#12 defect 2)', () => {
+      test('every launch waits on a launch lifecycle hook that a silent bootstrap abandons', () => {
+        t.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
+          AutoScalingGroupName: { Ref: Match.stringLikeRegexp('^WebAsg') },
+          LifecycleHookName: 'shop-bootstrap',
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          DefaultResult: 'ABANDON',
+          HeartbeatTimeout: 600,
+        });
+        t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+          AutoScalingGroupName: names.webGroup(),
+        });
+      });
+
+      test('user data installs a bootstrap that systemd runs on every boot, not only the first', () => {
+        const script = userData(t);
+        expect(script).toContain(
+          "cat > /etc/systemd/system/resilient-shop-bootstrap.service <<'SHOPBOOTUNIT'",
+        );
+        expect(script).toMatch(
+          /\[Service\]\nType=oneshot\nExecStart=\/bin\/bash \/opt\/resilient-shop\/bootstrap\.sh/,
+        );
+        expect(script).toContain('WantedBy=multi-user.target');
+        expect(script).toContain('systemctl enable resilient-shop-bootstrap.service');
+      });
+
+      test('the bootstrap completes the hook last with CONTINUE, and with ABANDON on any failure', () => {
+        const script = userData(t);
+        const bootstrap = script.slice(
+          script.indexOf("<<'SHOPBOOTSTRAP'"),
+          script.lastIndexOf('SHOPBOOTSTRAP'),
+        );
+        expect(bootstrap).toContain(`GROUP='${names.webGroup()}'`);
+        expect(bootstrap).toContain('--lifecycle-hook-name "$HOOK"');
+        expect(bootstrap).toContain("trap 'complete_hook ABANDON' ERR");
+        const lines = bootstrap.trim().split('\n');
+        expect(lines.slice(-2)).toEqual(['trap - ERR', 'complete_hook CONTINUE']);
+        // Only after the shop answers locally.
+        expect(bootstrap.indexOf('http://127.0.0.1:8080/healthz')).toBeLessThan(
+          bootstrap.indexOf('complete_hook CONTINUE'),
+        );
+      });
+
+      test('the bootstrap is idempotent and needs no internet: installs are guarded, the RDS CAs ship in the artifact', () => {
+        const script = userData(t);
+        expect(script).toMatch(/command -v node-22 >\/dev\/null \|\| .*\|\| dnf install -y nodejs22/);
+        expect(script).toMatch(/id shop >\/dev\/null 2>&1 \|\| useradd/);
+        expect(script).toContain(
+          'if [ "$(cat /opt/resilient-shop/current/.artifact-key 2>/dev/null || true)" != "$ARTIFACT_KEY" ]; then',
+        );
+        expect(script).toContain(
+          'install -m 0644 /opt/resilient-shop/current/rds-ca-bundle.pem /etc/resilient-shop/rds-ca-bundle.pem',
+        );
+        // Only the instance metadata service and the local shop are fetched with curl.
+        expect(script).not.toMatch(/curl[^\n]*https:\/\//);
+      });
+
+      test('the instance role may complete lifecycle actions on its own group only', () => {
+        const policy = resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) =>
+          id.startsWith('WebInstancePolicy'),
+        )![1];
+        const statement = policy.Properties.PolicyDocument.Statement.find(
+          (s: any) => s.Action === 'autoscaling:CompleteLifecycleAction',
+        );
+        expect(JSON.stringify(statement.Resource)).toContain(
+          `:autoScalingGroup:*:autoScalingGroupName/${names.webGroup()}`,
+        );
+      });
+    });
+
     test('the instance role reads exactly the artifact and the local copy of the secret; Session Manager, no SSH', () => {
       const policy = resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) =>
         id.startsWith('WebInstancePolicy'),
@@ -225,13 +300,20 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       const statements = policy.Properties.PolicyDocument.Statement;
       expect(statements.map((s: any) => s.Action)).toEqual([
         's3:GetObject',
+        'autoscaling:CompleteLifecycleAction',
         // Sorted by @aws-cdk/aws-iam:minimizePolicies (cdk.json), as `cdk synth` writes it.
         ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
         'kms:Decrypt',
+        'kms:Decrypt',
       ]);
+      // The replica key is named by alias through kms:ResourceAliases, used only via Secrets Manager.
+      expect(statements[4].Condition).toEqual({
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': names.replicaKeyAlias() },
+        StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
+      });
       expect(JSON.stringify(statements[0].Resource)).toMatch(/\.zip"/);
-      expect(JSON.stringify(statements[1].Resource)).toContain(`:${region}:`);
-      expect(JSON.stringify(statements[1].Resource)).toContain(`${names.dbSecretName()}-??????`);
+      expect(JSON.stringify(statements[2].Resource)).toContain(`:${region}:`);
+      expect(JSON.stringify(statements[2].Resource)).toContain(`${names.dbSecretName()}-??????`);
       t.hasResourceProperties('AWS::IAM::Role', {
         ManagedPolicyArns: Match.arrayWith([
           {
@@ -255,6 +337,67 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         AliasTarget: Match.objectLike({ EvaluateTargetHealth: true }),
       });
     });
+  });
+
+  describe('network paths to the AWS APIs each VPC resource calls (#12 defect 3)', () => {
+    /** Logical ids of every `{ Ref }` inside a value (subnet lists come joined or as arrays). */
+    const refs = (v: unknown): string[] =>
+      v && typeof v === 'object'
+        ? 'Ref' in (v as any)
+          ? [(v as any).Ref]
+          : Object.values(v as object).flatMap(refs)
+        : [];
+    const routeTableOf = (subnet: string): string =>
+      resourcesOf(t, 'AWS::EC2::SubnetRouteTableAssociation').find(
+        ([, a]) => a.Properties.SubnetId.Ref === subnet,
+      )![1].Properties.RouteTableId.Ref;
+    /** How `subnet` reaches `service` without the internet: an endpoint, or nothing. */
+    const privatePath = (subnet: string, service: string): string | undefined => {
+      for (const [id, e] of resourcesOf(t, 'AWS::EC2::VPCEndpoint')) {
+        const name = JSON.stringify(e.Properties.ServiceName);
+        if (!name.endsWith(`.${service}"`) && !name.endsWith(`.${service}"]]}`)) continue;
+        if (e.Properties.VpcEndpointType === 'Interface' && e.Properties.PrivateDnsEnabled) return id;
+        if (
+          e.Properties.VpcEndpointType === 'Gateway' &&
+          refs(e.Properties.RouteTableIds).includes(routeTableOf(subnet))
+        )
+          return id;
+      }
+      return undefined;
+    };
+    // What each resource placed in the VPC calls, from where (the serving and boot paths).
+    const callers: Array<[string, string[], string[]]> = [
+      [
+        'web instances (artifact, lifecycle hook, database secret)',
+        refs(resourcesOf(t, 'AWS::AutoScaling::AutoScalingGroup')[0][1].Properties.VPCZoneIdentifier),
+        ['s3', 'autoscaling', 'secretsmanager'],
+      ],
+      ...resourcesOf(t, 'AWS::Serverless::Application').map(([id, app]): [string, string[], string[]] => [
+        id,
+        refs(app.Properties.Parameters.vpcSubnetIds),
+        ['secretsmanager'],
+      ]),
+    ];
+
+    test('every subnet of every caller reaches every API it calls through a VPC endpoint, not the internet', () => {
+      const missing = callers.flatMap(([who, subnets, services]) =>
+        subnets.flatMap((subnet) =>
+          services.filter((svc) => !privatePath(subnet, svc)).map((svc) => `${who} in ${subnet} -> ${svc}`),
+        ),
+      );
+      expect(missing).toEqual([]);
+      expect(callers.every(([, subnets]) => subnets.length > 0)).toBe(true);
+    });
+
+    if (role === 'primary') {
+      test('the rotation function runs next to the cluster and is pointed at the Secrets Manager endpoint', () => {
+        const [, app] = resourcesOf(t, 'AWS::Serverless::Application')[0];
+        expect(refs(app.Properties.Parameters.vpcSubnetIds).every((s) => /dataSubnet/.test(s))).toBe(true);
+        expect(JSON.stringify(app.Properties.Parameters.endpoint)).toMatch(
+          /NetworkVpcSecretsManager.*\.secretsmanager\./,
+        );
+      });
+    }
   });
 
   describe('database', () => {
@@ -327,13 +470,17 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       t.hasResourceProperties('AWS::SSM::Parameter', { Name: names.dbEndpointsParameter() });
     });
 
-    test("a backup vault with this region's deterministic name, encrypted and retained", () => {
-      const [, vault] = resourcesOf(t, 'AWS::Backup::BackupVault')[0];
+    test("the foundation stack holds this region's backup vault and replica key, retained, before this stack", () => {
+      const f = templates[names.foundationStack(region)];
+      const [, vault] = resourcesOf(f, 'AWS::Backup::BackupVault')[0];
       expect(vault.Properties).toMatchObject({
         BackupVaultName: names.backupVault(region),
-        EncryptionKeyArn: expect.anything(),
+        EncryptionKeyArn: { 'Fn::GetAtt': [expect.stringMatching(/^ReplicaKey/), 'Arn'] },
       });
       expect(vault.DeletionPolicy).toBe('Retain');
+      f.hasResourceProperties('AWS::KMS::Alias', { AliasName: names.replicaKeyAlias() });
+      f.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+      t.resourceCountIs('AWS::Backup::BackupVault', 0);
     });
 
     if (role === 'primary') {
@@ -356,7 +503,8 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         expect(secret.Properties.ReplicaRegions.map((r: any) => r.Region)).toEqual(standbys);
         for (const replica of secret.Properties.ReplicaRegions) {
           expect(JSON.stringify(replica.KmsKeyId)).toContain(`:kms:${replica.Region}:`);
-          expect(JSON.stringify(replica.KmsKeyId)).toContain(`alias/${config.appName}-data`);
+          // The foundation stack's key, which exists before this stack deploys (not the standby's data key).
+          expect(JSON.stringify(replica.KmsKeyId)).toContain(names.replicaKeyAlias());
         }
         t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
           RotationRules: { ScheduleExpression: 'rate(30 days)' },
@@ -438,7 +586,9 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         Period: 60,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        EvaluationPeriods: 1,
+        // 1 of 3 minutes: a drain survives a missed publisher run (#12 defect 5).
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 1,
         TreatMissingData: 'missing',
         // A drain is news for the on-call, and so is its end.
         AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmsTopic') }],
@@ -489,7 +639,7 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
     test('targets cover the public name, every region and the outage page, publishing verdicts to every region', () => {
       const cfg = JSON.parse(canaryFn()[0][1].Properties.Environment.Variables.CANARY_CONFIG);
       expect(cfg.vantage).toBe(region);
-      expect(cfg.verdictRegions).toEqual(config.regions.map((r) => r.name));
+      expect(cfg.verdictRegions).toEqual(names.canaryVantages());
       expect(cfg.targets).toEqual(canaryTargets(config));
       expect(cfg.targets.map((x: any) => x.id)).toEqual([
         'public',
@@ -631,6 +781,8 @@ describe('promotions', () => {
     resourcesOf(tpl(region), 'AWS::AutoScaling::ScheduledAction')
       .map(([, a]) => `${a.Properties.StartTime} min=${a.Properties.MinSize}`)
       .sort();
+  const minSize = (region: string) =>
+    resourcesOf(tpl(region), 'AWS::AutoScaling::AutoScalingGroup')[0][1].Properties.MinSize;
 
   test('a promotion that ended is left out; one under way keeps only its end action; regions are honoured', () => {
     expect(actions('ap-northeast-2')).toEqual([
@@ -645,5 +797,68 @@ describe('promotions', () => {
       '2026-12-05T10:30:00.000Z min=6',
       '2026-12-05T15:00:00.000Z min=1',
     ]);
+  });
+
+  // A promotion under way at deploy used to keep the base minimum until its end: the raise was
+  // judged at synth and silently dropped.
+  test.each(regions)('a promotion under way at deploy raises MinSize itself in %s', (region) => {
+    expect(minSize(region)).toBe('5');
+  });
+
+  test.each(regions)(
+    'no scheduled action in %s starts before synth time plus the deploy margin',
+    (region) => {
+      for (const [, a] of resourcesOf(tpl(region), 'AWS::AutoScaling::ScheduledAction')) {
+        expect(Date.parse(a.Properties.StartTime)).toBeGreaterThanOrEqual(
+          TEST_NOW.getTime() + PROMOTION_DEPLOY_MARGIN_MS,
+        );
+      }
+    },
+  );
+
+  describe('planPromotions', () => {
+    const hours = (h: number) => new Date(TEST_NOW.getTime() + h * 3_600_000);
+    const promo = (name: string, start: number, end: number, min: number): Promotion => ({
+      name,
+      start: hours(start),
+      end: hours(end),
+      minCapacity: min,
+      regions: ['ap-northeast-2'],
+    });
+
+    test('a promotion starting inside the margin takes effect at deploy, not by a scheduled start', () => {
+      const plan = planPromotions([promo('soon', 1, 10, 6)], 2, TEST_NOW);
+      expect(plan.minCapacity).toBe(6);
+      expect(plan.actions).toEqual([{ id: 'soon-End', startTime: hours(10), minSize: 2 }]);
+      expect(plan.warnings).toEqual([]);
+    });
+
+    test('an end inside the margin is not scheduled: the minimum stays raised and synth warns', () => {
+      const plan = planPromotions([promo('ending', -5, 1, 6)], 2, TEST_NOW);
+      expect(plan.minCapacity).toBe(6);
+      expect(plan.actions).toEqual([]);
+      expect(plan.warnings).toEqual([expect.stringMatching(/"ending" ends at .*deploy again after it ends/)]);
+    });
+
+    test('overlapping promotions never lower each other', () => {
+      const plan = planPromotions([promo('big', 10, 20, 8), promo('small', 12, 30, 4)], 2, TEST_NOW);
+      expect(plan.minCapacity).toBe(2);
+      expect(
+        plan.actions.map(
+          (a) => `${a.id}@${(a.startTime.getTime() - TEST_NOW.getTime()) / 3_600_000}h=${a.minSize}`,
+        ),
+      ).toEqual([
+        'big-Start@10h=8',
+        'big-End@20h=4', // "small" still runs
+        'small-Start@12h=8', // "big" still runs
+        'small-End@30h=2',
+      ]);
+    });
+
+    test('a start just past the margin is scheduled', () => {
+      const plan = planPromotions([promo('later', 3.5, 5, 6)], 2, TEST_NOW);
+      expect(plan.minCapacity).toBe(2);
+      expect(plan.actions.map((a) => a.id)).toEqual(['later-Start', 'later-End']);
+    });
   });
 });

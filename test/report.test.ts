@@ -48,7 +48,8 @@ describe('failover', () => {
         names.chainRecord(regions.length - 1),
       ]);
       for (const step of chain.steps.filter((s) => s.kind === 'region')) {
-        expect(step.healthCheck).toMatch(/^CALCULATED AND: 1 endpoint check \+ 1 drain switch copy$/);
+        // The endpoint weighs two (a second, identical check) against the switch copies (#12 defect 6).
+        expect(step.healthCheck).toMatch(/^CALCULATED 3 of 4: .*2 drain switch copies$/);
         expect(step.ttlSeconds).toBe(60);
       }
     }
@@ -72,13 +73,14 @@ describe('failover', () => {
   test('the drain switch: one alarm copy per holder, about 2–3 minutes with shopctl', () => {
     expect(report.switching.drainSwitches.map((d) => d.target)).toEqual(regions);
     for (const d of report.switching.drainSwitches) {
-      expect(d.holders).toEqual(names.switchHolders(d.target));
+      // Every holder's copy and the edge copy (#12 defect 6); a silent copy votes "drained".
+      expect(d.holders).toEqual(names.switchCopies(d.target));
       expect(d).toMatchObject({
         alarmName: names.switchAlarm(d.target),
         periodSeconds: 60,
         datapointsToAlarm: 1,
         publisherSeconds: 60,
-        insufficientData: 'Healthy',
+        insufficientData: 'Unhealthy',
       });
       expect(d.withShopctlSeconds).toBeGreaterThanOrEqual(120);
       expect(d.withShopctlSeconds).toBeLessThanOrEqual(180);
@@ -89,7 +91,7 @@ describe('failover', () => {
 
 describe('detection', () => {
   test('canaries in every region alarm on 3 of 5 one-minute runs', () => {
-    expect(report.detection.canaries.map((c) => c.region)).toEqual(regions);
+    expect(report.detection.canaries.map((c) => c.region)).toEqual(names.canaryVantages());
     for (const c of report.detection.canaries) {
       expect(c).toMatchObject({
         scheduleSeconds: 60,
@@ -104,7 +106,8 @@ describe('detection', () => {
   test('"down" composites need two vantage points, and a region is not watched from itself', () => {
     for (const c of report.detection.consensus) {
       expect(c.minVantages).toBe(2);
-      expect(c.vantages).toEqual([...regions].sort());
+      // The edge region is a third vantage point (#12 defect 8).
+      expect(c.vantages).toEqual([...names.canaryVantages()].sort());
       expect(c.pagesTopics).toEqual([names.alarmTopic()]);
       if (regions.includes(c.target)) expect(c.region).not.toBe(c.target);
     }
@@ -187,7 +190,12 @@ test('every paging alarm reaches the on-call through the alarm topic; silent ala
     expect(p.topics).toEqual([names.alarmTopic()]);
     expect(p.subscribers).toEqual(config.alarmEmails.map((e) => `email:${e}`));
   }
-  expect(report.paging.topics.map((t) => t.stack).sort()).toEqual(Object.keys(templates).sort());
+  // Foundation stacks hold only a key and a vault: no alarms, no topic.
+  expect(report.paging.topics.map((t) => t.stack).sort()).toEqual(
+    Object.keys(templates)
+      .filter((stack) => !stack.endsWith('-foundation'))
+      .sort(),
+  );
   for (const s of report.paging.silent) expect(s.usedBy.length).toBeGreaterThan(0);
   const names2 = report.paging.paging.map((p) => p.alarmName);
   for (const r of regions) expect(names2).toContain(`${config.appName}-route53-${r}-unhealthy`);

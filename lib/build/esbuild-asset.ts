@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AssetHashType, AssetOptions, DockerImage } from 'aws-cdk-lib';
 import { buildSync } from 'esbuild';
@@ -12,6 +13,8 @@ export interface EsbuildAssetProps {
   readonly target: string;
   /** Modules left out of the bundle (provided at run time, or optional and unused). */
   readonly external: readonly string[];
+  /** Extra files written next to the bundle (name inside the asset → contents). @default none */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -43,6 +46,9 @@ export function esbuildAsset(props: EsbuildAssetProps): AssetOptions {
             external: [...props.external],
             logLevel: 'warning',
           });
+          for (const [name, contents] of Object.entries(props.files ?? {})) {
+            fs.writeFileSync(path.join(outputDir, name), contents);
+          }
           return true;
         },
       },

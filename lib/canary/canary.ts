@@ -59,7 +59,8 @@ export class Canary extends Construct {
     const { config } = props;
     const names = new Names(config);
     const region = Stack.of(this).region;
-    const regions = config.regions.map((r) => r.name);
+    // Every vantage point: the regions and the edge region (a vantage that is in neither shop region).
+    const regions = names.canaryVantages();
     const namespace = names.canaryNamespace();
     const canaryTargetList = canaryTargets(config);
 
@@ -130,6 +131,21 @@ export class Canary extends Construct {
       });
       props.alarms.page(consensus);
       this.consensusAlarms.push(consensus);
+    }
+
+    // A vantage whose region is down publishes nothing, and its own "not running" alarm is down with
+    // it: every other vantage region pages when its verdicts stop arriving (missing = breaching).
+    for (const vantage of regions.filter((v) => v !== region)) {
+      const silent = new cloudwatch.Alarm(this, `Silent-${vantage}`, {
+        alarmName: names.canarySilentAlarm(vantage),
+        alarmDescription: `No canary verdict from ${vantage} for 5 minutes: that vantage point (or its whole region) is down. Run: shopctl status`,
+        metric: failed('public', vantage).with({ statistic: 'SampleCount', period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      props.alarms.page(silent);
     }
 
     const notRunning = new cloudwatch.Alarm(this, 'NotRunning', {

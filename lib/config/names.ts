@@ -16,6 +16,19 @@ export class Names {
     return `${this.config.appName}-${region}`;
   }
 
+  /**
+   * CloudFormation stack name of a region's foundation stack: what other regions write into (the
+   * key of secret replicas and copied backups, the backup vault). Deployed before every regional stack.
+   */
+  foundationStack(region: string): string {
+    return `${this.config.appName}-${region}-foundation`;
+  }
+
+  /** Alias, in every region, of the key that encrypts what other regions write there (secret replicas, backup copies). */
+  replicaKeyAlias(): string {
+    return `alias/${this.config.appName}-replicas`;
+  }
+
   /** CloudFormation stack name of the edge stack (us-east-1). */
   edgeStack(): string {
     return `${this.config.appName}-edge`;
@@ -59,9 +72,14 @@ export class Names {
     return `${this.config.appName}/db/master`;
   }
 
-  /** AWS Backup vault that holds copies in `region`. */
+  /** AWS Backup vault of `region` (its own recovery points and copies from another region); in the foundation stack. */
   backupVault(region: string): string {
     return `${this.config.appName}-${region}-vault`;
+  }
+
+  /** Auto Scaling group of the web tier (one per region, so the same name in each). */
+  webGroup(): string {
+    return `${this.config.appName}-web`;
   }
 
   /** SSM parameter (in each region) holding that region's database endpoints as JSON. */
@@ -96,11 +114,20 @@ export class Names {
   }
 
   /**
-   * Regions that hold a copy of `target`'s drain switch: every region but the target itself, so a
-   * region that is impaired can always be drained from the others.
+   * Regions that hold a copy of `target`'s drain switch that `shopctl` writes: every region but the
+   * target itself, so a region that is impaired can always be drained from the others.
    */
   switchHolders(target: string): string[] {
     return this.config.regions.map((r) => r.name).filter((r) => r !== target);
+  }
+
+  /**
+   * Every copy of `target`'s switch that Route 53 reads: the holders' and the edge region's, which
+   * follows the holders' parameters (so that with two regions a region's switch never lives only in
+   * the other region, whose CloudWatch may be down with it).
+   */
+  switchCopies(target: string): string[] {
+    return [...this.switchHolders(target), Names.EDGE_REGION];
   }
 
   /** Regions whose drain switch `holder` keeps (the inverse of {@link switchHolders}). */
@@ -126,11 +153,24 @@ export class Names {
   }
 
   /**
-   * Regions that evaluate the consensus alarm of `target`: every region except the target's own
-   * (its CloudWatch may be down with it); global targets (public, outage) are watched from all.
+   * Regions a canary runs in: every region and the edge region, so that with two regions a whole
+   * region's outage still leaves two live vantage points for the "down from two" consensus.
+   */
+  canaryVantages(): string[] {
+    return [...this.config.regions.map((r) => r.name), Names.EDGE_REGION];
+  }
+
+  /**
+   * Regions that evaluate the consensus alarm of `target`: every vantage region except the target's
+   * own (its CloudWatch may be down with it); global targets (public, outage) are watched from all.
    */
   canaryWatchers(target: string): string[] {
-    return this.config.regions.map((r) => r.name).filter((r) => r !== target);
+    return this.canaryVantages().filter((r) => r !== target);
+  }
+
+  /** Alarm, in every other vantage region, that `vantage`'s canary has gone silent. */
+  canarySilentAlarm(vantage: string): string {
+    return `${this.config.appName}-canary-silent-${vantage}`;
   }
 
   /** Composite alarm: target down as seen from at least two vantage points. */

@@ -1,16 +1,17 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from '../compliance/acknowledge';
 
 /** Properties of {@link DatabaseBackup}. */
 export interface DatabaseBackupProps {
-  /** This region's vault name (deterministic, so other regions can copy into it by ARN). */
+  /**
+   * This region's vault name. The vault itself is in the region's foundation stack (deployed first),
+   * because other regions copy into it by this name.
+   */
   readonly vaultName: string;
-  readonly key: kms.IKey;
   /**
    * The cluster to back up, when this region holds the writer. A secondary of a global database
    * only receives copies.
@@ -23,22 +24,18 @@ export interface DatabaseBackupProps {
 }
 
 /**
- * AWS Backup for the database: a vault in every region and, in the writer region, a plan with
+ * AWS Backup for the database: in the writer region, a plan (into the region's vault) with
  * daily and hourly-continuous points whose copy actions put each point in another region's vault.
  * A bad write replicates to every region in under a second; these points are how it is undone.
  */
 export class DatabaseBackup extends Construct {
-  readonly vault: backup.BackupVault;
+  readonly vault: backup.IBackupVault;
   readonly plan?: backup.BackupPlan;
 
   constructor(scope: Construct, id: string, props: DatabaseBackupProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.vault = new backup.BackupVault(this, 'Vault', {
-      backupVaultName: props.vaultName,
-      encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.vault = backup.BackupVault.fromBackupVaultName(this, 'Vault', props.vaultName);
     if (!props.cluster) return;
 
     const copyActions = Object.entries(props.copyTo ?? {}).map(([region, name]) => ({

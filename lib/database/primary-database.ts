@@ -24,8 +24,13 @@ export interface PrimaryDatabaseProps extends ClusterMemberProps {
   readonly secretName: string;
   /** Regions that receive a replica of the secret (every standby). */
   readonly replicaRegions: readonly string[];
-  /** Alias of the regional key, which exists under the same name in every region. */
-  readonly keyAlias: string;
+  /**
+   * Alias of the key that encrypts each replica in its region. It must exist before this stack
+   * deploys: it lives in each region's foundation stack (see `FoundationStack`).
+   */
+  readonly replicaKeyAlias: string;
+  /** Interface endpoint of Secrets Manager in the VPC: the rotation function's only way to the API. */
+  readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
 }
 
 /**
@@ -53,7 +58,8 @@ export class PrimaryDatabase extends Construct {
       },
       replicaRegions: props.replicaRegions.map((region) => ({
         region,
-        // The replica is encrypted with that region's own key, named by its alias: no cross-region reference.
+        // The replica is encrypted with that region's replica key, named by its alias (no cross-region
+        // reference); the foundation stack that creates it deploys before this one.
         encryptionKey: kms.Key.fromKeyArn(
           this,
           `ReplicaKey-${region}`,
@@ -61,7 +67,7 @@ export class PrimaryDatabase extends Construct {
             service: 'kms',
             region,
             resource: 'alias',
-            resourceName: props.keyAlias.replace(/^alias\//, ''),
+            resourceName: props.replicaKeyAlias.replace(/^alias\//, ''),
           }),
         ),
       })),
@@ -113,7 +119,17 @@ export class PrimaryDatabase extends Construct {
     this.cluster.node.addDependency(clusterLogGroup(this, props.clusterIdentifier, props.key));
     // Single-user rotation every 30 days; the replicas follow the primary secret and the shop
     // re-reads its local replica when authentication fails.
-    this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });
+    // The function runs in the isolated subnets (next to the cluster), which have no default route:
+    // it reaches Secrets Manager only through the VPC's interface endpoint.
+    const rotation = this.cluster.addRotationSingleUser({
+      automaticallyAfter: Duration.days(30),
+      endpoint: props.secretsManagerEndpoint,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    });
+    props.secretsManagerEndpoint.connections.allowDefaultPortFrom(
+      rotation.node.findChild('SecurityGroup') as ec2.ISecurityGroup,
+      'Secret rotation function',
+    );
     for (const id of ['Writer', 'Reader']) acknowledgePinnedVersion(this.cluster.node.findChild(id));
     // The rotation function's access to the cluster port: the rules cannot read the port token.
     const rotationIngress = props.securityGroup.node.children.find((c) =>

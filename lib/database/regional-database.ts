@@ -18,8 +18,9 @@ export interface RegionalDatabaseProps {
   readonly region: RegionConfig;
   readonly vpc: ec2.IVpc;
   readonly key: kms.IKey;
-  readonly keyAlias: string;
   readonly alarms: AlarmTopic;
+  /** Interface endpoint of Secrets Manager (the rotation function in the isolated subnets uses it). */
+  readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
 }
 
 /**
@@ -68,7 +69,8 @@ export class RegionalDatabase extends Construct {
         databaseName: db.databaseName,
         secretName: names.dbSecretName(),
         replicaRegions: config.regions.filter((r) => r.role === 'standby').map((r) => r.name),
-        keyAlias: props.keyAlias,
+        replicaKeyAlias: names.replicaKeyAlias(),
+        secretsManagerEndpoint: props.secretsManagerEndpoint,
       });
       this.endpoint = this.primary.cluster.clusterEndpoint.hostname;
       this.readerEndpoint = this.primary.cluster.clusterReadEndpoint.hostname;
@@ -81,7 +83,6 @@ export class RegionalDatabase extends Construct {
     const next = config.regions[(region.index + 1) % config.regions.length].name;
     this.backup = new DatabaseBackup(this, 'Backup', {
       vaultName: names.backupVault(region.name),
-      key: props.key,
       cluster: this.primary?.cluster,
       copyTo: { [next]: names.backupVault(next) },
       retentionDays: 35,

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -8,6 +8,7 @@ import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { HEALTH_MARKER, HEALTH_PATH } from '../contract/shop';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
+import { alarmDefinitionHash } from './drain-switch';
 
 /** Properties of {@link DnsFailover}. */
 export interface DnsFailoverProps {
@@ -17,12 +18,29 @@ export interface DnsFailoverProps {
   readonly distribution: cloudfront.IDistribution;
   /** Topic (us-east-1, where Route 53 metrics live) that health-check alarms page. */
   readonly alarms: AlarmTopic;
+  /**
+   * The switch alarms the health checks read, by holder region and target region (from the
+   * regional stacks and the edge stack's own holder). Read at synth only, for their definitions.
+   */
+  readonly switchAlarms: Readonly<Record<string, Readonly<Record<string, cloudwatch.Alarm>>>>;
 }
+
+/**
+ * How many copies of a region's drain switch must say "drained" (or be silent) to take it out of
+ * DNS. One is never enough: a holder region that is down (or whose CloudWatch Route 53 cannot read)
+ * is one silent copy, and must not block the region it holds a copy for.
+ */
+export const DRAIN_VOTES = 2;
 
 /** The health checks of one region. */
 export interface RegionHealthChecks {
   /** HTTPS string-match check of the region's direct name `/healthz`. */
   readonly endpoint: route53.CfnHealthCheck;
+  /**
+   * Copies of the endpoint check (the same request), so that the endpoint weighs {@link DRAIN_VOTES}
+   * in the calculated check: see {@link DnsFailover}.
+   */
+  readonly endpointCopies: route53.CfnHealthCheck[];
   /** One alarm-backed check per holder of the region's drain switch. */
   readonly switches: Record<string, route53.CfnHealthCheck>;
   /** CALCULATED: endpoint AND every switch copy. The chain record uses this one. */
@@ -53,50 +71,77 @@ export class DnsFailover extends Construct {
     ];
 
     for (const r of config.regions) {
+      const endpointConfig: route53.CfnHealthCheck.HealthCheckConfigProperty = {
+        type: 'HTTPS_STR_MATCH',
+        fullyQualifiedDomainName: names.regionRecord(r.name),
+        port: 443,
+        resourcePath: HEALTH_PATH,
+        searchString: HEALTH_MARKER,
+        enableSni: true,
+        requestInterval: hc.intervalSeconds,
+        failureThreshold: hc.failureThreshold,
+        regions: [...hc.checkerRegions],
+      };
       const endpoint = new route53.CfnHealthCheck(this, `Endpoint-${r.name}`, {
-        healthCheckConfig: {
-          type: 'HTTPS_STR_MATCH',
-          fullyQualifiedDomainName: names.regionRecord(r.name),
-          port: 443,
-          resourcePath: HEALTH_PATH,
-          searchString: HEALTH_MARKER,
-          enableSni: true,
-          requestInterval: hc.intervalSeconds,
-          failureThreshold: hc.failureThreshold,
-          regions: [...hc.checkerRegions],
-          measureLatency: true,
-        },
+        healthCheckConfig: { ...endpointConfig, measureLatency: true },
         healthCheckTags: tag(`endpoint:${r.name}`, `${config.appName} ${r.name} /healthz`),
       });
+      const endpointCopies = Array.from(
+        { length: DRAIN_VOTES - 1 },
+        (_, i) =>
+          new route53.CfnHealthCheck(this, `Endpoint${i + 2}-${r.name}`, {
+            healthCheckConfig: endpointConfig,
+            healthCheckTags: tag(
+              `endpoint${i + 2}:${r.name}`,
+              `${config.appName} ${r.name} /healthz (weight ${i + 2} of the endpoint in the region check)`,
+            ),
+          }),
+      );
       const switches: Record<string, route53.CfnHealthCheck> = {};
-      for (const holder of names.switchHolders(r.name)) {
-        switches[holder] = new route53.CfnHealthCheck(this, `Switch-${r.name}-in-${holder}`, {
-          healthCheckConfig: {
-            type: 'CLOUDWATCH_METRIC',
-            alarmIdentifier: { region: holder, name: names.switchAlarm(r.name) },
-            // A holder region that is down (or its publisher) must never keep a region out of DNS;
-            // the switch copies in the regions that are up decide.
-            insufficientDataHealthStatus: 'Healthy',
+      for (const holder of names.switchCopies(r.name)) {
+        const alarm = props.switchAlarms[holder]?.[r.name];
+        if (!alarm) throw new Error(`${this.node.path}: no switch alarm for ${r.name} held in ${holder}`);
+        // The id carries the alarm's definition: a changed alarm replaces the check (Route 53 copies
+        // the alarm's settings when the check is created and does not follow later changes).
+        const check = new route53.CfnHealthCheck(
+          this,
+          `Switch-${r.name}-in-${holder}-${alarmDefinitionHash(alarm)}`,
+          {
+            healthCheckConfig: {
+              type: 'CLOUDWATCH_METRIC',
+              alarmIdentifier: { region: holder, name: names.switchAlarm(r.name) },
+              // A holder with no data (its publisher or its region is down, or Route 53 cannot read its
+              // CloudWatch) votes "drained"; the documented and the worst-case outcome are then the
+              // same, and one vote never drains a region.
+              insufficientDataHealthStatus: 'Unhealthy',
+            },
+            healthCheckTags: tag(
+              `switch:${r.name}@${holder}`,
+              `${config.appName} ${r.name} drain switch in ${holder}`,
+            ),
           },
-          healthCheckTags: tag(
-            `switch:${r.name}@${holder}`,
-            `${config.appName} ${r.name} drain switch in ${holder}`,
-          ),
-        });
+        );
+        // Route 53 reads the alarm when the check is created: one in this stack must exist first.
+        if (Stack.of(alarm) === Stack.of(this))
+          check.addResourceDependency(alarm.node.defaultChild as CfnResource);
+        switches[holder] = check;
       }
-      const children = [endpoint, ...Object.values(switches)];
+      // Healthy children counted: the endpoint weighs DRAIN_VOTES (it and its copies), each switch
+      // copy one. Healthy iff the endpoint is up and fewer than DRAIN_VOTES copies say "drained"
+      // (or are silent): threshold = DRAIN_VOTES + holders - DRAIN_VOTES + 1 = holders + 1.
+      const children = [endpoint, ...endpointCopies, ...Object.values(switches)];
       const region = new route53.CfnHealthCheck(this, `Region-${r.name}`, {
         healthCheckConfig: {
           type: 'CALCULATED',
           childHealthChecks: children.map((c) => c.attrHealthCheckId),
-          healthThreshold: children.length,
+          healthThreshold: Object.keys(switches).length + 1,
         },
         healthCheckTags: tag(
           `region:${r.name}`,
-          `${config.appName} ${r.name} serving (endpoint AND not drained)`,
+          `${config.appName} ${r.name} serving (endpoint AND fewer than ${DRAIN_VOTES} switch copies drained or silent)`,
         ),
       });
-      this.checks[r.name] = { endpoint, switches, region };
+      this.checks[r.name] = { endpoint, endpointCopies, switches, region };
 
       const alarm = new cloudwatch.Alarm(this, `Unhealthy-${r.name}`, {
         alarmName: `${config.appName}-route53-${r.name}-unhealthy`,
@@ -156,6 +201,15 @@ export class DnsFailover extends Construct {
       );
     });
 
+    // Route 53 rejects an alias to a name in the zone that does not exist yet ("Tried to create an
+    // alias that targets ..., but that target was not found",
+    // https://github.com/barnybug/cli53/issues/227), and CloudFormation creates independent records
+    // in parallel: each link's SECONDARY waits for the next link's records.
+    const link = (i: number) => this.records.slice(2 * i, 2 * i + 2);
+    for (let i = 0; i + 1 < config.regions.length; i++) {
+      for (const next of link(i + 1)) link(i)[1].addResourceDependency(next);
+    }
+
     if (config.includeWww) {
       this.records.push(
         new route53.CfnRecordSet(this, 'Www', {
@@ -169,6 +223,7 @@ export class DnsFailover extends Construct {
           },
         }),
       );
+      for (const first of link(0)) this.records[this.records.length - 1].addResourceDependency(first);
     }
     this.records.push(
       new route53.CfnRecordSet(this, 'Outage', {

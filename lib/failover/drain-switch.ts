@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +8,38 @@ import { Names } from '../config/names';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
 import { LoggedFunction } from '../monitoring/logged-function';
 
+/**
+ * Shape of every switch alarm: standard resolution (Route 53 reads nothing finer), 1 of 3 one-minute
+ * periods. Exported so that a test can change it and see the edge stack's health checks follow.
+ */
+export const SWITCH_ALARM = { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 1 };
+
+/**
+ * Short hash of what Route 53 copies from an alarm when a health check is created or updated (its
+ * metric, statistic, period, evaluation periods, threshold and comparison). Route 53 does not
+ * follow later changes of the alarm ("Updating health checks for CloudWatch alarm changes",
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-deleting.html),
+ * so the health checks that read an alarm carry this hash in their logical id: a changed alarm
+ * replaces them on the next deploy, and a new check reads the alarm as it is.
+ */
+export function alarmDefinitionHash(alarm: cloudwatch.Alarm): string {
+  const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
+  const definition = Stack.of(alarm).resolve({
+    namespace: cfn.namespace,
+    metricName: cfn.metricName,
+    dimensions: cfn.dimensions,
+    statistic: cfn.statistic,
+    period: cfn.period,
+    evaluationPeriods: cfn.evaluationPeriods,
+    datapointsToAlarm: cfn.datapointsToAlarm,
+    threshold: cfn.threshold,
+    comparisonOperator: cfn.comparisonOperator,
+    treatMissingData: cfn.treatMissingData,
+    metrics: cfn.metrics,
+  });
+  return createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 8);
+}
+
 /** Properties of {@link DrainSwitchHolder}. */
 export interface DrainSwitchHolderProps {
   readonly names: Names;
@@ -14,6 +47,11 @@ export interface DrainSwitchHolderProps {
   readonly targets: readonly string[];
   readonly key: kms.IKey;
   readonly alarms: AlarmTopic;
+  /**
+   * Regions whose switch parameters this copy also follows (a target is drained here when any
+   * answering one says so); the edge region's copy follows every region. @default none
+   */
+  readonly mirrorRegions?: readonly string[];
 }
 
 /**
@@ -48,19 +86,21 @@ export class DrainSwitchHolder extends Construct {
         SWITCH_NAMESPACE: names.switchNamespace(),
         SWITCH_METRIC: Names.SWITCH_METRIC,
         SWITCH_TARGETS: props.targets.join(','),
+        ...(props.mirrorRegions?.length ? { SWITCH_MIRROR_REGIONS: props.mirrorRegions.join(',') } : {}),
       },
     });
     this.publisher.policy.addStatements(
       new iam.PolicyStatement({
         actions: ['ssm:GetParametersByPath'],
-        resources: [
+        resources: [stack.region, ...(props.mirrorRegions ?? [])].map((region) =>
           stack.formatArn({
             service: 'ssm',
+            region,
             resource: 'parameter',
             resourceName: names.switchParameterPath().replace(/^\/|\/$/g, ''),
             arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
           }),
-        ],
+        ),
       }),
     );
     this.publisher.allowPutMetricData(names.switchNamespace());
@@ -79,13 +119,18 @@ export class DrainSwitchHolder extends Construct {
           metricName: Names.SWITCH_METRIC,
           dimensionsMap: { TargetRegion: target },
           statistic: 'Maximum',
-          period: Duration.minutes(1),
+          period: Duration.seconds(SWITCH_ALARM.periodSeconds),
         }),
         threshold: 1,
-        evaluationPeriods: 1,
+        evaluationPeriods: SWITCH_ALARM.evaluationPeriods,
+        datapointsToAlarm: SWITCH_ALARM.datapointsToAlarm,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        // No data means the publisher or this region is down; Route 53 then treats the check as
-        // healthy (InsufficientDataHealthStatus), so a dead holder never blocks traffic.
+        // 1 of the last 3 minutes: one or two late publisher runs leave the datapoints that exist to
+        // decide, so a drain holds through a missed minute. With "missing", only when every
+        // datapoint of the 3 minutes is missing does the alarm go to INSUFFICIENT_DATA
+        // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html):
+        // this holder is then silent, which the Route 53 check counts as one vote for "drained" and
+        // one vote never drains a region (see DnsFailover), so a dead holder never blocks traffic.
         treatMissingData: cloudwatch.TreatMissingData.MISSING,
       });
       // A drain (planned or not) is news for the on-call, and so is its end.
@@ -94,7 +139,7 @@ export class DrainSwitchHolder extends Construct {
 
     const errors = new cloudwatch.Alarm(this, 'PublisherErrors', {
       alarmName: `${names.alarmPrefix()}switch-publisher-${stack.region}`,
-      alarmDescription: `The drain switch publisher in ${stack.region} failed 3 minutes in a row: switches held here may read as "serving" (a drain set here would lapse).`,
+      alarmDescription: `The drain switch publisher in ${stack.region} failed 3 minutes in a row: the switch copies held here go silent, and Route 53 counts each as a vote for "drained" (one more silent or drained copy of a region's switch drains it).`,
       metric: this.publisher.function.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 3,

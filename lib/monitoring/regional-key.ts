@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 export interface RegionalKeyProps {
   /** Alias, the same in every region so that other regions can name the key without a reference. */
   readonly aliasName: string;
+  /** @default "Encrypts resilient-shop data, logs and alarm topics in <region>" */
+  readonly description?: string;
 }
 
 /**
@@ -22,7 +24,8 @@ export class RegionalKey extends Construct {
     const stack = Stack.of(this);
     this.key = new kms.Key(this, 'Key', {
       alias: props.aliasName,
-      description: `Encrypts resilient-shop data, logs and alarm topics in ${stack.region}`,
+      description:
+        props.description ?? `Encrypts resilient-shop data, logs and alarm topics in ${stack.region}`,
       enableKeyRotation: true,
       pendingWindow: Duration.days(30),
       removalPolicy: RemovalPolicy.RETAIN,

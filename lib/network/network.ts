@@ -24,6 +24,10 @@ export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   /** Log group receiving the VPC flow logs. */
   readonly flowLogGroup: logs.LogGroup;
+  /** Interface endpoint of Secrets Manager (private DNS: every subnet reaches it without the NAT). */
+  readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint;
+  /** Interface endpoint of EC2 Auto Scaling (the bootstrap completes its lifecycle hook through it). */
+  readonly autoScalingEndpoint: ec2.InterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -91,5 +95,26 @@ export class Network extends Construct {
     }
     // Gateway endpoints keep S3 (artifact, ALB logs) and DynamoDB traffic off the NAT gateways.
     this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    // Interface endpoints for the APIs the serving path calls from inside the VPC, so neither the
+    // secret rotation function (in the isolated subnets, which have no default route) nor a booting
+    // instance depends on the NAT gateway (one per region by default: one AZ) or the internet.
+    // A function in subnets without a default route reaches an AWS API only through a VPC endpoint;
+    // the rotation function is given this one (CDK `endpoint`,
+    // https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_rds.CommonRotationUserOptions.html).
+    // Private DNS makes the regional API names resolve to the endpoints in every subnet.
+    const endpointSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
+      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      subnets: endpointSubnets,
+      privateDnsEnabled: true,
+      // Opened to each client's security group by name (allowDefaultPortFrom), not to the VPC CIDR.
+      open: false,
+    });
+    this.autoScalingEndpoint = this.vpc.addInterfaceEndpoint('AutoScaling', {
+      service: ec2.InterfaceVpcEndpointAwsService.AUTOSCALING,
+      subnets: endpointSubnets,
+      privateDnsEnabled: true,
+      open: false,
+    });
   }
 }

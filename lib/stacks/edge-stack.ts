@@ -1,11 +1,14 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
+import { Canary } from '../canary/canary';
 import { OutageSite } from '../edge/outage-site';
 import { DnsFailover } from '../failover/dns-failover';
+import { DrainSwitchHolder } from '../failover/drain-switch';
 import { AlarmTopic } from '../monitoring/alarm-topic';
 import { RegionalKey } from '../monitoring/regional-key';
 import { renderOutagePage } from '../../outage-page/render';
@@ -13,6 +16,8 @@ import { renderOutagePage } from '../../outage-page/render';
 /** Properties of {@link EdgeStack}. */
 export interface EdgeStackProps extends StackProps {
   readonly config: ShopConfig;
+  /** Switch alarms held by each regional stack (holder region → target region → alarm), read at synth. */
+  readonly regionalSwitchAlarms: Readonly<Record<string, Readonly<Record<string, cloudwatch.Alarm>>>>;
 }
 
 /**
@@ -25,6 +30,8 @@ export class EdgeStack extends Stack {
   readonly site: OutageSite;
   readonly failover: DnsFailover;
   readonly alarms: AlarmTopic;
+  readonly switches: DrainSwitchHolder;
+  readonly canary: Canary;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
@@ -57,12 +64,26 @@ export class EdgeStack extends Stack {
       stringValue: this.site.distribution.distributionId,
     });
 
+    // The edge region keeps a copy of every region's switch that follows the holders' parameters:
+    // with two regions, a region's switch then never lives only in the other region (whose
+    // CloudWatch fails with it), and shopctl needs to write nowhere new.
+    this.switches = new DrainSwitchHolder(this, 'DrainSwitches', {
+      names,
+      targets: config.regions.map((r) => r.name),
+      key: key.key,
+      alarms: this.alarms,
+      mirrorRegions: config.regions.map((r) => r.name),
+    });
     this.failover = new DnsFailover(this, 'Failover', {
       config,
       zone,
       distribution: this.site.distribution,
       alarms: this.alarms,
+      switchAlarms: { ...props.regionalSwitchAlarms, [Names.EDGE_REGION]: this.switches.switchAlarms },
     });
+
+    // A third vantage point in neither shop region (#12 defect 8).
+    this.canary = new Canary(this, 'Canary', { config, key: key.key, alarms: this.alarms });
 
     new CfnOutput(this, 'OutagePageUrl', { value: `https://${names.outageRecord()}/` });
     new CfnOutput(this, 'DistributionDomain', { value: this.site.distribution.distributionDomainName });

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { RegionConfig, ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { Canary } from '../canary/canary';
+import { acknowledgeNag } from '../compliance/acknowledge';
 import { DB_PORT } from '../database/engine';
 import { RegionalDatabase } from '../database/regional-database';
 import { DrainSwitchHolder } from '../failover/drain-switch';
@@ -49,8 +50,7 @@ export class RegionalStack extends Stack {
     // no hard-coded zone letters (ap-northeast-1 has no "b", for one).
     this.azs = Array.from({ length: region.network.azCount }, (_, i) => Fn.select(i, Fn.getAzs()));
 
-    const keyAlias = `alias/${config.appName}-data`;
-    this.key = new RegionalKey(this, 'Key', { aliasName: keyAlias });
+    this.key = new RegionalKey(this, 'Key', { aliasName: `alias/${config.appName}-data` });
     this.alarms = new AlarmTopic(this, 'Alarms', {
       topicName: names.alarmTopic(),
       emails: config.alarmEmails,
@@ -70,8 +70,8 @@ export class RegionalStack extends Stack {
       region,
       vpc: this.network.vpc,
       key: this.key.key,
-      keyAlias,
       alarms: this.alarms,
+      secretsManagerEndpoint: this.network.secretsManagerEndpoint,
     });
 
     const artifact = new ShopArtifact(this, 'ShopArtifact', { sourceDir: props.shopSourceDir });
@@ -84,6 +84,7 @@ export class RegionalStack extends Stack {
       certificateNames: [...names.publicNames(config.includeWww), names.regionRecord(region.name)],
       artifact,
       notificationTopic: this.alarms.topic,
+      groupName: names.webGroup(),
       waf: config.waf.alb
         ? {
             name: `${config.appName}-${region.name}`,
@@ -109,6 +110,10 @@ export class RegionalStack extends Stack {
       },
     });
     this.database.allowFrom(this.web.instanceSecurityGroup);
+    // The instances read the secret and complete their lifecycle hook through these endpoints.
+    for (const endpoint of [this.network.secretsManagerEndpoint, this.network.autoScalingEndpoint]) {
+      endpoint.connections.allowDefaultPortFrom(this.web.instanceSecurityGroup, 'Shop instances');
+    }
     // The master secret here is the primary's secret or its local replica: same name, this region.
     this.web.instancePolicy.addStatements(
       new iam.PolicyStatement({
@@ -123,6 +128,22 @@ export class RegionalStack extends Stack {
         ],
       }),
       new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.key.keyArn] }),
+      // A standby's replica is encrypted with the foundation stack's replica key, named here by its
+      // alias (https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html): an
+      // alias in the Resource element would name the alias, not the key.
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': names.replicaKeyAlias() },
+          StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` },
+        },
+      }),
+    );
+    acknowledgeNag(
+      this.web.instancePolicy,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${this.region}:${this.account}:key/*]`,
+      `The key is in the foundation stack and is named by its alias through the kms:ResourceAliases condition (${names.replicaKeyAlias()}), only through Secrets Manager in this region: the one key that encrypts the local secret replica.`,
     );
 
     new route53.ARecord(this, 'DirectRecord', {

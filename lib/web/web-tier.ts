@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,7 +15,15 @@ import type { Promotion } from '../config/load';
 import type { WebSettings } from '../config/schema';
 import { HEALTH_PATH, SHOP_ENV, SHOP_PORT } from '../contract/shop';
 import { RateLimitedWebAcl } from '../monitoring/web-acl';
-import { SHOP_BUNDLE_FILE, ShopArtifact } from './shop-artifact';
+import { planPromotions } from './promotions';
+import {
+  BOOTSTRAP_HOOK,
+  BOOTSTRAP_SCRIPT,
+  BOOTSTRAP_UNIT,
+  bootstrapScript,
+  bootstrapUnit,
+} from './bootstrap';
+import { RDS_CA_IN_ARTIFACT, SHOP_BUNDLE_FILE, ShopArtifact } from './shop-artifact';
 
 /** Properties of {@link WebTier}. */
 export interface WebTierProps {
@@ -24,7 +32,7 @@ export interface WebTierProps {
   readonly settings: WebSettings;
   /** Scheduled capacity raises that apply to this region. */
   readonly promotions: readonly Promotion[];
-  /** Promotions that ended before this time are left out (scheduled actions cannot start in the past). */
+  /** Synth time, against which promotions are judged (see {@link planPromotions}). */
   readonly now: Date;
   /** Hosted zone that validates the certificate. */
   readonly zone: route53.IHostedZone;
@@ -38,6 +46,11 @@ export interface WebTierProps {
   readonly waf?: { readonly name: string; readonly rateLimit: number; readonly logKey: kms.IKey };
   /** Topic that receives the group's launch, terminate and failure notifications. */
   readonly notificationTopic: sns.ITopic;
+  /**
+   * Physical name of the Auto Scaling group: fixed, so the bootstrap can name it and the instance
+   * role may complete lifecycle actions on this group only.
+   */
+  readonly groupName: string;
 }
 
 /** True for Graviton instance families (t4g, m7g, c7gn, r8g, ...). */
@@ -211,6 +224,7 @@ export class WebTier extends Construct {
     });
 
     this.asg = new autoscaling.AutoScalingGroup(this, 'Asg', {
+      autoScalingGroupName: props.groupName,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       launchTemplate,
@@ -240,6 +254,30 @@ export class WebTier extends Construct {
       this.asg,
       'autoscaling_mixed_instances_policy_multiple_instance_types_check',
       'The group uses a warm pool for fast scale-out, and EC2 Auto Scaling does not allow a warm pool together with a mixed instances policy; the warm pool is what absorbs a promotion spike.',
+    );
+    // Every launch (into the warm pool, out of it, or straight into service) waits here until the
+    // bootstrap says the shop runs; a silent or failed bootstrap is abandoned and replaced.
+    this.asg.addLifecycleHook('Bootstrap', {
+      lifecycleHookName: BOOTSTRAP_HOOK,
+      lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
+      defaultResult: autoscaling.DefaultResult.ABANDON,
+      heartbeatTimeout: Duration.minutes(10),
+    });
+    // The group's ARN form is autoScalingGroup:<id assigned at creation>:autoScalingGroupName/<name>.
+    const stack = Stack.of(this);
+    const groupArn = stack.formatArn({
+      service: 'autoscaling',
+      resource: 'autoScalingGroup',
+      resourceName: `*:autoScalingGroupName/${props.groupName}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.instancePolicy.addStatements(
+      new iam.PolicyStatement({ actions: ['autoscaling:CompleteLifecycleAction'], resources: [groupArn] }),
+    );
+    acknowledgeNag(
+      this.instancePolicy,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${stack.region}:${stack.account}:autoScalingGroup:*:autoScalingGroupName/${props.groupName}]`,
+      "The wildcard is the group's id, which EC2 Auto Scaling assigns at creation; the group name is fixed, so the instances may complete lifecycle actions on their own group only.",
     );
     if (settings.warmPoolMinSize > 0) {
       this.asg.addWarmPool({
@@ -284,49 +322,53 @@ export class WebTier extends Construct {
     this.addPromotions(props.promotions, props.now, settings);
   }
 
-  /** One-time scheduled actions: raise the minimum before a promotion, restore it after. */
+  /**
+   * Promotions as judged by {@link planPromotions}: what runs (or starts within the deploy margin)
+   * raises `MinSize` itself; only boundaries safely in the future become one-time scheduled actions.
+   */
   private addPromotions(promotions: readonly Promotion[], now: Date, settings: WebSettings): void {
-    for (const p of promotions) {
-      if (p.end <= now) continue;
-      const asgName = this.asg.autoScalingGroupName;
-      if (p.start > now) {
-        new autoscaling.CfnScheduledAction(this, `Promotion-${p.name}-Start`, {
-          autoScalingGroupName: asgName,
-          startTime: p.start.toISOString(),
-          minSize: p.minCapacity,
-        });
-      }
-      new autoscaling.CfnScheduledAction(this, `Promotion-${p.name}-End`, {
-        autoScalingGroupName: asgName,
-        startTime: p.end.toISOString(),
-        minSize: settings.minCapacity,
+    const plan = planPromotions(promotions, settings.minCapacity, now);
+    (this.asg.node.defaultChild as autoscaling.CfnAutoScalingGroup).minSize = String(plan.minCapacity);
+    for (const a of plan.actions) {
+      new autoscaling.CfnScheduledAction(this, `Promotion-${a.id}`, {
+        autoScalingGroupName: this.asg.autoScalingGroupName,
+        startTime: a.startTime.toISOString(),
+        minSize: a.minSize,
       });
     }
+    for (const w of plan.warnings)
+      Annotations.of(this).addWarningV2('@resilient-shop/promotion-end-unscheduled', w);
   }
 
+  /**
+   * User data only installs the bootstrap and the unit that runs it on every boot (see
+   * {@link bootstrapScript}): cloud-init runs user data once, a warm-pool instance boots again.
+   */
   private userData(props: WebTierProps): ec2.UserData {
     const ud = ec2.UserData.forLinux();
     const env = Object.entries(props.shopEnvironment)
       .map(([k, v]) => `${SHOP_ENV[k as keyof typeof SHOP_ENV]}=${v}`)
       .join('\n');
-    const bucket = props.artifact.asset.s3BucketName;
-    const key = props.artifact.asset.s3ObjectKey;
+    const script = bootstrapScript({
+      region: Stack.of(this).region,
+      groupName: props.groupName,
+      artifactBucket: props.artifact.asset.s3BucketName,
+      artifactKey: props.artifact.asset.s3ObjectKey,
+      environment: env,
+      shopUnit: systemdUnit(),
+      caFile: RDS_CA_FILE,
+      caFileInArtifact: RDS_CA_IN_ARTIFACT,
+    });
     ud.addCommands(
       'set -euo pipefail',
-      'dnf install -y nodejs22 || dnf install -y nodejs20',
-      'NODE_BIN=$(command -v node-22 || command -v node-20 || command -v node)',
-      'id shop >/dev/null 2>&1 || useradd --system --home-dir /opt/resilient-shop --shell /sbin/nologin shop',
-      'install -d -o root -g root -m 0755 /opt/resilient-shop /etc/resilient-shop',
-      `aws s3 cp "s3://${bucket}/${key}" /tmp/shop-artifact.zip`,
-      // The RDS certificate authorities, so the shop verifies the database's TLS certificate.
-      `curl -fsSL --retry 5 -o ${RDS_CA_FILE} https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem`,
-      'rm -rf /opt/resilient-shop/current && mkdir -p /opt/resilient-shop/current',
-      'python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" /tmp/shop-artifact.zip /opt/resilient-shop/current',
-      `cat > /etc/resilient-shop/env <<'SHOPENV'\n${env}\nSHOPENV`,
-      'chmod 0644 /etc/resilient-shop/env',
-      `cat > /etc/systemd/system/resilient-shop.service <<SHOPUNIT\n${systemdUnit()}\nSHOPUNIT`,
+      'install -d -o root -g root -m 0755 /opt/resilient-shop',
+      `cat > ${BOOTSTRAP_SCRIPT} <<'SHOPBOOTSTRAP'\n${script}\nSHOPBOOTSTRAP`,
+      `chmod 0700 ${BOOTSTRAP_SCRIPT}`,
+      `cat > /etc/systemd/system/${BOOTSTRAP_UNIT} <<'SHOPBOOTUNIT'\n${bootstrapUnit()}\nSHOPBOOTUNIT`,
       'systemctl daemon-reload',
-      'systemctl enable --now resilient-shop.service',
+      `systemctl enable ${BOOTSTRAP_UNIT}`,
+      // Not waited for: the lifecycle hook holds the instance until the bootstrap completes it.
+      `systemctl start --no-block ${BOOTSTRAP_UNIT}`,
     );
     return ud;
   }
