@@ -181,7 +181,13 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       res.writeHead(200, { 'content-type': contentTypeFor(file) }).end(body);
     });
     await new Promise<void>((r) => outage.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => outage.close(() => r())));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          outage.close(() => r());
+          outage.closeAllConnections(); // keep-alive connections of the clients would hold close() for 5 s
+        }),
+    );
     const outagePort = (outage.address() as { port: number }).port;
 
     const ports = (t: Answer['target']) => (t.kind === 'alb' ? shops[t.region]?.port : outagePort);
