@@ -94,7 +94,8 @@ async function alarmStates(d: Deps, region: string): Promise<Map<string, string>
 /** What an alarm going to ALARM means on the timeline. */
 function classify(d: Deps, region: string, name: string): TimelineEvent['kind'] | undefined {
   const app = d.config.appName;
-  if (region === d.globalRegion) return 'dns';
+  // The edge stack's alarms on the Route 53 region checks (lib/failover/dns-failover.ts).
+  if (region === d.globalRegion) return name.startsWith(`${app}-route53-`) ? 'dns' : undefined;
   if (name.startsWith(`${app}-down-`)) return 'page';
   if (name.startsWith(`${app}-canary-`) && !name.includes('not-running')) return 'canary';
   return undefined;

@@ -22,7 +22,7 @@ const EDGE = Names.EDGE_REGION;
 const STOP_ALARM = names.canaryConsensusAlarm('public');
 const STOP_ARN = `arn:aws:cloudwatch:${PRIMARY}:111111111111:alarm:${STOP_ALARM}`;
 const CANARY_ALARM = names.canaryTargetAlarm('public', PRIMARY);
-const EDGE_ALARM = `${config.appName}-region-${PRIMARY}-unhealthy`;
+const EDGE_ALARM = `${config.appName}-route53-${PRIMARY}-unhealthy`; // lib/failover/dns-failover.ts
 
 class FakeFis implements FisApi {
   calls: string[] = [];
