@@ -2,6 +2,7 @@ import { promises as dnsPromises } from 'node:dns';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
+import { registerDrillCommand } from './commands/drill';
 import { failbackCommand } from './commands/failback';
 import { failoverCommand } from './commands/failover';
 import { noticeClearCommand, noticeSetCommand } from './commands/notice';
@@ -234,6 +235,8 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .action(async (opts) =>
       run('notice clear', (d, args) => noticeClearCommand(d, opts, args), EXIT.failed)(),
     );
+
+  registerDrillCommand(program, run, EXIT.failed);
 
   const removeInterrupt = onInterrupt(ctrl, err);
   try {

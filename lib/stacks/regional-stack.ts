@@ -11,6 +11,7 @@ import { acknowledgeNag } from '../compliance/acknowledge';
 import { DB_PORT } from '../database/engine';
 import { RegionalDatabase } from '../database/regional-database';
 import { DrainSwitchHolder } from '../failover/drain-switch';
+import { GameDayExperiments } from '../fis/game-day-experiments';
 import { AlarmTopic } from '../monitoring/alarm-topic';
 import { RegionalKey } from '../monitoring/regional-key';
 import { Network } from '../network/network';
@@ -162,6 +163,16 @@ export class RegionalStack extends Stack {
       alarms: this.alarms,
     });
     this.canary = new Canary(this, 'Canary', { config, key: this.key.key, alarms: this.alarms });
+
+    // Fault experiments for game days: inert templates, started only by `shopctl drill`.
+    new GameDayExperiments(this, 'GameDays', {
+      appName: config.appName,
+      vpc: this.network.vpc,
+      asg: this.web.asg,
+      writerClusterIdentifier: region.role === 'primary' ? this.database.clusterIdentifier : undefined,
+      stopAlarms: this.canary.consensusAlarms.filter((a) => a.node.id === 'Down-public'),
+      key: this.key.key,
+    });
 
     new logs.LogGroup(this, 'AuditLog', {
       logGroupName: names.auditLogGroup(),

@@ -4,8 +4,8 @@
  * with data loss allowed (unplanned), switch over with none (planned), and rebuild a lost node as a
  * standby of the current writer.
  *
- * Promotion sits behind {@link WriterPromotion}, the same shape as shopctl's database promotion
- * (`promote(target, unplanned)` then `waitForWriter(target)` in cli/core/database.ts); locally it is
+ * Promotion sits behind {@link WriterPromotion}, whose AWS implementation is shopctl's database
+ * promotion (cli/core/drill-promotion.ts); locally it is
  * `pg_promote()`, and a planned switchover first stops the old writer cleanly (PostgreSQL's
  * walsender sends every WAL record up to the shutdown checkpoint before exiting) and checks that the
  * standby received it, as Aurora's SwitchoverGlobalCluster waits for the secondary to catch up.
@@ -16,15 +16,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import type { WriterPromotion } from '../../cli/core/drill-promotion';
 import { findPostgresBinDir } from '../../test/support/postgres';
-
-/** Moves the writer role between regions (shopctl's promotion, behind an interface). */
-export interface WriterPromotion {
-  /** Starts moving the writer to `target`: a switchover (no loss) or, when `unplanned`, a failover. */
-  promote(target: string, unplanned: boolean): Promise<void>;
-  /** Resolves when `target` is the writer and accepts writes. */
-  waitForWriter(target: string, onUpdate: (text: string) => void): Promise<void>;
-}
 
 /** One PostgreSQL server standing for a region's database cluster. */
 export interface DbNode {

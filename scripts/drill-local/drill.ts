@@ -23,7 +23,8 @@ import { HEALTH_MARKER, HEALTH_PATH } from '../../lib/contract/shop';
 import { contentTypeFor, renderOutagePage } from '../../outage-page/render';
 import { migrate } from '../../shop/src/migrations';
 import { synth } from '../../test/support/synth';
-import { DB_HOST, DB_USER, LocalGlobalDatabase, type WriterPromotion } from './database';
+import type { WriterPromotion } from '../../cli/core/drill-promotion';
+import { DB_HOST, DB_USER, LocalGlobalDatabase } from './database';
 import { chainOrder, readModel, type DrillModel } from './model';
 import { CachingResolver, judgeResponse, LocalRoute53, type Answer } from './route53';
 import { bundleShop, ShopProcess, tmpDir, waitForBody } from './shops';
@@ -181,7 +182,13 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       res.writeHead(200, { 'content-type': contentTypeFor(file) }).end(body);
     });
     await new Promise<void>((r) => outage.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => outage.close(() => r())));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          outage.close(() => r());
+          outage.closeAllConnections(); // keep-alive connections of the clients would hold close() for 5 s
+        }),
+    );
     const outagePort = (outage.address() as { port: number }).port;
 
     const ports = (t: Answer['target']) => (t.kind === 'alb' ? shops[t.region]?.port : outagePort);

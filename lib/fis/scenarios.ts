@@ -1,0 +1,286 @@
+/**
+ * The game-day scenarios of one region as data: which AWS FIS actions run against which targets,
+ * and exactly which permissions the experiment role needs for them. `GameDayExperiments` turns each
+ * into an experiment template with its own role; `shopctl drill` starts them by scenario id.
+ *
+ * Actions and their permissions follow the FIS actions reference
+ * (https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html) and the AWS managed
+ * policies FIS publishes for them (AWSFaultInjectionSimulatorEC2Access, ...NetworkAccess,
+ * ...RDSAccess), narrowed to this region's resources. The AZ power interruption scenario
+ * (https://docs.aws.amazon.com/fis/latest/userguide/az-availability-scenario.html) is rebuilt from its
+ * actions: stop the instances in one zone, cut that zone's subnets, stop the Auto Scaling group from
+ * launching there, fail the Aurora writer over.
+ *
+ * Lambda faults (aws:lambda:invocation-error and friends) are not here: FIS injects them through its
+ * Lambda extension, which must be added as a layer to the function with an S3 configuration bucket
+ * (https://docs.aws.amazon.com/fis/latest/userguide/use-lambda-actions.html); see the README.
+ */
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/** Scenario ids: the argument of `shopctl drill SCENARIO` and the `Scenario` tag of each template. */
+export const SCENARIO_IDS = [
+  'az-power-interruption',
+  'web-instance-loss',
+  'database-failover',
+  'database-network-disruption',
+  'region-unreachable',
+] as const;
+
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+/** Tag key that carries the scenario id on every experiment template. */
+export const SCENARIO_TAG = 'resilient-shop:scenario';
+
+/** What a scenario acts on in one region (all resolved by the regional stack). */
+export interface ScenarioResources {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly vpcId: string;
+  /** Name of the web tier's Auto Scaling group (its instances carry `aws:autoscaling:groupName`). */
+  readonly asgName: string;
+  /** ARN pattern of the group (`autoScalingGroup:*:autoScalingGroupName/NAME`), for IAM conditions. */
+  readonly asgArnPattern: string;
+  /** Tag (key, value) the group carries so that FIS can target it (FIS targets need exact ARNs or tags). */
+  readonly asgTag: readonly [string, string];
+  /** Subnet ids per tier, one per zone, zone 0 first. */
+  readonly subnets: { readonly public: string[]; readonly app: string[]; readonly data: string[] };
+  /** Zone the AZ scenario takes down (zone 0 of the VPC). */
+  readonly zone: string;
+  /** The regional Aurora cluster, when this region holds the writer in normal operation. */
+  readonly writerClusterArn?: string;
+  /** Minutes each disruption lasts. */
+  readonly minutes: number;
+}
+
+export interface ScenarioTarget {
+  readonly resourceType: string;
+  readonly selectionMode: string;
+  readonly resourceArns?: string[];
+  readonly resourceTags?: Record<string, string>;
+  readonly filters?: { path: string; values: string[] }[];
+}
+
+export interface ScenarioAction {
+  readonly actionId: string;
+  readonly description: string;
+  readonly parameters?: Record<string, string>;
+  readonly targets?: Record<string, string>;
+}
+
+export interface Scenario {
+  readonly id: ScenarioId;
+  readonly description: string;
+  readonly targets: Record<string, ScenarioTarget>;
+  readonly actions: Record<string, ScenarioAction>;
+  /** Least-privilege statements for the experiment role. */
+  readonly statements: iam.PolicyStatement[];
+  /** Statements that cannot be scoped to a resource (Describe*), acknowledged in one place. */
+  readonly describe: string[];
+}
+
+const arn = (r: ScenarioResources, service: string, resource: string) =>
+  `arn:${r.partition}:${service}:${r.region}:${r.account}:${resource}`;
+
+/** Stop and start (or terminate) instances of the web tier's group only. */
+function instanceStatement(r: ScenarioResources, actions: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions,
+    resources: [arn(r, 'ec2', 'instance/*')],
+    conditions: { StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': r.asgName } },
+  });
+}
+
+/**
+ * aws:network:disrupt-connectivity swaps the subnets' network ACL for a deny-all one it creates
+ * (tagged managedByFIS) and restores the original afterwards.
+ */
+function networkStatements(r: ScenarioResources, subnetIds: string[]): iam.PolicyStatement[] {
+  const acl = arn(r, 'ec2', 'network-acl/*');
+  return [
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkAcl'],
+      resources: [acl],
+      conditions: { StringEquals: { 'aws:RequestTag/managedByFIS': 'true' } },
+    }),
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkAcl'],
+      resources: [arn(r, 'ec2', `vpc/${r.vpcId}`)],
+    }),
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateTags'],
+      resources: [acl],
+      conditions: {
+        StringEquals: { 'ec2:CreateAction': 'CreateNetworkAcl', 'aws:RequestTag/managedByFIS': 'true' },
+      },
+    }),
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAcl'],
+      resources: [acl],
+      conditions: { StringEquals: { 'ec2:ResourceTag/managedByFIS': 'true' } },
+    }),
+    new iam.PolicyStatement({
+      actions: ['ec2:ReplaceNetworkAclAssociation'],
+      resources: [acl, ...subnetIds.map((id) => arn(r, 'ec2', `subnet/${id}`))],
+    }),
+  ];
+}
+
+const NETWORK_DESCRIBE = [
+  'ec2:DescribeNetworkAcls',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeManagedPrefixLists',
+  'ec2:GetManagedPrefixListEntries',
+];
+
+function subnetTarget(r: ScenarioResources, ids: string[]): ScenarioTarget {
+  return {
+    resourceType: 'aws:ec2:subnet',
+    selectionMode: 'ALL',
+    resourceArns: ids.map((id) => arn(r, 'ec2', `subnet/${id}`)),
+  };
+}
+
+function disrupt(description: string, minutes: number): ScenarioAction {
+  return {
+    actionId: 'aws:network:disrupt-connectivity',
+    description,
+    parameters: { duration: `PT${minutes}M`, scope: 'all' },
+    targets: { Subnets: 'subnets' },
+  };
+}
+
+/** Every scenario that applies to a region (database failover only where the writer lives). */
+export function scenariosFor(r: ScenarioResources): Scenario[] {
+  const webInstances: ScenarioTarget = {
+    resourceType: 'aws:ec2:instance',
+    selectionMode: 'ALL',
+    resourceTags: { 'aws:autoscaling:groupName': r.asgName },
+    filters: [{ path: 'State.Name', values: ['running'] }],
+  };
+  const clusterTarget = (clusterArn: string): ScenarioTarget => ({
+    resourceType: 'aws:rds:cluster',
+    selectionMode: 'ALL',
+    resourceArns: [clusterArn],
+  });
+  const rdsStatements = (clusterArn: string) => [
+    new iam.PolicyStatement({ actions: ['rds:FailoverDBCluster'], resources: [clusterArn] }),
+  ];
+  const zoneSubnets = [r.subnets.app[0], r.subnets.data[0]];
+
+  const out: Scenario[] = [
+    {
+      id: 'az-power-interruption',
+      description: `Zone ${r.zone} loses power: its web instances stop, its app and data subnets go dark, the group cannot launch there${r.writerClusterArn ? ', the Aurora writer fails over' : ''}`,
+      targets: {
+        ZoneInstances: {
+          ...webInstances,
+          filters: [
+            { path: 'State.Name', values: ['running'] },
+            { path: 'Placement.AvailabilityZone', values: [r.zone] },
+          ],
+        },
+        subnets: subnetTarget(r, zoneSubnets),
+        Group: {
+          resourceType: 'aws:ec2:autoscaling-group',
+          selectionMode: 'ALL',
+          resourceTags: { [r.asgTag[0]]: r.asgTag[1] },
+        },
+        ...(r.writerClusterArn && { Cluster: clusterTarget(r.writerClusterArn) }),
+      },
+      actions: {
+        StopZoneInstances: {
+          actionId: 'aws:ec2:stop-instances',
+          description: 'Stop the web instances of the zone; they start again when the power returns',
+          parameters: { startInstancesAfterDuration: `PT${r.minutes}M` },
+          targets: { Instances: 'ZoneInstances' },
+        },
+        CutZoneSubnets: disrupt('Cut every packet in and out of the zone app and data subnets', r.minutes),
+        NoCapacityInZone: {
+          actionId: 'aws:ec2:asg-insufficient-instance-capacity-error',
+          description: 'The group gets InsufficientInstanceCapacity when it launches into the zone',
+          parameters: { availabilityZoneIdentifiers: r.zone, duration: `PT${r.minutes}M`, percentage: '100' },
+          targets: { AutoScalingGroups: 'Group' },
+        },
+        ...(r.writerClusterArn && {
+          FailOverWriter: {
+            actionId: 'aws:rds:failover-db-cluster',
+            description: 'The Aurora writer fails over to the reader in the other zone',
+            targets: { Clusters: 'Cluster' },
+          },
+        }),
+      },
+      statements: [
+        instanceStatement(r, ['ec2:StopInstances', 'ec2:StartInstances']),
+        ...networkStatements(r, zoneSubnets),
+        new iam.PolicyStatement({
+          actions: ['ec2:InjectApiError'],
+          resources: ['*'],
+          conditions: {
+            'ForAnyValue:StringEquals': {
+              'ec2:FisActionId': ['aws:ec2:asg-insufficient-instance-capacity-error'],
+            },
+            StringLike: { 'ec2:FisTargetArns': r.asgArnPattern },
+          },
+        }),
+        ...(r.writerClusterArn ? rdsStatements(r.writerClusterArn) : []),
+      ],
+      describe: [
+        'ec2:DescribeInstances',
+        'autoscaling:DescribeAutoScalingGroups',
+        ...NETWORK_DESCRIBE,
+        ...(r.writerClusterArn ? ['rds:DescribeDBClusters'] : []),
+      ],
+    },
+    {
+      id: 'web-instance-loss',
+      description:
+        'Half of the web instances are terminated; the group must replace them and the ALB route around them',
+      targets: { HalfOfTheWebTier: { ...webInstances, selectionMode: 'PERCENT(50)' } },
+      actions: {
+        Terminate: {
+          actionId: 'aws:ec2:terminate-instances',
+          description: 'Terminate half of the running web instances',
+          targets: { Instances: 'HalfOfTheWebTier' },
+        },
+      },
+      statements: [instanceStatement(r, ['ec2:TerminateInstances'])],
+      describe: ['ec2:DescribeInstances'],
+    },
+    {
+      id: 'database-network-disruption',
+      description: 'The web tier loses its database: every packet in and out of the data subnets is dropped',
+      targets: { subnets: subnetTarget(r, r.subnets.data) },
+      actions: { CutDataSubnets: disrupt('Drop all traffic of the data subnets', r.minutes) },
+      statements: networkStatements(r, r.subnets.data),
+      describe: NETWORK_DESCRIBE,
+    },
+    {
+      id: 'region-unreachable',
+      description:
+        'Rehearsal of a region nobody can reach (for a staging account): the public subnets, and so the ALB, drop all traffic',
+      targets: { subnets: subnetTarget(r, r.subnets.public) },
+      actions: { CutPublicSubnets: disrupt('Drop all traffic of the public subnets', r.minutes) },
+      statements: networkStatements(r, r.subnets.public),
+      describe: NETWORK_DESCRIBE,
+    },
+  ];
+  if (r.writerClusterArn) {
+    out.splice(2, 0, {
+      id: 'database-failover',
+      description: 'The Aurora writer fails over to its reader in another zone',
+      targets: { Cluster: clusterTarget(r.writerClusterArn) },
+      actions: {
+        FailOverWriter: {
+          actionId: 'aws:rds:failover-db-cluster',
+          description: 'Fail the Aurora writer over',
+          targets: { Clusters: 'Cluster' },
+        },
+      },
+      statements: rdsStatements(r.writerClusterArn),
+      describe: ['rds:DescribeDBClusters'],
+    });
+  }
+  return out;
+}

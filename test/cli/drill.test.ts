@@ -1,0 +1,340 @@
+/**
+ * `shopctl drill`: preflight, confirmation, start, watch, Ctrl-C, report; CloudWatch through
+ * aws-sdk-client-mock with exact arguments, FIS through a scripted fake (the drill's FIS client is
+ * HTTP, tested against a local server below), every step's failure.
+ */
+import * as http from 'node:http';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { RegionClients } from '../../cli/core/clients';
+import type { Deps } from '../../cli/core/deps';
+import { drill, type DrillFlags } from '../../cli/core/drill';
+import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/core/drill-fis';
+import { EXIT } from '../../cli/core/errors';
+import { loadConfig } from '../../lib/config/load';
+import { Names } from '../../lib/config/names';
+import { SCENARIO_TAG } from '../../lib/fis/scenarios';
+
+const config = loadConfig('default');
+const names = new Names(config);
+const PRIMARY = config.regions[0].name;
+const EDGE = Names.EDGE_REGION;
+const STOP_ALARM = names.canaryConsensusAlarm('public');
+const STOP_ARN = `arn:aws:cloudwatch:${PRIMARY}:111111111111:alarm:${STOP_ALARM}`;
+const CANARY_ALARM = names.canaryTargetAlarm('public', PRIMARY);
+const EDGE_ALARM = `${config.appName}-route53-${PRIMARY}-unhealthy`; // lib/failover/dns-failover.ts
+
+class FakeFis implements FisApi {
+  calls: string[] = [];
+  statuses: FisStatus[] = ['initiating', 'running', 'running', 'completed'];
+  reason?: string;
+  failStart?: Error;
+  templates = [
+    { id: 'EXT1', tags: { [SCENARIO_TAG]: 'region-unreachable' } },
+    { id: 'EXT2', tags: { [SCENARIO_TAG]: 'web-instance-loss' } },
+  ];
+  onPoll?: (n: number) => void;
+  private polls = 0;
+  async listExperimentTemplates(nextToken?: string) {
+    this.calls.push(`list ${nextToken ?? ''}`.trim());
+    return nextToken
+      ? { templates: this.templates.slice(1) }
+      : { templates: this.templates.slice(0, 1), nextToken: 'p2' };
+  }
+  async getExperimentTemplate(id: string) {
+    this.calls.push(`getTemplate ${id}`);
+    return {
+      id,
+      description: 'Half of the web instances are terminated',
+      actions: { Terminate: { actionId: 'aws:ec2:terminate-instances' } },
+      stopConditions: [{ source: 'aws:cloudwatch:alarm', value: STOP_ARN }],
+    };
+  }
+  async startExperiment(input: {
+    experimentTemplateId: string;
+    clientToken: string;
+    tags: Record<string, string>;
+  }) {
+    this.calls.push(`start ${JSON.stringify(input)}`);
+    if (this.failStart) throw this.failStart;
+    return { id: 'EXP1', state: { status: 'pending' as const } };
+  }
+  async getExperiment(id: string): Promise<FisExperiment> {
+    this.calls.push(`get ${id}`);
+    this.onPoll?.(this.polls);
+    const status = this.statuses[Math.min(this.polls++, this.statuses.length - 1)];
+    return { id, state: { status, ...(this.reason && status !== 'running' && { reason: this.reason }) } };
+  }
+  async stopExperiment(id: string) {
+    this.calls.push(`stop ${id}`);
+    this.statuses = ['stopping', 'stopped'];
+    this.polls = 0;
+    return { id, state: { status: 'stopping' as const } };
+  }
+}
+
+let fis: FakeFis;
+let alarms: Record<string, Record<string, string>>;
+let cw: Record<string, AwsClientStub<CloudWatchClient>>;
+let out: string[];
+let reports: Record<string, string>;
+let clock: number;
+let confirmAnswer: boolean;
+let abort: AbortController;
+
+function deps(over: Partial<Deps> = {}): Deps {
+  const clients = Object.fromEntries(
+    [PRIMARY, EDGE].map((r) => {
+      const c = new CloudWatchClient({ region: r });
+      cw[r] = mockClient(c);
+      cw[r].on(DescribeAlarmsCommand).callsFake(() => ({
+        MetricAlarms: Object.entries(alarms[r])
+          .filter(([n]) => !n.includes('-down-'))
+          .map(([AlarmName, StateValue]) => ({ AlarmName, StateValue })),
+        CompositeAlarms: Object.entries(alarms[r])
+          .filter(([n]) => n.includes('-down-'))
+          .map(([AlarmName, StateValue]) => ({ AlarmName, StateValue })),
+      }));
+      return [r, { cloudwatch: c } as unknown as RegionClients];
+    }),
+  );
+  return {
+    config,
+    names,
+    clients: (r) => clients[r],
+    globalRegion: EDGE,
+    now: () => new Date(clock),
+    sleep: async (ms) => {
+      clock += ms;
+    },
+    pollMs: 10_000,
+    confirm: async () => confirmAnswer,
+    interactive: true,
+    out: (s) => out.push(s),
+    err: (s) => out.push(`ERR ${s}`),
+    osUser: 'alice',
+    ...over,
+  } as Deps;
+}
+
+const run = (flags: DrillFlags = { yes: true }, scenario = 'web-instance-loss', d = deps()) =>
+  drill(d, { fis: () => fis, signal: abort.signal, writeFile: (f, t) => (reports[f] = t) }, scenario, flags);
+
+beforeEach(() => {
+  fis = new FakeFis();
+  alarms = {
+    [PRIMARY]: { [STOP_ALARM]: 'OK', [CANARY_ALARM]: 'OK' },
+    [EDGE]: { [EDGE_ALARM]: 'OK' },
+  };
+  cw = {};
+  out = [];
+  reports = {};
+  clock = Date.parse('2026-11-26T10:00:00Z');
+  confirmAnswer = true;
+  abort = new AbortController();
+});
+afterEach(() => Object.values(cw).forEach((m) => m.restore()));
+
+test('--dry-run: finds the template by its scenario tag (all pages), prints the plan, starts nothing', async () => {
+  expect(await run({ dryRun: true })).toBe(EXIT.ok);
+  expect(fis.calls).toEqual(['list', 'list p2', 'getTemplate EXT2']);
+  expect(out).toContain('  action Terminate: aws:ec2:terminate-instances');
+  expect(out).toContain(`  stops when ${STOP_ALARM} goes to ALARM`);
+  expect(out.at(-1)).toBe('Dry run: nothing started.');
+  expect(cw[PRIMARY].commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({
+    AlarmNamePrefix: `${config.appName}-`,
+    AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+  });
+  expect(cw[EDGE].commandCalls(DescribeAlarmsCommand)).toHaveLength(1);
+});
+
+test('a full game day: start, fault, canary, page, DNS, recovery, end; timeline and report', async () => {
+  fis.onPoll = (n) => {
+    if (n === 1) alarms[PRIMARY][CANARY_ALARM] = 'ALARM';
+    if (n === 2) {
+      alarms[PRIMARY][STOP_ALARM] = 'OK';
+      alarms[EDGE][EDGE_ALARM] = 'ALARM';
+    }
+    if (n === 3) {
+      alarms[PRIMARY][CANARY_ALARM] = 'OK';
+      alarms[EDGE][EDGE_ALARM] = 'OK';
+    }
+  };
+  expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.ok);
+  const start = fis.calls.find((c) => c.startsWith('start'))!;
+  expect(JSON.parse(start.slice(6))).toEqual({
+    experimentTemplateId: 'EXT2',
+    clientToken: `web-instance-loss-${Date.parse('2026-11-26T10:00:00Z')}`,
+    tags: {
+      Name: `${config.appName} game day web-instance-loss`,
+      [SCENARIO_TAG]: 'web-instance-loss',
+      operator: 'alice',
+    },
+  });
+  const report = reports['r.md'];
+  expect(report).toContain('# Game day: web-instance-loss in ' + PRIMARY);
+  expect(report).toContain('| 2026-11-26T10:00:10.000Z | 0 s | fault injected (experiment running) |');
+  expect(report).toContain(
+    `| 2026-11-26T10:00:10.000Z | 0 s | canary failing: ${CANARY_ALARM} (${PRIMARY}) |`,
+  );
+  expect(report).toContain(
+    `| 2026-11-26T10:00:20.000Z | 10 s | Route 53 check unhealthy (DNS moves): ${EDGE_ALARM} (${EDGE}) |`,
+  );
+  expect(report).toContain(
+    `| DNS moved (Route 53 check unhealthy) | 10 s (within the ${config.failoverBudgetSeconds} s budget) |`,
+  );
+  expect(report).toContain('| 2026-11-26T10:00:30.000Z | 20 s | experiment completed |');
+  expect(report).toContain('Canaries failed but nobody was paged');
+  expect(out).toContain('Report: r.md');
+});
+
+test('the stop condition fires: FIS stops the experiment, exit 1, the report says so', async () => {
+  fis.statuses = ['running', 'stopped'];
+  fis.reason = 'Experiment stopped by stop condition';
+  fis.onPoll = (n) => {
+    if (n === 1) alarms[PRIMARY][STOP_ALARM] = 'ALARM';
+  };
+  expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.failed);
+  expect(reports['r.md']).toContain(`page sent: ${STOP_ALARM} (${PRIMARY})`);
+  expect(reports['r.md']).toContain('experiment stopped: Experiment stopped by stop condition');
+  expect(fis.calls.some((c) => c.startsWith('stop'))).toBe(false);
+});
+
+test('Ctrl-C stops the experiment and still writes the report', async () => {
+  fis.statuses = ['running', 'running', 'running'];
+  fis.onPoll = (n) => {
+    if (n === 1) abort.abort();
+  };
+  expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.failed);
+  expect(fis.calls.filter((c) => c.startsWith('stop'))).toEqual(['stop EXP1']);
+  expect(reports['r.md']).toContain('operator pressed Ctrl-C: stopping the experiment');
+  expect(reports['r.md']).toContain('- Outcome: stopped by the operator (stopped)');
+});
+
+test('refuses an unclean baseline (an alarm already in ALARM) unless --force', async () => {
+  alarms[EDGE][EDGE_ALARM] = 'ALARM';
+  await expect(run({ yes: true })).rejects.toThrow(
+    `Not a clean baseline, in ALARM: ${EDGE_ALARM}. Fix: resolve them first (shopctl status), or pass --force to start anyway.`,
+  );
+  expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
+  expect(await run({ yes: true, force: true, report: 'r.md' })).toBe(EXIT.ok);
+});
+
+test('refuses when the stop-condition alarm does not exist, or the template is missing', async () => {
+  delete alarms[PRIMARY][STOP_ALARM];
+  await expect(run({ yes: true })).rejects.toThrow(`Stop-condition alarm(s) not found: ${STOP_ALARM}`);
+  fis.templates = [];
+  await expect(run({ yes: true }, 'database-failover')).rejects.toThrow(
+    `No experiment template for "database-failover" in ${PRIMARY} (found: none)`,
+  );
+  await expect(run({ yes: true }, 'meteor')).rejects.toThrow('Unknown scenario "meteor". Fix: use one of');
+  expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
+});
+
+test('asks before starting; "no" changes nothing; non-interactive without --yes is refused', async () => {
+  confirmAnswer = false;
+  expect(await run({})).toBe(EXIT.ok);
+  expect(out.at(-1)).toBe('Not started; nothing changed.');
+  await expect(run({}, 'web-instance-loss', deps({ interactive: false }))).rejects.toThrow(
+    'Refusing to start a fault experiment without --yes in a non-interactive shell.',
+  );
+  expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
+});
+
+test('StartExperiment denied: the error surfaces, no report', async () => {
+  fis.failStart = Object.assign(new Error('not authorized to perform fis:StartExperiment'), {
+    name: 'AccessDeniedException',
+  });
+  await expect(run({ yes: true })).rejects.toThrow('not authorized to perform fis:StartExperiment');
+  expect(reports).toEqual({});
+});
+
+test('a throttled read while watching is retried on the next poll, not fatal', async () => {
+  let throttled = false;
+  fis.onPoll = (n) => {
+    if (n === 1 && !throttled) {
+      throttled = true;
+      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    }
+  };
+  expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.ok);
+  expect(out).toContain('ERR could not read the experiment (Rate exceeded); retrying');
+});
+
+describe('the FIS HTTP client', () => {
+  let server: http.Server;
+  let seen: { method?: string; url?: string; auth?: string; body: string }[];
+  let reply: { status: number; body: unknown; type?: string };
+  let api: FisApi;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
+        res.writeHead(reply.status, {
+          'content-type': 'application/json',
+          ...(reply.type && { 'x-amzn-errortype': reply.type }),
+        });
+        res.end(JSON.stringify(reply.body));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    api = fisOverHttp({
+      region: PRIMARY,
+      endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+    });
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+  beforeEach(() => (seen = []));
+
+  test('signs with SigV4 for fis in the region, and uses the documented paths and bodies', async () => {
+    reply = { status: 200, body: { experimentTemplates: [{ id: 'EXT1' }], nextToken: 'n' } };
+    expect(await api.listExperimentTemplates()).toEqual({ templates: [{ id: 'EXT1' }], nextToken: 'n' });
+    reply = { status: 200, body: { experiment: { id: 'EXP1', state: { status: 'pending' } } } };
+    await api.startExperiment({ experimentTemplateId: 'EXT1', clientToken: 't', tags: { a: 'b' } });
+    await api.stopExperiment('EXP1');
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'GET /experimentTemplates?maxResults=100',
+      'POST /experiments',
+      'DELETE /experiments/EXP1',
+    ]);
+    expect(JSON.parse(seen[1].body)).toEqual({
+      experimentTemplateId: 'EXT1',
+      clientToken: 't',
+      tags: { a: 'b' },
+    });
+    for (const s of seen)
+      expect(s.auth).toMatch(
+        new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/\\d{8}/${PRIMARY}/fis/aws4_request`),
+      );
+  });
+
+  test('an error answer becomes an SDK-shaped error (name, message, HTTP status)', async () => {
+    reply = {
+      status: 400,
+      body: { message: 'template not found' },
+      type: 'ResourceNotFoundException:http://x',
+    };
+    await expect(api.getExperimentTemplate('nope')).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: 'template not found',
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+});
+
+test('registered in shopctl: an unknown scenario is a usage error naming the scenarios, nothing called', async () => {
+  const { main } = await import('../../cli/main');
+  const lines: string[] = [];
+  const code = await main(['drill', 'meteor', '--dry-run'], {
+    out: (s) => lines.push(s),
+    err: (s) => lines.push(s),
+  });
+  expect(code).toBe(EXIT.usage);
+  expect(lines.join('\n')).toContain(
+    'Unknown scenario "meteor". Fix: use one of az-power-interruption, web-instance-loss',
+  );
+});
