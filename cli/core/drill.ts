@@ -160,7 +160,7 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
   if (!f.yes) {
     if (!d.interactive)
       throw new UsageError('Refusing to start a fault experiment without --yes in a non-interactive shell.');
-    if (!(await d.confirm(`Inject "${scenario}" into ${region} now?`))) {
+    if (!(await d.confirm(`Inject "${scenario}" into ${region} now?`, d.signal))) {
       d.out('Not started; nothing changed.');
       return EXIT.ok;
     }
