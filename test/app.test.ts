@@ -205,6 +205,42 @@ describe('app', () => {
     );
   });
 
+  test("every encrypted topic's key lets every service that publishes to it (alarms, Auto Scaling notifications)", () => {
+    const missing: string[] = [];
+    for (const [stack, t] of Object.entries(templates)) {
+      const r = t.toJSON().Resources;
+      for (const [topicId, topic] of Object.entries<any>(r)) {
+        if (topic.Type !== 'AWS::SNS::Topic' || !topic.Properties.KmsMasterKeyId) continue;
+        const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+        const statements: any[] = r[keyId].Properties.KeyPolicy.Statement;
+        const mentions = (x: any) => JSON.stringify(x).includes(`"Ref":"${topicId}"`);
+        const publishers = new Set<string>();
+        for (const res of Object.values<any>(r)) {
+          if (res.Type === 'AWS::CloudWatch::Alarm' || res.Type === 'AWS::CloudWatch::CompositeAlarm') {
+            if (mentions([res.Properties.AlarmActions, res.Properties.OKActions]))
+              publishers.add('cloudwatch.amazonaws.com');
+          }
+          if (
+            res.Type === 'AWS::AutoScaling::AutoScalingGroup' &&
+            mentions(res.Properties.NotificationConfigurations)
+          ) {
+            publishers.add('AWSServiceRoleForAutoScaling');
+          }
+        }
+        for (const p of publishers) {
+          const allowed = statements.some(
+            (s) =>
+              s.Effect === 'Allow' &&
+              [].concat(s.Action).some((a: string) => /^kms:GenerateDataKey/.test(a)) &&
+              JSON.stringify([s.Principal, s.Condition ?? {}]).includes(p),
+          );
+          if (!allowed) missing.push(`${stack}/${topicId} <- ${p}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   test('synth performs no lookup: nothing missing from the assembly and cdk.context.json unchanged', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
     expect(manifest.missing).toBeUndefined();

@@ -61,6 +61,29 @@ export class RegionalKey extends Construct {
         },
       }),
     );
+    // EC2 Auto Scaling publishes group notifications to the (encrypted) alarm topic as its
+    // service-linked role. The role is named by a condition, not as the principal: KMS rejects a key
+    // policy naming a principal that does not exist yet, and the role is created with the account's
+    // first group, after this key.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAutoScalingNotificationsToEncryptedTopics',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'aws:PrincipalArn': stack.formatArn({
+              service: 'iam',
+              region: '',
+              resource: 'role',
+              resourceName: 'aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+            }),
+          },
+          StringEquals: { 'kms:ViaService': `sns.${stack.region}.amazonaws.com` },
+        },
+      }),
+    );
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
