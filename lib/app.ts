@@ -32,10 +32,10 @@ export type ResilienceChecksMode = 'error' | 'warn' | 'off';
 
 /**
  * The resilience pack's mode when neither the caller nor `-c resilienceChecks=` chooses one.
- * `warn` until the defects of issue #12 are fixed (today's templates have findings); then `error`,
- * like the other packs.
+ * `error`, like the other packs: the app has no finding, so a new one fails synth. `warn` is for an
+ * app being brought into line (findings printed and written to the validation report only).
  */
-export const RESILIENCE_CHECKS_DEFAULT: ResilienceChecksMode = 'warn';
+export const RESILIENCE_CHECKS_DEFAULT: ResilienceChecksMode = 'error';
 
 /** The stacks of the app, in deployment order. */
 export interface ShopApp {

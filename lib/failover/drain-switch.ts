@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { alarmFingerprint } from '../compliance/resilience';
 import { Names } from '../config/names';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
 import { LoggedFunction } from '../monitoring/logged-function';
@@ -23,21 +23,8 @@ export const SWITCH_ALARM = { periodSeconds: 60, evaluationPeriods: 3, datapoint
  * replaces them on the next deploy, and a new check reads the alarm as it is.
  */
 export function alarmDefinitionHash(alarm: cloudwatch.Alarm): string {
-  const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
-  const definition = Stack.of(alarm).resolve({
-    namespace: cfn.namespace,
-    metricName: cfn.metricName,
-    dimensions: cfn.dimensions,
-    statistic: cfn.statistic,
-    period: cfn.period,
-    evaluationPeriods: cfn.evaluationPeriods,
-    datapointsToAlarm: cfn.datapointsToAlarm,
-    threshold: cfn.threshold,
-    comparisonOperator: cfn.comparisonOperator,
-    treatMissingData: cfn.treatMissingData,
-    metrics: cfn.metrics,
-  });
-  return createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 8);
+  // The resilience pack's fingerprint, so that its HealthCheckFollowsAlarm rule recognises the id.
+  return alarmFingerprint(alarm);
 }
 
 /** Properties of {@link DrainSwitchHolder}. */

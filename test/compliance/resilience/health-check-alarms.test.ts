@@ -85,6 +85,13 @@ describe('Resilience-HealthCheckAlarmMissingData', () => {
     { treatMissingData: 'notBreaching', evaluationPeriods: 3, datapointsToAlarm: 1 },
     { treatMissingData: 'breaching', evaluationPeriods: 3, datapointsToAlarm: 2 },
     { treatMissingData: 'ignore', insufficientDataHealthStatus: 'Healthy' },
+    // one missed minute of three leaves the range evaluable: only three silent minutes reach INSUFFICIENT_DATA
+    {
+      treatMissingData: 'missing',
+      evaluationPeriods: 3,
+      datapointsToAlarm: 1,
+      insufficientDataHealthStatus: 'Unhealthy',
+    },
   ])('compliant: %j', (c) => {
     expect(findingsOf('HealthCheckAlarmMissingData', checkOnAlarm(c))).toEqual([]);
   });

@@ -115,6 +115,48 @@ describe('Resilience-TopicKeyPublishers', () => {
     expect(findingsOf('TopicKeyPublishers', app)).toEqual([]);
   });
 
+  test.each([
+    [
+      'the service-linked role',
+      'aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+      [],
+    ],
+    [
+      'another role',
+      'some-other-role',
+      ['Resilience-TopicKeyPublishers[AWSServiceRoleForAutoScaling] at App/Topic/Resource'],
+    ],
+  ])('Principal "*" narrowed by aws:PrincipalArn to %s', (_what, roleName, findings) => {
+    const app = encryptedTopic((stack, topic, key) => {
+      new autoscaling.CfnAutoScalingGroup(stack, 'Group', {
+        minSize: '1',
+        maxSize: '2',
+        availabilityZones: ['eu-west-1a'],
+        notificationConfigurations: [
+          { topicArn: topic.topicArn, notificationTypes: ['autoscaling:EC2_INSTANCE_LAUNCH'] },
+        ],
+      });
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.AnyPrincipal()],
+          actions: PUBLISH,
+          resources: ['*'],
+          conditions: {
+            ArnEquals: {
+              'aws:PrincipalArn': stack.formatArn({
+                service: 'iam',
+                region: '',
+                resource: 'role',
+                resourceName: roleName,
+              }),
+            },
+          },
+        }),
+      );
+    });
+    expect(findingsOf('TopicKeyPublishers', app)).toEqual(findings);
+  });
+
   test('non-compliant: an AWS service publishing to a topic under the AWS managed key', () => {
     const app = newApp();
     const stack = stackIn(app, 'App', 'eu-west-1');

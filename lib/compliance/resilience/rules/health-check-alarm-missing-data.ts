@@ -17,7 +17,8 @@ import type { ResilienceRule } from '../rule';
  *   UpdateHealthCheck's reference calls LastKnownStatus the default
  *   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html); for a new
  *   check the docs are silent, so the rule asks for LastKnownStatus to be set explicitly. For an
- *   alarm whose evaluation range is one period, one missed datapoint is enough.
+ *   alarm whose evaluation range is one period, one missed datapoint is enough; with more periods,
+ *   one missed datapoint leaves the others in the range and the state stands, so the rule is silent.
  * - `notBreaching` with DatapointsToAlarm equal to EvaluationPeriods: one missed datapoint counts as
  *   good and leaves fewer than M breaching datapoints, so the alarm goes OK (a drain is released).
  * - `breaching` with DatapointsToAlarm 1: one missed datapoint raises the alarm (a healthy region is
@@ -30,7 +31,7 @@ export const HealthCheckAlarmMissingData: ResilienceRule = {
   id: 'HealthCheckAlarmMissingData',
   info: 'The Route 53 health check reads an alarm that changes state (or reaches INSUFFICIENT_DATA read as a fixed status) when one datapoint is missing.',
   explanation:
-    'Route 53 follows the alarm: a single missed datapoint can then put a drained region back in DNS or take a healthy one out. Set InsufficientDataHealthStatus to LastKnownStatus with TreatMissingData missing, or an M-of-N alarm that one missing datapoint cannot flip (notBreaching with M < N, breaching with M > 1), or TreatMissingData ignore.',
+    'Route 53 follows the alarm: a single missed datapoint can then put a drained region back in DNS or take a healthy one out. Set InsufficientDataHealthStatus to LastKnownStatus with TreatMissingData missing, or evaluate more than one period with TreatMissingData missing, or an M-of-N alarm that one missing datapoint cannot flip (notBreaching with M < N, breaching with M > 1), or TreatMissingData ignore.',
   sources: [
     'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html',
     'https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html',
@@ -44,7 +45,8 @@ export const HealthCheckAlarmMissingData: ResilienceRule = {
     const treat = String(alarm.properties.TreatMissingData ?? 'missing');
     const n = Number(alarm.properties.EvaluationPeriods ?? 1);
     const m = Number(alarm.properties.DatapointsToAlarm ?? n);
-    if (treat === 'missing' && insufficient !== 'LastKnownStatus')
+    // With more than one period, one missed datapoint cannot empty the evaluation range.
+    if (treat === 'missing' && n <= 1 && insufficient !== 'LastKnownStatus')
       return [`missing-data-reads-${insufficient}`];
     if (treat === 'notBreaching' && m >= n) return ['one-missing-datapoint-clears-alarm'];
     if (treat === 'breaching' && m <= 1) return ['one-missing-datapoint-raises-alarm'];

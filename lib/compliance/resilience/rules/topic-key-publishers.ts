@@ -136,14 +136,27 @@ function keyOf(keyRef: Json, topic: IndexedResource, index: AppIndex): IndexedRe
 function allows(statement: Json, principal: string, key: IndexedResource, index: AppIndex): boolean {
   if (!isObject(statement) || statement.Effect !== 'Allow' || !isObject(statement.Principal)) return false;
   const p = statement.Principal;
+  const isRole = (arn: Json) =>
+    (index.literal(arn, key.stack) ?? '').endsWith(`:role/aws-service-role/${principal.slice(5)}`);
   const named = principal.startsWith('role:')
-    ? asArray(p.AWS).some((a) =>
-        (index.literal(a, key.stack) ?? '').endsWith(`:role/aws-service-role/${principal.slice(5)}`),
-      ) || asArray(p.Service).some((s) => s === `${principal.slice(5).split('/')[0]}`)
+    ? asArray(p.AWS).some(isRole) ||
+      asArray(p.Service).some((s) => s === `${principal.slice(5).split('/')[0]}`) ||
+      // Principal "*" narrowed by aws:PrincipalArn: a key policy may not name a role that does not
+      // exist yet (a service-linked role appears on first use), so this is how such a role is allowed.
+      (asArray(p.AWS).some((a) => a === '*') && principalArnConditions(statement).some(isRole))
     : asArray(p.Service).some((s) => s === principal);
   if (!named) return false;
   const actions = asArray(statement.Action).map(String);
   return PUBLISH_ACTIONS.every((a) => actions.some((pattern) => matches(pattern, a)));
+}
+
+/** The values of aws:PrincipalArn in the statement's ArnEquals / ArnLike / StringEquals conditions. */
+function principalArnConditions(statement: { [key: string]: Json }): Json[] {
+  const condition = isObject(statement.Condition) ? statement.Condition : {};
+  return ['ArnEquals', 'ArnLike', 'StringEquals', 'StringLike'].flatMap((op) => {
+    const block = condition[op];
+    return isObject(block) ? asArray(block['aws:PrincipalArn']) : [];
+  });
 }
 
 /** IAM action matching: case-insensitive, `*` and `?` wildcards. */
