@@ -7,6 +7,7 @@ import {
   HEALTH_CHECKER_REGIONS,
   NetworkSettings,
   ParsedConfig,
+  Posture,
   WebSettings,
 } from './schema';
 
@@ -45,6 +46,8 @@ export interface RegionConfig {
   readonly role: RegionRole;
   readonly web: WebSettings;
   readonly network: NetworkSettings;
+  /** DR posture while standing by; `warm` unless configured (the primary's is its posture after a failover). */
+  readonly posture: Posture;
 }
 
 /** A scheduled capacity raise, already resolved to the regions it applies to. */
@@ -140,8 +143,10 @@ function resolve(c: ParsedConfig, configName: string): ShopConfig {
     name: r.name,
     index,
     role: index === 0 ? 'primary' : 'standby',
-    web: { ...c.web, ...r.web },
+    // A pilot-light standby runs no instances, only its warm pool (see lib/capacity/posture.ts).
+    web: { ...c.web, ...r.web, ...(index > 0 && r.posture === 'pilot-light' ? { minCapacity: 0 } : {}) },
     network: { ...c.network, ...r.network },
+    posture: r.posture ?? 'warm',
   }));
   return {
     ...c,
@@ -276,6 +281,15 @@ function crossCheck(c: ParsedConfig): ConfigProblem[] {
       `cannot exceed canary.evaluationPeriods (${c.canary.evaluationPeriods}): M of N needs M <= N`,
     );
   }
+  c.regions.forEach((r, i) => {
+    if (r.posture === 'pilot-light' && (r.web?.warmPoolMinSize ?? c.web.warmPoolMinSize) === 0) {
+      add(
+        `regions[${i}].posture`,
+        r.posture,
+        `needs a warm pool (web.warmPoolMinSize is 0 in region ${r.name}): a pilot-light standby runs no instances. Fix: set warmPoolMinSize to 1 or more, or use "warm"`,
+      );
+    }
+  });
   const checkers = c.healthCheck.checkerRegions;
   if (checkers && new Set(checkers).size !== checkers.length) {
     add(

@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 import type { RegionConfig, ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { Canary } from '../canary/canary';
+import { CapacityMirror } from '../capacity/capacity-mirror';
+import { StandbyScaler } from '../capacity/scaler';
 import { DB_PORT } from '../database/engine';
 import { RegionalDatabase } from '../database/regional-database';
 import { DrainSwitchHolder } from '../failover/drain-switch';
@@ -39,6 +41,8 @@ export class RegionalStack extends Stack {
   readonly database: RegionalDatabase;
   readonly switches: DrainSwitchHolder;
   readonly canary: Canary;
+  readonly capacityMirror: CapacityMirror;
+  readonly scaler: StandbyScaler;
   private readonly azs: string[];
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
@@ -140,6 +144,12 @@ export class RegionalStack extends Stack {
       alarms: this.alarms,
     });
     this.canary = new Canary(this, 'Canary', { config, key: this.key.key, alarms: this.alarms });
+
+    // Capacity at failover (#14): every region mirrors what it serves with and can absorb the others'.
+    const capacity = { config, key: this.key.key, alarms: this.alarms, asg: this.web.asg, alb: this.web.alb };
+    this.capacityMirror = new CapacityMirror(this, 'CapacityMirror', capacity);
+    this.scaler = new StandbyScaler(this, 'Scaler', { ...capacity, region });
+    this.scaler.node.addDependency(this.canary); // its trigger reads the canary's consensus alarms
 
     new logs.LogGroup(this, 'AuditLog', {
       logGroupName: names.auditLogGroup(),
