@@ -8,6 +8,7 @@ import type { RegionConfig, ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { Canary } from '../canary/canary';
 import { CapacityMirror } from '../capacity/capacity-mirror';
+import { FailoverReadiness } from '../capacity/readiness';
 import { StandbyScaler } from '../capacity/scaler';
 import { DB_PORT } from '../database/engine';
 import { RegionalDatabase } from '../database/regional-database';
@@ -43,6 +44,7 @@ export class RegionalStack extends Stack {
   readonly canary: Canary;
   readonly capacityMirror: CapacityMirror;
   readonly scaler: StandbyScaler;
+  readonly readiness: FailoverReadiness;
   private readonly azs: string[];
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
@@ -150,6 +152,11 @@ export class RegionalStack extends Stack {
     this.capacityMirror = new CapacityMirror(this, 'CapacityMirror', capacity);
     this.scaler = new StandbyScaler(this, 'Scaler', { ...capacity, region });
     this.scaler.node.addDependency(this.canary); // its trigger reads the canary's consensus alarms
+    this.readiness = new FailoverReadiness(this, 'Readiness', {
+      ...capacity,
+      region,
+      certificate: this.web.certificate,
+    });
 
     new logs.LogGroup(this, 'AuditLog', {
       logGroupName: names.auditLogGroup(),

@@ -111,6 +111,34 @@ describe.each(cases)('region %s (%s)', (region, posture, rc) => {
     });
   });
 
+  test('the readiness check runs every 5 minutes on this region and pages after two failed runs or when it stops', () => {
+    expect(envOf(t, 'READINESS_CONFIG')).toMatchObject({
+      region,
+      primaryRegion: config.primaryRegion,
+      namespace: 'resilient-shop/readiness',
+      warmPoolMinSize: rc.web.warmPoolMinSize,
+      lagLimitMs: config.database.replicationLagAlarmMs,
+      certificateMinDays: 30,
+      heldSwitches: names.switchesHeldBy(region),
+      regions: config.regions.map((r) => r.name),
+    });
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: names.readinessAlarm(region),
+      Namespace: 'resilient-shop/readiness',
+      MetricName: 'Ready',
+      Dimensions: [{ Name: 'Region', Value: region }],
+      Statistic: 'Minimum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+
   test('the scaler may change only this group and this cluster', () => {
     const statements = resourcesOf(t, 'AWS::IAM::ManagedPolicy').flatMap(
       ([, p]) => p.Properties.PolicyDocument.Statement,
