@@ -2,11 +2,13 @@ import { promises as dnsPromises } from 'node:dns';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
+import { checkCommand } from './commands/check';
 import { failbackCommand } from './commands/failback';
 import { failoverCommand } from './commands/failover';
 import { noticeClearCommand, noticeSetCommand } from './commands/notice';
 import { statusCommand } from './commands/status';
 import { defaultAuditFile, osUser, writeAudit } from './core/audit';
+import { makeCapacityClientsFor } from './core/capacity';
 import { makeClientsFor } from './core/clients';
 import { CliError, describeError, EXIT, UsageError } from './core/errors';
 import type { Deps, FetchLike } from './core/deps';
@@ -123,6 +125,15 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .description('where customers are served, health checks, switches, database, canaries, notice')
     .option('--json', 'print one JSON document')
     .action(async (opts: { json?: boolean }) => run(null, (d) => statusCommand(d, opts), EXIT.unknown)());
+
+  program
+    .command('check')
+    .description('would a failover to each standby succeed now? (the scheduled readiness checks, run here)')
+    .option('--json', 'print one JSON document')
+    .option('--target <region...>', 'regions to check (default: every standby)')
+    .action(async (opts: { json?: boolean; target?: string[] }) =>
+      run(null, (d) => checkCommand(d, makeCapacityClientsFor(d.profile), opts), EXIT.unknown)(),
+    );
 
   program
     .command('failover')

@@ -11,6 +11,7 @@ import type { RegionConfig, ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
 import { LoggedFunction } from '../monitoring/logged-function';
+import { readinessTarget } from './readiness-target';
 
 /** Properties of {@link FailoverReadiness}. */
 export interface FailoverReadinessProps {
@@ -43,25 +44,11 @@ export class FailoverReadiness extends Construct {
     const names = new Names(config);
     const stack = Stack.of(this);
     const readinessConfig: ReadinessConfig = {
-      region: region.name,
-      primaryRegion: config.primaryRegion,
+      ...readinessTarget(config, region.name, {
+        asgName: props.asg.autoScalingGroupName,
+        certificateArn: props.certificate.certificateArn,
+      }),
       namespace: names.readinessNamespace(),
-      secretName: names.dbSecretName(),
-      dbClusterId: names.dbClusterId(region.name),
-      globalClusterId: names.globalClusterId(),
-      asgName: props.asg.autoScalingGroupName,
-      certificateArn: props.certificate.certificateArn,
-      warmPoolMinSize: region.web.warmPoolMinSize,
-      lagLimitMs: config.database.replicationLagAlarmMs,
-      certificateMinDays: config.capacity.certificateMinDays,
-      heldSwitches: names.switchesHeldBy(region.name),
-      regions: config.regions.map((r) => r.name),
-      namespaces: {
-        capacity: names.capacityNamespace(),
-        switch: names.switchNamespace(),
-        switchMetric: Names.SWITCH_METRIC,
-        canary: names.canaryNamespace(),
-      },
     };
     this.handler = new LoggedFunction(this, 'Handler', {
       handlerDir: 'readiness',

@@ -97,8 +97,20 @@ function healthy() {
   });
   asg.on(DescribeWarmPoolCommand).resolves({
     Instances: [
-      { InstanceId: 'i-2', LifecycleState: 'Warmed:Stopped', HealthStatus: 'Healthy', AvailabilityZone: 'a' },
-      { InstanceId: 'i-3', LifecycleState: 'Warmed:Stopped', HealthStatus: 'Healthy', AvailabilityZone: 'a' },
+      {
+        InstanceId: 'i-2',
+        LifecycleState: 'Warmed:Stopped',
+        HealthStatus: 'Healthy',
+        AvailabilityZone: 'a',
+        ProtectedFromScaleIn: false,
+      },
+      {
+        InstanceId: 'i-3',
+        LifecycleState: 'Warmed:Stopped',
+        HealthStatus: 'Healthy',
+        AvailabilityZone: 'a',
+        ProtectedFromScaleIn: false,
+      },
     ],
   });
   acm
@@ -276,6 +288,7 @@ test.each<[string, () => void, string, RegExp]>([
             LifecycleState: 'Warmed:Pending:Wait',
             AvailabilityZone: 'a',
             HealthStatus: 'Healthy',
+            ProtectedFromScaleIn: false,
           },
         ],
       }),
