@@ -7,6 +7,8 @@
  * config would produce, or when --synth is given. The report's content comes only from the
  * templates; the config is read only to know which stacks to expect (and to synthesize).
  *
+ * --compare-postures: print every DR posture of every standby side by side (also in the markdown).
+ *
  * --budget N: the failover budget in seconds (default 100). It is not in the templates; pass the
  * config's failoverBudgetSeconds. Exits 1 when the worst-case failover exceeds it.
  */
@@ -16,6 +18,7 @@ import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
+import { renderPostures } from '../lib/report/postures';
 import { buildReport, CfnTemplate, DEFAULT_BUDGET_SECONDS, renderMarkdown } from '../lib/report/resilience';
 
 const ROOT = path.join(__dirname, '..');
@@ -26,6 +29,7 @@ interface Args {
   cdkOut: string;
   budget: number;
   synth: boolean;
+  comparePostures: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -35,6 +39,7 @@ function parseArgs(argv: string[]): Args {
     cdkOut: path.join(ROOT, 'cdk.out'),
     budget: DEFAULT_BUDGET_SECONDS,
     synth: false,
+    comparePostures: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -51,9 +56,10 @@ function parseArgs(argv: string[]): Args {
       if (!Number.isFinite(args.budget) || args.budget <= 0)
         throw new Error('--budget needs a positive number of seconds');
     } else if (a === '--synth') args.synth = true;
+    else if (a === '--compare-postures') args.comparePostures = true;
     else if (a === '--help' || a === '-h') {
       console.log(
-        'Usage: npm run report -- [--config NAME] [--out DIR] [--budget SECONDS] [--cdk-out DIR] [--synth]',
+        'Usage: npm run report -- [--config NAME] [--out DIR] [--budget SECONDS] [--cdk-out DIR] [--synth] [--compare-postures]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
@@ -149,7 +155,10 @@ function main(): number {
   fs.mkdirSync(args.out, { recursive: true });
   const md = path.join(args.out, 'resilience-report.md');
   const json = path.join(args.out, 'resilience-report.json');
-  fs.writeFileSync(md, renderMarkdown(report));
+  // DR postures (#14) come from the config, not the templates: lib/report/postures.ts.
+  const postures = renderPostures(config, args.comparePostures);
+  fs.writeFileSync(md, `${renderMarkdown(report)}\n${postures}`);
+  if (args.comparePostures) console.log(postures);
   fs.writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
 
   console.log(report.verdict.text);
