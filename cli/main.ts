@@ -8,7 +8,7 @@ import { failoverCommand } from './commands/failover';
 import { noticeClearCommand, noticeSetCommand } from './commands/notice';
 import { statusCommand } from './commands/status';
 import { defaultAuditFile, osUser, writeAudit } from './core/audit';
-import { makeCapacityClientsFor } from './core/capacity';
+import { CapacityClientsFor, makeCapacityClientsFor } from './core/capacity';
 import { makeClientsFor } from './core/clients';
 import { CliError, describeError, EXIT, UsageError } from './core/errors';
 import type { Deps, FetchLike } from './core/deps';
@@ -22,7 +22,13 @@ export interface GlobalOptions {
 }
 
 /** What tests (or embedders) may replace; everything else comes from the environment. */
-export type Overrides = Partial<Omit<Deps, 'config' | 'names' | 'globalRegion' | 'verbose' | 'profile'>>;
+export type Overrides = Partial<Omit<Deps, 'config' | 'names' | 'globalRegion' | 'verbose' | 'profile'>> & {
+  /**
+   * Auto Scaling, ACM and Secrets Manager clients for the capacity steps and `check` (#14). When a
+   * caller injects `clients` but not these, failover and failback plans warn and do not pre-scale.
+   */
+  readonly capacityClients?: CapacityClientsFor;
+};
 
 const defaultFetch: FetchLike = (url, init) => fetch(url, init);
 
@@ -92,6 +98,10 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
     .showHelpAfterError('(run shopctl --help for usage)');
 
+  /** Capacity clients for failover and failback (#14): injected, or real unless `clients` were injected. */
+  const capacityFor = (d: Deps): CapacityClientsFor | undefined =>
+    o.capacityClients ?? (o.clients ? undefined : makeCapacityClientsFor(d.profile));
+
   /** Runs one command with shared error handling and, for actions, an audit record on failure. */
   const run =
     (command: string | null, fn: (d: Deps, args: readonly string[]) => Promise<number>, fallback: number) =>
@@ -132,7 +142,11 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .option('--json', 'print one JSON document')
     .option('--target <region...>', 'regions to check (default: every standby)')
     .action(async (opts: { json?: boolean; target?: string[] }) =>
-      run(null, (d) => checkCommand(d, makeCapacityClientsFor(d.profile), opts), EXIT.unknown)(),
+      run(
+        null,
+        (d) => checkCommand(d, o.capacityClients ?? makeCapacityClientsFor(d.profile), opts),
+        EXIT.unknown,
+      )(),
     );
 
   program
@@ -151,7 +165,9 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
       'highest replication lag accepted (default 2 x replicationLagAlarmMs)',
       parseMs,
     )
-    .action(async (opts) => run('failover', (d, args) => failoverCommand(d, opts, args), EXIT.failed)());
+    .action(async (opts) =>
+      run('failover', (d, args) => failoverCommand(d, opts, args, capacityFor(d)), EXIT.failed)(),
+    );
 
   program
     .command('failback')
@@ -160,7 +176,9 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .option('--yes', 'do not ask for confirmation')
     .option('--force', 'override refusals (primary not answering, replication lag)')
     .option('--max-lag-ms <ms>', 'highest replication lag accepted', parseMs)
-    .action(async (opts) => run('failback', (d, args) => failbackCommand(d, opts, args), EXIT.failed)());
+    .action(async (opts) =>
+      run('failback', (d, args) => failbackCommand(d, opts, args, capacityFor(d)), EXIT.failed)(),
+    );
 
   const notice = program.command('notice').description('the notice on the outage page (status.json)');
   notice

@@ -1,4 +1,11 @@
 import { ActionSpec, Refusal } from './action';
+import {
+  capacityOrWarn,
+  CapacityClientsFor,
+  restorePostureStep,
+  scaleUpStep,
+  waitCapacityStep,
+} from './capacity';
 import { memberOf } from './database';
 import { CliError, EXIT } from './errors';
 import {
@@ -22,6 +29,8 @@ export interface FailbackOptions {
   readonly yes: boolean;
   readonly force: boolean;
   readonly maxLagMs?: number;
+  /** Clients for the capacity steps (#14); without them the plan warns and does not scale. */
+  readonly capacity?: CapacityClientsFor;
 }
 
 /**
@@ -62,11 +71,23 @@ export async function planFailback(
     ...drained.filter((s) => s.target === primary),
     ...drained.filter((s) => s.target !== primary),
   ];
+  // Capacity (#14): the primary gets the serving region's mirrored peak before it is undrained;
+  // the standbys return to their postures afterwards (desired capacity left to target tracking).
+  const [primaryCapacity, ...standbyCapacity] = await Promise.all(
+    order.map((r) => capacityOrWarn(d, o.capacity, r, warnings)),
+  );
   const steps: Step[] = [
     promoteStep(d, db, primary, member.arn, false),
     waitStep(d, db, primary),
     verifyStep(d, primary),
+    ...(primaryCapacity
+      ? [
+          scaleUpStep(d, primaryCapacity.clients, primaryCapacity.plan),
+          waitCapacityStep(d, primaryCapacity.clients, primaryCapacity.plan),
+        ]
+      : []),
     ...undrainFirst.map((s) => ({ ...undrainStep(d, s.target, s, false), title: `Undrain ${s.target}` })),
+    ...standbyCapacity.flatMap((c) => (c ? [restorePostureStep(d, c.clients, c.plan)] : [])),
   ];
   const resume = `${commandPrefix(d)} failback${o.force ? ' --force' : ''} --yes`;
   return {

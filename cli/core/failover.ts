@@ -1,4 +1,5 @@
 import { ActionSpec, Refusal } from './action';
+import { capacityOrWarn, CapacityClientsFor, scaleUpStep, waitCapacityStep } from './capacity';
 import {
   describeGlobalDb,
   GlobalDbState,
@@ -23,6 +24,8 @@ export interface FailoverOptions {
   readonly yes: boolean;
   readonly force: boolean;
   readonly maxLagMs?: number;
+  /** Clients for the capacity steps (#14); without them the plan warns and does not pre-scale. */
+  readonly capacity?: CapacityClientsFor;
 }
 
 export function regionNames(d: Deps): string[] {
@@ -199,9 +202,19 @@ export async function planFailover(
       `UNPLANNED failover allows DATA LOSS: writes not yet replicated to ${o.to} (replication lag ${lagText || 'unknown'}) are lost.`,
     );
   }
+  // Capacity (#14): a planned failover waits for the target's capacity before draining anything;
+  // an unplanned one only requests it, so the instances start while the database promotes.
+  const capacity = await capacityOrWarn(d, o.capacity, o.to, warnings);
+  const capacitySteps = capacity
+    ? [
+        scaleUpStep(d, capacity.clients, capacity.plan),
+        ...(o.unplanned ? [] : [waitCapacityStep(d, capacity.clients, capacity.plan)]),
+      ]
+    : [];
   const resume = `${commandPrefix(d)} failover --to ${o.to}${o.unplanned ? ' --unplanned' : ''}${o.force ? ' --force' : ''}${o.maxLagMs !== undefined ? ` --max-lag-ms ${o.maxLagMs}` : ''} --yes`;
   const steps: Step[] = [
     undrainStep(d, o.to, targetSwitch, true),
+    ...capacitySteps,
     ...before.map((r, i) => drainStep(d, r, beforeSwitches[i], resume)),
     promoteStep(d, db, o.to, member.arn, o.unplanned),
     waitStep(d, db, o.to),

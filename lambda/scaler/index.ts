@@ -11,6 +11,9 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CAPACITY_METRICS, SOURCE_DIMENSION } from '../capacity-mirror/metrics';
+import { absorbTarget } from './targets';
+
+export { absorbTarget, roundAcu } from './targets';
 
 /** What the scaler needs; written by `lib/capacity/scaler.ts` into `SCALER_CONFIG`. */
 export interface ScalerConfig {
@@ -58,31 +61,6 @@ export interface ScalerDecision {
   readonly group: { readonly min: number; readonly desired?: number } | null;
   readonly acuMin: number | null;
   readonly reason: string;
-}
-
-/** Rounds up to the half-ACU steps Aurora Serverless v2 accepts. */
-export function roundAcu(acu: number): number {
-  return Math.ceil(acu * 2) / 2;
-}
-
-/** Instances and ACU a region needs to carry `peak` with the configured headroom, within its bounds. */
-export function absorbTarget(
-  config: ScalerConfig,
-  peakInService: number | undefined,
-  peakAcu: number | undefined,
-): { instances: number; acu: number; known: boolean } {
-  const h = config.headroomPercent / 100;
-  // Without a mirrored figure (the mirror never ran, or its data expired) the worst case is assumed:
-  // a standby that scales to its maximum costs minutes of instances; one that guesses low is an outage.
-  const instances =
-    peakInService === undefined
-      ? config.maxInstances
-      : Math.min(config.maxInstances, Math.max(config.postureMinInstances, Math.ceil(peakInService * h)));
-  const acu =
-    peakAcu === undefined
-      ? config.maxAcu
-      : Math.min(config.maxAcu, Math.max(config.postureMinAcu, roundAcu(peakAcu * h)));
-  return { instances, acu, known: peakInService !== undefined && peakAcu !== undefined };
 }
 
 /** The minimum a region keeps while standing by: its posture, or for `hot` a share of the sources. */
