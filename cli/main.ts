@@ -28,6 +28,8 @@ export type Overrides = Partial<Omit<Deps, 'config' | 'names' | 'globalRegion' |
    * caller injects `clients` but not these, failover and failback plans warn and do not pre-scale.
    */
   readonly capacityClients?: CapacityClientsFor;
+  /** Use the Route 53 control plane fast path in failover and failback; default: unless `clients` were injected. */
+  readonly fastSwitch?: boolean;
 };
 
 const defaultFetch: FetchLike = (url, init) => fetch(url, init);
@@ -101,6 +103,10 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
   /** Capacity clients for failover and failback (#14): injected, or real unless `clients` were injected. */
   const capacityFor = (d: Deps): CapacityClientsFor | undefined =>
     o.capacityClients ?? (o.clients ? undefined : makeCapacityClientsFor(d.profile));
+  const extras = (d: Deps) => {
+    const capacity = capacityFor(d);
+    return { ...(capacity ? { capacity } : {}), fastSwitch: o.fastSwitch ?? !o.clients };
+  };
 
   /** Runs one command with shared error handling and, for actions, an audit record on failure. */
   const run =
@@ -166,7 +172,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
       parseMs,
     )
     .action(async (opts) =>
-      run('failover', (d, args) => failoverCommand(d, opts, args, capacityFor(d)), EXIT.failed)(),
+      run('failover', (d, args) => failoverCommand(d, opts, args, extras(d)), EXIT.failed)(),
     );
 
   program
@@ -177,7 +183,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .option('--force', 'override refusals (primary not answering, replication lag)')
     .option('--max-lag-ms <ms>', 'highest replication lag accepted', parseMs)
     .action(async (opts) =>
-      run('failback', (d, args) => failbackCommand(d, opts, args, capacityFor(d)), EXIT.failed)(),
+      run('failback', (d, args) => failbackCommand(d, opts, args, extras(d)), EXIT.failed)(),
     );
 
   const notice = program.command('notice').description('the notice on the outage page (status.json)');

@@ -14,7 +14,7 @@ export async function failbackCommand(
   d: Deps,
   f: FailbackFlags,
   args: readonly string[],
-  capacity?: CapacityClientsFor,
+  extras: { readonly capacity?: CapacityClientsFor; readonly fastSwitch?: boolean } = {},
 ): Promise<number> {
   const spec = await planFailback(
     d,
@@ -23,7 +23,7 @@ export async function failbackCommand(
       yes: !!f.yes,
       force: !!f.force,
       ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
-      ...(capacity ? { capacity } : {}),
+      ...extras,
     },
     args,
   );

@@ -17,7 +17,7 @@ export async function failoverCommand(
   d: Deps,
   f: FailoverFlags,
   args: readonly string[],
-  capacity?: CapacityClientsFor,
+  extras: { readonly capacity?: CapacityClientsFor; readonly fastSwitch?: boolean } = {},
 ): Promise<number> {
   const spec = await planFailover(
     d,
@@ -28,7 +28,7 @@ export async function failoverCommand(
       yes: !!f.yes,
       force: !!f.force,
       ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
-      ...(capacity ? { capacity } : {}),
+      ...extras,
     },
     args,
   );

@@ -1,4 +1,5 @@
 import { ActionSpec, Refusal } from './action';
+import { invertStep } from './fastSwitch';
 import {
   capacityOrWarn,
   CapacityClientsFor,
@@ -31,6 +32,8 @@ export interface FailbackOptions {
   readonly maxLagMs?: number;
   /** Clients for the capacity steps (#14); without them the plan warns and does not scale. */
   readonly capacity?: CapacityClientsFor;
+  /** Also use the Route 53 control plane (invert endpoint checks) when it answers (#14 item 6). */
+  readonly fastSwitch?: boolean;
 }
 
 /**
@@ -86,6 +89,7 @@ export async function planFailback(
           waitCapacityStep(d, primaryCapacity.clients, primaryCapacity.plan),
         ]
       : []),
+    ...(o.fastSwitch ? order.map((r) => invertStep(d, r, false)) : []),
     ...undrainFirst.map((s) => ({ ...undrainStep(d, s.target, s, false), title: `Undrain ${s.target}` })),
     ...standbyCapacity.flatMap((c) => (c ? [restorePostureStep(d, c.clients, c.plan)] : [])),
   ];
