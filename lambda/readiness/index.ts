@@ -4,6 +4,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CheckResult, evaluate, ReadinessClients, ReadinessTarget } from './checks';
+import { CHECK_FAILED_METRIC, READY_METRIC } from './metrics';
 
 /** Settings written by `lib/capacity/readiness.ts` into `READINESS_CONFIG`. */
 export interface ReadinessConfig extends ReadinessTarget {
@@ -18,9 +19,7 @@ export interface ReadinessResult {
   readonly failedRegions: Readonly<Record<string, string>>;
 }
 
-/** Metric names of the readiness check. */
-export const READY_METRIC = 'Ready';
-export const CHECK_FAILED_METRIC = 'CheckFailed';
+export { CHECK_FAILED_METRIC, READY_METRIC } from './metrics';
 
 /**
  * Runs every check and publishes `Ready{Region}` (1/0) and `CheckFailed{Region,Check}` into every

@@ -9,6 +9,11 @@ import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { arnOf, PRIMARY, STANDBY, T0, World } from '../cli/world';
+import { readPublishedReadiness } from '../../cli/core/readiness';
+import type { Deps } from '../../cli/core/deps';
+import { CHECKS } from '../../lambda/readiness/checks';
+import { loadConfig } from '../../lib/config/load';
+import { Names } from '../../lib/config/names';
 
 const asg = mockClient(AutoScalingClient);
 const acm = mockClient(ACMClient);
@@ -128,4 +133,54 @@ test('an unknown region is refused with the choices', async () => {
   expect(w.err).toContain(
     '--target eu-west-9 is not a region of config default. Use one of ap-northeast-2, ap-northeast-1',
   );
+});
+
+describe('readiness as published (for shopctl status)', () => {
+  const deps = (w: World) =>
+    ({
+      config: loadConfig('default'),
+      names: new Names(loadConfig('default')),
+      clients: w.overrides().clients,
+      now: () => T0,
+    }) as unknown as Deps;
+
+  test('not ready, with the failed checks, read from any live region (exact query)', async () => {
+    w.m(PRIMARY)
+      .cloudwatch.on(GetMetricDataCommand)
+      .resolves({
+        MetricDataResults: [
+          { Id: 'ready', Values: [0, 1], Timestamps: [ago(3), ago(8)] },
+          { Id: 'check3', Values: [1, 0] },
+          { Id: 'check5', Values: [0] },
+        ],
+      });
+    const r = await readPublishedReadiness(deps(w), STANDBY, PRIMARY);
+    expect(r).toEqual({ region: STANDBY, state: 'not-ready', failed: ['warm-pool'], at: ago(3) });
+    const q = w.m(PRIMARY).cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    expect(q.MetricDataQueries?.[0]).toEqual({
+      Id: 'ready',
+      MetricStat: {
+        Metric: {
+          Namespace: 'resilient-shop/readiness',
+          MetricName: 'Ready',
+          Dimensions: [{ Name: 'Region', Value: STANDBY }],
+        },
+        Period: 300,
+        Stat: 'Maximum',
+      },
+    });
+    expect(q.MetricDataQueries).toHaveLength(1 + CHECKS.length);
+  });
+
+  test('nothing published, or CloudWatch not answering: unknown with the reason', async () => {
+    w.m(STANDBY).cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    expect(await readPublishedReadiness(deps(w), STANDBY)).toEqual({
+      region: STANDBY,
+      state: 'unknown',
+      failed: [],
+      error: 'no readiness published in 15 min',
+    });
+    w.m(STANDBY).cloudwatch.on(GetMetricDataCommand).rejects(new Error('boom'));
+    expect((await readPublishedReadiness(deps(w), STANDBY)).state).toBe('unknown');
+  });
 });
