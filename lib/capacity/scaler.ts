@@ -81,7 +81,10 @@ export class StandbyScaler extends Construct {
         ...primaryDown.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM)),
       ),
     });
-    props.alarms.page(this.absorbAlarm);
+    // News for the on-call when a standby takes customers over. Not for the configured primary: its
+    // surge is an ordinary busy day (or traffic returning after a failover), and its other trigger,
+    // another region down, already pages through the canary's consensus alarm.
+    if (region.role === 'standby') props.alarms.page(this.absorbAlarm);
 
     const scalerConfig: ScalerConfig = {
       region: region.name,
