@@ -2,12 +2,14 @@ import { promises as dnsPromises } from 'node:dns';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
+import { checkCommand } from './commands/check';
 import { registerDrillCommand } from './commands/drill';
 import { failbackCommand } from './commands/failback';
 import { failoverCommand } from './commands/failover';
 import { noticeClearCommand, noticeSetCommand } from './commands/notice';
 import { statusCommand } from './commands/status';
 import { defaultAuditFile, osUser, writeAudit } from './core/audit';
+import { CapacityClientsFor, makeCapacityClientsFor } from './core/capacity';
 import { makeClientsFor } from './core/clients';
 import { interruptibleSleep, timingsFromEnv } from './core/deadline';
 import { CliError, describeError, errorKind, EXIT, UsageError } from './core/errors';
@@ -24,7 +26,15 @@ export interface GlobalOptions {
 /** What tests (or embedders) may replace; everything else comes from the environment. */
 export type Overrides = Partial<
   Omit<Deps, 'config' | 'names' | 'globalRegion' | 'globalRegionFlag' | 'verbose' | 'profile'>
->;
+> & {
+  /**
+   * Auto Scaling, ACM and Secrets Manager clients for the capacity steps and `check` (#14). When a
+   * caller injects `clients` but not these, failover and failback plans warn and do not pre-scale.
+   */
+  readonly capacityClients?: CapacityClientsFor;
+  /** Use the Route 53 control plane fast path in failover and failback; default: unless `clients` were injected. */
+  readonly fastSwitch?: boolean;
+};
 
 const defaultFetch: FetchLike = (url, init) => fetch(url, init);
 
@@ -133,6 +143,14 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
     .showHelpAfterError('(run shopctl --help for usage)');
 
+  /** Capacity clients for failover and failback (#14): injected, or real unless `clients` were injected. */
+  const capacityFor = (d: Deps): CapacityClientsFor | undefined =>
+    o.capacityClients ?? (o.clients ? undefined : makeCapacityClientsFor(d.profile));
+  const extras = (d: Deps) => {
+    const capacity = capacityFor(d);
+    return { ...(capacity ? { capacity } : {}), fastSwitch: o.fastSwitch ?? !o.clients };
+  };
+
   /** Runs one command with shared error handling and, for actions, an audit record on failure. */
   const run =
     (command: string | null, fn: (d: Deps, args: readonly string[]) => Promise<number>, fallback: number) =>
@@ -186,6 +204,19 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .action(async (opts: { json?: boolean }) => run(null, (d) => statusCommand(d, opts), EXIT.unknown)());
 
   program
+    .command('check')
+    .description('would a failover to each standby succeed now? (the scheduled readiness checks, run here)')
+    .option('--json', 'print one JSON document')
+    .option('--target <region...>', 'regions to check (default: every standby)')
+    .action(async (opts: { json?: boolean; target?: string[] }) =>
+      run(
+        null,
+        (d) => checkCommand(d, o.capacityClients ?? makeCapacityClientsFor(d.profile), opts),
+        EXIT.unknown,
+      )(),
+    );
+
+  program
     .command('failover')
     .description('move customers and the database writer to REGION')
     .requiredOption('--to <region>', 'target region')
@@ -201,7 +232,9 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
       'highest replication lag accepted (default 2 x replicationLagAlarmMs)',
       parseMs,
     )
-    .action(async (opts) => run('failover', (d, args) => failoverCommand(d, opts, args), EXIT.failed)());
+    .action(async (opts) =>
+      run('failover', (d, args) => failoverCommand(d, opts, args, extras(d)), EXIT.failed)(),
+    );
 
   program
     .command('failback')
@@ -210,7 +243,9 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .option('--yes', 'do not ask for confirmation')
     .option('--force', 'override refusals (primary not answering, replication lag, another account)')
     .option('--max-lag-ms <ms>', 'highest replication lag accepted', parseMs)
-    .action(async (opts) => run('failback', (d, args) => failbackCommand(d, opts, args), EXIT.failed)());
+    .action(async (opts) =>
+      run('failback', (d, args) => failbackCommand(d, opts, args, extras(d)), EXIT.failed)(),
+    );
 
   const notice = program.command('notice').description('the notice on the outage page (status.json)');
   notice

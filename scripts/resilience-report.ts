@@ -9,6 +9,8 @@
  * assembly instead, and only when the assembly's stamp (written by every `cdk synth` of this app)
  * names the same config with the same fingerprint; otherwise it refuses and says what to run.
  *
+ * --compare-postures: print every DR posture of every standby side by side (also in the markdown).
+ *
  * Exit codes: 0 PASS, 1 FAIL (worst-case automatic failover above the budget), 2 the report could not
  * be made (bad config, unusable assembly, bad arguments).
  */
@@ -16,21 +18,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { AssemblyMismatch, assemblyFor } from '../lib/report/assembly';
+import { renderPostures } from '../lib/report/postures';
 import { buildReport, renderMarkdown } from '../lib/report/resilience';
 
 const ROOT = path.join(__dirname, '..');
-const USAGE = 'Usage: npm run report -- [--config NAME] [--out DIR] [--cdk-out DIR]';
+const USAGE = 'Usage: npm run report -- [--config NAME] [--out DIR] [--cdk-out DIR] [--compare-postures]';
 
 interface Args {
   config: string;
   out: string;
   cdkOut?: string;
+  comparePostures: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { config: 'default', out: ROOT };
+  const args: Args = { config: 'default', out: ROOT, comparePostures: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -41,6 +45,7 @@ function parseArgs(argv: string[]): Args {
     if (a === '--config') args.config = value();
     else if (a === '--out') args.out = path.resolve(value());
     else if (a === '--cdk-out') args.cdkOut = path.resolve(value());
+    else if (a === '--compare-postures') args.comparePostures = true;
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -68,7 +73,10 @@ function main(): number {
   fs.mkdirSync(args.out, { recursive: true });
   const md = path.join(args.out, 'resilience-report.md');
   const json = path.join(args.out, 'resilience-report.json');
-  fs.writeFileSync(md, renderMarkdown(report));
+  // DR postures (#14) come from the config, not the templates: lib/report/postures.ts.
+  const postures = renderPostures(config, args.comparePostures);
+  fs.writeFileSync(md, `${renderMarkdown(report)}\n${postures}`);
+  if (args.comparePostures) console.log(postures);
   fs.writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
 
   for (const sentence of report.headline.sentences) console.log(sentence.replace(/\*\*/g, ''));

@@ -1,5 +1,6 @@
 import { executeAction } from '../core/action';
 import { planFailback } from '../core/failback';
+import type { CapacityClientsFor } from '../core/capacity';
 import type { Deps } from '../core/deps';
 
 export interface FailbackFlags {
@@ -9,7 +10,12 @@ export interface FailbackFlags {
   readonly maxLagMs?: number;
 }
 
-export async function failbackCommand(d: Deps, f: FailbackFlags, args: readonly string[]): Promise<number> {
+export async function failbackCommand(
+  d: Deps,
+  f: FailbackFlags,
+  args: readonly string[],
+  extras: { readonly capacity?: CapacityClientsFor; readonly fastSwitch?: boolean } = {},
+): Promise<number> {
   const spec = await planFailback(
     d,
     {
@@ -17,6 +23,7 @@ export async function failbackCommand(d: Deps, f: FailbackFlags, args: readonly 
       yes: !!f.yes,
       force: !!f.force,
       ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
+      ...extras,
     },
     args,
   );

@@ -1,5 +1,6 @@
 import { executeAction } from '../core/action';
 import { planFailover } from '../core/failover';
+import type { CapacityClientsFor } from '../core/capacity';
 import type { Deps } from '../core/deps';
 
 export interface FailoverFlags {
@@ -12,7 +13,12 @@ export interface FailoverFlags {
   readonly maxLagMs?: number;
 }
 
-export async function failoverCommand(d: Deps, f: FailoverFlags, args: readonly string[]): Promise<number> {
+export async function failoverCommand(
+  d: Deps,
+  f: FailoverFlags,
+  args: readonly string[],
+  extras: { readonly capacity?: CapacityClientsFor; readonly fastSwitch?: boolean } = {},
+): Promise<number> {
   const spec = await planFailover(
     d,
     {
@@ -22,6 +28,7 @@ export async function failoverCommand(d: Deps, f: FailoverFlags, args: readonly 
       yes: !!f.yes,
       force: !!f.force,
       ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
+      ...extras,
     },
     args,
   );

@@ -1,4 +1,12 @@
 import { ActionSpec, Refusal } from './action';
+import { invertStep } from './fastSwitch';
+import {
+  capacityOrWarn,
+  CapacityClientsFor,
+  restorePostureStep,
+  scaleUpStep,
+  waitCapacityStep,
+} from './capacity';
 import { memberOf } from './database';
 import { CliError, EXIT } from './errors';
 import {
@@ -23,6 +31,10 @@ export interface FailbackOptions {
   readonly yes: boolean;
   readonly force: boolean;
   readonly maxLagMs?: number;
+  /** Clients for the capacity steps (#14); without them the plan warns and does not scale. */
+  readonly capacity?: CapacityClientsFor;
+  /** Also use the Route 53 control plane (invert endpoint checks) when it answers (#14 item 6). */
+  readonly fastSwitch?: boolean;
 }
 
 /**
@@ -72,16 +84,29 @@ export async function planFailback(
     ...drained.filter((s) => s.target === primary),
     ...drained.filter((s) => s.target !== primary),
   ];
+  // Capacity (#14): the primary gets the serving region's mirrored peak before it is undrained;
+  // the standbys return to their postures afterwards (desired capacity left to target tracking).
+  const [primaryCapacity, ...standbyCapacity] = await Promise.all(
+    order.map((r) => capacityOrWarn(d, o.capacity, r, warnings)),
+  );
   const steps: Step[] = [
     promoteStep(d, db, primary, member.arn, false),
     waitStep(d, db, primary),
     verifyStep(d, primary),
+    ...(primaryCapacity
+      ? [
+          scaleUpStep(d, primaryCapacity.clients, primaryCapacity.plan),
+          waitCapacityStep(d, primaryCapacity.clients, primaryCapacity.plan),
+        ]
+      : []),
+    ...(o.fastSwitch ? order.map((r) => invertStep(d, r, false)) : []),
     // never "already done" here: a switch that no holder could be read for is not known to serve
     ...undrainFirst.map((s) => ({
       ...undrainStep(d, s.target, s, false),
       title: `Undrain ${s.target}`,
       done: false,
     })),
+    ...standbyCapacity.flatMap((c) => (c ? [restorePostureStep(d, c.clients, c.plan)] : [])),
   ];
   const resume = `${commandPrefix(d)} failback${o.force ? ' --force' : ''}${o.maxLagMs !== undefined ? ` --max-lag-ms ${o.maxLagMs}` : ''} --yes`;
   // where customers were before this failback: the current writer, else the first standby

@@ -1,4 +1,6 @@
 import { ActionSpec, Refusal } from './action';
+import { invertStep } from './fastSwitch';
+import { capacityOrWarn, CapacityClientsFor, scaleUpStep, waitCapacityStep } from './capacity';
 import {
   describeGlobalDb,
   GlobalDbState,
@@ -26,6 +28,10 @@ export interface FailoverOptions {
   readonly yes: boolean;
   readonly force: boolean;
   readonly maxLagMs?: number;
+  /** Clients for the capacity steps (#14); without them the plan warns and does not pre-scale. */
+  readonly capacity?: CapacityClientsFor;
+  /** Also use the Route 53 control plane (invert endpoint checks) when it answers (#14 item 6). */
+  readonly fastSwitch?: boolean;
 }
 
 export function regionNames(d: Deps): string[] {
@@ -218,6 +224,15 @@ export async function planFailover(
       `UNPLANNED failover allows DATA LOSS: writes not yet replicated to ${o.to} (replication lag ${lagText || 'unknown'}) are lost.`,
     );
   }
+  // Capacity (#14): a planned failover waits for the target's capacity before draining anything;
+  // an unplanned one only requests it, so the instances start while the database promotes.
+  const capacity = await capacityOrWarn(d, o.capacity, o.to, warnings);
+  const capacitySteps = capacity
+    ? [
+        scaleUpStep(d, capacity.clients, capacity.plan),
+        ...(o.unplanned ? [] : [waitCapacityStep(d, capacity.clients, capacity.plan)]),
+      ]
+    : [];
   const resume = `${commandPrefix(d)} failover --to ${o.to}${o.unplanned ? ' --unplanned' : ''}${o.force ? ' --force' : ''}${o.maxLagMs !== undefined ? ` --max-lag-ms ${o.maxLagMs}` : ''} --yes`;
   if (isUnread(targetSwitch)) {
     // With the old primary down, its copy of the target's switch cannot be read; a holder that is down
@@ -229,7 +244,9 @@ export async function planFailover(
   }
   const steps: Step[] = [
     undrainStep(d, o.to, targetSwitch, true),
+    ...capacitySteps,
     ...before.map((r, i) => drainStep(d, r, beforeSwitches[i], resume)),
+    ...(o.fastSwitch ? before.map((r) => invertStep(d, r, true)) : []),
     promoteStep(d, db, o.to, member.arn, o.unplanned),
     waitStep(d, db, o.to),
     verifyStep(d, o.to),

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { jsonErrorPosition } from './json-position';
 import { ConfigProblem, crossFieldProblems } from './rules';
-import { configSchema, NetworkSettings, ParsedConfig, WebSettings } from './schema';
+import { configSchema, NetworkSettings, ParsedConfig, Posture, WebSettings } from './schema';
 import { didYouMean } from './suggest';
 
 export type { ConfigProblem } from './rules';
@@ -33,6 +33,8 @@ export interface RegionConfig {
   readonly role: RegionRole;
   readonly web: WebSettings;
   readonly network: NetworkSettings;
+  /** DR posture while standing by; `warm` unless configured (the primary's is its posture after a failover). */
+  readonly posture: Posture;
 }
 
 /** A scheduled capacity raise, already resolved to the regions it applies to. */
@@ -129,8 +131,10 @@ function resolve(c: ParsedConfig, configName: string): ShopConfig {
     name: r.name,
     index,
     role: index === 0 ? 'primary' : 'standby',
-    web: { ...c.web, ...r.web },
+    // A pilot-light standby runs no instances, only its warm pool (see lib/capacity/posture.ts).
+    web: { ...c.web, ...r.web, ...(index > 0 && r.posture === 'pilot-light' ? { minCapacity: 0 } : {}) },
     network: { ...c.network, ...r.network },
+    posture: r.posture ?? 'warm',
   }));
   return {
     ...c,

@@ -205,4 +205,31 @@ export class Names {
   auditLogGroup(): string {
     return `/${this.config.appName}/shopctl-audit`;
   }
+
+  // --- capacity at failover (issue #14) ---
+
+  /** CloudWatch namespace of the capacity mirror: what each region serves with, published into every region. */
+  capacityNamespace(): string {
+    return `${this.config.appName}/capacity`;
+  }
+
+  /** CloudWatch namespace of the failover readiness check (`Ready{Region}`, `CheckFailed{Region,Check}`). */
+  readinessNamespace(): string {
+    return `${this.config.appName}/readiness`;
+  }
+
+  /** Alarm (in `region`) that pages when a failover to `region` would not succeed now. */
+  readinessAlarm(region: string): string {
+    return `${this.config.appName}-not-ready-${region}`;
+  }
+
+  /** Alarm (in `region`): more requests arrive than the standby posture is sized for. */
+  surgeAlarm(region: string): string {
+    return `${this.config.appName}-surge-${region}`;
+  }
+
+  /** Composite alarm (in `region`) that makes the scaler raise `region` to the mirrored capacity. */
+  absorbAlarm(region: string): string {
+    return `${this.config.appName}-absorb-${region}`;
+  }
 }

@@ -96,6 +96,13 @@ export function crossFieldProblems(raw: unknown): ConfigProblem[] {
         `is greater than maxCapacity (${max}) in region ${label}: EC2 Auto Scaling sizes the warm pool from the group's maximum, so it could never hold that many. Fix: lower warmPoolMinSize to ${max} or less, or raise maxCapacity`,
       );
     }
+    if (r.posture === 'pilot-light' && warm === 0) {
+      add(
+        `regions[${i}].posture`,
+        r.posture,
+        `needs a warm pool (web.warmPoolMinSize is 0 in region ${label}): a pilot-light standby runs no instances. Fix: set warmPoolMinSize to 1 or more, or use "warm"`,
+      );
+    }
     const rn = obj(r.network);
     const net = { ...network, ...rn };
     const nat = num(net.natGateways);

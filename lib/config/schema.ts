@@ -159,6 +159,8 @@ export const regionSchema = z.strictObject({
   web: webSchema.partial().optional(),
   /** Overrides of the shared `network` settings for this region; `cidr` usually differs. */
   network: networkSchema.partial().optional(),
+  /** DR posture of this region while it stands by (see `capacitySchema`); default `warm`. */
+  posture: z.enum(['pilot-light', 'warm', 'hot']).optional(),
 });
 
 export const promotionSchema = z.strictObject({
@@ -286,6 +288,20 @@ export const currencySchema = z
     },
   });
 
+/** How standbys are sized for a failover (issue #14); every key has a default. */
+export const capacitySchema = z.strictObject({
+  /** Capacity a standby scales to when traffic arrives, in % of the mirrored peak (100-300). */
+  headroomPercent: int(100, 300).default(120),
+  /** Hours over which the mirrored peak is taken (1-24). */
+  peakWindowHours: int(1, 24).default(3),
+  /** A `hot` standby keeps this % of the other regions' instances in service (1-100). */
+  hotPercent: int(1, 100).default(50),
+  /** Minutes of low traffic (and no trigger alarm) before a scaled-up standby returns to its posture. */
+  quietMinutes: int(5, 240).default(30),
+  /** Readiness: a certificate must stay valid at least this many days. */
+  certificateMinDays: int(1, 90).default(30),
+});
+
 export const configSchema = z.strictObject({
   /** Short application name; prefixes every physical name. */
   appName: z
@@ -321,6 +337,8 @@ export const configSchema = z.strictObject({
   currency: currencySchema.default('KRW'),
   /** Worst-case automatic failover time (seconds) the design must stay within. */
   failoverBudgetSeconds: int(30, 3600),
+  /** Standby capacity at failover (issue #14); defaults when absent. */
+  capacity: capacitySchema.prefault({}),
   /** WAF web ACLs (per-IP rate rule, AWS managed rules, logging). */
   waf: z.strictObject({
     /** In front of every region's ALB. */
@@ -337,3 +355,5 @@ export type RawConfig = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type WebSettings = z.output<typeof webSchema>;
 export type NetworkSettings = z.output<typeof networkSchema>;
+/** DR posture of a standby region. */
+export type Posture = NonNullable<z.output<typeof regionSchema>['posture']>;

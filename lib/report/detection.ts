@@ -134,6 +134,8 @@ export function consensusRows(
         const d: Json[] = t.Resources?.[c]?.Properties?.Dimensions ?? [];
         return Object.fromEntries(d.map((x) => [x.Name, describeValue(x.Value)]));
       });
+      // Only canary consensus composites (children per vantage point); not, e.g., the scaler's trigger.
+      if (!dims.some((d) => d.Vantage)) continue;
       rows.push({
         alarmName: alarmName(id, r),
         region: regionOf.get(stack) ?? 'unknown',

@@ -96,6 +96,14 @@ export function pagingSection(
         feeds.set(child, list);
       }
     }
+    // Alarms whose state changes start something through EventBridge (the standby scaler, #14).
+    for (const [ruleId, r] of entries(t, 'AWS::Events::Rule')) {
+      for (const res of (r.Properties?.EventPattern?.resources ?? []) as Json[]) {
+        const alarm = res?.['Fn::GetAtt']?.[0];
+        if (typeof alarm !== 'string') continue;
+        feeds.set(alarm, [...(feeds.get(alarm) ?? []), `EventBridge rule ${ruleId}`]);
+      }
+    }
     for (const [id, r] of [
       ...entries(t, 'AWS::CloudWatch::Alarm'),
       ...entries(t, 'AWS::CloudWatch::CompositeAlarm'),

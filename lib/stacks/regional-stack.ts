@@ -7,6 +7,9 @@ import { Construct } from 'constructs';
 import type { RegionConfig, ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { Canary } from '../canary/canary';
+import { CapacityMirror } from '../capacity/capacity-mirror';
+import { FailoverReadiness } from '../capacity/readiness';
+import { StandbyScaler } from '../capacity/scaler';
 import { acknowledgeNag } from '../compliance/acknowledge';
 import { DB_PORT } from '../database/engine';
 import { RegionalDatabase } from '../database/regional-database';
@@ -41,6 +44,9 @@ export class RegionalStack extends Stack {
   readonly database: RegionalDatabase;
   readonly switches: DrainSwitchHolder;
   readonly canary: Canary;
+  readonly capacityMirror: CapacityMirror;
+  readonly scaler: StandbyScaler;
+  readonly readiness: FailoverReadiness;
   private readonly azs: string[];
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
@@ -172,6 +178,17 @@ export class RegionalStack extends Stack {
       writerClusterIdentifier: region.role === 'primary' ? this.database.clusterIdentifier : undefined,
       stopAlarms: this.canary.consensusAlarms.filter((a) => a.node.id === 'Down-public'),
       key: this.key.key,
+    });
+
+    // Capacity at failover (#14): every region mirrors what it serves with and can absorb the others'.
+    const capacity = { config, key: this.key.key, alarms: this.alarms, asg: this.web.asg, alb: this.web.alb };
+    this.capacityMirror = new CapacityMirror(this, 'CapacityMirror', capacity);
+    this.scaler = new StandbyScaler(this, 'Scaler', { ...capacity, region });
+    this.scaler.node.addDependency(this.canary); // its trigger reads the canary's consensus alarms
+    this.readiness = new FailoverReadiness(this, 'Readiness', {
+      ...capacity,
+      region,
+      certificate: this.web.certificate,
     });
 
     new logs.LogGroup(this, 'AuditLog', {
