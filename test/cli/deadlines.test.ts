@@ -24,6 +24,7 @@ afterAll(async () => {
 });
 
 const BOUND = 20_000;
+const server = (mode: 'hang' | 'reset') => (mode === 'hang' ? hang.url : reset.url);
 
 /** Failover/failback completes on the next poll once requested. */
 function promotable(w: World): World {
@@ -115,13 +116,14 @@ describe('a stalled region never hangs shopctl', () => {
     BOUND,
   );
 
-  test(
-    'unplanned failover with the primary region entirely stalled prints its plan, finishes, audits in the standby',
-    async () => {
+  test.each(['hang', 'reset'] as const)(
+    'unplanned failover with the primary region entirely down (%s) prints its plan, finishes, audits in the standby',
+    async (mode) => {
+      const url = server(mode);
       const w = promotable(new World().shortDeadlines());
-      w.stall(PRIMARY, hang.url);
-      w.stall(EDGE, hang.url, ['route53']);
-      w.healthzServer.set(PRIMARY, hang.url);
+      w.stall(PRIMARY, url);
+      w.stall(EDGE, url, ['route53']);
+      w.healthzServer.set(PRIMARY, url);
       const code = await w.run('failover', '--to', STANDBY, '--unplanned', '--yes');
       expect(w.out).toContain('Plan: UNPLANNED failover to ap-northeast-1');
       expect(w.out).toMatch(
@@ -181,9 +183,9 @@ describe('a stalled region never hangs shopctl', () => {
     BOUND,
   );
 
-  test(
-    'failback whose only holder stalls after planning: the undrain reached no holder → exit 4, never Done',
-    async () => {
+  test.each(['hang', 'reset'] as const)(
+    'failback whose only holder fails (%s) after planning: the undrain reached no holder → exit 4, never Done',
+    async (mode) => {
       const w = new World().shortDeadlines();
       w.state.writer = STANDBY;
       w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
@@ -194,7 +196,7 @@ describe('a stalled region never hangs shopctl', () => {
           w.state.writer = PRIMARY;
           w.state.healthz[PRIMARY] = { status: 200, mode: 'read-write', db: 'writer' };
           // from now on SSM in the standby (the only holder of the primary's switch) stalls
-          w.stall(STANDBY, hang.url, ['ssm']);
+          w.stall(STANDBY, server(mode), ['ssm']);
           return {};
         });
       const code = await w.run('failback', '--yes');
@@ -239,15 +241,19 @@ describe('a stalled region never hangs shopctl', () => {
     BOUND,
   );
 
-  test(
-    'notice set with us-east-1 stalled: nothing changed, exit 5',
-    async () => {
+  test.each(['hang', 'reset'] as const)(
+    'notice set with us-east-1 down (%s): nothing changed, exit 5',
+    async (mode) => {
       const w = new World().shortDeadlines();
-      w.stall(EDGE, hang.url);
+      w.stall(EDGE, server(mode));
       const code = await w.run('notice', 'set', '--ko', '지연', '--en', 'Delayed', '--yes');
       expect(code).toBe(5);
       expect(w.err).toMatch(/FAILED: nothing was changed/);
-      expect(w.err).toMatch(/in us-east-1 did not answer \(TimeoutError/);
+      expect(w.err).toMatch(
+        mode === 'hang'
+          ? /in us-east-1 did not answer \(TimeoutError/
+          : /in us-east-1 did not answer \(.*(ECONNRESET|socket hang up)/,
+      );
     },
     BOUND,
   );
