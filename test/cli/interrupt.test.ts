@@ -208,3 +208,51 @@ describe('SIGINT elsewhere', () => {
     expectTrace(r, 'interrupted');
   });
 });
+
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
+
+describe('Ctrl-C at the real confirmation prompt', () => {
+  // script(1) gives the child a real terminal, so @inquirer/prompts reads the keystroke itself
+  (SCRIPT ? test : test.skip)(
+    'reads "Aborted. Nothing changed.", exit 2 like answering no, audited as aborted',
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-pty-'));
+      const auditFile = path.join(dir, 'audit.jsonl');
+      const cmd = `${process.execPath} --require tsx/cjs ${CHILD} failover --to ap-northeast-1`;
+      const child = spawn(SCRIPT as string, ['-qec', cmd, '/dev/null'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          CHILD_REAL_PROMPT: '1',
+          CHILD_HANG_URL: hang.url,
+          CHILD_HANG_AT: 'none',
+          CHILD_AUDIT_FILE: auditFile,
+          CHILD_CALLS_FILE: path.join(dir, 'calls.json'),
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let sent = false;
+      child.stdout.on('data', (b) => {
+        out += String(b);
+        if (!sent && out.includes('Run these steps now?')) {
+          sent = true;
+          child.stdin.write('\x03'); // Ctrl-C typed on the terminal
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(sent).toBe(true);
+      expect(code).toBe(2);
+      expect(out).toContain('Aborted. Nothing changed.');
+      expect(out).not.toMatch(/AWS call failed|ExitPromptError/);
+      const audit = fs
+        .readFileSync(auditFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(audit).toEqual([expect.objectContaining({ command: 'failover', result: 'aborted', steps: [] })]);
+    },
+    60_000,
+  );
+});

@@ -5,7 +5,8 @@
  *
  * Env: CHILD_HANG_URL (fault server), CHILD_HANG_AT (drain | undrain-target | promote | wait | verify |
  * failback-undrain | notice-write | plan), CHILD_AUDIT_FILE, CHILD_CALLS_FILE (remote audit records
- * are written there at exit). Arguments: the shopctl arguments.
+ * are written there at exit), CHILD_REAL_PROMPT (use the real prompt on the real terminal). Arguments:
+ * the shopctl arguments.
  */
 import * as fs from 'node:fs';
 import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -14,7 +15,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { makeClientsFor } from '../../../cli/core/clients';
-import { main } from '../../../cli/main';
+import { main, Overrides } from '../../../cli/main';
 import { EDGE, PRIMARY, STANDBY, World } from '../world';
 
 const url = process.env.CHILD_HANG_URL as string;
@@ -110,8 +111,14 @@ process.on('exit', () => {
   fs.writeFileSync(process.env.CHILD_CALLS_FILE as string, JSON.stringify(records));
 });
 
+const worldOverrides: Overrides = Object.fromEntries(
+  Object.entries(w.overrides()).filter(
+    ([k]) => !(process.env.CHILD_REAL_PROMPT && (k === 'confirm' || k === 'interactive')),
+  ),
+);
 main(process.argv.slice(2), {
-  ...w.overrides(),
+  // CHILD_REAL_PROMPT: the real @inquirer/prompts confirmation on the real terminal (run under script(1))
+  ...worldOverrides,
   // the real clock and sleep: only the hang and the signal decide when this ends
   now: () => new Date(),
   sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
