@@ -33,7 +33,12 @@ interface ChildResult {
  * Runs the child until `marker` appears on stdout (or, for `null`, until the child's first call reaches
  * the server), interrupts it with SIGINT, and collects what it left.
  */
-async function interruptAt(at: string, marker: RegExp | null, argv: string[]): Promise<ChildResult> {
+async function interruptAt(
+  at: string,
+  marker: RegExp | null,
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<ChildResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-int-'));
   const auditFile = path.join(dir, 'audit.jsonl');
   const callsFile = path.join(dir, 'calls.json');
@@ -46,6 +51,7 @@ async function interruptAt(at: string, marker: RegExp | null, argv: string[]): P
       CHILD_HANG_AT: at,
       CHILD_AUDIT_FILE: auditFile,
       CHILD_CALLS_FILE: callsFile,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -115,9 +121,13 @@ beforeAll(async () => {
   // the "plan" scenario is triggered by the server's connection count, so it runs on its own first
   const { plan, ...rest } = SCENARIOS;
   results.set('plan', await interruptAt('plan', plan[0], plan[1]));
-  const done = await Promise.all(Object.entries(rest).map(([at, [m, argv]]) => interruptAt(at, m, argv)));
+  const done = await Promise.all([
+    ...Object.entries(rest).map(([at, [m, argv]]) => interruptAt(at, m, argv)),
+    interruptAt('promote', rest.promote[0], FAILOVER, { CHILD_LOGS_HANG: '1' }),
+  ]);
   Object.keys(rest).forEach((at, i) => results.set(at, done[i]));
-  expect(results.size).toBe(order.length);
+  results.set('promote, Logs stalled', done[done.length - 1]);
+  expect(results.size).toBe(order.length + 1);
 }, 90_000);
 
 const result = (at: string) => results.get(at) as ChildResult;
@@ -181,6 +191,18 @@ describe('SIGINT at every step of a failover leaves the steps done and not done,
 });
 
 describe('SIGINT elsewhere', () => {
+  test('with CloudWatch Logs stalled too: the local record is written, the remote gives up within its budget', () => {
+    const r = result('promote, Logs stalled');
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('INTERRUPTED 3. Promote the database to ap-northeast-1');
+    expect(r.stderr).toContain(RESUME);
+    expect(r.stderr).toMatch(
+      /warning: audit record not sent to CloudWatch Logs \(.*no answer within \d+ ms.*\); it is in .*audit\.jsonl/,
+    );
+    expect(r.audit).toEqual([expect.objectContaining({ command: 'failover', result: 'interrupted' })]);
+    expect(r.remote).toEqual([]);
+  });
+
   test('while planning (before any change): nothing changed, exit 130, audited', () => {
     const r = result('plan');
     expect(r.stderr).toContain('Interrupted (Ctrl-C) before any change was made: nothing changed.');

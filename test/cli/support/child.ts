@@ -5,11 +5,11 @@
  *
  * Env: CHILD_HANG_URL (fault server), CHILD_HANG_AT (drain | undrain-target | promote | wait | verify |
  * failback-undrain | notice-write | plan), CHILD_AUDIT_FILE, CHILD_CALLS_FILE (remote audit records
- * are written there at exit), CHILD_REAL_PROMPT (use the real prompt on the real terminal). Arguments:
+ * are written there at exit), CHILD_LOGS_HANG (CloudWatch Logs never answers), CHILD_REAL_PROMPT (use the real prompt on the real terminal). Arguments:
  * the shopctl arguments.
  */
 import * as fs from 'node:fs';
-import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeGlobalClustersCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
@@ -98,6 +98,15 @@ if (at === 'plan') {
           ? hangs(r).sts.send(new GetCallerIdentityCommand(input))
           : { Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/oncall/alice' },
       );
+  }
+}
+
+if (process.env.CHILD_LOGS_HANG) {
+  // CloudWatch Logs stalled everywhere: the remote audit must give up within its budget
+  for (const r of [PRIMARY, STANDBY]) {
+    w.m(r)
+      .logs.on(CreateLogStreamCommand)
+      .callsFake((input) => hangs(r).logs.send(new CreateLogStreamCommand(input)));
   }
 }
 
