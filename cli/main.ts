@@ -1,4 +1,5 @@
 import { promises as dnsPromises } from 'node:dns';
+import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
@@ -124,13 +125,18 @@ function onInterrupt(ctrl: AbortController, err: (s: string) => void): () => voi
 
 /**
  * Runs `shopctl` with `argv` (arguments only, without node and script) and returns the exit code.
- * Never calls process.exit, so tests drive it directly.
+ * Never calls process.exit (so tests drive it directly), except on a second Ctrl-C.
  */
 export async function main(argv: readonly string[], o: Overrides = {}): Promise<number> {
   const out = o.out ?? ((s: string) => process.stdout.write(s + '\n'));
   const err = o.err ?? ((s: string) => process.stderr.write(s + '\n'));
   const ctrl = new AbortController();
-  const signal = o.signal ? AbortSignal.any([ctrl.signal, o.signal]) : ctrl.signal;
+  // every call in flight listens on it (a status run has dozens at once): not a leak
+  setMaxListeners(0, ctrl.signal);
+  // an embedder's signal interrupts the run like Ctrl-C (linked by hand: see deadline.ts on AbortSignal.any)
+  if (o.signal?.aborted) ctrl.abort();
+  o.signal?.addEventListener('abort', () => ctrl.abort(), { once: true });
+  const signal = ctrl.signal;
   let code: number = EXIT.ok;
   const program = new Command('shopctl')
     .description('Incident responder CLI for resilient-shop: status, failover, failback, outage notice.')

@@ -9,6 +9,12 @@ export interface Refusal {
   readonly reason: string;
   /** --force may override it. */
   readonly forceable: boolean;
+  /**
+   * It guards starting the change (target health, replication lag) and no longer applies once an
+   * earlier run has made part of it: then the printed resume command must run as printed, or customers
+   * stay half switched. It is shown as a warning instead.
+   */
+  readonly onlyBeforeStart?: boolean;
 }
 
 export interface ActionSpec {
@@ -107,14 +113,20 @@ export async function executeAction(d: Deps, spec: ActionSpec): Promise<number> 
     d.out(formatPlan(spec.steps));
     d.out('');
 
-    const hard = spec.refusals.filter((r) => !r.forceable);
-    const soft = spec.refusals.filter((r) => r.forceable);
+    // part of the change was made by an earlier run (not just a baseline that is normally true)
+    const resuming = spec.steps.some((s) => s.kind === 'change' && s.done && !s.baseline);
+    const applicable = spec.refusals.filter((r) => !(resuming && r.onlyBeforeStart));
+    for (const r of spec.refusals.filter((x) => !applicable.includes(x))) {
+      d.out(p.yellow(`warning: ${r.reason} (not a refusal: resuming a change an earlier run started)`));
+    }
+    const hard = applicable.filter((r) => !r.forceable);
+    const soft = applicable.filter((r) => r.forceable);
     if (hard.length > 0 || (soft.length > 0 && !spec.force)) {
       for (const r of hard) d.err(p.red(`Refusing: ${r.reason}`));
       for (const r of soft) d.err(p.red(`Refusing: ${r.reason}`));
       if (hard.length === 0) d.err('Nothing changed. If you are sure, re-run with --force.');
       else d.err('Nothing changed.');
-      await audit('refused', [], spec.refusals.map((r) => r.reason).join('; '));
+      await audit('refused', [], applicable.map((r) => r.reason).join('; '));
       return EXIT.usage;
     }
     for (const r of soft) d.out(p.yellow(`Overridden with --force: ${r.reason}`));

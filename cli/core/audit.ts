@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { budget } from './deadline';
+import { budget, withDeadline } from './deadline';
 import { aws, describeError } from './errors';
 import { callerIdentity } from './identity';
 import type { Deps } from './deps';
@@ -19,6 +19,9 @@ export interface AuditRecord {
   readonly steps: readonly unknown[];
   readonly detail?: string;
 }
+
+/** Longest wait for the caller's ARN before the local record is written without it. */
+const IDENTITY_WAIT_MS = 2_000;
 
 export interface AuditOptions {
   /**
@@ -67,8 +70,13 @@ async function writeAuditWithin(
   budget: AbortSignal,
 ): Promise<AuditRecord> {
   const remote = o.remote ?? true;
+  // Known already after an action's account check; otherwise asked briefly, so the local record is
+  // never held back long by a stalled STS (a second Ctrl-C exits without waiting for the rest).
   const arn = remote
-    ? await callerIdentity(d, { parent: budget }).then(
+    ? await withDeadline(d, () => callerIdentity(d, { parent: budget }), {
+        parent: budget,
+        timeoutMs: Math.min(d.callTimeoutMs, IDENTITY_WAIT_MS),
+      }).then(
         (id) => id.arn,
         () => null,
       )

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Deadlines and interruption for every network call of `shopctl`.
  *
@@ -113,6 +115,7 @@ export function withDeadline<T>(
 /** A signal that aborts after `ms` (held strongly by its timer); call `clear` when done with it. */
 export function budget(ms: number): { readonly signal: AbortSignal; clear(): void } {
   const ctrl = new AbortController();
+  setMaxListeners(0, ctrl.signal);
   const timer = setTimeout(() => ctrl.abort(), ms);
   return { signal: ctrl.signal, clear: () => clearTimeout(timer) };
 }

@@ -72,7 +72,11 @@ export async function planFailback(
     });
   }
   if (hz.status === null) {
-    refusals.push({ forceable: true, reason: `${primary} /healthz does not answer (${healthzSummary(hz)})` });
+    refusals.push({
+      forceable: true,
+      onlyBeforeStart: true,
+      reason: `${primary} /healthz does not answer (${healthzSummary(hz)})`,
+    });
   }
   if (db.writerRegion !== primary) {
     const lag = await lagCheck(d, primary, maxLag(d, o.maxLagMs));

@@ -79,6 +79,7 @@ export async function lagCheck(
         lagMs,
         refusal: {
           forceable: true,
+          onlyBeforeStart: true,
           reason: `replication lag of ${region} is ${lagMs} ms, above the limit of ${limit} ms (--max-lag-ms)`,
         },
       };
@@ -206,12 +207,20 @@ export async function planFailover(
   }
   const endpoint = checks.byRegion.get(o.to);
   if (endpoint?.state === 'unhealthy') {
-    refusals.push({ forceable: true, reason: `${o.to} endpoint health check is ${endpoint.summary}` });
+    refusals.push({
+      forceable: true,
+      onlyBeforeStart: true,
+      reason: `${o.to} endpoint health check is ${endpoint.summary}`,
+    });
   } else if (endpoint?.state !== 'healthy') {
     warnings.push(`${o.to} endpoint health check: ${endpoint?.summary ?? 'unknown'}; relying on /healthz`);
   }
   if (hz.status !== 200)
-    refusals.push({ forceable: true, reason: `${o.to} /healthz is not 200 (${healthzSummary(hz)})` });
+    refusals.push({
+      forceable: true,
+      onlyBeforeStart: true,
+      reason: `${o.to} /healthz is not 200 (${healthzSummary(hz)})`,
+    });
   let lagText = '';
   if (db.writerRegion !== o.to) {
     const lag = await lagCheck(d, o.to, maxLag(d, o.maxLagMs));

@@ -185,6 +185,34 @@ describe('failover: a failure injected at every step', () => {
     );
   });
 
+  test('the resume command runs as printed even when the half-switched state trips a pre-start refusal', async () => {
+    const w = promotable(new World());
+    w.m(STANDBY).rds.on(SwitchoverGlobalClusterCommand).rejects(throttle());
+    expect(await w.run(...FAILOVER)).toBe(4);
+    // meanwhile the target looks unhealthy (as it can mid-switchover) and the lag is high
+    w.state.healthz[STANDBY] = { status: 503, mode: 'read-only', db: 'secondary' };
+    w.state.lagMs = 9_000;
+    w.m(STANDBY)
+      .rds.on(SwitchoverGlobalClusterCommand)
+      .callsFake(() => {
+        w.state.writer = STANDBY;
+        w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
+        return {};
+      });
+    w.stderr.length = 0;
+    expect(await w.run(...FAILOVER)).toBe(0);
+    expect(w.out).toContain(
+      'warning: ap-northeast-1 /healthz is not 200 (503 read-only db secondary) (not a refusal: resuming a change an earlier run started)',
+    );
+    expect(w.out).toContain('warning: replication lag of ap-northeast-1 is 9000 ms');
+    expect(w.err).not.toContain('Refusing');
+
+    // a fresh failover in the same state is still refused
+    const f = promotable(new World());
+    f.state.healthz[STANDBY] = { status: 503, mode: 'read-only', db: 'secondary' };
+    expect(await f.run(...FAILOVER)).toBe(2);
+  });
+
   test('metric push failing after the parameter is set is a warning, not a failure', async () => {
     const w = promotable(new World());
     w.m(STANDBY).cloudwatch.on(PutMetricDataCommand).rejects(throttle());

@@ -33,7 +33,12 @@ interface ChildResult {
  * Runs the child until `marker` appears on stdout (or, for `null`, until the child's first call reaches
  * the server), interrupts it with SIGINT, and collects what it left.
  */
-async function interruptAt(at: string, marker: RegExp | null, argv: string[]): Promise<ChildResult> {
+async function interruptAt(
+  at: string,
+  marker: RegExp | null,
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<ChildResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-int-'));
   const auditFile = path.join(dir, 'audit.jsonl');
   const callsFile = path.join(dir, 'calls.json');
@@ -46,6 +51,7 @@ async function interruptAt(at: string, marker: RegExp | null, argv: string[]): P
       CHILD_HANG_AT: at,
       CHILD_AUDIT_FILE: auditFile,
       CHILD_CALLS_FILE: callsFile,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -115,9 +121,13 @@ beforeAll(async () => {
   // the "plan" scenario is triggered by the server's connection count, so it runs on its own first
   const { plan, ...rest } = SCENARIOS;
   results.set('plan', await interruptAt('plan', plan[0], plan[1]));
-  const done = await Promise.all(Object.entries(rest).map(([at, [m, argv]]) => interruptAt(at, m, argv)));
+  const done = await Promise.all([
+    ...Object.entries(rest).map(([at, [m, argv]]) => interruptAt(at, m, argv)),
+    interruptAt('promote', rest.promote[0], FAILOVER, { CHILD_LOGS_HANG: '1' }),
+  ]);
   Object.keys(rest).forEach((at, i) => results.set(at, done[i]));
-  expect(results.size).toBe(order.length);
+  results.set('promote, Logs stalled', done[done.length - 1]);
+  expect(results.size).toBe(order.length + 1);
 }, 90_000);
 
 const result = (at: string) => results.get(at) as ChildResult;
@@ -181,6 +191,18 @@ describe('SIGINT at every step of a failover leaves the steps done and not done,
 });
 
 describe('SIGINT elsewhere', () => {
+  test('with CloudWatch Logs stalled too: the local record is written, the remote gives up within its budget', () => {
+    const r = result('promote, Logs stalled');
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('INTERRUPTED 3. Promote the database to ap-northeast-1');
+    expect(r.stderr).toContain(RESUME);
+    expect(r.stderr).toMatch(
+      /warning: audit record not sent to CloudWatch Logs \(.*no answer within \d+ ms.*\); it is in .*audit\.jsonl/,
+    );
+    expect(r.audit).toEqual([expect.objectContaining({ command: 'failover', result: 'interrupted' })]);
+    expect(r.remote).toEqual([]);
+  });
+
   test('while planning (before any change): nothing changed, exit 130, audited', () => {
     const r = result('plan');
     expect(r.stderr).toContain('Interrupted (Ctrl-C) before any change was made: nothing changed.');
@@ -207,4 +229,52 @@ describe('SIGINT elsewhere', () => {
     expect(r.stderr).toContain('To roll back instead: shopctl notice clear --yes');
     expectTrace(r, 'interrupted');
   });
+});
+
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
+
+describe('Ctrl-C at the real confirmation prompt', () => {
+  // script(1) gives the child a real terminal, so @inquirer/prompts reads the keystroke itself
+  (SCRIPT ? test : test.skip)(
+    'reads "Aborted. Nothing changed.", exit 2 like answering no, audited as aborted',
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-pty-'));
+      const auditFile = path.join(dir, 'audit.jsonl');
+      const cmd = `${process.execPath} --require tsx/cjs ${CHILD} failover --to ap-northeast-1`;
+      const child = spawn(SCRIPT as string, ['-qec', cmd, '/dev/null'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          CHILD_REAL_PROMPT: '1',
+          CHILD_HANG_URL: hang.url,
+          CHILD_HANG_AT: 'none',
+          CHILD_AUDIT_FILE: auditFile,
+          CHILD_CALLS_FILE: path.join(dir, 'calls.json'),
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let sent = false;
+      child.stdout.on('data', (b) => {
+        out += String(b);
+        if (!sent && out.includes('Run these steps now?')) {
+          sent = true;
+          child.stdin.write('\x03'); // Ctrl-C typed on the terminal
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(sent).toBe(true);
+      expect(code).toBe(2);
+      expect(out).toContain('Aborted. Nothing changed.');
+      expect(out).not.toMatch(/AWS call failed|ExitPromptError/);
+      const audit = fs
+        .readFileSync(auditFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(audit).toEqual([expect.objectContaining({ command: 'failover', result: 'aborted', steps: [] })]);
+    },
+    60_000,
+  );
 });

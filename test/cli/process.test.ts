@@ -65,6 +65,7 @@ describe('bin/shopctl.js against AWS endpoints that never answer', () => {
     );
     expect(r.stdout).toMatch(/Route 53 API\s+unknown/);
     expect(hang.accepted).toBeGreaterThan(0);
+    expect(r.stderr).not.toMatch(/Warning|at .*\.ts:\d+/); // no runtime warning, no stack trace
   });
 
   test('an unplanned failover that cannot read the database ends with exit 3 and says why', () => {

@@ -5,16 +5,17 @@
  *
  * Env: CHILD_HANG_URL (fault server), CHILD_HANG_AT (drain | undrain-target | promote | wait | verify |
  * failback-undrain | notice-write | plan), CHILD_AUDIT_FILE, CHILD_CALLS_FILE (remote audit records
- * are written there at exit). Arguments: the shopctl arguments.
+ * are written there at exit), CHILD_LOGS_HANG (CloudWatch Logs never answers), CHILD_REAL_PROMPT (use the real prompt on the real terminal). Arguments:
+ * the shopctl arguments.
  */
 import * as fs from 'node:fs';
-import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeGlobalClustersCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { makeClientsFor } from '../../../cli/core/clients';
-import { main } from '../../../cli/main';
+import { main, Overrides } from '../../../cli/main';
 import { EDGE, PRIMARY, STANDBY, World } from '../world';
 
 const url = process.env.CHILD_HANG_URL as string;
@@ -100,6 +101,15 @@ if (at === 'plan') {
   }
 }
 
+if (process.env.CHILD_LOGS_HANG) {
+  // CloudWatch Logs stalled everywhere: the remote audit must give up within its budget
+  for (const r of [PRIMARY, STANDBY]) {
+    w.m(r)
+      .logs.on(CreateLogStreamCommand)
+      .callsFake((input) => hangs(r).logs.send(new CreateLogStreamCommand(input)));
+  }
+}
+
 process.on('exit', () => {
   const records = [PRIMARY, STANDBY].flatMap((r) =>
     w
@@ -110,8 +120,14 @@ process.on('exit', () => {
   fs.writeFileSync(process.env.CHILD_CALLS_FILE as string, JSON.stringify(records));
 });
 
+const worldOverrides: Overrides = Object.fromEntries(
+  Object.entries(w.overrides()).filter(
+    ([k]) => !(process.env.CHILD_REAL_PROMPT && (k === 'confirm' || k === 'interactive')),
+  ),
+);
 main(process.argv.slice(2), {
-  ...w.overrides(),
+  // CHILD_REAL_PROMPT: the real @inquirer/prompts confirmation on the real terminal (run under script(1))
+  ...worldOverrides,
   // the real clock and sleep: only the hang and the signal decide when this ends
   now: () => new Date(),
   sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
