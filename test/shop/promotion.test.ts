@@ -36,7 +36,12 @@ beforeAll(async () => {
     }),
   ]);
   await waitForDb(shopA.base, (s) => s === 'writer');
-  await waitForDb(shopB.base, (s) => s === 'reader');
+  // Healthy as a standby once the replica has replayed the schema the primary's shop migrated.
+  await waitFor(
+    async () => (await getHealth(shopB.base)).body.marker === HEALTH_MARKER,
+    20_000,
+    'region B healthy on the replica',
+  );
 });
 afterAll(async () => {
   await Promise.all([shopA?.stop(), shopB?.stop()]);
