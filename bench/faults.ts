@@ -9,6 +9,7 @@
  *
  * Bounded: about 2 minutes. Env: BENCH_STEADY_S (default 6), BENCH_KNEE_S (default 3).
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -46,33 +47,25 @@ function p99(xs: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
 }
 
-/** Samples /healthz every 20 ms (2 s deadline each) and the shop's RSS every 100 ms until stopped. */
+/** Samples /healthz every 20 ms in a separate process, and the shop's RSS every 100 ms, until stopped. */
 function monitor(shop: ShopProcess) {
-  const samples: boolean[] = [];
   let maxRss = 0;
-  let running = true;
-  const health = (async () => {
-    while (running) {
-      try {
-        const res = await fetch(shop.base + '/healthz', { signal: AbortSignal.timeout(2000) });
-        samples.push(res.status === 200 && (await res.text()).includes(HEALTH_MARKER));
-      } catch {
-        samples.push(false);
-      }
-      await sleep(20);
-    }
-  })();
+  const sampler = spawn(
+    process.execPath,
+    [path.join(__dirname, 'health-sampler.mjs'), shop.base + '/healthz', HEALTH_MARKER],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  sampler.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise((r) => sampler.once('exit', r));
   const rss = setInterval(() => (maxRss = Math.max(maxRss, rssMiB(shop.child.pid!))), 100);
   return {
     async stop() {
-      running = false;
       clearInterval(rss);
-      await health;
-      return {
-        samples: samples.length,
-        availability: samples.filter(Boolean).length / samples.length,
-        maxRss,
-      };
+      sampler.stdin!.end();
+      await exited;
+      const { samples, ok } = JSON.parse(out) as { samples: number; ok: number };
+      return { samples, availability: ok / samples, maxRss };
     },
   };
 }

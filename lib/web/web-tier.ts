@@ -400,6 +400,9 @@ export function systemdUnit(): string {
     'ProtectSystem=strict',
     'ProtectHome=true',
     'PrivateTmp=true',
+    // /var/lib/resilient-shop, writable despite ProtectSystem=strict, kept across restarts: the
+    // shop's catalogue snapshot and fence epoch (it reads $STATE_DIRECTORY; see shop/README.md).
+    'StateDirectory=resilient-shop',
     '',
     '[Install]',
     'WantedBy=multi-user.target',

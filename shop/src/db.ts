@@ -209,10 +209,11 @@ export class Database {
     private readonly now: () => number = Date.now,
   ) {
     const poolMax = settings.poolMax ?? 10;
+    // An admitted request should not wait long: better a fast "try again" than a slow "yes".
     this.gate = new Gate(
       poolMax,
-      settings.maxQueue ?? poolMax * 4,
-      settings.maxQueueWaitMs ?? Math.max(50, Math.round(timeouts.queryMs / 4)),
+      settings.maxQueue ?? poolMax * 2,
+      settings.maxQueueWaitMs ?? Math.min(100, Math.max(25, Math.round(timeouts.queryMs / 4))),
     );
   }
 

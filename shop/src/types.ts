@@ -30,9 +30,9 @@ export interface DbSettings {
   ssl?: boolean | ConnectionOptions;
   /** Connections per pool (writer and reader each); also the admission gate's capacity. */
   poolMax?: number;
-  /** Most requests that may wait for a database slot (default 4 × poolMax); the rest get 503 at once. */
+  /** Most requests that may wait for a database slot (default 2 × poolMax); the rest get 503 at once. */
   maxQueue?: number;
-  /** Longest wait for a database slot before 503 (default queryMs / 4, at least 50 ms). */
+  /** Longest wait for a database slot before 503 (default queryMs / 4, between 25 and 100 ms). */
   maxQueueWaitMs?: number;
 }
 

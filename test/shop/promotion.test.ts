@@ -20,20 +20,28 @@ beforeAll(async () => {
   await primary.sql(`ALTER DATABASE ${db} SET synchronous_commit = on`);
   standby = await primary.createStandby();
   const dbOf = (pg: PostgresServer) => ({ writerHost: pg.host, port: pg.port, database: db, user: pg.user });
-  shopA = await spawnShop({
-    region: 'region-a',
-    role: 'primary',
-    db: dbOf(primary),
-    fenceWitnesses: [{ host: standby.host, port: standby.port }],
-  });
-  shopB = await spawnShop({
-    region: 'region-b',
-    role: 'standby',
-    db: dbOf(standby),
-    fenceWitnesses: [{ host: primary.host, port: primary.port }],
-  });
+  // Started side by side: each child process spends most of its start-up compiling TypeScript.
+  [shopA, shopB] = await Promise.all([
+    spawnShop({
+      region: 'region-a',
+      role: 'primary',
+      db: dbOf(primary),
+      fenceWitnesses: [{ host: standby.host, port: standby.port }],
+    }),
+    spawnShop({
+      region: 'region-b',
+      role: 'standby',
+      db: dbOf(standby),
+      fenceWitnesses: [{ host: primary.host, port: primary.port }],
+    }),
+  ]);
   await waitForDb(shopA.base, (s) => s === 'writer');
-  await waitForDb(shopB.base, (s) => s === 'reader');
+  // Healthy as a standby once the replica has replayed the schema the primary's shop migrated.
+  await waitFor(
+    async () => (await getHealth(shopB.base)).body.marker === HEALTH_MARKER,
+    20_000,
+    'region B healthy on the replica',
+  );
 });
 afterAll(async () => {
   await Promise.all([shopA?.stop(), shopB?.stop()]);
