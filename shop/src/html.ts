@@ -160,32 +160,23 @@ export function productPage(ctx: PageContext, p: Product): string {
  * Customer-facing texts of the fault paths (overload, unknown commit outcome), kept together so
  * they can be translated in one place.
  */
-export const FAULT_TEXT = {
-  inLineTitle: 'You are in line',
-  inLine: 'We are very busy right now. Nothing was done yet: please try again in a few seconds.',
-  tryAgain: 'Try again',
-  outcomeUnknownTitle: 'We could not confirm your order',
-  outcomeUnknown:
-    'We lost the connection while confirming your order, so we do not know yet whether it was placed. Do not order again with a new cart: check it with the button below, which never orders twice.',
-  outcomeCheckWithKey:
-    'Repeat POST /checkout with the same idempotency-key header: it returns the order if it was placed, or places it once.',
-  outcomeCheckWithoutKey:
-    'Without an idempotency key the order cannot be matched to this request; contact us with the cart id.',
-  checkOrder: 'Check my order',
-} as const;
+/** The overload and lost-commit texts in English (JSON answers carry the customer's language: see routes). */
+export const FAULT_TEXT = MESSAGES.en.fault;
 
 /** The short "you are in line" page (503 + Retry-After). */
 export function inLinePage(ctx: PageContext): string {
   return layout(
     ctx,
     'in-line',
-    FAULT_TEXT.inLineTitle,
-    `<h1>${esc(FAULT_TEXT.inLineTitle)}</h1><p>${esc(FAULT_TEXT.inLine)}</p><p><a href="/products">${esc(FAULT_TEXT.tryAgain)}</a></p>`,
+    MESSAGES[ctx.lang].fault.inLineTitle,
+    `<h1>${esc(MESSAGES[ctx.lang].fault.inLineTitle)}</h1><p>${esc(MESSAGES[ctx.lang].fault.inLine)}</p><p><a href="/products">${esc(MESSAGES[ctx.lang].fault.tryAgain)}</a></p>`,
   );
 }
 
 /** COMMIT answer lost: says so, and offers a check that re-posts the same cart and key (never a second order). */
 export function outcomeUnknownPage(ctx: PageContext, cartId: string, key: string | undefined): string {
+  const t = MESSAGES[ctx.lang];
+  const FAULT_TEXT = t.fault;
   const form = key
     ? `<form method="post" action="/checkout"><input type="hidden" name="cartId" value="${esc(cartId)}"><input type="hidden" name="idempotencyKey" value="${esc(key)}"><button type="submit">${esc(FAULT_TEXT.checkOrder)}</button></form>`
     : `<p>${esc(FAULT_TEXT.outcomeCheckWithoutKey)} (${esc(cartId)})</p>`;
@@ -194,7 +185,7 @@ export function outcomeUnknownPage(ctx: PageContext, cartId: string, key: string
     'outcome-unknown',
     FAULT_TEXT.outcomeUnknownTitle,
     `<h1>${esc(FAULT_TEXT.outcomeUnknownTitle)}</h1><p>${esc(FAULT_TEXT.outcomeUnknown)}</p>${form}
-<h2>Order or pay another way</h2>${alternativesHtml(ctx.contacts)}`,
+<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}`,
   );
 }
 

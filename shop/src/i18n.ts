@@ -177,6 +177,20 @@ const en = {
   messengers: 'Messengers',
   email: 'E-mail',
   footer: (region: string, version: string) => `Region ${region} · version ${version}`,
+  /** Overload and lost-commit answers (shop/src/routes.ts). */
+  fault: {
+    inLineTitle: 'You are in line',
+    inLine: 'We are very busy right now. Nothing was done yet: please try again in a few seconds.',
+    tryAgain: 'Try again',
+    outcomeUnknownTitle: 'We could not confirm your order',
+    outcomeUnknown:
+      'We lost the connection while confirming your order, so we do not know yet whether it was placed. Do not order again with a new cart: check it with the button below, which never orders twice.',
+    outcomeCheckWithKey:
+      'Repeat POST /checkout with the same idempotency-key header: it returns the order if it was placed, or places it once.',
+    outcomeCheckWithoutKey:
+      'Without an idempotency key the order cannot be matched to this request; contact us with the cart id.',
+    checkOrder: 'Check my order',
+  },
   /** Titles and messages the request handlers pass in English: the English text is the key. */
   routes: {} as Record<string, string>,
 };
@@ -220,7 +234,25 @@ const ko: Messages = {
   messengers: '메신저',
   email: '이메일',
   footer: (region, version) => `리전 ${region} · 버전 ${version}`,
+  fault: {
+    inLineTitle: '잠시만 기다려 주세요',
+    inLine: '지금 주문이 몰려 있습니다. 아직 아무것도 처리되지 않았으니 몇 초 뒤에 다시 시도해 주세요.',
+    tryAgain: '다시 시도하기',
+    outcomeUnknownTitle: '주문 확인을 마치지 못했습니다',
+    outcomeUnknown:
+      '주문을 확인하는 중에 연결이 끊겨 주문이 접수되었는지 아직 알 수 없습니다. 새 장바구니로 다시 주문하지 마시고, 아래 버튼으로 확인해 주세요. 이 버튼은 절대 두 번 주문하지 않습니다.',
+    outcomeCheckWithKey:
+      '같은 idempotency-key 헤더로 POST /checkout을 다시 보내 주세요. 주문이 접수되었으면 그 주문을, 아니면 한 번만 주문합니다.',
+    outcomeCheckWithoutKey:
+      'idempotency key가 없어 이 요청의 주문을 찾을 수 없습니다. 장바구니 번호를 알려 주시면 확인해 드리겠습니다.',
+    checkOrder: '내 주문 확인하기',
+  },
   routes: {
+    'This idempotency-key was already used for another cart.':
+      '이 idempotency-key는 이미 다른 장바구니에 사용되었습니다.',
+    'This idempotency-key is in use by another checkout.': '이 idempotency-key로 다른 주문이 처리 중입니다.',
+    'idempotency-key must be 8 to 200 letters, digits or _.:-':
+      'idempotency-key는 8~200자의 영문, 숫자, _.:- 만 쓸 수 있습니다.',
     'Not found': '페이지를 찾을 수 없습니다',
     'Method not allowed': '허용되지 않는 요청입니다',
     "We couldn't do that": '요청을 처리하지 못했습니다',

@@ -9,7 +9,7 @@ import { OverloadedError } from './gate';
 import { healthReport, type HealthMonitor } from './health';
 import { contactsIn } from '../../lib/contract/contacts';
 import * as html from './html';
-import { languageOf, useLanguage } from './i18n';
+import { languageOf, MESSAGES, useLanguage } from './i18n';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from './http';
 import type { Contacts, Logger, Mode, Role } from './types';
 
@@ -120,7 +120,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         res,
         mode,
         503,
-        { error: 'overloaded', message: html.FAULT_TEXT.inLine, retryAfterS },
+        { error: 'overloaded', message: MESSAGES[languageOf(req)].fault.inLine, retryAfterS },
         headers,
       );
     } else {
@@ -144,11 +144,13 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         503,
         {
           error: 'outcome-unknown',
-          message: html.FAULT_TEXT.outcomeUnknown,
+          message: MESSAGES[languageOf(req)].fault.outcomeUnknown,
           cartId,
           idempotencyKey: key ?? null,
-          check: key ? html.FAULT_TEXT.outcomeCheckWithKey : html.FAULT_TEXT.outcomeCheckWithoutKey,
-          alternatives: ctx.contacts,
+          check: key
+            ? MESSAGES[languageOf(req)].fault.outcomeCheckWithKey
+            : MESSAGES[languageOf(req)].fault.outcomeCheckWithoutKey,
+          alternatives: contactsIn(ctx.contacts, languageOf(req)),
         },
         headers,
       );

@@ -9,11 +9,12 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser } from 'playwright-core';
 import * as path from 'node:path';
 import { contactsIn } from '../../lib/contract/contacts';
-import { MODE_HEADER } from '../../lib/contract/shop';
+import { IDEMPOTENCY_HEADER, MODE_HEADER } from '../../lib/contract/shop';
 import { parseContacts, parseCurrency } from '../../shop/src/config';
 import { formatPrice, LANG_COOKIE, MESSAGES, translate } from '../../shop/src/i18n';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { testConfig } from '../support/synth';
+import * as html from '../../shop/src/html';
 import { getHealth, postJson, startShop, waitFor, type RunningShop } from './helpers';
 
 /** The default config's contacts: payment ways and messenger names per language. */
@@ -316,7 +317,10 @@ describe('the catalogue', () => {
     const message = /const message =\s*'([^']+)'/.exec(sources[0]);
     if (message) texts.add(message[1]);
     // Template literals carry numbers at run time: translate them with example numbers.
-    const examples = [...texts].map((t) => t.replace(/\$\{[^}]+\}/g, '7'));
+    // The idempotency header's name is a constant: put it back as the customer reads it.
+    const examples = [...texts].map((t) =>
+      t.replace(/\$\{IDEMPOTENCY_HEADER\}/g, IDEMPOTENCY_HEADER).replace(/\$\{[^}]+\}/g, '7'),
+    );
     expect(examples.length).toBeGreaterThan(12);
     const untranslated = examples.filter((t) => translate('ko', t) === t);
     expect(untranslated).toEqual([]);
@@ -388,4 +392,39 @@ describe('in a real browser (Chromium)', () => {
       await context.close();
     }
   });
+});
+
+describe('overload and lost-commit pages', () => {
+  const ctx = (lang: 'ko' | 'en') => ({
+    mode: 'read-write' as const,
+    contacts: CONTACTS,
+    region: 'ap-northeast-2',
+    version: 't',
+    lang,
+    currency: 'KRW',
+    path: '/checkout',
+  });
+
+  test.each(['ko', 'en'] as const)(
+    '"you are in line" speaks %s, no sentence of the other language',
+    (lang) => {
+      const other = lang === 'ko' ? 'en' : 'ko';
+      const page = html.inLinePage(ctx(lang));
+      expect(page).toContain(MESSAGES[lang].fault.inLine);
+      expect(page).not.toContain(MESSAGES[other].fault.inLine);
+    },
+  );
+
+  test.each(['ko', 'en'] as const)(
+    '"outcome unknown" speaks %s and lists that language\'s ways to pay',
+    (lang) => {
+      const other = lang === 'ko' ? 'en' : 'ko';
+      const page = html.outcomeUnknownPage(ctx(lang), '00000000-0000-4000-8000-000000000000', 'key-12345678');
+      expect(page).toContain(MESSAGES[lang].fault.outcomeUnknown);
+      expect(page).toContain(MESSAGES[lang].fault.checkOrder);
+      expect(page).toContain(`<h2>${MESSAGES[lang].orderAnotherWay}</h2>`);
+      expect(page).not.toContain(MESSAGES[other].fault.outcomeUnknown);
+      for (const way of contactsIn(CONTACTS, lang).paymentAlternatives) expect(page).toContain(way);
+    },
+  );
 });
