@@ -73,6 +73,15 @@ async function open(
   if (contextOptions.javaScriptEnabled !== false) {
     await page.exposeFunction('__reportCsp', (v: string) => problems.push(`csp: ${v}`));
     await page.addInitScript(() => {
+      // The page schedules its next 60 s poll once it has handled a /status.json reply (applied,
+      // rejected or failed): counting those lets a test wait for "handled" instead of sleeping.
+      const w = window as unknown as { __statusHandled: number };
+      w.__statusHandled = 0;
+      const setTimeoutNative = window.setTimeout;
+      window.setTimeout = ((handler: TimerHandler, timeout?: number, ...rest: unknown[]) => {
+        if (timeout === 60_000) w.__statusHandled += 1;
+        return setTimeoutNative(handler, timeout, ...rest);
+      }) as typeof window.setTimeout;
       document.addEventListener('securitypolicyviolation', (e) => {
         (window as unknown as { __reportCsp(v: string): void }).__reportCsp(
           `${e.violatedDirective} ${e.blockedURI}`,
@@ -106,6 +115,20 @@ async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   }
 }
 
+/**
+ * Waits until the page has handled its first /status.json reply (see the init script in `open`;
+ * not with the fake clock, which replaces setTimeout).
+ */
+async function statusHandled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => (window as unknown as { __statusHandled: number }).__statusHandled >= 1,
+    null,
+    {
+      timeout: 10_000,
+    },
+  );
+}
+
 /** textContent with whitespace collapsed, as a reader sees it. */
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ').trim();
@@ -130,6 +153,9 @@ beforeAll(async () => {
       '--disable-quic',
       '--no-first-run',
       '--disable-sync',
+      // Every test opens a fresh context; letting them share one renderer process saves starting a
+      // renderer per page (~0.2 s each here). Contexts stay isolated (storage, cookies, permissions).
+      '--renderer-process-limit=1',
     ],
   });
   server = await startOutageServer(files);
@@ -165,7 +191,7 @@ describe('outage page in Chromium', () => {
     expect(body).not.toContain('Our shop is temporarily unavailable');
     // status.json was asked for, answered 404: the baseline stays.
     await until(() => server.statusReads() > 0);
-    await page.waitForTimeout(200);
+    await statusHandled(page);
     expect(await page.getAttribute('html', 'data-status')).toBeNull();
     expect(await text(page, '#ko [data-field="message"]')).toBe(
       '쇼핑몰 서버에 장애가 있어 복구 작업을 진행하고 있습니다.',
@@ -304,7 +330,7 @@ describe('outage page in Chromium', () => {
     server.setStatus(reply);
     const s = await open({ locale: 'en-US' });
     await until(() => server.statusReads() > 0);
-    await s.page.waitForTimeout(200);
+    await statusHandled(s.page);
     expect(await s.page.getAttribute('html', 'data-status')).toBeNull();
     expect(await text(s.page, '#en [data-field="message"]')).toBe(
       'Our shop servers have a problem and we are working to restore them.',
@@ -540,7 +566,7 @@ describe('issue 13: the outage page never contradicts itself', () => {
   test('without a notice no region shows a state that never resolves ("Checking")', async () => {
     const s = await open({ locale: 'en-US' });
     await until(() => server.statusReads() > 0);
-    await s.page.waitForTimeout(200);
+    await statusHandled(s.page);
     const body = await visibleText(s.page);
     expect(body).not.toMatch(/Checking|확인 중/);
     expect(await s.page.isHidden('#en [data-regions-box]')).toBe(true);
