@@ -1,6 +1,6 @@
 import { GetHealthCheckCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/failover-time';
-import { describeError } from './errors';
+import { aws, describeError, errorKind } from './errors';
 import { findHealthChecks } from './healthchecks';
 import type { Deps } from './deps';
 import type { Step } from './steps';
@@ -39,23 +39,31 @@ export function invertStep(d: Deps, region: string, inverted: boolean): Step {
       try {
         const id = (await findHealthChecks(d)).get(`endpoint:${region}`);
         if (!id) throw new Error(`no health check tagged endpoint:${region}`);
-        const hc = (await r53.send(new GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck;
+        const hc = (
+          await aws(d, d.globalRegion, 'route53:GetHealthCheck', (o) =>
+            r53.send(new GetHealthCheckCommand({ HealthCheckId: id }), o),
+          )
+        ).HealthCheck;
         if ((hc?.HealthCheckConfig?.Inverted ?? false) === inverted) {
           return inverted ? `fast path: ${id} already inverted` : `${id} not inverted`;
         }
         // The version guards against overwriting a concurrent change (Route 53 rejects a stale one).
-        await r53.send(
-          new UpdateHealthCheckCommand({
-            HealthCheckId: id,
-            HealthCheckVersion: hc?.HealthCheckVersion,
-            Inverted: inverted,
-          }),
+        await aws(d, d.globalRegion, 'route53:UpdateHealthCheck', (o) =>
+          r53.send(
+            new UpdateHealthCheckCommand({
+              HealthCheckId: id,
+              HealthCheckVersion: hc?.HealthCheckVersion,
+              Inverted: inverted,
+            }),
+            o,
+          ),
         );
         ctx.changed();
         return inverted
           ? `fast path acted: ${id} inverted, traffic moves within ${seconds} s`
           : `${id} restored`;
       } catch (e) {
+        if (errorKind(e) === 'interrupted') throw e;
         const why = describeError(e, d.profile);
         // Never blocks: a failover still has the drain switch, and a failback must work while the
         // Route 53 API is down (a check left inverted shows in the audit and is restored by a re-run).
