@@ -77,3 +77,47 @@ export function invertStep(d: Deps, region: string, inverted: boolean): Step {
     },
   };
 }
+
+/** Whether a region's endpoint check is inverted (the fast path acted); null when Route 53 did not say. */
+export interface InvertedView {
+  readonly inverted: boolean | null;
+  readonly error?: string;
+}
+
+/**
+ * Reads `Inverted` of each region's endpoint check (GetHealthCheck, one call per region, each under the
+ * run's deadline). Never throws: a Route 53 control plane that does not answer makes the state unknown,
+ * with the reason (`shopctl status` must work while Route 53's API is impaired).
+ */
+export async function readInverted(
+  d: Deps,
+  ids: ReadonlyMap<string, string> | undefined,
+  regions: readonly string[],
+  unavailable?: string,
+): Promise<Map<string, InvertedView>> {
+  const out = new Map<string, InvertedView>();
+  await Promise.all(
+    regions.map(async (region) => {
+      const id = ids?.get(`endpoint:${region}`);
+      if (!id) {
+        out.set(region, {
+          inverted: null,
+          error: ids
+            ? `no health check tagged endpoint:${region}`
+            : (unavailable ?? 'Route 53 API unreachable'),
+        });
+        return;
+      }
+      try {
+        const res = await aws(d, d.globalRegion, 'route53:GetHealthCheck', (o) =>
+          d.clients(d.globalRegion).route53.send(new GetHealthCheckCommand({ HealthCheckId: id }), o),
+        );
+        out.set(region, { inverted: res.HealthCheck?.HealthCheckConfig?.Inverted ?? false });
+      } catch (e) {
+        if (errorKind(e) === 'interrupted') throw e;
+        out.set(region, { inverted: null, error: describeError(e, d.profile) });
+      }
+    }),
+  );
+  return out;
+}
