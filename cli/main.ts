@@ -272,6 +272,20 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .addOption(
       new Option('--severity <level>', 'severity').choices(['info', 'minor', 'major']).default('major'),
     )
+    .option(
+      '--withhold <promise...>',
+      'say nothing of a standing promise of the page: data-safe, not-charged-twice (comma-separated or repeated)',
+    )
+    .option('--promise-data-safe-ko <text>', 'replace the "your data is safe" promise (Korean)')
+    .option('--promise-data-safe-en <text>', 'replace the "your data is safe" promise (English)')
+    .option('--promise-not-charged-twice-ko <text>', 'replace the "not charged twice" promise (Korean)')
+    .option('--promise-not-charged-twice-en <text>', 'replace the "not charged twice" promise (English)')
+    .option(
+      '--compensation <offers>',
+      'announce compensation: coupon, extended-delivery, points (comma-separated)',
+    )
+    .option('--compensation-ko <text>', 'who gets the compensation, how much, how to claim it (Korean)')
+    .option('--compensation-en <text>', 'who gets the compensation, how much, how to claim it (English)')
     .option('--dry-run', 'print the document; change nothing')
     .option('--yes', 'do not ask for confirmation')
     .option('--force', 'override refusals (credentials for another account)')
