@@ -176,4 +176,45 @@ describe('a planned failover never hangs on a stalled pre-scale', () => {
     },
     BOUND,
   );
+
+  test(
+    'Ctrl-C during a stalled scale-up (long deadline): the call is cancelled at once, INTERRUPTED, exit 130, audited',
+    async () => {
+      const w = new World();
+      const standby = stalled()(STANDBY);
+      const autoscaling = {
+        send: (cmd: unknown, o?: object) =>
+          cmd instanceof DescribeAutoScalingGroupsCommand
+            ? Promise.resolve({ AutoScalingGroups: [group(1)] })
+            : standby.autoscaling.send(cmd as DescribeAutoScalingGroupsCommand, o),
+      } as unknown as AutoScalingClient;
+      const ctrl = new AbortController();
+      // a deadline far beyond the test's bound: only the interrupt can end the stalled call in time
+      w.extra = {
+        callTimeoutMs: 60_000,
+        signal: ctrl.signal,
+        capacityClients: (r) => (r === STANDBY ? { ...standby, autoscaling } : stalled()(r)),
+      };
+      w.m(STANDBY)
+        .rds.on(DescribeDBClustersCommand)
+        .resolves({
+          DBClusters: [{ ServerlessV2ScalingConfiguration: { MinCapacity: 16, MaxCapacity: 16 } }],
+        });
+      const before = hang.accepted;
+      const running = w.run('failover', '--to', STANDBY, '--yes');
+      for (let i = 0; i < 300 && hang.accepted === before; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(hang.accepted).toBeGreaterThan(before); // the UpdateAutoScalingGroup request is in flight
+      ctrl.abort();
+      expect(await running).toBe(130);
+      expect(w.err).toContain('INTERRUPTED 2. Scale ap-northeast-1 to 4 instances and 16 ACU minimum');
+      expect(w.err).toContain(
+        'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --yes',
+      );
+      for (const r of [PRIMARY, STANDBY]) {
+        expect(w.m(r).ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+      }
+      expect(w.auditRecords().at(-1)).toMatchObject({ command: 'failover', result: 'interrupted' });
+    },
+    BOUND,
+  );
 });
