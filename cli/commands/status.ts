@@ -41,7 +41,12 @@ function pathText(r: RegionReport): string {
     .join(' + ');
   const r53 =
     p.route53Inverted === null ? ` (Route 53 inverted state unknown: ${p.route53Error ?? 'no answer'})` : '';
-  return `${r.region} ${acting ? `kept off by ${acting}` : 'in rotation'}${r53}`;
+  const state = acting
+    ? `kept off by ${acting}`
+    : r.switch.state === 'serving'
+      ? 'in rotation'
+      : `drain switch ${r.switch.state}`;
+  return `${r.region} ${state}${r53}`;
 }
 
 /** Plain-text report, readable at 3 a.m. */

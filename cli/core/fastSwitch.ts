@@ -86,14 +86,13 @@ export interface InvertedView {
 
 /**
  * Reads `Inverted` of each region's endpoint check (GetHealthCheck, one call per region, each under the
- * run's deadline). Never throws: a Route 53 control plane that does not answer makes the state unknown,
+ * run's deadline); `ids` undefined means the checks could not be listed (Route 53 API unreachable). Never throws: a Route 53 control plane that does not answer makes the state unknown,
  * with the reason (`shopctl status` must work while Route 53's API is impaired).
  */
 export async function readInverted(
   d: Deps,
   ids: ReadonlyMap<string, string> | undefined,
   regions: readonly string[],
-  unavailable?: string,
 ): Promise<Map<string, InvertedView>> {
   const out = new Map<string, InvertedView>();
   await Promise.all(
@@ -102,9 +101,7 @@ export async function readInverted(
       if (!id) {
         out.set(region, {
           inverted: null,
-          error: ids
-            ? `no health check tagged endpoint:${region}`
-            : (unavailable ?? 'Route 53 API unreachable'),
+          error: ids ? `no health check tagged endpoint:${region}` : 'Route 53 API unreachable',
         });
         return;
       }

@@ -118,7 +118,7 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
   const [checks, dns, dbRes, alarms, notice, switches, healthz, secret, readiness] = await Promise.all([
     endpointStatuses(d, order).then(async (c) => ({
       ...c,
-      inverted: await readInverted(d, c.ids, order, c.error ? R53_UNKNOWN : undefined),
+      inverted: await readInverted(d, c.ids, order),
     })),
     whereDoesPublicResolve(d),
     dbState(d, order),

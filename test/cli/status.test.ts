@@ -250,6 +250,10 @@ describe('shopctl status', () => {
     expect(w.out).toMatch(/ap-northeast-2\s+primary\s+unknown \(Route 53 API unreachable\)\s+serving/);
     expect(w.out).toContain('writer ap-northeast-2, status available');
     expect(w.out).toContain('Notice          none');
+    expect(w.out).toContain(
+      'Switch path     ap-northeast-2 in rotation (Route 53 inverted state unknown: Route 53 API unreachable); ap-northeast-1 in rotation (Route 53 inverted state unknown: Route 53 API unreachable)',
+    );
+    expect(w.m(EDGE).route53.commandCalls(GetHealthCheckCommand)).toHaveLength(0);
   });
 
   test('nothing can be determined → exit 3', async () => {
