@@ -11,8 +11,8 @@ import { noticeClearCommand, noticeSetCommand } from './commands/notice';
 import { statusCommand } from './commands/status';
 import { defaultAuditFile, osUser, writeAudit } from './core/audit';
 import { CapacityClientsFor, makeCapacityClientsFor } from './core/capacity';
-import { makeClientsFor } from './core/clients';
-import { interruptibleSleep, timingsFromEnv } from './core/deadline';
+import { ClientOptions, makeClientsFor } from './core/clients';
+import { interruptibleSleep, Timings, timingsFromEnv } from './core/deadline';
 import { CliError, describeError, errorKind, EXIT, UsageError } from './core/errors';
 import type { Deps, FetchLike } from './core/deps';
 
@@ -37,12 +37,21 @@ export type Overrides = Partial<
   readonly fastSwitch?: boolean;
 };
 
+/** Handler settings of every SDK client of a run (the main clients and the capacity ones alike). */
+function clientOptions(g: GlobalOptions, t: Timings = timingsFromEnv()): ClientOptions {
+  return {
+    ...(g.profile ? { profile: g.profile } : {}),
+    connectionTimeoutMs: t.connectTimeoutMs,
+    requestTimeoutMs: t.attemptTimeoutMs,
+  };
+}
+
 const defaultFetch: FetchLike = (url, init) => fetch(url, init);
 
 function buildDeps(g: GlobalOptions, o: Overrides, signal: AbortSignal): Deps {
   const config = loadConfig(g.config);
   const ttyOut = o.ttyOut ?? !!process.stdout.isTTY;
-  let t: ReturnType<typeof timingsFromEnv>;
+  let t: Timings;
   try {
     t = timingsFromEnv();
   } catch (e) {
@@ -51,13 +60,7 @@ function buildDeps(g: GlobalOptions, o: Overrides, signal: AbortSignal): Deps {
   return {
     config,
     names: new Names(config),
-    clients:
-      o.clients ??
-      makeClientsFor({
-        ...(g.profile ? { profile: g.profile } : {}),
-        connectionTimeoutMs: t.connectTimeoutMs,
-        requestTimeoutMs: t.attemptTimeoutMs,
-      }),
+    clients: o.clients ?? makeClientsFor(clientOptions(g, t)),
     globalRegion: g.region ?? Names.EDGE_REGION,
     ...(g.region ? { globalRegionFlag: g.region } : {}),
     signal,
@@ -150,10 +153,11 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .showHelpAfterError('(run shopctl --help for usage)');
 
   /** Capacity clients for failover and failback (#14): injected, or real unless `clients` were injected. */
-  const capacityFor = (d: Deps): CapacityClientsFor | undefined =>
-    o.capacityClients ?? (o.clients ? undefined : makeCapacityClientsFor(d.profile));
-  const extras = (d: Deps) => {
-    const capacity = capacityFor(d);
+  const capacityFor = (): CapacityClientsFor | undefined =>
+    o.capacityClients ??
+    (o.clients ? undefined : makeCapacityClientsFor(clientOptions(program.opts<GlobalOptions>())));
+  const extras = () => {
+    const capacity = capacityFor();
     return { ...(capacity ? { capacity } : {}), fastSwitch: o.fastSwitch ?? !o.clients };
   };
 
@@ -217,7 +221,12 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .action(async (opts: { json?: boolean; target?: string[] }) =>
       run(
         null,
-        (d) => checkCommand(d, o.capacityClients ?? makeCapacityClientsFor(d.profile), opts),
+        (d) =>
+          checkCommand(
+            d,
+            o.capacityClients ?? makeCapacityClientsFor(clientOptions(program.opts<GlobalOptions>())),
+            opts,
+          ),
         EXIT.unknown,
       )(),
     );
@@ -239,7 +248,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
       parseMs,
     )
     .action(async (opts) =>
-      run('failover', (d, args) => failoverCommand(d, opts, args, extras(d)), EXIT.failed)(),
+      run('failover', (d, args) => failoverCommand(d, opts, args, extras()), EXIT.failed)(),
     );
 
   program
@@ -250,7 +259,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .option('--force', 'override refusals (primary not answering, replication lag, another account)')
     .option('--max-lag-ms <ms>', 'highest replication lag accepted', parseMs)
     .action(async (opts) =>
-      run('failback', (d, args) => failbackCommand(d, opts, args, extras(d)), EXIT.failed)(),
+      run('failback', (d, args) => failbackCommand(d, opts, args, extras()), EXIT.failed)(),
     );
 
   const notice = program.command('notice').description('the notice on the outage page (status.json)');
@@ -263,6 +272,20 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .addOption(
       new Option('--severity <level>', 'severity').choices(['info', 'minor', 'major']).default('major'),
     )
+    .option(
+      '--withhold <promise...>',
+      'say nothing of a standing promise of the page: data-safe, not-charged-twice (comma-separated or repeated)',
+    )
+    .option('--promise-data-safe-ko <text>', 'replace the "your data is safe" promise (Korean)')
+    .option('--promise-data-safe-en <text>', 'replace the "your data is safe" promise (English)')
+    .option('--promise-not-charged-twice-ko <text>', 'replace the "not charged twice" promise (Korean)')
+    .option('--promise-not-charged-twice-en <text>', 'replace the "not charged twice" promise (English)')
+    .option(
+      '--compensation <offers>',
+      'announce compensation: coupon, extended-delivery, points (comma-separated)',
+    )
+    .option('--compensation-ko <text>', 'who gets the compensation, how much, how to claim it (Korean)')
+    .option('--compensation-en <text>', 'who gets the compensation, how much, how to claim it (English)')
     .option('--dry-run', 'print the document; change nothing')
     .option('--yes', 'do not ask for confirmation')
     .option('--force', 'override refusals (credentials for another account)')

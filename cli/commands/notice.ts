@@ -1,9 +1,10 @@
 import { UsageError } from '../core/errors';
 import { parseEta } from '../core/notice';
 import { applyNotice } from '../core/noticeAction';
+import { parsePromises, PromiseFlags } from '../core/noticePromises';
 import type { Deps } from '../core/deps';
 
-export interface NoticeSetFlags {
+export interface NoticeSetFlags extends PromiseFlags {
   readonly ko: string;
   readonly en: string;
   readonly eta?: string;
@@ -21,9 +22,16 @@ export async function noticeSetCommand(d: Deps, f: NoticeSetFlags, args: readonl
     throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')} (got "${f.severity}")`);
   }
   if (!f.ko.trim() || !f.en.trim()) throw new UsageError('--ko and --en must both be non-empty');
+  const promises = parsePromises(f);
   return applyNotice(d, {
     command: 'notice set',
-    input: { severity, ko: f.ko, en: f.en, nextUpdateAt: f.eta ? parseEta(f.eta, d.now()) : null },
+    input: {
+      severity,
+      ko: f.ko,
+      en: f.en,
+      nextUpdateAt: f.eta ? parseEta(f.eta, d.now()) : null,
+      ...(promises ? { promises } : {}),
+    },
     dryRun: !!f.dryRun,
     yes: !!f.yes,
     force: !!f.force,

@@ -25,6 +25,30 @@ function lagText(r: RegionReport): string {
   return `${r.db.lagMs} ms`;
 }
 
+function readinessText(r: RegionReport): string {
+  const x = r.readiness;
+  if (!x) return '';
+  const at = x.at ? ` at ${x.at.toISOString()}` : '';
+  if (x.state === 'ready') return `${r.region} READY${at}`;
+  if (x.state === 'not-ready') return `${r.region} NOT READY (failed: ${x.failed.join(', ')})${at}`;
+  return `${r.region} unknown (${x.error ?? 'no data'})`;
+}
+
+function pathText(r: RegionReport): string {
+  const p = r.switchPath;
+  const acting = p.acting
+    .map((a) => (a === 'drain-switch' ? 'drain switch' : 'Route 53 inverted endpoint check'))
+    .join(' + ');
+  const r53 =
+    p.route53Inverted === null ? ` (Route 53 inverted state unknown: ${p.route53Error ?? 'no answer'})` : '';
+  const state = acting
+    ? `kept off by ${acting}`
+    : r.switch.state === 'serving'
+      ? 'in rotation'
+      : `drain switch ${r.switch.state}`;
+  return `${r.region} ${state}${r53}`;
+}
+
 /** Plain-text report, readable at 3 a.m. */
 export function renderStatus(s: StatusReport, color: boolean): string {
   const p = painter(color);
@@ -63,6 +87,13 @@ export function renderStatus(s: StatusReport, color: boolean): string {
       .filter((r) => r.secret.state !== 'primary')
       .map((r) => `${r.region} ${r.secret.state}${r.secret.detail ? ` (${r.secret.detail})` : ''}`)
       .join('; ')}`,
+    `Readiness       ${
+      s.regions
+        .map(readinessText)
+        .filter((t) => t)
+        .join('; ') || 'no standby'
+    }`,
+    `Switch path     ${s.regions.map(pathText).join('; ')}`,
     '',
     table(
       [

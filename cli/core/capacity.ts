@@ -9,7 +9,8 @@ import { DescribeDBClustersCommand, ModifyDBClusterCommand } from '@aws-sdk/clie
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CAPACITY_METRICS, SOURCE_DIMENSION } from '../../lambda/capacity-mirror/metrics';
 import { absorbTarget } from '../../lambda/scaler/targets';
-import { describeError, StepFailure } from './errors';
+import { clientConfig, ClientOptions } from './clients';
+import { aws, describeError, errorKind, StepFailure } from './errors';
 import type { Deps } from './deps';
 import type { Step } from './steps';
 
@@ -23,18 +24,18 @@ export interface CapacityClients {
 /** Builds capacity clients per region (same short timeouts as the rest of shopctl). */
 export type CapacityClientsFor = (region: string) => CapacityClients;
 
-/** Lazily built clients per region; tests mock these client classes with aws-sdk-client-mock. */
-export function makeCapacityClientsFor(profile?: string): CapacityClientsFor {
+/**
+ * Lazily built clients per region, with the handler settings of every shopctl client
+ * (clients.ts `clientConfig`: enforced request timeout, few attempts); every call is also made through
+ * `aws()` under the run's deadline. Tests mock these client classes with aws-sdk-client-mock, or point
+ * them at a local server through `endpoint`.
+ */
+export function makeCapacityClientsFor(opts: ClientOptions = {}): CapacityClientsFor {
   const cache = new Map<string, CapacityClients>();
   return (region) => {
     let c = cache.get(region);
     if (!c) {
-      const common = {
-        region,
-        ...(profile ? { profile } : {}),
-        maxAttempts: 2,
-        requestHandler: { connectionTimeout: 3000, requestTimeout: 10000 },
-      };
+      const common = clientConfig(region, opts);
       c = {
         autoscaling: new AutoScalingClient(common),
         acm: new ACMClient(common),
@@ -52,10 +53,13 @@ export function makeCapacityClientsFor(profile?: string): CapacityClientsFor {
  */
 export async function locateGroup(d: Deps, c: CapacityClients, region: string) {
   const stack = d.names.regionalStack(region);
-  const r = await c.autoscaling.send(
-    new DescribeAutoScalingGroupsCommand({
-      Filters: [{ Name: 'tag:aws:cloudformation:stack-name', Values: [stack] }],
-    }),
+  const r = await aws(d, region, 'autoscaling:DescribeAutoScalingGroups', (o) =>
+    c.autoscaling.send(
+      new DescribeAutoScalingGroupsCommand({
+        Filters: [{ Name: 'tag:aws:cloudformation:stack-name', Values: [stack] }],
+      }),
+      o,
+    ),
   );
   const group = r.AutoScalingGroups?.[0];
   if (!group?.AutoScalingGroupName)
@@ -68,7 +72,9 @@ export async function locateCertificate(d: Deps, c: CapacityClients, region: str
   const direct = d.names.regionRecord(region);
   let token: string | undefined;
   do {
-    const page = await c.acm.send(new ListCertificatesCommand({ NextToken: token }));
+    const page = await aws(d, region, 'acm:ListCertificates', (o) =>
+      c.acm.send(new ListCertificatesCommand({ NextToken: token }), o),
+    );
     const hit = page.CertificateSummaryList?.find((s) => s.SubjectAlternativeNameSummaries?.includes(direct));
     if (hit?.CertificateArn) return hit.CertificateArn;
     token = page.NextToken;
@@ -117,16 +123,21 @@ export async function readCapacity(d: Deps, c: CapacityClients, region: string):
   const dbClusterId = d.names.dbClusterId(region);
   const [group, clusters, data] = await Promise.all([
     locateGroup(d, c, region),
-    local.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: dbClusterId })),
-    local.cloudwatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(now.getTime() - windowSeconds * 1000),
-        EndTime: now,
-        MetricDataQueries: [
-          ...sources.map((s, i) => query(`peakins${i}`, CAPACITY_METRICS.peakInService, s)),
-          ...sources.map((s, i) => query(`peakacu${i}`, CAPACITY_METRICS.peakAcu, s)),
-        ],
-      }),
+    aws(d, region, 'rds:DescribeDBClusters', (o) =>
+      local.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: dbClusterId }), o),
+    ),
+    aws(d, region, 'cloudwatch:GetMetricData', (o) =>
+      local.cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(now.getTime() - windowSeconds * 1000),
+          EndTime: now,
+          MetricDataQueries: [
+            ...sources.map((s, i) => query(`peakins${i}`, CAPACITY_METRICS.peakInService, s)),
+            ...sources.map((s, i) => query(`peakacu${i}`, CAPACITY_METRICS.peakAcu, s)),
+          ],
+        }),
+        o,
+      ),
     ),
   ]);
   const max = (prefix: string) => {
@@ -172,21 +183,27 @@ export function scaleUpStep(d: Deps, c: CapacityClients, p: CapacityPlan): Step 
     async run(ctx) {
       const results = await Promise.allSettled([
         p.group.min < p.target.instances
-          ? c.autoscaling.send(
-              new UpdateAutoScalingGroupCommand({
-                AutoScalingGroupName: p.groupName,
-                MinSize: p.target.instances,
-                DesiredCapacity: Math.max(p.group.desired, p.target.instances),
-              }),
+          ? aws(d, p.region, 'autoscaling:UpdateAutoScalingGroup', (o) =>
+              c.autoscaling.send(
+                new UpdateAutoScalingGroupCommand({
+                  AutoScalingGroupName: p.groupName,
+                  MinSize: p.target.instances,
+                  DesiredCapacity: Math.max(p.group.desired, p.target.instances),
+                }),
+                o,
+              ),
             )
           : Promise.resolve(),
         p.acu.min < p.target.acu
-          ? d.clients(p.region).rds.send(
-              new ModifyDBClusterCommand({
-                DBClusterIdentifier: p.dbClusterId,
-                ServerlessV2ScalingConfiguration: { MinCapacity: p.target.acu, MaxCapacity: p.acu.max },
-                ApplyImmediately: true,
-              }),
+          ? aws(d, p.region, 'rds:ModifyDBCluster', (o) =>
+              d.clients(p.region).rds.send(
+                new ModifyDBClusterCommand({
+                  DBClusterIdentifier: p.dbClusterId,
+                  ServerlessV2ScalingConfiguration: { MinCapacity: p.target.acu, MaxCapacity: p.acu.max },
+                  ApplyImmediately: true,
+                }),
+                o,
+              ),
             )
           : Promise.resolve(),
       ]);
@@ -244,21 +261,27 @@ export function restorePostureStep(d: Deps, c: CapacityClients, p: CapacityPlan)
     baseline: true,
     async run(ctx) {
       if (p.group.min > p.posture.instances) {
-        await c.autoscaling.send(
-          new UpdateAutoScalingGroupCommand({
-            AutoScalingGroupName: p.groupName,
-            MinSize: p.posture.instances,
-          }),
+        await aws(d, p.region, 'autoscaling:UpdateAutoScalingGroup', (o) =>
+          c.autoscaling.send(
+            new UpdateAutoScalingGroupCommand({
+              AutoScalingGroupName: p.groupName,
+              MinSize: p.posture.instances,
+            }),
+            o,
+          ),
         );
         ctx.changed();
       }
       if (p.acu.min > p.posture.acu) {
-        await d.clients(p.region).rds.send(
-          new ModifyDBClusterCommand({
-            DBClusterIdentifier: p.dbClusterId,
-            ServerlessV2ScalingConfiguration: { MinCapacity: p.posture.acu, MaxCapacity: p.acu.max },
-            ApplyImmediately: true,
-          }),
+        await aws(d, p.region, 'rds:ModifyDBCluster', (o) =>
+          d.clients(p.region).rds.send(
+            new ModifyDBClusterCommand({
+              DBClusterIdentifier: p.dbClusterId,
+              ServerlessV2ScalingConfiguration: { MinCapacity: p.posture.acu, MaxCapacity: p.acu.max },
+              ApplyImmediately: true,
+            }),
+            o,
+          ),
         );
         ctx.changed();
       }
@@ -288,6 +311,7 @@ export async function capacityOrWarn(
     const c = clients(region);
     return { plan: await readCapacity(d, c, region), clients: c };
   } catch (e) {
+    if (errorKind(e) === 'interrupted' || errorKind(e) === 'credentials') throw e;
     warnings.push(
       `could not read the capacity of ${region} (${describeError(e, d.profile)}); not pre-scaling: the scaler in ${region} raises it when traffic arrives`,
     );

@@ -40,6 +40,25 @@ export interface ClientOptions {
 }
 
 /**
+ * The settings every SDK client of shopctl is built with (these clients and the capacity ones of
+ * capacity.ts): short, enforced timeouts, few attempts, the profile, and the test endpoint if any.
+ */
+export function clientConfig(region: string, opts: ClientOptions = {}) {
+  return {
+    region,
+    ...(opts.profile ? { profile: opts.profile } : {}),
+    maxAttempts: opts.maxAttempts ?? 2,
+    requestHandler: {
+      connectionTimeout: opts.connectionTimeoutMs ?? 3000,
+      requestTimeout: opts.requestTimeoutMs ?? 5000,
+      throwOnRequestTimeout: true,
+    },
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: { ...opts.credentials } } : {}),
+  };
+}
+
+/**
  * Builds clients lazily per region with short, enforced timeouts. Endpoints come from the SDK's
  * standard configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, config files): nothing is
  * hard-coded.
@@ -54,18 +73,7 @@ export function makeClientsFor(opts: ClientOptions = {}): ClientsFor {
   return (region: string) => {
     const hit = cache.get(region);
     if (hit) return hit;
-    const common = {
-      region,
-      ...(opts.profile ? { profile: opts.profile } : {}),
-      maxAttempts: opts.maxAttempts ?? 2,
-      requestHandler: {
-        connectionTimeout: opts.connectionTimeoutMs ?? 3000,
-        requestTimeout: opts.requestTimeoutMs ?? 5000,
-        throwOnRequestTimeout: true,
-      },
-      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-      ...(opts.credentials ? { credentials: { ...opts.credentials } } : {}),
-    };
+    const common = clientConfig(region, opts);
     const made: Partial<Record<keyof RegionClients, unknown>> = {};
     const lazy =
       <K extends keyof RegionClients>(key: K, make: () => RegionClients[K]) =>

@@ -80,6 +80,35 @@ export async function aws<T>(
   }
 }
 
+/** Something with the SDK v3 client's `send(command, options)`. */
+interface Sender {
+  send(command: unknown, options?: object): Promise<unknown>;
+}
+
+/**
+ * `client` with every `send` made through {@link aws} (the run's deadline and interrupt signal, the
+ * IAM action `service:Action` and region in the error): for code shared with the Lambdas, such as
+ * lambda/readiness `evaluate`, that calls `client.send(command)` itself. The action is the command's
+ * class name without `Command` (the CLI runs unbundled through tsx, so class names are kept).
+ */
+export function boundedClient<C extends object>(
+  ctx: CallContext,
+  region: string,
+  service: string,
+  client: C,
+): C {
+  const sender = client as unknown as Sender;
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver) as unknown;
+      return (command: { constructor: { name: string } }, options?: object) =>
+        aws(ctx, region, `${service}:${command.constructor.name.replace(/Command$/, '')}`, (o) =>
+          sender.send(command, { ...options, ...o }),
+        );
+    },
+  });
+}
+
 export type ErrorKind =
   'interrupted' | 'credentials' | 'unreachable' | 'access-denied' | 'throttled' | 'not-found' | 'other';
 

@@ -1,6 +1,6 @@
 import { GetHealthCheckCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/failover-time';
-import { describeError } from './errors';
+import { aws, describeError, errorKind } from './errors';
 import { findHealthChecks } from './healthchecks';
 import type { Deps } from './deps';
 import type { Step } from './steps';
@@ -39,23 +39,31 @@ export function invertStep(d: Deps, region: string, inverted: boolean): Step {
       try {
         const id = (await findHealthChecks(d)).get(`endpoint:${region}`);
         if (!id) throw new Error(`no health check tagged endpoint:${region}`);
-        const hc = (await r53.send(new GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck;
+        const hc = (
+          await aws(d, d.globalRegion, 'route53:GetHealthCheck', (o) =>
+            r53.send(new GetHealthCheckCommand({ HealthCheckId: id }), o),
+          )
+        ).HealthCheck;
         if ((hc?.HealthCheckConfig?.Inverted ?? false) === inverted) {
           return inverted ? `fast path: ${id} already inverted` : `${id} not inverted`;
         }
         // The version guards against overwriting a concurrent change (Route 53 rejects a stale one).
-        await r53.send(
-          new UpdateHealthCheckCommand({
-            HealthCheckId: id,
-            HealthCheckVersion: hc?.HealthCheckVersion,
-            Inverted: inverted,
-          }),
+        await aws(d, d.globalRegion, 'route53:UpdateHealthCheck', (o) =>
+          r53.send(
+            new UpdateHealthCheckCommand({
+              HealthCheckId: id,
+              HealthCheckVersion: hc?.HealthCheckVersion,
+              Inverted: inverted,
+            }),
+            o,
+          ),
         );
         ctx.changed();
         return inverted
           ? `fast path acted: ${id} inverted, traffic moves within ${seconds} s`
           : `${id} restored`;
       } catch (e) {
+        if (errorKind(e) === 'interrupted') throw e;
         const why = describeError(e, d.profile);
         // Never blocks: a failover still has the drain switch, and a failback must work while the
         // Route 53 API is down (a check left inverted shows in the audit and is restored by a re-run).
@@ -68,4 +76,45 @@ export function invertStep(d: Deps, region: string, inverted: boolean): Step {
       }
     },
   };
+}
+
+/** Whether a region's endpoint check is inverted (the fast path acted); null when Route 53 did not say. */
+export interface InvertedView {
+  readonly inverted: boolean | null;
+  readonly error?: string;
+}
+
+/**
+ * Reads `Inverted` of each region's endpoint check (GetHealthCheck, one call per region, each under the
+ * run's deadline); `ids` undefined means the checks could not be listed (Route 53 API unreachable). Never throws: a Route 53 control plane that does not answer makes the state unknown,
+ * with the reason (`shopctl status` must work while Route 53's API is impaired).
+ */
+export async function readInverted(
+  d: Deps,
+  ids: ReadonlyMap<string, string> | undefined,
+  regions: readonly string[],
+): Promise<Map<string, InvertedView>> {
+  const out = new Map<string, InvertedView>();
+  await Promise.all(
+    regions.map(async (region) => {
+      const id = ids?.get(`endpoint:${region}`);
+      if (!id) {
+        out.set(region, {
+          inverted: null,
+          error: ids ? `no health check tagged endpoint:${region}` : 'Route 53 API unreachable',
+        });
+        return;
+      }
+      try {
+        const res = await aws(d, d.globalRegion, 'route53:GetHealthCheck', (o) =>
+          d.clients(d.globalRegion).route53.send(new GetHealthCheckCommand({ HealthCheckId: id }), o),
+        );
+        out.set(region, { inverted: res.HealthCheck?.HealthCheckConfig?.Inverted ?? false });
+      } catch (e) {
+        if (errorKind(e) === 'interrupted') throw e;
+        out.set(region, { inverted: null, error: describeError(e, d.profile) });
+      }
+    }),
+  );
+  return out;
 }

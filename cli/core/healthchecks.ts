@@ -70,7 +70,7 @@ export function unknownCheck(summary = R53_UNKNOWN): CheckStatus {
 export async function endpointStatuses(
   d: Deps,
   regions: readonly string[],
-): Promise<{ byRegion: Map<string, CheckStatus>; error?: unknown }> {
+): Promise<{ byRegion: Map<string, CheckStatus>; ids?: Map<string, string>; error?: unknown }> {
   const byRegion = new Map<string, CheckStatus>();
   try {
     const ids = await findHealthChecks(d);
@@ -83,7 +83,7 @@ export async function endpointStatuses(
         );
       }),
     );
-    return { byRegion };
+    return { byRegion, ids };
   } catch (error) {
     for (const r of regions) byRegion.set(r, unknownCheck());
     return { byRegion, error };

@@ -1,7 +1,7 @@
 import { CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { RegionState, Status, statusSchema } from '../../lib/contract/status';
+import { Promises, RegionState, Status, statusSchema } from '../../lib/contract/status';
 import { aws, describeError, errorKind, UsageError } from './errors';
 import { getHealthz } from './shop';
 import type { Deps } from './deps';
@@ -66,6 +66,8 @@ export interface NoticeInput {
   readonly ko: string;
   readonly en: string;
   readonly nextUpdateAt: string | null;
+  /** The page's promises and compensation (absent: the page keeps its own wording). */
+  readonly promises?: Promises;
 }
 
 export function buildStatus(input: NoticeInput, regions: Record<string, RegionState>, now: Date): Status {
@@ -75,6 +77,7 @@ export function buildStatus(input: NoticeInput, regions: Record<string, RegionSt
     updatedAt: now.toISOString(),
     nextUpdateAt: input.nextUpdateAt,
     regions,
+    ...(input.promises ? { promises: input.promises } : {}),
   });
 }
 

@@ -2,6 +2,7 @@ import { ActionSpec, executeAction, Refusal } from './action';
 import { StepFailure, describeError } from './errors';
 import { commandPrefix } from './failover';
 import { accountRefusal } from './identity';
+import { promiseFlagArgs } from './noticePromises';
 import {
   buildStatus,
   distributionId,
@@ -40,6 +41,7 @@ function noticeCommand(d: Deps, status: Status | undefined): string {
     `--ko ${shellQuote(status.message.ko)}`,
     `--en ${shellQuote(status.message.en)}`,
     ...(status.nextUpdateAt ? [`--eta ${status.nextUpdateAt}`] : []),
+    ...promiseFlagArgs(status.promises, shellQuote),
     '--yes',
   ].join(' ');
 }

@@ -5,7 +5,8 @@ import { readinessTarget } from '../../lib/capacity/readiness-target';
 import type { CapacityClientsFor } from './capacity';
 import { locateCertificate, locateGroup } from './capacity';
 import type { Deps } from './deps';
-import { describeError } from './errors';
+import { throwIfInterrupted } from './deadline';
+import { aws, AwsCallError, boundedClient, describeError, errorKind } from './errors';
 
 /** Readiness of one region as a failover target. */
 export interface RegionReadiness {
@@ -36,23 +37,31 @@ export async function checkReadiness(
         ]);
         located = { asgName: group.AutoScalingGroupName as string, certificateArn };
       } catch (e) {
-        return { region, ready: null, checks: [], error: (e as Error).message };
+        if (errorKind(e) === 'interrupted' || errorKind(e) === 'credentials') throw e;
+        const error = e instanceof AwsCallError ? describeError(e, d.profile) : (e as Error).message;
+        return { region, ready: null, checks: [], error };
       }
       const local = d.clients(region);
+      const primary = d.config.primaryRegion;
+      // evaluate() is the Lambda's code and sends on the clients itself: each client given to it
+      // sends through aws() (the run's deadline and Ctrl-C), like every other shopctl call.
+      const bound = <C extends object>(r: string, service: string, client: C) =>
+        boundedClient(d, r, service, client);
       const checks = await evaluate(
         {
           local: {
-            autoscaling: extra.autoscaling,
-            acm: extra.acm,
-            cloudwatch: local.cloudwatch,
-            rds: local.rds,
-            secrets: extra.secrets,
+            autoscaling: bound(region, 'autoscaling', extra.autoscaling),
+            acm: bound(region, 'acm', extra.acm),
+            cloudwatch: bound(region, 'cloudwatch', local.cloudwatch),
+            rds: bound(region, 'rds', local.rds),
+            secrets: bound(region, 'secretsmanager', extra.secrets),
           },
-          primarySecrets: capacityClients(d.config.primaryRegion).secrets,
+          primarySecrets: bound(primary, 'secretsmanager', capacityClients(primary).secrets),
         },
         readinessTarget(d.config, region, located),
         d.now(),
       );
+      throwIfInterrupted(d);
       return { region, ready: checks.every((c) => c.ok), checks };
     }),
   );
@@ -91,16 +100,19 @@ export async function readPublishedReadiness(
     },
   });
   try {
-    const res = await d.clients(from).cloudwatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(now.getTime() - 15 * 60_000),
-        EndTime: now,
-        ScanBy: 'TimestampDescending',
-        MetricDataQueries: [
-          metric('ready', READY_METRIC, { Region: region }),
-          ...CHECKS.map((c, i) => metric(`check${i}`, CHECK_FAILED_METRIC, { Region: region, Check: c })),
-        ],
-      }),
+    const res = await aws(d, from, 'cloudwatch:GetMetricData', (o) =>
+      d.clients(from).cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(now.getTime() - 15 * 60_000),
+          EndTime: now,
+          ScanBy: 'TimestampDescending',
+          MetricDataQueries: [
+            metric('ready', READY_METRIC, { Region: region }),
+            ...CHECKS.map((c, i) => metric(`check${i}`, CHECK_FAILED_METRIC, { Region: region, Check: c })),
+          ],
+        }),
+        o,
+      ),
     );
     const results = res.MetricDataResults ?? [];
     const ready = results.find((r) => r.Id === 'ready');
@@ -115,6 +127,7 @@ export async function readPublishedReadiness(
       ...(ready?.Timestamps?.[0] ? { at: ready.Timestamps[0] } : {}),
     };
   } catch (e) {
+    if (errorKind(e) === 'interrupted') throw e;
     return { region, state: 'unknown', failed: [], error: describeError(e, d.profile) };
   }
 }

@@ -2,9 +2,11 @@ import { AlarmView, consensusAlarms } from './alarms';
 import { describeGlobalDb, GlobalDbState, replicationLagMs } from './database';
 import { DnsView, whereDoesPublicResolve } from './dns';
 import { describeError, errorKind, EXIT } from './errors';
+import { InvertedView, readInverted } from './fastSwitch';
 import { CheckStatus, endpointStatuses, R53_UNKNOWN } from './healthchecks';
 import { NoticeView, readNotice } from './notice';
 import { getHealthz, HealthzView } from './shop';
+import { PublishedReadiness, readPublishedReadiness } from './readiness';
 import { readSecretReplication, SecretRegionView, SecretView } from './secret';
 import { readSwitch, SwitchState } from './switch';
 import type { Deps } from './deps';
@@ -23,6 +25,19 @@ export interface RegionReport {
   readonly healthz: HealthzView;
   /** This region's copy of the database master secret (ReplicationStatus for a replica). */
   readonly secret: SecretRegionView;
+  /** Failover readiness as the scheduled check last published it (standbys only). */
+  readonly readiness?: PublishedReadiness;
+  /** Which switch paths act on this region now (#14 item 6), and the Route 53 inverted state read. */
+  readonly switchPath: SwitchPathView;
+}
+
+/** What keeps customers off a region: the data-plane drain switch and/or the inverted endpoint check. */
+export interface SwitchPathView {
+  /** Paths acting now; empty when the region is in rotation. */
+  readonly acting: readonly ('drain-switch' | 'route53-inverted')[];
+  /** The endpoint check's `Inverted` (null: Route 53 did not answer, see `route53Error`). */
+  readonly route53Inverted: boolean | null;
+  readonly route53Error?: string;
 }
 
 export type Verdict = 'normal' | 'failed-over' | 'affected' | 'unknown';
@@ -70,11 +85,41 @@ async function lagOf(d: Deps, region: string): Promise<{ lagMs: number | null; l
   }
 }
 
+/**
+ * The published readiness of `region`, read from its own CloudWatch, else from the next region that
+ * answers (the readiness check publishes into every region).
+ */
+async function readinessOf(d: Deps, region: string, order: readonly string[]): Promise<PublishedReadiness> {
+  let last: PublishedReadiness | undefined;
+  for (const from of [region, ...order.filter((r) => r !== region)]) {
+    last = await readPublishedReadiness(d, region, from);
+    // "nothing published" is an answer; an error is not: ask the next region
+    if (last.state !== 'unknown' || !last.error || last.error.startsWith('no readiness published'))
+      return last;
+  }
+  return last as PublishedReadiness;
+}
+
+function switchPath(sw: SwitchState, inv: InvertedView | undefined): SwitchPathView {
+  const acting: SwitchPathView['acting'][number][] = [];
+  if (sw.state === 'drained') acting.push('drain-switch');
+  if (inv?.inverted) acting.push('route53-inverted');
+  return {
+    acting,
+    route53Inverted: inv?.inverted ?? null,
+    ...(inv?.error ? { route53Error: inv.error } : {}),
+  };
+}
+
 /** Gathers every section; each degrades to "unknown" on its own, so one dead API never hides the rest. */
 export async function gatherStatus(d: Deps): Promise<StatusReport> {
   const order = d.config.regions.map((r) => r.name);
-  const [checks, dns, dbRes, alarms, notice, switches, healthz, secret] = await Promise.all([
-    endpointStatuses(d, order),
+  const standbys = d.config.regions.filter((r) => r.role === 'standby').map((r) => r.name);
+  const [checks, dns, dbRes, alarms, notice, switches, healthz, secret, readiness] = await Promise.all([
+    endpointStatuses(d, order).then(async (c) => ({
+      ...c,
+      inverted: await readInverted(d, c.ids, order),
+    })),
     whereDoesPublicResolve(d),
     dbState(d, order),
     consensusAlarms(d),
@@ -82,6 +127,7 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
     Promise.all(order.map((r) => readSwitch(d, r, true))),
     Promise.all(order.map((r) => getHealthz(d, r))),
     readSecretReplication(d),
+    Promise.all(standbys.map((r) => readinessOf(d, r, order))),
   ]);
   const writer = dbRes.db?.writerRegion ?? null;
   const lags = await Promise.all(
@@ -101,6 +147,8 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
     canary: alarms.byTarget.get(rc.name) ?? UNKNOWN_ALARM,
     healthz: healthz[i],
     secret: secret.regions[i],
+    ...(standbys.includes(rc.name) ? { readiness: readiness[standbys.indexOf(rc.name)] } : {}),
+    switchPath: switchPath(switches[i], checks.inverted.get(rc.name)),
   }));
   const warnings = secret.regions
     .filter((s) => s.state === 'Failed' || s.state === 'missing')
@@ -109,6 +157,18 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
         `the database secret's replica in ${s.region} is ${s.state === 'Failed' ? 'FAILED' : 'MISSING'}` +
         `${s.detail ? ` (${s.detail})` : ''}: the shop there cannot read its credentials, so a failover to ${s.region} would not serve`,
     );
+  for (const r of regions) {
+    if (r.readiness?.state === 'not-ready') {
+      warnings.push(
+        `a failover to ${r.region} would not succeed now: readiness NOT READY (failed: ${r.readiness.failed.join(', ') || 'unnamed'}); run "shopctl check --target ${r.region}" for details`,
+      );
+    }
+    if (r.switchPath.route53Inverted && r.switch.state !== 'drained') {
+      warnings.push(
+        `the endpoint check of ${r.region} is inverted (fast path) while its drain switch is ${r.switch.state}: Route 53 keeps customers off ${r.region}; "shopctl failback" restores it`,
+      );
+    }
+  }
   const base = {
     time: d.now().toISOString(),
     config: d.config.configName,

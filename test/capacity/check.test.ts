@@ -142,6 +142,8 @@ describe('readiness as published (for shopctl status)', () => {
       names: new Names(loadConfig('default')),
       clients: w.overrides().clients,
       now: () => T0,
+      signal: new AbortController().signal,
+      callTimeoutMs: 5_000,
     }) as unknown as Deps;
 
   test('not ready, with the failed checks, read from any live region (exact query)', async () => {

@@ -259,6 +259,8 @@ describe.each(['pilot-light', 'warm', 'hot'] as const)('posture %s', (posture) =
       names: new Names(config),
       clients: w.overrides().clients,
       now: () => new Date(0),
+      signal: new AbortController().signal,
+      callTimeoutMs: 5_000,
     } as unknown as Deps;
     const plan = await readCapacity(d, capacityClients(STANDBY), STANDBY);
     expect(plan.posture).toEqual({ name: posture, instances: postureMin, acu: 2 });

@@ -61,6 +61,8 @@ function deps(): Deps {
     },
     pollMs: 1000,
     dbTimeoutMs: 60_000,
+    signal: new AbortController().signal,
+    callTimeoutMs: 5_000,
   } as unknown as Deps;
 }
 

@@ -1,4 +1,5 @@
 import {
+  GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
   ListHealthChecksCommand,
   ListTagsForResourcesCommand,
@@ -6,6 +7,7 @@ import {
 import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
+import { CHECKS } from '../../lambda/readiness/checks';
 import { EDGE, PRIMARY, STANDBY, T0, World, timeout } from './world';
 
 describe('shopctl status', () => {
@@ -38,9 +40,61 @@ describe('shopctl status', () => {
     expect(w.m(PRIMARY).rds.commandCalls(DescribeGlobalClustersCommand)[0].args[0].input).toEqual({
       GlobalClusterIdentifier: 'resilient-shop-global',
     });
-    // lag is read in the secondary only
+    // lag is read in the secondary only; the standby's readiness is read from its own CloudWatch
     expect(w.m(PRIMARY).cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
-    expect(w.m(STANDBY).cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input).toEqual({
+    const metricReads = w
+      .m(STANDBY)
+      .cloudwatch.commandCalls(GetMetricDataCommand)
+      .map((c) => c.args[0].input);
+    expect(metricReads).toHaveLength(2);
+    const readinessRead = metricReads.find((q) => q.MetricDataQueries?.[0].Id === 'ready');
+    expect(readinessRead).toEqual({
+      StartTime: new Date(T0.getTime() - 15 * 60_000),
+      EndTime: T0,
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [
+        {
+          Id: 'ready',
+          MetricStat: {
+            Metric: {
+              Namespace: 'resilient-shop/readiness',
+              MetricName: 'Ready',
+              Dimensions: [{ Name: 'Region', Value: STANDBY }],
+            },
+            Period: 300,
+            Stat: 'Maximum',
+          },
+        },
+        ...CHECKS.map((c, i) => ({
+          Id: `check${i}`,
+          MetricStat: {
+            Metric: {
+              Namespace: 'resilient-shop/readiness',
+              MetricName: 'CheckFailed',
+              Dimensions: [
+                { Name: 'Region', Value: STANDBY },
+                { Name: 'Check', Value: c },
+              ],
+            },
+            Period: 300,
+            Stat: 'Maximum',
+          },
+        })),
+      ],
+    });
+    // the switch path: Inverted of each endpoint check, one GetHealthCheck each
+    expect(
+      r53
+        .commandCalls(GetHealthCheckCommand)
+        .map((c) => c.args[0].input)
+        .sort((a, b) => String(a.HealthCheckId).localeCompare(String(b.HealthCheckId))),
+    ).toEqual([
+      { HealthCheckId: 'hc-endpoint-ap-northeast-1' },
+      { HealthCheckId: 'hc-endpoint-ap-northeast-2' },
+    ]);
+    expect(w.out).toContain('Readiness       ap-northeast-1 READY at 2026-05-01T02:58:00.000Z');
+    expect(w.out).toContain('Switch path     ap-northeast-2 in rotation; ap-northeast-1 in rotation');
+    expect(metricReads.find((q) => q.MetricDataQueries?.[0].Id === 'lag')).toEqual({
       StartTime: new Date(T0.getTime() - 300_000),
       EndTime: T0,
       MetricDataQueries: [
@@ -99,6 +153,90 @@ describe('shopctl status', () => {
     expect(code).toBe(1);
     expect(w.out).toContain('FAILED-OVER: customers are served read-write by standby ap-northeast-1');
     expect(w.out).toMatch(/ap-northeast-2\s+primary.*DRAINED \(ap-northeast-1:drained\/ALARM\)/);
+    expect(w.out).toContain(
+      'Switch path     ap-northeast-2 kept off by drain switch; ap-northeast-1 in rotation',
+    );
+  });
+
+  test('after a fast failover: both paths acting on the primary are shown, and in the JSON', async () => {
+    const w = new World();
+    w.state.writer = STANDBY;
+    w.state.resolvesTo = STANDBY;
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.inverted = { [PRIMARY]: true };
+    w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
+    expect(await w.run('status')).toBe(1);
+    expect(w.out).toContain(
+      'Switch path     ap-northeast-2 kept off by drain switch + Route 53 inverted endpoint check; ap-northeast-1 in rotation',
+    );
+    expect(w.out).not.toContain('warning:');
+    const j = new World();
+    j.state = { ...w.state };
+    expect(await j.run('status', '--json')).toBe(1);
+    const doc = JSON.parse(j.out);
+    expect(doc.regions.map((r: { switchPath: unknown }) => r.switchPath)).toEqual([
+      { acting: ['drain-switch', 'route53-inverted'], route53Inverted: true },
+      { acting: [], route53Inverted: false },
+    ]);
+  });
+
+  test('an endpoint check left inverted while its switch serves is warned about', async () => {
+    const w = new World();
+    w.state.inverted = { [STANDBY]: true };
+    expect(await w.run('status')).toBe(0);
+    expect(w.out).toContain('ap-northeast-1 kept off by Route 53 inverted endpoint check');
+    expect(w.out).toContain(
+      'warning: the endpoint check of ap-northeast-1 is inverted (fast path) while its drain switch is serving: Route 53 keeps customers off ap-northeast-1; "shopctl failback" restores it',
+    );
+  });
+
+  test('GetHealthCheck not answering: the Route 53 path is unknown with the reason, status does not fail', async () => {
+    const w = new World();
+    w.m(EDGE).route53.on(GetHealthCheckCommand).rejects(timeout());
+    expect(await w.run('status')).toBe(0);
+    expect(w.out).toContain(
+      'Switch path     ap-northeast-2 in rotation (Route 53 inverted state unknown: route53:GetHealthCheck in us-east-1 did not answer (TimeoutError: Connection timed out after 3000 ms).',
+    );
+    expect(w.out).toContain('NORMAL: customers are served read-write by the primary');
+  });
+
+  test('readiness NOT READY: shown with the failed checks and warned about; the verdict stays about customers', async () => {
+    const w = new World();
+    w.state.readiness = { [STANDBY]: { ready: 0, failed: ['warm-pool', 'certificate'] } };
+    expect(await w.run('status')).toBe(0);
+    expect(w.out).toContain(
+      'Readiness       ap-northeast-1 NOT READY (failed: warm-pool, certificate) at 2026-05-01T02:58:00.000Z',
+    );
+    expect(w.out).toContain(
+      'warning: a failover to ap-northeast-1 would not succeed now: readiness NOT READY (failed: warm-pool, certificate); run "shopctl check --target ap-northeast-1" for details',
+    );
+  });
+
+  test("readiness: the standby's CloudWatch not answering → read from the primary's copy; nothing published → unknown", async () => {
+    const w = new World();
+    w.state.readiness = { [STANDBY]: { ready: 0, failed: ['database'] } };
+    w.m(STANDBY).cloudwatch.on(GetMetricDataCommand).rejects(timeout());
+    expect(await w.run('status', '--json')).toBe(0);
+    const doc = JSON.parse(w.out);
+    expect(doc.regions[0].readiness).toBeUndefined(); // the primary is not a failover target
+    expect(doc.regions[1].readiness).toEqual({
+      region: STANDBY,
+      state: 'not-ready',
+      failed: ['database'],
+      at: '2026-05-01T02:58:00.000Z',
+    });
+    const fromPrimary = w.m(PRIMARY).cloudwatch.commandCalls(GetMetricDataCommand);
+    expect(fromPrimary).toHaveLength(1);
+    expect(fromPrimary[0].args[0].input.MetricDataQueries?.[0].MetricStat?.Metric?.Dimensions).toEqual([
+      { Name: 'Region', Value: STANDBY },
+    ]);
+
+    const u = new World();
+    u.state.readiness = {};
+    expect(await u.run('status')).toBe(0);
+    expect(u.out).toContain('Readiness       ap-northeast-1 unknown (no readiness published in 15 min)');
+    // an answer, even an empty one, is not retried elsewhere
+    expect(u.m(PRIMARY).cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
   });
 
   test('Route 53 API failing: health checks unknown, every other section still shown', async () => {
@@ -112,6 +250,10 @@ describe('shopctl status', () => {
     expect(w.out).toMatch(/ap-northeast-2\s+primary\s+unknown \(Route 53 API unreachable\)\s+serving/);
     expect(w.out).toContain('writer ap-northeast-2, status available');
     expect(w.out).toContain('Notice          none');
+    expect(w.out).toContain(
+      'Switch path     ap-northeast-2 in rotation (Route 53 inverted state unknown: Route 53 API unreachable); ap-northeast-1 in rotation (Route 53 inverted state unknown: Route 53 API unreachable)',
+    );
+    expect(w.m(EDGE).route53.commandCalls(GetHealthCheckCommand)).toHaveLength(0);
   });
 
   test('nothing can be determined → exit 3', async () => {

@@ -6,6 +6,7 @@ import {
   CloudWatchClient,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
+  GetMetricDataCommandInput,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
@@ -15,6 +16,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
+  GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
   ListHealthChecksCommand,
   ListTagsForResourcesCommand,
@@ -28,6 +30,7 @@ import { AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { main, Overrides } from '../../cli/main';
 import { makeClientsFor, RegionClients } from '../../cli/core/clients';
 import type { HttpResponse } from '../../cli/core/deps';
+import { CHECKS } from '../../lambda/readiness/checks';
 
 export const PRIMARY = 'ap-northeast-2';
 export const STANDBY = 'ap-northeast-1';
@@ -75,6 +78,10 @@ export interface WorldState {
   notice: string | null;
   account: string;
   secretReplica: { Status: string; StatusMessage?: string };
+  /** Endpoint checks inverted by the fast path, by region. */
+  inverted: Record<string, boolean>;
+  /** Readiness last published per region (1 ready, 0 not) and its failed checks; absent: nothing published. */
+  readiness: Record<string, { ready: number; failed: string[] }>;
 }
 
 export class World {
@@ -100,6 +107,8 @@ export class World {
     notice: null,
     account: '111111111111',
     secretReplica: { Status: 'InSync', StatusMessage: 'Replication succeeded' },
+    inverted: {},
+    readiness: { [STANDBY]: { ready: 1, failed: [] } },
   };
   confirmAnswer = true;
   interactive = false;
@@ -189,9 +198,27 @@ export class World {
       return { Version: 1 };
     });
     m.cloudwatch.on(PutMetricDataCommand).resolves({});
-    m.cloudwatch.on(GetMetricDataCommand).callsFake(() => ({
-      MetricDataResults: [{ Id: 'lag', Values: [this.state.lagMs, 5] }],
-    }));
+    m.cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+      const queries = input.MetricDataQueries ?? [];
+      if (queries[0]?.Id === 'ready') {
+        // the readiness check publishes into every region: any region answers for any other
+        const judged = queries[0].MetricStat?.Metric?.Dimensions?.[0]?.Value as string;
+        const r = this.state.readiness[judged];
+        if (!r) return { MetricDataResults: queries.map((q) => ({ Id: q.Id, Values: [], Timestamps: [] })) };
+        const at = new Date(this.clock - 2 * 60_000);
+        return {
+          MetricDataResults: [
+            { Id: 'ready', Values: [r.ready], Timestamps: [at] },
+            ...CHECKS.map((c, i) => ({
+              Id: `check${i}`,
+              Values: [r.failed.includes(c) ? 1 : 0],
+              Timestamps: [at],
+            })),
+          ],
+        };
+      }
+      return { MetricDataResults: [{ Id: 'lag', Values: [this.state.lagMs, 5] }] };
+    });
     m.cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => {
       if (input.AlarmNames) {
         const target = input.AlarmNames[0].replace('resilient-shop-switch-', '').replace('-drained', '');
@@ -229,6 +256,16 @@ export class World {
         ResourceType: 'healthcheck',
         Tags: [{ Key: 'resilient-shop:check', Value: id.replace(/^hc-(\w+)-/, '$1:') }],
       })),
+    }));
+    m.route53.on(GetHealthCheckCommand).callsFake((input: { HealthCheckId: string }) => ({
+      HealthCheck: {
+        Id: input.HealthCheckId,
+        HealthCheckVersion: 1,
+        HealthCheckConfig: {
+          Type: 'HTTPS',
+          Inverted: this.state.inverted[input.HealthCheckId.replace(/^hc-endpoint-/, '')] ?? false,
+        },
+      },
     }));
     m.route53.on(GetHealthCheckStatusCommand).callsFake((input: { HealthCheckId: string }) => {
       const r = input.HealthCheckId.replace('hc-endpoint-', '');
