@@ -28,6 +28,7 @@ import { DB_HOST, DB_USER, LocalGlobalDatabase } from './database';
 import { chainOrder, readModel, type DrillModel } from './model';
 import { CachingResolver, judgeResponse, LocalRoute53, type Answer } from './route53';
 import { bundleShop, ShopProcess, tmpDir, waitForBody } from './shops';
+import { LocalSwitches } from './switches';
 import { CheckoutLoad, LocalCloudWatch, outageSeconds, resolvingFetch } from './traffic';
 
 export interface DrillOptions {
@@ -193,9 +194,15 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
 
     const ports = (t: Answer['target']) => (t.kind === 'alb' ? shops[t.region]?.port : outagePort);
     const shopUp = (region: string) => shops[region];
+    // Every holder publishes "serving" for the switch copies it holds, before Route 53 reads them
+    // (a copy with no data reads as drained).
+    const switches = new LocalSwitches(model, K);
+    switches.start();
+    cleanups.push(() => switches.stop());
     const route53 = new LocalRoute53({
       model,
       timeScale: K,
+      metrics: switches.metrics,
       probe: async (check, _checker, timeoutMs) => {
         const port = ports(route53.resolve(check.fqdn).target);
         try {
@@ -314,6 +321,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const t0 = Date.now();
     await shops[primary].kill();
     db.crash(primary);
+    // The region's switch publisher and CloudWatch go with it: its copies of the other regions'
+    // switches fall silent (one vote for "drained" each, never enough alone).
+    switches.setRegionUp(primary, false);
     const detected = await until(
       `Route 53 to see ${primary} down`,
       waitBudgetMs,
@@ -355,6 +365,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     log(`phase 2: rebuilding ${primary} as a standby of ${standby}, then a planned switchover back`);
     const prepStart = Date.now();
     await db.createStandby(primary, standby);
+    switches.setRegionUp(primary, true);
     shops[primary].start();
     await until(`${primary} shop to answer`, 20_000, async () => {
       try {

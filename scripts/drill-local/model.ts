@@ -6,6 +6,8 @@
  * what would be deployed.
  */
 
+import { Names } from '../../lib/config/names';
+
 /**
  * Template JSON is untyped; every field the drill reads is checked or defaulted where it is read.
  */
@@ -35,7 +37,10 @@ export interface EndpointCheckSpec {
   readonly inverted: boolean;
 }
 
-/** A health check that follows the metric data stream behind a CloudWatch alarm. */
+/**
+ * A health check that follows the metric data stream behind a CloudWatch alarm: Route 53 copies the
+ * alarm's metric, period, M of N, threshold and comparison and evaluates the stream itself.
+ */
 export interface MetricCheckSpec {
   readonly kind: 'metric';
   readonly id: string;
@@ -43,6 +48,37 @@ export interface MetricCheckSpec {
   readonly alarmName: string;
   readonly insufficientData: 'Healthy' | 'Unhealthy' | 'LastKnownStatus';
   readonly inverted: boolean;
+}
+
+/** A metric alarm as synthesized (the ones health checks read), in the region of its stack. */
+export interface MetricAlarmSpec {
+  readonly region: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly statistic: 'Maximum' | 'Minimum' | 'Sum' | 'Average';
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+  readonly comparison:
+    | 'GreaterThanOrEqualToThreshold'
+    | 'GreaterThanThreshold'
+    | 'LessThanThreshold'
+    | 'LessThanOrEqualToThreshold';
+  readonly treatMissingData: 'missing' | 'breaching' | 'notBreaching' | 'ignore';
+}
+
+/** A drain switch publisher (SWITCH_TARGETS / SWITCH_MIRROR_REGIONS of its function). */
+export interface SwitchPublisherSpec {
+  readonly region: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  /** Regions whose switch this region holds a copy of. */
+  readonly targets: readonly string[];
+  /** Regions whose switch parameters this copy also follows (the edge region's copy). */
+  readonly mirrorRegions: readonly string[];
 }
 
 /** A CALCULATED health check: healthy while at least `threshold` children are. */
@@ -111,7 +147,14 @@ export interface DrillModel {
   readonly canaryConfigs: Readonly<Record<string, unknown>>;
   readonly canaryAlarms: readonly CanaryAlarmSpec[];
   readonly pagingAlarms: readonly PagingAlarmSpec[];
+  /** The alarms read by CLOUDWATCH_METRIC checks, keyed `region/name`. */
+  readonly metricAlarms: Readonly<Record<string, MetricAlarmSpec>>;
+  /** The drain switch publishers, by region (the shop regions and the edge region). */
+  readonly switchPublishers: Readonly<Record<string, SwitchPublisherSpec>>;
 }
+
+/** Key of an alarm in {@link DrillModel.metricAlarms}. */
+export const alarmKey = (region: string, name: string): string => `${region}/${name}`;
 
 /** Problems found while reading the templates (all at once). */
 export class ModelError extends Error {
@@ -134,7 +177,11 @@ function refId(v: unknown): string | undefined {
  * Reads the drill model from the synthesized templates: the edge stack and each region's stack.
  * Throws a {@link ModelError} listing every construct it does not understand.
  */
-export function readModel(edge: TemplateJson, regional: Readonly<Record<string, TemplateJson>>): DrillModel {
+export function readModel(
+  edge: TemplateJson,
+  regional: Readonly<Record<string, TemplateJson>>,
+  edgeRegion: string = Names.EDGE_REGION,
+): DrillModel {
   const issues: string[] = [];
   const checks: Record<string, CheckSpec> = {};
   const records: RecordSpec[] = [];
@@ -219,6 +266,57 @@ export function readModel(edge: TemplateJson, regional: Readonly<Record<string, 
   const canaryConfigs: Record<string, unknown> = {};
   const canaryAlarms: CanaryAlarmSpec[] = [];
   const pagingAlarms: PagingAlarmSpec[] = [];
+  const alarmsByKey: Record<string, MetricAlarmSpec> = {};
+  const switchPublishers: Record<string, SwitchPublisherSpec> = {};
+  for (const [region, t] of [...Object.entries(regional), [edgeRegion, edge] as const]) {
+    for (const r of Object.values(t.Resources ?? {})) {
+      const p = r.Properties ?? {};
+      if (r.Type === 'AWS::CloudWatch::Alarm' && typeof p.AlarmName === 'string' && p.Namespace) {
+        alarmsByKey[alarmKey(region, p.AlarmName)] = {
+          region,
+          name: p.AlarmName,
+          namespace: p.Namespace,
+          metricName: p.MetricName,
+          dimensions: Object.fromEntries((p.Dimensions ?? []).map((d: Cfn) => [d.Name, d.Value])),
+          statistic: p.Statistic,
+          periodSeconds: p.Period,
+          evaluationPeriods: p.EvaluationPeriods,
+          datapointsToAlarm: p.DatapointsToAlarm ?? p.EvaluationPeriods,
+          threshold: p.Threshold,
+          comparison: p.ComparisonOperator,
+          // CloudWatch's default when TreatMissingData is omitted (PutMetricAlarm API reference).
+          treatMissingData: p.TreatMissingData ?? 'missing',
+        };
+      }
+      const env = p.Environment?.Variables ?? {};
+      if (r.Type === 'AWS::Lambda::Function' && typeof env.SWITCH_TARGETS === 'string') {
+        switchPublishers[region] = {
+          region,
+          namespace: env.SWITCH_NAMESPACE,
+          metricName: env.SWITCH_METRIC,
+          targets: env.SWITCH_TARGETS.split(',').filter(Boolean),
+          mirrorRegions: String(env.SWITCH_MIRROR_REGIONS ?? '')
+            .split(',')
+            .filter(Boolean),
+        };
+      }
+    }
+  }
+  const metricAlarms: Record<string, MetricAlarmSpec> = {};
+  for (const c of Object.values(checks)) {
+    if (c.kind !== 'metric') continue;
+    const a = alarmsByKey[alarmKey(c.alarmRegion, c.alarmName)];
+    if (!a) {
+      issues.push(`${c.id}: alarm ${c.alarmName} in ${c.alarmRegion} is not in the synthesized templates`);
+      continue;
+    }
+    if (!['Maximum', 'Minimum', 'Sum', 'Average'].includes(a.statistic) || a.treatMissingData === 'ignore')
+      issues.push(
+        `${c.id}: alarm ${a.name} (${a.statistic}, missing data ${a.treatMissingData}) is not supported by the local evaluator`,
+      );
+    metricAlarms[alarmKey(a.region, a.name)] = a;
+  }
+
   for (const [region, t] of Object.entries(regional)) {
     const resources = t.Resources ?? {};
     for (const [id, r] of Object.entries(resources)) {
@@ -280,7 +378,16 @@ export function readModel(edge: TemplateJson, regional: Readonly<Record<string, 
       issues.push(`${r.id}: health check ${r.healthCheckId} is not in the edge stack`);
   }
   if (issues.length) throw new ModelError(issues);
-  return { checks, records, targetGroups, canaryConfigs, canaryAlarms, pagingAlarms };
+  return {
+    checks,
+    records,
+    targetGroups,
+    canaryConfigs,
+    canaryAlarms,
+    pagingAlarms,
+    metricAlarms,
+    switchPublishers,
+  };
 }
 
 /** The failover chain behind `name`, in order: the PRIMARY of each link, then the last SECONDARY. */
