@@ -135,7 +135,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
   const cleanups: (() => Promise<void> | void)[] = [];
   const events: { at: number; what: string }[] = [];
   try {
-    const db = new LocalGlobalDatabase();
+    const db = new LocalGlobalDatabase(config.database.databaseName);
     cleanups.push(() => db.destroy());
     const promotion: WriterPromotion = db;
     log(`PostgreSQL: primary ${primary}, streaming standby ${standby}`);
