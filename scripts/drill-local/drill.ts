@@ -236,6 +236,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const cloudwatch = new LocalCloudWatch(model.canaryAlarms, model.pagingAlarms, K);
     const canaryPeriodMs = Math.min(...model.canaryAlarms.map((a) => a.periodSeconds)) * (1000 / K);
     let canariesRunning = true;
+    // Stopping wakes the canaries from their schedule wait instead of letting it run out.
+    let wake = () => undefined as void;
+    const stopped = new Promise<void>((r) => (wake = r));
     const canaryLoops = Object.entries(model.canaryConfigs).map(async ([region, raw]) => {
       const r = raw as { stepTimeoutMs: number; deadlineMs: number };
       const cfg = parseCanaryConfig({
@@ -252,12 +255,13 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       while (canariesRunning) {
         const started = Date.now();
         await handler().catch(() => undefined);
-        await sleep(Math.max(0, canaryPeriodMs - (Date.now() - started)));
+        await Promise.race([sleep(Math.max(0, canaryPeriodMs - (Date.now() - started))), stopped]);
       }
       log(`canary ${region} stopped`);
     });
     cleanups.push(async () => {
       canariesRunning = false;
+      wake();
       await Promise.all(canaryLoops);
     });
 
