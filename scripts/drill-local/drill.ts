@@ -254,7 +254,8 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       });
       while (canariesRunning) {
         const started = Date.now();
-        await handler().catch(() => undefined);
+        // A lost region's canary is lost with it.
+        if (!cloudwatch.down.has(region)) await handler().catch(() => undefined);
         await Promise.race([sleep(Math.max(0, canaryPeriodMs - (Date.now() - started))), stopped]);
       }
       log(`canary ${region} stopped`);
@@ -328,6 +329,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     // The region's switch publisher and CloudWatch go with it: its copies of the other regions'
     // switches fall silent (one vote for "drained" each, never enough alone).
     switches.setRegionUp(primary, false);
+    cloudwatch.down.add(primary);
     const detected = await until(
       `Route 53 to see ${primary} down`,
       waitBudgetMs,
@@ -370,6 +372,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const prepStart = Date.now();
     await db.createStandby(primary, standby);
     switches.setRegionUp(primary, true);
+    cloudwatch.down.delete(primary);
     shops[primary].start();
     await until(`${primary} shop to answer`, 20_000, async () => {
       try {

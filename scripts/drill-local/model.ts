@@ -131,12 +131,54 @@ export interface CanaryAlarmSpec {
   readonly threshold: number;
 }
 
-/** A composite alarm with actions (it pages): ALARM when every listed child is in ALARM. */
+/**
+ * A composite alarm with actions (it pages), its rule as a disjunction of conjunctions: ALARM when
+ * every child of any one group is in ALARM (e.g. "down from any two of three vantage points").
+ */
 export interface PagingAlarmSpec {
   readonly stackRegion: string;
   readonly name: string;
-  readonly children: readonly string[];
-  readonly operator: 'AND' | 'OR';
+  readonly anyOf: readonly (readonly string[])[];
+}
+
+/**
+ * Reads a composite alarm rule made of ALARM("name or ARN"), AND, OR and parentheses into groups of
+ * alarm names (any group all in ALARM → ALARM). Throws on anything else (NOT, OK, TRUE...).
+ */
+export function ruleToGroups(rule: string): string[][] {
+  const tokens = rule.match(/ALARM\("[^"]*"\)|\(|\)|AND|OR|\S+/g) ?? [];
+  let i = 0;
+  const expr = (): string[][] => {
+    let out = term();
+    while (tokens[i] === 'OR') {
+      i++;
+      out = [...out, ...term()];
+    }
+    return out;
+  };
+  const term = (): string[][] => {
+    let out = factor();
+    while (tokens[i] === 'AND') {
+      i++;
+      const right = factor();
+      out = out.flatMap((l) => right.map((r) => [...l, ...r]));
+    }
+    return out;
+  };
+  const factor = (): string[][] => {
+    const t = tokens[i++];
+    if (t === '(') {
+      const inner = expr();
+      if (tokens[i++] !== ')') throw new Error(`unbalanced parentheses in ${rule}`);
+      return inner;
+    }
+    const m = t ? /^ALARM\("(?:.*:alarm:)?([^"]*)"\)$/.exec(t) : null;
+    if (!m) throw new Error(`${t ?? 'end of rule'} is not supported in ${rule}`);
+    return [[m[1]]];
+  };
+  const groups = expr();
+  if (i !== tokens.length) throw new Error(`unexpected ${tokens[i]} in ${rule}`);
+  return groups;
 }
 
 export interface DrillModel {
@@ -263,9 +305,9 @@ export function readModel(
     if (r.Type === 'AWS::Route53::RecordSet') readRecord(id, r.Properties ?? {});
 
   const targetGroups: Record<string, TargetGroupSpec> = {};
-  const canaryConfigs: Record<string, unknown> = {};
   const canaryAlarms: CanaryAlarmSpec[] = [];
   const pagingAlarms: PagingAlarmSpec[] = [];
+  const canaryConfigs: Record<string, unknown> = {};
   const alarmsByKey: Record<string, MetricAlarmSpec> = {};
   const switchPublishers: Record<string, SwitchPublisherSpec> = {};
   for (const [region, t] of [...Object.entries(regional), [edgeRegion, edge] as const]) {
@@ -289,6 +331,9 @@ export function readModel(
         };
       }
       const env = p.Environment?.Variables ?? {};
+      // Every vantage point's canary, the edge region's included (#12 defect 8).
+      if (r.Type === 'AWS::Lambda::Function' && typeof env.CANARY_CONFIG === 'string')
+        canaryConfigs[region] = JSON.parse(env.CANARY_CONFIG);
       if (r.Type === 'AWS::Lambda::Function' && typeof env.SWITCH_TARGETS === 'string') {
         switchPublishers[region] = {
           region,
@@ -336,10 +381,6 @@ export function readModel(
             .map((x: string) => Number(x.trim())),
         };
       }
-      const config = p.Environment?.Variables?.CANARY_CONFIG;
-      if (r.Type === 'AWS::Lambda::Function' && typeof config === 'string') {
-        canaryConfigs[region] = JSON.parse(config);
-      }
       if (r.Type === 'AWS::CloudWatch::Alarm' && p.MetricName === 'TargetFailed') {
         const dims = Object.fromEntries((p.Dimensions ?? []).map((d: Cfn) => [d.Name, d.Value]));
         canaryAlarms.push({
@@ -355,15 +396,18 @@ export function readModel(
         });
       }
       if (r.Type === 'AWS::CloudWatch::CompositeAlarm' && (p.AlarmActions ?? []).length > 0) {
-        const rule = JSON.stringify(p.AlarmRule);
-        const children = [...rule.matchAll(/"Fn::GetAtt":\["([^"]+)","Arn"\]/g)].map((m) => m[1]);
-        const names = children.map((c) => resources[c]?.Properties?.AlarmName as string);
-        pagingAlarms.push({
-          stackRegion: region,
-          name: p.AlarmName,
-          children: names,
-          operator: / OR /.test(rule) ? 'OR' : 'AND',
-        });
+        // The rule with each child's Fn::GetAtt Arn replaced by the child's alarm name.
+        const raw = p.AlarmRule;
+        const parts: unknown[] =
+          typeof raw === 'string' ? [raw] : Array.isArray(raw?.['Fn::Join']?.[1]) ? raw['Fn::Join'][1] : [];
+        const text = parts
+          .map((x) => (typeof x === 'string' ? x : (resources[refId(x) ?? '']?.Properties?.AlarmName ?? '?')))
+          .join('');
+        try {
+          pagingAlarms.push({ stackRegion: region, name: p.AlarmName, anyOf: ruleToGroups(text) });
+        } catch (e) {
+          issues.push(`${id}: composite alarm rule not understood: ${(e as Error).message}`);
+        }
       }
     }
   }

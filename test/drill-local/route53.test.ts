@@ -14,6 +14,7 @@ import {
   chainOrder,
   ModelError,
   readModel,
+  ruleToGroups,
   type CalculatedCheckSpec,
   type EndpointCheckSpec,
   type MetricAlarmSpec,
@@ -49,8 +50,18 @@ test('the model is read from the synthesized templates: chain order, interval, t
     path: '/healthz',
   });
   expect(endpoint.checkerRegions).toHaveLength(5);
-  expect(Object.keys(model.canaryConfigs).sort()).toEqual([primary, standby].sort());
-  expect(model.pagingAlarms.length).toBeGreaterThan(0);
+  expect(Object.keys(model.canaryConfigs).sort()).toEqual([primary, standby, Names.EDGE_REGION].sort());
+  // "Down from two vantage points": any two of the three, as the composite rule says.
+  const from = (v: string) => names.canaryTargetAlarm('public', v);
+  expect(
+    model.pagingAlarms.find(
+      (p) => p.stackRegion === standby && p.name === names.canaryConsensusAlarm('public'),
+    )?.anyOf,
+  ).toEqual([
+    [from(primary), from(standby)],
+    [from(primary), from(Names.EDGE_REGION)],
+    [from(standby), from(Names.EDGE_REGION)],
+  ]);
 });
 
 test("the region check as synthesized: the endpoint twice, one switch copy per holder and the edge region's, threshold copies + 1", () => {
@@ -293,4 +304,11 @@ describe('answers for the public name, from the synthesized chain', () => {
     now = 6000;
     expect(resolver.lookup(config.domainName).target).toEqual({ kind: 'alb', region: standby });
   });
+});
+
+test('composite rules: AND binds tighter than OR, ARNs name their alarm, anything else is refused', () => {
+  expect(
+    ruleToGroups('ALARM("a") OR ALARM("b") AND (ALARM("arn:x:cloudwatch:r:1:alarm:c") OR ALARM("d"))'),
+  ).toEqual([['a'], ['b', 'c'], ['b', 'd']]);
+  expect(() => ruleToGroups('ALARM("a") AND NOT ALARM("b")')).toThrow('NOT is not supported');
 });
