@@ -58,7 +58,13 @@ export class LocalGlobalDatabase implements WriterPromotion {
   private readonly root: string;
   readonly nodes = new Map<string, DbNode>();
 
-  constructor() {
+  /**
+   * @param fenceDatabase the shop's database, whose `writer_fence` row each promotion moves to the
+   * new writer with a higher epoch. On Aurora the shop moves it itself when
+   * `aurora_global_db_instance_status()` names its region the writer; plain PostgreSQL has no such
+   * function, so the promotion procedure writes it (shop/src/fence.ts), as test/shop/promotion does.
+   */
+  constructor(private readonly fenceDatabase?: string) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-pg-'));
     if (this.owner) fs.chownSync(this.root, this.owner.uid, this.owner.gid);
   }
@@ -244,6 +250,7 @@ export class LocalGlobalDatabase implements WriterPromotion {
         await new Promise((res) => setTimeout(res, 50));
       }
       await this.sql(target, 'SELECT pg_promote(true, 30)');
+      await this.moveFence(target);
       // The old writer rejoins as a standby of the new one, following its new timeline.
       const oldNode = this.node(old);
       fs.writeFileSync(path.join(oldNode.dataDir, 'standby.signal'), '');
@@ -257,6 +264,19 @@ export class LocalGlobalDatabase implements WriterPromotion {
       return;
     }
     await this.sql(target, 'SELECT pg_promote(true, 30)');
+    await this.moveFence(target);
+  }
+
+  /** Moves the shop's writer fence to `target` (a new epoch), on the new writer. */
+  private async moveFence(target: string): Promise<void> {
+    if (!this.fenceDatabase) return;
+    await this.sql(
+      target,
+      `INSERT INTO writer_fence (epoch, writer_region) VALUES (1, $1)
+       ON CONFLICT (singleton) DO UPDATE SET epoch = writer_fence.epoch + 1, writer_region = $1, updated_at = now()`,
+      [target],
+      this.fenceDatabase,
+    );
   }
 
   async waitForWriter(target: string, onUpdate: (text: string) => void): Promise<void> {

@@ -28,6 +28,7 @@ import { DB_HOST, DB_USER, LocalGlobalDatabase } from './database';
 import { chainOrder, readModel, type DrillModel } from './model';
 import { CachingResolver, judgeResponse, LocalRoute53, type Answer } from './route53';
 import { bundleShop, ShopProcess, tmpDir, waitForBody } from './shops';
+import { LocalSwitches } from './switches';
 import { CheckoutLoad, LocalCloudWatch, outageSeconds, resolvingFetch } from './traffic';
 
 export interface DrillOptions {
@@ -134,7 +135,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
   const cleanups: (() => Promise<void> | void)[] = [];
   const events: { at: number; what: string }[] = [];
   try {
-    const db = new LocalGlobalDatabase();
+    const db = new LocalGlobalDatabase(config.database.databaseName);
     cleanups.push(() => db.destroy());
     const promotion: WriterPromotion = db;
     log(`PostgreSQL: primary ${primary}, streaming standby ${standby}`);
@@ -193,9 +194,15 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
 
     const ports = (t: Answer['target']) => (t.kind === 'alb' ? shops[t.region]?.port : outagePort);
     const shopUp = (region: string) => shops[region];
+    // Every holder publishes "serving" for the switch copies it holds, before Route 53 reads them
+    // (a copy with no data reads as drained).
+    const switches = new LocalSwitches(model, K);
+    switches.start();
+    cleanups.push(() => switches.stop());
     const route53 = new LocalRoute53({
       model,
       timeScale: K,
+      metrics: switches.metrics,
       probe: async (check, _checker, timeoutMs) => {
         const port = ports(route53.resolve(check.fqdn).target);
         try {
@@ -229,6 +236,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const cloudwatch = new LocalCloudWatch(model.canaryAlarms, model.pagingAlarms, K);
     const canaryPeriodMs = Math.min(...model.canaryAlarms.map((a) => a.periodSeconds)) * (1000 / K);
     let canariesRunning = true;
+    // Stopping wakes the canaries from their schedule wait instead of letting it run out.
+    let wake = () => undefined as void;
+    const stopped = new Promise<void>((r) => (wake = r));
     const canaryLoops = Object.entries(model.canaryConfigs).map(async ([region, raw]) => {
       const r = raw as { stepTimeoutMs: number; deadlineMs: number };
       const cfg = parseCanaryConfig({
@@ -244,13 +254,15 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       });
       while (canariesRunning) {
         const started = Date.now();
-        await handler().catch(() => undefined);
-        await sleep(Math.max(0, canaryPeriodMs - (Date.now() - started)));
+        // A lost region's canary is lost with it.
+        if (!cloudwatch.down.has(region)) await handler().catch(() => undefined);
+        await Promise.race([sleep(Math.max(0, canaryPeriodMs - (Date.now() - started))), stopped]);
       }
       log(`canary ${region} stopped`);
     });
     cleanups.push(async () => {
       canariesRunning = false;
+      wake();
       await Promise.all(canaryLoops);
     });
 
@@ -314,6 +326,10 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const t0 = Date.now();
     await shops[primary].kill();
     db.crash(primary);
+    // The region's switch publisher and CloudWatch go with it: its copies of the other regions'
+    // switches fall silent (one vote for "drained" each, never enough alone).
+    switches.setRegionUp(primary, false);
+    cloudwatch.down.add(primary);
     const detected = await until(
       `Route 53 to see ${primary} down`,
       waitBudgetMs,
@@ -355,6 +371,8 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     log(`phase 2: rebuilding ${primary} as a standby of ${standby}, then a planned switchover back`);
     const prepStart = Date.now();
     await db.createStandby(primary, standby);
+    switches.setRegionUp(primary, true);
+    cloudwatch.down.delete(primary);
     shops[primary].start();
     await until(`${primary} shop to answer`, 20_000, async () => {
       try {

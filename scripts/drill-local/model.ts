@@ -6,6 +6,8 @@
  * what would be deployed.
  */
 
+import { Names } from '../../lib/config/names';
+
 /**
  * Template JSON is untyped; every field the drill reads is checked or defaulted where it is read.
  */
@@ -35,7 +37,10 @@ export interface EndpointCheckSpec {
   readonly inverted: boolean;
 }
 
-/** A health check that follows the metric data stream behind a CloudWatch alarm. */
+/**
+ * A health check that follows the metric data stream behind a CloudWatch alarm: Route 53 copies the
+ * alarm's metric, period, M of N, threshold and comparison and evaluates the stream itself.
+ */
 export interface MetricCheckSpec {
   readonly kind: 'metric';
   readonly id: string;
@@ -43,6 +48,37 @@ export interface MetricCheckSpec {
   readonly alarmName: string;
   readonly insufficientData: 'Healthy' | 'Unhealthy' | 'LastKnownStatus';
   readonly inverted: boolean;
+}
+
+/** A metric alarm as synthesized (the ones health checks read), in the region of its stack. */
+export interface MetricAlarmSpec {
+  readonly region: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly statistic: 'Maximum' | 'Minimum' | 'Sum' | 'Average';
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+  readonly comparison:
+    | 'GreaterThanOrEqualToThreshold'
+    | 'GreaterThanThreshold'
+    | 'LessThanThreshold'
+    | 'LessThanOrEqualToThreshold';
+  readonly treatMissingData: 'missing' | 'breaching' | 'notBreaching' | 'ignore';
+}
+
+/** A drain switch publisher (SWITCH_TARGETS / SWITCH_MIRROR_REGIONS of its function). */
+export interface SwitchPublisherSpec {
+  readonly region: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  /** Regions whose switch this region holds a copy of. */
+  readonly targets: readonly string[];
+  /** Regions whose switch parameters this copy also follows (the edge region's copy). */
+  readonly mirrorRegions: readonly string[];
 }
 
 /** A CALCULATED health check: healthy while at least `threshold` children are. */
@@ -95,12 +131,54 @@ export interface CanaryAlarmSpec {
   readonly threshold: number;
 }
 
-/** A composite alarm with actions (it pages): ALARM when every listed child is in ALARM. */
+/**
+ * A composite alarm with actions (it pages), its rule as a disjunction of conjunctions: ALARM when
+ * every child of any one group is in ALARM (e.g. "down from any two of three vantage points").
+ */
 export interface PagingAlarmSpec {
   readonly stackRegion: string;
   readonly name: string;
-  readonly children: readonly string[];
-  readonly operator: 'AND' | 'OR';
+  readonly anyOf: readonly (readonly string[])[];
+}
+
+/**
+ * Reads a composite alarm rule made of ALARM("name or ARN"), AND, OR and parentheses into groups of
+ * alarm names (any group all in ALARM → ALARM). Throws on anything else (NOT, OK, TRUE...).
+ */
+export function ruleToGroups(rule: string): string[][] {
+  const tokens = rule.match(/ALARM\("[^"]*"\)|\(|\)|AND|OR|\S+/g) ?? [];
+  let i = 0;
+  const expr = (): string[][] => {
+    let out = term();
+    while (tokens[i] === 'OR') {
+      i++;
+      out = [...out, ...term()];
+    }
+    return out;
+  };
+  const term = (): string[][] => {
+    let out = factor();
+    while (tokens[i] === 'AND') {
+      i++;
+      const right = factor();
+      out = out.flatMap((l) => right.map((r) => [...l, ...r]));
+    }
+    return out;
+  };
+  const factor = (): string[][] => {
+    const t = tokens[i++];
+    if (t === '(') {
+      const inner = expr();
+      if (tokens[i++] !== ')') throw new Error(`unbalanced parentheses in ${rule}`);
+      return inner;
+    }
+    const m = t ? /^ALARM\("(?:.*:alarm:)?([^"]*)"\)$/.exec(t) : null;
+    if (!m) throw new Error(`${t ?? 'end of rule'} is not supported in ${rule}`);
+    return [[m[1]]];
+  };
+  const groups = expr();
+  if (i !== tokens.length) throw new Error(`unexpected ${tokens[i]} in ${rule}`);
+  return groups;
 }
 
 export interface DrillModel {
@@ -111,7 +189,14 @@ export interface DrillModel {
   readonly canaryConfigs: Readonly<Record<string, unknown>>;
   readonly canaryAlarms: readonly CanaryAlarmSpec[];
   readonly pagingAlarms: readonly PagingAlarmSpec[];
+  /** The alarms read by CLOUDWATCH_METRIC checks, keyed `region/name`. */
+  readonly metricAlarms: Readonly<Record<string, MetricAlarmSpec>>;
+  /** The drain switch publishers, by region (the shop regions and the edge region). */
+  readonly switchPublishers: Readonly<Record<string, SwitchPublisherSpec>>;
 }
+
+/** Key of an alarm in {@link DrillModel.metricAlarms}. */
+export const alarmKey = (region: string, name: string): string => `${region}/${name}`;
 
 /** Problems found while reading the templates (all at once). */
 export class ModelError extends Error {
@@ -134,7 +219,11 @@ function refId(v: unknown): string | undefined {
  * Reads the drill model from the synthesized templates: the edge stack and each region's stack.
  * Throws a {@link ModelError} listing every construct it does not understand.
  */
-export function readModel(edge: TemplateJson, regional: Readonly<Record<string, TemplateJson>>): DrillModel {
+export function readModel(
+  edge: TemplateJson,
+  regional: Readonly<Record<string, TemplateJson>>,
+  edgeRegion: string = Names.EDGE_REGION,
+): DrillModel {
   const issues: string[] = [];
   const checks: Record<string, CheckSpec> = {};
   const records: RecordSpec[] = [];
@@ -216,9 +305,63 @@ export function readModel(edge: TemplateJson, regional: Readonly<Record<string, 
     if (r.Type === 'AWS::Route53::RecordSet') readRecord(id, r.Properties ?? {});
 
   const targetGroups: Record<string, TargetGroupSpec> = {};
-  const canaryConfigs: Record<string, unknown> = {};
   const canaryAlarms: CanaryAlarmSpec[] = [];
   const pagingAlarms: PagingAlarmSpec[] = [];
+  const canaryConfigs: Record<string, unknown> = {};
+  const alarmsByKey: Record<string, MetricAlarmSpec> = {};
+  const switchPublishers: Record<string, SwitchPublisherSpec> = {};
+  for (const [region, t] of [...Object.entries(regional), [edgeRegion, edge] as const]) {
+    for (const r of Object.values(t.Resources ?? {})) {
+      const p = r.Properties ?? {};
+      if (r.Type === 'AWS::CloudWatch::Alarm' && typeof p.AlarmName === 'string' && p.Namespace) {
+        alarmsByKey[alarmKey(region, p.AlarmName)] = {
+          region,
+          name: p.AlarmName,
+          namespace: p.Namespace,
+          metricName: p.MetricName,
+          dimensions: Object.fromEntries((p.Dimensions ?? []).map((d: Cfn) => [d.Name, d.Value])),
+          statistic: p.Statistic,
+          periodSeconds: p.Period,
+          evaluationPeriods: p.EvaluationPeriods,
+          datapointsToAlarm: p.DatapointsToAlarm ?? p.EvaluationPeriods,
+          threshold: p.Threshold,
+          comparison: p.ComparisonOperator,
+          // CloudWatch's default when TreatMissingData is omitted (PutMetricAlarm API reference).
+          treatMissingData: p.TreatMissingData ?? 'missing',
+        };
+      }
+      const env = p.Environment?.Variables ?? {};
+      // Every vantage point's canary, the edge region's included (#12 defect 8).
+      if (r.Type === 'AWS::Lambda::Function' && typeof env.CANARY_CONFIG === 'string')
+        canaryConfigs[region] = JSON.parse(env.CANARY_CONFIG);
+      if (r.Type === 'AWS::Lambda::Function' && typeof env.SWITCH_TARGETS === 'string') {
+        switchPublishers[region] = {
+          region,
+          namespace: env.SWITCH_NAMESPACE,
+          metricName: env.SWITCH_METRIC,
+          targets: env.SWITCH_TARGETS.split(',').filter(Boolean),
+          mirrorRegions: String(env.SWITCH_MIRROR_REGIONS ?? '')
+            .split(',')
+            .filter(Boolean),
+        };
+      }
+    }
+  }
+  const metricAlarms: Record<string, MetricAlarmSpec> = {};
+  for (const c of Object.values(checks)) {
+    if (c.kind !== 'metric') continue;
+    const a = alarmsByKey[alarmKey(c.alarmRegion, c.alarmName)];
+    if (!a) {
+      issues.push(`${c.id}: alarm ${c.alarmName} in ${c.alarmRegion} is not in the synthesized templates`);
+      continue;
+    }
+    if (!['Maximum', 'Minimum', 'Sum', 'Average'].includes(a.statistic) || a.treatMissingData === 'ignore')
+      issues.push(
+        `${c.id}: alarm ${a.name} (${a.statistic}, missing data ${a.treatMissingData}) is not supported by the local evaluator`,
+      );
+    metricAlarms[alarmKey(a.region, a.name)] = a;
+  }
+
   for (const [region, t] of Object.entries(regional)) {
     const resources = t.Resources ?? {};
     for (const [id, r] of Object.entries(resources)) {
@@ -238,10 +381,6 @@ export function readModel(edge: TemplateJson, regional: Readonly<Record<string, 
             .map((x: string) => Number(x.trim())),
         };
       }
-      const config = p.Environment?.Variables?.CANARY_CONFIG;
-      if (r.Type === 'AWS::Lambda::Function' && typeof config === 'string') {
-        canaryConfigs[region] = JSON.parse(config);
-      }
       if (r.Type === 'AWS::CloudWatch::Alarm' && p.MetricName === 'TargetFailed') {
         const dims = Object.fromEntries((p.Dimensions ?? []).map((d: Cfn) => [d.Name, d.Value]));
         canaryAlarms.push({
@@ -257,15 +396,18 @@ export function readModel(edge: TemplateJson, regional: Readonly<Record<string, 
         });
       }
       if (r.Type === 'AWS::CloudWatch::CompositeAlarm' && (p.AlarmActions ?? []).length > 0) {
-        const rule = JSON.stringify(p.AlarmRule);
-        const children = [...rule.matchAll(/"Fn::GetAtt":\["([^"]+)","Arn"\]/g)].map((m) => m[1]);
-        const names = children.map((c) => resources[c]?.Properties?.AlarmName as string);
-        pagingAlarms.push({
-          stackRegion: region,
-          name: p.AlarmName,
-          children: names,
-          operator: / OR /.test(rule) ? 'OR' : 'AND',
-        });
+        // The rule with each child's Fn::GetAtt Arn replaced by the child's alarm name.
+        const raw = p.AlarmRule;
+        const parts: unknown[] =
+          typeof raw === 'string' ? [raw] : Array.isArray(raw?.['Fn::Join']?.[1]) ? raw['Fn::Join'][1] : [];
+        const text = parts
+          .map((x) => (typeof x === 'string' ? x : (resources[refId(x) ?? '']?.Properties?.AlarmName ?? '?')))
+          .join('');
+        try {
+          pagingAlarms.push({ stackRegion: region, name: p.AlarmName, anyOf: ruleToGroups(text) });
+        } catch (e) {
+          issues.push(`${id}: composite alarm rule not understood: ${(e as Error).message}`);
+        }
       }
     }
   }
@@ -280,7 +422,16 @@ export function readModel(edge: TemplateJson, regional: Readonly<Record<string, 
       issues.push(`${r.id}: health check ${r.healthCheckId} is not in the edge stack`);
   }
   if (issues.length) throw new ModelError(issues);
-  return { checks, records, targetGroups, canaryConfigs, canaryAlarms, pagingAlarms };
+  return {
+    checks,
+    records,
+    targetGroups,
+    canaryConfigs,
+    canaryAlarms,
+    pagingAlarms,
+    metricAlarms,
+    switchPublishers,
+  };
 }
 
 /** The failover chain behind `name`, in order: the PRIMARY of each link, then the last SECONDARY. */

@@ -13,11 +13,28 @@
  * - Record choice with health checks and EvaluateTargetHealth:
  *   https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-how-route-53-chooses-records.html
  * - Alias to an ALB answers with a fixed 60 s TTL (lib/report/failover-time.ts cites it).
+ * - CLOUDWATCH_METRIC checks evaluate the alarm's metric with the alarm's settings as copied when the
+ *   check was created (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-deleting.html)
+ *   and report `InsufficientDataHealthStatus` when CloudWatch has insufficient data
+ *   (https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/route53/aws.sdk.kotlin.services.route53.model/-health-check-config/insufficient-data-health-status.html).
+ * - M of N with missing data `missing`: existing datapoints decide; only an evaluation range with no
+ *   datapoint at all is INSUFFICIENT_DATA:
+ *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
+ * Route 53 re-reads the stream about once a minute; the local one reads it whenever asked (a
+ * drain or an undrain is seen up to a minute earlier than in AWS).
  * The docs do not say how many checkers run per region; `checkersPerRegion` (default 3) is a guess,
  * and only matters for partial failures (the 18 % threshold is over all of them).
  */
 import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/failover-time';
-import type { AliasTarget, DrillModel, EndpointCheckSpec, RecordSpec, TargetGroupSpec } from './model';
+import {
+  alarmKey,
+  type AliasTarget,
+  type DrillModel,
+  type EndpointCheckSpec,
+  type MetricAlarmSpec,
+  type RecordSpec,
+  type TargetGroupSpec,
+} from './model';
 
 /** Share of checkers that must report healthy, strictly exceeded (Route 53: "more than 18 %"). */
 export const HEALTHY_CHECKER_SHARE = 0.18;
@@ -73,6 +90,62 @@ export class CheckerView {
 
 export type AlarmMetricState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
+/** One metric datapoint (`at` in local milliseconds). */
+export interface Datapoint {
+  readonly at: number;
+  readonly value: number;
+}
+
+/** Where CLOUDWATCH_METRIC checks read an alarm's metric; a region that cannot be read gives none. */
+export type MetricSource = (alarm: MetricAlarmSpec) => readonly Datapoint[];
+
+const STATISTICS: Record<MetricAlarmSpec['statistic'], (v: number[]) => number> = {
+  Maximum: (v) => Math.max(...v),
+  Minimum: (v) => Math.min(...v),
+  Sum: (v) => v.reduce((a, b) => a + b, 0),
+  Average: (v) => v.reduce((a, b) => a + b, 0) / v.length,
+};
+
+function breaches(a: MetricAlarmSpec, v: number): boolean {
+  switch (a.comparison) {
+    case 'GreaterThanOrEqualToThreshold':
+      return v >= a.threshold;
+    case 'GreaterThanThreshold':
+      return v > a.threshold;
+    case 'LessThanThreshold':
+      return v < a.threshold;
+    default:
+      return v <= a.threshold;
+  }
+}
+
+/**
+ * The state of an M-of-N alarm over `datapoints` at `now`: the last `evaluationPeriods` periods
+ * (compressed by `timeScale`, the current one included), each reduced by the alarm's statistic.
+ * ALARM when at least `datapointsToAlarm` periods breach (missing ones counted as the alarm's
+ * TreatMissingData says); with `missing`, INSUFFICIENT_DATA only when no period has a datapoint.
+ */
+export function evaluateAlarm(
+  a: MetricAlarmSpec,
+  datapoints: readonly Datapoint[],
+  now: number,
+  timeScale: number,
+): AlarmMetricState {
+  const periodMs = (a.periodSeconds * 1000) / timeScale;
+  const current = Math.floor(now / periodMs);
+  const buckets = new Map<number, number[]>();
+  for (const d of datapoints) {
+    const b = Math.floor(d.at / periodMs);
+    if (b > current - a.evaluationPeriods && b <= current)
+      buckets.set(b, [...(buckets.get(b) ?? []), d.value]);
+  }
+  const missing = a.evaluationPeriods - buckets.size;
+  if (buckets.size === 0 && a.treatMissingData === 'missing') return 'INSUFFICIENT_DATA';
+  let breaching = [...buckets.values()].filter((v) => breaches(a, STATISTICS[a.statistic](v))).length;
+  if (a.treatMissingData === 'breaching') breaching += missing;
+  return breaching >= a.datapointsToAlarm ? 'ALARM' : 'OK';
+}
+
 export interface Route53Options {
   readonly model: DrillModel;
   /** Time compression factor (10 = intervals and TTLs ten times shorter). */
@@ -85,8 +158,8 @@ export interface Route53Options {
   ) => Promise<ProbeResult>;
   /** One ALB health check request to the target of `region`; resolves to the HTTP status (0: no answer). */
   readonly albProbe: (region: string, spec: TargetGroupSpec, timeoutMs: number) => Promise<number>;
-  /** State of the metric behind an alarm (the switch alarms); default: no data. */
-  readonly alarmMetric?: (region: string, name: string) => AlarmMetricState;
+  /** The metric data behind the alarms that CLOUDWATCH_METRIC checks read; default: none at all. */
+  readonly metrics?: MetricSource;
   readonly checkersPerRegion?: number;
   readonly now?: () => number;
   /** Called whenever a health check or an ALB changes status. */
@@ -204,7 +277,8 @@ export class LocalRoute53 {
       const views = this.views.get(id)!;
       healthy = aggregate(views.filter((v) => v.healthy).length, views.length);
     } else if (c.kind === 'metric') {
-      const state = this.o.alarmMetric?.(c.alarmRegion, c.alarmName) ?? 'INSUFFICIENT_DATA';
+      const alarm = this.o.model.metricAlarms[alarmKey(c.alarmRegion, c.alarmName)];
+      const state = evaluateAlarm(alarm, this.o.metrics?.(alarm) ?? [], this.now(), this.o.timeScale);
       const last = this.metricLast.get(id) ?? true;
       healthy =
         state === 'OK'

@@ -164,10 +164,15 @@ export class LocalCloudWatch {
     private readonly timeScale: number,
   ) {}
 
+  /** Regions whose CloudWatch is down (lost with their region): nothing is stored or evaluated there. */
+  readonly down = new Set<string>();
+
   /** A client whose `send` stores `PutMetricData` into `region` (the canary needs only `send`). */
   clientFor(region: string): CloudWatchClient {
     const client = {
       send: async (command: PutMetricDataCommand) => {
+        if (this.down.has(region))
+          throw Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
         for (const d of command.input.MetricData ?? []) {
           const dims = Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value]));
           this.points.push({
@@ -208,12 +213,13 @@ export class LocalCloudWatch {
   /** Paging (composite) alarms in ALARM at `now`. */
   paged(now: number): string[] {
     return this.paging
+      .filter((p) => !this.down.has(p.stackRegion))
       .filter((p) => {
-        const states = p.children.map((name) => {
+        const inAlarm = (name: string) => {
           const a = this.alarms.find((x) => x.name === name && x.stackRegion === p.stackRegion);
           return a ? this.alarmState(a, now) : false;
-        });
-        return p.operator === 'AND' ? states.length > 0 && states.every(Boolean) : states.some(Boolean);
+        };
+        return p.anyOf.some((group) => group.length > 0 && group.every(inAlarm));
       })
       .map((p) => `${p.name}@${p.stackRegion}`);
   }

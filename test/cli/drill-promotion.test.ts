@@ -23,6 +23,7 @@ const arnOf = (r: string) => `arn:aws:rds:${r}:111111111111:cluster:${names.dbCl
 let writer: string;
 let mocks: Record<string, AwsClientStub<RDSClient>>;
 let clock: number;
+let run: AbortController;
 
 function deps(): Deps {
   const clients: Record<string, RegionClients> = {};
@@ -61,7 +62,7 @@ function deps(): Deps {
     },
     pollMs: 1000,
     dbTimeoutMs: 60_000,
-    signal: new AbortController().signal,
+    signal: run.signal,
     callTimeoutMs: 5_000,
   } as unknown as Deps;
 }
@@ -69,15 +70,33 @@ function deps(): Deps {
 beforeEach(() => {
   writer = PRIMARY;
   clock = 0;
+  run = new AbortController();
 });
+
+/** Every call is sent with shopctl's per-call abort signal (cli/core/errors.ts `aws`), a live one. */
+function expectBounded(calls: readonly { args: readonly unknown[] }[]): void {
+  for (const c of calls) {
+    const o = c.args[1] as { abortSignal?: AbortSignal };
+    expect(o.abortSignal).toBeInstanceOf(AbortSignal);
+    expect(o.abortSignal).not.toBe(run.signal);
+  }
+}
 afterEach(() => Object.values(mocks).forEach((m) => m.restore()));
 
 test('planned: SwitchoverGlobalCluster to the target member, called in the target region, then the writer is there', async () => {
   const p = awsPromotion(deps());
   await p.promote(STANDBY, false);
-  expect(mocks[STANDBY].commandCalls(SwitchoverGlobalClusterCommand).map((c) => c.args[0].input)).toEqual([
+  for (const r of [PRIMARY, STANDBY]) {
+    expect(mocks[r].commandCalls(DescribeGlobalClustersCommand).map((c) => c.args[0].input)).toEqual([
+      { GlobalClusterIdentifier: names.globalClusterId() },
+    ]);
+  }
+  const switched = mocks[STANDBY].commandCalls(SwitchoverGlobalClusterCommand);
+  expect(switched.map((c) => c.args[0].input)).toEqual([
     { GlobalClusterIdentifier: names.globalClusterId(), TargetDbClusterIdentifier: arnOf(STANDBY) },
   ]);
+  expectBounded([...switched, ...mocks[STANDBY].commandCalls(DescribeGlobalClustersCommand)]);
+  expect(mocks[PRIMARY].commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
   expect(mocks[STANDBY].commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
   const updates: string[] = [];
   await p.waitForWriter(STANDBY, (t) => updates.push(t));
@@ -86,13 +105,26 @@ test('planned: SwitchoverGlobalCluster to the target member, called in the targe
 
 test('unplanned: FailoverGlobalCluster with AllowDataLoss', async () => {
   await awsPromotion(deps()).promote(STANDBY, true);
-  expect(mocks[STANDBY].commandCalls(FailoverGlobalClusterCommand).map((c) => c.args[0].input)).toEqual([
+  const failed = mocks[STANDBY].commandCalls(FailoverGlobalClusterCommand);
+  expect(failed.map((c) => c.args[0].input)).toEqual([
     {
       GlobalClusterIdentifier: names.globalClusterId(),
       TargetDbClusterIdentifier: arnOf(STANDBY),
       AllowDataLoss: true,
     },
   ]);
+  expectBounded(failed);
+  expect(mocks[STANDBY].commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
+});
+
+test('an interrupted run (Ctrl-C) promotes nothing', async () => {
+  const d = deps();
+  run.abort();
+  await expect(awsPromotion(d).promote(STANDBY, true)).rejects.toThrow('interrupted (Ctrl-C)');
+  for (const r of [PRIMARY, STANDBY]) {
+    expect(mocks[r].commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+    expect(mocks[r].commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
+  }
 });
 
 test('a target region with no member is refused before anything changes', async () => {

@@ -1,7 +1,7 @@
 /**
  * The short version of `npm run drill:local`: the whole failover on this machine with real parts
  * (PostgreSQL primary + streaming standby, the bundled shop in two processes, the real canary
- * handler, the local Route 53 from the synthesized templates), time compressed 30×, the standby
+ * handler, the local Route 53 from the synthesized templates), time compressed 60×, the standby
  * promoted as soon as Route 53 detects the loss. Asserts outcomes, never durations: DNS moved and
  * came back, every customer bought again, no acknowledged order lost in the planned switchover, no
  * duplicate. The full run (10×, promotion on the page, the budget verdict) is `npm run drill:local`.
@@ -16,7 +16,7 @@ const [primary, standby] = config.regions.map((r) => r.name);
 let result: DrillResult;
 
 beforeAll(async () => {
-  result = await runDrill({ timeScale: 30, workers: 2, promoteOn: 'detect' });
+  result = await runDrill({ timeScale: 60, workers: 2, promoteOn: 'detect' });
   console.log(formatTable(result));
 }, 120_000);
 

@@ -1,21 +1,33 @@
 /**
  * The local Route 53 of `npm run drill:local`, driven by the synthesized templates: the 18 % rule,
- * string matching, failure thresholds, the CALCULATED region check with its drain switch, the chain
- * order down to the outage page, and resolvers that keep an answer for its TTL.
+ * string matching, failure thresholds, the CALCULATED region check (endpoint weighing two, one vote
+ * per drain switch copy, HealthThreshold from the template) with switch checks that evaluate their
+ * alarm's M of N over the published metric (a silent copy reads as drained), the chain order down
+ * to the outage page, and resolvers that keep an answer for its TTL.
  */
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { HEALTH_MARKER } from '../../lib/contract/shop';
 import { synthesizedModel } from '../../scripts/drill-local/drill';
-import { chainOrder, ModelError, readModel, type EndpointCheckSpec } from '../../scripts/drill-local/model';
+import {
+  alarmKey,
+  chainOrder,
+  ModelError,
+  readModel,
+  ruleToGroups,
+  type CalculatedCheckSpec,
+  type EndpointCheckSpec,
+  type MetricAlarmSpec,
+} from '../../scripts/drill-local/model';
 import {
   aggregate,
   CachingResolver,
   CheckerView,
+  evaluateAlarm,
   judgeResponse,
   LocalRoute53,
-  type AlarmMetricState,
 } from '../../scripts/drill-local/route53';
+import { LocalSwitches } from '../../scripts/drill-local/switches';
 
 const config = loadConfig('default');
 const names = new Names(config);
@@ -38,8 +50,70 @@ test('the model is read from the synthesized templates: chain order, interval, t
     path: '/healthz',
   });
   expect(endpoint.checkerRegions).toHaveLength(5);
-  expect(Object.keys(model.canaryConfigs).sort()).toEqual([primary, standby].sort());
-  expect(model.pagingAlarms.length).toBeGreaterThan(0);
+  expect(Object.keys(model.canaryConfigs).sort()).toEqual([primary, standby, Names.EDGE_REGION].sort());
+  // "Down from two vantage points": any two of the three, as the composite rule says.
+  const from = (v: string) => names.canaryTargetAlarm('public', v);
+  expect(
+    model.pagingAlarms.find(
+      (p) => p.stackRegion === standby && p.name === names.canaryConsensusAlarm('public'),
+    )?.anyOf,
+  ).toEqual([
+    [from(primary), from(standby)],
+    [from(primary), from(Names.EDGE_REGION)],
+    [from(standby), from(Names.EDGE_REGION)],
+  ]);
+});
+
+test("the region check as synthesized: the endpoint twice, one switch copy per holder and the edge region's, threshold copies + 1", () => {
+  const regionCheck = model.checks[
+    model.records.find((r) => r.name === config.domainName && r.failover === 'PRIMARY')!.healthCheckId!
+  ] as CalculatedCheckSpec;
+  const kinds = regionCheck.children.map((id) => {
+    const c = model.checks[id];
+    return c.kind === 'endpoint'
+      ? `endpoint ${c.fqdn}`
+      : c.kind === 'metric'
+        ? `switch in ${c.alarmRegion}`
+        : c.kind;
+  });
+  const copies = names.switchCopies(primary);
+  expect(copies).toContain(Names.EDGE_REGION);
+  expect(kinds.sort()).toEqual(
+    [
+      `endpoint ${names.regionRecord(primary)}`,
+      `endpoint ${names.regionRecord(primary)}`,
+      ...copies.map((h) => `switch in ${h}`),
+    ].sort(),
+  );
+  expect(regionCheck.threshold).toBe(copies.length + 1);
+  for (const h of copies) {
+    expect(model.metricAlarms[alarmKey(h, names.switchAlarm(primary))]).toMatchObject({
+      statistic: 'Maximum',
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 1,
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'missing',
+    });
+  }
+  expect(model.switchPublishers[Names.EDGE_REGION].mirrorRegions).toEqual([primary, standby]);
+});
+
+describe('an M-of-N alarm over the metric stream (1 of 3 one-minute periods, missing data "missing")', () => {
+  const alarm = model.metricAlarms[alarmKey(standby, names.switchAlarm(primary))] as MetricAlarmSpec;
+  const at = (minute: number, value: number) => ({ at: minute * 60_000 + 1, value });
+  test.each([
+    ['no datapoint in the 3 minutes', 'INSUFFICIENT_DATA', []],
+    ['only datapoints older than 3 minutes', 'INSUFFICIENT_DATA', [at(0, 1), at(1, 1)]],
+    ['serving every minute', 'OK', [at(2, 0), at(3, 0), at(4, 0)]],
+    ['one drained minute among serving ones', 'ALARM', [at(2, 1), at(3, 0), at(4, 0)]],
+    ['drained, then two silent minutes (a drain holds)', 'ALARM', [at(2, 1)]],
+    ['serving, then two silent minutes', 'OK', [at(2, 0)]],
+    ['a drain that left the window', 'OK', [at(1, 1), at(2, 0), at(3, 0), at(4, 0)]],
+  ])('%s → %s', (_what, state, points) => {
+    expect(evaluateAlarm(alarm, points, 4 * 60_000 + 30_000, 1)).toBe(state);
+  });
 });
 
 test('a template the evaluator does not understand is refused with every problem listed', () => {
@@ -111,32 +185,39 @@ test.each([
 });
 
 describe('answers for the public name, from the synthesized chain', () => {
-  // Which checker regions see each direct name as up; which ALBs have a healthy target; switch alarms.
+  // Which checker regions see each direct name as up; which ALBs have a healthy target; switch copies.
   let up: Record<string, string[] | 'all'>;
   let albUp: Record<string, boolean>;
-  let alarms: Record<string, AlarmMetricState>;
+  let switches: LocalSwitches;
   let route53: LocalRoute53;
+  const K = 1000; // a 10 s interval every 10 ms, a one-minute switch period every 60 ms
 
   beforeEach(() => {
     up = { [names.regionRecord(primary)]: 'all', [names.regionRecord(standby)]: 'all' };
     albUp = { [primary]: true, [standby]: true };
-    alarms = {};
+    switches = new LocalSwitches(model, K);
+    switches.start();
     route53 = new LocalRoute53({
       model,
-      timeScale: 1000, // a 10 s interval every 10 ms
+      timeScale: K,
       probe: async (check, checker) => {
         const who = up[check.fqdn];
         return { ok: who === 'all' || who.includes(checker) };
       },
       albProbe: async (region) => (albUp[region] ? 200 : 0),
-      alarmMetric: (region, name) => alarms[`${region}/${name}`] ?? 'INSUFFICIENT_DATA',
+      metrics: switches.metrics,
     });
     route53.start();
   });
-  afterEach(() => route53.stop());
+  afterEach(() => {
+    route53.stop();
+    switches.stop();
+  });
 
+  // Longer than three switch periods (a silent copy, or a drain leaving the window) and many intervals.
   const settle = () => new Promise((r) => setTimeout(r, 400));
   const target = () => route53.resolve(config.domainName).target;
+  const [holder] = names.switchHolders(primary);
 
   test('all healthy: the primary region', async () => {
     await settle();
@@ -170,12 +251,37 @@ describe('answers for the public name, from the synthesized chain', () => {
     expect(target()).toEqual({ kind: 'alb', region: standby });
   });
 
-  test('a drained primary (its switch alarm metric breaching in a holder) moves; no data counts as serving', async () => {
-    const [holder] = names.switchHolders(primary);
-    alarms[`${holder}/${names.switchAlarm(primary)}`] = 'ALARM';
+  test("shopctl's drain in the holder: its copy and the edge region's (which follows it) say drained, the primary moves; undrained it returns", async () => {
+    expect(names.switchHolders(primary)).toEqual([holder]);
+    switches.set(holder, primary, 'drained');
     await settle();
     expect(target()).toEqual({ kind: 'alb', region: standby });
-    alarms[`${holder}/${names.switchAlarm(primary)}`] = 'INSUFFICIENT_DATA';
+    switches.set(holder, primary, 'serving');
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+  });
+
+  test('a silent copy is one vote: a lost primary region does not drain the standby, nor a silent edge region the primary; silent plus drained moves', async () => {
+    // The primary region is lost: its endpoint fails and its publisher (holding the standby's switch) is silent.
+    up[names.regionRecord(primary)] = [];
+    switches.setRegionUp(primary, false);
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+    up[names.regionRecord(primary)] = 'all';
+    switches.setRegionUp(primary, true);
+    // The edge region's CloudWatch cannot be read: every region's edge copy is silent, nothing moves.
+    switches.setRegionUp(Names.EDGE_REGION, false);
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+    // ... and a drain in the holder is then the second vote.
+    switches.set(holder, primary, 'drained');
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+  });
+
+  test('the documented limit: with the holder down, its parameter cannot drain (the edge copy skips a region that does not answer)', async () => {
+    switches.set(holder, primary, 'drained');
+    switches.setRegionUp(holder, false);
     await settle();
     expect(target()).toEqual({ kind: 'alb', region: primary });
   });
@@ -198,4 +304,11 @@ describe('answers for the public name, from the synthesized chain', () => {
     now = 6000;
     expect(resolver.lookup(config.domainName).target).toEqual({ kind: 'alb', region: standby });
   });
+});
+
+test('composite rules: AND binds tighter than OR, ARNs name their alarm, anything else is refused', () => {
+  expect(
+    ruleToGroups('ALARM("a") OR ALARM("b") AND (ALARM("arn:x:cloudwatch:r:1:alarm:c") OR ALARM("d"))'),
+  ).toEqual([['a'], ['b', 'c'], ['b', 'd']]);
+  expect(() => ruleToGroups('ALARM("a") AND NOT ALARM("b")')).toThrow('NOT is not supported');
 });

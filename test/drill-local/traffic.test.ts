@@ -21,8 +21,7 @@ const alarm = (vantage: string): CanaryAlarmSpec => ({
 const paging: PagingAlarmSpec = {
   stackRegion: 'r1',
   name: 'down-public',
-  children: ['down-from-v1', 'down-from-v2'],
-  operator: 'AND',
+  anyOf: [['down-from-v1', 'down-from-v2']],
 };
 
 async function verdict(cw: LocalCloudWatch, vantage: string, failed: boolean) {

@@ -1,0 +1,85 @@
+/**
+ * The drain switches of the local drill, as synthesized: in every holder region (the shop regions
+ * and the edge region) a publisher re-publishes each switch copy it holds as its metric once a
+ * (compressed) period, from that region's switch parameters; the edge region's copy also follows
+ * every mirrored region's parameters (drained when any answering one says so). A region that is
+ * down publishes nothing, and its metrics cannot be read: Route 53 then sees that copy as silent.
+ */
+import type { DrillModel, MetricAlarmSpec, SwitchPublisherSpec } from './model';
+import type { Datapoint, MetricSource } from './route53';
+
+const metricKey = (region: string, namespace: string, metric: string, target: string) =>
+  `${region}|${namespace}|${metric}|TargetRegion=${target}`;
+
+/** The switch publishers and the metric data they write. */
+export class LocalSwitches {
+  private readonly data = new Map<string, Datapoint[]>();
+  private readonly parameters = new Map<string, 'drained' | 'serving'>();
+  private readonly down = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private readonly publishers: SwitchPublisherSpec[];
+  private readonly periodMs: number;
+
+  constructor(
+    model: DrillModel,
+    timeScale: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.publishers = Object.values(model.switchPublishers);
+    // the publisher runs every minute (lib/failover/drain-switch.ts), never slower than an alarm period
+    const periods = Object.values(model.metricAlarms).map((a) => a.periodSeconds);
+    this.periodMs = (Math.min(60, ...periods) * 1000) / timeScale;
+  }
+
+  /** Publishes at once, then once a period (the publisher's one-minute schedule, compressed). */
+  start(): void {
+    const tick = () => {
+      this.publishAll();
+      this.timer = setTimeout(tick, this.periodMs);
+    };
+    tick();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** `shopctl failover`'s write in one holder: its parameter for `target`, and a datapoint at once. */
+  set(holder: string, target: string, value: 'drained' | 'serving'): void {
+    this.parameters.set(`${holder}/${target}`, value);
+    this.publishAll();
+  }
+
+  /** A region going down (nothing published or readable there) or coming back. */
+  setRegionUp(region: string, up: boolean): void {
+    if (up) this.down.delete(region);
+    else this.down.add(region);
+  }
+
+  /** The data Route 53 reads for an alarm: none when its region is down. */
+  readonly metrics: MetricSource = (alarm: MetricAlarmSpec) => {
+    if (this.down.has(alarm.region)) return [];
+    const target = alarm.dimensions.TargetRegion;
+    return this.data.get(metricKey(alarm.region, alarm.namespace, alarm.metricName, target)) ?? [];
+  };
+
+  private drained(region: string, target: string): boolean {
+    return this.parameters.get(`${region}/${target}`) === 'drained';
+  }
+
+  private publishAll(): void {
+    const at = this.now();
+    for (const p of this.publishers) {
+      if (this.down.has(p.region)) continue;
+      const followed = [p.region, ...p.mirrorRegions.filter((r) => !this.down.has(r))];
+      for (const target of p.targets) {
+        const key = metricKey(p.region, p.namespace, p.metricName, target);
+        const series = this.data.get(key) ?? [];
+        series.push({ at, value: followed.some((r) => this.drained(r, target)) ? 1 : 0 });
+        // keep what any alarm window can still see
+        while (series.length > 0 && at - series[0].at > 20 * this.periodMs) series.shift();
+        this.data.set(key, series);
+      }
+    }
+  }
+}
