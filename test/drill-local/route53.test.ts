@@ -190,7 +190,9 @@ describe('answers for the public name, from the synthesized chain', () => {
   let albUp: Record<string, boolean>;
   let switches: LocalSwitches;
   let route53: LocalRoute53;
-  const K = 1000; // a 10 s interval every 10 ms, a one-minute switch period every 60 ms
+  // A 10 s interval every 25 ms, a one-minute switch period every 150 ms: a copy falls silent only
+  // after 450 ms without a publish, so an event loop stalled by a loaded machine does not fake one.
+  const K = 400;
 
   beforeEach(() => {
     up = { [names.regionRecord(primary)]: 'all', [names.regionRecord(standby)]: 'all' };
@@ -215,7 +217,7 @@ describe('answers for the public name, from the synthesized chain', () => {
   });
 
   // Longer than three switch periods (a silent copy, or a drain leaving the window) and many intervals.
-  const settle = () => new Promise((r) => setTimeout(r, 400));
+  const settle = () => new Promise((r) => setTimeout(r, 1000));
   const target = () => route53.resolve(config.domainName).target;
   const [holder] = names.switchHolders(primary);
 
