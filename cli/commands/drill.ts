@@ -26,7 +26,9 @@ export async function drillCommand(
     return await drill(
       d,
       {
-        fis: io.fis ?? ((region) => fisOverHttp({ region, ...(d.profile ? { profile: d.profile } : {}) })),
+        fis:
+          io.fis ??
+          ((region) => fisOverHttp({ region, run: d, ...(d.profile ? { profile: d.profile } : {}) })),
         signal: io.signal ?? abort.signal,
         writeFile: io.writeFile ?? ((file, text) => fs.writeFileSync(file, text)),
       },

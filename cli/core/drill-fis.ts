@@ -11,6 +11,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { type CallContext, withDeadline } from './deadline';
 
 export interface FisTemplateSummary {
   readonly id: string;
@@ -94,6 +95,11 @@ export interface FisHttpOptions {
     sessionToken?: string;
   }>;
   readonly timeoutMs?: number;
+  /**
+   * The run's interrupt signal and call deadline (shopctl's Deps): each call is then cancelled by
+   * Ctrl-C and bounded by the same deadline as every AWS SDK call. @default timeoutMs alone
+   */
+  readonly run?: CallContext;
 }
 
 /** A FIS client for one region over HTTPS with SigV4 (service name "fis"). */
@@ -127,13 +133,18 @@ export function fisOverHttp(o: FisHttpOptions): FisApi {
       body: text,
     });
     const qs = new URLSearchParams(query).toString();
-    const res = await fetchFn(`${endpoint.origin}${path}${qs ? `?${qs}` : ''}`, {
-      method,
-      headers: signed.headers as Record<string, string>,
-      body: text,
-      signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+    const url = `${endpoint.origin}${path}${qs ? `?${qs}` : ''}`;
+    const headers = signed.headers as Record<string, string>;
+    // withDeadline's plain timer, not AbortSignal.timeout (see cli/core/deadline.ts: on Node 20 a
+    // timeout signal can lose its abort); the body is read under the same deadline.
+    const ctx: CallContext = o.run ?? {
+      signal: new AbortController().signal,
+      callTimeoutMs: o.timeoutMs ?? 10_000,
+    };
+    const { res, raw } = await withDeadline(ctx, async (signal) => {
+      const answer = await fetchFn(url, { method, headers, body: text, signal });
+      return { res: answer, raw: await answer.text() };
     });
-    const raw = await res.text();
     const json = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     if (!res.ok) {
       const name = String(res.headers.get('x-amzn-errortype') ?? json.__type ?? `HTTP${res.status}`).split(

@@ -9,7 +9,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { SCENARIO_IDS, SCENARIO_TAG } from '../../lib/fis/scenarios';
 import type { Deps } from './deps';
 import type { FisApi, FisExperiment, FisTemplate } from './drill-fis';
-import { CliError, EXIT, UsageError } from './errors';
+import { aws, CliError, EXIT, UsageError } from './errors';
 import { renderDrillReport } from './drill-report';
 
 export interface DrillFlags {
@@ -77,12 +77,17 @@ async function alarmStates(d: Deps, region: string): Promise<Map<string, string>
   const states = new Map<string, string>();
   let token: string | undefined;
   do {
-    const r = await d.clients(region).cloudwatch.send(
-      new DescribeAlarmsCommand({
-        AlarmNamePrefix: `${d.config.appName}-`,
-        AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
-        ...(token && { NextToken: token }),
-      }),
+    const NextToken = token;
+    // Under the run's deadline and Ctrl-C, like every other shopctl call.
+    const r = await aws(d, region, 'cloudwatch:DescribeAlarms', (o) =>
+      d.clients(region).cloudwatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNamePrefix: `${d.config.appName}-`,
+          AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+          ...(NextToken && { NextToken }),
+        }),
+        o,
+      ),
     );
     for (const a of [...(r.MetricAlarms ?? []), ...(r.CompositeAlarms ?? [])])
       if (a.AlarmName) states.set(a.AlarmName, a.StateValue ?? 'INSUFFICIENT_DATA');

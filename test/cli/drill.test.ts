@@ -113,6 +113,8 @@ function deps(over: Partial<Deps> = {}): Deps {
     out: (s) => out.push(s),
     err: (s) => out.push(`ERR ${s}`),
     osUser: 'alice',
+    signal: abort.signal,
+    callTimeoutMs: 5_000,
     ...over,
   } as Deps;
 }
@@ -259,6 +261,51 @@ test('a throttled read while watching is retried on the next poll, not fatal', a
   };
   expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.ok);
   expect(out).toContain('ERR could not read the experiment (Rate exceeded); retrying');
+});
+
+test('a region whose CloudWatch accepts and never answers: the preflight gives up at the call deadline, nothing is started', async () => {
+  const d = deps({ callTimeoutMs: 200 });
+  cw[PRIMARY].on(DescribeAlarmsCommand).callsFake(() => new Promise(() => undefined));
+  await expect(run({ yes: true }, 'web-instance-loss', d)).rejects.toThrow(
+    `cloudwatch:DescribeAlarms in ${PRIMARY}: TimeoutError: no answer within 200 ms (shopctl deadline)`,
+  );
+  expect(fis.calls.filter((c) => c.startsWith('start'))).toEqual([]);
+});
+
+describe('the FIS HTTP client against an endpoint that accepts and never answers', () => {
+  let server: http.Server;
+  let url: string;
+  beforeAll(async () => {
+    server = http.createServer(() => undefined); // reads the request, never writes
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+  const client = (run: { signal: AbortSignal; callTimeoutMs: number }) =>
+    fisOverHttp({
+      region: PRIMARY,
+      endpoint: url,
+      credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+      run,
+    });
+
+  test("gives up at the run's call deadline", async () => {
+    const started = Date.now();
+    await expect(
+      client({ signal: new AbortController().signal, callTimeoutMs: 300 }).listExperimentTemplates(),
+    ).rejects.toThrow('no answer within 300 ms (shopctl deadline)');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  test('Ctrl-C cancels the call in flight', async () => {
+    const ctrl = new AbortController();
+    const pending = client({ signal: ctrl.signal, callTimeoutMs: 60_000 }).listExperimentTemplates();
+    setTimeout(() => ctrl.abort(), 100);
+    await expect(pending).rejects.toThrow('interrupted (Ctrl-C)');
+  });
 });
 
 describe('the FIS HTTP client', () => {
