@@ -12,12 +12,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import type { WriterPromotion } from '../../cli/core/drill-promotion';
-import { findPostgresBinDir } from '../../test/support/postgres';
+import { findPostgresBinDir, freePort, serverUser } from '../../test/support/postgres';
 
 /** One PostgreSQL server standing for a region's database cluster. */
 export interface DbNode {
@@ -28,28 +27,6 @@ export interface DbNode {
 
 export const DB_HOST = '127.0.0.1';
 export const DB_USER = 'postgres';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, DB_HOST, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** PostgreSQL refuses to run as root: run its tools as `postgres` (or `nobody`) then. */
-function serverUser(): { name: string; uid: number; gid: number } | undefined {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  for (const name of ['postgres', 'nobody']) {
-    const u = spawnSync('id', ['-u', name], { encoding: 'utf8' });
-    const g = spawnSync('id', ['-g', name], { encoding: 'utf8' });
-    if (u.status === 0 && g.status === 0) return { name, uid: Number(u.stdout), gid: Number(g.stdout) };
-  }
-  throw new Error('Running as root but neither a "postgres" nor a "nobody" user exists to run PostgreSQL.');
-}
 
 /** A primary/standby pair (more standbys possible) in one temporary directory. */
 export class LocalGlobalDatabase implements WriterPromotion {

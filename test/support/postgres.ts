@@ -92,7 +92,8 @@ export function findPostgresBinDir(): string {
   throw new Error(MISSING);
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (also used by the local drill). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -105,7 +106,7 @@ function freePort(): Promise<number> {
 }
 
 /** Unix user the server runs as when we are root (postgres refuses to run as root). */
-function serverUser(): { name: string; uid: number; gid: number } | undefined {
+export function serverUser(): { name: string; uid: number; gid: number } | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   for (const name of ['postgres', 'nobody']) {
     const r = spawnSync('id', ['-u', name], { encoding: 'utf8' });
