@@ -77,15 +77,10 @@ export class CapacityMirror extends Construct {
       'Mirrors the capacity of this region into every region',
     );
 
-    this.errorAlarm = new cloudwatch.Alarm(this, 'Errors', {
+    this.errorAlarm = this.handler.failingAlarm('Errors', {
       alarmName: `${names.alarmPrefix()}capacity-mirror-${region}`,
-      alarmDescription: `The capacity mirror in ${region} failed 5 minutes in a row: standbys size a failover from older figures (the peak window still holds the last ones).`,
-      metric: this.handler.function.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 5,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description: `The capacity mirror in ${region} failed 5 minutes in a row: standbys size a failover from older figures (the peak window still holds the last ones).`,
+      minutes: 5,
     });
     props.alarms.page(this.errorAlarm);
   }

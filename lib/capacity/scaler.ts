@@ -169,15 +169,10 @@ export class StandbyScaler extends Construct {
       targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 2 })],
     });
 
-    const errors = new cloudwatch.Alarm(this, 'Errors', {
+    const errors = this.handler.failingAlarm('Errors', {
       alarmName: `${names.alarmPrefix()}scaler-${region.name}`,
-      alarmDescription: `The standby scaler in ${region.name} failed 3 minutes in a row: a failover here would wait for target tracking.`,
-      metric: this.handler.function.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description: `The standby scaler in ${region.name} failed 3 minutes in a row: a failover here would wait for target tracking.`,
+      minutes: 3,
     });
     props.alarms.page(errors);
   }

@@ -124,15 +124,10 @@ export class DrainSwitchHolder extends Construct {
       props.alarms.page(this.switchAlarms[target]);
     }
 
-    const errors = new cloudwatch.Alarm(this, 'PublisherErrors', {
+    const errors = this.publisher.failingAlarm('PublisherErrors', {
       alarmName: `${names.alarmPrefix()}switch-publisher-${stack.region}`,
-      alarmDescription: `The drain switch publisher in ${stack.region} failed 3 minutes in a row: the switch copies held here go silent, and Route 53 counts each as a vote for "drained" (one more silent or drained copy of a region's switch drains it).`,
-      metric: this.publisher.function.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description: `The drain switch publisher in ${stack.region} failed 3 minutes in a row: the switch copies held here go silent, and Route 53 counts each as a vote for "drained" (one more silent or drained copy of a region's switch drains it).`,
+      minutes: 3,
     });
     props.alarms.page(errors);
   }

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -124,6 +125,23 @@ export class LoggedFunction extends Construct {
       description,
       schedule: events.Schedule.rate(rate),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+  }
+
+  /**
+   * An alarm, beside the function, that goes to ALARM when the function has failed every minute for
+   * `minutes` minutes in a row (no invocation is no failure).
+   */
+  failingAlarm(id: string, o: { alarmName: string; description: string; minutes: number }): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this.node.scope as Construct, id, {
+      alarmName: o.alarmName,
+      alarmDescription: o.description,
+      metric: this.function.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: o.minutes,
+      datapointsToAlarm: o.minutes,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }
