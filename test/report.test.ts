@@ -220,6 +220,20 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
   ]) {
     expect(items).toMatch(item);
   }
+  // Two interface endpoints (Secrets Manager, Auto Scaling) in each of the two app subnets of every
+  // region: 4 endpoint-zone attachments, 2,920 hours, $29.20 a month per region.
+  for (const r of regions) {
+    const vpce = cost.lines.find(
+      (l) => l.stack === `${config.appName}-${r}` && /Interface VPC endpoints/.test(l.item),
+    );
+    expect(vpce).toMatchObject({
+      item: 'Interface VPC endpoints (2, 4 zone attachments)',
+      quantity: 4 * 730,
+      unit: 'endpoint-AZ-hour',
+      unitUsd: 0.01,
+      monthlyUsd: 29.2,
+    });
+  }
   const canaryRuns = cost.lines.find((l) => /CanaryHandler.*runs/.test(l.item));
   expect(canaryRuns?.item).toContain('43,200 runs');
   for (const line of cost.lines)

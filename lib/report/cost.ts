@@ -52,6 +52,9 @@ export interface CostSection {
 export const UNIT_PRICES: readonly UnitPrice[] = [
   { key: 'nat', item: 'NAT gateway', unit: 'gateway-hour', usd: 0.045 },
   { key: 'ipv4', item: 'Public IPv4 address (EIP, ALB node)', unit: 'address-hour', usd: 0.005 },
+  // Billed per endpoint per Availability Zone (one network interface per subnet), whether used or
+  // not, plus $0.01/GB processed: https://aws.amazon.com/privatelink/pricing/
+  { key: 'vpce', item: 'Interface VPC endpoint (PrivateLink)', unit: 'endpoint-AZ-hour', usd: 0.01 },
   { key: 'alb', item: 'Application Load Balancer (fixed part, LCUs extra)', unit: 'ALB-hour', usd: 0.0225 },
   { key: 'ec2:t4g.nano', item: 'EC2 t4g.nano on-demand', unit: 'instance-hour', usd: 0.0042 },
   { key: 'ec2:t4g.micro', item: 'EC2 t4g.micro on-demand', unit: 'instance-hour', usd: 0.0084 },
@@ -128,6 +131,22 @@ export function costSection(
       `NAT gateways (${count('AWS::EC2::NatGateway')})`,
       count('AWS::EC2::NatGateway') * HOURS_PER_MONTH,
       'plus $0.045/GB processed',
+    );
+
+    // Gateway endpoints (S3, DynamoDB) are free; interface endpoints bill per subnet (zone).
+    const interfaceEndpoints = entries(t, 'AWS::EC2::VPCEndpoint').filter(
+      ([, r]) => r.Properties?.VpcEndpointType === 'Interface',
+    );
+    const endpointZones = interfaceEndpoints.reduce(
+      (n, [, r]) => n + (Array.isArray(r.Properties?.SubnetIds) ? r.Properties.SubnetIds.length : 1),
+      0,
+    );
+    add(
+      s.name,
+      'vpce',
+      `Interface VPC endpoints (${interfaceEndpoints.length}, ${endpointZones} zone attachments)`,
+      endpointZones * HOURS_PER_MONTH,
+      'plus $0.01/GB processed',
     );
 
     const albs = entries(t, 'AWS::ElasticLoadBalancingV2::LoadBalancer').filter(
@@ -331,7 +350,7 @@ export function costSection(
     ),
     totalUsd: round(perStack.reduce((n, p) => n + p.monthlyUsd, 0)),
     excluded: [
-      'data transfer (inter-region replication, internet egress) and NAT gateway data processing',
+      'data transfer (inter-region replication, internet egress), NAT gateway and interface endpoint data processing',
       'ALB LCUs, CloudFront requests and transfer, WAF requests, Route 53 queries and the hosted zone (not in these templates)',
       'Aurora storage, I/O and replicated writes; capacity above the minimum ACUs',
       'AWS Backup storage and cross-region copies, RDS snapshots',
