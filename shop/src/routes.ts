@@ -487,7 +487,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
    * The drill order an idempotency key placed (shopctl drill verifies every acknowledged order with
    * it). Customers' orders answer 404 like unknown keys: the lookup reveals nothing about them.
    */
-  async function drillOrder(req: IncomingMessage, res: ServerResponse, mode: Mode, key: string) {
+  async function drillOrder(res: ServerResponse, mode: Mode, key: string) {
     if (!KEY_RE.test(key)) return sendJson(res, mode, 404, { error: 'not-found' });
     const targets: Target[] = mode === 'read-write' ? ['writer', 'reader'] : ['reader', 'writer'];
     let rows: { order_id: string; status: string }[] | undefined;
@@ -535,7 +535,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       if (method === 'GET') return order(req, res, mode, m[1]);
     } else if (path.startsWith(CHECKOUT_KEY_PATH)) {
       // Keys are URL-safe by contract: not decoded, so a malformed escape is just an unknown key.
-      if (method === 'GET') return drillOrder(req, res, mode, path.slice(CHECKOUT_KEY_PATH.length));
+      if (method === 'GET') return drillOrder(res, mode, path.slice(CHECKOUT_KEY_PATH.length));
     } else {
       return fail(req, res, mode, 404, 'There is no such page.');
     }

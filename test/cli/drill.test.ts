@@ -1,15 +1,27 @@
 /**
- * `shopctl drill`: preflight, confirmation, start, watch, Ctrl-C, report; CloudWatch through
- * aws-sdk-client-mock with exact arguments, FIS through a scripted fake (the drill's FIS client is
- * HTTP, tested against a local server below), every step's failure.
+ * `shopctl drill`: preflight (alarms, the readiness check of the failover targets, the probe's
+ * baseline), confirmation, start, watch, Ctrl-C, report; CloudWatch, RDS, Auto Scaling, ACM and
+ * Secrets Manager through aws-sdk-client-mock with exact arguments, FIS through a scripted fake (the
+ * drill's FIS client is HTTP, tested against a local server below), the probe customer scripted
+ * (the real one runs against a real shop in drill-probe.test.ts), every step's failure.
  */
 import * as http from 'node:http';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeWarmPoolCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { CapacityClients } from '../../cli/core/capacity';
 import type { RegionClients } from '../../cli/core/clients';
 import type { Deps } from '../../cli/core/deps';
 import { drill, type DrillFlags } from '../../cli/core/drill';
 import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/core/drill-fis';
+import type { Probe, ProbeRound, ProbeStep, ProbeTransition, ProbeVerdict } from '../../cli/core/drill-probe';
 import { EXIT } from '../../cli/core/errors';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
@@ -23,6 +35,45 @@ const STOP_ALARM = names.canaryConsensusAlarm('public');
 const STOP_ARN = `arn:aws:cloudwatch:${PRIMARY}:111111111111:alarm:${STOP_ALARM}`;
 const CANARY_ALARM = names.canaryTargetAlarm('public', PRIMARY);
 const EDGE_ALARM = `${config.appName}-route53-${PRIMARY}-unhealthy`; // lib/failover/dns-failover.ts
+const STANDBY = config.regions[1].name;
+const SHOP = 'https://shop.example.com';
+
+/** The probe customer, scripted: the watch loop's tests make its steps fail and recover. */
+class FakeProbe implements Probe {
+  readonly baseUrl = SHOP;
+  baseline: ProbeRound = { reach: { ok: true }, browse: { ok: true }, buy: { ok: true } };
+  settles = true;
+  settleMs: number[] = [];
+  stopped = false;
+  verdict: ProbeVerdict = {
+    acknowledged: 12,
+    lost: [],
+    duplicated: [],
+    unverified: [],
+    unanswered: { placed: 0, notPlaced: 0, unknown: 0 },
+  };
+  private onChange?: (t: ProbeTransition) => void;
+  async round() {
+    return this.baseline;
+  }
+  start(onChange: (t: ProbeTransition) => void) {
+    this.onChange = onChange;
+  }
+  /** What the real probe reports when a step changes. */
+  emit(step: ProbeStep, ok: boolean, reason?: string) {
+    this.onChange!({ at: new Date(clock), step, ok, ...(reason ? { reason } : {}) });
+  }
+  async stop() {
+    this.stopped = true;
+  }
+  async settle(ms: number) {
+    this.settleMs.push(ms);
+    return this.settles;
+  }
+  async verify() {
+    return this.verdict;
+  }
+}
 
 class FakeFis implements FisApi {
   calls: string[] = [];
@@ -74,6 +125,7 @@ class FakeFis implements FisApi {
 }
 
 let fis: FakeFis;
+let probe: FakeProbe;
 let alarms: Record<string, Record<string, string>>;
 let cw: Record<string, AwsClientStub<CloudWatchClient>>;
 let out: string[];
@@ -81,10 +133,85 @@ let reports: Record<string, string>;
 let clock: number;
 let confirmAnswer: boolean;
 let abort: AbortController;
+let capacity: CapacityClients;
+let cap: {
+  asg: AwsClientStub<AutoScalingClient>;
+  acm: AwsClientStub<ACMClient>;
+  secrets: AwsClientStub<SecretsManagerClient>;
+};
+let rds: AwsClientStub<RDSClient>;
+
+const ago = (min: number) => new Date(clock - min * 60_000);
+const series = (Id: string, values: number[]) => ({
+  Id,
+  Values: values,
+  Timestamps: values.map((_, i) => ago(i + 1)),
+});
+
+/** The standby passes every readiness check (the same fixtures as shopctl check's tests). */
+function readyStandby(): void {
+  cap.asg.on(DescribeAutoScalingGroupsCommand).resolves({
+    AutoScalingGroups: [
+      {
+        AutoScalingGroupName: 'standby-asg',
+        MinSize: 1,
+        MaxSize: 12,
+        DesiredCapacity: 1,
+        DefaultCooldown: 300,
+        AvailabilityZones: [],
+        HealthCheckType: 'ELB',
+        CreatedTime: new Date(clock),
+        Instances: [
+          {
+            InstanceId: 'i-1',
+            LifecycleState: 'InService',
+            HealthStatus: 'Healthy',
+            AvailabilityZone: 'a',
+            ProtectedFromScaleIn: false,
+          },
+        ],
+      },
+    ],
+  });
+  cap.asg.on(DescribeWarmPoolCommand).resolves({
+    Instances: [1, 2].map((i) => ({
+      InstanceId: `i-w${i}`,
+      LifecycleState: 'Warmed:Stopped' as const,
+      HealthStatus: 'Healthy',
+      AvailabilityZone: 'a',
+      ProtectedFromScaleIn: false,
+    })),
+  });
+  cap.acm.on(ListCertificatesCommand).resolves({
+    CertificateSummaryList: [
+      { CertificateArn: 'cert-standby', SubjectAlternativeNameSummaries: [names.regionRecord(STANDBY)] },
+    ],
+  });
+  cap.acm
+    .on(DescribeCertificateCommand)
+    .resolves({ Certificate: { Status: 'ISSUED', NotAfter: new Date('2027-12-31T00:00:00Z') } });
+  cap.secrets
+    .on(DescribeSecretCommand)
+    .resolves({ ReplicationStatus: [{ Region: STANDBY, Status: 'InSync' }], PrimaryRegion: PRIMARY });
+  const arn = `arn:aws:rds:${STANDBY}:111111111111:cluster:${names.dbClusterId(STANDBY)}`;
+  rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'available', DBClusterArn: arn }] });
+  rds
+    .on(DescribeGlobalClustersCommand)
+    .resolves({ GlobalClusters: [{ GlobalClusterMembers: [{ DBClusterArn: arn, IsWriter: false }] }] });
+  cw[STANDBY].on(GetMetricDataCommand).callsFake(() => ({
+    MetricDataResults: [
+      series('lag', [40]),
+      ...[0, 1, 2].map((i) => series(`sw${i}`, [0])),
+      series('can0', [0, 0, 0]),
+      series('can1', [0, 0, 0]),
+      series('mir0', [2]),
+    ],
+  }));
+}
 
 function deps(over: Partial<Deps> = {}): Deps {
   const clients = Object.fromEntries(
-    [PRIMARY, EDGE].map((r) => {
+    [PRIMARY, EDGE, STANDBY].map((r) => {
       const c = new CloudWatchClient({ region: r });
       cw[r] = mockClient(c);
       cw[r].on(DescribeAlarmsCommand).callsFake(() => ({
@@ -95,9 +222,10 @@ function deps(over: Partial<Deps> = {}): Deps {
           .filter(([n]) => n.includes('-down-'))
           .map(([AlarmName, StateValue]) => ({ AlarmName, StateValue })),
       }));
-      return [r, { cloudwatch: c } as unknown as RegionClients];
+      return [r, { cloudwatch: c, ...(r === STANDBY && { rds: standbyRds }) } as unknown as RegionClients];
     }),
   );
+  readyStandby();
   return {
     config,
     names,
@@ -115,15 +243,43 @@ function deps(over: Partial<Deps> = {}): Deps {
     osUser: 'alice',
     signal: abort.signal,
     callTimeoutMs: 5_000,
+    httpTimeoutMs: 5_000,
+    color: false,
     ...over,
   } as Deps;
 }
 
+let standbyRds: RDSClient;
+
 const run = (flags: DrillFlags = { yes: true }, scenario = 'web-instance-loss', d = deps()) =>
-  drill(d, { fis: () => fis, signal: abort.signal, writeFile: (f, t) => (reports[f] = t) }, scenario, flags);
+  drill(
+    d,
+    {
+      fis: () => fis,
+      signal: abort.signal,
+      writeFile: (f, t) => (reports[f] = t),
+      capacity: () => capacity,
+      probe: () => probe,
+    },
+    scenario,
+    flags,
+  );
 
 beforeEach(() => {
   fis = new FakeFis();
+  probe = new FakeProbe();
+  capacity = {
+    autoscaling: new AutoScalingClient({ region: STANDBY }),
+    acm: new ACMClient({ region: STANDBY }),
+    secrets: new SecretsManagerClient({ region: STANDBY }),
+  };
+  cap = {
+    asg: mockClient(capacity.autoscaling),
+    acm: mockClient(capacity.acm),
+    secrets: mockClient(capacity.secrets),
+  };
+  standbyRds = new RDSClient({ region: STANDBY });
+  rds = mockClient(standbyRds);
   alarms = {
     [PRIMARY]: { [STOP_ALARM]: 'OK', [CANARY_ALARM]: 'OK' },
     [EDGE]: { [EDGE_ALARM]: 'OK' },
@@ -135,7 +291,7 @@ beforeEach(() => {
   confirmAnswer = true;
   abort = new AbortController();
 });
-afterEach(() => Object.values(cw).forEach((m) => m.restore()));
+afterEach(() => [...Object.values(cw), ...Object.values(cap), rds].forEach((m) => m.restore()));
 
 test('--dry-run: finds the template by its scenario tag (all pages), prints the plan, starts nothing', async () => {
   expect(await run({ dryRun: true })).toBe(EXIT.ok);
