@@ -541,3 +541,158 @@ test('registered in shopctl: an unknown scenario is a usage error naming the sce
     'Unknown scenario "meteor". Fix: use one of az-power-interruption, web-instance-loss',
   );
 });
+
+describe('preflight: the readiness check of the failover targets (shopctl check)', () => {
+  test('shown in the plan, with the exact calls of shopctl check', async () => {
+    expect(await run({ dryRun: true })).toBe(EXIT.ok);
+    expect(out).toContain('  failover target readiness (shopctl check):');
+    expect(out).toContain(`    ${STANDBY}: READY`);
+    expect(out).toContain(
+      `  probe customer: ${SHOP} (reach a page, browse, buy: real drill orders marked x-shop-drill), then waits up to 10 min for orders to be taken again and reads every acknowledged order back`,
+    );
+    expect(cap.asg.commandCalls(DescribeAutoScalingGroupsCommand)[0].args[0].input).toEqual({
+      Filters: [{ Name: 'tag:aws:cloudformation:stack-name', Values: [names.regionalStack(STANDBY)] }],
+    });
+    expect(cap.asg.commandCalls(DescribeWarmPoolCommand)[0].args[0].input).toEqual({
+      AutoScalingGroupName: 'standby-asg',
+    });
+    expect(cap.acm.commandCalls(DescribeCertificateCommand)[0].args[0].input).toEqual({
+      CertificateArn: 'cert-standby',
+    });
+    expect(rds.commandCalls(DescribeDBClustersCommand)[0].args[0].input).toEqual({
+      DBClusterIdentifier: names.dbClusterId(STANDBY),
+    });
+    expect(cap.secrets.commandCalls(DescribeSecretCommand)[0].args[0].input).toEqual({
+      SecretId: names.dbSecretName(),
+    });
+    expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
+  });
+
+  test('a NOT READY standby: refused with what failed, the fix and --force; --force starts and the report says so', async () => {
+    const d = deps();
+    cap.asg.on(DescribeWarmPoolCommand).resolves({ Instances: [] });
+    await expect(run({ yes: true }, 'web-instance-loss', d)).rejects.toThrow(
+      `Failover target not ready: ${STANDBY} NOT READY (warm-pool: 0 of 0 warm-pool instances initialised, minimum 2). ` +
+        'A failover during the game day could fail. Fix: make it READY first (shopctl check shows every check; ' +
+        'docs/runbook.md "Readiness"), or pass --force to start anyway.',
+    );
+    expect(out).toContainEqual(expect.stringMatching(/warm-pool +FAIL +0 of 0 warm-pool instances/));
+    expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
+
+    expect(await run({ yes: true, force: true, report: 'r.md' }, 'web-instance-loss', d)).toBe(EXIT.ok);
+    expect(reports['r.md']).toContain(
+      `  - ${STANDBY}: NOT READY (warm-pool: 0 of 0 warm-pool instances initialised, minimum 2; started with --force)`,
+    );
+  });
+
+  test('a standby that cannot be judged (no certificate) is refused too', async () => {
+    const d = deps();
+    cap.acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [] });
+    await expect(run({ yes: true }, 'web-instance-loss', d)).rejects.toThrow(
+      `Failover target not ready: ${STANDBY} UNKNOWN (no certificate for ${names.regionRecord(STANDBY)} in ${STANDBY})`,
+    );
+  });
+
+  test('a drill in the standby region checks no other region', async () => {
+    fis.templates = [{ id: 'EXT2', tags: { [SCENARIO_TAG]: 'web-instance-loss' } }];
+    alarms[STANDBY] = { [STOP_ALARM]: 'OK' };
+    expect(await run({ dryRun: true, region: STANDBY })).toBe(EXIT.ok);
+    expect(out).toContain(`  failover target readiness: no standby besides ${STANDBY}`);
+    expect(cap.asg.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(0);
+  });
+});
+
+describe('the probe customer in the watch loop (scripted probe)', () => {
+  test('a baseline that cannot buy is refused unless --force; nothing is started', async () => {
+    probe.baseline = {
+      reach: { ok: true },
+      browse: { ok: true },
+      buy: { ok: false, reason: 'POST /checkout answered 503 (read-only)' },
+    };
+    await expect(run({ yes: true })).rejects.toThrow(
+      `The probe customer fails before the fault (buy: POST /checkout answered 503 (read-only)) on ${SHOP}. ` +
+        'Fix: check that the shop answers there from this machine (shopctl status), or pass --force',
+    );
+    expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
+  });
+
+  test('outages, writes restored and read-back fill the report; lost orders exit 1 with the keys', async () => {
+    fis.onPoll = (n) => {
+      if (n === 1) {
+        probe.emit('buy', false, 'POST /checkout answered 503 (read-only)');
+        probe.emit('reach', false, 'no answer: TimeoutError');
+        probe.emit('browse', false, 'no shop page with products (outage page or no answer)');
+      }
+      if (n === 2) {
+        probe.emit('reach', true);
+        probe.emit('browse', true);
+      }
+      if (n === 3) probe.emit('buy', true);
+    };
+    const at = new Date('2026-11-26T10:00:20Z');
+    probe.verdict = {
+      ...probe.verdict,
+      lost: [{ key: 'drill-k1', orderId: 'o-1', at }],
+      unanswered: { placed: 1, notPlaced: 0, unknown: 0 },
+    };
+    expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.affected);
+    const report = reports['r.md'];
+    expect(report).toContain(
+      '| 2026-11-26T10:00:10.000Z | 0 s | probe customer cannot buy: POST /checkout answered 503 (read-only) |',
+    );
+    expect(report).toContain(
+      '| 2026-11-26T10:00:30.000Z | 20 s | writes restored: the probe customer buys again |',
+    );
+    expect(report).toContain(
+      `| customers could not reach a page | 10 s (from 0 s to 10 s) (within the ${config.failoverBudgetSeconds} s budget) |`,
+    );
+    expect(report).toContain(
+      '| writes restored (the probe customer buys again) | 20 s (writes failed for 20 s) |',
+    );
+    expect(report).toContain('| acknowledged orders lost | 1 of 12 |');
+    expect(report).toContain('| checkouts never answered | 1 (placed 1, not placed 0, unknown 0) |');
+    expect(report).toContain('| drill-k1 | o-1 | 2026-11-26T10:00:20.000Z | nothing (LOST) |');
+    expect(report).toContain('- 1 acknowledged order(s) lost (keys in the report).');
+    expect(out).toContain('ERR FINDING: 1 acknowledged order(s) lost (keys in the report)');
+    expect(probe.stopped).toBe(true);
+    expect(probe.settleMs).toEqual([600_000]);
+  });
+
+  test('a page unreachable beyond the budget, and no orders after the experiment: exit 1 with both reasons', async () => {
+    const budget = config.failoverBudgetSeconds;
+    fis.statuses = ['running', ...Array(Math.ceil(budget / 10) + 2).fill('running'), 'completed'];
+    fis.onPoll = (n) => {
+      if (n === 1) probe.emit('reach', false, 'no answer');
+      if (n === Math.ceil(budget / 10) + 2) probe.emit('reach', true);
+    };
+    probe.settles = false;
+    expect(await run({ yes: true, report: 'r.md', settleMinutes: 3 })).toBe(EXIT.affected);
+    expect(out).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^ERR FINDING: customers could not reach a page for \\d+ s, beyond the ${budget} s budget$`,
+        ),
+      ),
+    );
+    expect(out).toContain('ERR FINDING: the shop did not take orders within 3 min after the experiment');
+    expect(reports['r.md']).toContain(
+      '| writes restored (the probe customer buys again) | never interrupted |',
+    );
+    expect(probe.settleMs).toEqual([180_000]);
+  });
+
+  test('after Ctrl-C the probe does not wait for orders, but still reads the acknowledged ones back', async () => {
+    fis.statuses = ['running', 'running', 'running'];
+    fis.onPoll = (n) => {
+      if (n === 1) abort.abort();
+    };
+    probe.settles = false;
+    // Not waiting is no finding: exit 5 (not completed), not 1.
+    expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.failed);
+    expect(probe.settleMs).toEqual([0]);
+    expect(reports['r.md']).toContain('interrupted: not waiting for the shop to take orders again');
+    expect(reports['r.md']).toContain(
+      'read back 12 acknowledged drill order(s): 0 lost, 0 duplicated, 0 unverified',
+    );
+  });
+});
