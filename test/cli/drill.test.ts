@@ -6,6 +6,7 @@
  * (the real one runs against a real shop in drill-probe.test.ts), every step's failure.
  */
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import {
   AutoScalingClient,
@@ -21,11 +22,20 @@ import type { RegionClients } from '../../cli/core/clients';
 import type { Deps } from '../../cli/core/deps';
 import { drill, type DrillFlags } from '../../cli/core/drill';
 import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/core/drill-fis';
-import type { Probe, ProbeRound, ProbeStep, ProbeTransition, ProbeVerdict } from '../../cli/core/drill-probe';
+import {
+  ProbeCustomer,
+  type Probe,
+  type ProbeRound,
+  type ProbeStep,
+  type ProbeTransition,
+  type ProbeVerdict,
+} from '../../cli/core/drill-probe';
 import { EXIT } from '../../cli/core/errors';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { SCENARIO_TAG } from '../../lib/fis/scenarios';
+import { startPostgres, type PostgresServer } from '../support/postgres';
+import { startShop, waitFor, type RunningShop } from '../shop/helpers';
 
 const config = loadConfig('default');
 const names = new Names(config);
@@ -695,4 +705,294 @@ describe('the probe customer in the watch loop (scripted probe)', () => {
       'read back 12 acknowledged drill order(s): 0 lost, 0 duplicated, 0 unverified',
     );
   });
+});
+
+/** A TCP proxy whose upstream can be switched (the writer endpoint moving to a promoted standby). */
+class SwitchProxy {
+  private readonly server = net.createServer((client) => {
+    const up = net.connect(this.port, '127.0.0.1');
+    this.open.add(client).add(up);
+    const close = () => [client, up].forEach((s) => s.destroy());
+    client.on('error', close).on('close', close).pipe(up);
+    up.on('error', close).on('close', close).pipe(client);
+  });
+  private readonly open = new Set<net.Socket>();
+  constructor(private port: number) {}
+  async listen(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return (this.server.address() as net.AddressInfo).port;
+  }
+  switchTo(port: number): void {
+    this.port = port;
+    for (const s of this.open) s.destroy();
+    this.open.clear();
+  }
+  close(): Promise<void> {
+    this.switchTo(this.port);
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+/** FIS whose experiment, once started, runs `fault` against real components, then completes. */
+class FaultFis extends FakeFis {
+  status: FisStatus = 'pending';
+  constructor(private readonly fault: () => Promise<void>) {
+    super();
+  }
+  async startExperiment(input: {
+    experimentTemplateId: string;
+    clientToken: string;
+    tags: Record<string, string>;
+  }) {
+    this.calls.push(`start ${JSON.stringify(input)}`);
+    this.status = 'running';
+    this.fault().then(
+      () => (this.status = 'completed'),
+      (e: unknown) => {
+        this.reason = String(e);
+        this.status = 'failed';
+      },
+    );
+    return { id: 'EXP1', state: { status: 'pending' as const } };
+  }
+  async getExperiment(id: string): Promise<FisExperiment> {
+    return { id, state: { status: this.status, ...(this.reason && { reason: this.reason }) } };
+  }
+}
+
+describe('a game day against the real shop on a real PostgreSQL', () => {
+  let pg: PostgresServer;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(() => pg?.destroy());
+
+  const realTime = () => {
+    clock = Date.now();
+    return deps({
+      now: () => new Date(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      pollMs: 100,
+      httpTimeoutMs: 1_000,
+    });
+  };
+  const realRun = (d: Deps, shop: string, flags: DrillFlags) =>
+    drill(
+      d,
+      {
+        fis: () => fis,
+        signal: abort.signal,
+        writeFile: (f, t) => (reports[f] = t),
+        capacity: () => capacity,
+        probe: ({ live, after }) =>
+          new ProbeCustomer({
+            baseUrl: shop,
+            fetch,
+            live,
+            after,
+            timeoutMs: 1_000,
+            intervalMs: 100,
+            now: d.now,
+          }),
+      },
+      'web-instance-loss',
+      flags,
+    );
+  const drillKeys = async (server: PostgresServer, db: string) =>
+    (
+      await server.sql<{ key: string }>(
+        'SELECT k.key FROM checkout_keys k JOIN orders o ON o.id = k.order_id WHERE o.drill',
+        [],
+        db,
+      )
+    ).map((r) => r.key);
+  const saw = (text: string) => () => out.some((l) => l.includes(text));
+
+  test('the database stops and comes back: the probe cannot buy, writes are restored, every acknowledged order is there', async () => {
+    const db = await pg.createDatabase();
+    const shop: RunningShop = await startShop(pg, db);
+    try {
+      fis = new FaultFis(async () => {
+        await waitFor(async () => (await drillKeys(pg, db)).length >= 2, 10_000, 'drill orders');
+        await pg.stop('fast');
+        await waitFor(saw('probe customer cannot buy'), 10_000, 'the probe to fail');
+        await pg.start();
+        await waitFor(saw('writes restored'), 10_000, 'writes restored');
+      });
+      const d = realTime();
+      expect(await realRun(d, shop.base, { yes: true, report: 'r.md' })).toBe(EXIT.ok);
+      const report = reports['r.md'];
+      expect(report).toMatch(
+        /\| probe customer cannot buy: POST \/(cart|checkout) answered 503 \(read-only\) \|/,
+      );
+      expect(report).toMatch(
+        /\| writes restored \(the probe customer buys again\) \| -?\d+ s \(writes failed for \d+ s\) \|/,
+      );
+      // The catalogue is served from memory through the outage: pages and browsing never failed.
+      expect(report).toContain('| customers could not reach a page | never |');
+      const keys = await drillKeys(pg, db);
+      const acked = Number(/\| acknowledged orders lost \| 0 of (\d+) \|/.exec(report)?.[1]);
+      expect(acked).toBeGreaterThanOrEqual(3);
+      // Every order in the database was acknowledged, or is an unanswered checkout found placed.
+      const placed = Number(/placed (\d+), not placed/.exec(report)?.[1]);
+      expect(keys).toHaveLength(acked + placed);
+    } finally {
+      await shop.close();
+    }
+  });
+
+  test('an unplanned failover to a lagging replica: the orders it never received are reported lost, by key', async () => {
+    const db = await pg.createDatabase();
+    // Acknowledged means committed on the primary (as on Aurora); the replica streams asynchronously.
+    await pg.sql(`ALTER DATABASE ${db} SET synchronous_commit = on`);
+    const proxy = new SwitchProxy(pg.port);
+    const port = await proxy.listen();
+    const shop = await startShop({ ...pg, port } as PostgresServer, db);
+    await waitFor(async () => (await drillKeys(pg, db).catch(() => null)) !== null, 10_000, 'schema');
+    const standby = await pg.createStandby();
+    try {
+      fis = new FaultFis(async () => {
+        await waitFor(async () => (await drillKeys(pg, db)).length >= 2, 10_000, 'drill orders');
+        await standby.stop('fast'); // replication stops: what the primary takes from now on is not copied
+        const copied = (await drillKeys(pg, db)).length;
+        await waitFor(async () => (await drillKeys(pg, db)).length >= copied + 3, 10_000, 'more orders');
+        await pg.stop('immediate'); // the region is lost
+        await standby.start();
+        await standby.sql('SELECT pg_promote(true, 30)');
+        await standby.sql('UPDATE writer_fence SET epoch = epoch + 1, updated_at = now()', [], db);
+        proxy.switchTo(standby.port);
+        await waitFor(saw('writes restored'), 15_000, 'writes restored on the promoted replica');
+      });
+      const d = realTime();
+      expect(await realRun(d, shop.base, { yes: true, report: 'r.md' })).toBe(EXIT.affected);
+      const report = reports['r.md'];
+      const reported = [
+        ...report.matchAll(/^\| (drill-[0-9a-f-]{36}) \| [0-9a-f-]{36} \| \S+ \| nothing \(LOST\) \|$/gm),
+      ].map((m) => m[1]);
+      // The truth, from the databases: committed on the old primary, missing on the promoted replica.
+      await pg.start();
+      const survived = new Set(await drillKeys(standby, db));
+      const truth = (await drillKeys(pg, db)).filter((k) => !survived.has(k));
+      expect(reported.length).toBeGreaterThanOrEqual(2);
+      expect(truth).toEqual(expect.arrayContaining(reported));
+      // At most the checkout in flight when the region died is unanswered rather than acknowledged.
+      expect(truth.length - reported.length).toBeLessThanOrEqual(1);
+      expect(out).toContain(
+        `ERR FINDING: ${reported.length} acknowledged order(s) lost (keys in the report)`,
+      );
+    } finally {
+      await shop.close();
+      await proxy.close();
+      await standby.destroy();
+      if (
+        !(await pg.sql('SELECT 1').then(
+          () => true,
+          () => false,
+        ))
+      )
+        await pg.start();
+    }
+  });
+});
+
+describe('the probe customer under shopctl deadlines and Ctrl-C', () => {
+  let server: http.Server;
+  let base: string;
+  beforeAll(async () => {
+    server = http.createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+  const customer = (signal: AbortSignal) =>
+    new ProbeCustomer({
+      baseUrl: base,
+      fetch,
+      live: { signal, callTimeoutMs: 60_000 },
+      after: { signal: new AbortController().signal, callTimeoutMs: 60_000 },
+      timeoutMs: 200,
+      intervalMs: 100,
+      now: () => new Date(),
+    });
+
+  test('a shop that never answers: each step fails at the deadline', async () => {
+    const r = await customer(new AbortController().signal).round();
+    expect(r.reach).toEqual({
+      ok: false,
+      reason: 'no answer: TimeoutError: no answer within 200 ms (shopctl deadline)',
+    });
+    expect(r.browse?.ok).toBe(false);
+    expect(r.buy).toEqual({ ok: false, reason: 'no product seen yet' });
+  });
+
+  test('Ctrl-C cuts the request in flight', async () => {
+    const ctrl = new AbortController();
+    const c = new ProbeCustomer({
+      baseUrl: base,
+      fetch,
+      live: { signal: ctrl.signal, callTimeoutMs: 60_000 },
+      after: { signal: new AbortController().signal, callTimeoutMs: 60_000 },
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      now: () => new Date(),
+    });
+    const pending = c.round();
+    setTimeout(() => ctrl.abort(), 100);
+    await expect(pending).rejects.toThrow('interrupted (Ctrl-C)');
+  });
+});
+
+test('Ctrl-C after the start still reaches FIS: StopExperiment is sent although the run is interrupted', async () => {
+  const seen: string[] = [];
+  let status = 'running';
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    if (req.method === 'DELETE') status = 'stopped';
+    const experiment = { id: 'EXP1', state: { status } };
+    const body =
+      req.method === 'GET' && req.url?.startsWith('/experimentTemplates?')
+        ? { experimentTemplates: [{ id: 'EXT2', tags: { [SCENARIO_TAG]: 'web-instance-loss' } }] }
+        : req.url?.startsWith('/experimentTemplates/')
+          ? {
+              experimentTemplate: {
+                id: 'EXT2',
+                stopConditions: [{ source: 'aws:cloudwatch:alarm', value: STOP_ARN }],
+              },
+            }
+          : { experiment };
+    if (req.method === 'GET' && req.url === '/experiments/EXP1' && status === 'running') abort.abort();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const endpoint = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const d = deps();
+    const code = await drill(
+      d,
+      {
+        fis: (region, run) =>
+          fisOverHttp({
+            region,
+            endpoint,
+            credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+            run,
+          }),
+        signal: abort.signal,
+        writeFile: (f, t) => (reports[f] = t),
+        capacity: () => capacity,
+        probe: () => probe,
+      },
+      'web-instance-loss',
+      { yes: true, report: 'r.md' },
+    );
+    expect(code).toBe(EXIT.failed);
+    expect(seen).toContain('DELETE /experiments/EXP1');
+    expect(reports['r.md']).toContain('- Outcome: stopped by the operator (stopped)');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
