@@ -273,7 +273,8 @@ export class ProbeCustomer implements Probe {
         });
         const body = parse(res);
         if (res.status === 200 && typeof body?.orderId === 'string') return { orderId: body.orderId };
-        if (res.status === 404) return {};
+        // Only the shop's own "not-found" means absent: a 404 page of a shop without the lookup does not.
+        if (res.status === 404 && body?.error === 'not-found') return {};
         return { error: `answered ${res.status}${errorOf(res)}` };
       } catch (e) {
         return { error: `no answer: ${rootMessage(e)}` };
