@@ -300,7 +300,12 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
       run('notice clear', (d, args) => noticeClearCommand(d, opts, args), EXIT.failed)(),
     );
 
-  registerDrillCommand(program, run, EXIT.failed);
+  registerDrillCommand(
+    program,
+    run,
+    EXIT.failed,
+    () => o.capacityClients ?? makeCapacityClientsFor(clientOptions(program.opts<GlobalOptions>())),
+  );
 
   const removeInterrupt = onInterrupt(ctrl, err);
   try {

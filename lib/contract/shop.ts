@@ -26,6 +26,16 @@ export const SYNTHETIC_HEADER = 'x-shop-synthetic';
  */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
+/**
+ * Request header (`1`) that marks a checkout as a game-day order placed by `shopctl drill`'s probe
+ * customer: a real order on the real write path, recorded with `orders.drill = true` so that
+ * fulfilment and reports leave it out. Only drill orders can be read back by idempotency key.
+ */
+export const DRILL_HEADER = 'x-shop-drill';
+
+/** Path prefix of the drill-order lookup by idempotency key: `GET /checkout-keys/{key}`. */
+export const CHECKOUT_KEY_PATH = '/checkout-keys/';
+
 /** Content marker every shop page carries, so canaries can tell the shop from an error page. */
 export const PAGE_MARKER = 'data-shop-page';
 
@@ -76,6 +86,10 @@ export const MODE_HEADER = 'x-shop-mode';
  *   `SYNTHETIC_HEADER: 1` → 200 `{status: "synthetic-ok", orderId: null}` after doing the whole path in a
  *   rolled-back transaction. When COMMIT was sent but its answer lost → 503
  *   `{error: "outcome-unknown", cartId, idempotencyKey, check, alternatives}`: repeat with the same key.
+ *   With `DRILL_HEADER: 1` the order is placed for real and recorded as a drill order.
+ * - `GET /checkout-keys/{key}` → 200 JSON `{key, orderId, status}` for the drill order the key placed
+ *   (writer first, then the reader); 404 `{error: "not-found"}` for an unknown key and for any
+ *   customer's order, so the lookup tells nothing about real orders.
  * - Overloaded (too many requests waiting for the database) → 503 with `Retry-After` and
  *   `{error: "overloaded", retryAfterS}` (HTML: a short "you are in line" page); the mode is unchanged.
  * - In read-only mode, `POST /cart` and `POST /checkout` answer 503 with `MODE_HEADER: read-only` and a

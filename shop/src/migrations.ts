@@ -175,6 +175,14 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'drill orders',
+    // Orders placed by shopctl drill's probe customer (header x-shop-drill): real orders on the real
+    // write path, marked so that fulfilment leaves them out and so that only they can be read back by
+    // idempotency key. A constant default adds the column without rewriting the table (PostgreSQL 11+).
+    sql: 'ALTER TABLE orders ADD COLUMN IF NOT EXISTS drill boolean NOT NULL DEFAULT false',
+  },
 ];
 
 function quote(s: string): string {

@@ -1,7 +1,14 @@
 /** Request handlers for the contract's HTTP API. */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HEALTH_PATH, IDEMPOTENCY_HEADER, MODE_HEADER, SYNTHETIC_HEADER } from '../../lib/contract/shop';
+import {
+  CHECKOUT_KEY_PATH,
+  DRILL_HEADER,
+  HEALTH_PATH,
+  IDEMPOTENCY_HEADER,
+  MODE_HEADER,
+  SYNTHETIC_HEADER,
+} from '../../lib/contract/shop';
 import type { Catalogue, CatalogueSnapshot, Product } from './catalogue';
 import { CommitOutcomeUnknownError, type Database, isUnavailable, type Target } from './db';
 import { type Fence, FencedError } from './fence';
@@ -296,6 +303,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
    */
   async function checkout(req: IncomingMessage, res: ServerResponse, mode: Mode) {
     const synthetic = req.headers[SYNTHETIC_HEADER] === '1';
+    const drill = req.headers[DRILL_HEADER] === '1';
     const body = await readBody(req);
     const cartId = parseUuid(body.cartId);
     if (!cartId) throw new HttpError(400, 'cartId is not a valid cart id.');
@@ -354,8 +362,8 @@ export function createHandler(ctx: ShopContext): ShopHandler {
           }
           const id = randomUUID();
           await c.query(
-            'INSERT INTO orders (id, cart_id, status, total_cents, region) VALUES ($1, $2, $3, $4, $5)',
-            [id, cartId, 'placed', total, ctx.region],
+            'INSERT INTO orders (id, cart_id, status, total_cents, region, drill) VALUES ($1, $2, $3, $4, $5, $6)',
+            [id, cartId, 'placed', total, ctx.region, drill],
           );
           await c.query(
             `INSERT INTO order_items (order_id, product_id, quantity, price_cents)
@@ -475,6 +483,33 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     sendHtml(res, mode, 200, html.orderPage(pageContext(mode, req), view));
   }
 
+  /**
+   * The drill order an idempotency key placed (shopctl drill verifies every acknowledged order with
+   * it). Customers' orders answer 404 like unknown keys: the lookup reveals nothing about them.
+   */
+  async function drillOrder(res: ServerResponse, mode: Mode, key: string) {
+    if (!KEY_RE.test(key)) return sendJson(res, mode, 404, { error: 'not-found' });
+    const targets: Target[] = mode === 'read-write' ? ['writer', 'reader'] : ['reader', 'writer'];
+    let rows: { order_id: string; status: string }[] | undefined;
+    let lastError: unknown;
+    for (const target of ctx.db.hasSeparateReader ? targets : ['writer' as const]) {
+      try {
+        rows = await ctx.db.query(
+          target,
+          `SELECT k.order_id, o.status FROM checkout_keys k JOIN orders o ON o.id = k.order_id
+           WHERE k.key = $1 AND o.drill`,
+          [key],
+        );
+        break;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (!rows) throw lastError;
+    if (rows.length === 0) return sendJson(res, mode, 404, { error: 'not-found' });
+    sendJson(res, mode, 200, { key, orderId: rows[0].order_id, status: rows[0].status });
+  }
+
   function healthz(res: ServerResponse) {
     const { code, body } = healthReport(ctx.health.current(), ctx);
     sendJson(res, body.mode, code, body);
@@ -498,6 +533,9 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       if (method === 'POST') return checkout(req, res, mode);
     } else if ((m = ORDER_PATH_RE.exec(path))) {
       if (method === 'GET') return order(req, res, mode, m[1]);
+    } else if (path.startsWith(CHECKOUT_KEY_PATH)) {
+      // Keys are URL-safe by contract: not decoded, so a malformed escape is just an unknown key.
+      if (method === 'GET') return drillOrder(res, mode, path.slice(CHECKOUT_KEY_PATH.length));
     } else {
       return fail(req, res, mode, 404, 'There is no such page.');
     }

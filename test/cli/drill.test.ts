@@ -1,19 +1,41 @@
 /**
- * `shopctl drill`: preflight, confirmation, start, watch, Ctrl-C, report; CloudWatch through
- * aws-sdk-client-mock with exact arguments, FIS through a scripted fake (the drill's FIS client is
- * HTTP, tested against a local server below), every step's failure.
+ * `shopctl drill`: preflight (alarms, the readiness check of the failover targets, the probe's
+ * baseline), confirmation, start, watch, Ctrl-C, report; CloudWatch, RDS, Auto Scaling, ACM and
+ * Secrets Manager through aws-sdk-client-mock with exact arguments, FIS through a scripted fake (the
+ * drill's FIS client is HTTP, tested against a local server below), the probe customer scripted
+ * (the real one runs against a real shop in drill-probe.test.ts), every step's failure.
  */
 import * as http from 'node:http';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import * as net from 'node:net';
+import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeWarmPoolCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { CapacityClients } from '../../cli/core/capacity';
 import type { RegionClients } from '../../cli/core/clients';
 import type { Deps } from '../../cli/core/deps';
 import { drill, type DrillFlags } from '../../cli/core/drill';
 import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/core/drill-fis';
+import {
+  ProbeCustomer,
+  type Probe,
+  type ProbeRound,
+  type ProbeStep,
+  type ProbeTransition,
+  type ProbeVerdict,
+} from '../../cli/core/drill-probe';
 import { EXIT } from '../../cli/core/errors';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { SCENARIO_TAG } from '../../lib/fis/scenarios';
+import { startPostgres, type PostgresServer } from '../support/postgres';
+import { startShop, waitFor, type RunningShop } from '../shop/helpers';
 
 const config = loadConfig('default');
 const names = new Names(config);
@@ -23,6 +45,45 @@ const STOP_ALARM = names.canaryConsensusAlarm('public');
 const STOP_ARN = `arn:aws:cloudwatch:${PRIMARY}:111111111111:alarm:${STOP_ALARM}`;
 const CANARY_ALARM = names.canaryTargetAlarm('public', PRIMARY);
 const EDGE_ALARM = `${config.appName}-route53-${PRIMARY}-unhealthy`; // lib/failover/dns-failover.ts
+const STANDBY = config.regions[1].name;
+const SHOP = 'https://shop.example.com';
+
+/** The probe customer, scripted: the watch loop's tests make its steps fail and recover. */
+class FakeProbe implements Probe {
+  readonly baseUrl = SHOP;
+  baseline: ProbeRound = { reach: { ok: true }, browse: { ok: true }, buy: { ok: true } };
+  settles = true;
+  settleMs: number[] = [];
+  stopped = false;
+  verdict: ProbeVerdict = {
+    acknowledged: 12,
+    lost: [],
+    duplicated: [],
+    unverified: [],
+    unanswered: { placed: 0, notPlaced: 0, unknown: 0 },
+  };
+  private onChange?: (t: ProbeTransition) => void;
+  async round() {
+    return this.baseline;
+  }
+  start(onChange: (t: ProbeTransition) => void) {
+    this.onChange = onChange;
+  }
+  /** What the real probe reports when a step changes. */
+  emit(step: ProbeStep, ok: boolean, reason?: string) {
+    this.onChange!({ at: new Date(clock), step, ok, ...(reason ? { reason } : {}) });
+  }
+  async stop() {
+    this.stopped = true;
+  }
+  async settle(ms: number) {
+    this.settleMs.push(ms);
+    return this.settles;
+  }
+  async verify() {
+    return this.verdict;
+  }
+}
 
 class FakeFis implements FisApi {
   calls: string[] = [];
@@ -74,6 +135,7 @@ class FakeFis implements FisApi {
 }
 
 let fis: FakeFis;
+let probe: FakeProbe;
 let alarms: Record<string, Record<string, string>>;
 let cw: Record<string, AwsClientStub<CloudWatchClient>>;
 let out: string[];
@@ -81,10 +143,85 @@ let reports: Record<string, string>;
 let clock: number;
 let confirmAnswer: boolean;
 let abort: AbortController;
+let capacity: CapacityClients;
+let cap: {
+  asg: AwsClientStub<AutoScalingClient>;
+  acm: AwsClientStub<ACMClient>;
+  secrets: AwsClientStub<SecretsManagerClient>;
+};
+let rds: AwsClientStub<RDSClient>;
+
+const ago = (min: number) => new Date(clock - min * 60_000);
+const series = (Id: string, values: number[]) => ({
+  Id,
+  Values: values,
+  Timestamps: values.map((_, i) => ago(i + 1)),
+});
+
+/** The standby passes every readiness check (the same fixtures as shopctl check's tests). */
+function readyStandby(): void {
+  cap.asg.on(DescribeAutoScalingGroupsCommand).resolves({
+    AutoScalingGroups: [
+      {
+        AutoScalingGroupName: 'standby-asg',
+        MinSize: 1,
+        MaxSize: 12,
+        DesiredCapacity: 1,
+        DefaultCooldown: 300,
+        AvailabilityZones: [],
+        HealthCheckType: 'ELB',
+        CreatedTime: new Date(clock),
+        Instances: [
+          {
+            InstanceId: 'i-1',
+            LifecycleState: 'InService',
+            HealthStatus: 'Healthy',
+            AvailabilityZone: 'a',
+            ProtectedFromScaleIn: false,
+          },
+        ],
+      },
+    ],
+  });
+  cap.asg.on(DescribeWarmPoolCommand).resolves({
+    Instances: [1, 2].map((i) => ({
+      InstanceId: `i-w${i}`,
+      LifecycleState: 'Warmed:Stopped' as const,
+      HealthStatus: 'Healthy',
+      AvailabilityZone: 'a',
+      ProtectedFromScaleIn: false,
+    })),
+  });
+  cap.acm.on(ListCertificatesCommand).resolves({
+    CertificateSummaryList: [
+      { CertificateArn: 'cert-standby', SubjectAlternativeNameSummaries: [names.regionRecord(STANDBY)] },
+    ],
+  });
+  cap.acm
+    .on(DescribeCertificateCommand)
+    .resolves({ Certificate: { Status: 'ISSUED', NotAfter: new Date('2027-12-31T00:00:00Z') } });
+  cap.secrets
+    .on(DescribeSecretCommand)
+    .resolves({ ReplicationStatus: [{ Region: STANDBY, Status: 'InSync' }], PrimaryRegion: PRIMARY });
+  const arn = `arn:aws:rds:${STANDBY}:111111111111:cluster:${names.dbClusterId(STANDBY)}`;
+  rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'available', DBClusterArn: arn }] });
+  rds
+    .on(DescribeGlobalClustersCommand)
+    .resolves({ GlobalClusters: [{ GlobalClusterMembers: [{ DBClusterArn: arn, IsWriter: false }] }] });
+  cw[STANDBY].on(GetMetricDataCommand).callsFake(() => ({
+    MetricDataResults: [
+      series('lag', [40]),
+      ...[0, 1, 2].map((i) => series(`sw${i}`, [0])),
+      series('can0', [0, 0, 0]),
+      series('can1', [0, 0, 0]),
+      series('mir0', [2]),
+    ],
+  }));
+}
 
 function deps(over: Partial<Deps> = {}): Deps {
   const clients = Object.fromEntries(
-    [PRIMARY, EDGE].map((r) => {
+    [PRIMARY, EDGE, STANDBY].map((r) => {
       const c = new CloudWatchClient({ region: r });
       cw[r] = mockClient(c);
       cw[r].on(DescribeAlarmsCommand).callsFake(() => ({
@@ -95,9 +232,10 @@ function deps(over: Partial<Deps> = {}): Deps {
           .filter(([n]) => n.includes('-down-'))
           .map(([AlarmName, StateValue]) => ({ AlarmName, StateValue })),
       }));
-      return [r, { cloudwatch: c } as unknown as RegionClients];
+      return [r, { cloudwatch: c, ...(r === STANDBY && { rds: standbyRds }) } as unknown as RegionClients];
     }),
   );
+  readyStandby();
   return {
     config,
     names,
@@ -115,15 +253,43 @@ function deps(over: Partial<Deps> = {}): Deps {
     osUser: 'alice',
     signal: abort.signal,
     callTimeoutMs: 5_000,
+    httpTimeoutMs: 5_000,
+    color: false,
     ...over,
   } as Deps;
 }
 
+let standbyRds: RDSClient;
+
 const run = (flags: DrillFlags = { yes: true }, scenario = 'web-instance-loss', d = deps()) =>
-  drill(d, { fis: () => fis, signal: abort.signal, writeFile: (f, t) => (reports[f] = t) }, scenario, flags);
+  drill(
+    d,
+    {
+      fis: () => fis,
+      signal: abort.signal,
+      writeFile: (f, t) => (reports[f] = t),
+      capacity: () => capacity,
+      probe: () => probe,
+    },
+    scenario,
+    flags,
+  );
 
 beforeEach(() => {
   fis = new FakeFis();
+  probe = new FakeProbe();
+  capacity = {
+    autoscaling: new AutoScalingClient({ region: STANDBY }),
+    acm: new ACMClient({ region: STANDBY }),
+    secrets: new SecretsManagerClient({ region: STANDBY }),
+  };
+  cap = {
+    asg: mockClient(capacity.autoscaling),
+    acm: mockClient(capacity.acm),
+    secrets: mockClient(capacity.secrets),
+  };
+  standbyRds = new RDSClient({ region: STANDBY });
+  rds = mockClient(standbyRds);
   alarms = {
     [PRIMARY]: { [STOP_ALARM]: 'OK', [CANARY_ALARM]: 'OK' },
     [EDGE]: { [EDGE_ALARM]: 'OK' },
@@ -135,7 +301,7 @@ beforeEach(() => {
   confirmAnswer = true;
   abort = new AbortController();
 });
-afterEach(() => Object.values(cw).forEach((m) => m.restore()));
+afterEach(() => [...Object.values(cw), ...Object.values(cap), rds].forEach((m) => m.restore()));
 
 test('--dry-run: finds the template by its scenario tag (all pages), prints the plan, starts nothing', async () => {
   expect(await run({ dryRun: true })).toBe(EXIT.ok);
@@ -384,4 +550,449 @@ test('registered in shopctl: an unknown scenario is a usage error naming the sce
   expect(lines.join('\n')).toContain(
     'Unknown scenario "meteor". Fix: use one of az-power-interruption, web-instance-loss',
   );
+});
+
+describe('preflight: the readiness check of the failover targets (shopctl check)', () => {
+  test('shown in the plan, with the exact calls of shopctl check', async () => {
+    expect(await run({ dryRun: true })).toBe(EXIT.ok);
+    expect(out).toContain('  failover target readiness (shopctl check):');
+    expect(out).toContain(`    ${STANDBY}: READY`);
+    expect(out).toContain(
+      `  probe customer: ${SHOP} (reach a page, browse, buy: real drill orders marked x-shop-drill), then waits up to 10 min for orders to be taken again and reads every acknowledged order back`,
+    );
+    expect(cap.asg.commandCalls(DescribeAutoScalingGroupsCommand)[0].args[0].input).toEqual({
+      Filters: [{ Name: 'tag:aws:cloudformation:stack-name', Values: [names.regionalStack(STANDBY)] }],
+    });
+    expect(cap.asg.commandCalls(DescribeWarmPoolCommand)[0].args[0].input).toEqual({
+      AutoScalingGroupName: 'standby-asg',
+    });
+    expect(cap.acm.commandCalls(DescribeCertificateCommand)[0].args[0].input).toEqual({
+      CertificateArn: 'cert-standby',
+    });
+    expect(rds.commandCalls(DescribeDBClustersCommand)[0].args[0].input).toEqual({
+      DBClusterIdentifier: names.dbClusterId(STANDBY),
+    });
+    expect(cap.secrets.commandCalls(DescribeSecretCommand)[0].args[0].input).toEqual({
+      SecretId: names.dbSecretName(),
+    });
+    expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
+  });
+
+  test('a NOT READY standby: refused with what failed, the fix and --force; --force starts and the report says so', async () => {
+    const d = deps();
+    cap.asg.on(DescribeWarmPoolCommand).resolves({ Instances: [] });
+    await expect(run({ yes: true }, 'web-instance-loss', d)).rejects.toThrow(
+      `Failover target not ready: ${STANDBY} NOT READY (warm-pool: 0 of 0 warm-pool instances initialised, minimum 2). ` +
+        'A failover during the game day could fail. Fix: make it READY first (shopctl check shows every check; ' +
+        'docs/runbook.md, 2b. Readiness), or pass --force to start anyway.',
+    );
+    expect(out).toContainEqual(expect.stringMatching(/warm-pool +FAIL +0 of 0 warm-pool instances/));
+    expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
+
+    expect(await run({ yes: true, force: true, report: 'r.md' }, 'web-instance-loss', d)).toBe(EXIT.ok);
+    expect(reports['r.md']).toContain(
+      `  - ${STANDBY}: NOT READY (warm-pool: 0 of 0 warm-pool instances initialised, minimum 2; started with --force)`,
+    );
+  });
+
+  test('a standby that cannot be judged (no certificate) is refused too', async () => {
+    const d = deps();
+    cap.acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [] });
+    await expect(run({ yes: true }, 'web-instance-loss', d)).rejects.toThrow(
+      `Failover target not ready: ${STANDBY} UNKNOWN (no certificate for ${names.regionRecord(STANDBY)} in ${STANDBY})`,
+    );
+  });
+
+  test('a drill in the standby region checks no other region', async () => {
+    fis.templates = [{ id: 'EXT2', tags: { [SCENARIO_TAG]: 'web-instance-loss' } }];
+    alarms[STANDBY] = { [STOP_ALARM]: 'OK' };
+    expect(await run({ dryRun: true, region: STANDBY })).toBe(EXIT.ok);
+    expect(out).toContain(`  failover target readiness: no standby besides ${STANDBY}`);
+    expect(cap.asg.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(0);
+  });
+});
+
+describe('the probe customer in the watch loop (scripted probe)', () => {
+  test('a baseline that cannot buy is refused unless --force; nothing is started', async () => {
+    probe.baseline = {
+      reach: { ok: true },
+      browse: { ok: true },
+      buy: { ok: false, reason: 'POST /checkout answered 503 (read-only)' },
+    };
+    await expect(run({ yes: true })).rejects.toThrow(
+      `The probe customer fails before the fault (buy: POST /checkout answered 503 (read-only)) on ${SHOP}. ` +
+        'Fix: check that the shop answers there from this machine (shopctl status), or pass --force',
+    );
+    expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
+  });
+
+  test('outages, writes restored and read-back fill the report; lost orders exit 1 with the keys', async () => {
+    fis.onPoll = (n) => {
+      if (n === 1) {
+        probe.emit('buy', false, 'POST /checkout answered 503 (read-only)');
+        probe.emit('reach', false, 'no answer: TimeoutError');
+        probe.emit('browse', false, 'no shop page with products (outage page or no answer)');
+      }
+      if (n === 2) {
+        probe.emit('reach', true);
+        probe.emit('browse', true);
+      }
+      if (n === 3) probe.emit('buy', true);
+    };
+    const at = new Date('2026-11-26T10:00:20Z');
+    probe.verdict = {
+      ...probe.verdict,
+      lost: [{ key: 'drill-k1', orderId: 'o-1', at }],
+      unanswered: { placed: 1, notPlaced: 0, unknown: 0 },
+    };
+    expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.affected);
+    const report = reports['r.md'];
+    expect(report).toContain(
+      '| 2026-11-26T10:00:10.000Z | 0 s | probe customer cannot buy: POST /checkout answered 503 (read-only) |',
+    );
+    expect(report).toContain(
+      '| 2026-11-26T10:00:30.000Z | 20 s | writes restored: the probe customer buys again |',
+    );
+    expect(report).toContain(
+      `| customers could not reach a page | 10 s (from 0 s to 10 s) (within the ${config.failoverBudgetSeconds} s budget) |`,
+    );
+    expect(report).toContain(
+      '| writes restored (the probe customer buys again) | 20 s (writes failed for 20 s) |',
+    );
+    expect(report).toContain('| acknowledged orders lost | 1 of 12 |');
+    expect(report).toContain('| checkouts never answered | 1 (placed 1, not placed 0, unknown 0) |');
+    expect(report).toContain('| drill-k1 | o-1 | 2026-11-26T10:00:20.000Z | nothing (LOST) |');
+    expect(report).toContain('- 1 acknowledged order(s) lost (keys in the report).');
+    expect(out).toContain('ERR FINDING: 1 acknowledged order(s) lost (keys in the report)');
+    expect(probe.stopped).toBe(true);
+    expect(probe.settleMs).toEqual([600_000]);
+  });
+
+  test('a page unreachable beyond the budget, and no orders after the experiment: exit 1 with both reasons', async () => {
+    const budget = config.failoverBudgetSeconds;
+    fis.statuses = ['running', ...Array(Math.ceil(budget / 10) + 2).fill('running'), 'completed'];
+    fis.onPoll = (n) => {
+      if (n === 1) probe.emit('reach', false, 'no answer');
+      if (n === Math.ceil(budget / 10) + 2) probe.emit('reach', true);
+    };
+    probe.settles = false;
+    expect(await run({ yes: true, report: 'r.md', settleMinutes: 3 })).toBe(EXIT.affected);
+    expect(out).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^ERR FINDING: customers could not reach a page for \\d+ s, beyond the ${budget} s budget$`,
+        ),
+      ),
+    );
+    expect(out).toContain('ERR FINDING: the shop did not take orders within 3 min after the experiment');
+    expect(reports['r.md']).toContain(
+      '| writes restored (the probe customer buys again) | never interrupted |',
+    );
+    expect(probe.settleMs).toEqual([180_000]);
+  });
+
+  test('after Ctrl-C the probe does not wait for orders, but still reads the acknowledged ones back', async () => {
+    fis.statuses = ['running', 'running', 'running'];
+    fis.onPoll = (n) => {
+      if (n === 1) abort.abort();
+    };
+    probe.settles = false;
+    // Not waiting is no finding: exit 5 (not completed), not 1.
+    expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.failed);
+    expect(probe.settleMs).toEqual([0]);
+    expect(reports['r.md']).toContain('interrupted: not waiting for the shop to take orders again');
+    expect(reports['r.md']).toContain(
+      'read back 12 acknowledged drill order(s): 0 lost, 0 duplicated, 0 unverified',
+    );
+  });
+});
+
+/** A TCP proxy whose upstream can be switched (the writer endpoint moving to a promoted standby). */
+class SwitchProxy {
+  private readonly server = net.createServer((client) => {
+    const up = net.connect(this.port, '127.0.0.1');
+    this.open.add(client).add(up);
+    const close = () => [client, up].forEach((s) => s.destroy());
+    client.on('error', close).on('close', close).pipe(up);
+    up.on('error', close).on('close', close).pipe(client);
+  });
+  private readonly open = new Set<net.Socket>();
+  constructor(private port: number) {}
+  async listen(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return (this.server.address() as net.AddressInfo).port;
+  }
+  switchTo(port: number): void {
+    this.port = port;
+    for (const s of this.open) s.destroy();
+    this.open.clear();
+  }
+  close(): Promise<void> {
+    this.switchTo(this.port);
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+/** FIS whose experiment, once started, runs `fault` against real components, then completes. */
+class FaultFis extends FakeFis {
+  status: FisStatus = 'pending';
+  constructor(private readonly fault: () => Promise<void>) {
+    super();
+  }
+  async startExperiment(input: {
+    experimentTemplateId: string;
+    clientToken: string;
+    tags: Record<string, string>;
+  }) {
+    this.calls.push(`start ${JSON.stringify(input)}`);
+    this.status = 'running';
+    this.fault().then(
+      () => (this.status = 'completed'),
+      (e: unknown) => {
+        this.reason = String(e);
+        this.status = 'failed';
+      },
+    );
+    return { id: 'EXP1', state: { status: 'pending' as const } };
+  }
+  async getExperiment(id: string): Promise<FisExperiment> {
+    return { id, state: { status: this.status, ...(this.reason && { reason: this.reason }) } };
+  }
+}
+
+describe('a game day against the real shop on a real PostgreSQL', () => {
+  let pg: PostgresServer;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(() => pg?.destroy());
+
+  const realTime = () => {
+    clock = Date.now();
+    return deps({
+      now: () => new Date(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      pollMs: 100,
+      httpTimeoutMs: 1_000,
+    });
+  };
+  const realRun = (d: Deps, shop: string, flags: DrillFlags) =>
+    drill(
+      d,
+      {
+        fis: () => fis,
+        signal: abort.signal,
+        writeFile: (f, t) => (reports[f] = t),
+        capacity: () => capacity,
+        probe: ({ live, after }) =>
+          new ProbeCustomer({
+            baseUrl: shop,
+            fetch,
+            live,
+            after,
+            timeoutMs: 1_000,
+            intervalMs: 100,
+            now: d.now,
+          }),
+      },
+      'web-instance-loss',
+      flags,
+    );
+  const drillKeys = async (server: PostgresServer, db: string) =>
+    (
+      await server.sql<{ key: string }>(
+        'SELECT k.key FROM checkout_keys k JOIN orders o ON o.id = k.order_id WHERE o.drill',
+        [],
+        db,
+      )
+    ).map((r) => r.key);
+  const saw = (text: string) => () => out.some((l) => l.includes(text));
+
+  test('the database stops and comes back: the probe cannot buy, writes are restored, every acknowledged order is there', async () => {
+    const db = await pg.createDatabase();
+    const shop: RunningShop = await startShop(pg, db);
+    try {
+      fis = new FaultFis(async () => {
+        await waitFor(async () => (await drillKeys(pg, db)).length >= 2, 10_000, 'drill orders');
+        await pg.stop('fast');
+        await waitFor(saw('probe customer cannot buy'), 10_000, 'the probe to fail');
+        await pg.start();
+        await waitFor(saw('writes restored'), 10_000, 'writes restored');
+      });
+      const d = realTime();
+      expect(await realRun(d, shop.base, { yes: true, report: 'r.md' })).toBe(EXIT.ok);
+      const report = reports['r.md'];
+      expect(report).toMatch(
+        /\| probe customer cannot buy: POST \/(cart|checkout) answered 503 \(read-only\) \|/,
+      );
+      expect(report).toMatch(
+        /\| writes restored \(the probe customer buys again\) \| -?\d+ s \(writes failed for \d+ s\) \|/,
+      );
+      // The catalogue is served from memory through the outage: pages and browsing never failed.
+      expect(report).toContain('| customers could not reach a page | never |');
+      const keys = await drillKeys(pg, db);
+      const acked = Number(/\| acknowledged orders lost \| 0 of (\d+) \|/.exec(report)?.[1]);
+      expect(acked).toBeGreaterThanOrEqual(3);
+      // Every order in the database was acknowledged, or is an unanswered checkout found placed.
+      const placed = Number(/placed (\d+), not placed/.exec(report)?.[1]);
+      expect(keys).toHaveLength(acked + placed);
+    } finally {
+      await shop.close();
+    }
+  });
+
+  test('an unplanned failover to a lagging replica: the orders it never received are reported lost, by key', async () => {
+    const db = await pg.createDatabase();
+    // Acknowledged means committed on the primary (as on Aurora); the replica streams asynchronously.
+    await pg.sql(`ALTER DATABASE ${db} SET synchronous_commit = on`);
+    const proxy = new SwitchProxy(pg.port);
+    const port = await proxy.listen();
+    const shop = await startShop({ ...pg, port } as PostgresServer, db);
+    await waitFor(async () => (await drillKeys(pg, db).catch(() => null)) !== null, 10_000, 'schema');
+    const standby = await pg.createStandby();
+    try {
+      fis = new FaultFis(async () => {
+        await waitFor(async () => (await drillKeys(pg, db)).length >= 2, 10_000, 'drill orders');
+        await standby.stop('fast'); // replication stops: what the primary takes from now on is not copied
+        const copied = (await drillKeys(pg, db)).length;
+        await waitFor(async () => (await drillKeys(pg, db)).length >= copied + 3, 10_000, 'more orders');
+        await pg.stop('immediate'); // the region is lost
+        await standby.start();
+        await standby.sql('SELECT pg_promote(true, 30)');
+        await standby.sql('UPDATE writer_fence SET epoch = epoch + 1, updated_at = now()', [], db);
+        proxy.switchTo(standby.port);
+        await waitFor(saw('writes restored'), 15_000, 'writes restored on the promoted replica');
+      });
+      const d = realTime();
+      expect(await realRun(d, shop.base, { yes: true, report: 'r.md' })).toBe(EXIT.affected);
+      const report = reports['r.md'];
+      const reported = [
+        ...report.matchAll(/^\| (drill-[0-9a-f-]{36}) \| [0-9a-f-]{36} \| \S+ \| nothing \(LOST\) \|$/gm),
+      ].map((m) => m[1]);
+      // The truth, from the databases: committed on the old primary, missing on the promoted replica.
+      await pg.start();
+      const survived = new Set(await drillKeys(standby, db));
+      const truth = (await drillKeys(pg, db)).filter((k) => !survived.has(k));
+      expect(reported.length).toBeGreaterThanOrEqual(2);
+      expect(truth).toEqual(expect.arrayContaining(reported));
+      // At most the checkout in flight when the region died is unanswered rather than acknowledged.
+      expect(truth.length - reported.length).toBeLessThanOrEqual(1);
+      expect(out).toContain(
+        `ERR FINDING: ${reported.length} acknowledged order(s) lost (keys in the report)`,
+      );
+    } finally {
+      await shop.close();
+      await proxy.close();
+      await standby.destroy();
+      if (
+        !(await pg.sql('SELECT 1').then(
+          () => true,
+          () => false,
+        ))
+      )
+        await pg.start();
+    }
+  });
+});
+
+describe('the probe customer under shopctl deadlines and Ctrl-C', () => {
+  let server: http.Server;
+  let base: string;
+  beforeAll(async () => {
+    server = http.createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+  const customer = (signal: AbortSignal) =>
+    new ProbeCustomer({
+      baseUrl: base,
+      fetch,
+      live: { signal, callTimeoutMs: 60_000 },
+      after: { signal: new AbortController().signal, callTimeoutMs: 60_000 },
+      timeoutMs: 200,
+      intervalMs: 100,
+      now: () => new Date(),
+    });
+
+  test('a shop that never answers: each step fails at the deadline', async () => {
+    const r = await customer(new AbortController().signal).round();
+    expect(r.reach).toEqual({
+      ok: false,
+      reason: 'no answer: TimeoutError: no answer within 200 ms (shopctl deadline)',
+    });
+    expect(r.browse?.ok).toBe(false);
+    expect(r.buy).toEqual({ ok: false, reason: 'no product seen yet' });
+  });
+
+  test('Ctrl-C cuts the request in flight', async () => {
+    const ctrl = new AbortController();
+    const c = new ProbeCustomer({
+      baseUrl: base,
+      fetch,
+      live: { signal: ctrl.signal, callTimeoutMs: 60_000 },
+      after: { signal: new AbortController().signal, callTimeoutMs: 60_000 },
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      now: () => new Date(),
+    });
+    const pending = c.round();
+    setTimeout(() => ctrl.abort(), 100);
+    await expect(pending).rejects.toThrow('interrupted (Ctrl-C)');
+  });
+});
+
+test('Ctrl-C after the start still reaches FIS: StopExperiment is sent although the run is interrupted', async () => {
+  const seen: string[] = [];
+  let status = 'running';
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    if (req.method === 'DELETE') status = 'stopped';
+    const experiment = { id: 'EXP1', state: { status } };
+    const body =
+      req.method === 'GET' && req.url?.startsWith('/experimentTemplates?')
+        ? { experimentTemplates: [{ id: 'EXT2', tags: { [SCENARIO_TAG]: 'web-instance-loss' } }] }
+        : req.url?.startsWith('/experimentTemplates/')
+          ? {
+              experimentTemplate: {
+                id: 'EXT2',
+                stopConditions: [{ source: 'aws:cloudwatch:alarm', value: STOP_ARN }],
+              },
+            }
+          : { experiment };
+    if (req.method === 'GET' && req.url === '/experiments/EXP1' && status === 'running') abort.abort();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const endpoint = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const d = deps();
+    const code = await drill(
+      d,
+      {
+        fis: (region, run) =>
+          fisOverHttp({
+            region,
+            endpoint,
+            credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+            run,
+          }),
+        signal: abort.signal,
+        writeFile: (f, t) => (reports[f] = t),
+        capacity: () => capacity,
+        probe: () => probe,
+      },
+      'web-instance-loss',
+      { yes: true, report: 'r.md' },
+    );
+    expect(code).toBe(EXIT.failed);
+    expect(seen).toContain('DELETE /experiments/EXP1');
+    expect(reports['r.md']).toContain('- Outcome: stopped by the operator (stopped)');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });

@@ -1,4 +1,11 @@
-import { HEALTH_MARKER, MODE_HEADER, PAGE_MARKER, SYNTHETIC_HEADER } from '../../lib/contract/shop';
+import {
+  DRILL_HEADER,
+  HEALTH_MARKER,
+  IDEMPOTENCY_HEADER,
+  MODE_HEADER,
+  PAGE_MARKER,
+  SYNTHETIC_HEADER,
+} from '../../lib/contract/shop';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { count, getHealth, postJson, startShop, stockOf, type RunningShop } from './helpers';
 
@@ -162,6 +169,54 @@ describe('cart and checkout', () => {
     });
     expect(done.status).toBe(201);
     expect(await done.text()).toContain('Thank you for your order');
+  });
+});
+
+describe('drill orders (shopctl drill probe customer)', () => {
+  const lookup = async (key: string) => {
+    const res = await fetch(`${s.base}/checkout-keys/${key}`);
+    return { status: res.status, body: await res.json() };
+  };
+  const order = async (key: string, headers: Record<string, string>) => {
+    const cart = await postJson(s.base, '/cart', { productId: 11, quantity: 1 });
+    return postJson(
+      s.base,
+      '/checkout',
+      { cartId: cart.json.cartId },
+      { [IDEMPOTENCY_HEADER]: key, ...headers },
+    );
+  };
+
+  it('a drill order is a real order, marked drill, and readable by its key; a customer order is not', async () => {
+    const drillKey = 'drill-0b5e1c4e-1111-4c1a-9d7e-000000000001';
+    const placed = await order(drillKey, { [DRILL_HEADER]: '1' });
+    expect(placed.status).toBe(201);
+    expect(await pg.sql('SELECT drill, status FROM orders WHERE id = $1', [placed.json.orderId], db)).toEqual(
+      [{ drill: true, status: 'placed' }],
+    );
+    expect(await lookup(drillKey)).toEqual({
+      status: 200,
+      body: { key: drillKey, orderId: placed.json.orderId, status: 'placed' },
+    });
+
+    const customerKey = 'cust-0b5e1c4e-2222-4c1a-9d7e-000000000002';
+    const real = await order(customerKey, {});
+    expect(real.status).toBe(201);
+    expect(await pg.sql('SELECT drill FROM orders WHERE id = $1', [real.json.orderId], db)).toEqual([
+      { drill: false },
+    ]);
+    // Same answer as a key that never existed: the lookup says nothing about customers' orders.
+    expect(await lookup(customerKey)).toEqual({ status: 404, body: { error: 'not-found' } });
+    expect(await lookup('never-used-key-0000')).toEqual({ status: 404, body: { error: 'not-found' } });
+    expect(await lookup('%E0%A4%A')).toEqual({ status: 404, body: { error: 'not-found' } });
+  });
+
+  it('an acknowledged drill order deleted from the database is reported missing', async () => {
+    const key = 'drill-0b5e1c4e-3333-4c1a-9d7e-000000000003';
+    const placed = await order(key, { [DRILL_HEADER]: '1' });
+    expect((await lookup(key)).status).toBe(200);
+    await pg.sql('DELETE FROM orders WHERE id = $1', [placed.json.orderId], db);
+    expect(await lookup(key)).toEqual({ status: 404, body: { error: 'not-found' } });
   });
 });
 
