@@ -351,9 +351,12 @@ export function createHandler(ctx: ShopContext): ShopHandler {
           const prices: number[] = [];
           let total = 0;
           for (const item of items.rows) {
+            // A drill order takes the same row lock and stock check as a customer's, but leaves the
+            // stock as it was: a game day placing an order every few seconds for an hour must not
+            // sell a product out from under real customers.
             const updated = await c.query<{ price_cents: number }>(
-              'UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING price_cents',
-              [item.product_id, item.quantity],
+              'UPDATE products SET stock = stock - CASE WHEN $3 THEN 0 ELSE $2 END, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING price_cents',
+              [item.product_id, item.quantity, drill],
             );
             if (updated.rowCount === 0)
               throw new HttpError(409, `Product ${item.product_id} does not have enough stock.`);

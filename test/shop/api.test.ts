@@ -189,8 +189,12 @@ describe('drill orders (shopctl drill probe customer)', () => {
 
   it('a drill order is a real order, marked drill, and readable by its key; a customer order is not', async () => {
     const drillKey = 'drill-0b5e1c4e-1111-4c1a-9d7e-000000000001';
+    const stock = async () => (await pg.sql('SELECT stock FROM products WHERE id = 11', [], db))[0].stock;
+    const before = await stock();
     const placed = await order(drillKey, { [DRILL_HEADER]: '1' });
     expect(placed.status).toBe(201);
+    // A drill order leaves the stock alone; a customer's order (below) takes one.
+    expect(await stock()).toBe(before);
     expect(await pg.sql('SELECT drill, status FROM orders WHERE id = $1', [placed.json.orderId], db)).toEqual(
       [{ drill: true, status: 'placed' }],
     );
@@ -202,6 +206,7 @@ describe('drill orders (shopctl drill probe customer)', () => {
     const customerKey = 'cust-0b5e1c4e-2222-4c1a-9d7e-000000000002';
     const real = await order(customerKey, {});
     expect(real.status).toBe(201);
+    expect(await stock()).toBe(before - 1);
     expect(await pg.sql('SELECT drill FROM orders WHERE id = $1', [real.json.orderId], db)).toEqual([
       { drill: false },
     ]);
