@@ -189,7 +189,8 @@ describe('drill orders (shopctl drill probe customer)', () => {
 
   it('a drill order is a real order, marked drill, and readable by its key; a customer order is not', async () => {
     const drillKey = 'drill-0b5e1c4e-1111-4c1a-9d7e-000000000001';
-    const stock = async () => (await pg.sql('SELECT stock FROM products WHERE id = 11', [], db))[0].stock;
+    const stock = async () =>
+      Number((await pg.sql('SELECT stock FROM products WHERE id = 11', [], db))[0].stock);
     const before = await stock();
     const placed = await order(drillKey, { [DRILL_HEADER]: '1' });
     expect(placed.status).toBe(201);
