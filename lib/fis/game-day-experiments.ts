@@ -52,9 +52,10 @@ export interface GameDayExperimentsProps {
 
 /**
  * AWS FIS experiment templates for the game days of one region, one per scenario (see
- * `scenarios.ts`), each with its own least-privilege role, stop conditions on the shop's paging
- * alarms, and logs delivered to an encrypted log group kept a year. A template is inert: nothing in
- * the app starts an experiment (only `shopctl drill` or a person does, with StartExperiment).
+ * `scenarios.ts`), each with its own least-privilege role, stop conditions on metric alarms that
+ * say what the shop's paging alarms say, and logs delivered to an encrypted log group kept a year.
+ * A template is inert: nothing in the app starts an experiment (only `shopctl drill` or a person
+ * does, with StartExperiment).
  *
  * Sources: experiment template properties
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html;
@@ -75,7 +76,7 @@ export class GameDayExperiments extends Construct {
     const stack = Stack.of(this);
     if (props.stopAlarms.length === 0) {
       throw new Error(
-        `${this.node.path}: stopAlarms is empty. Fix: pass the region's paging alarms, a game day needs a brake`,
+        `${this.node.path}: stopAlarms is empty. Fix: pass the region's game-day brake (Canary.addGameDayBrake), a game day needs one`,
       );
     }
     const composite = props.stopAlarms.filter((a) => a instanceof cloudwatch.CompositeAlarm);
