@@ -13,7 +13,7 @@ export const FIS_CONFIG_PREFIX = 'fis-configs';
 /** Where the configuration bucket's access logs go in the region's access-log bucket. */
 const ACCESS_LOG_PREFIX = 's3/fis-config/';
 
-/** Environment variables the extension needs on a function (see {@link FisLambdaExtension}). */
+/** `AWS_LAMBDA_EXEC_WRAPPER` of a function that carries the extension (the use-lambda-actions page). */
 export const FIS_EXEC_WRAPPER = '/opt/aws-fis/bootstrap';
 
 /**
@@ -46,8 +46,6 @@ export interface FisLambdaExtensionProps {
  */
 export class FisLambdaExtension extends Construct {
   readonly bucket: s3.Bucket;
-  /** Functions the extension was added to. */
-  readonly functions: lambda.Function[] = [];
 
   constructor(scope: Construct, id: string, props: FisLambdaExtensionProps) {
     super(scope, id);
@@ -61,7 +59,7 @@ export class FisLambdaExtension extends Construct {
       enforceSSL: true,
       versioned: true,
       // FIS deletes a configuration when its experiment ends; the expiry is the backstop for one it
-      // could not delete, so that no fault setting outlives a day (the longest game day is an hour).
+      // could not delete, so that no fault setting outlives a day (experiments here last 15 minutes at most).
       lifecycleRules: [
         { expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
         { expiredObjectDeleteMarker: true },
@@ -96,7 +94,7 @@ export class FisLambdaExtension extends Construct {
     acknowledgeNag(
       this.bucket,
       'PCI.DSS.321-S3DefaultEncryptionKMS',
-      `${why}; SSE-S3 because the FIS Lambda extension and experiment permissions documented by AWS are S3-only, and a key the extension cannot use would break the canary and the switch publisher.`,
+      `${why}; SSE-S3 because the FIS Lambda extension and experiment permissions documented by AWS are S3-only, and the docs do not say what the extension does when it cannot read its folder (the canary and the switch publisher carry it).`,
     );
     acknowledgeGuard(
       this.bucket,
@@ -151,6 +149,5 @@ export class FisLambdaExtension extends Construct {
       `AwsSolutions-IAM5[Resource::${arnToken(this.bucket)}/${FIS_CONFIG_PREFIX}/*]`,
       'FIS names each fault configuration object when an experiment starts; the function may only read objects of the FIS configuration folder of its own region.',
     );
-    this.functions.push(f);
   }
 }
