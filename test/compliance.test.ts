@@ -7,8 +7,7 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RESILIENCE_CHECKS_DEFAULT } from '../lib/app';
 import { ResilienceChecks } from '../lib/compliance/resilience';
-import { loadConfig } from '../lib/config/load';
-import { synth } from './support/synth';
+import { synth, testConfig } from './support/synth';
 
 interface Violation {
   ruleName: string;
@@ -27,9 +26,18 @@ interface Report {
   }>;
 }
 
-/** Synthesizes the default app with cdk-nag's packs as policy validation plugins and reads the report. */
+/**
+ * The default config with every optional resource on: the FIS Lambda extension (off by default)
+ * adds a bucket, layers and permissions that must pass the same gates, and turning it off only
+ * removes resources.
+ */
+const everythingOn = testConfig((raw) => {
+  raw.gameDays = { lambdaFaultInjection: true };
+});
+
+/** Synthesizes the app with cdk-nag's packs as policy validation plugins and reads the report. */
 function nagReport(): Report {
-  const { outdir } = synth(loadConfig('default'), { nag: true, plugins: [new CfnGuardValidator({})] });
+  const { outdir } = synth(everythingOn, { nag: true, plugins: [new CfnGuardValidator({})] });
   return JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
 }
 

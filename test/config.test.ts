@@ -33,6 +33,14 @@ describe('config', () => {
     expect(c.healthCheck.checkerRegions.length).toBeGreaterThanOrEqual(3);
   });
 
+  test('gameDays.lambdaFaultInjection is off unless set, and true turns it on', () => {
+    expect(loadConfig('default').gameDays).toEqual({ lambdaFaultInjection: false });
+    expect(testConfig((r) => (r.gameDays = {})).gameDays.lambdaFaultInjection).toBe(false);
+    expect(
+      testConfig((r) => (r.gameDays = { lambdaFaultInjection: true })).gameDays.lambdaFaultInjection,
+    ).toBe(true);
+  });
+
   test.each<[string, (raw: Record<string, any>) => void, string]>([
     [
       'a duplicate region',
@@ -62,6 +70,16 @@ describe('config', () => {
       'min > max in a region override',
       (r) => (r.regions[1].web = { minCapacity: 5, maxCapacity: 3 }),
       'regions[1].web.minCapacity = 5: is greater than maxCapacity (3) in region ap-northeast-1',
+    ],
+    [
+      'gameDays.lambdaFaultInjection as a string',
+      (r) => (r.gameDays = { lambdaFaultInjection: 'yes' }),
+      'gameDays.lambdaFaultInjection = "yes": must be true or false (JSON booleans, without quotes). Fix: write true to add the FIS Lambda extension and the Lambda fault experiments, false (the default) to leave the functions as they are',
+    ],
+    [
+      'a misspelt gameDays key',
+      (r) => (r.gameDays = { lambdaFaultInjecton: true }),
+      'gameDays.lambdaFaultInjecton = true: unknown key. Did you mean "lambdaFaultInjecton" → "lambdaFaultInjection"? Fix: correct the spelling; the keys allowed here are lambdaFaultInjection',
     ],
     [
       'a malformed domain',

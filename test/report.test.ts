@@ -240,6 +240,37 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
     expect(cost.prices.some((p) => p.usd === line.unitUsd) || line.unitUsd === 0).toBe(true);
 });
 
+test('the game-day brake is silent and read by every FIS template of its region; the FIS extension is priced when on', () => {
+  for (const region of regions) {
+    const brake = report.paging.silent.find(
+      (x) => x.stack === names.regionalStack(region) && x.alarmName === names.gameDayBrakeAlarm(),
+    );
+    const n = Object.values(templates[names.regionalStack(region)].Resources ?? {}).filter(
+      (r: any) => r.Type === 'AWS::FIS::ExperimentTemplate',
+    ).length;
+    expect(brake?.usedBy).toEqual([`stop condition of ${n} FIS experiment templates`]);
+  }
+  // Off by default: no extension, so no S3 polling line.
+  expect(report.cost.lines.filter((l) => l.item.startsWith('FIS extension'))).toEqual([]);
+
+  const on = inputs(synth(testConfig((raw) => (raw.gameDays = { lambdaFaultInjection: true }))));
+  const withExtension = buildReport(on.templates, {
+    budgetSeconds: config.failoverBudgetSeconds,
+    stackRegions: on.stackRegions,
+  });
+  const polls = withExtension.cost.lines.filter((l) => l.item.startsWith('FIS extension'));
+  // The canary and the switch publisher of each regional stack, each run every minute.
+  expect(polls.map((l) => [l.stack, l.quantity, l.unitUsd])).toEqual(
+    regions.flatMap((r) => [
+      [names.regionalStack(r), 43.2, 0.005],
+      [names.regionalStack(r), 43.2, 0.005],
+    ]),
+  );
+  expect(polls.map((l) => l.item).join('\n')).toMatch(
+    /"CanaryHandlerFunction".*\n.*"DrainSwitchesPublisherFunction"|"DrainSwitchesPublisherFunction".*\n.*"CanaryHandlerFunction"/,
+  );
+});
+
 test('the markdown opens with the verdict and holds the tables', () => {
   const md = renderMarkdown(report);
   expect(md.split('\n').slice(0, 8).join('\n')).toMatch(

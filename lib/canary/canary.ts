@@ -53,10 +53,12 @@ export class Canary extends Construct {
   readonly vantageAlarms: cloudwatch.Alarm[] = [];
   readonly consensusAlarms: cloudwatch.CompositeAlarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
+  private readonly config: ShopConfig;
 
   constructor(scope: Construct, id: string, props: CanaryProps) {
     super(scope, id);
     const { config } = props;
+    this.config = config;
     const names = new Names(config);
     const region = Stack.of(this).region;
     // Every vantage point: the regions and the edge region (a vantage that is in neither shop region).
@@ -93,14 +95,7 @@ export class Canary extends Construct {
       'Runs the customer-journey canary',
     );
 
-    const failed = (target: string, vantage: string) =>
-      new cloudwatch.Metric({
-        namespace,
-        metricName: 'TargetFailed',
-        dimensionsMap: { Target: target, Vantage: vantage },
-        statistic: 'Maximum',
-        period: Duration.minutes(config.canary.scheduleMinutes),
-      });
+    const failed = (target: string, vantage: string) => this.metricFailed(target, vantage);
 
     for (const target of names.canaryTargets()) {
       if (!names.canaryWatchers(target).includes(region)) continue;
@@ -205,6 +200,63 @@ export class Canary extends Construct {
         width: 8,
       }),
     );
+  }
+  /** `TargetFailed{Target, Vantage}`: 1 when the journey on `target` failed from `vantage` (Maximum per run). */
+  metricFailed(target: string, vantage: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: new Names(this.config).canaryNamespace(),
+      metricName: 'TargetFailed',
+      dimensionsMap: { Target: target, Vantage: vantage },
+      statistic: 'Maximum',
+      period: Duration.minutes(this.config.canary.scheduleMinutes),
+    });
+  }
+
+  /**
+   * Adds the stop condition of this region's game-day experiments: the public name failing from at
+   * least two vantage points, as one metric alarm (`Names.gameDayBrakeAlarm`). It does not page.
+   */
+  addGameDayBrake(): cloudwatch.Alarm {
+    const config = this.config;
+    const names = new Names(config);
+    const region = Stack.of(this).region;
+    const regions = names.canaryVantages();
+    // FIS documents stop conditions as "a CloudWatch alarm" and is silent on composite alarms
+    // (https://docs.aws.amazon.com/fis/latest/userguide/stop-conditions.html), so the experiments
+    // stop on this metric alarm rather than on the composite: per minute, the number of vantage
+    // points whose journey on the public name failed (a vantage that published nothing counts 0),
+    // at least 2 in M of the last N minutes. A real outage fails every vantage in the same minutes,
+    // so it goes off with the composite; failures staggered across vantages may page without it.
+    // Metric math alarms read at most 10 metrics
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html).
+    if (regions.length > 10) {
+      throw new Error(
+        `${this.node.path}: ${regions.length} canary vantage points (regions = ${config.regions.length} + the edge region), but the game-day stop alarm can read at most 10 metrics. Fix: configure at most 9 regions`,
+      );
+    }
+    const brake = new cloudwatch.Alarm(this, 'Brake-public', {
+      alarmName: names.gameDayBrakeAlarm(),
+      alarmDescription: `Stop condition of every game-day experiment in ${region}: public is failing from at least two of ${regions.join(', ')} in ${config.canary.failuresToAlarm} of the last ${config.canary.evaluationPeriods} runs. Does not page (${names.canaryConsensusAlarm('public')} does).`,
+      metric: new cloudwatch.MathExpression({
+        expression: regions.map((_, i) => `FILL(v${i}, 0)`).join(' + '),
+        usingMetrics: Object.fromEntries(
+          regions.map((vantage, i) => [`v${i}`, this.metricFailed('public', vantage)]),
+        ),
+        period: Duration.minutes(config.canary.scheduleMinutes),
+        label: 'Vantage points failing on public',
+      }),
+      threshold: 2,
+      evaluationPeriods: config.canary.evaluationPeriods,
+      datapointsToAlarm: config.canary.failuresToAlarm,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    acknowledgeGuard(
+      brake,
+      'cloudwatch_alarm_action_check',
+      `Deliberately silent: FIS reads it as the stop condition of the game-day experiments; the page for the same condition is ${names.canaryConsensusAlarm('public')}.`,
+    );
+    return brake;
   }
 }
 

@@ -178,6 +178,15 @@ export class Names {
     return `${this.config.appName}-down-${target}`;
   }
 
+  /**
+   * Alarm, in every regional stack, that stops game-day experiments: the public name failing from
+   * two vantage points in the same minutes (a metric alarm; FIS documents stop conditions as
+   * CloudWatch alarms and says nothing of composite ones). It does not page.
+   */
+  gameDayBrakeAlarm(): string {
+    return `${this.config.appName}-game-day-brake`;
+  }
+
   /** Prefix of every alarm of this app, for `DescribeAlarms`. */
   alarmPrefix(): string {
     return `${this.config.appName}-`;

@@ -302,6 +302,22 @@ export const capacitySchema = z.strictObject({
   certificateMinDays: int(1, 90).default(30),
 });
 
+/** Game days (issue #15); every key has a default. */
+export const gameDaysSchema = z.strictObject({
+  /**
+   * Put the AWS FIS Lambda extension (layer, S3 configuration bucket, environment) on the canary and
+   * the drain switch publisher of every regional stack and create their fault experiments. Off by
+   * default: the extension then runs in those functions on every invocation, experiment or not (see
+   * the README, "Fault experiments (AWS FIS)").
+   */
+  lambdaFaultInjection: z
+    .boolean({
+      error:
+        'must be true or false (JSON booleans, without quotes). Fix: write true to add the FIS Lambda extension and the Lambda fault experiments, false (the default) to leave the functions as they are',
+    })
+    .default(false),
+});
+
 export const configSchema = z.strictObject({
   /** Short application name; prefixes every physical name. */
   appName: z
@@ -339,6 +355,8 @@ export const configSchema = z.strictObject({
   failoverBudgetSeconds: int(30, 3600),
   /** Standby capacity at failover (issue #14); defaults when absent. */
   capacity: capacitySchema.prefault({}),
+  /** Game days: fault experiments (issue #15); defaults when absent. */
+  gameDays: gameDaysSchema.prefault({}),
   /** WAF web ACLs (per-IP rate rule, AWS managed rules, logging). */
   waf: z.strictObject({
     /** In front of every region's ALB. */

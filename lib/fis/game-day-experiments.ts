@@ -1,13 +1,16 @@
 import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as fis from 'aws-cdk-lib/aws-fis';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../compliance/acknowledge';
+import { acknowledgeNag, arnToken } from '../compliance/acknowledge';
+import type { LoggedFunction } from '../monitoring/logged-function';
+import { FIS_CONFIG_PREFIX, FisLambdaExtension } from './lambda-extension';
 import { SCENARIO_TAG, scenariosFor, type ScenarioId } from './scenarios';
 
 /** Tag on the web tier's Auto Scaling group by which the AZ scenario targets it. */
@@ -22,10 +25,22 @@ export interface GameDayExperimentsProps {
   /** Identifier of this region's Aurora cluster, when it holds the writer in normal operation. */
   readonly writerClusterIdentifier?: string;
   /**
-   * Alarms that stop every experiment: the shop's paging alarms in this region (customers failing
-   * as seen from two vantage points). FIS stops an experiment when any of them goes to ALARM.
+   * Alarms that stop every experiment: customers failing as seen from two vantage points in this
+   * region. FIS stops an experiment when any of them goes to ALARM. Metric alarms only: the FIS
+   * docs name "a CloudWatch alarm" and say nothing of composite alarms, so a composite one is refused.
    */
   readonly stopAlarms: readonly cloudwatch.IAlarm[];
+  /**
+   * The region's functions to make FIS Lambda fault targets (`gameDays.lambdaFaultInjection`): the
+   * FIS extension is added to them and the `canary-failure` and `switch-publisher-failure`
+   * experiments are created. @default none: the functions are left as they are, no Lambda scenario
+   */
+  readonly lambdaFaults?: {
+    readonly canary: LoggedFunction;
+    readonly switchPublisher: LoggedFunction;
+    /** Receives the FIS configuration bucket's access logs. */
+    readonly accessLogs: s3.IBucket;
+  };
   /** Encrypts the experiment log group. */
   readonly key: kms.IKey;
   /**
@@ -37,30 +52,45 @@ export interface GameDayExperimentsProps {
 
 /**
  * AWS FIS experiment templates for the game days of one region, one per scenario (see
- * `scenarios.ts`), each with its own least-privilege role, stop conditions on the shop's paging
- * alarms, and logs delivered to an encrypted log group kept a year. A template is inert: nothing in
- * the app starts an experiment (only `shopctl drill` or a person does, with StartExperiment).
+ * `scenarios.ts`), each with its own least-privilege role, stop conditions on metric alarms that
+ * say what the shop's paging alarms say, and logs delivered to an encrypted log group kept a year.
+ * A template is inert: nothing in the app starts an experiment (only `shopctl drill` or a person
+ * does, with StartExperiment).
  *
  * Sources: experiment template properties
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html;
  * stop conditions https://docs.aws.amazon.com/fis/latest/userguide/stop-conditions.html (CloudWatch
- * alarm ARNs; the docs do not say whether composite alarms are accepted: the paging alarms are
- * composite, so a drill's preflight must confirm the template validates — the CLI runs
- * GetExperimentTemplate first); log delivery permissions
+ * alarm ARNs; the docs do not say whether composite alarms are accepted, so the stop conditions are
+ * metric alarms: see Canary.addGameDayBrake); log delivery permissions
  * https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html.
  */
 export class GameDayExperiments extends Construct {
   /** Experiment templates by scenario id. */
   readonly templates: Partial<Record<ScenarioId, fis.CfnExperimentTemplate>> = {};
   readonly logGroup: logs.LogGroup;
+  /** The FIS Lambda extension's bucket and functions, when `lambdaFaults` is given. */
+  readonly lambdaExtension?: FisLambdaExtension;
 
   constructor(scope: Construct, id: string, props: GameDayExperimentsProps) {
     super(scope, id);
     const stack = Stack.of(this);
     if (props.stopAlarms.length === 0) {
       throw new Error(
-        `${this.node.path}: stopAlarms is empty. Fix: pass the region's paging alarms, a game day needs a brake`,
+        `${this.node.path}: stopAlarms is empty. Fix: pass the region's game-day brake (Canary.addGameDayBrake), a game day needs one`,
       );
+    }
+    const composite = props.stopAlarms.filter((a) => a instanceof cloudwatch.CompositeAlarm);
+    if (composite.length > 0) {
+      throw new Error(
+        `${this.node.path}: stopAlarms has composite alarms (${composite.map((a) => a.node.path).join(', ')}); the FIS docs do not say a composite alarm can be a stop condition, so a template on one may fail to create. Fix: pass metric alarms with the same rule (Canary.addGameDayBrake)`,
+      );
+    }
+    if (props.lambdaFaults) {
+      this.lambdaExtension = new FisLambdaExtension(this, 'LambdaFaults', {
+        accessLogs: props.lambdaFaults.accessLogs,
+      });
+      this.lambdaExtension.attach(props.lambdaFaults.canary);
+      this.lambdaExtension.attach(props.lambdaFaults.switchPublisher);
     }
 
     this.logGroup = new logs.LogGroup(this, 'Log', {
@@ -93,7 +123,18 @@ export class GameDayExperiments extends Construct {
           })
         : undefined,
       minutes: Math.round((props.duration ?? Duration.minutes(10)).toMinutes()),
+      lambda:
+        props.lambdaFaults && this.lambdaExtension
+          ? {
+              canaryArn: props.lambdaFaults.canary.function.functionArn,
+              switchPublisherArn: props.lambdaFaults.switchPublisher.function.functionArn,
+              configObjectsArn: this.lambdaExtension.configObjectsArn,
+            }
+          : undefined,
     });
+    const lambdaTargets = props.lambdaFaults
+      ? [props.lambdaFaults.canary.function, props.lambdaFaults.switchPublisher.function]
+      : [];
 
     for (const s of scenarios) {
       const role = new iam.Role(this, `${s.id}-Role`, {
@@ -135,7 +176,9 @@ export class GameDayExperiments extends Construct {
       // are narrowed by conditions (the group's tag, the managedByFIS tag) or by the subnets.
       const wildcards = new Set(
         s.statements.flatMap((st) =>
-          st.resources.filter((r) => r.endsWith('/*')).map((r) => r.split(':').slice(5).join(':')),
+          st.resources
+            .filter((r) => r.endsWith('/*') && r.split(':')[2] === 'ec2')
+            .map((r) => r.split(':').slice(5).join(':')),
         ),
       );
       for (const w of wildcards) {
@@ -146,6 +189,24 @@ export class GameDayExperiments extends Construct {
             ? `Web instances come and go with the Auto Scaling group; the statement is limited to instances tagged aws:autoscaling:groupName = this region's group.`
             : `FIS creates the deny-all network ACL during the experiment; creating, tagging, filling and deleting it is limited to ACLs tagged managedByFIS=true, and associations to the ${s.id} subnets.`,
         );
+      }
+
+      // The Lambda scenarios: FIS names the configuration objects, and may read a function by a
+      // qualified ARN (docs silent); both wildcards stay inside one folder or one function.
+      if (this.lambdaExtension && s.statements.some((st) => st.actions.includes('s3:PutObject'))) {
+        acknowledgeNag(
+          policy,
+          `AwsSolutions-IAM5[Resource::${arnToken(this.lambdaExtension.bucket)}/${FIS_CONFIG_PREFIX}/*]`,
+          `FIS writes and deletes fault configuration objects it names at experiment start; only in the ${FIS_CONFIG_PREFIX}/ folder of this region's FIS configuration bucket.`,
+        );
+        for (const fn of lambdaTargets) {
+          if (!s.statements.some((st) => st.resources.includes(`${fn.functionArn}:*`))) continue;
+          acknowledgeNag(
+            policy,
+            `AwsSolutions-IAM5[Resource::${arnToken(fn)}:*]`,
+            `lambda:GetFunction on the ${s.id} target and its versions or aliases only: the FIS docs grant it on "*" and do not say whether FIS reads the function by a qualified ARN.`,
+          );
+        }
       }
 
       const template = new fis.CfnExperimentTemplate(this, s.id, {

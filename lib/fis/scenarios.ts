@@ -11,9 +11,11 @@
  * actions: stop the instances in one zone, cut that zone's subnets, stop the Auto Scaling group from
  * launching there, fail the Aurora writer over.
  *
- * Lambda faults (aws:lambda:invocation-error and friends) are not here: FIS injects them through its
- * Lambda extension, which must be added as a layer to the function with an S3 configuration bucket
- * (https://docs.aws.amazon.com/fis/latest/userguide/use-lambda-actions.html); see the README.
+ * Lambda faults (`canary-failure`, `switch-publisher-failure`) exist only where the FIS Lambda
+ * extension is on the functions (`gameDays.lambdaFaultInjection`, see `lambda-extension.ts`). Their
+ * permissions follow the experiment policy of
+ * https://docs.aws.amazon.com/fis/latest/userguide/use-lambda-actions.html (write and delete the
+ * configuration objects, lambda:GetFunction, tag:GetResources), narrowed to the target functions.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 
@@ -24,6 +26,8 @@ export const SCENARIO_IDS = [
   'database-failover',
   'database-network-disruption',
   'region-unreachable',
+  'canary-failure',
+  'switch-publisher-failure',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -51,6 +55,15 @@ export interface ScenarioResources {
   readonly writerClusterArn?: string;
   /** Minutes each disruption lasts. */
   readonly minutes: number;
+  /** The region's functions that carry the FIS Lambda extension; absent when it is off. */
+  readonly lambda?: {
+    /** The canary of this region (one vantage point). */
+    readonly canaryArn: string;
+    /** The drain switch publisher of this region (it keeps this region's copies of the other regions' switches). */
+    readonly switchPublisherArn: string;
+    /** `arn:...:s3:::<config bucket>/<folder>/*`: where FIS writes the fault configurations. */
+    readonly configObjectsArn: string;
+  };
 }
 
 export interface ScenarioTarget {
@@ -150,6 +163,9 @@ function disrupt(description: string, minutes: number): ScenarioAction {
     targets: { Subnets: 'subnets' },
   };
 }
+
+/** Shortest `canary-failure` that lets every alarm it should raise go off (see the scenario). */
+export const CANARY_FAILURE_MINUTES = 15;
 
 /** Every scenario that applies to a region (database failover only where the writer lives). */
 export function scenariosFor(r: ScenarioResources): Scenario[] {
@@ -266,6 +282,7 @@ export function scenariosFor(r: ScenarioResources): Scenario[] {
       describe: NETWORK_DESCRIBE,
     },
   ];
+  if (r.lambda) out.push(...lambdaScenarios(r, r.lambda));
   if (r.writerClusterArn) {
     out.splice(2, 0, {
       id: 'database-failover',
@@ -283,4 +300,69 @@ export function scenariosFor(r: ScenarioResources): Scenario[] {
     });
   }
   return out;
+}
+
+/**
+ * The function fails every invocation without running (`preventExecution`): the extension answers
+ * the invocation with an error, so nothing the function would have published is published. FIS
+ * injects from the extension's next poll of the configuration folder (up to about a minute after
+ * the experiment starts, per the use-lambda-actions page) until the experiment ends.
+ */
+function invocationError(description: string, minutes: number): ScenarioAction {
+  return {
+    actionId: 'aws:lambda:invocation-error',
+    description,
+    parameters: { duration: `PT${minutes}M`, invocationPercentage: '100', preventExecution: 'true' },
+    targets: { Functions: 'Function' },
+  };
+}
+
+/** The Lambda scenarios: the region's canary, or its drain switch publisher, fails every invocation. */
+function lambdaScenarios(r: ScenarioResources, l: NonNullable<ScenarioResources['lambda']>): Scenario[] {
+  const functionTarget = (functionArn: string): ScenarioTarget => ({
+    resourceType: 'aws:lambda:function',
+    selectionMode: 'ALL',
+    resourceArns: [functionArn],
+  });
+  const statements = (functionArn: string) => [
+    new iam.PolicyStatement({
+      actions: ['s3:PutObject', 's3:DeleteObject'],
+      resources: [l.configObjectsArn],
+    }),
+    // The docs grant "*" and do not say whether FIS reads a qualified ARN: the function and its qualifiers.
+    new iam.PolicyStatement({
+      actions: ['lambda:GetFunction'],
+      resources: [functionArn, `${functionArn}:*`],
+    }),
+  ];
+  return [
+    {
+      id: 'canary-failure',
+      description: `The canary in ${r.region} fails every run: this vantage point goes blind (it pages as not running and silent), no "down" page, DNS unchanged`,
+      targets: { Function: functionTarget(l.canaryArn) },
+      actions: {
+        // The other vantage regions notice a silent canary on 5-minute periods: a whole empty period
+        // after the extension's first poll can take 11 minutes, so at least 15.
+        FailCanary: invocationError(
+          'Every canary invocation in this region fails without running',
+          Math.max(r.minutes, CANARY_FAILURE_MINUTES),
+        ),
+      },
+      statements: statements(l.canaryArn),
+      describe: ['tag:GetResources'],
+    },
+    {
+      id: 'switch-publisher-failure',
+      description: `The drain switch publisher in ${r.region} fails every run: the switch copies held here go silent (one vote for drained each), its error alarm pages, no region is drained`,
+      targets: { Function: functionTarget(l.switchPublisherArn) },
+      actions: {
+        FailPublisher: invocationError(
+          'Every drain switch publisher invocation in this region fails without running',
+          r.minutes,
+        ),
+      },
+      statements: statements(l.switchPublisherArn),
+      describe: ['tag:GetResources'],
+    },
+  ];
 }

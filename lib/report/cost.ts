@@ -85,6 +85,7 @@ export const UNIT_PRICES: readonly UnitPrice[] = [
   { key: 'lambda-req', item: 'Lambda requests', unit: 'million requests', usd: 0.2 },
   { key: 'lambda-arm', item: 'Lambda compute, arm64', unit: 'GB-second', usd: 0.0000133334 },
   { key: 'lambda-x86', item: 'Lambda compute, x86_64', unit: 'GB-second', usd: 0.0000166667 },
+  { key: 's3-list', item: 'S3 Standard LIST requests', unit: '1,000 requests', usd: 0.005 },
   {
     key: 'hc-basic',
     item: 'Route 53 health check, AWS endpoint (basic; also CALCULATED and alarm-based)',
@@ -301,6 +302,16 @@ export function costSection(
         `Lambda "${label}" compute at full timeout (upper bound)`,
         gbSeconds,
       );
+      // The FIS Lambda extension (gameDays.lambdaFaultInjection) looks for fault configurations in
+      // its S3 folder while the function runs, experiment or not; its bucket itself holds nothing.
+      if (fn.Properties?.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER === '/opt/aws-fis/bootstrap') {
+        add(
+          s.name,
+          's3-list',
+          `FIS extension in "${label}": S3 LIST of its configuration folder (upper bound: one per run)`,
+          invocations / 1000,
+        );
+      }
     }
 
     const checksByType = new Map<string, { count: number; options: number }>();

@@ -30,7 +30,7 @@ export interface SilentAlarmRow {
   readonly stack: string;
   readonly region: string;
   readonly alarmName: string;
-  /** What consumes it instead of paging (composite alarms, Route 53 health checks). */
+  /** What consumes it instead of paging (composite alarms, Route 53 health checks, FIS stop conditions). */
   readonly usedBy: readonly string[];
 }
 
@@ -95,6 +95,17 @@ export function pagingSection(
         list.push(`composite ${alarmName(id, r)}`);
         feeds.set(child, list);
       }
+    }
+    // Alarms that stop fault experiments (the game-day brake): FIS reads them, nobody is paged.
+    const stops = new Map<string, number>();
+    for (const [, r] of entries(t, 'AWS::FIS::ExperimentTemplate')) {
+      for (const c of (r.Properties?.StopConditions ?? []) as Json[]) {
+        const alarm = c?.Value?.['Fn::GetAtt']?.[0];
+        if (typeof alarm === 'string') stops.set(alarm, (stops.get(alarm) ?? 0) + 1);
+      }
+    }
+    for (const [alarm, n] of stops) {
+      feeds.set(alarm, [...(feeds.get(alarm) ?? []), `stop condition of ${n} FIS experiment templates`]);
     }
     // Alarms whose state changes start something through EventBridge (the standby scaler, #14).
     for (const [ruleId, r] of entries(t, 'AWS::Events::Rule')) {

@@ -47,6 +47,7 @@ export class RegionalStack extends Stack {
   readonly capacityMirror: CapacityMirror;
   readonly scaler: StandbyScaler;
   readonly readiness: FailoverReadiness;
+  readonly gameDays: GameDayExperiments;
   private readonly azs: string[];
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
@@ -171,13 +172,20 @@ export class RegionalStack extends Stack {
     this.canary = new Canary(this, 'Canary', { config, key: this.key.key, alarms: this.alarms });
 
     // Fault experiments for game days: inert templates, started only by `shopctl drill`.
-    new GameDayExperiments(this, 'GameDays', {
+    this.gameDays = new GameDayExperiments(this, 'GameDays', {
       appName: config.appName,
       vpc: this.network.vpc,
       asg: this.web.asg,
       writerClusterIdentifier: region.role === 'primary' ? this.database.clusterIdentifier : undefined,
-      stopAlarms: this.canary.consensusAlarms.filter((a) => a.node.id === 'Down-public'),
+      stopAlarms: [this.canary.addGameDayBrake()],
       key: this.key.key,
+      lambdaFaults: config.gameDays.lambdaFaultInjection
+        ? {
+            canary: this.canary.handler,
+            switchPublisher: this.switches.publisher,
+            accessLogs: this.web.accessLogBucket,
+          }
+        : undefined,
     });
 
     // Capacity at failover (#14): every region mirrors what it serves with and can absorb the others'.
