@@ -9,7 +9,13 @@
  */
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DRILL_HEADER } from '../../lib/contract/shop';
-import { SCENARIO_IDS, SCENARIO_TAG } from '../../lib/fis/scenarios';
+import {
+  LAMBDA_SCENARIO_IDS,
+  SCENARIO_IDS,
+  SCENARIO_TAG,
+  type ScenarioId,
+  WRITER_SCENARIO_IDS,
+} from '../../lib/fis/scenarios';
 import { renderReadiness } from '../commands/check';
 import type { CapacityClientsFor } from './capacity';
 import type { CallContext } from './deadline';
@@ -69,6 +75,7 @@ export interface TimelineEvent {
     | 'canary'
     | 'page'
     | 'dns'
+    | 'brake'
     | 'recovered'
     | 'customer'
     | 'writes'
@@ -149,6 +156,7 @@ function classify(d: Deps, region: string, name: string): TimelineEvent['kind'] 
   const app = d.config.appName;
   // The edge stack's alarms on the Route 53 region checks (lib/failover/dns-failover.ts).
   if (region === d.globalRegion) return name.startsWith(`${app}-route53-`) ? 'dns' : undefined;
+  if (name === d.names.gameDayBrakeAlarm()) return 'brake';
   if (name.startsWith(`${app}-down-`)) return 'page';
   if (name.startsWith(`${app}-canary-`) && !name.includes('not-running')) return 'canary';
   return undefined;
@@ -188,6 +196,18 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
   if (!d.config.regions.some((r) => r.name === region)) {
     throw new UsageError(
       `--region ${region} is not a region of the config. Fix: use one of ${d.config.regions.map((r) => r.name).join(', ')}`,
+    );
+  }
+  // Scenarios the config does not deploy in this region: say why, before any AWS call.
+  if (LAMBDA_SCENARIO_IDS.includes(scenario as ScenarioId) && !d.config.gameDays.lambdaFaultInjection) {
+    throw new UsageError(
+      `"${scenario}" needs FIS's Lambda extension on the functions, and the config has gameDays.lambdaFaultInjection off. ` +
+        'Fix: set "gameDays": { "lambdaFaultInjection": true } in the config and deploy the regional stacks (README: Fault experiments).',
+    );
+  }
+  if (WRITER_SCENARIO_IDS.includes(scenario as ScenarioId) && region !== d.config.primaryRegion) {
+    throw new UsageError(
+      `"${scenario}" exists only where the Aurora writer lives in normal operation. Fix: --region ${d.config.primaryRegion}`,
     );
   }
   const fis = io.fis(region, d);
@@ -358,7 +378,9 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
                   ? 'canary failing'
                   : kind === 'dns'
                     ? 'Route 53 check unhealthy (DNS moves)'
-                    : 'alarm';
+                    : kind === 'brake'
+                      ? 'stop condition fired (customers failing from two vantage points): FIS stops the experiment'
+                      : 'alarm';
             note(`${label}: ${name} (${r})`, kind);
           } else if (before === 'ALARM' && state === 'OK') {
             note(`back to OK: ${name} (${r})`, 'recovered');

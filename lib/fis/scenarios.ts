@@ -32,6 +32,12 @@ export const SCENARIO_IDS = [
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
+/** Scenarios that exist only with `gameDays.lambdaFaultInjection` on (the FIS extension on the functions). */
+export const LAMBDA_SCENARIO_IDS: readonly ScenarioId[] = ['canary-failure', 'switch-publisher-failure'];
+
+/** Scenarios that exist only in the region holding the Aurora writer in normal operation (the primary). */
+export const WRITER_SCENARIO_IDS: readonly ScenarioId[] = ['database-failover'];
+
 /** Tag key that carries the scenario id on every experiment template. */
 export const SCENARIO_TAG = 'resilient-shop:scenario';
 

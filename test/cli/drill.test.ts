@@ -41,7 +41,9 @@ const config = loadConfig('default');
 const names = new Names(config);
 const PRIMARY = config.regions[0].name;
 const EDGE = Names.EDGE_REGION;
-const STOP_ALARM = names.canaryConsensusAlarm('public');
+// The templates' stop condition is the metric brake alarm, not the composite page (lib/fis).
+const STOP_ALARM = names.gameDayBrakeAlarm();
+const PAGE_ALARM = names.canaryConsensusAlarm('public');
 const STOP_ARN = `arn:aws:cloudwatch:${PRIMARY}:111111111111:alarm:${STOP_ALARM}`;
 const CANARY_ALARM = names.canaryTargetAlarm('public', PRIMARY);
 const EDGE_ALARM = `${config.appName}-route53-${PRIMARY}-unhealthy`; // lib/failover/dns-failover.ts
@@ -291,7 +293,7 @@ beforeEach(() => {
   standbyRds = new RDSClient({ region: STANDBY });
   rds = mockClient(standbyRds);
   alarms = {
-    [PRIMARY]: { [STOP_ALARM]: 'OK', [CANARY_ALARM]: 'OK' },
+    [PRIMARY]: { [STOP_ALARM]: 'OK', [PAGE_ALARM]: 'OK', [CANARY_ALARM]: 'OK' },
     [EDGE]: { [EDGE_ALARM]: 'OK' },
   };
   cw = {};
@@ -360,12 +362,40 @@ test('the stop condition fires: FIS stops the experiment, exit 1, the report say
   fis.statuses = ['running', 'stopped'];
   fis.reason = 'Experiment stopped by stop condition';
   fis.onPoll = (n) => {
-    if (n === 1) alarms[PRIMARY][STOP_ALARM] = 'ALARM';
+    if (n === 1) {
+      alarms[PRIMARY][STOP_ALARM] = 'ALARM';
+      alarms[PRIMARY][PAGE_ALARM] = 'ALARM';
+    }
   };
   expect(await run({ yes: true, report: 'r.md' })).toBe(EXIT.failed);
-  expect(reports['r.md']).toContain(`page sent: ${STOP_ALARM} (${PRIMARY})`);
+  expect(reports['r.md']).toContain(`page sent: ${PAGE_ALARM} (${PRIMARY})`);
+  expect(reports['r.md']).toContain(
+    `stop condition fired (customers failing from two vantage points): FIS stops the experiment: ${STOP_ALARM} (${PRIMARY})`,
+  );
   expect(reports['r.md']).toContain('experiment stopped: Experiment stopped by stop condition');
   expect(fis.calls.some((c) => c.startsWith('stop'))).toBe(false);
+});
+
+test('a scenario the config does not deploy there is refused before any AWS call, with the fix', async () => {
+  // Lambda faults need gameDays.lambdaFaultInjection (off by default).
+  for (const scenario of ['canary-failure', 'switch-publisher-failure']) {
+    await expect(run({ yes: true }, scenario)).rejects.toThrow(
+      `"${scenario}" needs FIS's Lambda extension on the functions, and the config has gameDays.lambdaFaultInjection off. ` +
+        'Fix: set "gameDays": { "lambdaFaultInjection": true } in the config',
+    );
+  }
+  // The database failover exists only where the writer lives.
+  await expect(run({ yes: true, region: STANDBY }, 'database-failover')).rejects.toThrow(
+    `"database-failover" exists only where the Aurora writer lives in normal operation. Fix: --region ${PRIMARY}`,
+  );
+  expect(fis.calls).toEqual([]);
+  expect(cw[PRIMARY].calls()).toHaveLength(0);
+
+  // With the switch on, canary-failure goes on to FIS.
+  const on = { ...config, gameDays: { ...config.gameDays, lambdaFaultInjection: true } };
+  fis.templates = [{ id: 'EXT9', tags: { [SCENARIO_TAG]: 'canary-failure' } }];
+  expect(await run({ dryRun: true }, 'canary-failure', deps({ config: on }))).toBe(EXIT.ok);
+  expect(fis.calls).toContain('getTemplate EXT9');
 });
 
 test('Ctrl-C stops the experiment and still writes the report', async () => {
