@@ -11,7 +11,13 @@
 import { randomUUID } from 'node:crypto';
 import { request, type FetchFn, type HttpResponse, type RequestInput } from '../../lambda/canary/http';
 import { OUTAGE_MARKER } from '../../lambda/canary/journeys';
-import { CHECKOUT_KEY_PATH, DRILL_HEADER, IDEMPOTENCY_HEADER, PAGE_MARKER } from '../../lib/contract/shop';
+import {
+  CHECKOUT_KEY_PATH,
+  DRILL_HEADER,
+  IDEMPOTENCY_HEADER,
+  PAGE_MARKER,
+  REGION_HEADER,
+} from '../../lib/contract/shop';
 import { type CallContext, isInterrupted, withDeadline } from './deadline';
 import { rootMessage } from './errors';
 
@@ -27,8 +33,21 @@ export interface ProbeTransition {
   readonly reason?: string;
 }
 
-/** One journey's outcome per step (a step not attempted is absent). */
-export type ProbeRound = Partial<Record<ProbeStep, { ok: boolean; reason?: string }>>;
+/** Who answered the customer's first page: a shop's region (`REGION_HEADER`) or the outage page. */
+export const OUTAGE_PAGE = 'the outage page';
+
+/** The customer started being served by someone else (the first answer of the drill included). */
+export interface ProbeServed {
+  readonly at: Date;
+  readonly servedBy: string;
+  /** Who served the journey before; absent for the first. */
+  readonly before?: string;
+}
+
+/** One journey's outcome per step (a step not attempted is absent), and who answered its first page. */
+export type ProbeRound = Partial<Record<ProbeStep, { ok: boolean; reason?: string }>> & {
+  servedBy?: string;
+};
 
 /** An order the shop acknowledged (201 with an order id). */
 export interface AcknowledgedOrder {
@@ -56,8 +75,11 @@ export interface Probe {
   readonly baseUrl: string;
   /** One journey now (the baseline before the fault). */
   round(): Promise<ProbeRound>;
-  /** Journeys every interval in the background; `onChange` hears each step that fails or recovers. */
-  start(onChange: (t: ProbeTransition) => void): void;
+  /**
+   * Journeys every interval in the background; `onChange` hears each step that fails or recovers,
+   * `onServed` each change of who answers the customer's first page.
+   */
+  start(onChange: (t: ProbeTransition) => void, onServed?: (s: ProbeServed) => void): void;
   /** Ends the background journeys (the one in flight finishes, or Ctrl-C cuts it). */
   stop(): Promise<void>;
   /** Journeys until an order is accepted or `ms` pass (at least one); true when one was. Steps that
@@ -100,6 +122,8 @@ export class ProbeCustomer implements Probe {
   private loop?: Promise<void>;
   private stopping?: () => void;
   private onChange?: (t: ProbeTransition) => void;
+  private onServed?: (s: ProbeServed) => void;
+  private servedBy?: string;
 
   constructor(private readonly o: ProbeOptions) {
     this.baseUrl = o.baseUrl.replace(/\/+$/, '');
@@ -120,8 +144,11 @@ export class ProbeCustomer implements Probe {
     );
   }
 
-  round(): Promise<ProbeRound> {
-    return this.journey(this.o.live);
+  async round(): Promise<ProbeRound> {
+    const r = await this.journey(this.o.live);
+    // Who served the baseline: only a change from it is news during the experiment.
+    this.servedBy ??= r.servedBy;
+    return r;
   }
 
   private async journey(ctx: CallContext): Promise<ProbeRound> {
@@ -142,6 +169,9 @@ export class ProbeCustomer implements Probe {
       // The outage page is a page too: a customer who reaches it learns how else to order.
       if (res.status !== 200 || !(res.body.includes(PAGE_MARKER) || res.body.includes(OUTAGE_MARKER)))
         throw new Failed(`GET / answered ${res.status} without a shop or outage page`);
+      r.servedBy = res.body.includes(PAGE_MARKER)
+        ? (res.headers.get(REGION_HEADER) ?? 'a shop that does not name its region')
+        : OUTAGE_PAGE;
       const m = PRODUCT_RE.exec(res.body);
       shopPage = res.body.includes(PAGE_MARKER) && !!m;
       if (m) this.productId = m[1];
@@ -206,6 +236,11 @@ export class ProbeCustomer implements Probe {
   }
 
   private report(r: ProbeRound): void {
+    if (r.servedBy && r.servedBy !== this.servedBy) {
+      const before = this.servedBy;
+      this.servedBy = r.servedBy;
+      this.onServed?.({ at: this.o.now(), servedBy: r.servedBy, ...(before ? { before } : {}) });
+    }
     for (const step of PROBE_STEPS) {
       const s = r[step];
       if (!s) continue;
@@ -216,8 +251,9 @@ export class ProbeCustomer implements Probe {
     }
   }
 
-  start(onChange: (t: ProbeTransition) => void): void {
+  start(onChange: (t: ProbeTransition) => void, onServed?: (s: ProbeServed) => void): void {
     this.onChange = onChange;
+    this.onServed = onServed;
     let wake: () => void = () => undefined;
     let stopped = false;
     this.stopping = () => {

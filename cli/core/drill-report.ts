@@ -65,6 +65,7 @@ export function renderDrillReport(r: DrillRun): string {
   const canary = first(r.timeline, 'canary');
   const page = first(r.timeline, 'page');
   const dns = first(r.timeline, 'dns');
+  const served = r.timeline.filter((e) => e.kind === 'served');
   const recovered = [...r.timeline].reverse().find((e) => e.kind === 'recovered');
   const dnsSeconds = dns ? (dns.at.getTime() - fault.at.getTime()) / 1000 : undefined;
   const v = r.probe.verdict;
@@ -143,6 +144,7 @@ export function renderDrillReport(r: DrillRun): string {
     `| first canary failure | ${since(canary)} |`,
     `| page sent | ${since(page)} |`,
     `| DNS moved (Route 53 check unhealthy) | ${since(dns)}${dnsSeconds !== undefined ? ` (${budget(dnsSeconds)})` : ''} |`,
+    `| customers served elsewhere (the probe's answers; DNS as customers see it) | ${served.length ? served.map((e) => `${since(e)}: ${e.what.replace(/^probe customer served by /, '')}`).join('; ') : 'never'} |`,
     outageRow('reach', true),
     outageRow('browse', true),
     outageRow('buy', false),

@@ -78,6 +78,7 @@ export interface TimelineEvent {
     | 'brake'
     | 'recovered'
     | 'customer'
+    | 'served'
     | 'writes'
     | 'orders'
     | 'ended';
@@ -292,6 +293,7 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
 
   // The probe's baseline: a customer can buy before the fault, or the drill measures nothing.
   const base = await probe.round();
+  if (base.servedBy) d.out(`Probe customer served by ${base.servedBy} before the fault.`);
   const broken = PROBE_STEPS.filter((s) => base[s]?.ok === false);
   if (broken.length) {
     const why = broken.map((s) => `${s}: ${base[s]!.reason ?? 'failed'}`).join('; ');
@@ -319,12 +321,16 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
   });
   note(`experiment ${started.id} started`, 'started');
   const transitions: ProbeTransition[] = [];
-  probe.start((t) => {
-    transitions.push(t);
-    const [down, up] = STEP_WORDS[t.step];
-    if (t.step === 'buy' && t.ok) note('writes restored: the probe customer buys again', 'writes', t.at);
-    else note(`probe customer ${t.ok ? up : down}${t.reason ? `: ${t.reason}` : ''}`, 'customer', t.at);
-  });
+  probe.start(
+    (t) => {
+      transitions.push(t);
+      const [down, up] = STEP_WORDS[t.step];
+      if (t.step === 'buy' && t.ok) note('writes restored: the probe customer buys again', 'writes', t.at);
+      else note(`probe customer ${t.ok ? up : down}${t.reason ? `: ${t.reason}` : ''}`, 'customer', t.at);
+    },
+    (s) =>
+      note(`probe customer served by ${s.servedBy}${s.before ? ` (was ${s.before})` : ''}`, 'served', s.at),
+  );
 
   let experiment: FisExperiment = started;
   let stopRequested = false;

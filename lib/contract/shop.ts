@@ -71,6 +71,13 @@ export const SHOP_ENV = {
   currency: 'SHOP_CURRENCY',
 } as const;
 
+/**
+ * Response header every shop response carries: the region of the shop that answered. `shopctl
+ * drill`'s probe customer reads it to see when customers are served from another region (DNS
+ * failover as customers see it, not as Route 53's health checks report it).
+ */
+export const REGION_HEADER = 'x-shop-region';
+
 /** Response header every shop response carries: "read-write" or "read-only". */
 export const MODE_HEADER = 'x-shop-mode';
 

@@ -7,6 +7,7 @@ import {
   HEALTH_PATH,
   IDEMPOTENCY_HEADER,
   MODE_HEADER,
+  REGION_HEADER,
   SYNTHETIC_HEADER,
 } from '../../lib/contract/shop';
 import type { Catalogue, CatalogueSnapshot, Product } from './catalogue';
@@ -547,6 +548,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (ctx.isDraining()) res.setHeader('connection', 'close');
+    res.setHeader(REGION_HEADER, ctx.region);
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     useLanguage(req, res);

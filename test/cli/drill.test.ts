@@ -925,6 +925,80 @@ describe('a game day against the real shop on a real PostgreSQL', () => {
   });
 });
 
+test('customers served from another region, then the outage page, then home again: each move is on the timeline and in the report', async () => {
+  const pg = await startPostgres();
+  const db = await pg.createDatabase();
+  const primary = await startShop(pg, db);
+  // The standby's shop reads the same database; the writer fence names the primary, so it cannot sell.
+  const standby = await startShop(pg, db, { region: STANDBY, role: 'standby' });
+  const outage = http.createServer((_, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<html data-outage-page><p>We will be back.</p></html>'),
+  );
+  await new Promise<void>((r) => outage.listen(0, '127.0.0.1', r));
+  const portOf = (base: string) => Number(new URL(base).port);
+  // "DNS": customers reach whichever endpoint the proxy points at; a move drops their connections.
+  const dns = new SwitchProxy(portOf(primary.base));
+  const port = await dns.listen();
+  try {
+    const saw = (text: string) => () => out.some((l) => l.includes(text));
+    fis = new FaultFis(async () => {
+      await waitFor(saw('experiment EXP1 started'), 10_000, 'start');
+      dns.switchTo(portOf(standby.base));
+      await waitFor(saw(`probe customer served by ${STANDBY}`), 10_000, 'the standby');
+      dns.switchTo((outage.address() as net.AddressInfo).port);
+      await waitFor(saw('probe customer served by the outage page'), 10_000, 'the outage page');
+      dns.switchTo(portOf(primary.base));
+      await waitFor(saw(`probe customer served by ${PRIMARY} (was the outage page)`), 10_000, 'home');
+    });
+    clock = Date.now();
+    const d = deps({
+      now: () => new Date(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      pollMs: 100,
+    });
+    await drill(
+      d,
+      {
+        fis: () => fis,
+        signal: abort.signal,
+        writeFile: (f, t) => (reports[f] = t),
+        capacity: () => capacity,
+        probe: ({ live, after }) =>
+          new ProbeCustomer({
+            baseUrl: `http://127.0.0.1:${port}`,
+            fetch,
+            live,
+            after,
+            timeoutMs: 1_000,
+            intervalMs: 100,
+            now: d.now,
+          }),
+      },
+      'web-instance-loss',
+      { yes: true, report: 'r.md' },
+    );
+    expect(out).toContain(`Probe customer served by ${PRIMARY} before the fault.`);
+    const moves = out.filter((l) => l.includes('probe customer served by')).map((l) => l.split('  ')[1]);
+    expect(moves).toEqual([
+      `probe customer served by ${STANDBY} (was ${PRIMARY})`,
+      `probe customer served by the outage page (was ${STANDBY})`,
+      `probe customer served by ${PRIMARY} (was the outage page)`,
+    ]);
+    expect(reports['r.md']).toMatch(
+      new RegExp(
+        `\\| customers served elsewhere \\(the probe's answers; DNS as customers see it\\) \\| -?\\d+ s: ${STANDBY} \\(was ${PRIMARY}\\); -?\\d+ s: the outage page \\(was ${STANDBY}\\); -?\\d+ s: ${PRIMARY} \\(was the outage page\\) \\|`,
+      ),
+    );
+  } finally {
+    await dns.close();
+    await Promise.all([primary.close(), standby.close()]);
+    await new Promise((r) => outage.close(r));
+    await pg.destroy();
+  }
+});
+
 describe('the probe customer under shopctl deadlines and Ctrl-C', () => {
   let server: http.Server;
   let base: string;

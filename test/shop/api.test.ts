@@ -4,6 +4,7 @@ import {
   IDEMPOTENCY_HEADER,
   MODE_HEADER,
   PAGE_MARKER,
+  REGION_HEADER,
   SYNTHETIC_HEADER,
 } from '../../lib/contract/shop';
 import { startPostgres, type PostgresServer } from '../support/postgres';
@@ -285,6 +286,19 @@ describe('bad input is rejected with a clear 4xx and stores nothing', () => {
     expect((await fetch(s.base + '/cart')).status).toBe(405);
     expect((await fetch(s.base + '/products', { method: 'POST' })).status).toBe(405);
   });
+});
+
+it('every answer names the region that served it (pages, errors, JSON, health)', async () => {
+  for (const [path, init] of [
+    ['/', {}],
+    ['/products/11', {}],
+    ['/no-such-page', {}],
+    ['/cart', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } }],
+    ['/healthz', {}],
+  ] as const) {
+    const res = await fetch(`${s.base}${path}`, init);
+    expect([path, res.headers.get(REGION_HEADER)]).toEqual([path, 'ap-northeast-2']);
+  }
 });
 
 describe('/healthz', () => {
