@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   setupFiles: ['<rootDir>/test/support/node-support.js'],
+  // Longest suites first, also on a fresh clone (no cached durations yet).
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   testTimeout: 60000,
   // Two workers on two cores: the PostgreSQL and Chromium suites wait on I/O while synth suites compute.
