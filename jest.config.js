@@ -4,6 +4,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
+  // One directory per run for templates several suites read (test/support/synth.ts, sharedTemplates).
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   setupFiles: ['<rootDir>/test/support/node-support.js'],
   // Longest suites first, also on a fresh clone (no cached durations yet).
   testSequencer: '<rootDir>/test/support/sequencer.js',
