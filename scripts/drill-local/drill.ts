@@ -22,7 +22,7 @@ import { Names } from '../../lib/config/names';
 import { HEALTH_MARKER, HEALTH_PATH } from '../../lib/contract/shop';
 import { contentTypeFor, renderOutagePage } from '../../outage-page/render';
 import { migrate } from '../../shop/src/migrations';
-import { synth } from '../../test/support/synth';
+import { sharedTemplates } from '../../test/support/synth';
 import type { WriterPromotion } from '../../cli/core/drill-promotion';
 import { DB_HOST, DB_USER, LocalGlobalDatabase } from './database';
 import { chainOrder, readModel, type DrillModel } from './model';
@@ -104,7 +104,8 @@ async function until(
 /** Reads the synthesized app into the drill model. */
 export function synthesizedModel(config: ShopConfig): DrillModel {
   const names = new Names(config);
-  const { templates } = synth(config);
+  // Synthesized once per Jest run for the suites that read the default app (route53, drill).
+  const templates = sharedTemplates(config);
   const regional = Object.fromEntries(
     config.regions.map((r) => [r.name, templates[names.regionalStack(r.name)].toJSON()]),
   );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -78,6 +79,49 @@ export function synth(
     );
   }
   return { shop, templates, outdir };
+}
+
+/** Set by test/support/global-setup.js: a directory of this Jest run only, deleted at its end. */
+export const SHARED_SYNTH_ENV = 'SHOP_TEST_SYNTH_DIR';
+
+/**
+ * The templates of `config`, synthesized at most once per Jest run and shared by every suite that
+ * asks for the same config (same as `synth(config).templates`: no nag, no bundling, TEST_NOW). For
+ * suites that only read templates: one that changes code or constants in-process before
+ * synthesizing (jest.mock, a patched constant) must call `synth` itself. The first suite to ask
+ * synthesizes into the run's directory (keyed by the config's content); two asking at once both
+ * synthesize and one result is kept. Outside Jest (npm run drill:local) it is plain `synth`.
+ */
+export function sharedTemplates(config: ShopConfig): Record<string, Template> {
+  const runDir = process.env[SHARED_SYNTH_ENV];
+  if (!runDir || !fs.existsSync(runDir)) return synth(config).templates;
+  const key = createHash('sha256')
+    .update(JSON.stringify({ config, now: TEST_NOW }))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = path.join(runDir, key);
+  const index = path.join(dir, 'templates.json');
+  let files: Record<string, string>;
+  if (fs.existsSync(index)) {
+    files = JSON.parse(fs.readFileSync(index, 'utf8'));
+  } else {
+    const { shop, outdir, templates } = synth(config);
+    files = Object.fromEntries(shop.stacks.map((s) => [s.stackName, s.templateFile]));
+    // Written last, then the whole directory is renamed into place: a reader sees all or nothing.
+    fs.writeFileSync(path.join(outdir, 'templates.json'), JSON.stringify(files));
+    try {
+      fs.renameSync(outdir, dir);
+    } catch {
+      // Another suite got there first with the same templates.
+    }
+    return templates;
+  }
+  return Object.fromEntries(
+    Object.entries(files).map(([name, file]) => [
+      name,
+      Template.fromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))),
+    ]),
+  );
 }
 
 /** Resources of one type in a template, as [logicalId, resource] pairs. */
