@@ -12,11 +12,12 @@ import { loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { GAME_DAY_TARGET_TAG, GameDayExperiments } from '../lib/fis/game-day-experiments';
 import { SCENARIO_IDS, SCENARIO_TAG } from '../lib/fis/scenarios';
-import { resourcesOf, synth, testConfig } from './support/synth';
+import { resourcesOf, sharedTemplates, synth, testConfig } from './support/synth';
 
 const config = loadConfig('default');
 const names = new Names(config);
-const { templates } = synth(config);
+// The default app's templates, synthesized once per Jest run for every suite that only reads them.
+const templates = sharedTemplates(config);
 /** The same app with the FIS Lambda extension on (off by default). */
 const onConfig = testConfig((raw) => {
   raw.gameDays = { lambdaFaultInjection: true };
