@@ -7,6 +7,7 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RESILIENCE_CHECKS_DEFAULT } from '../lib/app';
 import { ResilienceChecks } from '../lib/compliance/resilience';
+import { LONG, shortOrLong } from './support/long';
 import { synth, testConfig } from './support/synth';
 
 interface Violation {
@@ -35,9 +36,14 @@ const everythingOn = testConfig((raw) => {
   raw.gameDays = { lambdaFaultInjection: true };
 });
 
-/** Synthesizes the app with cdk-nag's packs as policy validation plugins and reads the report. */
+/**
+ * Synthesizes the app with cdk-nag's packs as policy validation plugins and reads the report. The
+ * Control Tower rules of cfn-guard (237 rules over five templates, about 11 s of CPU, half the suite)
+ * join in `npm run test:long`, which CI runs too; `cdk synth` and `npm test` gate on the nag packs,
+ * the resilience pack and CloudFormation's validator.
+ */
 function nagReport(): Report {
-  const { outdir } = synth(everythingOn, { nag: true, plugins: [new CfnGuardValidator({})] });
+  const { outdir } = synth(everythingOn, { nag: true, plugins: LONG ? [new CfnGuardValidator({})] : [] });
   return JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
 }
 
@@ -59,18 +65,20 @@ const plugin = (name: string) => report.pluginReports.find((p) => p.pluginName =
 
 describe('compliance', () => {
   // The resilience pack joins the zero-findings gate when RESILIENCE_CHECKS_DEFAULT becomes 'error'.
-  test.each(['AwsSolutions', 'PCI.DSS.321', 'cdk-validator-cfnguard', 'CloudFormation Validate'])(
-    '%s: zero unacknowledged findings',
-    (name) => {
-      const p = plugin(name);
-      expect(p).toBeDefined();
-      const open = p.violations.flatMap((v) =>
-        v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`),
-      );
-      expect(open).toEqual([]);
-      expect(p.conclusion).toBe('success');
-    },
-  );
+  test.each(
+    shortOrLong(
+      ['AwsSolutions', 'PCI.DSS.321', 'CloudFormation Validate'],
+      ['AwsSolutions', 'PCI.DSS.321', 'cdk-validator-cfnguard', 'CloudFormation Validate'],
+    ),
+  )('%s: zero unacknowledged findings', (name) => {
+    const p = plugin(name);
+    expect(p).toBeDefined();
+    const open = p.violations.flatMap((v) =>
+      v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`),
+    );
+    expect(open).toEqual([]);
+    expect(p.conclusion).toBe('success');
+  });
 
   test('the resilience pack runs once in the same synth, in error mode, with zero findings', () => {
     expect(RESILIENCE_CHECKS_DEFAULT).toBe('error');
@@ -98,9 +106,10 @@ describe('compliance', () => {
     }
   });
 
-  test('the list of exceptions, for reviewers: any new acknowledgement shows up in this snapshot', () => {
-    const rows = report.pluginReports
-
+  const GUARD = 'cdk-validator-cfnguard';
+  const exceptions = (keep: (plugin: string) => boolean) =>
+    report.pluginReports
+      .filter((p) => keep(p.pluginName))
       .flatMap((p) =>
         (p.suppressedViolations ?? []).map((s) => ({
           rule: s.ruleName,
@@ -109,7 +118,15 @@ describe('compliance', () => {
         })),
       )
       .sort((a, b) => `${a.at} ${a.rule}`.localeCompare(`${b.at} ${b.rule}`));
-    expect(rows).toMatchSnapshot();
+
+  test('the list of exceptions, for reviewers: any new acknowledgement shows up in this snapshot', () => {
+    expect(exceptions((p) => p !== GUARD)).toMatchSnapshot();
+  });
+
+  // cfn-guard runs in the long run only (see nagReport); skipped, not absent, in `npm test`, so that
+  // its snapshot is kept.
+  (LONG ? test : test.skip)('the list of cfn-guard exceptions (test:long)', () => {
+    expect(exceptions((p) => p === GUARD)).toMatchSnapshot();
   });
 });
 
