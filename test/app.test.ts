@@ -4,6 +4,7 @@ import { loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { deployOrderProblems, StackInput, usedNames } from './support/cross-stack-names';
 import { configWithRegions, synth } from './support/synth';
+import { shortOrLong } from './support/long';
 
 const AWS_ENV = [
   'AWS_ACCESS_KEY_ID',
@@ -282,7 +283,8 @@ describe('app', () => {
     expect(templates[name].toJSON()).toMatchSnapshot();
   });
 
-  test.each([3, 5])(
+  // Three regions in every run; five (about 2.5 s of synth) in `npm run test:long`.
+  test.each(shortOrLong([3], [3, 5]))(
     '%i regions: a stack each, standbys after the primary, edge last, one chain link each',
     (n) => {
       const c = configWithRegions(n);
