@@ -14,6 +14,7 @@ import type { Deps } from '../../cli/core/deps';
 import { CHECKS } from '../../lambda/readiness/checks';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
+import { readyStandbyGroup, stoppedWarmPool } from './fixtures';
 
 const asg = mockClient(AutoScalingClient);
 const acm = mockClient(ACMClient);
@@ -29,38 +30,8 @@ let w: World;
 beforeEach(() => {
   w = new World();
   for (const m of [asg, acm, secrets]) m.reset();
-  asg.on(DescribeAutoScalingGroupsCommand).resolves({
-    AutoScalingGroups: [
-      {
-        AutoScalingGroupName: 'standby-asg',
-        MinSize: 1,
-        MaxSize: 12,
-        DesiredCapacity: 1,
-        DefaultCooldown: 300,
-        AvailabilityZones: [],
-        HealthCheckType: 'ELB',
-        CreatedTime: T0,
-        Instances: [
-          {
-            InstanceId: 'i-1',
-            LifecycleState: 'InService',
-            HealthStatus: 'Healthy',
-            AvailabilityZone: 'a',
-            ProtectedFromScaleIn: false,
-          },
-        ],
-      },
-    ],
-  });
-  asg.on(DescribeWarmPoolCommand).resolves({
-    Instances: [1, 2].map((i) => ({
-      InstanceId: `i-w${i}`,
-      LifecycleState: 'Warmed:Stopped' as const,
-      HealthStatus: 'Healthy',
-      AvailabilityZone: 'a',
-      ProtectedFromScaleIn: false,
-    })),
-  });
+  asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [readyStandbyGroup(T0)] });
+  asg.on(DescribeWarmPoolCommand).resolves({ Instances: stoppedWarmPool('i-w1', 'i-w2') });
   acm.on(ListCertificatesCommand).resolves({
     CertificateSummaryList: [
       { CertificateArn: 'cert-other', SubjectAlternativeNameSummaries: ['shop.example.com'] },

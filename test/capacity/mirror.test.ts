@@ -2,6 +2,7 @@ import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/cl
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MirrorConfig, configFromEnv, mirror } from '../../lambda/capacity-mirror';
+import { group, instance } from './fixtures';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const config: MirrorConfig = {
@@ -22,48 +23,15 @@ const cw = mockClient(CloudWatchClient);
 beforeEach(() => {
   asg.reset();
   cw.reset();
+  // Two healthy in service, one unhealthy, one still launching: two count.
   asg.on(DescribeAutoScalingGroupsCommand).resolves({
     AutoScalingGroups: [
-      {
-        AutoScalingGroupName: 'shop-asg',
-        MinSize: 2,
-        MaxSize: 12,
-        DesiredCapacity: 4,
-        DefaultCooldown: 300,
-        AvailabilityZones: [],
-        HealthCheckType: 'ELB',
-        CreatedTime: NOW,
-        Instances: [
-          {
-            InstanceId: 'i-1',
-            LifecycleState: 'InService',
-            HealthStatus: 'Healthy',
-            AvailabilityZone: 'a',
-            ProtectedFromScaleIn: false,
-          },
-          {
-            InstanceId: 'i-2',
-            LifecycleState: 'InService',
-            HealthStatus: 'Healthy',
-            AvailabilityZone: 'a',
-            ProtectedFromScaleIn: false,
-          },
-          {
-            InstanceId: 'i-3',
-            LifecycleState: 'InService',
-            HealthStatus: 'Unhealthy',
-            AvailabilityZone: 'a',
-            ProtectedFromScaleIn: false,
-          },
-          {
-            InstanceId: 'i-4',
-            LifecycleState: 'Pending',
-            HealthStatus: 'Healthy',
-            AvailabilityZone: 'a',
-            ProtectedFromScaleIn: false,
-          },
-        ],
-      },
+      group('shop-asg', { min: 2, max: 12, desired: 4 }, NOW, [
+        instance('i-1'),
+        instance('i-2'),
+        instance('i-3', 'InService', 'Unhealthy'),
+        instance('i-4', 'Pending'),
+      ]),
     ],
   });
   cw.on(GetMetricDataCommand).resolves({

@@ -10,6 +10,7 @@ import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { ReadinessConfig, configFromEnv, run } from '../../lambda/readiness';
 import { CHECKS } from '../../lambda/readiness/checks';
+import { readyStandbyGroup, stoppedWarmPool } from './fixtures';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const ago = (min: number) => new Date(NOW.getTime() - min * 60_000);
@@ -72,47 +73,8 @@ function healthy() {
       },
     ],
   });
-  asg.on(DescribeAutoScalingGroupsCommand).resolves({
-    AutoScalingGroups: [
-      {
-        AutoScalingGroupName: 'standby-asg',
-        MinSize: 1,
-        MaxSize: 12,
-        DesiredCapacity: 1,
-        DefaultCooldown: 300,
-        AvailabilityZones: [],
-        HealthCheckType: 'ELB',
-        CreatedTime: NOW,
-        Instances: [
-          {
-            InstanceId: 'i-1',
-            LifecycleState: 'InService',
-            HealthStatus: 'Healthy',
-            AvailabilityZone: 'a',
-            ProtectedFromScaleIn: false,
-          },
-        ],
-      },
-    ],
-  });
-  asg.on(DescribeWarmPoolCommand).resolves({
-    Instances: [
-      {
-        InstanceId: 'i-2',
-        LifecycleState: 'Warmed:Stopped',
-        HealthStatus: 'Healthy',
-        AvailabilityZone: 'a',
-        ProtectedFromScaleIn: false,
-      },
-      {
-        InstanceId: 'i-3',
-        LifecycleState: 'Warmed:Stopped',
-        HealthStatus: 'Healthy',
-        AvailabilityZone: 'a',
-        ProtectedFromScaleIn: false,
-      },
-    ],
-  });
+  asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [readyStandbyGroup(NOW)] });
+  asg.on(DescribeWarmPoolCommand).resolves({ Instances: stoppedWarmPool('i-2', 'i-3') });
   acm
     .on(DescribeCertificateCommand)
     .resolves({ Certificate: { Status: 'ISSUED', NotAfter: new Date('2027-06-01T00:00:00Z') } });

@@ -36,6 +36,7 @@ import { Names } from '../../lib/config/names';
 import { SCENARIO_TAG } from '../../lib/fis/scenarios';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startShop, waitFor, type RunningShop } from '../shop/helpers';
+import { readyStandbyGroup, stoppedWarmPool } from '../capacity/fixtures';
 
 const config = loadConfig('default');
 const names = new Names(config);
@@ -162,38 +163,10 @@ const series = (Id: string, values: number[]) => ({
 
 /** The standby passes every readiness check (the same fixtures as shopctl check's tests). */
 function readyStandby(): void {
-  cap.asg.on(DescribeAutoScalingGroupsCommand).resolves({
-    AutoScalingGroups: [
-      {
-        AutoScalingGroupName: 'standby-asg',
-        MinSize: 1,
-        MaxSize: 12,
-        DesiredCapacity: 1,
-        DefaultCooldown: 300,
-        AvailabilityZones: [],
-        HealthCheckType: 'ELB',
-        CreatedTime: new Date(clock),
-        Instances: [
-          {
-            InstanceId: 'i-1',
-            LifecycleState: 'InService',
-            HealthStatus: 'Healthy',
-            AvailabilityZone: 'a',
-            ProtectedFromScaleIn: false,
-          },
-        ],
-      },
-    ],
-  });
-  cap.asg.on(DescribeWarmPoolCommand).resolves({
-    Instances: [1, 2].map((i) => ({
-      InstanceId: `i-w${i}`,
-      LifecycleState: 'Warmed:Stopped' as const,
-      HealthStatus: 'Healthy',
-      AvailabilityZone: 'a',
-      ProtectedFromScaleIn: false,
-    })),
-  });
+  cap.asg
+    .on(DescribeAutoScalingGroupsCommand)
+    .resolves({ AutoScalingGroups: [readyStandbyGroup(new Date(clock))] });
+  cap.asg.on(DescribeWarmPoolCommand).resolves({ Instances: stoppedWarmPool('i-w1', 'i-w2') });
   cap.acm.on(ListCertificatesCommand).resolves({
     CertificateSummaryList: [
       { CertificateArn: 'cert-standby', SubjectAlternativeNameSummaries: [names.regionRecord(STANDBY)] },
@@ -790,6 +763,38 @@ class FaultFis extends FakeFis {
   }
 }
 
+/** shopctl drill on the real clock against a real shop at `shop`, the probe every 100 ms. */
+const realTime = () => {
+  clock = Date.now();
+  return deps({
+    now: () => new Date(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    pollMs: 100,
+    httpTimeoutMs: 1_000,
+  });
+};
+const realRun = (d: Deps, shop: string, flags: DrillFlags) =>
+  drill(
+    d,
+    {
+      fis: () => fis,
+      signal: abort.signal,
+      writeFile: (f, t) => (reports[f] = t),
+      capacity: () => capacity,
+      probe: ({ live, after }) =>
+        new ProbeCustomer({
+          baseUrl: shop,
+          fetch,
+          live,
+          after,
+          timeoutMs: 1_000,
+          intervalMs: 100,
+          now: d.now,
+        }),
+    },
+    'web-instance-loss',
+    flags,
+  );
 describe('a game day against the real shop on a real PostgreSQL', () => {
   let pg: PostgresServer;
   beforeAll(async () => {
@@ -797,37 +802,6 @@ describe('a game day against the real shop on a real PostgreSQL', () => {
   });
   afterAll(() => pg?.destroy());
 
-  const realTime = () => {
-    clock = Date.now();
-    return deps({
-      now: () => new Date(),
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      pollMs: 100,
-      httpTimeoutMs: 1_000,
-    });
-  };
-  const realRun = (d: Deps, shop: string, flags: DrillFlags) =>
-    drill(
-      d,
-      {
-        fis: () => fis,
-        signal: abort.signal,
-        writeFile: (f, t) => (reports[f] = t),
-        capacity: () => capacity,
-        probe: ({ live, after }) =>
-          new ProbeCustomer({
-            baseUrl: shop,
-            fetch,
-            live,
-            after,
-            timeoutMs: 1_000,
-            intervalMs: 100,
-            now: d.now,
-          }),
-      },
-      'web-instance-loss',
-      flags,
-    );
   const drillKeys = async (server: PostgresServer, db: string) =>
     (
       await server.sql<{ key: string }>(
@@ -952,33 +926,7 @@ test('customers served from another region, then the outage page, then home agai
       dns.switchTo(portOf(primary.base));
       await waitFor(saw(`probe customer served by ${PRIMARY} (was the outage page)`), 10_000, 'home');
     });
-    clock = Date.now();
-    const d = deps({
-      now: () => new Date(),
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      pollMs: 100,
-    });
-    await drill(
-      d,
-      {
-        fis: () => fis,
-        signal: abort.signal,
-        writeFile: (f, t) => (reports[f] = t),
-        capacity: () => capacity,
-        probe: ({ live, after }) =>
-          new ProbeCustomer({
-            baseUrl: `http://127.0.0.1:${port}`,
-            fetch,
-            live,
-            after,
-            timeoutMs: 1_000,
-            intervalMs: 100,
-            now: d.now,
-          }),
-      },
-      'web-instance-loss',
-      { yes: true, report: 'r.md' },
-    );
+    await realRun(realTime(), `http://127.0.0.1:${port}`, { yes: true, report: 'r.md' });
     expect(out).toContain(`Probe customer served by ${PRIMARY} before the fault.`);
     const moves = out.filter((l) => l.includes('probe customer served by')).map((l) => l.split('  ')[1]);
     expect(moves).toEqual([
