@@ -163,6 +163,14 @@ function classify(d: Deps, region: string, name: string): TimelineEvent['kind'] 
   return undefined;
 }
 
+/** What an alarm going to ALARM means, by the kind `classify` gives it. */
+const ALARM_LABEL: Partial<Record<NonNullable<TimelineEvent['kind']>, string>> = {
+  page: 'page sent',
+  canary: 'canary failing',
+  dns: 'Route 53 check unhealthy (DNS moves)',
+  brake: 'stop condition fired (customers failing from two vantage points): FIS stops the experiment',
+};
+
 /** Regions a failover would move customers to when `region` is hit: the other standbys. */
 function failoverTargets(d: Deps, region: string): string[] {
   return d.config.regions.filter((r) => r.name !== region && r.role === 'standby').map((r) => r.name);
@@ -377,17 +385,7 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
           if (state === before) continue;
           if (state === 'ALARM') {
             const kind = classify(d, r, name);
-            const label =
-              kind === 'page'
-                ? 'page sent'
-                : kind === 'canary'
-                  ? 'canary failing'
-                  : kind === 'dns'
-                    ? 'Route 53 check unhealthy (DNS moves)'
-                    : kind === 'brake'
-                      ? 'stop condition fired (customers failing from two vantage points): FIS stops the experiment'
-                      : 'alarm';
-            note(`${label}: ${name} (${r})`, kind);
+            note(`${(kind && ALARM_LABEL[kind]) ?? 'alarm'}: ${name} (${r})`, kind);
           } else if (before === 'ALARM' && state === 'OK') {
             note(`back to OK: ${name} (${r})`, 'recovered');
           }
