@@ -60,8 +60,10 @@ function config(overrides: Partial<CanaryConfig> = {}, targets?: CanaryConfig['t
   return parseCanaryConfig({
     vantage: 'ap-northeast-2',
     namespace: NAMESPACE,
-    stepTimeoutMs: 400,
-    deadlineMs: 4000,
+    // Generous for the tests that are not about time: a loaded 2-core machine can take over 400 ms
+    // to answer a local request. The tests about timeouts and deadlines set their own.
+    stepTimeoutMs: 2000,
+    deadlineMs: 8000,
     verdictRegions: REGIONS,
     targets: targets ?? [
       { id: 'public', kind: 'shop', baseUrl: shop.url, requireWritable: true },
@@ -206,7 +208,7 @@ describe('canary handler against a local fake shop and outage page', () => {
 
   test('a response slower than the step timeout fails that step with "timeout"', async () => {
     shop.behaviour = { slow: { step: 'product', ms: 1000 } };
-    const r = await run();
+    const r = await run(config({ stepTimeoutMs: 400 }));
     expect(r.result('public')).toMatchObject({
       ok: false,
       failedStep: 'product',
