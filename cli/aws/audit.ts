@@ -13,7 +13,7 @@ export interface AuditRecord {
   readonly command: string;
   readonly args: readonly string[];
   /**
-   * "ok", "already-in-effect", "dry-run", "refused", "aborted", "failed", "partial" or "interrupted".
+   * "ok", "already-in-effect", "dry-run", "refused", "aborted", "failed", "partial", "unknown" (a change got no answer and could not be read back) or "interrupted".
    */
   readonly result: string;
   readonly steps: readonly unknown[];

@@ -160,12 +160,12 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
   for (const r of regions) {
     if (r.readiness?.state === 'not-ready') {
       warnings.push(
-        `a failover to ${r.region} would not succeed now: readiness NOT READY (failed: ${r.readiness.failed.join(', ') || 'unnamed'}); run "shopctl check --target ${r.region}" for details`,
+        `a failover to ${r.region} would not succeed now: readiness NOT READY (failed: ${r.readiness.failed.join(', ') || 'unnamed'}); run "npx shopctl check --target ${r.region}" for details`,
       );
     }
     if (r.switchPath.route53Inverted && r.switch.state !== 'drained') {
       warnings.push(
-        `the endpoint check of ${r.region} is inverted (fast path) while its drain switch is ${r.switch.state}: Route 53 keeps customers off ${r.region}; "shopctl failback" restores it`,
+        `the endpoint check of ${r.region} is inverted (fast path) while its drain switch is ${r.switch.state}: Route 53 keeps customers off ${r.region}; "npx shopctl failback" restores it`,
       );
     }
   }

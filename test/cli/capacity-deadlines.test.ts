@@ -135,7 +135,7 @@ describe('shopctl check never hangs on a stalled region', () => {
 
 describe('a planned failover never hangs on a stalled pre-scale', () => {
   test(
-    'UpdateAutoScalingGroup stalls: the scale step fails at the deadline, nothing drained or promoted, exit 4 with how to resume',
+    'UpdateAutoScalingGroup stalls: read back at the deadline (not taken): NOT DONE, nothing drained or promoted, exit 5 with how to resume',
     async () => {
       const w = new World().shortDeadlines();
       const real = stalled();
@@ -161,18 +161,18 @@ describe('a planned failover never hangs on a stalled pre-scale', () => {
       const code = await w.run('failover', '--to', STANDBY, '--yes');
       expect(w.out).toContain('Scale ap-northeast-1 to 4 instances and 16 ACU minimum');
       expect(w.err).toMatch(
-        /FAILED\s+2\. Scale ap-northeast-1 .*autoscaling:UpdateAutoScalingGroup in ap-northeast-1 did not answer \(TimeoutError: no answer within 1000 ms \(shopctl deadline\)\)/,
+        /NOT DONE 2\. Scale ap-northeast-1 .*autoscaling:UpdateAutoScalingGroup in ap-northeast-1 did not answer \(TimeoutError: no answer within 1000 ms \(shopctl deadline\)\).*read back: not in effect/,
       );
-      expect(code).toBe(4);
+      expect(code).toBe(5);
       expect(w.err).toContain(
-        'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --yes',
+        'To resume (the command is idempotent): npx shopctl failover --to ap-northeast-1 --yes',
       );
       expect(hang.accepted).toBeGreaterThan(before);
       for (const r of [PRIMARY, STANDBY]) {
         expect(w.m(r).ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
         expect(w.m(r).rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
       }
-      expect(w.auditRecords().at(-1)).toMatchObject({ command: 'failover', result: 'partial' });
+      expect(w.auditRecords().at(-1)).toMatchObject({ command: 'failover', result: 'failed' });
     },
     BOUND,
   );
@@ -206,9 +206,10 @@ describe('a planned failover never hangs on a stalled pre-scale', () => {
       expect(hang.accepted).toBeGreaterThan(before); // the UpdateAutoScalingGroup request is in flight
       ctrl.abort();
       expect(await running).toBe(130);
-      expect(w.err).toContain('INTERRUPTED 2. Scale ap-northeast-1 to 4 instances and 16 ACU minimum');
+      expect(w.err).toContain('NOT DONE 2. Scale ap-northeast-1 to 4 instances and 16 ACU minimum');
+      expect(w.err).toContain('read back: not in effect');
       expect(w.err).toContain(
-        'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --yes',
+        'To resume (the command is idempotent): npx shopctl failover --to ap-northeast-1 --yes',
       );
       for (const r of [PRIMARY, STANDBY]) {
         expect(w.m(r).ssm.commandCalls(PutParameterCommand)).toHaveLength(0);

@@ -385,7 +385,7 @@ test('Ctrl-C stops the experiment and still writes the report', async () => {
 test('refuses an unclean baseline (an alarm already in ALARM) unless --force', async () => {
   alarms[EDGE][EDGE_ALARM] = 'ALARM';
   await expect(run({ yes: true })).rejects.toThrow(
-    `Not a clean baseline, in ALARM: ${EDGE_ALARM}. Fix: resolve them first (shopctl status), or pass --force to start anyway.`,
+    `Not a clean baseline, in ALARM: ${EDGE_ALARM}. Fix: resolve them first (npx shopctl status), or pass --force to start anyway.`,
   );
   expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
   expect(await run({ yes: true, force: true, report: 'r.md' })).toBe(EXIT.ok);
@@ -558,7 +558,7 @@ test('registered in shopctl: an unknown scenario is a usage error naming the sce
 describe('preflight: the readiness check of the failover targets (shopctl check)', () => {
   test('shown in the plan, with the exact calls of shopctl check', async () => {
     expect(await run({ dryRun: true })).toBe(EXIT.ok);
-    expect(out).toContain('  failover target readiness (shopctl check):');
+    expect(out).toContain('  failover target readiness (npx shopctl check):');
     expect(out).toContain(`    ${STANDBY}: READY`);
     expect(out).toContain(
       `  probe customer: ${SHOP} (reach a page, browse, buy: real drill orders marked x-shop-drill), then waits up to 10 min for orders to be taken again and reads every acknowledged order back`,
@@ -586,7 +586,7 @@ describe('preflight: the readiness check of the failover targets (shopctl check)
     cap.asg.on(DescribeWarmPoolCommand).resolves({ Instances: [] });
     await expect(run({ yes: true }, 'web-instance-loss', d)).rejects.toThrow(
       `Failover target not ready: ${STANDBY} NOT READY (warm-pool: 0 of 0 warm-pool instances initialised, minimum 2). ` +
-        'A failover during the game day could fail. Fix: make it READY first (shopctl check shows every check; ' +
+        'A failover during the game day could fail. Fix: make it READY first (npx shopctl check shows every check; ' +
         'docs/runbook.md, 2b. Readiness), or pass --force to start anyway.',
     );
     expect(out).toContainEqual(expect.stringMatching(/warm-pool +FAIL +0 of 0 warm-pool instances/));
@@ -624,7 +624,7 @@ describe('the probe customer in the watch loop (scripted probe)', () => {
     };
     await expect(run({ yes: true })).rejects.toThrow(
       `The probe customer fails before the fault (buy: POST /checkout answered 503 (read-only)) on ${SHOP}. ` +
-        'Fix: check that the shop answers there from this machine (shopctl status), or pass --force',
+        'Fix: check that the shop answers there from this machine (npx shopctl status), or pass --force',
     );
     expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
   });
