@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { checkCommand } from './readiness/command';
 import { registerDrillCommand } from './drill/command';
+import type { DrillIo } from './drill/drill';
 import { failbackCommand } from './failback/command';
 import { failoverCommand } from './failover/command';
 import { noticeClearCommand, noticeSetCommand } from './notice/command';
@@ -35,6 +36,8 @@ export type Overrides = Partial<
   readonly capacityClients?: CapacityClientsFor;
   /** Use the Route 53 control plane fast path in failover and failback; default: unless `clients` were injected. */
   readonly fastSwitch?: boolean;
+  /** FIS, the probe customer and the report writer of `drill` (tests). */
+  readonly drillIo?: Partial<DrillIo>;
 };
 
 /** Handler settings of every SDK client of a run (the main clients and the capacity ones alike). */
@@ -305,6 +308,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     run,
     EXIT.failed,
     () => o.capacityClients ?? makeCapacityClientsFor(clientOptions(program.opts<GlobalOptions>())),
+    o.drillIo,
   );
 
   const removeInterrupt = onInterrupt(ctrl, err);

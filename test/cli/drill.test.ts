@@ -5,8 +5,11 @@
  * drill's FIS client is HTTP, tested against a local server below), the probe customer scripted
  * (the real one runs against a real shop in drill-probe.test.ts), every step's failure.
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import {
   AutoScalingClient,
@@ -30,7 +33,8 @@ import {
   type ProbeTransition,
   type ProbeVerdict,
 } from '../../cli/drill/probe';
-import { EXIT } from '../../cli/aws/errors';
+import { EXIT, UsageError } from '../../cli/aws/errors';
+import { drillCommand } from '../../cli/drill/command';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { SCENARIO_TAG } from '../../lib/fis/scenarios';
@@ -542,17 +546,105 @@ describe('the FIS HTTP client', () => {
   });
 });
 
+/** A fresh audit file per test: no test writes to the operator's ~/.shopctl. */
+const tmpAudit = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-drill-')), 'audit.jsonl');
+const auditOf = (file: string) =>
+  fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
+
 test('registered in shopctl: an unknown scenario is a usage error naming the scenarios, nothing called', async () => {
   const { main } = await import('../../cli/main');
   const lines: string[] = [];
+  const auditFile = tmpAudit();
   const code = await main(['drill', 'meteor', '--dry-run'], {
     out: (s) => lines.push(s),
     err: (s) => lines.push(s),
+    auditFile,
+    osUser: 'alice@laptop',
   });
   expect(code).toBe(EXIT.usage);
   expect(lines.join('\n')).toContain(
     'Unknown scenario "meteor". Fix: use one of az-power-interruption, web-instance-loss',
   );
+  // the refusal is audited, in the injected file (never the operator's real ~/.shopctl/audit.jsonl)
+  expect(auditOf(auditFile)).toEqual([expect.objectContaining({ command: 'drill', result: 'refused' })]);
+});
+
+describe('drill --region names the region of the experiment', () => {
+  const mainWith = async (argv: string[]) => {
+    const { main } = await import('../../cli/main');
+    const lines: string[] = [];
+    const asked: string[] = [];
+    const auditFile = tmpAudit();
+    const code = await main(argv, {
+      out: (s) => lines.push(s),
+      err: (s) => lines.push(s),
+      auditFile,
+      osUser: 'alice@laptop',
+      drillIo: {
+        fis: (region) => {
+          asked.push(region);
+          throw new UsageError(`stopped the test at FIS in ${region}`);
+        },
+      },
+    });
+    return { code, out: lines.join('\n'), asked };
+  };
+
+  test('a drill with --region R asks FIS in R (the global option used to swallow it)', async () => {
+    const r = await mainWith(['drill', 'web-instance-loss', '--region', STANDBY, '--dry-run']);
+    expect(r.asked).toEqual([STANDBY]);
+    expect(r.out).toContain(`stopped the test at FIS in ${STANDBY}`);
+  });
+
+  test('--region before the command names it too; without it the primary', async () => {
+    expect((await mainWith(['--region', STANDBY, 'drill', 'web-instance-loss', '--dry-run'])).asked).toEqual([
+      STANDBY,
+    ]);
+    expect((await mainWith(['drill', 'web-instance-loss', '--dry-run'])).asked).toEqual([PRIMARY]);
+  });
+
+  test('a writer scenario in a standby region is refused before any AWS call', async () => {
+    const r = await mainWith(['drill', 'database-failover', '--region', STANDBY, '--dry-run']);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.out).toContain(
+      `"database-failover" exists only where the Aurora writer lives in normal operation. Fix: --region ${PRIMARY}`,
+    );
+    expect(r.asked).toEqual([]);
+  });
+});
+
+test('every drill is audited: the dry run and a completed run', async () => {
+  const auditFile = tmpAudit();
+  const d = deps({ auditFile });
+  const io = {
+    fis: () => fis,
+    signal: abort.signal,
+    writeFile: (f: string, t: string) => (reports[f] = t),
+    capacity: () => capacity,
+    probe: () => probe,
+  };
+  expect(await drillCommand(d, 'web-instance-loss', { dryRun: true }, () => capacity, io, ['x'])).toBe(
+    EXIT.ok,
+  );
+  const code = await drillCommand(d, 'web-instance-loss', { yes: true, report: 'r.md' }, () => capacity, io);
+  expect(auditOf(auditFile)).toEqual([
+    expect.objectContaining({
+      command: 'drill',
+      result: 'dry-run',
+      args: ['x'],
+      detail: `web-instance-loss in ${PRIMARY}`,
+    }),
+    expect.objectContaining({
+      command: 'drill',
+      result: code === EXIT.ok ? 'ok' : code === EXIT.affected ? 'findings' : 'failed',
+    }),
+  ]);
 });
 
 describe('preflight: the readiness check of the failover targets (shopctl check)', () => {
