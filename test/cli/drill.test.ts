@@ -24,7 +24,13 @@ import type { CapacityClients } from '../../cli/capacity/capacity';
 import type { RegionClients } from '../../cli/aws/clients';
 import type { Deps } from '../../cli/aws/deps';
 import { drill, type DrillFlags } from '../../cli/drill/drill';
-import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/drill/fis';
+import {
+  configuredFisEndpoint,
+  fisOverHttp,
+  type FisApi,
+  type FisExperiment,
+  type FisStatus,
+} from '../../cli/drill/fis';
 import {
   ProbeCustomer,
   type Probe,
@@ -539,9 +545,77 @@ describe('the FIS HTTP client', () => {
       type: 'ResourceNotFoundException:http://x',
     };
     await expect(api.getExperimentTemplate('nope')).rejects.toMatchObject({
-      name: 'ResourceNotFoundException',
-      message: 'template not found',
-      $metadata: { httpStatusCode: 400 },
+      name: 'AwsCallError',
+      message: `fis:GetExperimentTemplate in ${PRIMARY}: ResourceNotFoundException: template not found`,
+      cause: { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } },
+    });
+  });
+
+  describe('the endpoint comes from where the SDK clients find theirs', () => {
+    const saved = { ...process.env };
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-fis-'));
+      for (const k of [
+        'AWS_ENDPOINT_URL',
+        'AWS_ENDPOINT_URL_FIS',
+        'AWS_PROFILE',
+        'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+      ])
+        delete process.env[k];
+      process.env.AWS_CONFIG_FILE = path.join(dir, 'config');
+      process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(dir, 'credentials');
+      fs.writeFileSync(process.env.AWS_SHARED_CREDENTIALS_FILE, '');
+    });
+    afterEach(() => {
+      process.env = { ...saved };
+    });
+    const port = () => (server.address() as { port: number }).port;
+    const client = (profile?: string) =>
+      fisOverHttp({
+        region: PRIMARY,
+        ...(profile ? { profile } : {}),
+        credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+      });
+
+    test('AWS_ENDPOINT_URL (the one for every service)', async () => {
+      fs.writeFileSync(process.env.AWS_CONFIG_FILE as string, '');
+      process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${port()}`;
+      reply = { status: 200, body: { experimentTemplates: [] } };
+      expect(await client().listExperimentTemplates()).toEqual({ templates: [] });
+      expect(seen).toHaveLength(1);
+      expect(await configuredFisEndpoint()).toBe(`http://127.0.0.1:${port()}`);
+    });
+
+    test("the profile's services section (fis = endpoint_url), then its endpoint_url; the ignore switch", async () => {
+      fs.writeFileSync(
+        process.env.AWS_CONFIG_FILE as string,
+        [
+          '[profile local]',
+          'services = emulator',
+          'endpoint_url = http://127.0.0.1:1',
+          '[services emulator]',
+          'fis =',
+          `  endpoint_url = http://127.0.0.1:${port()}`,
+          '[profile plain]',
+          'endpoint_url = http://127.0.0.1:2',
+        ].join('\n'),
+      );
+      expect(await configuredFisEndpoint('local')).toBe(`http://127.0.0.1:${port()}`);
+      expect(await configuredFisEndpoint('plain')).toBe('http://127.0.0.1:2');
+      reply = { status: 200, body: { experimentTemplates: [] } };
+      expect(await client('local').listExperimentTemplates()).toEqual({ templates: [] });
+      expect(seen).toHaveLength(1);
+      process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = 'true';
+      expect(await configuredFisEndpoint('local')).toBeUndefined();
+    });
+
+    test('a refused connection names the action and the region', async () => {
+      fs.writeFileSync(process.env.AWS_CONFIG_FILE as string, '');
+      process.env.AWS_ENDPOINT_URL_FIS = 'http://127.0.0.1:1';
+      await expect(
+        client().startExperiment({ experimentTemplateId: 'EXT1', clientToken: 't', tags: {} }),
+      ).rejects.toThrow(new RegExp(`^fis:StartExperiment in ${PRIMARY}: .*fetch failed`));
     });
   });
 });
