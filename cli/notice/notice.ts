@@ -55,7 +55,10 @@ export async function regionStates(d: Deps): Promise<Record<string, RegionState>
   const entries = await Promise.all(
     d.config.regions.map(async (r): Promise<[string, RegionState]> => {
       const h = await getHealthz(d, r.name);
-      if (h.status === 200 && h.mode === 'read-write') return [r.name, 'operational'];
+      // a standby serves read-only by design: healthy, not "slow or partly down"; only a writer that
+      // cannot write (or a 503) is degraded
+      if (h.status === 200 && (h.mode === 'read-write' || (h.mode === 'read-only' && h.db === 'secondary')))
+        return [r.name, 'operational'];
       if (h.status === 200 || h.status === 503) return [r.name, 'degraded'];
       return [r.name, 'unknown'];
     }),

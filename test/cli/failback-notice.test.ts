@@ -137,7 +137,7 @@ describe('shopctl notice', () => {
       message: { ko: '결제 지연 중', en: 'Payments are delayed' },
       updatedAt: '2026-05-01T03:00:00.000Z',
       nextUpdateAt: '2026-05-01T03:30:00.000Z',
-      regions: { [PRIMARY]: 'unknown', [STANDBY]: 'degraded' },
+      regions: { [PRIMARY]: 'unknown', [STANDBY]: 'operational' },
     });
     expect(w.m(EDGE).ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({
       Name: '/resilient-shop/outage/distribution-id',

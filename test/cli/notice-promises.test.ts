@@ -15,7 +15,7 @@ const header = {
   message: { ko: '결제 지연 중', en: 'Payments are delayed' },
   updatedAt: '2026-05-01T03:00:00.000Z',
   nextUpdateAt: null,
-  regions: { [PRIMARY]: 'operational', [STANDBY]: 'degraded' },
+  regions: { [PRIMARY]: 'operational', [STANDBY]: 'operational' },
 };
 
 test('withhold a promise, reword another, announce compensation: exact PutObject body, valid for the page', async () => {

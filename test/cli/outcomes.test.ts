@@ -7,9 +7,11 @@
  * deadline machinery of the run (withDeadline) is what gives up.
  */
 import { CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { FaultServer } from './support/fault-server';
 import { arnOf, EDGE, PRIMARY, STANDBY, throttle, timeout, World } from './world';
 
 /** Answers long after the 1 s call deadline of `shortDeadlines` (a wide margin on a loaded machine). */
@@ -235,4 +237,40 @@ describe('a second run says what it did', () => {
     expect(w.out).toContain('Already in effect');
     expect(w.m(EDGE).cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(2);
   });
+});
+
+describe('status.json: region states', () => {
+  const SET = ['notice', 'set', '--ko', '지연', '--en', 'Delayed', '--yes'];
+  const regionsWritten = (w: World) =>
+    JSON.parse(w.m(EDGE).s3.commandCalls(PutObjectCommand).at(-1)?.args[0].input.Body as string).regions;
+
+  test('a healthy read-only standby is operational, not "degraded"; a writer that cannot write is', async () => {
+    const w = new World();
+    expect(await w.run(...SET)).toBe(0);
+    expect(regionsWritten(w)).toEqual({ [PRIMARY]: 'operational', [STANDBY]: 'operational' });
+
+    w.state.healthz[PRIMARY] = { status: 200, mode: 'read-only', db: 'writer' };
+    expect(await w.run('notice', 'clear', '--yes')).toBe(0);
+    expect(regionsWritten(w)).toEqual({ [PRIMARY]: 'degraded', [STANDBY]: 'operational' });
+  });
+});
+
+describe('the audit record reaches CloudWatch Logs in the next region when the first stalls', () => {
+  let hang: FaultServer;
+  beforeAll(async () => {
+    hang = await FaultServer.start('hang');
+  });
+  afterAll(() => hang.close());
+
+  test("the primary's Logs stalled: the standby gets a budget of its own and takes the record", async () => {
+    const w = promotable(new World());
+    // the call deadline is longer than the audit budget, as by default (12 s and 10 s)
+    w.extra = { callTimeoutMs: 3_000, httpTimeoutMs: 3_000, auditTimeoutMs: 800 };
+    w.stall(PRIMARY, hang.url, ['logs']);
+    expect(await w.run(...FAILOVER)).toBe(0);
+    expect(w.err).not.toContain('no time left');
+    expect(w.err).not.toContain('audit record not sent');
+    expect(w.m(STANDBY).logs.commandCalls(PutLogEventsCommand)).toHaveLength(1);
+    expect(hang.accepted).toBeGreaterThan(0);
+  }, 20_000);
 });
