@@ -384,7 +384,7 @@ export async function capacityOrWarn(
   } catch (e) {
     if (errorKind(e) === 'interrupted' || errorKind(e) === 'credentials') throw e;
     warnings.push(
-      `could not read the capacity of ${region} (${describeError(e, d.profile)}); not pre-scaling: the scaler in ${region} raises it when traffic arrives`,
+      `could not read the capacity of ${region} (${describeError(e, d.profile)}); not pre-scaling: the scaler in ${region} raises it when traffic arrives, if its Auto Scaling API answers by then`,
     );
     return undefined;
   }

@@ -248,6 +248,17 @@ export async function planFailover(
   // Capacity (#14): a planned failover waits for the target's capacity before draining anything;
   // an unplanned one only requests it, so the instances start while the database promotes.
   const capacity = await capacityOrWarn(d, o.capacity, o.to, warnings);
+  if (!capacity && o.capacity && !o.unplanned) {
+    // A planned failover has time to wait: moving every customer onto the target's current
+    // instances, trusting a scaler that calls the same unanswering API, is not a plan.
+    refusals.push({
+      forceable: true,
+      onlyBeforeStart: true,
+      reason:
+        `could not read the capacity of ${o.to}, so it cannot be pre-scaled: all traffic would land on its current ` +
+        `instances, and its scaler calls the same Auto Scaling API. Fix: retry when the API answers, or --force to move without pre-scaling`,
+    });
+  }
   const capacitySteps = capacity
     ? [
         scaleUpStep(d, capacity.clients, capacity.plan),

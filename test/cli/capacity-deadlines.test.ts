@@ -135,6 +135,23 @@ describe('shopctl check never hangs on a stalled region', () => {
 
 describe('a planned failover never hangs on a stalled pre-scale', () => {
   test(
+    "the target's Auto Scaling API stalled at planning: a planned failover refuses (never Done on the current instances)",
+    async () => {
+      const w = new World().shortDeadlines();
+      w.extra = { ...w.extra, capacityClients: stalled() };
+      const code = await w.run('failover', '--to', STANDBY, '--yes');
+      expect(code).toBe(2);
+      expect(w.err).toMatch(
+        /Refusing: could not read the capacity of ap-northeast-1, so it cannot be pre-scaled: all traffic would land on its current instances, and its scaler calls the same Auto Scaling API/,
+      );
+      expect(w.out).toMatch(/autoscaling:DescribeAutoScalingGroups in ap-northeast-1 did not answer/);
+      expect(w.out).not.toMatch(/Done in/);
+      expect(w.mutatingCalls()).toEqual([]);
+    },
+    BOUND,
+  );
+
+  test(
     'UpdateAutoScalingGroup stalls: read back at the deadline (not taken): NOT DONE, nothing drained or promoted, exit 5 with how to resume',
     async () => {
       const w = new World().shortDeadlines();
