@@ -274,3 +274,28 @@ describe('the audit record reaches CloudWatch Logs in the next region when the f
     expect(hang.accepted).toBeGreaterThan(0);
   }, 20_000);
 });
+
+describe('status with the only standby stalled', () => {
+  let hang: FaultServer;
+  beforeAll(async () => {
+    hang = await FaultServer.start('hang');
+  });
+  afterAll(() => hang.close());
+
+  test('AT-RISK, exit 1, says there is no failover target (was NORMAL, exit 0)', async () => {
+    const w = new World().shortDeadlines();
+    w.stall(STANDBY, hang.url);
+    w.healthzServer.set(STANDBY, hang.url);
+    const code = await w.run('status');
+    expect(code).toBe(1);
+    expect(w.out).toMatch(
+      /AT-RISK: customers are served read-write by the primary ap-northeast-2, but no standby answers \(ap-northeast-1: .*no answer.*\): there is no failover target if ap-northeast-2 fails \(exit 1\)/,
+    );
+  }, 20_000);
+
+  test('a healthy standby: NORMAL, exit 0', async () => {
+    const w = new World();
+    expect(await w.run('status')).toBe(0);
+    expect(w.out).toContain('NORMAL: customers are served read-write by the primary ap-northeast-2 (exit 0)');
+  });
+});
