@@ -109,6 +109,10 @@ export function registerDrillCommand(
       'start although an alarm is in ALARM, a failover target is not ready or the probe customer cannot buy',
     )
     .option('--report <file>', 'markdown report path')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npx shopctl drill web-instance-loss --dry-run\n  npx shopctl drill web-instance-loss --region ap-northeast-1 --yes\n\nRunbook: docs/runbook.md',
+    )
     .option('--max-minutes <n>', 'stop the experiment after this long (default 60)', parseMinutes)
     .option(
       '--settle-minutes <n>',

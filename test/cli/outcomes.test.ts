@@ -299,3 +299,32 @@ describe('status with the only standby stalled', () => {
     expect(w.out).toContain('NORMAL: customers are served read-write by the primary ap-northeast-2 (exit 0)');
   });
 });
+
+describe('offline preview', () => {
+  test('failover --dry-run without credentials prints the plan from the config and the live checks it skipped', async () => {
+    const w = new World();
+    const noCreds = () =>
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+    for (const r of [PRIMARY, STANDBY, EDGE])
+      for (const s of ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets'] as const)
+        w.m(r)[s].rejects(noCreds());
+    const code = await w.run('failover', '--to', STANDBY, '--dry-run');
+    expect(code).toBe(0);
+    expect(w.out).toContain(
+      'Plan: planned failover to ap-northeast-1 (offline preview: no AWS credentials; from config "default" alone)',
+    );
+    expect(w.out).toContain('  3. Drain ap-northeast-2');
+    expect(w.out).toMatch(
+      /Promote the database to ap-northeast-1\n.*SwitchoverGlobalCluster resilient-shop-global/,
+    );
+    expect(w.out).toContain(
+      'Live checks skipped (they need credentials): which account the credentials are for;',
+    );
+    expect(w.mutatingCalls()).toEqual([]);
+    expect(w.auditRecords()).toEqual([
+      expect.objectContaining({ command: 'failover', result: 'dry-run', detail: 'offline preview' }),
+    ]);
+  });
+});
