@@ -174,7 +174,7 @@ function readyStandby(): void {
   });
   cap.acm
     .on(DescribeCertificateCommand)
-    .resolves({ Certificate: { Status: 'ISSUED', NotAfter: new Date('2027-12-31T00:00:00Z') } });
+    .resolves({ Certificate: { Status: 'ISSUED', NotAfter: new Date(clock + 365 * 86_400_000) } });
   cap.secrets
     .on(DescribeSecretCommand)
     .resolves({ ReplicationStatus: [{ Region: STANDBY, Status: 'InSync' }], PrimaryRegion: PRIMARY });
