@@ -33,6 +33,7 @@ import {
 import { EXIT } from '../../cli/core/errors';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
+import { HEALTH_PATH } from '../../lib/contract/shop';
 import { SCENARIO_TAG } from '../../lib/fis/scenarios';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startShop, waitFor, type RunningShop } from '../shop/helpers';
@@ -854,6 +855,13 @@ describe('a game day against the real shop on a real PostgreSQL', () => {
     const shop = await startShop({ ...pg, port } as PostgresServer, db);
     await waitFor(async () => (await drillKeys(pg, db).catch(() => null)) !== null, 10_000, 'schema');
     const standby = await pg.createStandby();
+    // The drill refuses to start unless the probe customer can buy: wait until the shop has seen its
+    // writer again after the base backup (on a busy machine a health check may have timed out meanwhile).
+    await waitFor(
+      async () => ((await (await fetch(shop.base + HEALTH_PATH)).json()) as { db?: string }).db === 'writer',
+      15_000,
+      'the shop sees its writer',
+    );
     try {
       fis = new FaultFis(async () => {
         await waitFor(async () => (await drillKeys(pg, db)).length >= 2, 10_000, 'drill orders');
