@@ -17,11 +17,11 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@
 import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import type { CapacityClients } from '../../cli/core/capacity';
-import type { RegionClients } from '../../cli/core/clients';
-import type { Deps } from '../../cli/core/deps';
-import { drill, type DrillFlags } from '../../cli/core/drill';
-import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/core/drill-fis';
+import type { CapacityClients } from '../../cli/capacity/capacity';
+import type { RegionClients } from '../../cli/aws/clients';
+import type { Deps } from '../../cli/aws/deps';
+import { drill, type DrillFlags } from '../../cli/drill/drill';
+import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/drill/fis';
 import {
   ProbeCustomer,
   type Probe,
@@ -29,8 +29,8 @@ import {
   type ProbeStep,
   type ProbeTransition,
   type ProbeVerdict,
-} from '../../cli/core/drill-probe';
-import { EXIT } from '../../cli/core/errors';
+} from '../../cli/drill/probe';
+import { EXIT } from '../../cli/aws/errors';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { HEALTH_PATH } from '../../lib/contract/shop';
