@@ -18,6 +18,11 @@ function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
 }
 
 describe('config', () => {
+  test('a standby may run no instance; only the primary must', () => {
+    const c = testConfig((r) => (r.regions[1].web = { minCapacity: 0 }));
+    expect(c.regions.map((r) => r.web.minCapacity)).toEqual([2, 0]);
+  });
+
   test('the default config validates into typed values, primary first', () => {
     const c = loadConfig('default');
     expect(c.primaryRegion).toBe('ap-northeast-2');
@@ -59,7 +64,22 @@ describe('config', () => {
     [
       'an unknown region',
       (r) => (r.regions[1].name = 'ap-northeast-9'),
-      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: use one of af-south-1, ',
+      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: did you mean ap-northeast-1, ap-northeast-2, ap-northeast-3? (every region this project knows: KNOWN_REGIONS in lib/config/schema.ts)',
+    ],
+    [
+      'a mistyped region, which suggests the nearest names and never us-east-1',
+      (r) => (r.regions[1].name = 'us-eats-1'),
+      'regions[1].name = "us-eats-1": is not a known AWS region. Fix: did you mean us-east-2, us-west-1, ',
+    ],
+    [
+      'a primary that runs no instance',
+      (r) => (r.web.minCapacity = 0),
+      'web.minCapacity = 0: is 0 in the primary region ap-northeast-2: the primary would run no instance, so its health check fails and customers are sent to a read-only standby or the outage page, and nothing in the primary scales up by itself. Fix: set minCapacity to 1 or more for ap-northeast-2 (a standby may run none as "posture": "pilot-light")',
+    ],
+    [
+      "a primary that runs no instance through its region's override",
+      (r) => (r.regions[0].web = { minCapacity: 0 }),
+      'regions[0].web.minCapacity = 0: is 0 in the primary region ap-northeast-2',
     ],
     [
       'min > max',
@@ -89,7 +109,17 @@ describe('config', () => {
     [
       'a malformed hosted zone id',
       (r) => (r.hostedZone.id = 'zone-123'),
-      'hostedZone.id = "zone-123": must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"',
+      'hostedZone.id = "zone-123": must be a Route 53 hosted zone id: "Z" and 4 to 31 capital letters or digits. Fix: copy the zone\'s "Hosted zone ID" from the Route 53 console (e.g. "Z0123456789ABCDEFGHIJ", without "/hostedzone/")',
+    ],
+    [
+      'a hosted zone id as the console and the CLI print it',
+      (r) => (r.hostedZone.id = '/hostedzone/Z0123456789ABCDEFGHIJ'),
+      'hostedZone.id = "/hostedzone/Z0123456789ABCDEFGHIJ": has the "/hostedzone/" prefix that the console and the AWS CLI print. Fix: use the bare id "Z0123456789ABCDEFGHIJ"',
+    ],
+    [
+      'a hosted zone id in lower case',
+      (r) => (r.hostedZone.id = 'z0123456789abcdefghij'),
+      'hostedZone.id = "z0123456789abcdefghij": must be upper case. Fix: use "Z0123456789ABCDEFGHIJ"',
     ],
     [
       'a domain outside the zone',
@@ -337,7 +367,7 @@ describe('cdk app entry point', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('Invalid config "bad"');
     expect(r.stderr).toContain(
-      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: use one of',
+      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: did you mean ap-northeast-1, ap-northeast-2, ap-northeast-3?',
     );
     // One clear message, no stack trace.
     expect(r.stderr).not.toMatch(/\n\s+at /);
