@@ -17,6 +17,43 @@ function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
   throw new Error('config was accepted');
 }
 
+describe('config: every message names a concrete fix', () => {
+  test.each<[string, (raw: Record<string, any>) => void]>([
+    ['a short phone number', (r) => (r.contacts.phone = '1')],
+    ['too many zones', (r) => (r.network.azCount = 5)],
+    ['a number in quotes', (r) => (r.network.azCount = '2')],
+    ['an unknown posture', (r) => (r.regions[1].posture = 'cold')],
+    ['a bad e-mail', (r) => (r.alarmEmails = ['x'])],
+    ['no e-mail', (r) => (r.alarmEmails = [])],
+    ['a promotion starting "tomorrow"', (r) => (r.promotions[0].start = 'tomorrow')],
+    ['a database name in capitals', (r) => (r.database.databaseName = 'Shop')],
+    ['a CIDR outside 10/8', (r) => (r.network.cidr = '192.168.0.0/16')],
+    [
+      'an unknown checker region',
+      (r) => (r.healthCheck.checkerRegions = ['us-east-1', 'mars-1', 'eu-west-1']),
+    ],
+    ['flow logs kept a month', (r) => (r.network.flowLogRetentionDays = 30)],
+    ['too many ACUs', (r) => (r.database.maxCapacityAcu = 300)],
+    ['a short app name', (r) => (r.appName = 'RS')],
+    ['a short account id', (r) => (r.account = '123')],
+    ['"yes" for a boolean', (r) => (r.includeWww = 'yes')],
+    ['one region as a string', (r) => (r.regions = 'ap-northeast-2')],
+    ['contacts null', (r) => (r.contacts = null)],
+    ['a promotion name with spaces', (r) => (r.promotions[0].name = 'Winter sale')],
+    ['a zone id with its prefix', (r) => (r.hostedZone.id = '/hostedzone/Z0123456789ABCDEFGHIJ')],
+    ['a currency name', (r) => (r.currency = 'EURO')],
+    ['phone hours in Japanese', (r) => (r.contacts.phoneHours = { ko: '평일', ja: '平日' })],
+  ])('%s', (_name, mutate) => {
+    const message = errorOf(mutate).message;
+    const problems = message.split('\n').slice(1);
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) {
+      expect(p).toMatch(/ Fix: \S/);
+      expect(p).not.toMatch(/Fix: correct the value/);
+    }
+  });
+});
+
 describe('config', () => {
   test('a standby may run no instance; only the primary must', () => {
     const c = testConfig((r) => (r.regions[1].web = { minCapacity: 0 }));
@@ -104,7 +141,7 @@ describe('config', () => {
     [
       'a malformed domain',
       (r) => (r.domainName = 'Shop_Example'),
-      'domainName = "Shop_Example": must be a lower-case DNS name such as "shop.example.com". Fix: correct the value',
+      'domainName = "Shop_Example": must be a lower-case DNS name such as "shop.example.com". Fix: write it like "shop.example.com"',
     ],
     [
       'a malformed hosted zone id',
@@ -236,7 +273,7 @@ describe('config', () => {
     [
       'a javascript: messenger link',
       (r) => (r.contacts.messengers[0].url = 'javascript:alert(1)'),
-      'contacts.messengers[0].url = "javascript:alert(1)": must be an http(s) URL such as "https://pf.kakao.com/_example". Fix: correct the value',
+      'contacts.messengers[0].url = "javascript:alert(1)": must be an http(s) URL such as "https://pf.kakao.com/_example". Fix: write it like "https://pf.kakao.com/_example"',
     ],
     [
       'M greater than N for canary alarms',

@@ -5,7 +5,7 @@ import {
   nearestAuroraVersions,
 } from './aurora-versions';
 import { INSTANCE_FAMILIES, INSTANCE_SIZES } from './instance-types';
-import { nearest } from './suggest';
+import { levenshtein, nearest } from './suggest';
 
 /**
  * AWS commercial regions this project knows. A region outside this list is rejected at synth, so
@@ -195,7 +195,10 @@ export const regionSchema = z.strictObject({
 export const promotionSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'use lower-case letters, digits and dashes, e.g. "winter-sale"')
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,40}$/,
+      'use lower-case letters, digits and dashes. Fix: write it like "winter-sale"',
+    )
     .describe('Short name, used in scheduled action names: lower-case letters, digits and dashes.'),
   start: z.iso
     .datetime({ message: 'must be an ISO 8601 UTC time such as "2026-12-01T10:00:00Z"' })
@@ -223,7 +226,10 @@ export const databaseSchema = z.strictObject({
   backupRetentionDays: int(7, 35).describe('Days of automated backups (7 to 35).'),
   databaseName: z
     .string()
-    .regex(/^[a-z][a-z0-9_]{0,62}$/, 'use lower-case letters, digits and underscores')
+    .regex(
+      /^[a-z][a-z0-9_]{0,62}$/,
+      'use lower-case letters, digits and underscores, starting with a letter. Fix: write it like "shop"',
+    )
     .describe('Database name created in the primary cluster (lower-case letters, digits, underscores).'),
   replicationLagAlarmMs: int(100, 600000).describe(
     'Alarm when AuroraGlobalDBReplicationLag (ms) stays above this for 5 minutes.',
@@ -255,27 +261,60 @@ export const canarySchema = z.strictObject({
   stepTimeoutMs: int(500, 15000).describe('Timeout of one step of the customer journey, ms.'),
 });
 
+/** The languages customers read the shop and the outage page in (shop/src/i18n.ts, outage-page/). */
+export const CUSTOMER_LANGUAGES: readonly string[] = ['ko', 'en'];
+
+const quoted = (keys: readonly string[]) => keys.map((k) => `"${k}"`).join(', ');
+
+/**
+ * What is wrong with a per-language object, with the fix: a language the shop does not show, or one
+ * it shows that is missing. Undefined when the languages are right (the problem is elsewhere).
+ */
+function languageProblem(input: unknown, example: string): string | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
+  const keys = Object.keys(input);
+  const extra = keys.filter((k) => !CUSTOMER_LANGUAGES.includes(k));
+  const missing = CUSTOMER_LANGUAGES.filter((l) => !keys.includes(l));
+  if (extra.length === 0 && missing.length === 0) return undefined;
+  const what = [
+    extra.length
+      ? `has ${quoted(extra)}, a language the shop and the outage page do not show (they show ${quoted(CUSTOMER_LANGUAGES)})`
+      : '',
+    missing.length ? `has no ${quoted(missing)} text` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const fix =
+    extra.length === 1 && missing.length === 1
+      ? `replace "${extra[0]}" with "${missing[0]}": ${example}`
+      : [
+          ...(extra.length ? [`remove ${quoted(extra)}`] : []),
+          ...(missing.length ? [`add ${missing.map((m) => `"${m}": ${example}`).join(', ')}`] : []),
+        ].join(' and ');
+  return `${what}. Fix: ${fix}`;
+}
+
+const notEmpty = 'must not be empty. Fix: write the text customers should read';
+
 /**
  * Text a customer reads: one string for every language (a brand name such as "KakaoTalk"), or
  * `{ "ko": ..., "en": ... }` when the wording differs.
  */
 export const localizedTextSchema = z.union(
   [
-    z.string().min(1, 'must not be empty'),
-    z.strictObject({
-      ko: z.string().min(1, 'must not be empty'),
-      en: z.string().min(1, 'must not be empty'),
-    }),
+    z.string().min(1, notEmpty),
+    z.strictObject({ ko: z.string().min(1, notEmpty), en: z.string().min(1, notEmpty) }),
   ],
   {
-    error:
-      'must be a non-empty text, or { "ko": "...", "en": "..." } with a non-empty text per language, e.g. { "ko": "카카오톡", "en": "KakaoTalk" }',
+    error: (issue) =>
+      languageProblem(issue.input, '"..."') ??
+      'must be a non-empty text, or { "ko": "...", "en": "..." } with a non-empty text per language. Fix: write it like { "ko": "카카오톡", "en": "KakaoTalk" }',
   },
 );
 
 const paymentListSchema = z
-  .array(z.string().min(1, 'must not be empty'))
-  .min(1, 'needs at least one way to pay, e.g. ["계좌이체"]');
+  .array(z.string().min(1, notEmpty))
+  .min(1, 'needs at least one way to pay. Fix: list one, e.g. ["계좌이체"]');
 
 /**
  * Its output is lib/contract/contacts.ts `Contacts`, the type the shop (SHOP_CONTACTS) and the outage
@@ -288,8 +327,9 @@ export const contactsSchema = z.strictObject({
     .describe('When the phone answers, per language (e.g. "평일 09:00~18:00" / "Weekdays 9:00-18:00 KST").'),
   paymentAlternatives: z
     .union([paymentListSchema, z.strictObject({ ko: paymentListSchema, en: paymentListSchema })], {
-      error:
-        'must give at least one way to pay per language: { "ko": ["계좌이체"], "en": ["Bank transfer"] } (a plain list is shown unchanged in both languages)',
+      error: (issue) =>
+        languageProblem(issue.input, '["..."]') ??
+        'must give at least one way to pay per language (a plain list is shown unchanged in both languages). Fix: write it like { "ko": ["계좌이체"], "en": ["Bank transfer"] }',
     })
     .describe(
       'Other ways to pay, one list per language: `{ "ko": ["계좌이체"], "en": ["Bank transfer"] }`. A plain list is accepted and shown as is in both languages.',
@@ -312,7 +352,7 @@ export const contactsSchema = z.strictObject({
     .describe('Messenger channels (KakaoTalk, LINE, ...), shown on the outage page.'),
   email: z
     .string()
-    .regex(EMAIL_RE, 'must be an e-mail address')
+    .regex(EMAIL_RE, 'must be an e-mail address. Fix: write it like "oncall@example.com"')
     .describe('Support e-mail shown to customers.'),
 });
 
@@ -321,15 +361,37 @@ const KNOWN_CURRENCIES: readonly string[] = Intl.supportedValuesOf('currency');
 
 /** Currency of the catalogue's prices (`price_cents` holds minor units of it: whole won for KRW). */
 export const currencySchema = z
-  .string({ error: 'must be an ISO 4217 currency code in quotes, e.g. "KRW"' })
-  .refine((c) => KNOWN_CURRENCIES.includes(c), {
-    error: (issue) => {
-      const upper = String(issue.input).toUpperCase();
-      return KNOWN_CURRENCIES.includes(upper)
-        ? `must be in capitals: use "${upper}"`
-        : 'is not an ISO 4217 currency code; use e.g. "KRW" (won), "USD" or "JPY"';
-    },
-  });
+  .string({ error: 'must be an ISO 4217 currency code in quotes. Fix: write it like "KRW"' })
+  .refine((c) => KNOWN_CURRENCIES.includes(c), { error: (issue) => currencyProblem(String(issue.input)) });
+
+/** Currencies to name first when several fit (the shop's own, then the most traded). */
+const COMMON_CURRENCIES = ['KRW', 'USD', 'EUR', 'JPY', 'CNY', 'GBP'];
+
+/**
+ * What is wrong with a currency that Intl does not know, and the code to use: the same code in
+ * capitals, codes whose English or Korean name is the value ("EURO" → EUR, "won" → KRW), or codes one
+ * edit away ("EUE" → EUR).
+ */
+function currencyProblem(value: string): string {
+  const upper = value.toUpperCase();
+  if (KNOWN_CURRENCIES.includes(upper)) return `must be in capitals. Fix: use "${upper}"`;
+  const english = new Intl.DisplayNames(['en'], { type: 'currency' });
+  const korean = new Intl.DisplayNames(['ko'], { type: 'currency' });
+  const word = value.trim().toLowerCase();
+  const byName = KNOWN_CURRENCIES.filter((c) =>
+    [english.of(c), korean.of(c)].some((n) => {
+      const name = (n ?? '').toLowerCase();
+      return name === word || name.split(/\s+/).includes(word);
+    }),
+  );
+  const byCode = byName.length > 0 ? [] : KNOWN_CURRENCIES.filter((c) => levenshtein(upper, c) <= 1);
+  const rank = (c: string) => (COMMON_CURRENCIES.includes(c) ? COMMON_CURRENCIES.indexOf(c) : 99);
+  const candidates = [...new Set([...byName, ...byCode])].sort((a, b) => rank(a) - rank(b)).slice(0, 3);
+  const named = (c: string) => `"${c}" (${english.of(c)})`;
+  return candidates.length > 0
+    ? `is not an ISO 4217 currency code. Fix: use the three-letter code, ${candidates.map(named).join(' or ')}`
+    : `is not an ISO 4217 currency code. Fix: use a three-letter code such as ${['KRW', 'USD', 'JPY'].map(named).join(', ')}`;
+}
 
 /** How standbys are sized for a failover; every key has a default. */
 export const capacitySchema = z.strictObject({
@@ -366,7 +428,10 @@ export const gameDaysSchema = z.strictObject({
 export const configSchema = z.strictObject({
   appName: z
     .string()
-    .regex(/^[a-z][a-z0-9-]{2,24}$/, 'use 3-25 lower-case letters, digits and dashes, starting with a letter')
+    .regex(
+      /^[a-z][a-z0-9-]{2,24}$/,
+      'use 3-25 lower-case letters, digits and dashes, starting with a letter. Fix: write it like "resilient-shop"',
+    )
     .describe(
       'Short application name (3-25 lower-case letters, digits and dashes); prefixes every physical name.',
     ),
@@ -403,7 +468,7 @@ export const configSchema = z.strictObject({
   healthCheck: healthCheckSchema.describe('Route 53 endpoint health checks of every region.'),
   canary: canarySchema.describe('The canaries that shop like a customer; M of N failures raise an alarm.'),
   alarmEmails: z
-    .array(z.string().regex(EMAIL_RE, 'must be an e-mail address'))
+    .array(z.string().regex(EMAIL_RE, 'must be an e-mail address. Fix: write it like "oncall@example.com"'))
     .min(1)
     .describe('E-mail addresses subscribed to every alarm topic.'),
   contacts: contactsSchema.describe(
