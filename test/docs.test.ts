@@ -8,6 +8,7 @@ import {
   brokenLinks,
   CommandTree,
   commandsNamed,
+  missingPaths,
   parseHelp,
   slug,
   unknownCommands,
@@ -44,6 +45,10 @@ const rel = (p: { file: string; line: number; message: string }) =>
 describe('documentation', () => {
   test('every relative link in README.md and docs/*.md resolves, file and #anchor', () => {
     expect(brokenLinks(docs).map(rel)).toEqual([]);
+  });
+
+  test('every repository path the docs name in code exists (a moved file leaves no stale path)', () => {
+    expect(missingPaths(docs, root).map(rel)).toEqual([]);
   });
 
   test('every npx shopctl command and npm run script the docs name exists', async () => {
@@ -106,6 +111,7 @@ describe('the documentation checks find what is wrong', () => {
         '[in code](not-a-link.md)',
         '```',
         'Run `npm run report` and `npm run reprot`, then `shopctl notice sett`.',
+        'Read `lib/config/schema.ts` and `lib/config/shcema.ts`, not `test/capacity/*` or `lib/<x>.ts`.',
       ].join('\n'),
     );
   });
@@ -131,6 +137,12 @@ describe('the documentation checks find what is wrong', () => {
       expect.stringMatching(/^3: link to nowhere\.md: no such file/),
       '3: link to other.md#nope: no heading in other.md has the anchor #nope',
       '3: link to #nope: no heading in doc.md has the anchor #nope',
+    ]);
+  });
+
+  test('a path that does not exist is reported; globs and placeholders are not', () => {
+    expect(missingPaths([path.join(dir, 'doc.md')], root).map((p) => `${p.line}: ${p.message}`)).toEqual([
+      '11: names lib/config/shcema.ts, which does not exist',
     ]);
   });
 

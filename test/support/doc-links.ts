@@ -199,3 +199,29 @@ export function parseHelp(help: string): { options: Set<string>; commands: strin
   }
   return { options, commands };
 }
+
+/** Folders of this repository whose files the docs name in code spans (config/ holds examples such as prod.json). */
+const CODE_ROOTS = ['lib', 'cli', 'lambda', 'scripts', 'test', 'bench', 'shop', 'outage-page', 'bin', 'docs'];
+
+/**
+ * Repository paths named in inline code (`lib/report/switching.ts`) that do not exist under `root`:
+ * what a rename or a move leaves behind in the docs. Globs and placeholders (`test/capacity/*`,
+ * `<name>`) are not checked.
+ */
+export function missingPaths(files: readonly string[], root: string): DocProblem[] {
+  const problems: DocProblem[] = [];
+  const pattern = new RegExp(`(?:^|[\\s(])((?:${CODE_ROOTS.join('|')})/[A-Za-z0-9_./-]*[A-Za-z0-9_/])`, 'g');
+  for (const file of files) {
+    readDoc(file).lines.forEach(({ text, code }, i) => {
+      if (code) return;
+      for (const span of text.matchAll(/`([^`]+)`/g)) {
+        if (/[*<{$]/.test(span[1])) continue;
+        for (const m of span[1].matchAll(pattern)) {
+          if (!fs.existsSync(path.join(root, m[1])))
+            problems.push({ file, line: i + 1, message: `names ${m[1]}, which does not exist` });
+        }
+      }
+    });
+  }
+  return problems;
+}
