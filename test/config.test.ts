@@ -25,7 +25,10 @@ describe('config: every message names a concrete fix', () => {
     ['an unknown posture', (r) => (r.regions[1].posture = 'cold')],
     ['a bad e-mail', (r) => (r.alarmEmails = ['x'])],
     ['no e-mail', (r) => (r.alarmEmails = [])],
-    ['a promotion starting "tomorrow"', (r) => (r.promotions[0].start = 'tomorrow')],
+    [
+      'a promotion starting "tomorrow"',
+      (r) => (r.promotions = [{ ...examplePromotions()[0], start: 'tomorrow' }]),
+    ],
     ['a database name in capitals', (r) => (r.database.databaseName = 'Shop')],
     ['a CIDR outside 10/8', (r) => (r.network.cidr = '192.168.0.0/16')],
     [
@@ -39,7 +42,10 @@ describe('config: every message names a concrete fix', () => {
     ['"yes" for a boolean', (r) => (r.includeWww = 'yes')],
     ['one region as a string', (r) => (r.regions = 'ap-northeast-2')],
     ['contacts null', (r) => (r.contacts = null)],
-    ['a promotion name with spaces', (r) => (r.promotions[0].name = 'Winter sale')],
+    [
+      'a promotion name with spaces',
+      (r) => (r.promotions = [{ ...examplePromotions()[0], name: 'Winter sale' }]),
+    ],
     ['a zone id with its prefix', (r) => (r.hostedZone.id = '/hostedzone/Z0123456789ABCDEFGHIJ')],
     ['a currency name', (r) => (r.currency = 'EURO')],
     ['phone hours in Japanese', (r) => (r.contacts.phoneHours = { ko: '평일', ja: '平日' })],
