@@ -81,6 +81,22 @@ describe('documentation', () => {
     expect(c.domainName).toBe(own.domainName);
   });
 
+  test("deploy.md's example error message is what the config loader prints", () => {
+    const deploy = fs.readFileSync(path.join(root, 'docs', 'deploy.md'), 'utf8');
+    const shown = /```\n(Invalid config "prod"[\s\S]*?)```/.exec(deploy)?.[1].trim().split('\n');
+    expect(shown).toBeDefined();
+    const base = JSON.parse(fs.readFileSync(path.join(root, 'config', 'default.json'), 'utf8'));
+    base.regions[1].name = 'ap-northeast-9';
+    base.web.minCapacity = 20;
+    let message = '';
+    try {
+      parseConfig(base, 'prod', '"prod" (config/prod.json)');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n')).toEqual(shown);
+  });
+
   test('the README puts the incident runbook before everything else', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8').split('\n');
     expect(
