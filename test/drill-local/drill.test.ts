@@ -31,6 +31,13 @@ test('the drill applies the synthesized chain, checks and TTL', () => {
     checkers: 5,
     ttlSeconds: 60,
   });
+  expect(result.setup).toEqual({
+    configName: 'default',
+    workers: 2,
+    promoteOn: 'detect',
+    canaryFailuresToAlarm: config.canary.failuresToAlarm,
+    canaryEvaluationPeriods: config.canary.evaluationPeriods,
+  });
 });
 
 test('losing the primary region: Route 53 detects it, DNS moves to the standby, customers buy there after promotion', () => {
@@ -48,5 +55,8 @@ test('failing back by planned switchover: DNS returns to the primary, no acknowl
   expect(back.planned).toBe(true);
   expect(back.dnsPath).toBe(`${config.domainName} PRIMARY → ${names.regionRecord(primary)}`);
   expect(back.acknowledgedLost).toBe(0);
+  // "0 lost" means something only out of orders that were acknowledged in the window
+  expect(back.acknowledged).toBeGreaterThan(0);
+  expect(formatTable(result)).toContain(`| 0 of ${back.acknowledged} |`);
   expect(back.duplicates).toBe(0);
 });
