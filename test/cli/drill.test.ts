@@ -43,6 +43,7 @@ import { EXIT, UsageError } from '../../cli/aws/errors';
 import { drillCommand } from '../../cli/drill/command';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
+import { HEALTH_PATH } from '../../lib/contract/shop';
 import { SCENARIO_TAG } from '../../lib/fis/scenarios';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startShop, waitFor, type RunningShop } from '../shop/helpers';
@@ -184,7 +185,7 @@ function readyStandby(): void {
   });
   cap.acm
     .on(DescribeCertificateCommand)
-    .resolves({ Certificate: { Status: 'ISSUED', NotAfter: new Date('2027-12-31T00:00:00Z') } });
+    .resolves({ Certificate: { Status: 'ISSUED', NotAfter: new Date(clock + 365 * 86_400_000) } });
   cap.secrets
     .on(DescribeSecretCommand)
     .resolves({ ReplicationStatus: [{ Region: STANDBY, Status: 'InSync' }], PrimaryRegion: PRIMARY });
@@ -929,14 +930,16 @@ class FaultFis extends FakeFis {
   }
 }
 
-/** shopctl drill on the real clock against a real shop at `shop`, the probe every 100 ms. */
+/** shopctl drill on the real clock against a real shop at `shop`, the probe every 100 ms (5 s deadlines). */
 const realTime = () => {
   clock = Date.now();
   return deps({
     now: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     pollMs: 100,
-    httpTimeoutMs: 1_000,
+    // Generous: on a busy machine a read-only 503 can take over a second, and the test is about what
+    // the shop answers, not how fast (the faults below wait for what the probe saw, not for time).
+    httpTimeoutMs: 5_000,
   });
 };
 const realRun = (d: Deps, shop: string, flags: DrillFlags) =>
@@ -953,7 +956,7 @@ const realRun = (d: Deps, shop: string, flags: DrillFlags) =>
           fetch,
           live,
           after,
-          timeoutMs: 1_000,
+          timeoutMs: 5_000,
           intervalMs: 100,
           now: d.now,
         }),
@@ -1020,6 +1023,13 @@ describe('a game day against the real shop on a real PostgreSQL', () => {
     const shop = await startShop({ ...pg, port } as PostgresServer, db);
     await waitFor(async () => (await drillKeys(pg, db).catch(() => null)) !== null, 10_000, 'schema');
     const standby = await pg.createStandby();
+    // The drill refuses to start unless the probe customer can buy: wait until the shop has seen its
+    // writer again after the base backup (on a busy machine a health check may have timed out meanwhile).
+    await waitFor(
+      async () => ((await (await fetch(shop.base + HEALTH_PATH)).json()) as { db?: string }).db === 'writer',
+      15_000,
+      'the shop sees its writer',
+    );
     try {
       fis = new FaultFis(async () => {
         await waitFor(async () => (await drillKeys(pg, db)).length >= 2, 10_000, 'drill orders');
