@@ -41,7 +41,7 @@ export function paymentSettings(
       },
       phoneOrders: true,
     },
-    breaker: { failureRatePercent: 50, minimumAttempts: 3, windowSeconds: 10, halfOpenAfterSeconds: 1 },
+    breaker: { failureRatePercent: 50, minimumAttempts: 3, windowSeconds: 10, halfOpenAfterSeconds: 30 },
     switchParameter: '/shop/payments/disabled',
     reconcileEverySeconds: 3600,
     confirmGraceSeconds: 0.2,

@@ -19,6 +19,7 @@ import {
   handleWhen,
   SamplingBreaker,
   type CircuitBreakerPolicy,
+  type IBackoff,
 } from 'cockatiel';
 import type { PaymentsSettings } from './config';
 import { type ErrorClass, type OnlineMethod, type Outcome, ProviderCallError } from './types';
@@ -81,22 +82,36 @@ class Lane {
     readonly kind: string,
     readonly method: OnlineMethod,
     private readonly settings: PaymentsSettings['breaker'],
+    private readonly now: () => number,
   ) {
     const windowMs = settings.windowSeconds * 1000;
+    const halfOpenMs = settings.halfOpenAfterSeconds * 1000;
+    // cockatiel goes half-open once Date.now() - openedAt >= backoff.duration, reading the duration
+    // at that moment: a getter on the injected clock makes the half-open time testable without
+    // waiting and without faking Date for the whole process.
+    const openedAt = () => this.openedAt;
+    const halfOpenAfter: IBackoff<unknown> = {
+      get duration() {
+        const at = openedAt();
+        return at !== undefined && now() - at >= halfOpenMs ? 0 : Number.MAX_SAFE_INTEGER;
+      },
+      next: () => halfOpenAfter,
+    };
     this.policy = circuitBreaker(
       handleWhen((err) => err instanceof ProviderCallError || err instanceof UnknownOutcome),
       {
-        halfOpenAfter: settings.halfOpenAfterSeconds * 1000,
+        halfOpenAfter: { next: () => halfOpenAfter },
         breaker: new SamplingBreaker({
           threshold: settings.failureRatePercent / 100,
           duration: windowMs,
-          minimumRps: settings.minimumAttempts / settings.windowSeconds,
+          // SamplingBreaker opens only when calls >= duration × minimumRps; a hair less than the
+          // exact quotient so that floating point (3 < 3.0000000000000004) cannot ask for one more.
+          minimumRps: (settings.minimumAttempts - 0.001) / settings.windowSeconds,
         }),
       },
     );
-    // cockatiel measures its own time with Date.now(); so do these timestamps.
     this.policy.onBreak(() => {
-      this.openedAt = Date.now();
+      this.openedAt = this.now();
     });
     this.policy.onReset(() => {
       this.openedAt = undefined;
@@ -109,7 +124,7 @@ class Lane {
     if (s === CircuitState.HalfOpen) return 'half-open';
     if (
       this.openedAt !== undefined &&
-      Date.now() - this.openedAt >= this.settings.halfOpenAfterSeconds * 1000
+      this.now() - this.openedAt >= this.settings.halfOpenAfterSeconds * 1000
     )
       return 'half-open';
     return 'open';
@@ -121,11 +136,20 @@ export class PaymentHealth {
 
   constructor(
     private readonly settings: PaymentsSettings,
-    private readonly opts: { trialHoldMs?: number; onSample?: (s: SampleEvent) => void } = {},
+    private readonly opts: {
+      trialHoldMs?: number;
+      onSample?: (s: SampleEvent) => void;
+      /** Clock of the open -> half-open time and trial holds (default Date.now). */
+      now?: () => number;
+    } = {},
   ) {
+    this.now = opts.now ?? Date.now;
     for (const p of settings.providers)
-      for (const m of p.methods) this.lanes.set(`${p.id}:${m}`, new Lane(p.id, p.kind, m, settings.breaker));
+      for (const m of p.methods)
+        this.lanes.set(`${p.id}:${m}`, new Lane(p.id, p.kind, m, settings.breaker, this.now));
   }
+
+  private readonly now: () => number;
 
   private lane(provider: string, method: OnlineMethod): Lane {
     const lane = this.lanes.get(`${provider}:${method}`);
@@ -145,8 +169,8 @@ export class PaymentHealth {
     const lane = this.lane(provider, method);
     const state = lane.state();
     if (state === 'closed') return true;
-    if (state === 'open' || Date.now() < lane.trialUntil) return false;
-    if (reserve) lane.trialUntil = Date.now() + (this.opts.trialHoldMs ?? 60_000);
+    if (state === 'open' || this.now() < lane.trialUntil) return false;
+    if (reserve) lane.trialUntil = this.now() + (this.opts.trialHoldMs ?? 60_000);
     return true;
   }
 

@@ -31,6 +31,8 @@ export interface PaymentOptions {
   /** How long a half-open provider is held for its one trial checkout (default 60 s). */
   trialHoldMs?: number;
   hooks?: PaymentHooks;
+  /** Clock of the breakers' open -> half-open time (default Date.now; tests move it). */
+  breakerClock?: () => number;
 }
 
 function secretOf(p: ProviderSettings, read: PaymentOptions['readSecret']) {
@@ -67,6 +69,7 @@ export function createPayments(
   const health = new PaymentHealth(o.settings, {
     trialHoldMs: o.trialHoldMs,
     onSample: (s) => metrics.record(s),
+    now: o.breakerClock,
   });
   const sw = new PaymentSwitch(o.switchReader, shop.logger, o.switchPollMs);
   return new PaymentService({

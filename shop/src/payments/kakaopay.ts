@@ -36,6 +36,7 @@ export interface KakaoPaySecret {
 
 export class KakaoPay implements PaymentProvider {
   readonly kind = 'kakaopay';
+  readonly windowCallsProvider = true;
   readonly id: string;
   readonly methods: readonly OnlineMethod[];
 

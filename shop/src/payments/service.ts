@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { Database } from '../db';
+import { OverloadedError } from '../gate';
 import { HttpError } from '../http';
 import type { Logger } from '../types';
 import type { PaymentsSettings } from './config';
@@ -173,10 +174,14 @@ export class PaymentService {
     const lanes: LaneReport[] = this.o.health.report((p, m) => this.o.switch.isDisabled(p, m));
     const methods = this.choices().filter((c) => c.online);
     const onlineAvailable = methods.filter((m) => m.available).length;
+    // "ok": every provider of every method takes payments; "degraded": a provider or a method is
+    // down and others carry on; "all-online-down": only the manual ways remain.
+    const status =
+      onlineAvailable === 0 ? 'all-online-down' : lanes.every((l) => l.available) ? 'ok' : 'degraded';
     return {
       region,
-      status:
-        onlineAvailable === methods.length ? 'ok' : onlineAvailable === 0 ? 'all-online-down' : 'degraded',
+      status,
+      methodsDown: methods.filter((m) => !m.available).map((m) => m.method),
       onlineMethodsAvailable: onlineAvailable,
       onlineMethods: methods.length,
       methods: methods.map((m) => ({ method: m.method, available: m.available, providers: m.providers })),
@@ -231,9 +236,10 @@ export class PaymentService {
         cancel: `${base}/payments/fail?attempt=${attempt.id}&code=USER_CANCEL`,
       };
       try {
-        const window = await this.o.health.run(provider.id, method, () =>
-          provider.startWindow(attempt, urls, `Resilient Shop ${orderId.slice(0, 8)}`),
-        );
+        const prepare = () => provider.startWindow(attempt, urls, `Resilient Shop ${orderId.slice(0, 8)}`);
+        const window = provider.windowCallsProvider
+          ? await this.o.health.run(provider.id, method, prepare)
+          : await prepare();
         if (window.providerRef) {
           await this.o.db.query(
             'writer',
@@ -443,7 +449,26 @@ export class PaymentService {
           };
     }
     await this.o.hooks?.afterProviderAnswer?.(go.id, outcome);
-    return this.settle(go, provider, outcome, ['confirming']);
+    // The provider has answered: writing it down must not give up at the first busy moment. A few
+    // tries past a full admission gate; after that the attempt stays `confirming` and the customer
+    // is told so, and the reconciler writes the outcome from a look-up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.settle(go, provider, outcome, ['confirming']);
+      } catch (err) {
+        const busy = err instanceof OverloadedError;
+        if (busy && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+          continue;
+        }
+        this.o.logger.warn('payment answer not written yet; the reconciler will finish it', {
+          attemptId: go.id,
+          outcome: outcome.kind,
+          error: (err as Error).message,
+        });
+        return { orderId: go.orderId, payment: 'confirming', code: 'NOT_WRITTEN_YET' };
+      }
+    }
   }
 
   /** Writes a provider's answer for an attempt that is in one of `from`. */

@@ -63,6 +63,7 @@ export interface TossSecret {
 
 export class TossPayments implements PaymentProvider {
   readonly kind = 'toss-payments';
+  readonly windowCallsProvider = false;
   readonly id: string;
   readonly methods: readonly OnlineMethod[];
 

@@ -78,6 +78,8 @@ export interface PaymentProvider {
   readonly id: string;
   readonly kind: string;
   readonly methods: readonly OnlineMethod[];
+  /** Whether `startWindow` calls the provider (then it runs through the breaker and counts for health). */
+  readonly windowCallsProvider: boolean;
   /**
    * Prepares the provider's window: where to send the customer, and the provider's id of the
    * payment if it assigns one now (KakaoPay `ready` returns `tid`; Toss assigns `paymentKey` later).
