@@ -167,6 +167,33 @@ test('bank transfer: the order waits for the deposit with a bounded hold, then e
   expect(await stockOf(pg, db, 2)).toBe(before);
 });
 
+test('an online order never paid expires after the hold; one with a payment in flight does not', async () => {
+  const before = await stockOf(pg, db, 2);
+  const idle = await newOrder(shop.base);
+  const inFlight = await newOrder(shop.base);
+  await pg.sql(
+    `INSERT INTO payment_attempts (id, order_id, provider, method, amount, idempotency_key, status)
+     VALUES (gen_random_uuid(), $1, 'toss', 'card', 1900, 'pay-in-flight-test', 'confirming')`,
+    [inFlight.orderId],
+    db,
+  );
+  await pg.sql(
+    "UPDATE orders SET created_at = now() - interval '25 hours' WHERE id = ANY($1)",
+    [[idle.orderId, inFlight.orderId]],
+    db,
+  );
+  // The attempt is `confirming` and fresh (its confirm may still be in flight): not looked up yet.
+  expect(await shop.shop.payments!.reconcile()).toMatchObject({ looked: 0, expiredHolds: 1 });
+  expect((await orderJson(shop.base, idle.orderId)).payment).toBe('expired');
+  expect((await orderJson(shop.base, inFlight.orderId)).payment).toBe('confirming');
+  expect(await stockOf(pg, db, 2)).toBe(before - 1);
+  await pg.sql(
+    "UPDATE payment_attempts SET status = 'failed' WHERE idempotency_key = 'pay-in-flight-test'",
+    [],
+    db,
+  );
+});
+
 test('the HTML choice page lists methods; phone orders show the number to call', async () => {
   const { orderId } = await newOrder(shop.base);
   const page = await (

@@ -712,13 +712,32 @@ export class PaymentService {
     return report;
   }
 
-  /** Manual ways hold stock for a bounded time: past the due time the order expires and the stock returns. */
+  /**
+   * Orders hold stock for a bounded time: a manual way past its due time, or an online order left
+   * unpaid for the bank-transfer hold (24 h without one), expires and its stock returns.
+   */
   private async expireHolds(now: Date): Promise<number> {
+    const unpaidBefore = new Date(
+      now.getTime() - (this.o.settings.manual.bankTransfer?.holdHours ?? 24) * 3600_000,
+    );
     return this.o.db.transaction(async (c) => {
+      // Manual ways past their due time, and online orders never paid within the same hold. The
+      // candidates are locked first; a second statement then sees any attempt committed meanwhile,
+      // and an order with a payment in flight is left alone (its outcome decides). A charge that
+      // still lands on an expired order is refunded as a duplicate by settleCharged.
+      const candidates = await c.query<{ id: string }>(
+        `SELECT id FROM orders
+         WHERE (status IN ('awaiting_transfer', 'awaiting_phone') AND payment_due_at < $1)
+            OR (status = 'awaiting_payment' AND created_at < $2)
+         ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED`,
+        [now, unpaidBefore],
+      );
+      if (candidates.rowCount === 0) return 0;
       const expired = await c.query<{ id: string; drill: boolean }>(
-        `UPDATE orders SET status = 'expired' WHERE status IN ('awaiting_transfer', 'awaiting_phone') AND payment_due_at < $1
-         RETURNING id, drill`,
-        [now],
+        `UPDATE orders o SET status = 'expired' WHERE o.id = ANY($1::uuid[])
+           AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.order_id = o.id AND a.status IN ('confirming', 'unknown'))
+         RETURNING o.id, o.drill`,
+        [candidates.rows.map((r) => r.id)],
       );
       const ids = expired.rows.filter((r) => !r.drill).map((r) => r.id);
       if (ids.length)
