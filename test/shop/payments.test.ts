@@ -4,6 +4,7 @@
  * concurrent confirmations of one order charging once, and the health/choice pages. Every test
  * counts the fakes' ledgers against the database.
  */
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { JSON_HEADERS, postJson, stockOf, type RunningShop } from './helpers';
@@ -23,11 +24,16 @@ let pg: PostgresServer;
 let db: string;
 let fakes: { toss: FakeProvider; kakao: FakeProvider };
 let shop: RunningShop;
+const published: { namespace: string; data: MetricDatum[] }[] = [];
 
 beforeAll(async () => {
   [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
   db = await pg.createDatabase();
-  shop = await startPayShop(pg, db, paymentSettings(fakes));
+  shop = await startPayShop(pg, db, paymentSettings(fakes), {
+    publisher: async (namespace, data) => {
+      published.push({ namespace, data });
+    },
+  });
 });
 afterAll(async () => {
   await shop?.close();
@@ -236,4 +242,22 @@ test('the idempotent checkout replay answers with the same order awaiting paymen
   expect(b.json.orderId).toBe(a.json.orderId);
   expect(b.headers.get('x-idempotent-replay')).toBe('true');
   expect(b.json.status).toBe('awaiting_payment');
+});
+
+test('metrics of real traffic go to the publisher under ${app}/payments, with the unknowns gauge from the database', async () => {
+  await shop.shop.payments!.publishMetrics(true); // what came before this test
+  published.length = 0;
+  await buy(shop.base, 'card');
+  await buy(shop.base, 'easy-pay', 'kakaopay');
+  await shop.shop.payments!.publishMetrics(true);
+  expect(published).toHaveLength(1);
+  expect(published[0].namespace).toBe('shop/payments');
+  const value = (name: string, provider?: string) =>
+    published[0].data.find(
+      (d) => d.MetricName === name && (!provider || d.Dimensions?.some((x) => x.Value === provider)),
+    )?.Value;
+  expect(value('Approvals', 'toss')).toBe(1);
+  expect(value('Approvals', 'kakaopay')).toBe(1);
+  expect(value('UnresolvedUnknowns')).toBe(0);
+  expect(value('OnlineMethodsAvailable')).toBe(2);
 });

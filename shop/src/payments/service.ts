@@ -116,8 +116,10 @@ const IN_FLIGHT = ['confirming', 'unknown'];
 export class PaymentService {
   private readonly providers = new Map<string, PaymentProvider>();
   private timer: NodeJS.Timeout | undefined;
+  private metricsTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<ReconcileReport> | undefined;
   private lastPublish = 0;
+  private lastUnknowns = 0;
 
   constructor(private readonly o: PaymentServiceOptions) {
     for (const p of o.providers) this.providers.set(p.id, p);
@@ -751,7 +753,7 @@ export class PaymentService {
     });
   }
 
-  /** Reconciles now, then every `reconcileEverySeconds`; publishes metrics at most once a minute. */
+  /** Reads the switch, reconciles now and every `reconcileEverySeconds`, publishes metrics every minute. */
   async run(): Promise<void> {
     if (this.timer) return;
     await this.o.switch.refresh();
@@ -762,10 +764,12 @@ export class PaymentService {
       } catch (err) {
         this.o.logger.warn('payment reconcile pass failed', { error: (err as Error).message });
       }
-      await this.publishMetrics();
     };
     this.timer = setInterval(() => void tick(), this.o.settings.reconcileEverySeconds * 1000);
     this.timer.unref();
+    // Metrics keep their own minute, whatever the reconcile period: the alarms read 1-minute periods.
+    this.metricsTimer = setInterval(() => void this.publishMetrics(), 60_000);
+    this.metricsTimer.unref();
     await tick();
   }
 
@@ -773,9 +777,12 @@ export class PaymentService {
   async publishMetrics(force = false): Promise<void> {
     if (!this.o.metrics) return;
     const now = this.o.now();
-    if (!force && now - this.lastPublish < 60_000) return;
+    // 55 s, not 60: the minute timer may fire a hair early and must not skip a whole minute.
+    if (!force && now - this.lastPublish < 55_000) return;
     this.lastPublish = now;
-    const unresolvedUnknowns = await this.unresolvedUnknowns().catch(() => 0);
+    // Database unreadable: the last count, not a reassuring zero.
+    const unresolvedUnknowns = await this.unresolvedUnknowns().catch(() => this.lastUnknowns);
+    this.lastUnknowns = unresolvedUnknowns;
     await this.o.metrics.publish(new Date(now), {
       unresolvedUnknowns,
       onlineMethodsAvailable: this.onlineAvailable(),
@@ -785,6 +792,7 @@ export class PaymentService {
   async stop(): Promise<void> {
     this.o.switch.stop();
     clearInterval(this.timer);
+    clearInterval(this.metricsTimer);
     this.timer = undefined;
     await this.reconciling?.catch(() => undefined);
   }
