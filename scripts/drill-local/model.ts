@@ -25,6 +25,8 @@ export type EndpointCheckType = 'HTTP' | 'HTTPS' | 'HTTP_STR_MATCH' | 'HTTPS_STR
 export interface EndpointCheckSpec {
   readonly kind: 'endpoint';
   readonly id: string;
+  /** Value of the `Names.HEALTH_CHECK_TAG` tag (how `shopctl` finds the check). */
+  readonly tag?: string;
   readonly type: EndpointCheckType;
   readonly fqdn: string;
   readonly port: number;
@@ -44,6 +46,7 @@ export interface EndpointCheckSpec {
 export interface MetricCheckSpec {
   readonly kind: 'metric';
   readonly id: string;
+  readonly tag?: string;
   readonly alarmRegion: string;
   readonly alarmName: string;
   readonly insufficientData: 'Healthy' | 'Unhealthy' | 'LastKnownStatus';
@@ -85,6 +88,7 @@ export interface SwitchPublisherSpec {
 export interface CalculatedCheckSpec {
   readonly kind: 'calculated';
   readonly id: string;
+  readonly tag?: string;
   readonly children: readonly string[];
   readonly threshold: number;
   readonly inverted: boolean;
@@ -232,6 +236,10 @@ export function readModel(
     if (r.Type !== 'AWS::Route53::HealthCheck') continue;
     const c = r.Properties?.HealthCheckConfig ?? {};
     const inverted = c.Inverted === true;
+    const tagValue = (r.Properties?.HealthCheckTags ?? []).find(
+      (t: Cfn) => t.Key === Names.HEALTH_CHECK_TAG,
+    )?.Value;
+    const tag = typeof tagValue === 'string' ? { tag: tagValue } : {};
     if (c.Type === 'CALCULATED') {
       const children = (c.ChildHealthChecks ?? []).map(refId);
       if (children.some((x: string | undefined) => x === undefined))
@@ -239,6 +247,7 @@ export function readModel(
       checks[id] = {
         kind: 'calculated',
         id,
+        ...tag,
         children: children.filter(Boolean),
         threshold: c.HealthThreshold ?? children.length,
         inverted,
@@ -247,6 +256,7 @@ export function readModel(
       checks[id] = {
         kind: 'metric',
         id,
+        ...tag,
         alarmRegion: c.AlarmIdentifier?.Region,
         alarmName: c.AlarmIdentifier?.Name,
         insufficientData: c.InsufficientDataHealthStatus ?? 'LastKnownStatus',
@@ -261,6 +271,7 @@ export function readModel(
       checks[id] = {
         kind: 'endpoint',
         id,
+        ...tag,
         type: c.Type,
         fqdn: fqdn(c.FullyQualifiedDomainName),
         port: c.Port ?? (https ? 443 : 80),

@@ -78,8 +78,8 @@ export interface WorldState {
   notice: string | null;
   account: string;
   secretReplica: { Status: string; StatusMessage?: string };
-  /** Endpoint checks inverted by the fast path, by region. */
-  inverted: Record<string, boolean>;
+  /** Region checks held out by the fast path (HealthThreshold above their children), by region. */
+  heldOut: Record<string, boolean>;
   /** Readiness last published per region (1 ready, 0 not) and its failed checks; absent: nothing published. */
   readiness: Record<string, { ready: number; failed: string[] }>;
 }
@@ -107,7 +107,7 @@ export class World {
     notice: null,
     account: '111111111111',
     secretReplica: { Status: 'InSync', StatusMessage: 'Replication succeeded' },
-    inverted: {},
+    heldOut: {},
     readiness: { [STANDBY]: { ready: 1, failed: [] } },
   };
   confirmAnswer = true;
@@ -261,10 +261,13 @@ export class World {
       HealthCheck: {
         Id: input.HealthCheckId,
         HealthCheckVersion: 1,
-        HealthCheckConfig: {
-          Type: 'HTTPS',
-          Inverted: this.state.inverted[input.HealthCheckId.replace(/^hc-endpoint-/, '')] ?? false,
-        },
+        HealthCheckConfig: input.HealthCheckId.startsWith('hc-region-')
+          ? {
+              Type: 'CALCULATED',
+              ChildHealthChecks: ['e', 'e2', 's1', 's2'],
+              HealthThreshold: this.state.heldOut[input.HealthCheckId.replace(/^hc-region-/, '')] ? 5 : 3,
+            }
+          : { Type: 'HTTPS' },
       },
     }));
     m.route53.on(GetHealthCheckStatusCommand).callsFake((input: { HealthCheckId: string }) => {
