@@ -74,7 +74,7 @@ describe('failover', () => {
     expect(report.switching.drainSwitches.map((d) => d.target)).toEqual(regions);
     for (const d of report.switching.drainSwitches) {
       // Every holder's copy and the edge copy (#12 defect 6); a silent copy votes "drained".
-      expect(d.holders).toEqual(names.switchCopies(d.target));
+      expect(d.holders).toEqual(names.switchHolders(d.target));
       expect(d).toMatchObject({
         alarmName: names.switchAlarm(d.target),
         periodSeconds: 60,

@@ -1,3 +1,4 @@
+import { DRAIN_VOTES } from '../../lib/failover/dns-failover';
 import { describeError, StepFailure } from './errors';
 import { HolderWrite, isDrained, isServing, SwitchState, writeSwitch } from './switch';
 import type { Deps } from './deps';
@@ -7,14 +8,20 @@ function summary(writes: readonly HolderWrite[]): string {
   return writes.map((w) => `${w.holder} ${w.result}`).join(', ');
 }
 
-/** Step that drains `target`: succeeds when at least one holder took it. */
+/**
+ * Step that drains `target`. Route 53 takes a region out on {@link DRAIN_VOTES} copies saying
+ * "drained" (or silent), and each holder is one copy: the step succeeds when that many holders took
+ * it, or when at least one did and the holders that did not answer make up the rest (a region that
+ * does not answer is most likely silent to Route 53 too, which counts as "drained"; a warning says
+ * so). A holder that answered with an error leaves a vote for "serving": fewer votes fail the step.
+ */
 export function drainStep(d: Deps, target: string, state: SwitchState, resume: string): Step {
   const holders = d.names.switchHolders(target);
   return {
     title: `Drain ${target}`,
     region: holders.join(', '),
     changes: `SSM ${d.names.switchParameter(target)} = drained and metric ${d.names.switchNamespace()} Drained=1 in each holder`,
-    expected: 'seconds; Route 53 moves traffic off it in about 1-3 min',
+    expected: `seconds; Route 53 moves traffic off it in about 1-3 min once ${DRAIN_VOTES} holders say drained`,
     kind: 'change',
     done: isDrained(state),
     async run(ctx) {
@@ -27,9 +34,19 @@ export function drainStep(d: Deps, target: string, state: SwitchState, resume: s
           `no holder took the drain: ${writes.map((w) => `${w.holder}: ${w.error}`).join('; ')}`,
         );
       }
-      const bad = writes.filter((w) => w.result !== 'ok');
-      for (const w of bad)
-        ctx.warn(`holder ${w.holder} not drained (${w.error}); re-run "${resume}" to complete it`);
+      const unreachable = writes.filter((w) => w.result === 'unreachable');
+      if (ok.length < DRAIN_VOTES && ok.length + unreachable.length < DRAIN_VOTES) {
+        throw new StepFailure(
+          `only ${ok.map((w) => w.holder).join(', ')} took the drain (${writes
+            .filter((w) => w.result === 'failed')
+            .map((w) => `${w.holder}: ${w.error}`)
+            .join('; ')}): ${target} leaves DNS on ${DRAIN_VOTES} holders saying drained; re-run "${resume}"`,
+        );
+      }
+      for (const w of writes.filter((x) => x.result !== 'ok'))
+        ctx.warn(
+          `holder ${w.holder} not drained (${w.error})${ok.length < DRAIN_VOTES ? `; the drain counts on ${w.holder} being silent to Route 53 too` : ''}; re-run "${resume}" to complete it`,
+        );
       return `drained in ${ok.map((w) => w.holder).join(', ')}`;
     },
   };

@@ -119,7 +119,7 @@ export class DnsFailover extends Construct {
           }),
       );
       const switches: Record<string, route53.CfnHealthCheck> = {};
-      for (const holder of names.switchCopies(r.name)) {
+      for (const holder of names.switchHolders(r.name)) {
         const alarm = props.switchAlarms[holder]?.[r.name];
         if (!alarm) throw new Error(`${this.node.path}: no switch alarm for ${r.name} held in ${holder}`);
         // The id carries the alarm's definition: a changed alarm replaces the check (Route 53 copies

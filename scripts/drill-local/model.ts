@@ -73,15 +73,13 @@ export interface MetricAlarmSpec {
   readonly treatMissingData: 'missing' | 'breaching' | 'notBreaching' | 'ignore';
 }
 
-/** A drain switch publisher (SWITCH_TARGETS / SWITCH_MIRROR_REGIONS of its function). */
+/** A drain switch publisher (SWITCH_TARGETS of its function). */
 export interface SwitchPublisherSpec {
   readonly region: string;
   readonly namespace: string;
   readonly metricName: string;
-  /** Regions whose switch this region holds a copy of. */
+  /** Regions whose switch this region holds a copy of (it follows this region's parameters only). */
   readonly targets: readonly string[];
-  /** Regions whose switch parameters this copy also follows (the edge region's copy). */
-  readonly mirrorRegions: readonly string[];
 }
 
 /** A CALCULATED health check: healthy while at least `threshold` children are. */
@@ -351,9 +349,6 @@ export function readModel(
           namespace: env.SWITCH_NAMESPACE,
           metricName: env.SWITCH_METRIC,
           targets: env.SWITCH_TARGETS.split(',').filter(Boolean),
-          mirrorRegions: String(env.SWITCH_MIRROR_REGIONS ?? '')
-            .split(',')
-            .filter(Boolean),
         };
       }
     }

@@ -1,9 +1,10 @@
 /**
  * The drain switches of the local drill, as synthesized: in every holder region (the shop regions
  * and the edge region) a publisher re-publishes each switch copy it holds as its metric once a
- * (compressed) period, from that region's switch parameters; the edge region's copy also follows
- * every mirrored region's parameters (drained when any answering one says so). A region that is
- * down publishes nothing, and its metrics cannot be read: Route 53 then sees that copy as silent.
+ * (compressed) period, from that region's own switch parameters (the edge region is a holder like
+ * the others). A region that is down publishes nothing, and its metrics cannot be read: Route 53
+ * then sees that copy as silent. A region that comes back publishes whatever its parameters still
+ * say, stale or not.
  */
 import type { DrillModel, MetricAlarmSpec, SwitchPublisherSpec } from './model';
 import type { Datapoint, MetricSource } from './route53';
@@ -71,11 +72,10 @@ export class LocalSwitches {
     const at = this.now();
     for (const p of this.publishers) {
       if (this.down.has(p.region)) continue;
-      const followed = [p.region, ...p.mirrorRegions.filter((r) => !this.down.has(r))];
       for (const target of p.targets) {
         const key = metricKey(p.region, p.namespace, p.metricName, target);
         const series = this.data.get(key) ?? [];
-        series.push({ at, value: followed.some((r) => this.drained(r, target)) ? 1 : 0 });
+        series.push({ at, value: this.drained(p.region, target) ? 1 : 0 });
         // keep what any alarm window can still see
         while (series.length > 0 && at - series[0].at > 20 * this.periodMs) series.shift();
         this.data.set(key, series);

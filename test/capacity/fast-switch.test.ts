@@ -107,7 +107,7 @@ test('UpdateHealthCheck rejected (a concurrent change): a warning, never a faile
 test('failback restores the deployed threshold before it undrains', async () => {
   const { w, thresholds } = world();
   w.state.writer = STANDBY;
-  w.state.drained[PRIMARY] = { [STANDBY]: true };
+  w.state.drained[PRIMARY] = { [STANDBY]: true, [EDGE]: true };
   thresholds['hc-region-ap-northeast-2'] = 5;
   expect(await run(w, 'failback', '--yes')).toBe(0);
   expect(updates(w)).toEqual([
@@ -122,7 +122,7 @@ test('failback restores the deployed threshold before it undrains', async () => 
 test('failback with the Route 53 API down still completes (warning), the drain switch undone', async () => {
   const { w } = world();
   w.state.writer = STANDBY;
-  w.state.drained[PRIMARY] = { [STANDBY]: true };
+  w.state.drained[PRIMARY] = { [STANDBY]: true, [EDGE]: true };
   w.m(EDGE).route53.on(ListHealthChecksCommand).rejects(timeout());
   const code = await run(w, 'failback', '--yes');
   expect(code).toBe(0);

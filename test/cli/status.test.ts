@@ -143,13 +143,15 @@ describe('shopctl status', () => {
     const w = new World();
     w.state.writer = STANDBY;
     w.state.resolvesTo = STANDBY;
-    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true, [EDGE]: true } };
     w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
     w.state.healthz[PRIMARY] = { status: 503, mode: 'read-only', db: 'secondary' };
     const code = await w.run('status');
     expect(code).toBe(1);
     expect(w.out).toContain('FAILED-OVER: customers are served read-write by standby ap-northeast-1');
-    expect(w.out).toMatch(/ap-northeast-2\s+primary.*DRAINED \(ap-northeast-1:drained\/ALARM\)/);
+    expect(w.out).toMatch(
+      /ap-northeast-2\s+primary.*DRAINED \(ap-northeast-1:drained\/ALARM us-east-1:drained\/ALARM\)/,
+    );
     expect(w.out).toContain(
       'Switch path     ap-northeast-2 kept off by drain switch; ap-northeast-1 in rotation',
     );
@@ -159,7 +161,7 @@ describe('shopctl status', () => {
     const w = new World();
     w.state.writer = STANDBY;
     w.state.resolvesTo = STANDBY;
-    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true, [EDGE]: true } };
     w.state.heldOut = { [PRIMARY]: true };
     w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
     expect(await w.run('status')).toBe(1);
@@ -299,7 +301,13 @@ describe('shopctl status', () => {
       region: STANDBY,
       role: 'standby',
       endpoint: { state: 'healthy', healthy: 16, total: 16 },
-      switch: { state: 'serving', holders: [{ holder: PRIMARY, value: 'serving', alarm: 'OK' }] },
+      switch: {
+        state: 'serving',
+        holders: [
+          { holder: PRIMARY, value: 'serving', alarm: 'OK' },
+          { holder: EDGE, value: 'serving', alarm: 'OK' },
+        ],
+      },
       db: { role: 'secondary', lagMs: 40 },
       canary: { state: 'OK' },
       healthz: { status: 200, mode: 'read-only', db: 'secondary' },

@@ -64,7 +64,7 @@ test('the model is read from the synthesized templates: chain order, interval, t
   ]);
 });
 
-test("the region check as synthesized: the endpoint twice, one switch copy per holder and the edge region's, threshold copies + 1", () => {
+test("the region check as synthesized: the endpoint twice, one switch copy per holder (the edge region's included), threshold copies + 1", () => {
   const regionCheck = model.checks[
     model.records.find((r) => r.name === config.domainName && r.failover === 'PRIMARY')!.healthCheckId!
   ] as CalculatedCheckSpec;
@@ -76,7 +76,7 @@ test("the region check as synthesized: the endpoint twice, one switch copy per h
         ? `switch in ${c.alarmRegion}`
         : c.kind;
   });
-  const copies = names.switchCopies(primary);
+  const copies = names.switchHolders(primary);
   expect(copies).toContain(Names.EDGE_REGION);
   expect(kinds.sort()).toEqual(
     [
@@ -97,7 +97,8 @@ test("the region check as synthesized: the endpoint twice, one switch copy per h
       treatMissingData: 'missing',
     });
   }
-  expect(model.switchPublishers[Names.EDGE_REGION].mirrorRegions).toEqual([primary, standby]);
+  // Every copy follows its own region's parameters: the edge region holds every region's switch.
+  expect(model.switchPublishers[Names.EDGE_REGION].targets).toEqual([primary, standby]);
 });
 
 describe('an M-of-N alarm over the metric stream (1 of 3 one-minute periods, missing data "missing")', () => {
@@ -259,14 +260,38 @@ describe('answers for the public name, from the synthesized chain', () => {
     expect(target()).toEqual({ kind: 'alb', region: standby });
   });
 
-  test("shopctl's drain in the holder: its copy and the edge region's (which follows it) say drained, the primary moves; undrained it returns", async () => {
-    expect(names.switchHolders(primary)).toEqual([holder]);
+  test("shopctl's drain in every holder (the standby and the edge region): the primary moves; one holder alone is one vote; undrained it returns", async () => {
+    expect(names.switchHolders(primary)).toEqual([holder, Names.EDGE_REGION]);
     switches.set(holder, primary, 'drained');
     await settle();
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+    switches.set(Names.EDGE_REGION, primary, 'drained');
+    await settle();
     expect(target()).toEqual({ kind: 'alb', region: standby });
-    switches.set(holder, primary, 'serving');
+    for (const h of names.switchHolders(primary)) switches.set(h, primary, 'serving');
     await settle();
     expect(target()).toEqual({ kind: 'alb', region: primary });
+  });
+
+  test('a region that comes back with a stale "drained" for the serving region is one vote: the serving region is never drained', async () => {
+    // Earlier, the standby was drained in every holder.
+    for (const h of names.switchHolders(standby)) switches.set(h, standby, 'drained');
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+    // The primary region is lost, then shopctl failover writes every holder that answers: the
+    // standby undrained, the primary drained (the undrain cannot reach the primary's parameter).
+    up[names.regionRecord(primary)] = [];
+    switches.setRegionUp(primary, false);
+    const answers = (h: string) => h !== primary;
+    for (const h of names.switchHolders(standby).filter(answers)) switches.set(h, standby, 'serving');
+    for (const h of names.switchHolders(primary).filter(answers)) switches.set(h, primary, 'drained');
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+    // The primary comes back: its publisher re-publishes its stale "drained" for the standby.
+    up[names.regionRecord(primary)] = 'all';
+    switches.setRegionUp(primary, true);
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
   });
 
   test('a silent copy is one vote: a lost primary region does not drain the standby, nor a silent edge region the primary; silent plus drained moves', async () => {
@@ -287,7 +312,7 @@ describe('answers for the public name, from the synthesized chain', () => {
     expect(target()).toEqual({ kind: 'alb', region: standby });
   });
 
-  test('the documented limit: with the holder down, its parameter cannot drain (the edge copy skips a region that does not answer)', async () => {
+  test('a holder that is down is one vote whatever its parameter says: with the edge copy serving, nothing moves', async () => {
     switches.set(holder, primary, 'drained');
     switches.setRegionUp(holder, false);
     await settle();
