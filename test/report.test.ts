@@ -70,7 +70,7 @@ describe('failover', () => {
     expect(report.verdict.text).toMatch(/^PASS/);
   });
 
-  test('the drain switch: one alarm copy per holder, about 2–3 minutes with shopctl', () => {
+  test("the drain switch: one alarm copy per holder; with shopctl, the alarm's whole window (Route 53 may read it N of N) + Route 53 + TTL", () => {
     expect(report.switching.drainSwitches.map((d) => d.target)).toEqual(regions);
     for (const d of report.switching.drainSwitches) {
       // Every holder's copy and the edge copy (#12 defect 6); a silent copy votes "drained".
@@ -82,8 +82,8 @@ describe('failover', () => {
         publisherSeconds: 60,
         insufficientData: 'Unhealthy',
       });
-      expect(d.withShopctlSeconds).toBeGreaterThanOrEqual(120);
-      expect(d.withShopctlSeconds).toBeLessThanOrEqual(180);
+      // 3 one-minute periods + 30 s for Route 53 to read the metric + the 60 s alias TTL
+      expect(d.withShopctlSeconds).toBe(3 * 60 + 30 + 60);
       expect(d.worstCaseSeconds).toBe(d.withShopctlSeconds + 60);
     }
   });

@@ -22,7 +22,7 @@ export function fastPathSeconds(d: Pick<Deps, 'config'>): number {
  * The fast manual switch: when the Route 53 control plane answers, set the HealthThreshold of
  * `region`'s CALCULATED check (tag `region:<region>`) above its number of children, which Route 53
  * documents as "always unhealthy", so the chain skips the region within {@link fastPathSeconds}
- * instead of the 2-3 min of the alarm-backed drain switch; restoring sets the deployed threshold back
+ * instead of the 2-5 min of the alarm-backed drain switch; restoring sets the deployed threshold back
  * ({@link regionHealthThreshold}). Inverting one child cannot do this: the endpoint weighs two votes
  * in the region check, and inverting the endpoint of a region that is down makes it healthy (see
  * docs/failover-paths.md). It never fails the action: the drain switch, set by its own step, is the
@@ -36,7 +36,7 @@ export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
     region: d.globalRegion,
     changes: `UpdateHealthCheck region:${region} HealthThreshold=${hold ? 'children + 1 (always unhealthy)' : 'as deployed'} (a Route 53 API error is a warning, not a failure)`,
     expected: hold
-      ? `seconds; traffic moves within ${d.config.healthCheck.intervalSeconds} s × ${d.config.healthCheck.failureThreshold} + ${ALB_ALIAS_TTL_SECONDS} s TTL = ${seconds} s (else the drain switch moves it in 2-3 min)`
+      ? `seconds; traffic moves within ${d.config.healthCheck.intervalSeconds} s × ${d.config.healthCheck.failureThreshold} + ${ALB_ALIAS_TTL_SECONDS} s TTL = ${seconds} s (else the drain switch moves it in 2-5 min)`
       : 'seconds; done before any undrain, so a restored region is judged by its real health',
     kind: 'change',
     done: false,
@@ -79,7 +79,7 @@ export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
         // Route 53 API is down (a check left held out shows in status and is restored by a re-run).
         ctx.warn(
           hold
-            ? `Route 53 control plane unavailable (${why}): the data-plane drain switch alone moves traffic (2-3 min)`
+            ? `Route 53 control plane unavailable (${why}): the data-plane drain switch alone moves traffic (2-5 min)`
             : `could not make sure the region health check of ${region} is as deployed (${why}); re-run when the Route 53 API answers`,
         );
         return hold ? 'data-plane switch only' : 'not verified';

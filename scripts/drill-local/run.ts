@@ -3,7 +3,7 @@
  * table and exits 1 when the worst case exceeds the config's failoverBudgetSeconds, when a planned
  * switchover lost an acknowledged order, or when an order was duplicated.
  *
- *   npm run drill:local                      (env: DRILL_TIME_SCALE=10 DRILL_WORKERS=4 DRILL_PROMOTE_ON=page)
+ *   npm run drill:local   (env: DRILL_TIME_SCALE=10 DRILL_WORKERS=4 DRILL_PROMOTE_ON=page DRILL_ALARM_READING=one-of-n|all-of-n)
  */
 import { formatTable, runDrill } from './drill';
 
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     timeScale: Number(process.env.DRILL_TIME_SCALE ?? 10),
     workers: Number(process.env.DRILL_WORKERS ?? 4),
     promoteOn: process.env.DRILL_PROMOTE_ON === 'detect' ? 'detect' : 'page',
+    alarmReading: process.env.DRILL_ALARM_READING === 'all-of-n' ? 'all-of-n' : 'one-of-n',
     log: (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`),
   });
   console.log('\n' + formatTable(result));

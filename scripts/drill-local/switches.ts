@@ -17,6 +17,7 @@ export class LocalSwitches {
   private readonly data = new Map<string, Datapoint[]>();
   private readonly parameters = new Map<string, 'drained' | 'serving'>();
   private readonly down = new Set<string>();
+  private readonly skipping = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private readonly publishers: SwitchPublisherSpec[];
   private readonly periodMs: number;
@@ -35,7 +36,7 @@ export class LocalSwitches {
   /** Publishes at once, then once a period (the publisher's one-minute schedule, compressed). */
   start(): void {
     const tick = () => {
-      this.publishAll();
+      this.publishAll(true);
       this.timer = setTimeout(tick, this.periodMs);
     };
     tick();
@@ -49,6 +50,27 @@ export class LocalSwitches {
   set(holder: string, target: string, value: 'drained' | 'serving'): void {
     this.parameters.set(`${holder}/${target}`, value);
     this.publishAll();
+  }
+
+  /**
+   * The next `runs` scheduled runs of `region`'s publisher do not happen (a late or failed Lambda
+   * run): its metrics stay readable but get no datapoint for those periods.
+   */
+  skipRuns(region: string, runs: number): void {
+    this.skipping.set(region, runs);
+  }
+
+  /** Whether `region` answers (its parameters can be written, its metrics read). */
+  isUp(region: string): boolean {
+    return !this.down.has(region);
+  }
+
+  /**
+   * A value left in a holder's parameters while it cannot be reached (an earlier drain that a later
+   * undrain could not undo there): nothing is published until the region is up again.
+   */
+  leave(holder: string, target: string, value: 'drained' | 'serving'): void {
+    this.parameters.set(`${holder}/${target}`, value);
   }
 
   /** A region going down (nothing published or readable there) or coming back. */
@@ -68,10 +90,15 @@ export class LocalSwitches {
     return this.parameters.get(`${region}/${target}`) === 'drained';
   }
 
-  private publishAll(): void {
+  private publishAll(scheduled = false): void {
     const at = this.now();
     for (const p of this.publishers) {
       if (this.down.has(p.region)) continue;
+      const skip = this.skipping.get(p.region) ?? 0;
+      if (scheduled && skip > 0) {
+        this.skipping.set(p.region, skip - 1);
+        continue;
+      }
       for (const target of p.targets) {
         const key = metricKey(p.region, p.namespace, p.metricName, target);
         const series = this.data.get(key) ?? [];

@@ -80,7 +80,7 @@ test('--dry-run shows both paths and their timings, changes nothing', async () =
   const { w } = world();
   expect(await run(w, 'failover', '--to', STANDBY, '--dry-run')).toBe(0);
   expect(w.out).toContain(
-    'traffic moves within 10 s × 3 + 60 s TTL = 90 s (else the drain switch moves it in 2-3 min)',
+    'traffic moves within 10 s × 3 + 60 s TTL = 90 s (else the drain switch moves it in 2-5 min)',
   );
   expect(updates(w)).toEqual([]);
 });
@@ -90,7 +90,7 @@ test('Route 53 control plane down: the failover still completes on the drain swi
   w.m(EDGE).route53.on(ListHealthChecksCommand).rejects(timeout());
   expect(await run(w, 'failover', '--to', STANDBY, '--yes')).toBe(0);
   expect(updates(w)).toEqual([]);
-  expect(w.out + w.err).toContain('the data-plane drain switch alone moves traffic (2-3 min)');
+  expect(w.out + w.err).toContain('the data-plane drain switch alone moves traffic (2-5 min)');
   expect(w.out).toMatch(/Fast path: take .*: data-plane switch only/);
   expect(w.m(STANDBY).rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(1);
 });

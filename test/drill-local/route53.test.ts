@@ -185,6 +185,81 @@ test.each([
   expect(aggregate(healthy, total)).toBe(expected);
 });
 
+describe.each(['one-of-n', 'all-of-n'] as const)('Route 53 reading the switch alarms as %s', (reading) => {
+  const K = 400;
+  let switches: LocalSwitches;
+  let route53: LocalRoute53;
+  beforeEach(() => {
+    jest.useFakeTimers();
+    switches = new LocalSwitches(model, K);
+    switches.start();
+    route53 = new LocalRoute53({
+      model,
+      timeScale: K,
+      alarmReading: reading,
+      probe: async () => ({ ok: true }),
+      albProbe: async () => 200,
+      metrics: switches.metrics,
+    });
+    route53.start();
+  });
+  afterEach(() => {
+    route53.stop();
+    switches.stop();
+    jest.useRealTimers();
+  });
+  const periodMs = (60 * 1000) / K;
+  const alarm = model.metricAlarms[alarmKey(standby, names.switchAlarm(primary))];
+  const windowMs = alarm.evaluationPeriods * periodMs;
+  const target = () => route53.resolve(config.domainName).target;
+  /** Steps the fake clock by quarter periods, returning where the public name pointed at each step. */
+  const watch = async (ms: number) => {
+    const seen = new Set<string>();
+    for (let t = 0; t < ms; t += periodMs / 4) {
+      await jest.advanceTimersByTimeAsync(periodMs / 4);
+      const a = target();
+      seen.add(a.kind === 'alb' ? a.region : a.kind);
+    }
+    return [...seen];
+  };
+
+  test('a drain in every holder takes the primary out within the alarm window, and an undrain returns it within the window', async () => {
+    await watch(windowMs + periodMs);
+    for (const h of names.switchHolders(primary)) switches.set(h, primary, 'drained');
+    await jest.advanceTimersByTimeAsync(windowMs + periodMs / 2);
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+    for (const h of names.switchHolders(primary)) switches.set(h, primary, 'serving');
+    await jest.advanceTimersByTimeAsync(windowMs + periodMs / 2);
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+  });
+
+  test('a missed publisher run in one holder while serving is one vote at most: nothing moves', async () => {
+    await watch(windowMs + periodMs);
+    switches.skipRuns(names.switchHolders(primary)[0], 2);
+    expect(await watch(4 * windowMs)).toEqual([primary]);
+  });
+
+  test('a holder that falls silent is one vote; with a drain in the other it moves, whatever the reading', async () => {
+    await watch(windowMs + periodMs);
+    const [regional, edge] = names.switchHolders(primary);
+    switches.setRegionUp(edge, false);
+    expect(await watch(2 * windowMs)).toEqual([primary]);
+    switches.set(regional, primary, 'drained');
+    await jest.advanceTimersByTimeAsync(windowMs + periodMs / 2);
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+  });
+
+  test('a drain through a missed publisher run in one holder: held under 1 of N; under N of N the copy votes "serving" until a whole window is drained again (the documented limit)', async () => {
+    await watch(windowMs + periodMs);
+    for (const h of names.switchHolders(primary)) switches.set(h, primary, 'drained');
+    await watch(windowMs + periodMs);
+    switches.skipRuns(names.switchHolders(primary)[0], 1);
+    const seen = await watch(2 * windowMs);
+    expect(seen).toEqual(reading === 'one-of-n' ? [standby] : [standby, primary]);
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+  });
+});
+
 describe('answers for the public name, from the synthesized chain', () => {
   // Which checker regions see each direct name as up; which ALBs have a healthy target; switch copies.
   let up: Record<string, string[] | 'all'>;
