@@ -163,6 +163,16 @@ describe('the drain switch against region failures (#12 defects 5 and 6)', () =>
     ).Properties.Environment.Variables;
     expect(env.SWITCH_TARGETS).toBe(config.regions.map((r) => r.name).join(','));
     expect(env).not.toHaveProperty('SWITCH_MIRROR_REGIONS');
+    // ... and may read its own region's parameters only: a grant on another region's would let one
+    // holder's value be read twice.
+    const reads = Object.values<any>(json.Resources)
+      .filter((r) => r.Properties?.PolicyDocument?.Statement)
+      .flatMap((r) => r.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().includes('ssm:GetParametersByPath'));
+    expect(reads).toHaveLength(1);
+    const arns = JSON.stringify(reads[0].Resource);
+    expect(arns).toContain(`:ssm:${Names.EDGE_REGION}:`);
+    for (const r of config.regions) expect(arns).not.toContain(`:ssm:${r.name}:`);
   });
 
   test('shopctl drains the primary by writing "drained" in every holder (the edge region included): traffic moves to the standby', () => {
