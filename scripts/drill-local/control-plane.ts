@@ -17,7 +17,7 @@
  * How long Route 53 takes to apply an update is not documented; the local one applies it at once.
  */
 import { Route53Client } from '@aws-sdk/client-route-53';
-import type { Deps } from '../../cli/core/deps';
+import type { Deps } from '../../cli/aws/deps';
 import type { ShopConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import type { CheckSpec, DrillModel } from './model';

@@ -4,8 +4,8 @@
  * caching resolver sees it, within the stated time. The drain switches stay "serving" in these
  * tests, so only the fast path can move traffic.
  */
-import { fastPathSeconds, fastPathStep } from '../../cli/core/fastSwitch';
-import type { StepContext } from '../../cli/core/steps';
+import { fastPathSeconds, fastPathStep } from '../../cli/failover/fastSwitch';
+import type { StepContext } from '../../cli/action/steps';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { controlPlaneDeps, LocalRoute53ControlPlane } from '../../scripts/drill-local/control-plane';
