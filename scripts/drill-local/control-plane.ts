@@ -60,7 +60,7 @@ export class LocalRoute53ControlPlane {
           ResourceTagSets: (input.ResourceIds as string[]).map((id) => ({
             ResourceId: id,
             ResourceType: 'healthcheck',
-            Tags: this.checks[id]?.tag ? [{ Key: Names.HEALTH_CHECK_TAG, Value: this.checks[id].tag }] : [],
+            Tags: Object.entries(this.checks[id]?.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
           })),
         };
       case 'GetHealthCheckCommand': {

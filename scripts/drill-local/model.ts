@@ -27,6 +27,8 @@ export interface EndpointCheckSpec {
   readonly id: string;
   /** Value of the `Names.HEALTH_CHECK_TAG` tag (how `shopctl` finds the check). */
   readonly tag?: string;
+  /** Every tag of the check, as synthesized (what ListTagsForResources answers). */
+  readonly tags?: Readonly<Record<string, string>>;
   readonly type: EndpointCheckType;
   readonly fqdn: string;
   readonly port: number;
@@ -47,6 +49,7 @@ export interface MetricCheckSpec {
   readonly kind: 'metric';
   readonly id: string;
   readonly tag?: string;
+  readonly tags?: Readonly<Record<string, string>>;
   readonly alarmRegion: string;
   readonly alarmName: string;
   readonly insufficientData: 'Healthy' | 'Unhealthy' | 'LastKnownStatus';
@@ -87,6 +90,7 @@ export interface CalculatedCheckSpec {
   readonly kind: 'calculated';
   readonly id: string;
   readonly tag?: string;
+  readonly tags?: Readonly<Record<string, string>>;
   readonly children: readonly string[];
   readonly threshold: number;
   readonly inverted: boolean;
@@ -237,7 +241,12 @@ export function readModel(
     const tagValue = (r.Properties?.HealthCheckTags ?? []).find(
       (t: Cfn) => t.Key === Names.HEALTH_CHECK_TAG,
     )?.Value;
-    const tag = typeof tagValue === 'string' ? { tag: tagValue } : {};
+    const allTags = Object.fromEntries(
+      (r.Properties?.HealthCheckTags ?? [])
+        .filter((t: Cfn) => typeof t.Key === 'string' && typeof t.Value === 'string')
+        .map((t: Cfn) => [t.Key, t.Value]),
+    );
+    const tag = typeof tagValue === 'string' ? { tag: tagValue, tags: allTags } : { tags: allTags };
     if (c.Type === 'CALCULATED') {
       const children = (c.ChildHealthChecks ?? []).map(refId);
       if (children.some((x: string | undefined) => x === undefined))
