@@ -49,8 +49,11 @@ describe.each(config.regions.map((r) => [r.name]))('health checks of %s', (regio
   });
 
   test('one alarm-backed switch check per holder region (every other region and the edge); a silent holder votes "drained"', () => {
-    expect(names.switchCopies(region)).toEqual([...names.switchHolders(region), Names.EDGE_REGION]);
-    for (const holder of names.switchCopies(region)) {
+    expect(names.switchHolders(region)).toEqual([
+      ...config.regions.map((r) => r.name).filter((r) => r !== region),
+      Names.EDGE_REGION,
+    ]);
+    for (const holder of names.switchHolders(region)) {
       const id = checkId(`switch:${region}@${holder}`);
       expect(json.Resources[id].Properties.HealthCheckConfig).toEqual({
         Type: 'CLOUDWATCH_METRIC',
@@ -65,11 +68,11 @@ describe.each(config.regions.map((r) => [r.name]))('health checks of %s', (regio
     const children = [
       checkId(`endpoint:${region}`),
       checkId(`endpoint2:${region}`),
-      ...names.switchCopies(region).map((h) => checkId(`switch:${region}@${h}`)),
+      ...names.switchHolders(region).map((h) => checkId(`switch:${region}@${h}`)),
     ];
     expect(calc.Type).toBe('CALCULATED');
     expect(calc.ChildHealthChecks).toEqual(children.map((id) => ({ 'Fn::GetAtt': [id, 'HealthCheckId'] })));
-    expect(calc.HealthThreshold).toBe(names.switchCopies(region).length + 1);
+    expect(calc.HealthThreshold).toBe(names.switchHolders(region).length + 1);
     // The copy asks exactly what the endpoint check asks.
     const { MeasureLatency, ...asked } =
       json.Resources[checkId(`endpoint:${region}`)].Properties.HealthCheckConfig;
@@ -151,15 +154,25 @@ describe('the drain switch against region failures (#12 defects 5 and 6)', () =>
     },
   );
 
-  test("the edge copy follows every region's switch parameters (shopctl writes only the regional holders)", () => {
+  test("the edge copy holds every region's switch and follows only its own parameters (shopctl writes it like any holder)", () => {
     const env = Object.values<any>(json.Resources).find(
-      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.SWITCH_MIRROR_REGIONS,
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.SWITCH_TARGETS,
     ).Properties.Environment.Variables;
-    expect(env.SWITCH_MIRROR_REGIONS).toBe(config.regions.map((r) => r.name).join(','));
     expect(env.SWITCH_TARGETS).toBe(config.regions.map((r) => r.name).join(','));
+    expect(env).not.toHaveProperty('SWITCH_MIRROR_REGIONS');
+    // ... and may read its own region's parameters only: a grant on another region's would let one
+    // holder's value be read twice.
+    const reads = Object.values<any>(json.Resources)
+      .filter((r) => r.Properties?.PolicyDocument?.Statement)
+      .flatMap((r) => r.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().includes('ssm:GetParametersByPath'));
+    expect(reads).toHaveLength(1);
+    const arns = JSON.stringify(reads[0].Resource);
+    expect(arns).toContain(`:ssm:${Names.EDGE_REGION}:`);
+    for (const r of config.regions) expect(arns).not.toContain(`:ssm:${r.name}:`);
   });
 
-  test('shopctl drains the primary by writing "drained" in every holder (the edge copy follows): traffic moves to the standby', () => {
+  test('shopctl drains the primary by writing "drained" in every holder (the edge region included): traffic moves to the standby', () => {
     const up = (id: string) => !tagOf(id).startsWith(`switch:${primary}@`);
     expect(routeOf(json, up)).toBe(standby);
   });

@@ -71,53 +71,23 @@ test('a failing SSM read fails the invocation (the errors alarm pages) and publi
   expect(cw.commandCalls(PutMetricDataCommand)).toHaveLength(0);
 });
 
-describe('a copy that follows other regions (the edge copy, #12 defect 6)', () => {
-  const mirrored = {
-    ...config,
-    targets: ['ap-northeast-1', 'ap-northeast-2'],
-    mirrorRegions: ['ap-northeast-2', 'ap-northeast-1'],
-  };
-  const regional = (region: string) => Object.assign(new SSMClient({ region }), { mirrorOf: region });
-
-  test('a target is drained when any answering region says so', async () => {
-    ssm.on(GetParametersByPathCommand).callsFake((_input, getClient) => {
-      const region = (getClient() as any).mirrorOf;
-      if (region === 'ap-northeast-2') {
-        return { Parameters: [{ Name: '/resilient-shop/switch/ap-northeast-1', Value: 'drained' }] };
-      }
-      return { Parameters: [] };
-    });
-    const states = await publish(new SSMClient({}), new CloudWatchClient({}), mirrored, regional);
-    expect(states).toEqual({ 'ap-northeast-1': 1, 'ap-northeast-2': 0 });
-    expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(3);
+test('a copy follows its own region only: one SSM client, whatever the environment says of other regions', async () => {
+  ssm
+    .on(GetParametersByPathCommand)
+    .resolves({ Parameters: [{ Name: '/resilient-shop/switch/ap-northeast-1', Value: 'drained' }] });
+  const own = configFromEnv({
+    SWITCH_PARAMETER_PATH: '/resilient-shop/switch/',
+    SWITCH_NAMESPACE: 'resilient-shop/failover-switch',
+    SWITCH_METRIC: 'Drained',
+    SWITCH_TARGETS: 'ap-northeast-1,ap-northeast-2',
+    SWITCH_MIRROR_REGIONS: 'ap-northeast-2,ap-northeast-1',
   });
-
-  test('a region that does not answer is skipped: it never drains anything nor stops the run', async () => {
-    ssm.on(GetParametersByPathCommand).callsFake((_input, getClient) => {
-      const region = (getClient() as any).mirrorOf;
-      if (region === 'ap-northeast-2')
-        throw Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
-      if (region === 'ap-northeast-1') {
-        return { Parameters: [{ Name: '/resilient-shop/switch/ap-northeast-2', Value: 'drained' }] };
-      }
-      return { Parameters: [] };
-    });
-    const states = await publish(new SSMClient({}), new CloudWatchClient({}), mirrored, regional);
-    expect(states).toEqual({ 'ap-northeast-1': 0, 'ap-northeast-2': 1 });
-    expect(cw.commandCalls(PutMetricDataCommand)).toHaveLength(1);
+  expect(own).not.toHaveProperty('mirrorRegions');
+  expect(await publish(new SSMClient({}), new CloudWatchClient({}), own)).toEqual({
+    'ap-northeast-1': 1,
+    'ap-northeast-2': 0,
   });
-
-  test('the mirror regions come from SWITCH_MIRROR_REGIONS', () => {
-    expect(
-      configFromEnv({
-        SWITCH_PARAMETER_PATH: '/a/switch/',
-        SWITCH_NAMESPACE: 'a/failover-switch',
-        SWITCH_METRIC: 'Drained',
-        SWITCH_TARGETS: 'x',
-        SWITCH_MIRROR_REGIONS: 'ap-northeast-2,ap-northeast-1',
-      }).mirrorRegions,
-    ).toEqual(['ap-northeast-2', 'ap-northeast-1']);
-  });
+  expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(1);
 });
 
 test('reads its settings from the environment and names a missing one', () => {

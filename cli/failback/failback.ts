@@ -1,6 +1,6 @@
 import type { ActionSpec } from '../action/action';
 import { accountRefusal, commandPrefix, type Refusal } from '../action/refusals';
-import { invertStep } from '../failover/fastSwitch';
+import { fastPathStep } from '../failover/fastSwitch';
 import {
   capacityOrWarn,
   CapacityClientsFor,
@@ -32,7 +32,7 @@ export interface FailbackOptions {
   readonly maxLagMs?: number;
   /** Clients for the capacity steps (#14); without them the plan warns and does not scale. */
   readonly capacity?: CapacityClientsFor;
-  /** Also use the Route 53 control plane (invert endpoint checks) when it answers (#14 item 6). */
+  /** Also use the Route 53 control plane (hold region checks out: the fast path) when it answers (#14 item 6). */
   readonly fastSwitch?: boolean;
 }
 
@@ -102,7 +102,7 @@ export async function planFailback(
           waitCapacityStep(d, primaryCapacity.clients, primaryCapacity.plan),
         ]
       : []),
-    ...(o.fastSwitch ? order.map((r) => invertStep(d, r, false)) : []),
+    ...(o.fastSwitch ? order.map((r) => fastPathStep(d, r, false)) : []),
     // never "already done" here: a switch that no holder could be read for is not known to serve
     ...undrainFirst.map((s) => ({
       ...undrainStep(d, s.target, s, false),

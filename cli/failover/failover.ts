@@ -1,6 +1,6 @@
 import type { ActionSpec } from '../action/action';
 import { accountRefusal, commandPrefix, type Refusal } from '../action/refusals';
-import { invertStep } from './fastSwitch';
+import { fastPathStep } from './fastSwitch';
 import { capacityOrWarn, CapacityClientsFor, scaleUpStep, waitCapacityStep } from '../capacity/capacity';
 import { confirmedWrite, LATE } from '../action/readBack';
 import {
@@ -34,7 +34,7 @@ export interface FailoverOptions {
   readonly maxLagMs?: number;
   /** Clients for the capacity steps (#14); without them the plan warns and does not pre-scale. */
   readonly capacity?: CapacityClientsFor;
-  /** Also use the Route 53 control plane (invert endpoint checks) when it answers (#14 item 6). */
+  /** Also use the Route 53 control plane (hold region checks out: the fast path) when it answers (#14 item 6). */
   readonly fastSwitch?: boolean;
 }
 
@@ -278,7 +278,7 @@ export async function planFailover(
     undrainStep(d, o.to, targetSwitch, true),
     ...capacitySteps,
     ...before.map((r, i) => drainStep(d, r, beforeSwitches[i], resume)),
-    ...(o.fastSwitch ? before.map((r) => invertStep(d, r, true)) : []),
+    ...(o.fastSwitch ? before.map((r) => fastPathStep(d, r, true)) : []),
     promoteStep(d, db, o.to, member.arn, o.unplanned),
     waitStep(d, db, o.to),
     verifyStep(d, o.to),

@@ -1,4 +1,5 @@
 import { GetHealthCheckCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { fastPathHealthThreshold, regionHealthThreshold } from '../../lib/failover/dns-failover';
 import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/failover-time';
 import { confirmedWrite, LATE, OutcomeUnknown } from '../action/readBack';
 import { aws, describeError, errorKind } from '../aws/errors';
@@ -7,9 +8,11 @@ import type { Deps } from '../aws/deps';
 import type { Step } from '../action/steps';
 
 /**
- * Seconds until traffic moves once a region's endpoint check is inverted: Route 53 needs
- * `failureThreshold` failed observations `intervalSeconds` apart, then resolvers follow the
- * alias TTL. https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-invert.html
+ * Seconds until traffic moves once the fast path holds a region out: the stated bound is one
+ * endpoint-check detection (`failureThreshold` observations `intervalSeconds` apart) plus the alias
+ * TTL. A CALCULATED check has no failure threshold of its own and Route 53 does not document how
+ * soon an UpdateHealthCheck applies, so the detection term is kept as a margin; `npm run drill:local`
+ * measures the fast path against this bound.
  */
 export function fastPathSeconds(d: Pick<Deps, 'config'>): number {
   const hc = d.config.healthCheck;
@@ -17,39 +20,46 @@ export function fastPathSeconds(d: Pick<Deps, 'config'>): number {
 }
 
 /**
- * The fast manual switch (#14 item 6): when the Route 53 control plane answers, invert (or restore)
- * `region`'s endpoint health check, so its CALCULATED check fails within {@link fastPathSeconds}
- * instead of the 2-3 min of the alarm-backed drain switch. It never fails the action: the drain
- * switch, set by its own step, is the path that always works; a Route 53 API error is a warning
- * and the step's detail says which path acted (also in the audit trail).
+ * The fast manual switch: when the Route 53 control plane answers, set the HealthThreshold of
+ * `region`'s CALCULATED check (tag `region:<region>`) above its number of children, which Route 53
+ * documents as "always unhealthy", so the chain skips the region within {@link fastPathSeconds}
+ * instead of the 2-5 min of the alarm-backed drain switch; restoring sets the deployed threshold back
+ * ({@link regionHealthThreshold}). Inverting one child cannot do this: the endpoint weighs two votes
+ * in the region check, and inverting the endpoint of a region that is down makes it healthy (see
+ * docs/failover-paths.md). It never fails the action: the drain switch, set by its own step, is the
+ * path that always works; a Route 53 API error is a warning and the step's detail says which path
+ * acted (also in the audit trail).
  */
-export function invertStep(d: Deps, region: string, inverted: boolean): Step {
+export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
   const seconds = fastPathSeconds(d);
   return {
-    title: `${inverted ? 'Fast path: invert' : 'Restore'} the endpoint health check of ${region} (Route 53 control plane)`,
+    title: `${hold ? 'Fast path: take' : 'Restore'} the region health check of ${region} ${hold ? 'out (Route 53 control plane)' : '(Route 53 control plane)'}`,
     region: d.globalRegion,
-    changes: `UpdateHealthCheck endpoint:${region} Inverted=${inverted} (a Route 53 API error is a warning, not a failure)`,
-    expected: inverted
-      ? `seconds; traffic moves within ${d.config.healthCheck.intervalSeconds} s × ${d.config.healthCheck.failureThreshold} + ${ALB_ALIAS_TTL_SECONDS} s TTL = ${seconds} s (else the drain switch moves it in 2-3 min)`
+    changes: `UpdateHealthCheck region:${region} HealthThreshold=${hold ? 'children + 1 (always unhealthy)' : 'as deployed'} (a Route 53 API error is a warning, not a failure)`,
+    expected: hold
+      ? `seconds; traffic moves within ${d.config.healthCheck.intervalSeconds} s × ${d.config.healthCheck.failureThreshold} + ${ALB_ALIAS_TTL_SECONDS} s TTL = ${seconds} s (else the drain switch moves it in 2-5 min)`
       : 'seconds; done before any undrain, so a restored region is judged by its real health',
     kind: 'change',
     done: false,
-    baseline: !inverted,
+    baseline: !hold,
     async run(ctx) {
       const r53 = d.clients(d.globalRegion).route53;
       try {
-        const id = (await findHealthChecks(d)).get(`endpoint:${region}`);
-        if (!id) throw new Error(`no health check tagged endpoint:${region}`);
+        const id = (await findHealthChecks(d)).get(`region:${region}`);
+        if (!id) throw new Error(`no health check tagged region:${region}`);
         const hc = (
           await aws(d, d.globalRegion, 'route53:GetHealthCheck', (o) =>
             r53.send(new GetHealthCheckCommand({ HealthCheckId: id }), o),
           )
         ).HealthCheck;
-        if ((hc?.HealthCheckConfig?.Inverted ?? false) === inverted) {
-          return inverted ? `fast path: ${id} already inverted` : `${id} not inverted`;
+        const children = hc?.HealthCheckConfig?.ChildHealthChecks?.length ?? 0;
+        if (children === 0) throw new Error(`health check ${id} (region:${region}) has no children`);
+        const threshold = hold ? fastPathHealthThreshold(children) : regionHealthThreshold(children);
+        if (hc?.HealthCheckConfig?.HealthThreshold === threshold) {
+          return hold ? `fast path: ${id} already held out` : `${id} as deployed`;
         }
         // The version guards against overwriting a concurrent change (Route 53 rejects a stale one).
-        // No answer: read `Inverted` back before saying anything.
+        // No answer: read the threshold back before saying anything.
         const how = await confirmedWrite(
           d,
           () =>
@@ -58,27 +68,27 @@ export function invertStep(d: Deps, region: string, inverted: boolean): Step {
                 new UpdateHealthCheckCommand({
                   HealthCheckId: id,
                   HealthCheckVersion: hc?.HealthCheckVersion,
-                  Inverted: inverted,
+                  HealthThreshold: threshold,
                 }),
                 o,
               ),
             ),
           async (c) =>
-            ((
+            (
               await aws(c, d.globalRegion, 'route53:GetHealthCheck', (o) =>
                 r53.send(new GetHealthCheckCommand({ HealthCheckId: id }), o),
               )
-            ).HealthCheck?.HealthCheckConfig?.Inverted ?? false) === inverted,
+            ).HealthCheck?.HealthCheckConfig?.HealthThreshold === threshold,
         );
         if (how === 'read-back') ctx.warn(`route53:UpdateHealthCheck of ${id}: ${LATE}`);
         ctx.changed();
-        return inverted
-          ? `fast path acted: ${id} inverted, traffic moves within ${seconds} s`
-          : `${id} restored`;
+        return hold
+          ? `fast path acted: ${id} needs ${threshold} of ${children} healthy (always unhealthy), traffic moves within ${seconds} s`
+          : `${id} restored (${threshold} of ${children})`;
       } catch (e) {
         if (e instanceof OutcomeUnknown) {
           ctx.warn(
-            `UNKNOWN whether the endpoint check of ${region} is ${inverted ? '' : 'no longer '}inverted (${e.message}); ` +
+            `UNKNOWN whether the region check of ${region} is ${hold ? 'held out' : 'restored'} (${e.message}); ` +
               `npx shopctl status shows it, and a re-run sets it`,
           );
           return 'unknown (no answer, no read-back)';
@@ -86,42 +96,44 @@ export function invertStep(d: Deps, region: string, inverted: boolean): Step {
         if (errorKind(e) === 'interrupted') throw e;
         const why = describeError(e, d.profile);
         // Never blocks: a failover still has the drain switch, and a failback must work while the
-        // Route 53 API is down (a check left inverted shows in the audit and is restored by a re-run).
+        // Route 53 API is down (a check left held out shows in status and is restored by a re-run).
         ctx.warn(
-          inverted
-            ? `Route 53 control plane unavailable (${why}): the data-plane drain switch alone moves traffic (2-3 min)`
-            : `could not make sure the endpoint check of ${region} is not inverted (${why}); re-run when the Route 53 API answers`,
+          hold
+            ? `Route 53 control plane unavailable (${why}): the data-plane drain switch alone moves traffic (2-5 min)`
+            : `could not make sure the region health check of ${region} is as deployed (${why}); re-run when the Route 53 API answers`,
         );
-        return inverted ? 'data-plane switch only' : 'not verified';
+        return hold ? 'data-plane switch only' : 'not verified';
       }
     },
   };
 }
 
-/** Whether a region's endpoint check is inverted (the fast path acted); null when Route 53 did not say. */
-export interface InvertedView {
-  readonly inverted: boolean | null;
+/** Whether the fast path holds a region out now; null when Route 53 did not say. */
+export interface FastPathView {
+  readonly held: boolean | null;
   readonly error?: string;
 }
 
 /**
- * Reads `Inverted` of each region's endpoint check (GetHealthCheck, one call per region, each under the
- * run's deadline); `ids` undefined means the checks could not be listed (Route 53 API unreachable). Never throws: a Route 53 control plane that does not answer makes the state unknown,
- * with the reason (`shopctl status` must work while Route 53's API is impaired).
+ * Reads the region check of each region (GetHealthCheck, one call per region, each under the run's
+ * deadline): held out when its HealthThreshold exceeds its children. `ids` undefined means the checks
+ * could not be listed (Route 53 API unreachable). Never throws: a Route 53 control plane that does
+ * not answer makes the state unknown, with the reason (`shopctl status` must work while Route 53's
+ * API is impaired).
  */
-export async function readInverted(
+export async function readFastPath(
   d: Deps,
   ids: ReadonlyMap<string, string> | undefined,
   regions: readonly string[],
-): Promise<Map<string, InvertedView>> {
-  const out = new Map<string, InvertedView>();
+): Promise<Map<string, FastPathView>> {
+  const out = new Map<string, FastPathView>();
   await Promise.all(
     regions.map(async (region) => {
-      const id = ids?.get(`endpoint:${region}`);
+      const id = ids?.get(`region:${region}`);
       if (!id) {
         out.set(region, {
-          inverted: null,
-          error: ids ? `no health check tagged endpoint:${region}` : 'Route 53 API unreachable',
+          held: null,
+          error: ids ? `no health check tagged region:${region}` : 'Route 53 API unreachable',
         });
         return;
       }
@@ -129,10 +141,11 @@ export async function readInverted(
         const res = await aws(d, d.globalRegion, 'route53:GetHealthCheck', (o) =>
           d.clients(d.globalRegion).route53.send(new GetHealthCheckCommand({ HealthCheckId: id }), o),
         );
-        out.set(region, { inverted: res.HealthCheck?.HealthCheckConfig?.Inverted ?? false });
+        const c = res.HealthCheck?.HealthCheckConfig;
+        out.set(region, { held: (c?.HealthThreshold ?? 0) > (c?.ChildHealthChecks?.length ?? 0) });
       } catch (e) {
         if (errorKind(e) === 'interrupted') throw e;
-        out.set(region, { inverted: null, error: describeError(e, d.profile) });
+        out.set(region, { held: null, error: describeError(e, d.profile) });
       }
     }),
   );

@@ -143,9 +143,11 @@ async function writeHolder(
     late = how === 'read-back';
   } catch (e) {
     if (e instanceof OutcomeUnknown) return { holder, result: 'unknown', error: e.message };
+    // A holder whose copy was read back "not in effect" answered: its publisher votes "serving", so it
+    // counts as a failed write, not as a region silent to Route 53.
     return {
       holder,
-      result: e instanceof NotInEffect || isUnreachable(e) ? 'unreachable' : 'failed',
+      result: !(e instanceof NotInEffect) && isUnreachable(e) ? 'unreachable' : 'failed',
       error: e instanceof NotInEffect ? e.message : describeError(e, d.profile),
     };
   }

@@ -1,3 +1,4 @@
+import { DRAIN_VOTES } from '../../lib/failover/dns-failover';
 import { OutcomeUnknown } from '../action/readBack';
 import { describeError, StepFailure } from '../aws/errors';
 import { HolderWrite, isDrained, isServing, SwitchState, writeSwitch } from './switch';
@@ -16,14 +17,22 @@ function noneTook(d: Deps, writes: readonly HolderWrite[], message: (why: string
   throw new StepFailure(message(why));
 }
 
-/** Step that drains `target`: succeeds when at least one holder took it. */
+/**
+ * Step that drains `target`. Route 53 takes a region out on {@link DRAIN_VOTES} copies saying
+ * "drained" (or silent), and each holder is one copy: the step succeeds when that many holders took
+ * it, or when at least one did and holders that cannot be reached make up the rest (a region that
+ * cannot be reached is most likely silent to Route 53 too, which counts as "drained"; a warning says
+ * so). A holder that answered with an error, or whose copy reads back "not in effect", leaves a vote
+ * for "serving": fewer votes fail the step (NOT DONE). When the missing votes hang on holders whose
+ * write got no answer and could not be read back either, the step is UNKNOWN.
+ */
 export function drainStep(d: Deps, target: string, state: SwitchState, resume: string): Step {
   const holders = d.names.switchHolders(target);
   return {
     title: `Drain ${target}`,
     region: holders.join(', '),
     changes: `SSM ${d.names.switchParameter(target)} = drained and metric ${d.names.switchNamespace()} Drained=1 in each holder`,
-    expected: 'seconds; Route 53 moves traffic off it in about 1-3 min',
+    expected: `seconds; Route 53 moves traffic off it in about 1-3 min once ${DRAIN_VOTES} holders say drained`,
     kind: 'change',
     done: isDrained(state),
     async run(ctx) {
@@ -32,10 +41,21 @@ export function drainStep(d: Deps, target: string, state: SwitchState, resume: s
       if (ok.length > 0) ctx.changed();
       for (const w of writes) if (w.warning) ctx.warn(`${w.holder}: ${w.warning}`);
       if (ok.length === 0) noneTook(d, writes, (why) => `no holder took the drain: ${why}`);
-      const bad = writes.filter((w) => w.result !== 'ok');
-      for (const w of bad)
+      const silent = writes.filter((w) => w.result === 'unreachable');
+      const unknown = writes.filter((w) => w.result === 'unknown');
+      if (ok.length + silent.length < DRAIN_VOTES) {
+        const message = `only ${ok.map((w) => w.holder).join(', ')} took the drain (${writes
+          .filter((w) => w.result === 'failed' || w.result === 'unknown')
+          .map((w) => `${w.holder}: ${w.error}`)
+          .join('; ')}): ${target} leaves DNS on ${DRAIN_VOTES} holders saying drained; re-run "${resume}"`;
+        // Enough votes only if a holder that gave no answer, and could not be read back, took it.
+        if (ok.length + silent.length + unknown.length >= DRAIN_VOTES)
+          throw new OutcomeUnknown(message, d.signal.aborted);
+        throw new StepFailure(message);
+      }
+      for (const w of writes.filter((x) => x.result !== 'ok'))
         ctx.warn(
-          `holder ${w.holder} ${w.result === 'unknown' ? 'may not be' : 'not'} drained (${w.error}); re-run "${resume}" to complete it`,
+          `holder ${w.holder} ${w.result === 'unknown' ? 'may not be' : 'not'} drained (${w.error})${ok.length < DRAIN_VOTES ? `; the drain counts on ${w.holder} being silent to Route 53 too` : ''}; re-run "${resume}" to complete it`,
         );
       return `drained in ${ok.map((w) => `${w.holder}${w.late ? ' (read back)' : ''}`).join(', ')}`;
     },

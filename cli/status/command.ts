@@ -37,10 +37,10 @@ function readinessText(r: RegionReport): string {
 function pathText(r: RegionReport): string {
   const p = r.switchPath;
   const acting = p.acting
-    .map((a) => (a === 'drain-switch' ? 'drain switch' : 'Route 53 inverted endpoint check'))
+    .map((a) => (a === 'drain-switch' ? 'drain switch' : 'Route 53 fast path (region check held out)'))
     .join(' + ');
   const r53 =
-    p.route53Inverted === null ? ` (Route 53 inverted state unknown: ${p.route53Error ?? 'no answer'})` : '';
+    p.route53FastPath === null ? ` (Route 53 fast-path state unknown: ${p.route53Error ?? 'no answer'})` : '';
   const state = acting
     ? `kept off by ${acting}`
     : r.switch.state === 'serving'

@@ -2,7 +2,7 @@ import { AlarmView, consensusAlarms } from './alarms';
 import { describeGlobalDb, GlobalDbState, replicationLagMs } from '../database/database';
 import { DnsView, whereDoesPublicResolve } from './dns';
 import { describeError, errorKind, EXIT } from '../aws/errors';
-import { InvertedView, readInverted } from '../failover/fastSwitch';
+import { FastPathView, readFastPath } from '../failover/fastSwitch';
 import { CheckStatus, endpointStatuses, R53_UNKNOWN } from '../failover/healthchecks';
 import { NoticeView, readNotice } from '../notice/notice';
 import { getHealthz, healthzSummary, HealthzView } from '../shop/healthz';
@@ -27,16 +27,16 @@ export interface RegionReport {
   readonly secret: SecretRegionView;
   /** Failover readiness as the scheduled check last published it (standbys only). */
   readonly readiness?: PublishedReadiness;
-  /** Which switch paths act on this region now (#14 item 6), and the Route 53 inverted state read. */
+  /** Which switch paths act on this region now (#14 item 6), and the Route 53 fast-path state read. */
   readonly switchPath: SwitchPathView;
 }
 
-/** What keeps customers off a region: the data-plane drain switch and/or the inverted endpoint check. */
+/** What keeps customers off a region: the data-plane drain switch and/or the fast path (region check held out). */
 export interface SwitchPathView {
   /** Paths acting now; empty when the region is in rotation. */
-  readonly acting: readonly ('drain-switch' | 'route53-inverted')[];
-  /** The endpoint check's `Inverted` (null: Route 53 did not answer, see `route53Error`). */
-  readonly route53Inverted: boolean | null;
+  readonly acting: readonly ('drain-switch' | 'route53-fast-path')[];
+  /** The region check held out by the fast path (null: Route 53 did not answer, see `route53Error`). */
+  readonly route53FastPath: boolean | null;
   readonly route53Error?: string;
 }
 
@@ -104,13 +104,13 @@ async function readinessOf(d: Deps, region: string, order: readonly string[]): P
   return last as PublishedReadiness;
 }
 
-function switchPath(sw: SwitchState, inv: InvertedView | undefined): SwitchPathView {
+function switchPath(sw: SwitchState, inv: FastPathView | undefined): SwitchPathView {
   const acting: SwitchPathView['acting'][number][] = [];
   if (sw.state === 'drained') acting.push('drain-switch');
-  if (inv?.inverted) acting.push('route53-inverted');
+  if (inv?.held) acting.push('route53-fast-path');
   return {
     acting,
-    route53Inverted: inv?.inverted ?? null,
+    route53FastPath: inv?.held ?? null,
     ...(inv?.error ? { route53Error: inv.error } : {}),
   };
 }
@@ -122,7 +122,7 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
   const [checks, dns, dbRes, alarms, notice, switches, healthz, secret, readiness] = await Promise.all([
     endpointStatuses(d, order).then(async (c) => ({
       ...c,
-      inverted: await readInverted(d, c.ids, order),
+      fastPath: await readFastPath(d, c.ids, order),
     })),
     whereDoesPublicResolve(d),
     dbState(d, order),
@@ -152,7 +152,7 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
     healthz: healthz[i],
     secret: secret.regions[i],
     ...(standbys.includes(rc.name) ? { readiness: readiness[standbys.indexOf(rc.name)] } : {}),
-    switchPath: switchPath(switches[i], checks.inverted.get(rc.name)),
+    switchPath: switchPath(switches[i], checks.fastPath.get(rc.name)),
   }));
   const warnings = secret.regions
     .filter((s) => s.state === 'Failed' || s.state === 'missing')
@@ -167,9 +167,9 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
         `a failover to ${r.region} would not succeed now: readiness NOT READY (failed: ${r.readiness.failed.join(', ') || 'unnamed'}); run "npx shopctl check --target ${r.region}" for details`,
       );
     }
-    if (r.switchPath.route53Inverted && r.switch.state !== 'drained') {
+    if (r.switchPath.route53FastPath && r.switch.state !== 'drained') {
       warnings.push(
-        `the endpoint check of ${r.region} is inverted (fast path) while its drain switch is ${r.switch.state}: Route 53 keeps customers off ${r.region}; "npx shopctl failback" restores it`,
+        `the region health check of ${r.region} is held out (fast path) while its drain switch is ${r.switch.state}: Route 53 keeps customers off ${r.region}; "npx shopctl failback" restores it`,
       );
     }
   }

@@ -7,34 +7,20 @@ export interface PublisherConfig {
   readonly parameterPath: string;
   readonly namespace: string;
   readonly metricName: string;
-  /** Regions whose switch this region holds. */
-  readonly targets: readonly string[];
   /**
-   * Other regions whose switch parameters this copy follows (the edge region's copy): a target is
-   * drained here when this region's parameter or any answering mirror says so. A mirror that does
-   * not answer within {@link MIRROR_TIMEOUT_MS} is skipped: a dead region never drains anything.
-   * @default none
+   * Regions whose switch this region holds. The copy follows this region's parameters only: one
+   * holder is one vote in the region check, even when its value is stale.
    */
-  readonly mirrorRegions?: readonly string[];
+  readonly targets: readonly string[];
 }
 
-/** How long a mirror region may take to answer before this run goes on without it. */
-export const MIRROR_TIMEOUT_MS = 3000;
-
 /** Reads every `<path><target>` parameter in one region, following pagination. */
-async function readSwitches(
-  ssm: SSMClient,
-  path: string,
-  abortSignal?: AbortSignal,
-): Promise<Map<string, string>> {
+async function readSwitches(ssm: SSMClient, path: string): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   let nextToken: string | undefined;
   do {
     const page = await ssm.send(
       new GetParametersByPathCommand({ Path: path, Recursive: false, NextToken: nextToken }),
-      {
-        abortSignal,
-      },
     );
     for (const p of page.Parameters ?? []) {
       if (p.Name && p.Value !== undefined) values.set(p.Name.slice(path.length), p.Value);
@@ -56,18 +42,9 @@ export async function publish(
   ssm: SSMClient,
   cloudwatch: CloudWatchClient,
   config: PublisherConfig,
-  ssmIn: (region: string) => SSMClient = (region) => new SSMClient({ region }),
 ): Promise<SwitchStates> {
   const values = await readSwitches(ssm, config.parameterPath);
-  const mirrors = await Promise.all(
-    (config.mirrorRegions ?? []).map((region) =>
-      readSwitches(ssmIn(region), config.parameterPath, AbortSignal.timeout(MIRROR_TIMEOUT_MS)).catch((e) => {
-        console.log(JSON.stringify({ message: 'mirror region skipped', region, error: String(e) }));
-        return new Map<string, string>();
-      }),
-    ),
-  );
-  const drained = (target: string) => [values, ...mirrors].some((m) => m.get(target)?.trim() === 'drained');
+  const drained = (target: string) => values.get(target)?.trim() === 'drained';
 
   const states: SwitchStates = {};
   for (const target of config.targets) states[target] = drained(target) ? 1 : 0;
@@ -100,13 +77,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): PublisherConfig {
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean),
-    ...(env.SWITCH_MIRROR_REGIONS
-      ? {
-          mirrorRegions: env.SWITCH_MIRROR_REGIONS.split(',')
-            .map((t) => t.trim())
-            .filter(Boolean),
-        }
-      : {}),
   };
 }
 

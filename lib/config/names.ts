@@ -114,20 +114,15 @@ export class Names {
   }
 
   /**
-   * Regions that hold a copy of `target`'s drain switch that `shopctl` writes: every region but the
-   * target itself, so a region that is impaired can always be drained from the others.
+   * Regions that hold a copy of `target`'s drain switch: every region but the target itself, so a
+   * region that is impaired can always be drained from the others, and the edge region, so that with
+   * two regions a region's switch never lives only in the other region (whose CloudWatch may be down
+   * with it). `shopctl` writes each holder's own parameter; each copy follows only its own, so a
+   * holder whose value is stale (a region that comes back after missing an undrain) is one vote,
+   * never two. Route 53 reads one copy per holder.
    */
   switchHolders(target: string): string[] {
-    return this.config.regions.map((r) => r.name).filter((r) => r !== target);
-  }
-
-  /**
-   * Every copy of `target`'s switch that Route 53 reads: the holders' and the edge region's, which
-   * follows the holders' parameters (so that with two regions a region's switch never lives only in
-   * the other region, whose CloudWatch may be down with it).
-   */
-  switchCopies(target: string): string[] {
-    return [...this.switchHolders(target), Names.EDGE_REGION];
+    return [...this.config.regions.map((r) => r.name).filter((r) => r !== target), Names.EDGE_REGION];
   }
 
   /** Regions whose drain switch `holder` keeps (the inverse of {@link switchHolders}). */

@@ -32,6 +32,27 @@ export interface DnsFailoverProps {
  */
 export const DRAIN_VOTES = 2;
 
+/**
+ * HealthThreshold of a region's CALCULATED check with `children` children: the endpoint weighs
+ * {@link DRAIN_VOTES} (it and its copies) and each switch copy one, so the region is healthy iff its
+ * endpoint is up and fewer than DRAIN_VOTES copies say "drained" (or are silent):
+ * threshold = children - DRAIN_VOTES + 1. `shopctl` restores this value after the fast path.
+ */
+export function regionHealthThreshold(children: number): number {
+  return children - DRAIN_VOTES + 1;
+}
+
+/**
+ * HealthThreshold that the fast path of `shopctl failover` sets on a region's CALCULATED check: more
+ * than its children, which Route 53 documents as "always unhealthy"
+ * (https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/route53/aws.sdk.kotlin.services.route53.model/-update-health-check-request/health-threshold.html).
+ * Unlike inverting a child, it takes the region out whatever the region's real health: inverting the
+ * endpoint of a region that is down would make it healthy and bring customers back to it.
+ */
+export function fastPathHealthThreshold(children: number): number {
+  return children + 1;
+}
+
 /** The health checks of one region. */
 export interface RegionHealthChecks {
   /** HTTPS string-match check of the region's direct name `/healthz`. */
@@ -98,7 +119,7 @@ export class DnsFailover extends Construct {
           }),
       );
       const switches: Record<string, route53.CfnHealthCheck> = {};
-      for (const holder of names.switchCopies(r.name)) {
+      for (const holder of names.switchHolders(r.name)) {
         const alarm = props.switchAlarms[holder]?.[r.name];
         if (!alarm) throw new Error(`${this.node.path}: no switch alarm for ${r.name} held in ${holder}`);
         // The id carries the alarm's definition: a changed alarm replaces the check (Route 53 copies
@@ -126,15 +147,12 @@ export class DnsFailover extends Construct {
           check.addResourceDependency(alarm.node.defaultChild as CfnResource);
         switches[holder] = check;
       }
-      // Healthy children counted: the endpoint weighs DRAIN_VOTES (it and its copies), each switch
-      // copy one. Healthy iff the endpoint is up and fewer than DRAIN_VOTES copies say "drained"
-      // (or are silent): threshold = DRAIN_VOTES + holders - DRAIN_VOTES + 1 = holders + 1.
       const children = [endpoint, ...endpointCopies, ...Object.values(switches)];
       const region = new route53.CfnHealthCheck(this, `Region-${r.name}`, {
         healthCheckConfig: {
           type: 'CALCULATED',
           childHealthChecks: children.map((c) => c.attrHealthCheckId),
-          healthThreshold: Object.keys(switches).length + 1,
+          healthThreshold: regionHealthThreshold(children.length),
         },
         healthCheckTags: tag(
           `region:${r.name}`,

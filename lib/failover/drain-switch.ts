@@ -34,11 +34,6 @@ export interface DrainSwitchHolderProps {
   readonly targets: readonly string[];
   readonly key: kms.IKey;
   readonly alarms: AlarmTopic;
-  /**
-   * Regions whose switch parameters this copy also follows (a target is drained here when any
-   * answering one says so); the edge region's copy follows every region. @default none
-   */
-  readonly mirrorRegions?: readonly string[];
 }
 
 /**
@@ -48,8 +43,9 @@ export interface DrainSwitchHolderProps {
  * never by CloudFormation, so a deploy cannot undo a drain) is re-published every minute as the
  * metric `Drained{TargetRegion=T}`; the alarm `Names.switchAlarm(T)` is in ALARM while it is 1.
  * Route 53 health checks in the edge stack read that alarm's metric: T's calculated health check
- * is healthy only while every copy of its switch says "serving". Flipping it needs SSM and
- * CloudWatch in any one region that is up, never the Route 53 control plane.
+ * is unhealthy once two copies (`DRAIN_VOTES`, dns-failover.ts) say "drained" (or are silent). Each copy follows only
+ * its own region's parameter, so one holder is one vote. Flipping it needs SSM and CloudWatch in
+ * two holders that are up, never the Route 53 control plane.
  */
 export class DrainSwitchHolder extends Construct {
   readonly publisher: LoggedFunction;
@@ -73,21 +69,21 @@ export class DrainSwitchHolder extends Construct {
         SWITCH_NAMESPACE: names.switchNamespace(),
         SWITCH_METRIC: Names.SWITCH_METRIC,
         SWITCH_TARGETS: props.targets.join(','),
-        ...(props.mirrorRegions?.length ? { SWITCH_MIRROR_REGIONS: props.mirrorRegions.join(',') } : {}),
       },
     });
     this.publisher.policy.addStatements(
       new iam.PolicyStatement({
         actions: ['ssm:GetParametersByPath'],
-        resources: [stack.region, ...(props.mirrorRegions ?? [])].map((region) =>
+        // Its own region only: a copy that followed another holder's parameter would let one stale
+        // holder cast two votes.
+        resources: [
           stack.formatArn({
             service: 'ssm',
-            region,
             resource: 'parameter',
             resourceName: names.switchParameterPath().replace(/^\/|\/$/g, ''),
             arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
           }),
-        ),
+        ],
       }),
     );
     this.publisher.allowPutMetricData(names.switchNamespace());

@@ -205,7 +205,7 @@ export function renderMarkdown(r: ReportData): string {
   );
   p(
     `"With shopctl" = alarm evaluation + ~${r.switching.metricCheckLagSeconds} s for Route 53 to follow the alarm + ${ALB_ALIAS_TTL_SECONDS} s TTL ` +
-      '(about 2–3 min); "worst case" adds one publisher interval.',
+      '(the whole alarm window, since Route 53 may count its periods N of N: about 2–5 min); "worst case" adds one publisher interval.',
   );
   p();
 

@@ -238,7 +238,10 @@ export function drainSwitchRows(
     const period = num(found?.p.Period);
     const evaluationPeriods = num(found?.p.EvaluationPeriods);
     const datapoints = num(found?.p.DatapointsToAlarm) ?? evaluationPeriods;
-    const alarmSeconds = (period ?? 60) * (datapoints ?? 1);
+    // Route 53's copy of the alarm keeps EvaluationPeriods but not DatapointsToAlarm
+    // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_CloudWatchAlarmConfiguration.html)
+    // and does not say how it counts: a drain (N of N) or an undrain (1 of N) can take the whole window.
+    const alarmSeconds = (period ?? 60) * (evaluationPeriods ?? datapoints ?? 1);
     const withShopctl = alarmSeconds + METRIC_CHECK_LAG_SECONDS + ALB_ALIAS_TTL_SECONDS;
     return {
       target,

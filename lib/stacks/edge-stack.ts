@@ -64,15 +64,15 @@ export class EdgeStack extends Stack {
       stringValue: this.site.distribution.distributionId,
     });
 
-    // The edge region keeps a copy of every region's switch that follows the holders' parameters:
-    // with two regions, a region's switch then never lives only in the other region (whose
-    // CloudWatch fails with it), and shopctl needs to write nowhere new.
+    // The edge region holds a copy of every region's switch, written by shopctl like any holder's:
+    // with two regions a region's switch then never lives only in the other region (whose
+    // CloudWatch fails with it), and no copy follows another holder's parameter (a stale holder
+    // would then vote twice).
     this.switches = new DrainSwitchHolder(this, 'DrainSwitches', {
       names,
-      targets: config.regions.map((r) => r.name),
+      targets: names.switchesHeldBy(Names.EDGE_REGION),
       key: key.key,
       alarms: this.alarms,
-      mirrorRegions: config.regions.map((r) => r.name),
     });
     this.failover = new DnsFailover(this, 'Failover', {
       config,

@@ -3,10 +3,17 @@
  * bundled shop in each "region", the real canary handler (its CANARY_CONFIG as synthesized), a
  * local Route 53 built from the synthesized edge template, caching resolvers and a checkout load.
  *
- * Phase 1 (unplanned): the primary region (shop + database) is lost under load; Route 53 detects
+ * Phase 1 (fast path): `shopctl`'s Route 53 control-plane step (the real code, against a local
+ * control plane over the synthesized checks) takes the primary out; the time until every customer
+ * is answered by the standby is measured against the stated bound, then the step is undone.
+ * Phase 2 (unplanned): the primary region (shop + database) is lost under load; Route 53 detects
  * it, DNS moves down the chain, the canaries page, the on-call promotes the standby (through
- * {@link WriterPromotion}). Phase 2 (planned): the old primary is rebuilt as a standby, a
- * switchover moves the writer back, Route 53 sees the primary healthy again and DNS returns.
+ * {@link WriterPromotion}) and, as `shopctl failover` does, drains the primary and undrains the
+ * standby in every holder that answers. The lost region's parameters still say the standby is
+ * drained (an earlier drain that the undrain could not reach).
+ * Phase 3 (primary back): the old primary returns (rebuilt as a standby) with that stale value; the
+ * serving region must never leave DNS. Phase 4 (planned): a switchover moves the writer back, the
+ * primary is undrained in every holder, Route 53 sees it healthy again and DNS returns.
  *
  * Time runs `timeScale` times faster than in AWS (intervals, TTLs, canary schedule and alarm
  * periods divided); the figures are reported both as measured and multiplied back.
@@ -25,8 +32,10 @@ import { migrate } from '../../shop/src/migrations';
 import { sharedTemplates } from '../../test/support/synth';
 import type { WriterPromotion } from '../../cli/drill/promotion';
 import { DB_HOST, DB_USER, LocalGlobalDatabase } from './database';
+import { fastPathSeconds, fastPathStep } from '../../cli/failover/fastSwitch';
+import { controlPlaneDeps, LocalRoute53ControlPlane } from './control-plane';
 import { chainOrder, readModel, type DrillModel } from './model';
-import { CachingResolver, judgeResponse, LocalRoute53, type Answer } from './route53';
+import { CachingResolver, judgeResponse, LocalRoute53, type AlarmReading, type Answer } from './route53';
 import { bundleShop, ShopProcess, tmpDir, waitForBody } from './shops';
 import { LocalSwitches } from './switches';
 import { CheckoutLoad, LocalCloudWatch, outageSeconds, resolvingFetch } from './traffic';
@@ -46,6 +55,8 @@ export interface DrillOptions {
   readonly config?: ShopConfig;
   /** When the on-call promotes the standby: on the page (realistic) or as soon as Route 53 detects. @default 'page' */
   readonly promoteOn?: 'page' | 'detect';
+  /** How Route 53 counts an alarm's breaching periods (its copy has no DatapointsToAlarm). @default 'one-of-n' */
+  readonly alarmReading?: AlarmReading;
   /** Progress lines. @default silent */
   readonly log?: (line: string) => void;
 }
@@ -64,6 +75,10 @@ export interface PhaseResult {
   readonly browseSeconds: number;
   /** Worst customer: until a checkout succeeded. */
   readonly buySeconds: number;
+  /** Until every customer was answered by the region DNS moved to (fast path phase). */
+  readonly moveSeconds?: number | null;
+  /** Time Route 53 kept the serving region out of DNS (primary-back phase; must be 0). */
+  readonly servingOutSeconds?: number;
   /** Orders acknowledged to a customer in the window this phase checks (the denominator of "lost"). */
   readonly acknowledged: number;
   /** Orders acknowledged to a customer and missing from the writer afterwards. */
@@ -79,6 +94,8 @@ export interface PhaseResult {
 
 export interface DrillResult {
   readonly timeScale: number;
+  /** How Route 53 read the switch alarms in this run. @default 'one-of-n' */
+  readonly alarmReading?: AlarmReading;
   readonly budgetSeconds: number;
   readonly facts: {
     readonly chain: string[];
@@ -144,6 +161,11 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
   const primaryRecord = model.records.find((r) => r.name === publicName && r.failover === 'PRIMARY');
   const regionCheck = primaryRecord?.healthCheckId;
   if (!regionCheck) throw new Error(`${publicName} has no PRIMARY failover record with a health check`);
+  const standbyCheck = model.records.find(
+    (r) => r.name === names.chainRecord(1) && r.failover === 'PRIMARY',
+  )?.healthCheckId;
+  if (!standbyCheck)
+    throw new Error(`${names.chainRecord(1)} has no PRIMARY failover record with a health check`);
   const endpoint = Object.values(model.checks).find(
     (c) => c.kind === 'endpoint' && c.fqdn === names.regionRecord(primary),
   );
@@ -221,6 +243,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       model,
       timeScale: K,
       metrics: switches.metrics,
+      alarmReading: options.alarmReading ?? 'one-of-n',
       probe: async (check, _checker, timeoutMs) => {
         const port = ports(route53.resolve(check.fqdn).target);
         try {
@@ -285,10 +308,24 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     });
 
     log('starting the canaries and the checkout load');
+    // Where each customer's resolver last sent it (a region, or the outage page).
+    const answeredBy = new Map<number, string>();
     const load = new CheckoutLoad({
       publicName,
       workers: options.workers ?? 4,
-      fetchFor: () => resolvingFetch(new CachingResolver(route53, K), ports),
+      fetchFor: (worker) => {
+        const resolver = new CachingResolver(route53, K);
+        return resolvingFetch(
+          {
+            lookup: (name) => {
+              const a = resolver.lookup(name);
+              answeredBy.set(worker, a.target.kind === 'alb' ? a.target.region : 'outage');
+              return a;
+            },
+          },
+          ports,
+        );
+      },
       pauseMs: options.pauseMs ?? 10,
       requestTimeoutMs: 2000,
       outageMarker: OUTAGE_MARKER,
@@ -336,11 +373,69 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     };
     const waitBudgetMs = ((config.failoverBudgetSeconds * 4) / K) * 1000 + 20_000;
 
-    // Phase 1: the primary region is lost.
+    // shopctl's switch writes: every holder that answers (a region that is down cannot be written).
+    const shopctlSwitch = (target: string, value: 'drained' | 'serving') => {
+      for (const h of names.switchHolders(target)) if (switches.isUp(h)) switches.set(h, target, value);
+    };
+    const everyoneOn = (where: string) =>
+      answeredBy.size === (options.workers ?? 4) && [...answeredBy.values()].every((r) => r === where);
+    const stepCtx = {
+      signal: new AbortController().signal,
+      update: () => undefined,
+      changed: () => undefined,
+      warn: (t: string) => log(`warning: ${t}`),
+    };
+    const controlPlane = controlPlaneDeps(config, new LocalRoute53ControlPlane(model));
+    const statedFastSeconds = fastPathSeconds(controlPlane);
+
+    // Phase 1: the fast path (Route 53 control plane) takes the primary out, then is undone.
+    const restartsF = restarts();
+    const unackedF = load.unacknowledgedCommits.length;
+    log(
+      `phase 1: shopctl's fast path takes ${primary} out (region check HealthThreshold above its children)`,
+    );
+    const tf0 = Date.now();
+    log(`phase 1: ${await fastPathStep(controlPlane, primary, true).run(stepCtx)}`);
+    const fastDetected = await until(
+      `Route 53 to take ${primary} out`,
+      waitBudgetMs,
+      () => !route53.checkHealthy(regionCheck),
+    );
+    const moved = await until(`every customer on ${standby}`, waitBudgetMs, () => everyoneOn(standby));
+    const dnsPathFast = route53.resolve(publicName).via.join(' → ');
+    log(`phase 1: restoring the deployed threshold`);
+    await fastPathStep(controlPlane, primary, false).run(stepCtx);
+    const restored = Date.now();
+    const tf1 = await until(
+      `every customer back on ${primary}, buying`,
+      waitBudgetMs,
+      () => everyoneOn(primary) && everyWorkerBought(restored),
+      lastFailures,
+    );
+    const ackedF = load.acknowledged.filter((x) => x.at >= tf0 && x.at <= tf1).map((x) => x.orderId);
+    phases.push({
+      name: `fast path: ${primary} out by the Route 53 control plane`,
+      planned: true,
+      detectSeconds: (fastDetected - tf0) / 1000,
+      pageSeconds: null,
+      moveSeconds: (moved - tf0) / 1000,
+      reachSeconds: Math.max(...outageSeconds(load.samples, 'page', tf0, tf1)),
+      browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', tf0, tf1)),
+      // the standby is read-only while the writer stays in the primary: checkouts wait for the return
+      buySeconds: Math.max(...outageSeconds(load.samples, 'buy', tf0, tf1)),
+      acknowledged: ackedF.length,
+      acknowledgedLost: ackedF.length - (await ordersIn(primary, ackedF)),
+      duplicates: await duplicates(primary),
+      unacknowledgedCommits: load.unacknowledgedCommits.length - unackedF,
+      shopRestarts: restarts() - restartsF,
+      dnsPath: dnsPathFast,
+    });
+
+    // Phase 2: the primary region is lost.
     const restarts0 = restarts();
     const unacked0 = load.unacknowledgedCommits.length;
     const ackedBefore = () => load.acknowledged.filter((a) => a.at < t0).map((a) => a.orderId);
-    log(`phase 1: losing ${primary} (shop SIGKILL + database immediate shutdown) under load`);
+    log(`phase 2: losing ${primary} (shop SIGKILL + database immediate shutdown) under load`);
     const t0 = Date.now();
     await shops[primary].kill();
     db.crash(primary);
@@ -348,6 +443,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     // switches fall silent (one vote for "drained" each, never enough alone).
     switches.setRegionUp(primary, false);
     cloudwatch.down.add(primary);
+    // What an earlier drain of the standby left in the lost region's parameters: the failover's
+    // undrain cannot reach it, and it comes back with the region.
+    switches.leave(primary, standby, 'drained');
     const detected = await until(
       `Route 53 to see ${primary} down`,
       waitBudgetMs,
@@ -357,7 +455,11 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       options.promoteOn === 'detect' ? true : cloudwatch.paged(Date.now()).length > 0,
     );
     const pagedAt = options.promoteOn === 'detect' ? null : paged;
-    log(`phase 1: promoting ${standby} (unplanned failover)`);
+    log(
+      `phase 2: shopctl failover --to ${standby} --unplanned (undrain ${standby}, drain ${primary}, promote)`,
+    );
+    shopctlSwitch(standby, 'serving');
+    shopctlSwitch(primary, 'drained');
     await promotion.promote(standby, true);
     await promotion.waitForWriter(standby, () => undefined);
     const promoted = Date.now();
@@ -384,12 +486,37 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       dnsPath: route53.resolve(publicName).via.join(' → '),
     });
 
-    // Phase 2: planned fail back.
-    const restarts1 = restarts();
-    const unacked1 = load.unacknowledgedCommits.length;
-    log(`phase 2: rebuilding ${primary} as a standby of ${standby}, then a planned switchover back`);
-    const prepStart = Date.now();
+    // Phase 3: the primary comes back with its stale "drained" for the standby.
+    const restartsB = restarts();
+    const unackedB = load.unacknowledgedCommits.length;
+    log(
+      `phase 3: rebuilding ${primary} as a standby of ${standby}; its parameters still say ${standby} is drained`,
+    );
     await db.createStandby(primary, standby);
+    // The rebuild runs its tools synchronously (the event loop, and with it every local publisher,
+    // checker and customer, stands still meanwhile): let each run again for a whole alarm window
+    // and a detection before the region comes back, so the measurement sees the system, not the tool.
+    const switchWindowMs =
+      (Math.max(...Object.values(model.metricAlarms).map((a) => a.periodSeconds * a.evaluationPeriods)) *
+        1000) /
+      K;
+    const detectionMs = (endpoint.intervalSeconds * endpoint.failureThreshold * 1000) / K;
+    await sleep(switchWindowMs + detectionMs);
+    const tb0 = Date.now();
+    const standbyOut: { from: number; to?: number }[] = [];
+    let watching = true;
+    cleanups.push(() => {
+      watching = false;
+    });
+    const watchStandby = (async () => {
+      while (watching) {
+        const out = !route53.checkHealthy(standbyCheck);
+        const last = standbyOut[standbyOut.length - 1];
+        if (out && (!last || last.to !== undefined)) standbyOut.push({ from: Date.now() });
+        if (!out && last && last.to === undefined) last.to = Date.now();
+        await sleep(10);
+      }
+    })();
     switches.setRegionUp(primary, true);
     cloudwatch.down.delete(primary);
     shops[primary].start();
@@ -402,11 +529,44 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
         return false;
       }
     });
+    // Long enough for every copy the returning region publishes to count: the alarms' whole window,
+    // and an alias TTL for customers' resolvers to ask again.
+    const ttlMsB = (route53.resolve(publicName).ttlSeconds * 1000) / K;
+    await sleep(switchWindowMs + ttlMsB);
+    watching = false;
+    await watchStandby;
+    const tb1 = Date.now();
+    for (const e of events.filter((x) => x.at >= tb0))
+      log(`phase 3: ${((e.at - tb0) / 1000).toFixed(2)} s ${e.what}`);
+    const ackedB = load.acknowledged.filter((x) => x.at >= tb0 && x.at <= tb1).map((x) => x.orderId);
+    const outMs = standbyOut.reduce((n, o) => n + ((o.to ?? tb1) - o.from), 0);
+    phases.push({
+      name: `${primary} back, stale "drained" for ${standby}`,
+      planned: false,
+      detectSeconds: null,
+      pageSeconds: null,
+      servingOutSeconds: outMs / 1000,
+      reachSeconds: Math.max(...outageSeconds(load.samples, 'page', tb0, tb1)),
+      browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', tb0, tb1)),
+      buySeconds: Math.max(...outageSeconds(load.samples, 'buy', tb0, tb1)),
+      acknowledged: ackedB.length,
+      acknowledgedLost: ackedB.length - (await ordersIn(standby, ackedB)),
+      duplicates: await duplicates(standby),
+      unacknowledgedCommits: load.unacknowledgedCommits.length - unackedB,
+      shopRestarts: restarts() - restartsB,
+      dnsPath: route53.resolve(publicName).via.join(' → '),
+    });
+
+    // Phase 4: planned fail back (shopctl failback: switchover, verify, undrain the primary).
+    const restarts1 = restarts();
+    const unacked1 = load.unacknowledgedCommits.length;
+    log(`phase 4: planned switchover back to ${primary}, then undrain it in every holder`);
     // Customers can only be affected from the switchover on: the rebuild serves no one.
     const t2 = Date.now();
     await promotion.promote(primary, false);
     await promotion.waitForWriter(primary, () => undefined);
     const switched = Date.now();
+    shopctlSwitch(primary, 'serving');
     const back = await until(`Route 53 to see ${primary} healthy`, waitBudgetMs, () =>
       route53.checkHealthy(regionCheck),
     );
@@ -434,9 +594,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       shopRestarts: restarts() - restarts1,
       dnsPath: route53.resolve(publicName).via.join(' → '),
     });
-    log(
-      `phase 2: rebuild took ${((t2 - prepStart) / 1000).toFixed(2)} s, switchover ${((switched - t2) / 1000).toFixed(2)} s (local time, not compressed)`,
-    );
+    log(`phase 4: switchover ${((switched - t2) / 1000).toFixed(2)} s (local time, not compressed)`);
 
     const worst = Math.max(...phases.map((p) => Math.max(p.reachSeconds, p.browseSeconds))) * K;
     const failures: string[] = [];
@@ -445,12 +603,21 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
         `worst case ${worst.toFixed(0)} s (reach/browse, AWS time) exceeds failoverBudgetSeconds = ${config.failoverBudgetSeconds}`,
       );
     for (const p of phases) {
+      if (p.moveSeconds != null && p.moveSeconds * K > statedFastSeconds)
+        failures.push(
+          `${p.name}: customers moved in ${(p.moveSeconds * K).toFixed(0)} s, above the stated ${statedFastSeconds} s`,
+        );
+      if (p.servingOutSeconds)
+        failures.push(
+          `${p.name}: the serving region was out of DNS for ${(p.servingOutSeconds * K).toFixed(0)} s (AWS time)`,
+        );
       if (p.planned && p.acknowledgedLost > 0)
         failures.push(`${p.name}: ${p.acknowledgedLost} acknowledged orders lost`);
       if (p.duplicates > 0) failures.push(`${p.name}: ${p.duplicates} duplicate orders`);
     }
     return {
       timeScale: K,
+      alarmReading: options.alarmReading ?? 'one-of-n',
       budgetSeconds: config.failoverBudgetSeconds,
       facts: {
         chain,
@@ -493,6 +660,8 @@ export function formatTable(r: DrillResult): string {
       'reach a page',
       'browse',
       'buy',
+      'all customers moved',
+      'serving region out',
       'lost (of acked)',
       'duplicates',
       'unacked commits',
@@ -505,6 +674,8 @@ export function formatTable(r: DrillResult): string {
       t(p.reachSeconds),
       t(p.browseSeconds),
       t(p.buySeconds),
+      p.moveSeconds === undefined ? '' : t(p.moveSeconds),
+      p.servingOutSeconds === undefined ? '' : t(p.servingOutSeconds),
       `${p.acknowledgedLost} of ${p.acknowledged}`,
       String(p.duplicates),
       String(p.unacknowledgedCommits),
@@ -515,6 +686,7 @@ export function formatTable(r: DrillResult): string {
   md.splice(1, 0, `|${rows[0].map(() => '---').join('|')}|`);
   return [
     `time compressed ${K}×: figures are "measured / AWS-time equivalent (× ${K})"`,
+    `Route 53 reads the switch alarms as ${r.alarmReading === 'all-of-n' ? 'N of N' : '1 of N'} breaching periods`,
     `chain: ${r.facts.chain.join(' → ')}; checks every ${r.facts.intervalSeconds} s × ${r.facts.failureThreshold} from ${r.facts.checkers} checker regions; TTL ${r.facts.ttlSeconds} s`,
     ...md,
     `worst case (reach/browse): ${r.worstCaseSeconds.toFixed(0)} s of a ${r.budgetSeconds} s budget → ${r.failures.length ? 'FAIL' : 'PASS'}`,
@@ -529,7 +701,8 @@ export function formatTable(r: DrillResult): string {
 export function formatLegend(r: DrillResult): string {
   const K = r.timeScale;
   const { workers, promoteOn, canaryFailuresToAlarm: m, canaryEvaluationPeriods: n } = r.setup;
-  const [unplanned, planned] = r.phases;
+  const unplanned = r.phases.find((p) => p.name.startsWith('unplanned'));
+  const planned = r.phases.find((p) => p.name.startsWith('planned'));
   const promotedWhen =
     promoteOn === 'page'
       ? 'the on-call promotes the standby when the page arrives (DRILL_PROMOTE_ON=detect promotes at detection instead)'
@@ -541,6 +714,8 @@ export function formatLegend(r: DrillResult): string {
     `  page (on-call)  the first paging alarm: "down from at least two vantage points", each failing ${m} of ${n} one-minute canary runs; the lost region's own canary is gone with it`,
     '  reach a page    until the customer got any page again: the shop in another region, or the outage page',
     '  browse          until a product page of the shop answered again (read-only is enough)',
+    `  all customers moved  (fast path) until every customer's resolver sent it to the next region, from shopctl's fast-path step; above the stated bound is a failure`,
+    '  serving region out   (primary back) how long Route 53 kept the serving region out of DNS while the old primary returned with a stale "drained" for it (must be 0)',
     `  buy             until a checkout succeeded again. Writes need the standby's database promoted to writer, and ${promotedWhen}: so buy comes after page, and the failover budget covers reach and browse, not buy`,
     `  lost (of acked) orders the shop acknowledged (201 with an order id) and that the writer does not have afterwards, out of the orders acknowledged in the window: before the fault for the unplanned phase${unplanned ? ` (${unplanned.acknowledged})` : ''}, after the promotion for the planned one${planned ? ` (${planned.acknowledged})` : ''}. An unplanned failover may lose what had not replicated; a planned switchover must lose none`,
     '  duplicates      carts with more than one order, plus order ids acknowledged twice (must be 0)',

@@ -25,6 +25,10 @@ export type EndpointCheckType = 'HTTP' | 'HTTPS' | 'HTTP_STR_MATCH' | 'HTTPS_STR
 export interface EndpointCheckSpec {
   readonly kind: 'endpoint';
   readonly id: string;
+  /** Value of the `Names.HEALTH_CHECK_TAG` tag (how `shopctl` finds the check). */
+  readonly tag?: string;
+  /** Every tag of the check, as synthesized (what ListTagsForResources answers). */
+  readonly tags?: Readonly<Record<string, string>>;
   readonly type: EndpointCheckType;
   readonly fqdn: string;
   readonly port: number;
@@ -44,6 +48,8 @@ export interface EndpointCheckSpec {
 export interface MetricCheckSpec {
   readonly kind: 'metric';
   readonly id: string;
+  readonly tag?: string;
+  readonly tags?: Readonly<Record<string, string>>;
   readonly alarmRegion: string;
   readonly alarmName: string;
   readonly insufficientData: 'Healthy' | 'Unhealthy' | 'LastKnownStatus';
@@ -70,21 +76,21 @@ export interface MetricAlarmSpec {
   readonly treatMissingData: 'missing' | 'breaching' | 'notBreaching' | 'ignore';
 }
 
-/** A drain switch publisher (SWITCH_TARGETS / SWITCH_MIRROR_REGIONS of its function). */
+/** A drain switch publisher (SWITCH_TARGETS of its function). */
 export interface SwitchPublisherSpec {
   readonly region: string;
   readonly namespace: string;
   readonly metricName: string;
-  /** Regions whose switch this region holds a copy of. */
+  /** Regions whose switch this region holds a copy of (it follows this region's parameters only). */
   readonly targets: readonly string[];
-  /** Regions whose switch parameters this copy also follows (the edge region's copy). */
-  readonly mirrorRegions: readonly string[];
 }
 
 /** A CALCULATED health check: healthy while at least `threshold` children are. */
 export interface CalculatedCheckSpec {
   readonly kind: 'calculated';
   readonly id: string;
+  readonly tag?: string;
+  readonly tags?: Readonly<Record<string, string>>;
   readonly children: readonly string[];
   readonly threshold: number;
   readonly inverted: boolean;
@@ -232,6 +238,15 @@ export function readModel(
     if (r.Type !== 'AWS::Route53::HealthCheck') continue;
     const c = r.Properties?.HealthCheckConfig ?? {};
     const inverted = c.Inverted === true;
+    const tagValue = (r.Properties?.HealthCheckTags ?? []).find(
+      (t: Cfn) => t.Key === Names.HEALTH_CHECK_TAG,
+    )?.Value;
+    const allTags = Object.fromEntries(
+      (r.Properties?.HealthCheckTags ?? [])
+        .filter((t: Cfn) => typeof t.Key === 'string' && typeof t.Value === 'string')
+        .map((t: Cfn) => [t.Key, t.Value]),
+    );
+    const tag = typeof tagValue === 'string' ? { tag: tagValue, tags: allTags } : { tags: allTags };
     if (c.Type === 'CALCULATED') {
       const children = (c.ChildHealthChecks ?? []).map(refId);
       if (children.some((x: string | undefined) => x === undefined))
@@ -239,6 +254,7 @@ export function readModel(
       checks[id] = {
         kind: 'calculated',
         id,
+        ...tag,
         children: children.filter(Boolean),
         threshold: c.HealthThreshold ?? children.length,
         inverted,
@@ -247,6 +263,7 @@ export function readModel(
       checks[id] = {
         kind: 'metric',
         id,
+        ...tag,
         alarmRegion: c.AlarmIdentifier?.Region,
         alarmName: c.AlarmIdentifier?.Name,
         insufficientData: c.InsufficientDataHealthStatus ?? 'LastKnownStatus',
@@ -261,6 +278,7 @@ export function readModel(
       checks[id] = {
         kind: 'endpoint',
         id,
+        ...tag,
         type: c.Type,
         fqdn: fqdn(c.FullyQualifiedDomainName),
         port: c.Port ?? (https ? 443 : 80),
@@ -340,9 +358,6 @@ export function readModel(
           namespace: env.SWITCH_NAMESPACE,
           metricName: env.SWITCH_METRIC,
           targets: env.SWITCH_TARGETS.split(',').filter(Boolean),
-          mirrorRegions: String(env.SWITCH_MIRROR_REGIONS ?? '')
-            .split(',')
-            .filter(Boolean),
         };
       }
     }

@@ -20,6 +20,12 @@
  * - M of N with missing data `missing`: existing datapoints decide; only an evaluation range with no
  *   datapoint at all is INSUFFICIENT_DATA:
  *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
+ * - What Route 53 copies from an alarm (CloudWatchAlarmConfiguration): metric, namespace,
+ *   dimensions, statistic, period, EvaluationPeriods, threshold and comparison; no DatapointsToAlarm
+ *   and no TreatMissingData
+ *   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_CloudWatchAlarmConfiguration.html).
+ *   How it counts breaching periods is not documented: the evaluator reads an alarm either as "1 of
+ *   N" or as "N of N" ({@link AlarmReading}), and a period without data never breaches.
  * Route 53 re-reads the stream about once a minute; the local one reads it whenever asked (a
  * drain or an undrain is seen up to a minute earlier than in AWS).
  * The docs do not say how many checkers run per region; `checkersPerRegion` (default 3) is a guess,
@@ -146,6 +152,22 @@ export function evaluateAlarm(
   return breaching >= a.datapointsToAlarm ? 'ALARM' : 'OK';
 }
 
+/**
+ * How Route 53 counts the breaching periods of an alarm it copied without DatapointsToAlarm: any one
+ * of the EvaluationPeriods (`one-of-n`), or all of them (`all-of-n`). The docs do not say; the drain
+ * switches must behave the same either way.
+ */
+export type AlarmReading = 'one-of-n' | 'all-of-n';
+
+/** The alarm as Route 53 evaluates it under `reading`: its copy has no DatapointsToAlarm nor TreatMissingData. */
+export function asRoute53Reads(a: MetricAlarmSpec, reading: AlarmReading): MetricAlarmSpec {
+  return {
+    ...a,
+    datapointsToAlarm: reading === 'one-of-n' ? 1 : a.evaluationPeriods,
+    treatMissingData: 'missing',
+  };
+}
+
 export interface Route53Options {
   readonly model: DrillModel;
   /** Time compression factor (10 = intervals and TTLs ten times shorter). */
@@ -160,6 +182,8 @@ export interface Route53Options {
   readonly albProbe: (region: string, spec: TargetGroupSpec, timeoutMs: number) => Promise<number>;
   /** The metric data behind the alarms that CLOUDWATCH_METRIC checks read; default: none at all. */
   readonly metrics?: MetricSource;
+  /** How Route 53 counts breaching periods (see {@link AlarmReading}). @default 'one-of-n' */
+  readonly alarmReading?: AlarmReading;
   readonly checkersPerRegion?: number;
   readonly now?: () => number;
   /** Called whenever a health check or an ALB changes status. */
@@ -278,7 +302,12 @@ export class LocalRoute53 {
       healthy = aggregate(views.filter((v) => v.healthy).length, views.length);
     } else if (c.kind === 'metric') {
       const alarm = this.o.model.metricAlarms[alarmKey(c.alarmRegion, c.alarmName)];
-      const state = evaluateAlarm(alarm, this.o.metrics?.(alarm) ?? [], this.now(), this.o.timeScale);
+      const state = evaluateAlarm(
+        asRoute53Reads(alarm, this.o.alarmReading ?? 'one-of-n'),
+        this.o.metrics?.(alarm) ?? [],
+        this.now(),
+        this.o.timeScale,
+      );
       const last = this.metricLast.get(id) ?? true;
       healthy =
         state === 'OK'

@@ -6,7 +6,8 @@
  * lost a paid order, charged twice or left an unknown; 2 for a bad argument or config.
  * DRILL_ONLY=payments|failover runs one part.
  *
- *   npm run drill:local                          (env: DRILL_TIME_SCALE=10 DRILL_WORKERS=4 DRILL_PROMOTE_ON=page)
+ *   npm run drill:local                          (env: DRILL_TIME_SCALE=10 DRILL_WORKERS=4 DRILL_PROMOTE_ON=page
+ *                                                 DRILL_ALARM_READING=one-of-n|all-of-n)
  *   npm run drill:local -- -c config=prod        (or --config prod)
  */
 import { ConfigError, loadConfig } from '../../lib/config/load';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       timeScale: Number(process.env.DRILL_TIME_SCALE ?? 10),
       workers: Number(process.env.DRILL_WORKERS ?? 4),
       promoteOn: process.env.DRILL_PROMOTE_ON === 'detect' ? 'detect' : 'page',
+      alarmReading: process.env.DRILL_ALARM_READING === 'all-of-n' ? 'all-of-n' : 'one-of-n',
       log,
     });
     console.log('\n' + formatTable(result));

@@ -9,10 +9,10 @@ import { fastPathSeconds } from '../../cli/failover/fastSwitch';
 import { loadConfig } from '../../lib/config/load';
 import { EDGE, PRIMARY, STANDBY, timeout, World } from '../cli/world';
 
-/** World with promotion completing on the next poll and Route 53 health checks holding `inverted`. */
-function world(): { w: World; inverted: Record<string, boolean> } {
+/** World with promotion completing on the next poll and the region checks' HealthThreshold held in `thresholds`. */
+function world(): { w: World; thresholds: Record<string, number> } {
   const w = new World();
-  const inverted: Record<string, boolean> = {};
+  const thresholds: Record<string, number> = {};
   const start = (target: string) => () => {
     w.state.dbStatus = 'switching-over';
     w.onSleep = () => {
@@ -36,14 +36,18 @@ function world(): { w: World; inverted: Record<string, boolean> } {
     HealthCheck: {
       Id: input.HealthCheckId,
       HealthCheckVersion: 3,
-      HealthCheckConfig: { Type: 'HTTPS', Inverted: inverted[input.HealthCheckId] ?? false },
+      HealthCheckConfig: {
+        Type: 'CALCULATED',
+        ChildHealthChecks: ['e', 'e2', 's1', 's2'],
+        HealthThreshold: thresholds[input.HealthCheckId] ?? 3,
+      },
     },
   }));
-  r53.on(UpdateHealthCheckCommand).callsFake((input: { HealthCheckId: string; Inverted: boolean }) => {
-    inverted[input.HealthCheckId] = input.Inverted;
+  r53.on(UpdateHealthCheckCommand).callsFake((input: { HealthCheckId: string; HealthThreshold: number }) => {
+    thresholds[input.HealthCheckId] = input.HealthThreshold;
     return {};
   });
-  return { w, inverted };
+  return { w, thresholds };
 }
 
 const run = (w: World, ...argv: string[]) =>
@@ -58,14 +62,14 @@ test('the fast path of the default config: 10 s × 3 + 60 s TTL = 90 s', () => {
   expect(fastPathSeconds({ config: loadConfig('default') })).toBe(90);
 });
 
-test('failover with the Route 53 API answering: drains (data plane) and inverts the endpoint check (exact call)', async () => {
+test('failover with the Route 53 API answering: drains (data plane) and holds the region check out: 5 of 4 children (exact call)', async () => {
   const { w } = world();
   expect(await run(w, 'failover', '--to', STANDBY, '--yes')).toBe(0);
   expect(updates(w)).toEqual([
-    { HealthCheckId: 'hc-endpoint-ap-northeast-2', HealthCheckVersion: 3, Inverted: true },
+    { HealthCheckId: 'hc-region-ap-northeast-2', HealthCheckVersion: 3, HealthThreshold: 5 },
   ]);
   expect(w.out).toMatch(
-    /\[ OK \] 3\. Fast path: invert the endpoint health check of ap-northeast-2 .*fast path acted: hc-endpoint-ap-northeast-2 inverted, traffic moves within 90 s/,
+    /\[ OK \] 3\. Fast path: take the region health check of ap-northeast-2 out .*fast path acted: hc-region-ap-northeast-2 needs 5 of 4 healthy \(always unhealthy\), traffic moves within 90 s/,
   );
   expect(w.mutatingCalls()).toContain(`${STANDBY} PutParameter`);
   const audit = JSON.stringify(w.auditRecords());
@@ -76,7 +80,7 @@ test('--dry-run shows both paths and their timings, changes nothing', async () =
   const { w } = world();
   expect(await run(w, 'failover', '--to', STANDBY, '--dry-run')).toBe(0);
   expect(w.out).toContain(
-    'traffic moves within 10 s × 3 + 60 s TTL = 90 s (else the drain switch moves it in 2-3 min)',
+    'traffic moves within 10 s × 3 + 60 s TTL = 90 s (else the drain switch moves it in 2-5 min)',
   );
   expect(updates(w)).toEqual([]);
 });
@@ -86,8 +90,8 @@ test('Route 53 control plane down: the failover still completes on the drain swi
   w.m(EDGE).route53.on(ListHealthChecksCommand).rejects(timeout());
   expect(await run(w, 'failover', '--to', STANDBY, '--yes')).toBe(0);
   expect(updates(w)).toEqual([]);
-  expect(w.out + w.err).toContain('the data-plane drain switch alone moves traffic (2-3 min)');
-  expect(w.out).toMatch(/Fast path: invert .*: data-plane switch only/);
+  expect(w.out + w.err).toContain('the data-plane drain switch alone moves traffic (2-5 min)');
+  expect(w.out).toMatch(/Fast path: take .*: data-plane switch only/);
   expect(w.m(STANDBY).rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(1);
 });
 
@@ -100,16 +104,16 @@ test('UpdateHealthCheck rejected (a concurrent change): a warning, never a faile
   expect(w.out + w.err).toContain('Route 53 control plane unavailable');
 });
 
-test('failback restores the inverted check before it undrains', async () => {
-  const { w, inverted } = world();
+test('failback restores the deployed threshold before it undrains', async () => {
+  const { w, thresholds } = world();
   w.state.writer = STANDBY;
-  w.state.drained[PRIMARY] = { [STANDBY]: true };
-  inverted['hc-endpoint-ap-northeast-2'] = true;
+  w.state.drained[PRIMARY] = { [STANDBY]: true, [EDGE]: true };
+  thresholds['hc-region-ap-northeast-2'] = 5;
   expect(await run(w, 'failback', '--yes')).toBe(0);
   expect(updates(w)).toEqual([
-    { HealthCheckId: 'hc-endpoint-ap-northeast-2', HealthCheckVersion: 3, Inverted: false },
+    { HealthCheckId: 'hc-region-ap-northeast-2', HealthCheckVersion: 3, HealthThreshold: 3 },
   ]);
-  const restoreAt = w.out.indexOf('[ OK ] 4. Restore the endpoint health check of ap-northeast-2');
+  const restoreAt = w.out.indexOf('[ OK ] 4. Restore the region health check of ap-northeast-2');
   const undrainAt = w.out.indexOf('[ OK ] 6. Undrain ap-northeast-2');
   expect(restoreAt).toBeGreaterThan(0);
   expect(undrainAt).toBeGreaterThan(restoreAt);
@@ -118,10 +122,12 @@ test('failback restores the inverted check before it undrains', async () => {
 test('failback with the Route 53 API down still completes (warning), the drain switch undone', async () => {
   const { w } = world();
   w.state.writer = STANDBY;
-  w.state.drained[PRIMARY] = { [STANDBY]: true };
+  w.state.drained[PRIMARY] = { [STANDBY]: true, [EDGE]: true };
   w.m(EDGE).route53.on(ListHealthChecksCommand).rejects(timeout());
   const code = await run(w, 'failback', '--yes');
   expect(code).toBe(0);
-  expect(w.out + w.err).toContain('could not make sure the endpoint check of ap-northeast-2 is not inverted');
+  expect(w.out + w.err).toContain(
+    'could not make sure the region health check of ap-northeast-2 is as deployed',
+  );
   expect(w.state.drained[PRIMARY][STANDBY]).toBe(false);
 });

@@ -19,7 +19,7 @@ import { readCapacity, restorePostureStep } from '../../cli/capacity/capacity';
 import type { Deps } from '../../cli/aws/deps';
 import { Names } from '../../lib/config/names';
 import { testConfig } from '../support/synth';
-import { PRIMARY, STANDBY, World } from '../cli/world';
+import { EDGE, PRIMARY, STANDBY, World } from '../cli/world';
 
 const asg = mockClient(AutoScalingClient);
 const capacityClients = (r: string) => ({
@@ -145,7 +145,7 @@ describe('shopctl failover pre-scales the target', () => {
       .ssm.on(PutParameterCommand)
       .callsFake((input: { Name: string; Value: string }) => {
         healthyAtDrain.push(groups[STANDBY].healthy);
-        w.state.drained[PRIMARY] = { [STANDBY]: input.Value === 'drained' };
+        w.state.drained[PRIMARY] = { ...w.state.drained[PRIMARY], [STANDBY]: input.Value === 'drained' };
         return { Version: 1 };
       });
     expect(await run(w, 'failover', '--to', STANDBY, '--yes')).toBe(0);
@@ -159,7 +159,9 @@ describe('shopctl failover pre-scales the target', () => {
     });
     expect(w.mutatingCalls()).toEqual([
       `${STANDBY} PutParameter`,
+      `${EDGE} PutParameter`,
       `${STANDBY} PutMetricData`,
+      `${EDGE} PutMetricData`,
       `${STANDBY} SwitchoverGlobalCluster`,
     ]);
     expect(w.out).toMatch(
@@ -222,7 +224,7 @@ describe('shopctl failback restores the postures', () => {
   test('pre-scales the primary before undrain, then returns the standby to its posture (desired untouched)', async () => {
     const w = world({ acuMin: { [STANDBY]: 7.5 } });
     w.state.writer = STANDBY;
-    w.state.drained[PRIMARY] = { [STANDBY]: true };
+    w.state.drained[PRIMARY] = { [STANDBY]: true, [EDGE]: true };
     groups[STANDBY] = { min: 6, desired: 6, healthy: 6 };
     instancesFollow(w, PRIMARY);
     expect(await run(w, 'failback', '--yes')).toBe(0);

@@ -139,9 +139,9 @@ describe('a stalled region never hangs shopctl', () => {
       w.healthzServer.set(PRIMARY, url);
       const code = await w.run('failover', '--to', STANDBY, '--unplanned', '--yes');
       expect(w.out).toContain('Plan: UNPLANNED failover to ap-northeast-1');
-      expect(w.out).toMatch(
-        /warning: could not read ap-northeast-1's drain switch in ap-northeast-2 \(ssm:GetParameter in ap-northeast-2 did not answer .*\); if one says drained when it answers again, customers stay off ap-northeast-1: then re-run "npx shopctl failover --to ap-northeast-1 --unplanned --yes"/,
-      );
+      // the primary's copy of the standby's switch is unread, but it is one vote: no warning that a
+      // stale value could keep customers off the standby
+      expect(w.out).not.toContain('customers stay off');
       expect(code).toBe(0);
       expect(w.m(STANDBY).rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
       expect(w.out).toMatch(/Done in/);
@@ -198,19 +198,20 @@ describe('a stalled region never hangs shopctl', () => {
   );
 
   test.each(['hang', 'reset'] as const)(
-    'failback whose only holder fails (%s) after planning: the undrain is UNKNOWN (no answer, no read-back) → exit 3, never Done',
+    'failback whose holders all fail (%s) after planning: the undrain is UNKNOWN (no answer, no read-back) → exit 3, never Done',
     async (mode) => {
       const w = worldFor(mode);
       w.state.writer = STANDBY;
-      w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+      w.state.drained = { [PRIMARY]: { [STANDBY]: true, [EDGE]: true } };
       w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
       w.m(PRIMARY)
         .rds.on(SwitchoverGlobalClusterCommand)
         .callsFake(() => {
           w.state.writer = PRIMARY;
           w.state.healthz[PRIMARY] = { status: 200, mode: 'read-write', db: 'writer' };
-          // from now on SSM in the standby (the only holder of the primary's switch) stalls
+          // from now on SSM in every holder of the primary's switch stalls
           w.stall(STANDBY, server(mode), ['ssm']);
+          w.stall(EDGE, server(mode), ['ssm']);
           return {};
         });
       const code = await w.run('failback', '--yes');
@@ -228,12 +229,13 @@ describe('a stalled region never hangs shopctl', () => {
   );
 
   test(
-    'failback with the only holder of the primary switch stalled from the start: refused, nothing changed',
+    'failback with every holder of the primary switch stalled from the start: refused, nothing changed',
     async () => {
       const w = new World().shortDeadlines();
       w.state.writer = STANDBY;
       w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
       w.stall(STANDBY, hang.url, ['ssm']);
+      w.stall(EDGE, hang.url, ['ssm']);
       expect(await w.run('failback', '--yes')).toBe(2);
       expect(w.err).toMatch(
         /Refusing: cannot read ap-northeast-2's drain switch in any holder \(ap-northeast-1: ssm:GetParameter in ap-northeast-1 did not answer/,

@@ -10,7 +10,7 @@ function failedOver(): World {
   const w = new World();
   w.state.writer = STANDBY;
   w.state.resolvesTo = STANDBY;
-  w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+  w.state.drained = { [PRIMARY]: { [STANDBY]: true, [EDGE]: true } };
   w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
   w.state.healthz[PRIMARY] = { status: 503, mode: 'read-only', db: 'secondary' };
   w.m(PRIMARY)
@@ -36,16 +36,18 @@ describe('shopctl failback', () => {
           TargetDbClusterIdentifier: arnOf(PRIMARY),
         },
       }),
-      expect.objectContaining({
-        region: STANDBY,
-        command: 'PutParameter',
-        input: {
-          Name: '/resilient-shop/switch/ap-northeast-2',
-          Value: 'serving',
-          Type: 'String',
-          Overwrite: true,
-        },
-      }),
+      ...[STANDBY, EDGE].map((region) =>
+        expect.objectContaining({
+          region,
+          command: 'PutParameter',
+          input: {
+            Name: '/resilient-shop/switch/ap-northeast-2',
+            Value: 'serving',
+            Type: 'String',
+            Overwrite: true,
+          },
+        }),
+      ),
     ]);
     expect(w.m(PRIMARY).rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
     // /healthz of the primary was read-write before the undrain

@@ -35,11 +35,17 @@ describe('shopctl failover', () => {
     const code = await w.run(...FAILOVER);
     expect(w.err).toBe('');
     expect(code).toBe(0);
+    // every holder of the primary's switch: the standby and the edge region (one vote each)
     expect(w.mutatingCalls()).toEqual([
       `${STANDBY} PutParameter`,
+      `${EDGE} PutParameter`,
       `${STANDBY} PutMetricData`,
+      `${EDGE} PutMetricData`,
       `${STANDBY} SwitchoverGlobalCluster`,
     ]);
+    expect(w.m(EDGE).ssm.commandCalls(PutParameterCommand)[0].args[0].input).toEqual(
+      w.m(STANDBY).ssm.commandCalls(PutParameterCommand)[0].args[0].input,
+    );
     expect(w.m(STANDBY).ssm.commandCalls(PutParameterCommand)[0].args[0].input).toEqual({
       Name: '/resilient-shop/switch/ap-northeast-2',
       Value: 'drained',
@@ -214,7 +220,7 @@ describe('shopctl failover', () => {
   test('idempotent: already in effect (and verified) → no mutating calls, exit 0', async () => {
     const w = new World();
     w.state.writer = STANDBY;
-    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true, [EDGE]: true } };
     w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
     expect(await w.run(...FAILOVER)).toBe(0);
     expect(w.out).toContain(
@@ -229,7 +235,7 @@ describe('shopctl failover', () => {
 
   test('partial state resumes from the first step not done (drain done, DB not promoted)', async () => {
     const w = promotable(new World());
-    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true, [EDGE]: true } };
     expect(await w.run(...FAILOVER)).toBe(0);
     expect(w.mutatingCalls()).toEqual([`${STANDBY} SwitchoverGlobalCluster`]);
     expect(w.out).toContain('[SKIP] 2. Drain ap-northeast-2: already done');
@@ -237,9 +243,14 @@ describe('shopctl failover', () => {
 
   test('a drained target is undrained first', async () => {
     const w = promotable(new World());
-    w.state.drained = { [STANDBY]: { [PRIMARY]: true } };
+    w.state.drained = { [STANDBY]: { [PRIMARY]: true, [EDGE]: true } };
     expect(await w.run(...FAILOVER)).toBe(0);
-    expect(w.mutatingCalls().slice(0, 2)).toEqual([`${PRIMARY} PutParameter`, `${PRIMARY} PutMetricData`]);
+    expect(w.mutatingCalls().slice(0, 4)).toEqual([
+      `${PRIMARY} PutParameter`,
+      `${EDGE} PutParameter`,
+      `${PRIMARY} PutMetricData`,
+      `${EDGE} PutMetricData`,
+    ]);
     expect(w.m(PRIMARY).ssm.commandCalls(PutParameterCommand)[0].args[0].input).toMatchObject({
       Value: 'serving',
     });

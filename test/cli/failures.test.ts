@@ -1,7 +1,7 @@
 import { DescribeGlobalClustersCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { denied, PRIMARY, STANDBY, throttle, timeout, World } from './world';
+import { denied, EDGE, PRIMARY, STANDBY, throttle, timeout, World } from './world';
 
 function promotable(w: World): World {
   for (const r of [PRIMARY, STANDBY]) {
@@ -30,10 +30,11 @@ const ERRORS = [
 
 describe('failover: a failure injected at every step', () => {
   test.each(ERRORS)(
-    'step 2 (drain, the only holder) fails with %s → nothing changed, exit 5',
+    'step 2 (drain, every holder) fails with %s → nothing changed, exit 5',
     async (_n, make, msg) => {
       const w = promotable(new World());
       w.m(STANDBY).ssm.on(PutParameterCommand).rejects(make());
+      w.m(EDGE).ssm.on(PutParameterCommand).rejects(make());
       expect(await w.run(...FAILOVER)).toBe(5);
       expect(w.err).toContain('FAILED: nothing was changed.');
       expect(w.err).toMatch(/NOT DONE 2\. Drain ap-northeast-2: no holder took the drain: ap-northeast-1: /);
@@ -48,8 +49,9 @@ describe('failover: a failure injected at every step', () => {
 
   test.each(ERRORS)('step 1 (undrain target) fails with %s → stops before draining', async (name, make) => {
     const w = promotable(new World());
-    w.state.drained = { [STANDBY]: { [PRIMARY]: true } };
+    w.state.drained = { [STANDBY]: { [PRIMARY]: true, [EDGE]: true } };
     w.m(PRIMARY).ssm.on(PutParameterCommand).rejects(make());
+    w.m(EDGE).ssm.on(PutParameterCommand).rejects(make());
     const code = await w.run(...FAILOVER);
     // nothing changed: exit 5, whatever the cause; a holder that does not answer is no exception, since
     // its parameter still says drained and keeps the target out of DNS once it answers again (#16)
@@ -57,13 +59,36 @@ describe('failover: a failure injected at every step', () => {
     expect(w.err).toContain('FAILED: nothing was changed.');
     expect(w.err).toMatch(
       name === 'a timeout'
-        ? /NOT DONE 1\. Make sure ap-northeast-1 is not drained: no holder took the undrain \(ap-northeast-2: ssm:PutParameter in ap-northeast-2 did not answer/
+        ? /NOT DONE 1\. Make sure ap-northeast-1 is not drained: not undrained in ap-northeast-2 \(ssm:PutParameter in ap-northeast-2 did not answer .*read back: not in effect/
         : /NOT DONE 1\. Make sure ap-northeast-1 is not drained: not undrained in ap-northeast-2/,
     );
     expect(w.err).toContain('NOT DONE 2. Drain ap-northeast-2');
     expect(w.err).toContain(RESUME);
     // only the rejected attempt: nothing drained, no promotion
-    expect(w.mutatingCalls()).toEqual([`${PRIMARY} PutParameter`]);
+    expect(w.mutatingCalls()).toEqual([`${PRIMARY} PutParameter`, `${EDGE} PutParameter`]);
+  });
+
+  test.each(ERRORS.slice(0, 2))(
+    'step 2: one holder of two takes the drain, the other answers %s → one vote never drains: partial, exit 4',
+    async (_n, make) => {
+      const w = promotable(new World());
+      w.m(STANDBY).ssm.on(PutParameterCommand).rejects(make());
+      expect(await w.run(...FAILOVER)).toBe(4);
+      expect(w.err).toMatch(
+        /NOT DONE 2\. Drain ap-northeast-2: only us-east-1 took the drain \(ap-northeast-1: .*\): ap-northeast-2 leaves DNS on 2 holders saying drained; re-run "npx shopctl failover --to ap-northeast-1 --yes"/,
+      );
+      expect(w.m(STANDBY).rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
+    },
+  );
+
+  test('step 2: one holder takes the drain, the other does not answer and reads back "not in effect" → it votes serving: partial, exit 4', async () => {
+    const w = promotable(new World());
+    w.m(STANDBY).ssm.on(PutParameterCommand).rejects(timeout());
+    expect(await w.run(...FAILOVER)).toBe(4);
+    expect(w.err).toMatch(
+      /NOT DONE 2\. Drain ap-northeast-2: only us-east-1 took the drain \(ap-northeast-1: ssm:PutParameter in ap-northeast-1 did not answer .*read back: not in effect/,
+    );
+    expect(w.m(STANDBY).rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
   });
 
   test.each(ERRORS)(

@@ -157,22 +157,23 @@ describe('SIGINT at every step of a failover leaves the steps done and not done,
     [
       'undrain-target',
       [
-        'NOT DONE 1. Make sure ap-northeast-1 is not drained: no holder took the undrain',
+        'NOT DONE 1. Make sure ap-northeast-1 is not drained: not undrained in ap-northeast-2',
         'read back: not in effect',
         'NOT DONE 2. Drain ap-northeast-2 (not run)',
         'NOT DONE 5. Verify',
       ],
-      'nothing was changed.',
+      // us-east-1, the other holder, took the undrain before the cut
+      'the change is NOT complete (partial state).',
     ],
     [
       'drain',
       [
         'DONE     1.',
-        'NOT DONE 2. Drain ap-northeast-2: no holder took the drain',
+        'NOT DONE 2. Drain ap-northeast-2: only us-east-1 took the drain',
         'read back: not in effect',
         'NOT DONE 3. Promote',
       ],
-      'nothing was changed.',
+      'the change is NOT complete (partial state).',
     ],
     [
       'promote',
@@ -243,7 +244,7 @@ describe('SIGINT elsewhere', () => {
   test('failback during the undrain: partial, resume and rollback runnable as printed', () => {
     const r = result('failback-undrain');
     expect(r.stderr).toContain('DONE     3. Verify ap-northeast-2 serves read-write');
-    expect(r.stderr).toContain('NOT DONE 4. Undrain ap-northeast-2: no holder took the undrain');
+    expect(r.stderr).toContain('NOT DONE 4. Undrain ap-northeast-2: not undrained in ap-northeast-1');
     expect(r.stderr).toContain('To resume (the command is idempotent): npx shopctl failback --yes');
     expect(r.stderr).toContain('To roll back instead: npx shopctl failover --to ap-northeast-1 --yes');
     expectTrace(r, 'interrupted');

@@ -93,18 +93,27 @@ describe('a write whose answer did not come is read back, never "nothing changed
     const code = await w.run(...FAILOVER);
     expect(code).toBe(3);
     expect(w.err).toContain('UNKNOWN: step 2 got no answer and could not be read back');
-    expect(w.err).toMatch(/UNKNOWN {2}2\. Drain ap-northeast-2: no holder confirmed the drain/);
+    expect(w.err).toMatch(
+      /UNKNOWN {2}2\. Drain ap-northeast-2: only us-east-1 took the drain \(ap-northeast-1: .*reading it back failed too/,
+    );
     expect(w.err).toContain(
       'To find out and finish (it reads every step back and skips what is in effect): npx shopctl failover --to ap-northeast-1 --yes',
     );
     expect(w.err).toContain('To roll back instead: npx shopctl failback --yes');
-    expect(w.mutatingCalls()).toEqual([`${STANDBY} PutParameter`]); // stopped: nothing promoted
+    // stopped: nothing promoted (us-east-1, the other holder, took the drain)
+    expect(w.mutatingCalls()).toEqual([
+      `${STANDBY} PutParameter`,
+      `${EDGE} PutParameter`,
+      `${EDGE} PutMetricData`,
+    ]);
     expect(w.auditRecords().at(-1)).toMatchObject({ command: 'failover', result: 'unknown' });
   }, 20_000);
 
   test('a write refused by AWS (answered) is NOT DONE without a read-back: nothing changed, exit 5', async () => {
     const w = new World().shortDeadlines();
+    // both holders of the primary's switch refuse: nothing was written anywhere
     w.m(STANDBY).ssm.on(PutParameterCommand).rejects(throttle());
+    w.m(EDGE).ssm.on(PutParameterCommand).rejects(throttle());
     expect(await w.run(...FAILOVER)).toBe(5);
     expect(w.err).toContain('FAILED: nothing was changed.');
     expect(w.err).toMatch(/NOT DONE 2\. Drain ap-northeast-2: no holder took the drain: .*Throttled/);

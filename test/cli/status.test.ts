@@ -82,16 +82,13 @@ describe('shopctl status', () => {
         })),
       ],
     });
-    // the switch path: Inverted of each endpoint check, one GetHealthCheck each
+    // the switch path: HealthThreshold of each region check, one GetHealthCheck each
     expect(
       r53
         .commandCalls(GetHealthCheckCommand)
         .map((c) => c.args[0].input)
         .sort((a, b) => String(a.HealthCheckId).localeCompare(String(b.HealthCheckId))),
-    ).toEqual([
-      { HealthCheckId: 'hc-endpoint-ap-northeast-1' },
-      { HealthCheckId: 'hc-endpoint-ap-northeast-2' },
-    ]);
+    ).toEqual([{ HealthCheckId: 'hc-region-ap-northeast-1' }, { HealthCheckId: 'hc-region-ap-northeast-2' }]);
     expect(w.out).toContain('Readiness       ap-northeast-1 READY at 2026-05-01T02:58:00.000Z');
     expect(w.out).toContain('Switch path     ap-northeast-2 in rotation; ap-northeast-1 in rotation');
     expect(metricReads.find((q) => q.MetricDataQueries?.[0].Id === 'lag')).toEqual({
@@ -146,13 +143,15 @@ describe('shopctl status', () => {
     const w = new World();
     w.state.writer = STANDBY;
     w.state.resolvesTo = STANDBY;
-    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true, [EDGE]: true } };
     w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
     w.state.healthz[PRIMARY] = { status: 503, mode: 'read-only', db: 'secondary' };
     const code = await w.run('status');
     expect(code).toBe(1);
     expect(w.out).toContain('FAILED-OVER: customers are served read-write by standby ap-northeast-1');
-    expect(w.out).toMatch(/ap-northeast-2\s+primary.*DRAINED \(ap-northeast-1:drained\/ALARM\)/);
+    expect(w.out).toMatch(
+      /ap-northeast-2\s+primary.*DRAINED \(ap-northeast-1:drained\/ALARM us-east-1:drained\/ALARM\)/,
+    );
     expect(w.out).toContain(
       'Switch path     ap-northeast-2 kept off by drain switch; ap-northeast-1 in rotation',
     );
@@ -162,12 +161,12 @@ describe('shopctl status', () => {
     const w = new World();
     w.state.writer = STANDBY;
     w.state.resolvesTo = STANDBY;
-    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
-    w.state.inverted = { [PRIMARY]: true };
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true, [EDGE]: true } };
+    w.state.heldOut = { [PRIMARY]: true };
     w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
     expect(await w.run('status')).toBe(1);
     expect(w.out).toContain(
-      'Switch path     ap-northeast-2 kept off by drain switch + Route 53 inverted endpoint check; ap-northeast-1 in rotation',
+      'Switch path     ap-northeast-2 kept off by drain switch + Route 53 fast path (region check held out); ap-northeast-1 in rotation',
     );
     expect(w.out).not.toContain('warning:');
     const j = new World();
@@ -175,18 +174,18 @@ describe('shopctl status', () => {
     expect(await j.run('status', '--json')).toBe(1);
     const doc = JSON.parse(j.out);
     expect(doc.regions.map((r: { switchPath: unknown }) => r.switchPath)).toEqual([
-      { acting: ['drain-switch', 'route53-inverted'], route53Inverted: true },
-      { acting: [], route53Inverted: false },
+      { acting: ['drain-switch', 'route53-fast-path'], route53FastPath: true },
+      { acting: [], route53FastPath: false },
     ]);
   });
 
-  test('an endpoint check left inverted while its switch serves is warned about', async () => {
+  test('a region check left held out while its switch serves is warned about', async () => {
     const w = new World();
-    w.state.inverted = { [STANDBY]: true };
+    w.state.heldOut = { [STANDBY]: true };
     expect(await w.run('status')).toBe(0);
-    expect(w.out).toContain('ap-northeast-1 kept off by Route 53 inverted endpoint check');
+    expect(w.out).toContain('ap-northeast-1 kept off by Route 53 fast path (region check held out)');
     expect(w.out).toContain(
-      'warning: the endpoint check of ap-northeast-1 is inverted (fast path) while its drain switch is serving: Route 53 keeps customers off ap-northeast-1; "npx shopctl failback" restores it',
+      'warning: the region health check of ap-northeast-1 is held out (fast path) while its drain switch is serving: Route 53 keeps customers off ap-northeast-1; "npx shopctl failback" restores it',
     );
   });
 
@@ -195,7 +194,7 @@ describe('shopctl status', () => {
     w.m(EDGE).route53.on(GetHealthCheckCommand).rejects(timeout());
     expect(await w.run('status')).toBe(0);
     expect(w.out).toContain(
-      'Switch path     ap-northeast-2 in rotation (Route 53 inverted state unknown: route53:GetHealthCheck in us-east-1 did not answer (TimeoutError: Connection timed out after 3000 ms).',
+      'Switch path     ap-northeast-2 in rotation (Route 53 fast-path state unknown: route53:GetHealthCheck in us-east-1 did not answer (TimeoutError: Connection timed out after 3000 ms).',
     );
     expect(w.out).toContain('NORMAL: customers are served read-write by the primary');
   });
@@ -251,7 +250,7 @@ describe('shopctl status', () => {
     expect(w.out).toContain('writer ap-northeast-2, status available');
     expect(w.out).toContain('Notice          none');
     expect(w.out).toContain(
-      'Switch path     ap-northeast-2 in rotation (Route 53 inverted state unknown: Route 53 API unreachable); ap-northeast-1 in rotation (Route 53 inverted state unknown: Route 53 API unreachable)',
+      'Switch path     ap-northeast-2 in rotation (Route 53 fast-path state unknown: Route 53 API unreachable); ap-northeast-1 in rotation (Route 53 fast-path state unknown: Route 53 API unreachable)',
     );
     expect(w.m(EDGE).route53.commandCalls(GetHealthCheckCommand)).toHaveLength(0);
   });
@@ -302,7 +301,13 @@ describe('shopctl status', () => {
       region: STANDBY,
       role: 'standby',
       endpoint: { state: 'healthy', healthy: 16, total: 16 },
-      switch: { state: 'serving', holders: [{ holder: PRIMARY, value: 'serving', alarm: 'OK' }] },
+      switch: {
+        state: 'serving',
+        holders: [
+          { holder: PRIMARY, value: 'serving', alarm: 'OK' },
+          { holder: EDGE, value: 'serving', alarm: 'OK' },
+        ],
+      },
       db: { role: 'secondary', lagMs: 40 },
       canary: { state: 'OK' },
       healthz: { status: 200, mode: 'read-only', db: 'secondary' },

@@ -85,8 +85,8 @@ export interface WorldState {
   notice: string | null;
   account: string;
   secretReplica: { Status: string; StatusMessage?: string };
-  /** Endpoint checks inverted by the fast path, by region. */
-  inverted: Record<string, boolean>;
+  /** Region checks held out by the fast path (HealthThreshold above their children), by region. */
+  heldOut: Record<string, boolean>;
   /** Readiness last published per region (1 ready, 0 not) and its failed checks; absent: nothing published. */
   readiness: Record<string, { ready: number; failed: string[] }>;
   /** When each invalidation of the outage distribution was created. */
@@ -116,7 +116,7 @@ export class World {
     notice: null,
     account: '111111111111',
     secretReplica: { Status: 'InSync', StatusMessage: 'Replication succeeded' },
-    inverted: {},
+    heldOut: {},
     readiness: { [STANDBY]: { ready: 1, failed: [] } },
     invalidatedAt: [],
   };
@@ -284,16 +284,21 @@ export class World {
       HealthCheck: {
         Id: input.HealthCheckId,
         HealthCheckVersion: 1,
-        HealthCheckConfig: {
-          Type: 'HTTPS',
-          Inverted: this.state.inverted[input.HealthCheckId.replace(/^hc-endpoint-/, '')] ?? false,
-        },
+        HealthCheckConfig: input.HealthCheckId.startsWith('hc-region-')
+          ? {
+              Type: 'CALCULATED',
+              ChildHealthChecks: ['e', 'e2', 's1', 's2'],
+              HealthThreshold: this.state.heldOut[input.HealthCheckId.replace(/^hc-region-/, '')] ? 5 : 3,
+            }
+          : { Type: 'HTTPS' },
       },
     }));
     m.route53
       .on(UpdateHealthCheckCommand)
-      .callsFake((input: { HealthCheckId: string; Inverted?: boolean }) => {
-        this.state.inverted[input.HealthCheckId.replace(/^hc-endpoint-/, '')] = !!input.Inverted;
+      .callsFake((input: { HealthCheckId: string; HealthThreshold?: number }) => {
+        // Four children: a threshold above four holds the region out (the fast path), three is as deployed.
+        if (input.HealthThreshold !== undefined)
+          this.state.heldOut[input.HealthCheckId.replace(/^hc-region-/, '')] = input.HealthThreshold > 4;
         return { HealthCheck: { Id: input.HealthCheckId } };
       });
     m.route53.on(GetHealthCheckStatusCommand).callsFake((input: { HealthCheckId: string }) => {

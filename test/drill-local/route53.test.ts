@@ -64,7 +64,7 @@ test('the model is read from the synthesized templates: chain order, interval, t
   ]);
 });
 
-test("the region check as synthesized: the endpoint twice, one switch copy per holder and the edge region's, threshold copies + 1", () => {
+test("the region check as synthesized: the endpoint twice, one switch copy per holder (the edge region's included), threshold copies + 1", () => {
   const regionCheck = model.checks[
     model.records.find((r) => r.name === config.domainName && r.failover === 'PRIMARY')!.healthCheckId!
   ] as CalculatedCheckSpec;
@@ -76,7 +76,7 @@ test("the region check as synthesized: the endpoint twice, one switch copy per h
         ? `switch in ${c.alarmRegion}`
         : c.kind;
   });
-  const copies = names.switchCopies(primary);
+  const copies = names.switchHolders(primary);
   expect(copies).toContain(Names.EDGE_REGION);
   expect(kinds.sort()).toEqual(
     [
@@ -97,7 +97,8 @@ test("the region check as synthesized: the endpoint twice, one switch copy per h
       treatMissingData: 'missing',
     });
   }
-  expect(model.switchPublishers[Names.EDGE_REGION].mirrorRegions).toEqual([primary, standby]);
+  // Every copy follows its own region's parameters: the edge region holds every region's switch.
+  expect(model.switchPublishers[Names.EDGE_REGION].targets).toEqual([primary, standby]);
 });
 
 describe('an M-of-N alarm over the metric stream (1 of 3 one-minute periods, missing data "missing")', () => {
@@ -184,6 +185,83 @@ test.each([
   expect(aggregate(healthy, total)).toBe(expected);
 });
 
+describe.each(['one-of-n', 'all-of-n'] as const)('Route 53 reading the switch alarms as %s', (reading) => {
+  const K = 400;
+  let switches: LocalSwitches;
+  let route53: LocalRoute53;
+  beforeEach(() => {
+    // A fixed epoch: the publishers then run at the start of each (compressed) minute, as the
+    // evaluator's periods are counted from 0, and no result depends on the wall clock's phase.
+    jest.useFakeTimers({ now: 0 });
+    switches = new LocalSwitches(model, K);
+    switches.start();
+    route53 = new LocalRoute53({
+      model,
+      timeScale: K,
+      alarmReading: reading,
+      probe: async () => ({ ok: true }),
+      albProbe: async () => 200,
+      metrics: switches.metrics,
+    });
+    route53.start();
+  });
+  afterEach(() => {
+    route53.stop();
+    switches.stop();
+    jest.useRealTimers();
+  });
+  const periodMs = (60 * 1000) / K;
+  const alarm = model.metricAlarms[alarmKey(standby, names.switchAlarm(primary))];
+  const windowMs = alarm.evaluationPeriods * periodMs;
+  const target = () => route53.resolve(config.domainName).target;
+  /** Steps the fake clock by quarter periods, returning where the public name pointed at each step. */
+  const watch = async (ms: number) => {
+    const seen = new Set<string>();
+    for (let t = 0; t < ms; t += periodMs / 4) {
+      await jest.advanceTimersByTimeAsync(periodMs / 4);
+      const a = target();
+      seen.add(a.kind === 'alb' ? a.region : a.kind);
+    }
+    return [...seen];
+  };
+
+  test('a drain in every holder takes the primary out within the alarm window, and an undrain returns it within the window', async () => {
+    await watch(windowMs + periodMs);
+    for (const h of names.switchHolders(primary)) switches.set(h, primary, 'drained');
+    await jest.advanceTimersByTimeAsync(windowMs + periodMs / 2);
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+    for (const h of names.switchHolders(primary)) switches.set(h, primary, 'serving');
+    await jest.advanceTimersByTimeAsync(windowMs + periodMs / 2);
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+  });
+
+  test('a missed publisher run in one holder while serving is one vote at most: nothing moves', async () => {
+    await watch(windowMs + periodMs);
+    switches.skipRuns(names.switchHolders(primary)[0], 2);
+    expect(await watch(4 * windowMs)).toEqual([primary]);
+  });
+
+  test('a holder that falls silent is one vote; with a drain in the other it moves, whatever the reading', async () => {
+    await watch(windowMs + periodMs);
+    const [regional, edge] = names.switchHolders(primary);
+    switches.setRegionUp(edge, false);
+    expect(await watch(2 * windowMs)).toEqual([primary]);
+    switches.set(regional, primary, 'drained');
+    await jest.advanceTimersByTimeAsync(windowMs + periodMs / 2);
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+  });
+
+  test('a drain through a missed publisher run in one holder: held under 1 of N; under N of N the copy votes "serving" until a whole window is drained again (the documented limit)', async () => {
+    await watch(windowMs + periodMs);
+    for (const h of names.switchHolders(primary)) switches.set(h, primary, 'drained');
+    await watch(windowMs + periodMs);
+    switches.skipRuns(names.switchHolders(primary)[0], 1);
+    const seen = await watch(2 * windowMs);
+    expect(seen).toEqual(reading === 'one-of-n' ? [standby] : [standby, primary]);
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+  });
+});
+
 describe('answers for the public name, from the synthesized chain', () => {
   // Which checker regions see each direct name as up; which ALBs have a healthy target; switch copies.
   let up: Record<string, string[] | 'all'>;
@@ -259,14 +337,38 @@ describe('answers for the public name, from the synthesized chain', () => {
     expect(target()).toEqual({ kind: 'alb', region: standby });
   });
 
-  test("shopctl's drain in the holder: its copy and the edge region's (which follows it) say drained, the primary moves; undrained it returns", async () => {
-    expect(names.switchHolders(primary)).toEqual([holder]);
+  test("shopctl's drain in every holder (the standby and the edge region): the primary moves; one holder alone is one vote; undrained it returns", async () => {
+    expect(names.switchHolders(primary)).toEqual([holder, Names.EDGE_REGION]);
     switches.set(holder, primary, 'drained');
     await settle();
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+    switches.set(Names.EDGE_REGION, primary, 'drained');
+    await settle();
     expect(target()).toEqual({ kind: 'alb', region: standby });
-    switches.set(holder, primary, 'serving');
+    for (const h of names.switchHolders(primary)) switches.set(h, primary, 'serving');
     await settle();
     expect(target()).toEqual({ kind: 'alb', region: primary });
+  });
+
+  test('a region that comes back with a stale "drained" for the serving region is one vote: the serving region is never drained', async () => {
+    // Earlier, the standby was drained in every holder.
+    for (const h of names.switchHolders(standby)) switches.set(h, standby, 'drained');
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: primary });
+    // The primary region is lost, then shopctl failover writes every holder that answers: the
+    // standby undrained, the primary drained (the undrain cannot reach the primary's parameter).
+    up[names.regionRecord(primary)] = [];
+    switches.setRegionUp(primary, false);
+    const answers = (h: string) => h !== primary;
+    for (const h of names.switchHolders(standby).filter(answers)) switches.set(h, standby, 'serving');
+    for (const h of names.switchHolders(primary).filter(answers)) switches.set(h, primary, 'drained');
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
+    // The primary comes back: its publisher re-publishes its stale "drained" for the standby.
+    up[names.regionRecord(primary)] = 'all';
+    switches.setRegionUp(primary, true);
+    await settle();
+    expect(target()).toEqual({ kind: 'alb', region: standby });
   });
 
   test('a silent copy is one vote: a lost primary region does not drain the standby, nor a silent edge region the primary; silent plus drained moves', async () => {
@@ -287,7 +389,7 @@ describe('answers for the public name, from the synthesized chain', () => {
     expect(target()).toEqual({ kind: 'alb', region: standby });
   });
 
-  test('the documented limit: with the holder down, its parameter cannot drain (the edge copy skips a region that does not answer)', async () => {
+  test('a holder that is down is one vote whatever its parameter says: with the edge copy serving, nothing moves', async () => {
     switches.set(holder, primary, 'drained');
     switches.setRegionUp(holder, false);
     await settle();

@@ -5,6 +5,7 @@ import { AppIndex } from './app-index';
 import type { ResilienceRule, RuleOptions } from './rule';
 import { HealthCheckAlarmMissingData } from './rules/health-check-alarm-missing-data';
 import { HealthCheckAlarmSupported } from './rules/health-check-alarm-supported';
+import { CalculatedCheckOneVoter } from './rules/calculated-check-one-voter';
 import { HealthCheckFollowsAlarm } from './rules/health-check-follows-alarm';
 import { NameDeployOrder } from './rules/name-deploy-order';
 import { ScheduledActionInFuture } from './rules/scheduled-action-in-future';
@@ -50,6 +51,7 @@ export const RESILIENCE_RULES: readonly ResilienceRule[] = [
   HealthCheckAlarmMissingData,
   HealthCheckAlarmSupported,
   HealthCheckFollowsAlarm,
+  CalculatedCheckOneVoter,
 ];
 
 /**
