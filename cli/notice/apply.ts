@@ -1,6 +1,6 @@
 import { ActionSpec, executeAction } from '../action/action';
 import { accountRefusal, commandPrefix, type Refusal } from '../action/refusals';
-import { StepFailure, describeError } from '../aws/errors';
+import { StepFailure, describeError, errorKind } from '../aws/errors';
 import { type Confirmation, LATE, OutcomeUnknown } from '../action/readBack';
 import { promiseFlagArgs } from './promises';
 import {
@@ -53,10 +53,27 @@ function noticeCommand(d: Deps, status: Status | undefined): string {
  * severity "none" rather than deleting the object, so the page always finds a valid document.
  */
 export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> {
-  const [current, regions, account] = await Promise.all([readNotice(d), regionStates(d), accountRefusal(d)]);
+  // A dry run without credentials still shows the document: the region states come from each
+  // region's public /healthz; only the account check and the current notice are skipped.
+  let offline = false;
+  const [current, regions, account] = await Promise.all([
+    readNotice(d),
+    regionStates(d),
+    accountRefusal(d).catch((e: unknown) => {
+      if (!req.dryRun || errorKind(e) !== 'credentials') throw e;
+      offline = true;
+      return undefined;
+    }),
+  ]);
   let distId: string | undefined;
   const warnings: string[] = [];
-  if (current.state === 'unknown') warnings.push(`could not read the current notice: ${current.error}`);
+  if (offline) {
+    warnings.push(
+      'offline preview (no AWS credentials): skipped the live checks of the account and of the notice shown now; ' +
+        'region states are from the public /healthz',
+    );
+  } else if (current.state === 'unknown')
+    warnings.push(`could not read the current notice: ${current.error}`);
   const clearing = req.input.severity === 'none';
   const desired = buildStatus(req.input, regions, d.now());
   const inEffect = clearing

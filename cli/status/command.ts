@@ -1,5 +1,7 @@
 import { gatherStatus, RegionReport, StatusReport } from './status';
-import { healthzSummary } from '../shop/healthz';
+import { getHealthz, healthzSummary } from '../shop/healthz';
+import { describeError, errorKind, EXIT } from '../aws/errors';
+import { whereDoesPublicResolve } from './dns';
 import { painter, table } from '../output/table';
 import type { Deps } from '../aws/deps';
 
@@ -116,7 +118,37 @@ export function renderStatus(s: StatusReport, color: boolean): string {
 }
 
 export async function statusCommand(d: Deps, opts: { json?: boolean }): Promise<number> {
-  const report = await gatherStatus(d);
+  let report: StatusReport;
+  try {
+    report = await gatherStatus(d);
+  } catch (e) {
+    if (errorKind(e) !== 'credentials') throw e;
+    return publicStatus(d, opts, describeError(e, d.profile));
+  }
   d.out(opts.json ? JSON.stringify(report, null, 2) : renderStatus(report, d.color));
   return report.exitCode;
+}
+
+/**
+ * Without credentials, what anyone can see: where the public name resolves (DNS) and each region's
+ * /healthz. Exit 3: the AWS side (switches, database, alarms) is unknown.
+ */
+async function publicStatus(d: Deps, opts: { json?: boolean }, why: string): Promise<number> {
+  const [dns, healthz] = await Promise.all([
+    whereDoesPublicResolve(d),
+    Promise.all(
+      d.config.regions.map(async (r) => ({ region: r.name, healthz: await getHealthz(d, r.name) })),
+    ),
+  ]);
+  d.err(why);
+  if (opts.json) {
+    d.out(JSON.stringify({ credentials: false, dns, regions: healthz }, null, 2));
+  } else {
+    d.out(`Without credentials, only what is public (AWS state unknown):`);
+    d.out(
+      `  ${d.config.domainName} resolves to ${dns.resolvesTo}${dns.addresses.length ? ` (${dns.addresses.join(', ')})` : ''}${dns.error ? `: ${dns.error}` : ''}`,
+    );
+    for (const h of healthz) d.out(`  ${h.region} /healthz: ${healthzSummary(h.healthz)}`);
+  }
+  return EXIT.unknown;
 }

@@ -337,3 +337,20 @@ describe('offline preview', () => {
     ]);
   });
 });
+
+test('notice set --dry-run without credentials prints the document it would write and says what it skipped', async () => {
+  const w = new World();
+  const noCreds = () =>
+    Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+  for (const r of [PRIMARY, STANDBY, EDGE])
+    for (const s of ['s3', 'ssm', 'logs', 'sts'] as const) w.m(r)[s].rejects(noCreds());
+  expect(await w.run('notice', 'set', '--ko', '지연', '--en', 'Delayed', '--dry-run')).toBe(0);
+  expect(w.out).toContain(
+    'warning: offline preview (no AWS credentials): skipped the live checks of the account',
+  );
+  expect(w.out).toContain('"en": "Delayed"');
+  expect(w.out).toContain('Dry run: nothing changed.');
+  expect(w.mutatingCalls()).toEqual([]);
+});

@@ -314,7 +314,7 @@ describe('shopctl status', () => {
     });
   });
 
-  test('no credentials → one-line error, no stack, exit 3', async () => {
+  test('no credentials → one-line error, no stack, exit 3, and the public DNS answer and /healthz', async () => {
     const w = new World();
     const noCreds = () =>
       Object.assign(new Error('Could not load credentials from any providers'), {
@@ -326,6 +326,11 @@ describe('shopctl status', () => {
     expect(w.stderr).toHaveLength(1);
     expect(w.err).toMatch(/^No AWS credentials found\. Fix: run "aws sso login"/);
     expect(w.err).not.toContain('    at ');
+    // what needs no credentials is still shown: public DNS and each region's /healthz
+    expect(w.out).toContain('Without credentials, only what is public (AWS state unknown):');
+    expect(w.out).toContain('  shop.example.com resolves to ap-northeast-2 (3.3.3.2)');
+    expect(w.out).toContain('  ap-northeast-2 /healthz: 200 read-write db writer');
+    expect(w.out).toContain('  ap-northeast-1 /healthz: 200 read-only db secondary');
   });
 
   test('shows each replica of the database secret with its ReplicationStatus (DescribeSecret, exact input)', async () => {
