@@ -46,8 +46,9 @@ export interface CostSection {
 }
 
 /**
- * Unit prices assumed (USD, public on-demand list prices, us-east-1 unless noted). Asia Pacific
- * regions usually cost 10–30 % more; the estimate is a floor for usage-driven items it leaves out.
+ * Unit prices assumed (USD, public on-demand list prices, us-east-1 unless noted). Other regions
+ * have their own prices (the report names the Asia Pacific ones it finds, where list prices are
+ * usually higher); the estimate is a floor for usage-driven items it leaves out.
  */
 export const UNIT_PRICES: readonly UnitPrice[] = [
   { key: 'nat', item: 'NAT gateway', unit: 'gateway-hour', usd: 0.045 },

@@ -16,10 +16,14 @@ export class DrillArgsError extends Error {}
 /**
  * Parses `-c config=NAME`, `-c NAME`, `--context config=NAME`, `--config NAME`, `--config=NAME`
  * and `--help`. The config defaults to `default`.
+ *
+ * `npm run drill:local -c config=NAME` (without `--`) never reaches the script as arguments: npm
+ * takes `-c` as its own `--call` option and hands it over as `npm_config_call=config=NAME` in the
+ * environment, which `env` is read for, so that both spellings work.
  * @throws DrillArgsError for anything else, naming the argument and the usage.
  */
-export function parseDrillArgs(argv: readonly string[]): DrillArgs {
-  let config = 'default';
+export function parseDrillArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): DrillArgs {
+  let config = /^config=(.+)$/.exec(env.npm_config_call ?? '')?.[1] ?? 'default';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') return { help: true };

@@ -51,6 +51,11 @@ export interface DrillOptions {
    * more CPU. @default 10
    */
   readonly pauseMs?: number;
+  /**
+   * Orders acknowledged before the primary is lost: the orders the unplanned phase checks for loss.
+   * @default 40
+   */
+  readonly ordersBeforeFault?: number;
   /** @default the `default` config */
   readonly config?: ShopConfig;
   /** When the on-call promotes the standby: on the page (realistic) or as soon as Route 53 detects. @default 'page' */
@@ -332,7 +337,13 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     });
     load.start();
     cleanups.push(() => load.stop());
-    await until('orders flowing', 20_000, () => load.acknowledged.length >= (options.workers ?? 4));
+    // Enough acknowledged orders before the fault that "0 lost" says something (the legend prints N).
+    const before = Math.max(options.workers ?? 4, options.ordersBeforeFault ?? 40);
+    await until(
+      `${before} orders acknowledged before the fault`,
+      30_000,
+      () => load.acknowledged.length >= before,
+    );
 
     const phases: PhaseResult[] = [];
     const ordersIn = async (region: string, ids: string[]) =>

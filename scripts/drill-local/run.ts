@@ -8,7 +8,7 @@
  *
  *   npm run drill:local                          (env: DRILL_TIME_SCALE=10 DRILL_WORKERS=4 DRILL_PROMOTE_ON=page
  *                                                 DRILL_ALARM_READING=one-of-n|all-of-n)
- *   npm run drill:local -- -c config=prod        (or --config prod)
+ *   npm run drill:local -c config=prod           (or -- -c config=prod, -- --config prod)
  */
 import { ConfigError, loadConfig } from '../../lib/config/load';
 import { DRILL_USAGE, DrillArgsError, parseDrillArgs } from './args';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   let args;
   let config;
   try {
-    args = parseDrillArgs(process.argv.slice(2));
+    args = parseDrillArgs(process.argv.slice(2), process.env);
     if (args.help) {
       console.log(DRILL_USAGE);
       return;

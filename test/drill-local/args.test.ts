@@ -14,6 +14,16 @@ describe('npm run drill:local arguments', () => {
     expect(parseDrillArgs(argv)).toEqual({ help: false, config });
   });
 
+  test('npm run drill:local -c config=prod without "--": npm hands it over as npm_config_call', () => {
+    expect(parseDrillArgs([], { npm_config_call: 'config=prod' })).toEqual({ help: false, config: 'prod' });
+    // an argument after "--" wins; an unrelated --call is ignored
+    expect(parseDrillArgs(['--config', 'staging'], { npm_config_call: 'config=prod' })).toEqual({
+      help: false,
+      config: 'staging',
+    });
+    expect(parseDrillArgs([], { npm_config_call: 'echo hi' })).toEqual({ help: false, config: 'default' });
+  });
+
   test('--help asks for the usage', () => {
     expect(parseDrillArgs(['--help'])).toEqual({ help: true });
   });
