@@ -612,7 +612,16 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       const ssm = policy.Properties.PolicyDocument.Statement.find(
         (s: any) => s.Action === 'ssm:GetParametersByPath',
       );
-      expect(JSON.stringify(ssm.Resource)).toContain(`:parameter/${config.appName}/switch`);
+      // Authorized against the path in the request, which the publisher sends with its trailing slash.
+      const rendered = (ssm.Resource as any[]).map((r) =>
+        typeof r === 'string'
+          ? r
+          : (r['Fn::Join'][1] as any[]).map((p) => (typeof p === 'string' ? p : '')).join(''),
+      );
+      expect(rendered.some((r) => r.endsWith(`:parameter${names.switchParameterPath()}`))).toBe(true);
+      expect(
+        rendered.some((r) => r.endsWith(`:parameter${names.switchParameterPath().replace(/\/$/, '')}`)),
+      ).toBe(true);
       const cw = policy.Properties.PolicyDocument.Statement.find(
         (s: any) => s.Action === 'cloudwatch:PutMetricData',
       );

@@ -134,19 +134,22 @@ export class StandbyScaler extends Construct {
         actions: ['rds:DescribeDBClusters', 'rds:ModifyDBCluster'],
         resources: [clusterArn],
       }),
+      // DescribeAlarms returns composite alarms (the absorb alarm is one) only to a grant scoped to
+      // "*"; a narrower grant answers with no alarm and the scaler never scales up
+      // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
       new iam.PolicyStatement({
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: [this.absorbAlarm.alarmArn],
-      }),
-      new iam.PolicyStatement({
-        actions: ['autoscaling:DescribeAutoScalingGroups', 'cloudwatch:GetMetricData'],
+        actions: [
+          'autoscaling:DescribeAutoScalingGroups',
+          'cloudwatch:GetMetricData',
+          'cloudwatch:DescribeAlarms',
+        ],
         resources: ['*'],
       }),
     );
     acknowledgeNag(
       this.handler.policy,
       'AwsSolutions-IAM5[Resource::*]',
-      'autoscaling:DescribeAutoScalingGroups and cloudwatch:GetMetricData are reads without resource-level permissions.',
+      'autoscaling:DescribeAutoScalingGroups and cloudwatch:GetMetricData are reads without resource-level permissions; cloudwatch:DescribeAlarms returns composite alarms only when scoped to * (API_DescribeAlarms).',
     );
     acknowledgeNag(
       this.handler.policy,

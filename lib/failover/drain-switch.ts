@@ -79,14 +79,19 @@ export class DrainSwitchHolder extends Construct {
     this.publisher.policy.addStatements(
       new iam.PolicyStatement({
         actions: ['ssm:GetParametersByPath'],
-        resources: [stack.region, ...(props.mirrorRegions ?? [])].map((region) =>
-          stack.formatArn({
-            service: 'ssm',
-            region,
-            resource: 'parameter',
-            resourceName: names.switchParameterPath().replace(/^\/|\/$/g, ''),
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
+        // GetParametersByPath is authorized against the path in the request, not the parameters it
+        // returns (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-retrieval-authorization.html).
+        // The publisher asks for the path with its trailing slash: grant that form and the bare one.
+        resources: [stack.region, ...(props.mirrorRegions ?? [])].flatMap((region) =>
+          ['', '/'].map((slash) =>
+            stack.formatArn({
+              service: 'ssm',
+              region,
+              resource: 'parameter',
+              resourceName: names.switchParameterPath().replace(/^\/|\/$/g, '') + slash,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ),
         ),
       }),
     );

@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
@@ -33,6 +34,32 @@ export class FoundationStack extends Stack {
       aliasName: names.replicaKeyAlias(),
       description: `Encrypts what other regions write into ${props.regionName}: database secret replicas and backup copies`,
     });
+    // Every rotation writes a new version into the primary secret; Secrets Manager then re-encrypts
+    // it with this key for the replica, as an identity that needs kms:GenerateDataKey and kms:Encrypt
+    // on it ("No permissions available on the KMS key to complete the replication",
+    // https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets_troubleshoot.html).
+    // For cross-account replication AWS documents that identity as the caller's own, through a
+    // forward access session (https://docs.aws.amazon.com/secretsmanager/latest/userguide/cross-account-replicate-permissions.html);
+    // for same-account replication the docs do not say, so the worst case is designed for: the
+    // caller is the rotation function, whose role the Secrets Manager rotation application creates
+    // with rights on the primary's key only. Its role cannot be named here (another region, another
+    // stack, a generated name), so the key lets any principal of this account use it only through
+    // Secrets Manager in this region, the shape of the AWS managed aws/secretsmanager key: the
+    // replica stays InSync after a rotation, and nothing outside Secrets Manager gains the key.
+    this.replicaKey.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowSecretsManagerReplicationInThisRegion',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'kms:CallerAccount': this.account,
+            'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com`,
+          },
+        },
+      }),
+    );
     this.vault = new backup.BackupVault(this, 'BackupVault', {
       backupVaultName: names.backupVault(props.regionName),
       encryptionKey: this.replicaKey.key,

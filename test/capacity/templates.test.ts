@@ -149,6 +149,15 @@ describe.each(cases)('region %s (%s)', (region, posture, rc) => {
     const modify = statements.find((s) => JSON.stringify(s.Action).includes('rds:ModifyDBCluster'));
     expect(JSON.stringify(modify.Resource)).toContain(`:cluster:${names.dbClusterId(region)}`);
   });
+
+  test('the scaler can read its composite absorb alarm: DescribeAlarms is granted on * (a narrower grant returns no composite alarm)', () => {
+    const statements = resourcesOf(t, 'AWS::IAM::ManagedPolicy').flatMap(
+      ([, p]) => p.Properties.PolicyDocument.Statement,
+    );
+    const describe = statements.filter((s) => [s.Action].flat().includes('cloudwatch:DescribeAlarms'));
+    expect(describe.length).toBeGreaterThan(0);
+    for (const s of describe) expect(s.Resource).toBe('*');
+  });
 });
 
 test('a pilot-light standby without a warm pool is a config error naming the key and the fix', () => {

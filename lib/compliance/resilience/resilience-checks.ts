@@ -6,6 +6,7 @@ import type { ResilienceRule, RuleOptions } from './rule';
 import { HealthCheckAlarmMissingData } from './rules/health-check-alarm-missing-data';
 import { HealthCheckAlarmSupported } from './rules/health-check-alarm-supported';
 import { HealthCheckFollowsAlarm } from './rules/health-check-follows-alarm';
+import { IamResourceAsAuthorized } from './rules/iam-resource-as-authorized';
 import { NameDeployOrder } from './rules/name-deploy-order';
 import { ScheduledActionInFuture } from './rules/scheduled-action-in-future';
 import { TopicKeyPublishers } from './rules/topic-key-publishers';
@@ -50,6 +51,7 @@ export const RESILIENCE_RULES: readonly ResilienceRule[] = [
   HealthCheckAlarmMissingData,
   HealthCheckAlarmSupported,
   HealthCheckFollowsAlarm,
+  IamResourceAsAuthorized,
 ];
 
 /**

@@ -1,0 +1,39 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { Names } from '../lib/config/names';
+import { resourcesOf, synth, testConfig } from './support/synth';
+
+// Failure paths found in review of the templates: each test names the AWS behaviour it rests on
+// (sources in docs/template-review.md).
+const config = testConfig();
+const names = new Names(config);
+const { templates } = synth(config);
+const standby = config.regions.find((r) => r.role === 'standby')!.name;
+
+describe('secret replicas after a rotation', () => {
+  test.each(config.regions.map((r) => r.name))(
+    'the replica key in %s lets Secrets Manager of that region (any caller of this account, such as the rotation function) re-encrypt a rotated version',
+    (region) => {
+      const t = templates[names.foundationStack(region)];
+      const key = resourcesOf(t, 'AWS::KMS::Key')[0][1];
+      const statement = key.Properties.KeyPolicy.Statement.find(
+        (s: any) => s.Sid === 'AllowSecretsManagerReplicationInThisRegion',
+      );
+      expect(statement).toEqual({
+        Sid: 'AllowSecretsManagerReplicationInThisRegion',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: {
+          StringEquals: {
+            'kms:CallerAccount': config.account,
+            'kms:ViaService': `secretsmanager.${region}.amazonaws.com`,
+          },
+        },
+      });
+    },
+  );
+});
+
+void Match;
+void standby;
