@@ -35,5 +35,19 @@ describe('secret replicas after a rotation', () => {
   );
 });
 
+describe('warm pool size', () => {
+  test.each(config.regions.map((r) => [r.name, r.web.warmPoolMinSize] as const))(
+    'the warm pool in %s holds exactly %d instances (MaxGroupPreparedCapacity = MinSize), not MaxSize − desired',
+    (region, size) => {
+      const t = templates[names.regionalStack(region)];
+      t.hasResourceProperties('AWS::AutoScaling::WarmPool', {
+        MinSize: size,
+        MaxGroupPreparedCapacity: size,
+        PoolState: 'Stopped',
+      });
+    },
+  );
+});
+
 void Match;
 void standby;
