@@ -49,5 +49,38 @@ describe('warm pool size', () => {
   );
 });
 
-void Match;
+describe('a failed cross-region backup copy pages the on-call', () => {
+  test.each(config.regions.map((r) => r.name))(
+    'in %s: an EventBridge rule on AWS Backup copy jobs that fail publishes to the alarm topic, whose key lets EventBridge publish',
+    (region) => {
+      const t = templates[names.regionalStack(region)];
+      const rules = resourcesOf(t, 'AWS::Events::Rule').filter(
+        ([, r]) => r.Properties.EventPattern?.['detail-type']?.[0] === 'Copy Job State Change',
+      );
+      expect(rules).toHaveLength(1);
+      const rule = rules[0][1].Properties;
+      expect(rule.EventPattern).toEqual({
+        source: ['aws.backup'],
+        'detail-type': ['Copy Job State Change'],
+        detail: {
+          $or: [{ state: ['FAILED', 'ABORTED', 'PARTIAL'] }, { status: ['FAILED', 'ABORTED', 'PARTIAL'] }],
+        },
+      });
+      expect(rule.Targets).toHaveLength(1);
+      expect(rule.Targets[0].Arn.Ref).toMatch(/^AlarmsTopic/);
+      expect(JSON.stringify(rule.Targets[0].InputTransformer)).toContain('AWS Backup copy job failed');
+      t.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'AllowEventBridgeToPublishToEncryptedTopics',
+              Principal: { Service: 'events.amazonaws.com' },
+            }),
+          ]),
+        },
+      });
+    },
+  );
+});
+
 void standby;
