@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { configNotices } from '../lib/config/notices';
 import { worstCaseFailoverSeconds } from '../lib/report/failover-time';
-import { testConfig } from './support/synth';
+import { examplePromotions, testConfig } from './support/synth';
 
 function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
   try {
@@ -29,9 +29,24 @@ describe('config', () => {
     expect(c.regions[1].web.minCapacity).toBe(1);
     expect(c.regions[1].web.maxCapacity).toBe(c.web.maxCapacity);
     expect(c.regions[0].network.cidr).not.toBe(c.regions[1].network.cidr);
-    expect(c.promotions[0].regions).toEqual(['ap-northeast-2', 'ap-northeast-1']);
+    // The default config ships no dated promotion, so it never ages (config/examples/promotion.json).
+    expect(c.promotions).toEqual([]);
     expect(c.healthCheck.checkerRegions.length).toBeGreaterThanOrEqual(3);
   });
+
+  test('the example promotion (config/examples/promotion.json) validates in the default config, in every region', () => {
+    const c = testConfig((r) => (r.promotions = examplePromotions()));
+    expect(c.promotions.map((p) => [p.name, p.minCapacity, p.regions])).toEqual([
+      ['influencer-launch', 6, ['ap-northeast-2', 'ap-northeast-1']],
+    ]);
+  });
+
+  test.each(['2026-11-01T00:00:00Z', '2027-12-31T23:00:00Z', '2032-03-01T00:00:00Z'])(
+    'the default config has nothing to notify at %s: it ships nothing dated',
+    (at) => {
+      expect(configNotices(loadConfig('default'), new Date(at))).toEqual([]);
+    },
+  );
 
   test('gameDays.lambdaFaultInjection is off unless set, and true turns it on', () => {
     expect(loadConfig('default').gameDays).toEqual({ lambdaFaultInjection: false });
@@ -98,22 +113,22 @@ describe('config', () => {
     ],
     [
       'a promotion ending before it starts',
-      (r) => (r.promotions[0].end = '2026-12-05T09:00:00Z'),
-      'promotions[0].end = "2026-12-05T09:00:00Z": is not after start (2026-12-05T10:30:00Z). Fix: end the promotion after it starts',
+      (r) => (r.promotions = examplePromotions().map((p) => ({ ...p, end: '2027-05-05T09:00:00Z' }))),
+      'promotions[0].end = "2027-05-05T09:00:00Z": is not after start (2027-05-05T10:30:00Z). Fix: end the promotion after it starts',
     ],
     [
       'a promotion time that is not ISO 8601',
-      (r) => (r.promotions[0].start = 'next friday'),
+      (r) => (r.promotions = examplePromotions().map((p) => ({ ...p, start: 'next friday' }))),
       'promotions[0].start = "next friday": must be an ISO 8601 UTC time such as "2026-12-01T10:00:00Z"',
     ],
     [
       'a promotion above maxCapacity',
-      (r) => (r.promotions[0].minCapacity = 50),
+      (r) => (r.promotions = examplePromotions().map((p) => ({ ...p, minCapacity: 50 }))),
       'promotions[0].minCapacity = 50: is greater than maxCapacity (12) in region ap-northeast-2',
     ],
     [
       'a promotion in a region that is not configured',
-      (r) => (r.promotions[0].regions = ['eu-west-1']),
+      (r) => (r.promotions = examplePromotions().map((p) => ({ ...p, regions: ['eu-west-1'] }))),
       'promotions[0].regions[0] = "eu-west-1": is not one of the configured regions',
     ],
     [

@@ -23,7 +23,7 @@ import { HEALTH_MARKER, HEALTH_PATH } from '../../lib/contract/shop';
 import { contentTypeFor, renderOutagePage } from '../../outage-page/render';
 import { migrate } from '../../shop/src/migrations';
 import { sharedTemplates } from '../../test/support/synth';
-import type { WriterPromotion } from '../../cli/core/drill-promotion';
+import type { WriterPromotion } from '../../cli/drill/promotion';
 import { DB_HOST, DB_USER, LocalGlobalDatabase } from './database';
 import { chainOrder, readModel, type DrillModel } from './model';
 import { CachingResolver, judgeResponse, LocalRoute53, type Answer } from './route53';
