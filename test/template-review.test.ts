@@ -83,4 +83,15 @@ describe('a failed cross-region backup copy pages the on-call', () => {
   );
 });
 
+test("every Route 53 health check carries the app name, so shopctl never takes another deployment's check", () => {
+  const checks = Object.values(templates).flatMap((t) => resourcesOf(t, 'AWS::Route53::HealthCheck'));
+  expect(checks.length).toBeGreaterThan(0);
+  for (const [id, hc] of checks) {
+    expect([id, hc.Properties.HealthCheckTags]).toEqual([
+      id,
+      expect.arrayContaining([{ Key: Names.HEALTH_CHECK_APP_TAG, Value: config.appName }]),
+    ]);
+  }
+});
+
 void standby;

@@ -254,7 +254,10 @@ export class World {
       ResourceTagSets: input.ResourceIds.map((id) => ({
         ResourceId: id,
         ResourceType: 'healthcheck',
-        Tags: [{ Key: 'resilient-shop:check', Value: id.replace(/^hc-(\w+)-/, '$1:') }],
+        Tags: [
+          { Key: 'resilient-shop:check', Value: id.replace(/^hc-(\w+)-/, '$1:') },
+          { Key: 'resilient-shop:app', Value: 'resilient-shop' },
+        ],
       })),
     }));
     m.route53.on(GetHealthCheckCommand).callsFake((input: { HealthCheckId: string }) => ({
