@@ -8,6 +8,7 @@ import {
   invalidateStatus,
   NoticeInput,
   putStatus,
+  statusTargets,
   readNotice,
   regionStates,
   sameNotice,
@@ -59,7 +60,9 @@ export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> 
   const inEffect = clearing
     ? current.state === 'none'
     : !!current.status && current.state === 'active' && sameNotice(current.status, desired);
-  const target = `s3://${d.names.outageBucket()}/${STATUS_KEY} (${d.globalRegion})`;
+  const target = statusTargets(d)
+    .map((t) => `s3://${t.bucket}/${STATUS_KEY} (${t.region})`)
+    .join(' and ');
   let distId: string | undefined;
   const steps: Step[] = [
     {
@@ -71,8 +74,7 @@ export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> 
       done: inEffect,
       async run(ctx) {
         distId = await distributionId(d);
-        await putStatus(d, desired);
-        ctx.changed();
+        await putStatus(d, desired, () => ctx.changed());
         return clearing
           ? 'severity none'
           : `${desired.severity}, next update ${desired.nextUpdateAt ?? 'not promised'}`;

@@ -103,19 +103,63 @@ export async function distributionId(d: Deps): Promise<string> {
   return id;
 }
 
-export async function putStatus(d: Deps, status: Status): Promise<void> {
-  await aws(d, d.globalRegion, 's3:PutObject', (o) =>
-    d.clients(d.globalRegion).s3.send(
-      new PutObjectCommand({
-        Bucket: d.names.outageBucket(),
-        Key: STATUS_KEY,
-        Body: JSON.stringify(status, null, 2),
-        ContentType: 'application/json',
-        CacheControl: 'max-age=30',
-      }),
-      o,
-    ),
+/** The buckets that serve the outage page: us-east-1's and its replica (CloudFront's origin group). */
+export function statusTargets(d: Deps): Array<{ readonly bucket: string; readonly region: string }> {
+  return [
+    { bucket: d.names.outageBucket(), region: d.globalRegion },
+    { bucket: d.names.outageReplicaBucket(), region: d.names.outageReplicaRegion() },
+  ];
+}
+
+/**
+ * Writes status.json into both page buckets (whichever origin CloudFront reads, customers see the
+ * same notice) and reads each back; `onWritten` is told of each write (what customers see changed). Both are attempted even when one region does not answer, so
+ * that with us-east-1 down the replica, which then serves, still gets the notice; the step then
+ * fails naming the bucket to write again when its region is back.
+ */
+export async function putStatus(d: Deps, status: Status, onWritten: () => void = () => {}): Promise<void> {
+  const body = JSON.stringify(status, null, 2);
+  const results = await Promise.allSettled(
+    statusTargets(d).map(async ({ bucket, region }) => {
+      const s3 = d.clients(region).s3;
+      await aws(d, region, 's3:PutObject', (o) =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: STATUS_KEY,
+            Body: body,
+            ContentType: 'application/json',
+            CacheControl: 'max-age=30',
+          }),
+          o,
+        ),
+      );
+      onWritten();
+      const back = await aws(d, region, 's3:GetObject', (o) =>
+        s3.send(new GetObjectCommand({ Bucket: bucket, Key: STATUS_KEY }), o),
+      );
+      if (((await back.Body?.transformToString()) ?? '') !== body) {
+        throw new Error(`s3://${bucket}/${STATUS_KEY} (${region}) reads back a different document`);
+      }
+    }),
   );
+  const failed = results
+    .map((r, i) => ({ r, t: statusTargets(d)[i] }))
+    .filter(
+      (x): x is { r: PromiseRejectedResult; t: { bucket: string; region: string } } =>
+        x.r.status === 'rejected',
+    );
+  if (failed.length) {
+    const first = failed[0].r.reason;
+    if (errorKind(first) === 'interrupted') throw first;
+    throw new Error(
+      `status.json not consistent in both page buckets: ${failed
+        .map(({ r, t }) => `s3://${t.bucket} (${t.region}): ${describeError(r.reason, d.profile)}`)
+        .join(
+          '; ',
+        )}. The others hold the new notice; run the same shopctl notice again when that region answers.`,
+    );
+  }
 }
 
 export async function invalidateStatus(d: Deps, distId: string): Promise<void> {

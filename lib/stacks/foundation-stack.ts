@@ -1,7 +1,9 @@
-import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeNag } from '../compliance/acknowledge';
 import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { RegionalKey } from '../monitoring/regional-key';
@@ -26,6 +28,8 @@ export interface FoundationStackProps extends StackProps {
 export class FoundationStack extends Stack {
   readonly replicaKey: RegionalKey;
   readonly vault: backup.BackupVault;
+  /** The outage page's replica (in `Names.outageReplicaRegion()` only). */
+  readonly outageReplica?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -60,10 +64,65 @@ export class FoundationStack extends Stack {
         },
       }),
     );
+    if (props.regionName === names.outageReplicaRegion()) this.outageReplica = outageReplica(this, names);
     this.vault = new backup.BackupVault(this, 'BackupVault', {
       backupVaultName: names.backupVault(props.regionName),
       encryptionKey: this.replicaKey.key,
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }
+}
+
+/**
+ * The second origin of the outage page, outside us-east-1: CloudFront's origin group reads it when
+ * the us-east-1 bucket answers with an error or not at all (origin failover,
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorOriginGroups.html),
+ * so the last resort survives the loss of us-east-1's S3. The edge stack deploys the page files into
+ * both buckets and `shopctl notice` writes status.json into both and reads both back. Here, before the
+ * edge stack, because the edge stack names it. CloudFront reads it through Origin Access Control:
+ * the distribution's id is not known yet, so the grant is to this account's distributions.
+ */
+function outageReplica(scope: Construct, names: Names): s3.Bucket {
+  const stack = Stack.of(scope);
+  const bucket = new s3.Bucket(scope, 'OutageReplica', {
+    bucketName: names.outageReplicaBucket(),
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    enforceSSL: true,
+    versioned: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+  });
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudFrontOriginAccessControl',
+      principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: {
+        StringLike: {
+          'AWS:SourceArn': stack.formatArn({
+            service: 'cloudfront',
+            region: '',
+            resource: 'distribution',
+            resourceName: '*',
+          }),
+        },
+      },
+    }),
+  );
+  for (const rule of [
+    'AwsSolutions-S1',
+    'PCI.DSS.321-S3BucketLoggingEnabled',
+    'PCI.DSS.321-S3BucketReplicationEnabled',
+    'PCI.DSS.321-S3DefaultEncryptionKMS',
+  ]) {
+    acknowledgeNag(
+      bucket,
+      rule,
+      'Second origin of the public outage page (no cardholder or customer data; it is itself the replica, rebuilt by every deploy and rewritten by shopctl); CloudFront logs every request it serves in the edge stack; SSE-KMS would need a key policy naming the distribution.',
+    );
+  }
+  return bucket;
 }
