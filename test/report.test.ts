@@ -6,6 +6,7 @@ import { Names } from '../lib/config/names';
 import { configFingerprint, readAssembly, synthesizeForReport } from '../lib/report/assembly';
 import { buildReport, CfnTemplate, renderMarkdown, ReportData } from '../lib/report/resilience';
 import { synth, SynthResult, testConfig } from './support/synth';
+import { warmPoolSize } from '../lib/report/cost';
 
 const config = loadConfig('default');
 const names = new Names(config);
@@ -407,4 +408,13 @@ describe('the report says only true things', () => {
     expect(top).toContain('it depends on how fast a person acts');
     expect(top).not.toMatch(/traffic moves in/);
   });
+});
+
+test.each([
+  ['no MaxGroupPreparedCapacity: MaxSize − desired, the AWS default', { MinSize: 2 }, 11],
+  ['MaxGroupPreparedCapacity = MinSize: an absolute size', { MinSize: 2, MaxGroupPreparedCapacity: 2 }, 2],
+  ['MaxGroupPreparedCapacity above: that − desired', { MinSize: 2, MaxGroupPreparedCapacity: 6 }, 5],
+  ['-1 removes the value: the default again', { MinSize: 0, MaxGroupPreparedCapacity: -1 }, 11],
+])('the warm pool the report prices (group min 1, max 12): %s', (_, props, expected) => {
+  expect(warmPoolSize(props, 1, 12)).toBe(expected);
 });
