@@ -3,7 +3,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../compliance/acknowledge';
+import { acknowledgeGuard, acknowledgeNag } from '../compliance/acknowledge';
 import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { RegionalKey } from '../monitoring/regional-key';
@@ -124,5 +124,27 @@ function outageReplica(scope: Construct, names: Names): s3.Bucket {
       'Second origin of the public outage page (no cardholder or customer data; it is itself the replica, rebuilt by every deploy and rewritten by shopctl); CloudFront logs every request it serves in the edge stack; SSE-KMS would need a key policy naming the distribution.',
     );
   }
+  const content =
+    'Second origin of the public outage page (no cardholder or customer data), rebuilt by every deploy and rewritten by shopctl';
+  acknowledgeGuard(
+    bucket,
+    's3_bucket_default_encryption_kms_check',
+    `${content}; SSE-KMS would need a key policy naming the distribution, which is created after this bucket.`,
+  );
+  acknowledgeGuard(
+    bucket,
+    's3_bucket_logging_enabled_check',
+    `${content}; CloudFront logs every request it serves from it in the edge stack.`,
+  );
+  acknowledgeGuard(
+    bucket,
+    's3_event_notifications_enabled_check',
+    `${content}; nothing reacts to object events.`,
+  );
+  acknowledgeGuard(
+    bucket,
+    's3_bucket_object_lock_enabled_check',
+    `${content}; shopctl must be able to replace status.json at any time, which Object Lock would forbid.`,
+  );
   return bucket;
 }
