@@ -17,7 +17,55 @@ function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
   throw new Error('config was accepted');
 }
 
+describe('config: every message names a concrete fix', () => {
+  test.each<[string, (raw: Record<string, any>) => void]>([
+    ['a short phone number', (r) => (r.contacts.phone = '1')],
+    ['too many zones', (r) => (r.network.azCount = 5)],
+    ['a number in quotes', (r) => (r.network.azCount = '2')],
+    ['an unknown posture', (r) => (r.regions[1].posture = 'cold')],
+    ['a bad e-mail', (r) => (r.alarmEmails = ['x'])],
+    ['no e-mail', (r) => (r.alarmEmails = [])],
+    [
+      'a promotion starting "tomorrow"',
+      (r) => (r.promotions = [{ ...examplePromotions()[0], start: 'tomorrow' }]),
+    ],
+    ['a database name in capitals', (r) => (r.database.databaseName = 'Shop')],
+    ['a CIDR outside 10/8', (r) => (r.network.cidr = '192.168.0.0/16')],
+    [
+      'an unknown checker region',
+      (r) => (r.healthCheck.checkerRegions = ['us-east-1', 'mars-1', 'eu-west-1']),
+    ],
+    ['flow logs kept a month', (r) => (r.network.flowLogRetentionDays = 30)],
+    ['too many ACUs', (r) => (r.database.maxCapacityAcu = 300)],
+    ['a short app name', (r) => (r.appName = 'RS')],
+    ['a short account id', (r) => (r.account = '123')],
+    ['"yes" for a boolean', (r) => (r.includeWww = 'yes')],
+    ['one region as a string', (r) => (r.regions = 'ap-northeast-2')],
+    ['contacts null', (r) => (r.contacts = null)],
+    [
+      'a promotion name with spaces',
+      (r) => (r.promotions = [{ ...examplePromotions()[0], name: 'Winter sale' }]),
+    ],
+    ['a zone id with its prefix', (r) => (r.hostedZone.id = '/hostedzone/Z0123456789ABCDEFGHIJ')],
+    ['a currency name', (r) => (r.currency = 'EURO')],
+    ['phone hours in Japanese', (r) => (r.contacts.phoneHours = { ko: '평일', ja: '平日' })],
+  ])('%s', (_name, mutate) => {
+    const message = errorOf(mutate).message;
+    const problems = message.split('\n').slice(1);
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) {
+      expect(p).toMatch(/ Fix: \S/);
+      expect(p).not.toMatch(/Fix: correct the value/);
+    }
+  });
+});
+
 describe('config', () => {
+  test('a standby may run no instance; only the primary must', () => {
+    const c = testConfig((r) => (r.regions[1].web = { minCapacity: 0 }));
+    expect(c.regions.map((r) => r.web.minCapacity)).toEqual([2, 0]);
+  });
+
   test('the default config validates into typed values, primary first', () => {
     const c = loadConfig('default');
     expect(c.primaryRegion).toBe('ap-northeast-2');
@@ -74,7 +122,22 @@ describe('config', () => {
     [
       'an unknown region',
       (r) => (r.regions[1].name = 'ap-northeast-9'),
-      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: use one of af-south-1, ',
+      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: did you mean ap-northeast-1, ap-northeast-2, ap-northeast-3? (every region this project knows: KNOWN_REGIONS in lib/config/schema.ts)',
+    ],
+    [
+      'a mistyped region, which suggests the nearest names and never us-east-1',
+      (r) => (r.regions[1].name = 'us-eats-1'),
+      'regions[1].name = "us-eats-1": is not a known AWS region. Fix: did you mean us-east-2, us-west-1, ',
+    ],
+    [
+      'a primary that runs no instance',
+      (r) => (r.web.minCapacity = 0),
+      'web.minCapacity = 0: is 0 in the primary region ap-northeast-2: the primary would run no instance, so its health check fails and customers are sent to a read-only standby or the outage page, and nothing in the primary scales up by itself. Fix: set minCapacity to 1 or more for ap-northeast-2 (a standby may run none as "posture": "pilot-light")',
+    ],
+    [
+      "a primary that runs no instance through its region's override",
+      (r) => (r.regions[0].web = { minCapacity: 0 }),
+      'regions[0].web.minCapacity = 0: is 0 in the primary region ap-northeast-2',
     ],
     [
       'min > max',
@@ -99,12 +162,22 @@ describe('config', () => {
     [
       'a malformed domain',
       (r) => (r.domainName = 'Shop_Example'),
-      'domainName = "Shop_Example": must be a lower-case DNS name such as "shop.example.com". Fix: correct the value',
+      'domainName = "Shop_Example": must be a lower-case DNS name such as "shop.example.com". Fix: write it like "shop.example.com"',
     ],
     [
       'a malformed hosted zone id',
       (r) => (r.hostedZone.id = 'zone-123'),
-      'hostedZone.id = "zone-123": must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"',
+      'hostedZone.id = "zone-123": must be a Route 53 hosted zone id: "Z" and 4 to 31 capital letters or digits. Fix: copy the zone\'s "Hosted zone ID" from the Route 53 console (e.g. "Z0123456789ABCDEFGHIJ", without "/hostedzone/")',
+    ],
+    [
+      'a hosted zone id as the console and the CLI print it',
+      (r) => (r.hostedZone.id = '/hostedzone/Z0123456789ABCDEFGHIJ'),
+      'hostedZone.id = "/hostedzone/Z0123456789ABCDEFGHIJ": has the "/hostedzone/" prefix that the console and the AWS CLI print. Fix: use the bare id "Z0123456789ABCDEFGHIJ"',
+    ],
+    [
+      'a hosted zone id in lower case',
+      (r) => (r.hostedZone.id = 'z0123456789abcdefghij'),
+      'hostedZone.id = "z0123456789abcdefghij": must be upper case. Fix: use "Z0123456789ABCDEFGHIJ"',
     ],
     [
       'a domain outside the zone',
@@ -221,7 +294,7 @@ describe('config', () => {
     [
       'a javascript: messenger link',
       (r) => (r.contacts.messengers[0].url = 'javascript:alert(1)'),
-      'contacts.messengers[0].url = "javascript:alert(1)": must be an http(s) URL such as "https://pf.kakao.com/_example". Fix: correct the value',
+      'contacts.messengers[0].url = "javascript:alert(1)": must be an http(s) URL such as "https://pf.kakao.com/_example". Fix: write it like "https://pf.kakao.com/_example"',
     ],
     [
       'M greater than N for canary alarms',
@@ -352,7 +425,7 @@ describe('cdk app entry point', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('Invalid config "bad"');
     expect(r.stderr).toContain(
-      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: use one of',
+      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: did you mean ap-northeast-1, ap-northeast-2, ap-northeast-3?',
     );
     // One clear message, no stack trace.
     expect(r.stderr).not.toMatch(/\n\s+at /);

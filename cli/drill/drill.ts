@@ -165,7 +165,7 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
   if (LAMBDA_SCENARIO_IDS.includes(scenario as ScenarioId) && !d.config.gameDays.lambdaFaultInjection) {
     throw new UsageError(
       `"${scenario}" needs FIS's Lambda extension on the functions, and the config has gameDays.lambdaFaultInjection off. ` +
-        'Fix: set "gameDays": { "lambdaFaultInjection": true } in the config and deploy the regional stacks (README: Fault experiments).',
+        'Fix: set "gameDays": { "lambdaFaultInjection": true } in the config and deploy the regional stacks (docs/runbook.md, "Scenarios").',
     );
   }
   if (WRITER_SCENARIO_IDS.includes(scenario as ScenarioId) && region !== d.config.primaryRegion) {

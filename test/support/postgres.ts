@@ -142,6 +142,20 @@ function runAsync(user: string | undefined, file: string, args: string[]): Promi
   });
 }
 
+/**
+ * Sends `signal` to each process; one that exited since it was listed (a backend whose client
+ * disconnected between the /proc scan and the kill) is skipped: it has nothing left to pause.
+ */
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+}
+
 function allServerPids(dataDir: string): number[] {
   let pidFile: string;
   try {
@@ -309,11 +323,11 @@ async function serve({ bin, owner, root, dataDir, port, host, user }: Layout): P
     stop,
     start,
     pause() {
-      for (const pid of allServerPids(dataDir)) process.kill(pid, 'SIGSTOP');
+      signalAll(allServerPids(dataDir), 'SIGSTOP');
       paused = true;
     },
     resume() {
-      for (const pid of allServerPids(dataDir)) process.kill(pid, 'SIGCONT');
+      signalAll(allServerPids(dataDir), 'SIGCONT');
       paused = false;
     },
     async createStandby() {
