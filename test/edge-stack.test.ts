@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { HEALTH_MARKER, HEALTH_PATH } from '../lib/contract/shop';
-import { OUTAGE_CSP } from '../lib/edge/outage-site';
+import { OUTAGE_CSP, OUTAGE_FAILOVER_STATUS_CODES } from '../lib/edge/outage-site';
 import { endpointChecks, failoverTimes } from '../lib/report/failover-time';
 import { SWITCH_ALARM } from '../lib/failover/drain-switch';
 import { resourcesOf, sharedTemplates, synth } from './support/synth';
@@ -350,7 +350,8 @@ describe('outage page', () => {
   });
 
   test('CloudFront serves it through Origin Access Control with TLS 1.2+, HTTPS only, and its certificate', () => {
-    t.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    // One per origin: the us-east-1 bucket and its replica in another region.
+    t.resourceCountIs('AWS::CloudFront::OriginAccessControl', 2);
     t.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         Aliases: [...names.publicNames(config.includeWww), names.outageRecord()],
@@ -360,7 +361,10 @@ describe('outage page', () => {
         }),
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
         DefaultRootObject: 'index.html',
-        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
+        Origins: [
+          Match.objectLike({ OriginAccessControlId: Match.anyValue() }),
+          Match.objectLike({ OriginAccessControlId: Match.anyValue() }),
+        ],
         Logging: Match.objectLike({ Bucket: Match.anyValue() }),
         WebACLId: Match.anyValue(),
       }),
@@ -369,6 +373,33 @@ describe('outage page', () => {
       DomainName: config.domainName,
       SubjectAlternativeNames: [`www.${config.domainName}`, names.outageRecord()],
       ValidationMethod: 'DNS',
+    });
+  });
+
+  test('the page survives the loss of us-east-1: an origin group fails over to the replica bucket in the primary region, which the deploy fills too', () => {
+    const dist = resourcesOf(t, 'AWS::CloudFront::Distribution')[0][1].Properties.DistributionConfig;
+    const replicaOrigin = dist.Origins.find((o: any) =>
+      JSON.stringify(o.DomainName).includes(names.outageReplicaBucket()),
+    );
+    expect(JSON.stringify(replicaOrigin.DomainName)).toContain(`.s3.${names.outageReplicaRegion()}.`);
+    expect(names.outageReplicaRegion()).not.toBe('us-east-1');
+    expect(dist.OriginGroups.Quantity).toBe(1);
+    const group = dist.OriginGroups.Items[0];
+    expect(group.Id).toBe(dist.DefaultCacheBehavior.TargetOriginId);
+    expect(group.FailoverCriteria.StatusCodes).toEqual({ Items: OUTAGE_FAILOVER_STATUS_CODES, Quantity: 6 });
+    expect(group.Members.Items.map((m: any) => m.OriginId)).toEqual([
+      dist.Origins.find((o: any) => o !== replicaOrigin).Id,
+      replicaOrigin.Id,
+    ]);
+    const deploys = resourcesOf(t, 'Custom::CDKBucketDeployment').map(([, r]) =>
+      JSON.stringify(r.Properties.DestinationBucketName),
+    );
+    expect(deploys.some((b) => b.includes(names.outageReplicaBucket()))).toBe(true);
+    expect(deploys).toHaveLength(2);
+    const foundation = templates[names.foundationStack(names.outageReplicaRegion())];
+    foundation.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: names.outageReplicaBucket(),
+      VersioningConfiguration: { Status: 'Enabled' },
     });
   });
 

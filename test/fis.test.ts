@@ -218,7 +218,11 @@ describe.each(regions)('game-day experiments in %s (%s)', (region, role) => {
         { Key: GAME_DAY_TARGET_TAG[0], Value: GAME_DAY_TARGET_TAG[1], PropagateAtLaunch: false },
       ]),
     });
-    expect(e.Actions.StopZoneInstances.Parameters).toEqual({ startInstancesAfterDuration: 'PT10M' });
+    // Auto Scaling may terminate a stopped instance; the action then completes instead of failing.
+    expect(e.Actions.StopZoneInstances.Parameters).toEqual({
+      startInstancesAfterDuration: 'PT10M',
+      completeIfInstancesTerminated: 'true',
+    });
     expect(e.Actions.NoCapacityInZone.Parameters).toEqual({
       availabilityZoneIdentifiers: zone0,
       duration: 'PT10M',
@@ -282,6 +286,18 @@ describe.each(regions)('game-day experiments in %s (%s)', (region, role) => {
       const arns = JSON.stringify(e.Targets.subnets.ResourceArns);
       expect(e.Targets.subnets.ResourceArns).toHaveLength(config.network.azCount);
       for (let i = 1; i <= config.network.azCount; i++) expect(arns).toContain(`${tier}Subnet${i}`);
+    }
+  });
+
+  test('the database network game day cuts the database only: no interface endpoint sits in a subnet it cuts', () => {
+    const cut = JSON.stringify(x['database-network-disruption'].Targets.subnets.ResourceArns);
+    const endpoints = resourcesOf(templates[names.regionalStack(region)], 'AWS::EC2::VPCEndpoint').filter(
+      ([, r]) => r.Properties.VpcEndpointType === 'Interface',
+    );
+    expect(endpoints.length).toBeGreaterThanOrEqual(2);
+    for (const [id, ep] of endpoints) {
+      for (const subnet of ep.Properties.SubnetIds)
+        expect([id, cut.includes(subnet.Ref)]).toEqual([id, false]);
     }
   });
 

@@ -227,16 +227,20 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
 
     describe('warm pool bootstrap (#12 defect 2)', () => {
       test('every launch waits on a launch lifecycle hook that a silent bootstrap abandons', () => {
-        t.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
-          AutoScalingGroupName: { Ref: Match.stringLikeRegexp('^WebAsg') },
-          LifecycleHookName: 'shop-bootstrap',
-          LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
-          DefaultResult: 'ABANDON',
-          HeartbeatTimeout: 600,
-        });
+        // On the group itself, so that it exists before the group's first launch (a separate hook
+        // resource is created after the group).
         t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
           AutoScalingGroupName: names.webGroup(),
+          LifecycleHookSpecificationList: [
+            {
+              LifecycleHookName: 'shop-bootstrap',
+              LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+              DefaultResult: 'ABANDON',
+              HeartbeatTimeout: 600,
+            },
+          ],
         });
+        t.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
       });
 
       test('user data installs a bootstrap that systemd runs on every boot, not only the first', () => {
@@ -614,7 +618,16 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       const ssm = policy.Properties.PolicyDocument.Statement.find(
         (s: any) => s.Action === 'ssm:GetParametersByPath',
       );
-      expect(JSON.stringify(ssm.Resource)).toContain(`:parameter/${config.appName}/switch`);
+      // Authorized against the path in the request, which the publisher sends with its trailing slash.
+      const rendered = (ssm.Resource as any[]).map((r) =>
+        typeof r === 'string'
+          ? r
+          : (r['Fn::Join'][1] as any[]).map((p) => (typeof p === 'string' ? p : '')).join(''),
+      );
+      expect(rendered.some((r) => r.endsWith(`:parameter${names.switchParameterPath()}`))).toBe(true);
+      expect(
+        rendered.some((r) => r.endsWith(`:parameter${names.switchParameterPath().replace(/\/$/, '')}`)),
+      ).toBe(true);
       const cw = policy.Properties.PolicyDocument.Statement.find(
         (s: any) => s.Action === 'cloudwatch:PutMetricData',
       );

@@ -7,6 +7,7 @@ import { configFingerprint, readAssembly, synthesizeForReport } from '../lib/rep
 import { priceRegionNote } from '../lib/report/rendering';
 import { buildReport, CfnTemplate, renderMarkdown, ReportData } from '../lib/report/resilience';
 import { synth, SynthResult, testConfig } from './support/synth';
+import { warmPoolSize } from '../lib/report/cost';
 
 const config = loadConfig('default');
 const names = new Names(config);
@@ -483,4 +484,13 @@ describe('every sentence about a template comes from the template', () => {
     );
     expect(md2).not.toContain('Asia Pacific');
   });
+});
+
+test.each([
+  ['no MaxGroupPreparedCapacity: MaxSize − desired, the AWS default', { MinSize: 2 }, 11],
+  ['MaxGroupPreparedCapacity = MinSize: an absolute size', { MinSize: 2, MaxGroupPreparedCapacity: 2 }, 2],
+  ['MaxGroupPreparedCapacity above: that − desired', { MinSize: 2, MaxGroupPreparedCapacity: 6 }, 5],
+  ['-1 removes the value: the default again', { MinSize: 0, MaxGroupPreparedCapacity: -1 }, 11],
+])('the warm pool the report prices (group min 1, max 12): %s', (_, props, expected) => {
+  expect(warmPoolSize(props, 1, 12)).toBe(expected);
 });

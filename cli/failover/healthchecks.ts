@@ -42,6 +42,10 @@ export async function findHealthChecks(d: Deps): Promise<Map<string, string>> {
       ),
     );
     for (const set of res.ResourceTagSets ?? []) {
+      // Health checks are account-wide: another deployment (another app name) in the same account
+      // has checks with the same check tags. Only this app's count.
+      const app = set.Tags?.find((t) => t.Key === Names.HEALTH_CHECK_APP_TAG)?.Value;
+      if (app !== d.config.appName) continue;
       const tag = set.Tags?.find((t) => t.Key === Names.HEALTH_CHECK_TAG);
       if (tag?.Value && set.ResourceId) byTag.set(tag.Value, set.ResourceId);
     }

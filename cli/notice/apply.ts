@@ -10,6 +10,7 @@ import {
   invalidateStatus,
   NoticeInput,
   putStatus,
+  statusTargets,
   readNotice,
   regionStates,
   sameNotice,
@@ -79,7 +80,9 @@ export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> 
   const inEffect = clearing
     ? current.state === 'none'
     : !!current.status && current.state === 'active' && sameNotice(current.status, desired);
-  const target = `s3://${d.names.outageBucket()}/${STATUS_KEY} (${d.globalRegion})`;
+  const target = statusTargets(d)
+    .map((t) => `s3://${t.bucket}/${STATUS_KEY} (${t.region})`)
+    .join(' and ');
   // The same document may have been written by a run whose invalidation never went out (throttled,
   // cut): then only the invalidation is left to do.
   let invalidated = inEffect;
@@ -97,8 +100,7 @@ export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> 
       done: inEffect,
       async run(ctx) {
         distId = await distributionId(d);
-        const how = await putStatus(d, desired);
-        ctx.changed();
+        const how = await putStatus(d, desired, () => ctx.changed());
         const what = clearing
           ? 'severity none'
           : `${desired.severity}, next update ${desired.nextUpdateAt ?? 'not promised'}`;

@@ -6,7 +6,7 @@ import { aws, describeError, errorKind, UsageError } from '../aws/errors';
 import { getHealthz } from '../shop/healthz';
 import type { Deps } from '../aws/deps';
 import type { CallContext } from '../aws/deadline';
-import { confirmedWrite, type Confirmation } from '../action/readBack';
+import { confirmedWrite, OutcomeUnknown, type Confirmation } from '../action/readBack';
 
 export const STATUS_KEY = 'status.json';
 
@@ -108,47 +108,90 @@ export async function distributionId(d: Deps): Promise<string> {
   return id;
 }
 
-/** Writes status.json; an answer that did not come is read back (the document's updatedAt). */
-export async function putStatus(d: Deps, status: Status): Promise<Confirmation> {
-  const s3 = d.clients(d.globalRegion).s3;
-  return confirmedWrite(
-    d,
-    () =>
-      aws(d, d.globalRegion, 's3:PutObject', (o) =>
-        s3.send(
-          new PutObjectCommand({
-            Bucket: d.names.outageBucket(),
-            Key: STATUS_KEY,
-            Body: JSON.stringify(status, null, 2),
-            ContentType: 'application/json',
-            CacheControl: 'max-age=30',
-          }),
-          o,
-        ),
-      ),
-    async (ctx) => {
-      const res = await aws(ctx, d.globalRegion, 's3:GetObject', (o) =>
-        s3.send(new GetObjectCommand({ Bucket: d.names.outageBucket(), Key: STATUS_KEY }), o),
-      ).catch((e: unknown) => {
-        if (errorKind(e) === 'not-found') return { Body: undefined };
-        throw e;
-      });
-      const text = (await res.Body?.transformToString()) ?? '';
-      const parsed = text ? statusSchema.safeParse(JSON.parse(text)) : undefined;
-      return (
-        !!parsed?.success && parsed.data.updatedAt === status.updatedAt && sameNotice(parsed.data, status)
-      );
-    },
-  );
+/** The buckets that serve the outage page: us-east-1's and its replica (CloudFront's origin group). */
+export function statusTargets(d: Deps): Array<{ readonly bucket: string; readonly region: string }> {
+  return [
+    { bucket: d.names.outageBucket(), region: d.globalRegion },
+    { bucket: d.names.outageReplicaBucket(), region: d.names.outageReplicaRegion() },
+  ];
 }
 
 /**
- * Invalidates /status.json. When the answer does not come, the same request is sent again under a
- * fresh deadline as the read-back: CloudFront creates no second invalidation for a repeated
- * CallerReference with the same batch, it returns the first one
- * (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html,
- * InvalidationBatch.CallerReference), so an answer then proves it exists.
+ * Writes status.json into both page buckets (whichever origin CloudFront reads, customers see the
+ * same notice); a write whose answer did not come is read back (the document's updatedAt).
+ * `onWritten` is told of each write that took (what customers see changed). Both are attempted even
+ * when one region does not answer, so that with us-east-1 down the replica, which then serves, still
+ * gets the notice; the step then fails naming the bucket to write again when its region is back, or
+ * is UNKNOWN when a write got neither an answer nor a read-back.
  */
+export async function putStatus(
+  d: Deps,
+  status: Status,
+  onWritten: () => void = () => {},
+): Promise<Confirmation> {
+  const body = JSON.stringify(status, null, 2);
+  const targets = statusTargets(d);
+  const results = await Promise.allSettled(
+    targets.map(async ({ bucket, region }) => {
+      const s3 = d.clients(region).s3;
+      const inEffect = async (ctx: CallContext) => {
+        const res = await aws(ctx, region, 's3:GetObject', (o) =>
+          s3.send(new GetObjectCommand({ Bucket: bucket, Key: STATUS_KEY }), o),
+        ).catch((e: unknown) => {
+          if (errorKind(e) === 'not-found') return { Body: undefined };
+          throw e;
+        });
+        const text = (await res.Body?.transformToString()) ?? '';
+        const parsed = text ? statusSchema.safeParse(JSON.parse(text)) : undefined;
+        return (
+          !!parsed?.success && parsed.data.updatedAt === status.updatedAt && sameNotice(parsed.data, status)
+        );
+      };
+      const how = await confirmedWrite(
+        d,
+        () =>
+          aws(d, region, 's3:PutObject', (o) =>
+            s3.send(
+              new PutObjectCommand({
+                Bucket: bucket,
+                Key: STATUS_KEY,
+                Body: body,
+                ContentType: 'application/json',
+                CacheControl: 'max-age=30',
+              }),
+              o,
+            ),
+          ),
+        inEffect,
+      );
+      // An answered write is read back too: the two buckets must hold the same notice.
+      if (how === 'answered' && !(await inEffect(d)))
+        throw new Error(`s3://${bucket}/${STATUS_KEY} (${region}) reads back a different document`);
+      onWritten();
+      return how;
+    }),
+  );
+  const failed = results
+    .map((r, i) => ({ r, t: targets[i] }))
+    .filter(
+      (x): x is { r: PromiseRejectedResult; t: { bucket: string; region: string } } =>
+        x.r.status === 'rejected',
+    );
+  if (failed.length) {
+    const first = failed[0].r.reason;
+    if (errorKind(first) === 'interrupted') throw first;
+    const message = `status.json not consistent in both page buckets: ${failed
+      .map(({ r, t }) => `s3://${t.bucket} (${t.region}): ${describeError(r.reason, d.profile)}`)
+      .join(
+        '; ',
+      )}. The others hold the new notice; run the same shopctl notice again when that region answers.`;
+    if (failed.some(({ r }) => r.reason instanceof OutcomeUnknown))
+      throw new OutcomeUnknown(message, d.signal.aborted);
+    throw new Error(message);
+  }
+  return results.some((r) => r.status === 'fulfilled' && r.value === 'read-back') ? 'read-back' : 'answered';
+}
+
 export async function invalidateStatus(d: Deps, distId: string): Promise<Confirmation> {
   const callerReference = `shopctl-${d.now().getTime()}`;
   const send = (ctx: CallContext) =>

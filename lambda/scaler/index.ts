@@ -39,6 +39,15 @@ export interface ScalerConfig {
   readonly quietRequestsPerMinute: number;
   /** Composite alarm (in this region) that means "the primary's customers are coming here". */
   readonly absorbAlarm: string;
+  /**
+   * Without mirrored figures the scaler assumes the maximum; after this many minutes of absorbing it
+   * sizes the floor by the requests the region really receives instead (requests/min ÷
+   * `requestsPerInstance` × headroom), so stale mirror data cannot pin the standby at its maximum for
+   * the whole outage. @default no bound (the maximum while absorbing)
+   */
+  readonly unknownPeakMaxMinutes?: number;
+  /** Requests per minute one instance is sized for (the web tier's target tracking figure). */
+  readonly requestsPerInstance?: number;
 }
 
 /** What the scaler observed. */
@@ -53,6 +62,8 @@ export interface ScalerInputs {
   readonly recentLocalRequests?: number;
   readonly group: { readonly min: number; readonly desired: number };
   readonly acu: { readonly min: number; readonly max: number };
+  /** Minutes the absorb alarm has been in its current state; undefined = unknown. */
+  readonly absorbingMinutes?: number;
 }
 
 /** What the scaler does (null = leave as is), with the reason for the log and the audit. */
@@ -61,6 +72,34 @@ export interface ScalerDecision {
   readonly group: { readonly min: number; readonly desired?: number } | null;
   readonly acuMin: number | null;
   readonly reason: string;
+}
+
+/**
+ * The bound on absorbing without mirrored figures: past `unknownPeakMaxMinutes`, the floor follows
+ * the local load (never under the posture, never over the maximum) and the ACU floor returns to the
+ * posture (Serverless v2 still scales up to the maximum on demand). Lowering a floor terminates
+ * nothing: target tracking scales the group in as the load allows. Null while the bound does not apply.
+ */
+function unknownPeakBound(config: ScalerConfig, inputs: ScalerInputs, known: boolean): ScalerDecision | null {
+  if (known || config.unknownPeakMaxMinutes === undefined || !config.requestsPerInstance) return null;
+  if (inputs.absorbingMinutes === undefined || inputs.absorbingMinutes < config.unknownPeakMaxMinutes)
+    return null;
+  const load = inputs.recentLocalRequests ?? 0;
+  const instances = Math.min(
+    config.maxInstances,
+    Math.max(
+      config.postureMinInstances,
+      Math.ceil((load / config.requestsPerInstance) * (config.headroomPercent / 100)),
+    ),
+  );
+  const group = inputs.group.min !== instances ? { min: instances } : null;
+  const acuMin = inputs.acu.min > config.postureMinAcu ? config.postureMinAcu : null;
+  return {
+    mode: 'absorb',
+    group,
+    acuMin,
+    reason: `${config.absorbAlarm} in ALARM for ${inputs.absorbingMinutes} min with no mirrored capacity: floor sized by the local load (${load} requests/min → ${instances} instances), not the maximum`,
+  };
 }
 
 /** The minimum a region keeps while standing by: its posture, or for `hot` a share of the sources. */
@@ -82,6 +121,8 @@ export function decide(config: ScalerConfig, inputs: ScalerInputs): ScalerDecisi
     inputs.recentLocalRequests === undefined || inputs.recentLocalRequests <= config.quietRequestsPerMinute;
   if (inputs.absorbing) {
     const t = absorbTarget(config, inputs.peakInService, inputs.peakAcu);
+    const bounded = unknownPeakBound(config, inputs, t.known);
+    if (bounded) return bounded;
     const group =
       inputs.group.min < t.instances
         ? { min: t.instances, desired: Math.max(inputs.group.desired, t.instances) }
@@ -157,6 +198,13 @@ export async function observe(
   if (!scaling) throw new Error(`cluster ${config.dbClusterId} has no Serverless v2 scaling configuration`);
   return {
     absorbing: alarms.CompositeAlarms?.[0]?.StateValue === 'ALARM',
+    ...(alarms.CompositeAlarms?.[0]?.StateUpdatedTimestamp
+      ? {
+          absorbingMinutes: Math.floor(
+            (now.getTime() - alarms.CompositeAlarms[0].StateUpdatedTimestamp.getTime()) / 60_000,
+          ),
+        }
+      : {}),
     peakInService: max('peakins'),
     peakAcu: max('peakacu'),
     currentSourceInService: max('ins', ago(10)),

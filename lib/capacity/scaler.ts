@@ -14,6 +14,13 @@ import { Names } from '../config/names';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
 import { LoggedFunction } from '../monitoring/logged-function';
 
+/**
+ * How long the scaler holds a standby at its maximum when no mirrored capacity is known (the mirror
+ * never ran or its data expired) before it sizes the floor by the local load: the bound on what stale
+ * mirror data can cost (the report prices it).
+ */
+export const UNKNOWN_PEAK_MAX_MINUTES = 30;
+
 /** Properties of {@link StandbyScaler}. */
 export interface StandbyScalerProps {
   readonly config: ShopConfig;
@@ -104,6 +111,8 @@ export class StandbyScaler extends Construct {
       quietMinutes: config.capacity.quietMinutes,
       quietRequestsPerMinute: Math.floor(this.surgeThreshold / 2),
       absorbAlarm: names.absorbAlarm(region.name),
+      unknownPeakMaxMinutes: UNKNOWN_PEAK_MAX_MINUTES,
+      requestsPerInstance: region.web.targetRequestsPerInstance,
     };
     this.handler = new LoggedFunction(this, 'Handler', {
       handlerDir: 'scaler',
@@ -134,19 +143,33 @@ export class StandbyScaler extends Construct {
         actions: ['rds:DescribeDBClusters', 'rds:ModifyDBCluster'],
         resources: [clusterArn],
       }),
+      // The scaler only changes ServerlessV2ScalingConfiguration. IAM cannot say that: the service
+      // authorization reference gives rds:ModifyDBCluster no condition key for the master password,
+      // deletion protection or the scaling configuration; the one parameter it can see is
+      // rds:ManageMasterUserPassword (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+      // So any request that names it is refused; the rest of the residual is in docs/template-review.md.
       new iam.PolicyStatement({
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: [this.absorbAlarm.alarmArn],
+        effect: iam.Effect.DENY,
+        actions: ['rds:ModifyDBCluster'],
+        resources: ['*'],
+        conditions: { Null: { 'rds:ManageMasterUserPassword': 'false' } },
       }),
+      // DescribeAlarms returns composite alarms (the absorb alarm is one) only to a grant scoped to
+      // "*"; a narrower grant answers with no alarm and the scaler never scales up
+      // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
       new iam.PolicyStatement({
-        actions: ['autoscaling:DescribeAutoScalingGroups', 'cloudwatch:GetMetricData'],
+        actions: [
+          'autoscaling:DescribeAutoScalingGroups',
+          'cloudwatch:GetMetricData',
+          'cloudwatch:DescribeAlarms',
+        ],
         resources: ['*'],
       }),
     );
     acknowledgeNag(
       this.handler.policy,
       'AwsSolutions-IAM5[Resource::*]',
-      'autoscaling:DescribeAutoScalingGroups and cloudwatch:GetMetricData are reads without resource-level permissions.',
+      'autoscaling:DescribeAutoScalingGroups and cloudwatch:GetMetricData are reads without resource-level permissions; cloudwatch:DescribeAlarms returns composite alarms only when scoped to * (API_DescribeAlarms).',
     );
     acknowledgeNag(
       this.handler.policy,

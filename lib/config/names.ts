@@ -195,6 +195,25 @@ export class Names {
   /** Tag key on each Route 53 health check, value e.g. `endpoint:ap-northeast-2`. */
   static readonly HEALTH_CHECK_TAG = 'resilient-shop:check';
 
+  /**
+   * Tag key on each Route 53 health check whose value is the app name: health checks are global to
+   * the account, so two deployments (two app names) in one account tell theirs apart by it.
+   */
+  static readonly HEALTH_CHECK_APP_TAG = 'resilient-shop:app';
+
+  /**
+   * Region of the outage page's replica bucket: the configured primary, never the edge region (the
+   * config refuses a shop region in us-east-1), so losing any single region leaves one copy.
+   */
+  outageReplicaRegion(): string {
+    return this.config.regions[0].name;
+  }
+
+  /** S3 bucket with the replica of the outage page (in {@link outageReplicaRegion}). */
+  outageReplicaBucket(): string {
+    return `${this.config.appName}-outage-replica-${this.config.account}`;
+  }
+
   /** S3 bucket with the outage page (us-east-1). Includes the account id: bucket names are global. */
   outageBucket(): string {
     return `${this.config.appName}-outage-${this.config.account}`;

@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from '../compliance/acknowledge';
+import type { AlarmTopic } from '../monitoring/alarm-topic';
 
 /** Properties of {@link DatabaseBackup}. */
 export interface DatabaseBackupProps {
@@ -21,6 +22,8 @@ export interface DatabaseBackupProps {
   readonly copyTo?: Readonly<Record<string, string>>;
   /** Days recovery points are kept (here and in the copies). */
   readonly retentionDays: number;
+  /** Where a failed copy is reported. @default not reported */
+  readonly alarms?: AlarmTopic;
 }
 
 /**
@@ -31,11 +34,36 @@ export interface DatabaseBackupProps {
 export class DatabaseBackup extends Construct {
   readonly vault: backup.IBackupVault;
   readonly plan?: backup.BackupPlan;
+  /** The rule that pages on a failed copy job (when `alarms` is given). */
+  readonly copyFailed?: events.Rule;
 
   constructor(scope: Construct, id: string, props: DatabaseBackupProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.vault = backup.BackupVault.fromBackupVaultName(this, 'Vault', props.vaultName);
+    // A copy that fails leaves the other region without the point, silently: AWS Backup reports
+    // every copy job state change to EventBridge ("Copy Job State Change", best effort,
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html,
+    // https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-backup.html). The docs do not
+    // say whether the source or the destination region receives the event, so every region has
+    // the rule; some Backup events carry `state`, others `status`, so both are matched ($or,
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
+    if (props.alarms) {
+      const failed = ['FAILED', 'ABORTED', 'PARTIAL'];
+      this.copyFailed = new events.Rule(this, 'CopyFailed', {
+        description:
+          'Pages the on-call when an AWS Backup copy job fails (a region without its recovery point)',
+        eventPattern: {
+          source: ['aws.backup'],
+          detailType: ['Copy Job State Change'],
+          detail: { $or: [{ state: failed }, { status: failed }] },
+        },
+      });
+      props.alarms.notify(
+        this.copyFailed,
+        `AWS Backup copy job failed in ${stack.region}: a region is missing a database recovery point. Check: aws backup list-copy-jobs --by-state FAILED --region ${stack.region}`,
+      );
+    }
     if (!props.cluster) return;
 
     const copyActions = Object.entries(props.copyTo ?? {}).map(([region, name]) => ({

@@ -86,6 +86,7 @@ export class RegionalDatabase extends Construct {
       cluster: this.primary?.cluster,
       copyTo: { [next]: names.backupVault(next) },
       retentionDays: 35,
+      alarms: props.alarms,
     });
 
     new ssm.StringParameter(this, 'Endpoints', {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -26,7 +26,21 @@ export interface OutageSiteProps {
   readonly waf?: { readonly name: string; readonly rateLimit: number; readonly logKey: kms.IKey };
   /** Key for the deployment's log group. */
   readonly logKey: kms.IKey;
+  /**
+   * The second origin (a bucket in another region, created before this stack): CloudFront fails over
+   * to it and the deploy copies the page files into it too. @default one origin
+   */
+  readonly replica?: { readonly bucketName: string; readonly region: string };
 }
+
+/**
+ * Status codes of the us-east-1 bucket that send a request to the replica. 403 and 404 included: a
+ * bucket that lost its objects answers them too (the replica answers them as well for an unknown
+ * path, and the error responses then apply). Origin groups fail over GET and HEAD only
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorOriginGroups.html),
+ * all this page serves.
+ */
+export const OUTAGE_FAILOVER_STATUS_CODES = [403, 404, 500, 502, 503, 504];
 
 /** Content security policy of the page: nothing but its own origin. */
 export const OUTAGE_CSP =
@@ -40,6 +54,8 @@ export const OUTAGE_CSP =
  */
 export class OutageSite extends Construct {
   readonly bucket: s3.Bucket;
+  /** The second origin, in another region (when `replica` is given). */
+  readonly replica?: s3.IBucket;
   readonly logBucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
   readonly certificate: acm.Certificate;
@@ -117,10 +133,24 @@ export class OutageSite extends Construct {
       }).webAcl;
     }
 
+    this.replica = props.replica
+      ? s3.Bucket.fromBucketAttributes(this, 'Replica', {
+          bucketName: props.replica.bucketName,
+          region: props.replica.region,
+        })
+      : undefined;
+    const primaryOrigin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'resilient-shop outage page (end of the DNS failover chain)',
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: this.replica
+          ? new origins.OriginGroup({
+              primaryOrigin,
+              // The replica's bucket policy (its foundation stack) lets this account's distributions read.
+              fallbackOrigin: origins.S3BucketOrigin.withOriginAccessControl(this.replica),
+              fallbackStatusCodes: OUTAGE_FAILOVER_STATUS_CODES,
+            })
+          : primaryOrigin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: cache,
@@ -147,6 +177,16 @@ export class OutageSite extends Construct {
       logFilePrefix: 'cloudfront/',
       webAclId: this.webAcl?.attrArn,
     });
+    if (this.replica) {
+      // The fallback origin is an imported bucket, so CDK cannot add the OAC read grant to its policy
+      // and warns at every synth; the replica's own (foundation) stack writes that grant instead.
+      const fallback = this.distribution.node.children.find((c) => c.node.id === 'Origin2');
+      if (fallback)
+        Annotations.of(fallback).acknowledgeWarning(
+          '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+          "The replica bucket's policy, in its foundation stack, grants this account's CloudFront distributions s3:GetObject",
+        );
+    }
     const publicContent =
       'Holds only the public outage page (no cardholder or customer data); the page is rebuilt from source by every deploy and status.json is rewritten by shopctl';
     for (const bucket of [this.bucket, this.logBucket]) {
@@ -191,11 +231,13 @@ export class OutageSite extends Construct {
       's3_bucket_object_lock_enabled_check',
       `${publicContent}; shopctl must be able to replace status.json at any time, which Object Lock would forbid.`,
     );
-    acknowledgeGuard(
-      this.distribution,
-      'cloudfront_origin_failover_enabled_check',
-      'A second origin would need a replica bucket in another region; the page is the last link of the DNS chain and CloudFront keeps serving it from edge caches for up to 60 s. Left as a follow-up (docs/design.md, Known limits).',
-    );
+    if (!this.replica) {
+      acknowledgeGuard(
+        this.distribution,
+        'cloudfront_origin_failover_enabled_check',
+        'Built without a replica: one origin. The app always passes one (Names.outageReplicaBucket).',
+      );
+    }
     acknowledgeNag(
       this.distribution,
       'AwsSolutions-CFR1',
@@ -233,6 +275,21 @@ export class OutageSite extends Construct {
       distributionPaths: ['/*'],
       memoryLimit: 256,
     });
+    if (this.replica) {
+      // The same files into the replica; status.json stays shopctl's in both.
+      new s3deploy.BucketDeployment(this, 'DeployReplica', {
+        role: deployRole,
+        logGroup: deployLogs,
+        destinationBucket: this.replica,
+        sources: Object.entries(props.files)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([key, body]) => s3deploy.Source.data(key, body)),
+        prune: false,
+        exclude: ['status.json'],
+        cacheControl: [s3deploy.CacheControl.maxAge(Duration.seconds(30))],
+        memoryLimit: 256,
+      });
+    }
     this.acknowledgeDeployment(deployRole, deployLogs);
   }
 
@@ -253,6 +310,14 @@ export class OutageSite extends Construct {
       ],
       ['Action::s3:Abort*', `${generated}: aborting its own failed multipart uploads to the page bucket.`],
       [`Resource::${arnToken(this.bucket)}/*`, `${generated}: objects of this page bucket only.`],
+      ...(this.replica
+        ? [
+            [
+              `Resource::arn:<AWS::Partition>:s3:::${this.replica.bucketName}/*`,
+              `${generated}: objects of the replica page bucket only.`,
+            ] as [string, string],
+          ]
+        : []),
       [
         `Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${stack.account}-${stack.region}/*`,
         `${generated}: read of the CDK bootstrap assets bucket that holds the page source.`,

@@ -88,6 +88,7 @@ export class DnsFailover extends Construct {
     const cloudFrontZoneId = route53Targets.CloudFrontTarget.getHostedZoneId(this);
     const tag = (value: string, name: string) => [
       { key: Names.HEALTH_CHECK_TAG, value },
+      { key: Names.HEALTH_CHECK_APP_TAG, value: config.appName },
       { key: 'Name', value: name },
     ];
 

@@ -75,15 +75,18 @@ export class DrainSwitchHolder extends Construct {
       new iam.PolicyStatement({
         actions: ['ssm:GetParametersByPath'],
         // Its own region only: a copy that followed another holder's parameter would let one stale
-        // holder cast two votes.
-        resources: [
+        // holder cast two votes. GetParametersByPath is authorized against the path in the request, not
+        // the parameters it returns
+        // (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-retrieval-authorization.html);
+        // the publisher asks for the path with its trailing slash: grant that form and the bare one.
+        resources: ['', '/'].map((slash) =>
           stack.formatArn({
             service: 'ssm',
             resource: 'parameter',
-            resourceName: names.switchParameterPath().replace(/^\/|\/$/g, ''),
+            resourceName: names.switchParameterPath().replace(/^\/|\/$/g, '') + slash,
             arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
           }),
-        ],
+        ),
       }),
     );
     this.publisher.allowPutMetricData(names.switchNamespace());

@@ -215,7 +215,15 @@ export function scenariosFor(r: ScenarioResources): Scenario[] {
         StopZoneInstances: {
           actionId: 'aws:ec2:stop-instances',
           description: 'Stop the web instances of the zone; they start again when the power returns',
-          parameters: { startInstancesAfterDuration: `PT${r.minutes}M` },
+          // Auto Scaling replaces (terminates) a stopped instance that fails its health check; without
+          // completeIfInstancesTerminated the action cannot start it again and the experiment fails
+          // instead of completing (Stop-ASG-Instances in the AZ power scenario,
+          // https://docs.aws.amazon.com/fis/latest/userguide/az-availability-scenario.html;
+          // https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#ec2-actions-reference-stop).
+          parameters: {
+            startInstancesAfterDuration: `PT${r.minutes}M`,
+            completeIfInstancesTerminated: 'true',
+          },
           targets: { Instances: 'ZoneInstances' },
         },
         CutZoneSubnets: disrupt('Cut every packet in and out of the zone app and data subnets', r.minutes),

@@ -1,5 +1,8 @@
+import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -23,9 +26,12 @@ export interface AlarmTopicProps {
 export class AlarmTopic extends Construct {
   readonly topic: sns.Topic;
   private readonly action: actions.SnsAction;
+  private readonly key: kms.IKey;
+  private eventsMayPublish = false;
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
+    this.key = props.key;
     this.topic = new sns.Topic(this, 'Topic', {
       topicName: props.topicName,
       displayName: 'resilient-shop on-call',
@@ -42,6 +48,35 @@ export class AlarmTopic extends Construct {
     );
     for (const email of props.emails) this.topic.addSubscription(new subs.EmailSubscription(email));
     this.action = new actions.SnsAction(this.topic);
+  }
+
+  /**
+   * Sends every event the rule matches to the on-call, as `message` followed by the event's detail.
+   * EventBridge publishes to the encrypted topic with the key, which therefore lets
+   * events.amazonaws.com use it for this account (an AWS service that publishes to a topic encrypted
+   * with a customer-managed key needs the key policy to allow it,
+   * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+   */
+  notify(rule: events.Rule, message: string): void {
+    if (!this.eventsMayPublish) {
+      this.eventsMayPublish = true;
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowEventBridgeToPublishToEncryptedTopics',
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      );
+    }
+    rule.addTarget(
+      new targets.SnsTopic(this.topic, {
+        message: events.RuleTargetInput.fromMultilineText(
+          `${message}\n${events.EventField.fromPath('$.detail')}`,
+        ),
+      }),
+    );
   }
 
   /** Sends the alarm's ALARM and OK transitions to the on-call. */

@@ -102,7 +102,12 @@ export class Network extends Construct {
     // the rotation function is given this one (CDK `endpoint`,
     // https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_rds.CommonRotationUserOptions.html).
     // Private DNS makes the regional API names resolve to the endpoints in every subnet.
-    const endpointSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    // The endpoints live in the app subnets, beside their main clients (the instances completing
+    // their launch hook, reading the secret): the database-network game day cuts the data subnets
+    // only, and with the endpoints there it also cut Secrets Manager and lifecycle completion for
+    // the whole region, which is not the fault it rehearses. The rotation function in the data
+    // subnets reaches them through the VPC's local route.
+    const endpointSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
       service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
       subnets: endpointSubnets,

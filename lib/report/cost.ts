@@ -103,6 +103,20 @@ export const UNIT_PRICES: readonly UnitPrice[] = [
 
 const PRICE = new Map(UNIT_PRICES.map((p) => [p.key, p]));
 
+/**
+ * Instances a warm pool holds at the group's minimum (desired = min): "If a value for
+ * MaxGroupPreparedCapacity is not specified, Amazon EC2 Auto Scaling launches and maintains the
+ * difference between the group's maximum capacity and its desired capacity", otherwise
+ * MaxGroupPreparedCapacity − desired, never under MinSize
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html).
+ */
+export function warmPoolSize(props: Json, min: number, max: number): number {
+  const minSize = num(props?.MinSize) ?? 0;
+  const prepared = num(props?.MaxGroupPreparedCapacity);
+  const ceiling = prepared === undefined || prepared < 0 ? max : prepared;
+  return Math.max(minSize, ceiling - min);
+}
+
 /** Prices what the templates keep running at minimum capacity. */
 export function costSection(
   templates: Record<string, CfnTemplate>,
@@ -181,9 +195,10 @@ export function costSection(
           ?.LaunchTemplateData;
       const type = String(lt?.InstanceType ?? '?');
       const min = num(asg.Properties?.MinSize) ?? 0;
+      const max = num(asg.Properties?.MaxSize) ?? min;
       const warm = entries(t, 'AWS::AutoScaling::WarmPool')
         .filter(([, w]) => refId(w.Properties?.AutoScalingGroupName) === asgId)
-        .reduce((n, [, w]) => n + (num(w.Properties?.MinSize) ?? 0), 0);
+        .reduce((n, [, w]) => n + warmPoolSize(w.Properties, min, max), 0);
       if (PRICE.has(`ec2:${type}`)) {
         add(s.name, `ec2:${type}`, `EC2 ${type} × ${min} (ASG minimum)`, min * HOURS_PER_MONTH);
       } else {

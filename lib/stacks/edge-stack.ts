@@ -54,6 +54,7 @@ export class EdgeStack extends Stack {
       zone,
       files: renderOutagePage(config),
       logKey: key.key,
+      replica: { bucketName: names.outageReplicaBucket(), region: names.outageReplicaRegion() },
       waf: config.waf.outagePage
         ? { name: `${config.appName}-outage-page`, rateLimit: config.waf.ratePer5MinPerIp, logKey: key.key }
         : undefined,

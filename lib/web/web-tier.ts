@@ -257,12 +257,19 @@ export class WebTier extends Construct {
     );
     // Every launch (into the warm pool, out of it, or straight into service) waits here until the
     // bootstrap says the shop runs; a silent or failed bootstrap is abandoned and replaced.
-    this.asg.addLifecycleHook('Bootstrap', {
-      lifecycleHookName: BOOTSTRAP_HOOK,
-      lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
-      defaultResult: autoscaling.DefaultResult.ABANDON,
-      heartbeatTimeout: Duration.minutes(10),
-    });
+    // Declared on the group itself ("lifecycle hooks to add to the Auto Scaling group before
+    // instances are launched", CreateAutoScalingGroup LifecycleHookSpecificationList,
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html):
+    // a separate AWS::AutoScaling::LifecycleHook is created after the group, whose first instances
+    // (and warm pool) may launch before it exists and skip the hold.
+    (this.asg.node.defaultChild as autoscaling.CfnAutoScalingGroup).lifecycleHookSpecificationList = [
+      {
+        lifecycleHookName: BOOTSTRAP_HOOK,
+        lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
+        defaultResult: autoscaling.DefaultResult.ABANDON,
+        heartbeatTimeout: Duration.minutes(10).toSeconds(),
+      },
+    ];
     // The group's ARN form is autoScalingGroup:<id assigned at creation>:autoScalingGroupName/<name>.
     const stack = Stack.of(this);
     const groupArn = stack.formatArn({
@@ -282,6 +289,12 @@ export class WebTier extends Construct {
     if (settings.warmPoolMinSize > 0) {
       this.asg.addWarmPool({
         minSize: settings.warmPoolMinSize,
+        // Without it the pool holds MaxSize − desired instances ("If a value for
+        // MaxGroupPreparedCapacity is not specified, Amazon EC2 Auto Scaling launches and maintains
+        // the difference between the group's maximum capacity and its desired capacity"); equal to
+        // MinSize, the pool has the absolute size the cost report prices
+        // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html).
+        maxGroupPreparedCapacity: settings.warmPoolMinSize,
         poolState: autoscaling.PoolState.STOPPED,
         reuseOnScaleIn: true,
       });

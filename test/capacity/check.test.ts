@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, SecretsManagerClient, StatusType } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { arnOf, PRIMARY, STANDBY, T0, World } from '../cli/world';
 import { readPublishedReadiness } from '../../cli/readiness/readiness';
@@ -87,6 +87,29 @@ test('a failing check: exit 1 with the reason in the row', async () => {
   expect(w.out).toMatch(/warm-pool +FAIL +0 of 0 warm-pool instances initialised, minimum 2/);
   expect(w.out).toContain('ap-northeast-1: NOT READY');
 });
+
+test.each<[StatusType, string | undefined]>([
+  ['Failed', 'KMS key alias/replicas: AccessDeniedException (kms:GenerateDataKey)'],
+  ['InProgress', undefined],
+])(
+  'a secret replica whose status is %s (e.g. a rotated version not re-encrypted with the replica key): exit 1, the status and its message in the row',
+  async (status, statusMessage) => {
+    secrets.on(DescribeSecretCommand).resolves({
+      ReplicationStatus: [
+        { Region: STANDBY, Status: status, ...(statusMessage ? { StatusMessage: statusMessage } : {}) },
+      ],
+      PrimaryRegion: PRIMARY,
+    });
+    expect(await w.run('check')).toBe(1);
+    expect(w.out).toMatch(new RegExp(`ap-northeast-1 +secret-replica +FAIL +${status}`));
+    if (statusMessage) expect(w.out).toContain(statusMessage);
+    expect(w.out).toContain('ap-northeast-1: NOT READY');
+    // Read in the primary, where the replication status lives.
+    expect(secrets.commandCalls(DescribeSecretCommand)[0].args[0].input).toEqual({
+      SecretId: new Names(loadConfig('default')).dbSecretName(),
+    });
+  },
+);
 
 test('a region that cannot be located: exit 3 and why', async () => {
   acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [] });

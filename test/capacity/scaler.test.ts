@@ -41,6 +41,8 @@ const clients = () => ({
 
 interface World {
   alarm?: 'ALARM' | 'OK';
+  /** Minutes ago the absorb alarm entered its state. */
+  alarmSince?: number;
   peakIns?: number[];
   peakAcu?: number[];
   /** [minutes ago, value] */
@@ -56,7 +58,13 @@ function world(w: World) {
   cw.reset();
   rds.reset();
   cw.on(DescribeAlarmsCommand).resolves({
-    CompositeAlarms: [{ AlarmName: base.absorbAlarm, StateValue: w.alarm ?? 'OK' }],
+    CompositeAlarms: [
+      {
+        AlarmName: base.absorbAlarm,
+        StateValue: w.alarm ?? 'OK',
+        ...(w.alarmSince !== undefined ? { StateUpdatedTimestamp: ago(w.alarmSince) } : {}),
+      },
+    ],
   });
   const series = (id: string, points: [number, number][]) => ({
     Id: id,
@@ -149,6 +157,33 @@ test('no mirrored figure at all: assumes the worst and scales to the maximum', a
   expect(updates()).toEqual([{ AutoScalingGroupName: 'standby-asg', MinSize: 12, DesiredCapacity: 12 }]);
   expect(modifies()[0].ServerlessV2ScalingConfiguration).toEqual({ MinCapacity: 16, MaxCapacity: 16 });
   expect(d.reason).toContain('no mirrored capacity: assuming the maximum');
+});
+
+describe('stale mirror data cannot pin the standby at its maximum for the whole outage', () => {
+  const bounded: ScalerConfig = { ...base, unknownPeakMaxMinutes: 30, requestsPerInstance: 1000 };
+
+  test('within the bound: the maximum, as before', async () => {
+    world({ alarm: 'ALARM', alarmSince: 29, local: [[1, 2500]] });
+    const d = await scale(clients(), bounded, NOW);
+    expect(updates()).toEqual([{ AutoScalingGroupName: 'standby-asg', MinSize: 12, DesiredCapacity: 12 }]);
+    expect(d.reason).toContain('assuming the maximum');
+  });
+
+  test('past the bound: the floor follows the local load × headroom and the ACU floor returns to the posture', async () => {
+    // Pinned at the maximum by the first 30 minutes; 2,500 requests/min need ceil(2.5 × 1.2) = 3.
+    world({ alarm: 'ALARM', alarmSince: 31, local: [[1, 2500]], min: 12, desired: 12, acuMin: 16 });
+    const d = await scale(clients(), bounded, NOW);
+    // Only the floor: desired is left to target tracking, which scales in as the load allows.
+    expect(updates()).toEqual([{ AutoScalingGroupName: 'standby-asg', MinSize: 3 }]);
+    expect(modifies()[0].ServerlessV2ScalingConfiguration).toEqual({ MinCapacity: 2, MaxCapacity: 16 });
+    expect(d.reason).toContain('floor sized by the local load (2500 requests/min → 3 instances)');
+  });
+
+  test('past the bound with mirrored figures: the mirrored peak still decides', async () => {
+    world({ alarm: 'ALARM', alarmSince: 120, peakIns: [8], peakAcu: [10], local: [[1, 100]], min: 1 });
+    await scale(clients(), bounded, NOW);
+    expect(updates()).toEqual([{ AutoScalingGroupName: 'standby-asg', MinSize: 10, DesiredCapacity: 10 }]);
+  });
 });
 
 test('already scaled: a repeated run changes nothing (and keeps a higher desired capacity)', async () => {

@@ -148,6 +148,22 @@ describe.each(cases)('region %s (%s)', (region, posture, rc) => {
     expect(JSON.stringify(update.Resource)).toMatch(/autoScalingGroupName\/",\{"Ref":"WebAsg/);
     const modify = statements.find((s) => JSON.stringify(s.Action).includes('rds:ModifyDBCluster'));
     expect(JSON.stringify(modify.Resource)).toContain(`:cluster:${names.dbClusterId(region)}`);
+    // A request that touches the master password's management is refused whatever else allows it.
+    expect(statements).toContainEqual({
+      Effect: 'Deny',
+      Action: 'rds:ModifyDBCluster',
+      Resource: '*',
+      Condition: { Null: { 'rds:ManageMasterUserPassword': 'false' } },
+    });
+  });
+
+  test('the scaler can read its composite absorb alarm: DescribeAlarms is granted on * (a narrower grant returns no composite alarm)', () => {
+    const statements = resourcesOf(t, 'AWS::IAM::ManagedPolicy').flatMap(
+      ([, p]) => p.Properties.PolicyDocument.Statement,
+    );
+    const describe = statements.filter((s) => [s.Action].flat().includes('cloudwatch:DescribeAlarms'));
+    expect(describe.length).toBeGreaterThan(0);
+    for (const s of describe) expect(s.Resource).toBe('*');
   });
 });
 

@@ -1,6 +1,6 @@
 import { CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { SwitchoverGlobalClusterCommand, FailoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { statusSchema } from '../../lib/contract/status';
 import { arnOf, denied, EDGE, PRIMARY, STANDBY, throttle, World } from './world';
@@ -151,7 +151,12 @@ describe('shopctl notice', () => {
         Paths: { Quantity: 1, Items: ['/status.json'] },
       },
     });
-    expect(w.mutatingCalls()).toEqual([`${EDGE} PutObject`, `${EDGE} CreateInvalidation`]);
+    // Both page buckets: us-east-1's and its replica in the primary region (CloudFront's origin group).
+    expect(w.mutatingCalls()).toEqual([
+      `${EDGE} PutObject`,
+      `${PRIMARY} PutObject`,
+      `${EDGE} CreateInvalidation`,
+    ]);
 
     // repeating the same notice later is a no-op
     w.clock += 60_000;
@@ -159,7 +164,7 @@ describe('shopctl notice', () => {
     expect(w.out).toContain(
       'Already in effect: the same notice has been shown since 2026-05-01T03:00:00.000Z',
     );
-    expect(w.mutatingCalls()).toHaveLength(2);
+    expect(w.mutatingCalls()).toHaveLength(3);
   });
 
   test('--eta +30m is relative to now; default severity is major', async () => {
@@ -194,7 +199,7 @@ describe('shopctl notice', () => {
     expect(await w.run(...SET, '--dry-run')).toBe(0);
     expect(w.out).toContain('"en": "Payments are delayed"');
     expect(w.out).toContain(
-      'Dry run: nothing changed. Would run: Write s3://resilient-shop-outage-111111111111/status.json (us-east-1); Invalidate /status.json',
+      'Dry run: nothing changed. Would run: Write s3://resilient-shop-outage-111111111111/status.json (us-east-1) and s3://resilient-shop-outage-replica-111111111111/status.json (ap-northeast-2); Invalidate /status.json',
     );
     expect(w.mutatingCalls()).toEqual([]);
   });
@@ -211,7 +216,12 @@ describe('shopctl notice', () => {
     expect(await w.run('notice', 'clear')).toBe(0); // nothing to clear: no question needed
     w.confirmAnswer = true;
     expect(await w.run(...SET_ASK)).toBe(0);
-    expect(w.mutatingCalls()).toEqual([`${EDGE} PutObject`, `${EDGE} CreateInvalidation`]);
+    // Both page buckets: us-east-1's and its replica in the primary region (CloudFront's origin group).
+    expect(w.mutatingCalls()).toEqual([
+      `${EDGE} PutObject`,
+      `${PRIMARY} PutObject`,
+      `${EDGE} CreateInvalidation`,
+    ]);
 
     const n = new World();
     expect(await n.run(...SET_ASK)).toBe(2); // no terminal and no --yes
@@ -251,14 +261,34 @@ describe('shopctl notice', () => {
     );
   });
 
-  test('write failing → nothing changed, exit 5; audited', async () => {
+  test('write failing in both buckets → nothing changed, exit 5; audited', async () => {
     const w = new World();
     w.m(EDGE).s3.on(PutObjectCommand).rejects(denied());
+    w.m(PRIMARY).s3.on(PutObjectCommand).rejects(denied());
     expect(await w.run(...SET)).toBe(5);
     expect(w.err).toContain('FAILED: nothing was changed.');
-    expect(w.err).toMatch(/NOT DONE 1\. Write s3:\/\/.*: Access denied: s3:PutObject in us-east-1/);
+    expect(w.err).toMatch(/NOT DONE 1\. Write s3:\/\/.*Access denied: s3:PutObject in us-east-1/);
     expect(w.err).toMatch(/NOT DONE 2\. Invalidate/);
     expect(w.m(EDGE).cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(0);
     expect(w.auditRecords().at(-1)).toMatchObject({ command: 'notice set', result: 'failed' });
+  });
+
+  test('us-east-1 S3 down: the replica (which then serves) still gets the notice, read back; the step fails naming the bucket to write again', async () => {
+    const w = new World();
+    w.m(EDGE).s3.on(PutObjectCommand).rejects(denied());
+    expect(await w.run(...SET)).not.toBe(0);
+    const put = w.m(PRIMARY).s3.commandCalls(PutObjectCommand);
+    expect(put).toHaveLength(1);
+    expect(put[0].args[0].input).toMatchObject({
+      Bucket: 'resilient-shop-outage-replica-111111111111',
+      Key: 'status.json',
+    });
+    expect(w.m(PRIMARY).s3.commandCalls(GetObjectCommand)[0].args[0].input).toEqual({
+      Bucket: 'resilient-shop-outage-replica-111111111111',
+      Key: 'status.json',
+    });
+    expect(w.err).toContain('status.json not consistent in both page buckets');
+    expect(w.err).toContain('run the same shopctl notice again when that region answers');
+    expect(w.err).not.toContain('nothing was changed');
   });
 });

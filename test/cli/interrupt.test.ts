@@ -252,15 +252,17 @@ describe('SIGINT elsewhere', () => {
 
   test('notice set during the write: the rollback restores the previous page', () => {
     const r = result('notice-write');
-    expect(r.stderr).toContain(
-      'NOT DONE 1. Write s3://resilient-shop-outage-111111111111/status.json (us-east-1): s3:PutObject in us-east-1 interrupted (Ctrl-C) before it answered; read back: not in effect',
+    // us-east-1's write is cut and reads back not in effect; the replica's went through: partial, with
+    // the rollback to the previous page.
+    expect(r.stderr).toMatch(
+      /NOT DONE 1\. Write s3:\/\/resilient-shop-outage-111111111111\/status\.json \(us-east-1\) and s3:\/\/resilient-shop-outage-replica-111111111111\/status\.json \(ap-northeast-2\): .*status\.json not consistent in both page buckets: s3:\/\/resilient-shop-outage-111111111111 \(us-east-1\): s3:PutObject in us-east-1 interrupted \(Ctrl-C\) before it answered; read back: not in effect/,
     );
     expect(r.stderr).toContain('NOT DONE 2. Invalidate /status.json');
     expect(r.stderr).toContain(
       "To resume (the command is idempotent): npx shopctl notice set --severity major --ko '지연' --en Delayed --eta 2026-05-01T04:00:00.000Z --yes",
     );
-    expect(r.stderr).toContain('INTERRUPTED (Ctrl-C) at step 1: nothing was changed.');
-    expect(r.stderr).not.toContain('To roll back instead');
+    expect(r.stderr).toContain('INTERRUPTED (Ctrl-C) at step 1: the change is NOT complete (partial state).');
+    expect(r.stderr).toContain('To roll back instead: npx shopctl notice clear --yes');
     expectTrace(r, 'interrupted');
   });
 });

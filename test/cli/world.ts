@@ -83,6 +83,8 @@ export interface WorldState {
   resolvesTo: string;
   alarms: Record<string, string>;
   notice: string | null;
+  /** status.json in the replica page bucket (its own copy; shopctl writes both). */
+  replicaNotice: string | null;
   account: string;
   secretReplica: { Status: string; StatusMessage?: string };
   /** Region checks held out by the fast path (HealthThreshold above their children), by region. */
@@ -114,6 +116,7 @@ export class World {
     resolvesTo: PRIMARY,
     alarms: {},
     notice: null,
+    replicaNotice: null,
     account: '111111111111',
     secretReplica: { Status: 'InSync', StatusMessage: 'Replication succeeded' },
     heldOut: {},
@@ -277,7 +280,10 @@ export class World {
       ResourceTagSets: input.ResourceIds.map((id) => ({
         ResourceId: id,
         ResourceType: 'healthcheck',
-        Tags: [{ Key: 'resilient-shop:check', Value: id.replace(/^hc-(\w+)-/, '$1:') }],
+        Tags: [
+          { Key: 'resilient-shop:check', Value: id.replace(/^hc-(\w+)-/, '$1:') },
+          { Key: 'resilient-shop:app', Value: 'resilient-shop' },
+        ],
       })),
     }));
     m.route53.on(GetHealthCheckCommand).callsFake((input: { HealthCheckId: string }) => ({
@@ -314,13 +320,16 @@ export class World {
         })),
       };
     });
-    m.s3.on(GetObjectCommand).callsFake(() => {
-      if (this.state.notice === null) throw new NoSuchKey({ message: 'no such key', $metadata: {} });
-      const text = this.state.notice;
+    // Two page buckets, each with its own status.json: us-east-1's (state.notice) and the replica's.
+    const isReplica = (bucket?: string) => !!bucket?.includes('replica');
+    m.s3.on(GetObjectCommand).callsFake((input: { Bucket?: string }) => {
+      const text = isReplica(input.Bucket) ? this.state.replicaNotice : this.state.notice;
+      if (text === null) throw new NoSuchKey({ message: 'no such key', $metadata: {} });
       return { Body: { transformToString: async () => text } };
     });
-    m.s3.on(PutObjectCommand).callsFake((input: { Body: string }) => {
-      this.state.notice = input.Body;
+    m.s3.on(PutObjectCommand).callsFake((input: { Bucket?: string; Body: string }) => {
+      if (isReplica(input.Bucket)) this.state.replicaNotice = input.Body;
+      else this.state.notice = input.Body;
       return {};
     });
     m.cloudfront.on(CreateInvalidationCommand).callsFake(() => {

@@ -7,6 +7,7 @@ import { HealthCheckAlarmMissingData } from './rules/health-check-alarm-missing-
 import { HealthCheckAlarmSupported } from './rules/health-check-alarm-supported';
 import { CalculatedCheckOneVoter } from './rules/calculated-check-one-voter';
 import { HealthCheckFollowsAlarm } from './rules/health-check-follows-alarm';
+import { IamResourceAsAuthorized } from './rules/iam-resource-as-authorized';
 import { NameDeployOrder } from './rules/name-deploy-order';
 import { ScheduledActionInFuture } from './rules/scheduled-action-in-future';
 import { TopicKeyPublishers } from './rules/topic-key-publishers';
@@ -52,6 +53,7 @@ export const RESILIENCE_RULES: readonly ResilienceRule[] = [
   HealthCheckAlarmSupported,
   HealthCheckFollowsAlarm,
   CalculatedCheckOneVoter,
+  IamResourceAsAuthorized,
 ];
 
 /**

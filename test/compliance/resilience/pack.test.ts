@@ -65,7 +65,7 @@ describe('ResilienceChecks as a policy validation plugin', () => {
       message = String(e);
     }
     expect(message).toContain(
-      'The Auto Scaling group has a warm pool but no EC2_INSTANCE_LAUNCHING lifecycle hook that abandons an instance whose bootstrap does not complete.',
+      'The Auto Scaling group has a warm pool but no EC2_INSTANCE_LAUNCHING lifecycle hook, declared on the group, that abandons an instance whose bootstrap does not complete.',
     );
     expect(message).toContain("Acknowledge with 'Resilience::Resilience-WarmPoolLaunchHook[no-launch-hook]'");
     expect(message).toContain('Web/WarmPool');

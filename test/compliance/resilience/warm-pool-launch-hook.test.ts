@@ -46,10 +46,15 @@ describe('Resilience-WarmPoolLaunchHook', () => {
     ]);
   });
 
-  test.each([undefined, 'ABANDON'])('compliant: a launch hook with DefaultResult %s', (defaultResult) => {
-    const app = groupWithWarmPool({ transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', defaultResult });
-    expect(findingsOf('WarmPoolLaunchHook', app)).toEqual([]);
-  });
+  test.each([undefined, 'ABANDON'])(
+    'non-compliant: a separate launch hook with DefaultResult %s (created after the group has launched)',
+    (defaultResult) => {
+      const app = groupWithWarmPool({ transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', defaultResult });
+      expect(findingsOf('WarmPoolLaunchHook', app)).toEqual([
+        'Resilience-WarmPoolLaunchHook[launch-hook-created-after-group] at Web/WarmPool',
+      ]);
+    },
+  );
 
   test('compliant: the hook declared on the group itself', () => {
     const app = newApp();

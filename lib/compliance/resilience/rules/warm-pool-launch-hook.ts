@@ -18,37 +18,48 @@ const LAUNCHING = 'autoscaling:EC2_INSTANCE_LAUNCHING';
  * ABANDON (the default) replaces it
  * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html).
  *
+ * The hook must be declared in the group's LifecycleHookSpecificationList ("lifecycle hooks to add to
+ * the Auto Scaling group before instances are launched",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html):
+ * a separate AWS::AutoScaling::LifecycleHook references the group and is created after it.
+ *
  * The rule cannot see whether the bootstrap calls complete-lifecycle-action; the test of the user data
  * belongs to the app.
  */
 export const WarmPoolLaunchHook: ResilienceRule = {
   id: 'WarmPoolLaunchHook',
-  info: 'The Auto Scaling group has a warm pool but no EC2_INSTANCE_LAUNCHING lifecycle hook that abandons an instance whose bootstrap does not complete.',
+  info: 'The Auto Scaling group has a warm pool but no EC2_INSTANCE_LAUNCHING lifecycle hook, declared on the group, that abandons an instance whose bootstrap does not complete.',
   explanation:
-    'Auto Scaling stops a warm-pool instance as soon as it launches, without waiting for user data, and cloud-init does not rerun it on the next start: the instance can go in service without its bootstrap. Add a launch lifecycle hook (DefaultResult ABANDON) and complete it at the end of the bootstrap.',
+    'Auto Scaling stops a warm-pool instance as soon as it launches, without waiting for user data, and cloud-init does not rerun it on the next start: the instance can go in service without its bootstrap. Add a launch lifecycle hook (DefaultResult ABANDON) in the LifecycleHookSpecificationList of the group (a separate hook resource is created after the first instances launch) and complete it at the end of the bootstrap.',
   sources: [
     'https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pool-instance-lifecycle.html',
     'https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html',
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html',
   ],
   resourceTypes: ['AWS::AutoScaling::WarmPool'],
   check(pool, { index }): NagRuleResult {
     const groupRef = pool.properties.AutoScalingGroupName;
     const group = sameGroup(groupRef);
     const groupResource = index.resources(pool.stack).get(referencedId(groupRef) ?? '');
-    const hooks: Array<{ [key: string]: Json }> = [];
+    const separate: Array<{ [key: string]: Json }> = [];
     for (const hook of index.ofType(pool.stack, 'AWS::AutoScaling::LifecycleHook')) {
-      if (group(hook.properties.AutoScalingGroupName)) hooks.push(hook.properties);
+      if (group(hook.properties.AutoScalingGroupName)) separate.push(hook.properties);
     }
+    const declared: Array<{ [key: string]: Json }> = [];
     if (groupResource) {
       for (const spec of asArray(groupResource.properties.LifecycleHookSpecificationList)) {
-        if (isObject(spec)) hooks.push(spec);
+        if (isObject(spec)) declared.push(spec);
       }
     }
-    const launching = hooks.filter((h) => h.LifecycleTransition === LAUNCHING);
+    const launching = [...declared, ...separate].filter((h) => h.LifecycleTransition === LAUNCHING);
     if (launching.length === 0) return ['no-launch-hook'];
-    return launching.some((h) => (h.DefaultResult ?? 'ABANDON') === 'ABANDON')
+    if (!launching.some((h) => (h.DefaultResult ?? 'ABANDON') === 'ABANDON'))
+      return ['launch-hook-continues-on-timeout'];
+    // A separate hook references the group, so CloudFormation creates it after the group has
+    // launched its first instances and warm pool: those skip the hold.
+    return declared.some((h) => h.LifecycleTransition === LAUNCHING)
       ? NagRuleCompliance.COMPLIANT
-      : ['launch-hook-continues-on-timeout'];
+      : ['launch-hook-created-after-group'];
   },
 };
 
