@@ -8,13 +8,14 @@
  * Prints one row per abuse with the median of the runs.
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_LIMITS } from '../shop/src/limits';
 import { startPostgres } from '../test/support/postgres';
 import { spawnShop, waitForDb } from '../test/shop/fault-harness';
 import {
   cartFlood,
   CUSTOMER,
-  FLOODER,
   junkCheckouts,
+  newFlooder,
   stockDrain,
   successPercent,
   type FloodResult,
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     const db = await pg.createDatabase();
     const shop = await spawnShop({
       db: { writerHost: pg.host, port: pg.port, database: db, user: pg.user, poolMax: 2, maxQueue: 4 },
+      // The shop's own defaults (the test harness lifts them for fault tests); absent in older versions.
+      limits: DEFAULT_LIMITS,
     });
     await waitForDb(shop.base, (s) => s === 'writer');
     const count = async (sql: string) => Number((await pg.sql<{ n: string }>(sql, [], db))[0].n);
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
     };
     const ms = SECONDS * 1000;
 
-    const junk = await runs(() => junkCheckouts(shop.base, ms));
+    const junk = await runs(() => junkCheckouts(shop.base, ms, newFlooder()));
     rows.push([
       `${SECONDS} s of 40 concurrent checkouts of random cart ids`,
       `customer ${junk.customer.toFixed(0)} % ok`,
@@ -57,7 +60,7 @@ async function main(): Promise<void> {
 
     const carts = await runs(async () => {
       const before = await count('SELECT count(*) AS n FROM carts');
-      const r = await cartFlood(shop.base, ms);
+      const r = await cartFlood(shop.base, ms, newFlooder());
       return { ...r, extra: (await count('SELECT count(*) AS n FROM carts')) - before };
     });
     rows.push([
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
 
     const drain = await runs(async () => {
       const before = await count('SELECT stock AS n FROM products WHERE id = 1');
-      const r = await stockDrain(shop.base, ms, 1);
+      const r = await stockDrain(shop.base, ms, 1, newFlooder());
       return { ...r, extra: before - (await count('SELECT stock AS n FROM products WHERE id = 1')) };
     });
     rows.push([
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
       `${drain.extra} of 1,000 units gone; customer ${drain.customer.toFixed(0)} % ok`,
     ]);
 
+    const FLOODER = newFlooder();
     // Cross-site form post and a body without Content-Type.
     const crossSite = await fetch(shop.base + '/cart', {
       method: 'POST',

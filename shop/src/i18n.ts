@@ -268,6 +268,15 @@ const ko: Messages = {
     'quantity must be a whole number from {n} to {n}.': '수량은 {n}에서 {n} 사이의 정수로 입력해 주세요.',
     'Product {n} does not have enough stock.': '상품 {n}의 재고가 부족합니다.',
     'cartId is not a valid cart id.': '장바구니 번호가 올바르지 않습니다.',
+    'This request came from another site, so we did not act on it.':
+      '다른 사이트에서 보낸 요청이라 처리하지 않았습니다.',
+    'Too many new carts from your network. Please try again in a minute.':
+      '같은 네트워크에서 새 장바구니를 너무 많이 만들었습니다. 1분 뒤에 다시 시도해 주세요.',
+    'Too many checkouts from your network. Please try again in a minute.':
+      '같은 네트워크에서 주문 요청이 너무 많습니다. 1분 뒤에 다시 시도해 주세요.',
+    'An order can hold at most {n} of one product.': '한 주문에 같은 상품은 최대 {n}개까지 담을 수 있습니다.',
+    'Send one idempotency-key: the header and the form field differ.':
+      'idempotency-key를 하나만 보내 주세요. 헤더와 양식의 값이 다릅니다.',
     'The request body is not valid JSON.': '요청 형식이 올바르지 않습니다.',
     'The request body must be a JSON object.': '요청 형식이 올바르지 않습니다.',
     'Send application/json or a form.': '요청 형식이 올바르지 않습니다.',

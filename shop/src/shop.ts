@@ -182,6 +182,8 @@ export function createShop(options: ShopOptions): Shop {
     fence,
     logger,
     isDraining: () => draining,
+    limits: options.limits,
+    now,
   });
   const server = createServer(
     { keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 },

@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { Product } from './catalogue';
 import type { Contacts } from '../../lib/contract/contacts';
 import type { CartCleanupOptions } from './cleanup';
+import type { ClientLimits } from './limits';
 
 export type Role = 'primary' | 'standby';
 export type DbState = 'writer' | 'reader' | 'unreachable';
@@ -92,6 +93,8 @@ export interface ShopOptions {
    * that comes back writable learns that a newer writer exists (see shop/README.md "Fencing").
    */
   fenceWitnesses?: { host: string; port: number }[];
+  /** Per-client limits on new carts and checkouts (default: shop/src/limits.ts DEFAULT_LIMITS). */
+  limits?: ClientLimits;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {

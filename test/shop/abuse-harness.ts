@@ -9,6 +9,10 @@ import { randomUUID } from 'node:crypto';
 
 /** Address of the flooding client. */
 export const FLOODER = '198.51.100.7';
+
+let nextFlooder = 1;
+/** A fresh flooding address (198.51.100.0/24, documentation range): each scenario starts with full allowances. */
+export const newFlooder = () => `198.51.100.${(nextFlooder++ % 250) + 1}`;
 /** Address of the real customer. */
 export const CUSTOMER = '203.0.113.10';
 
@@ -53,6 +57,9 @@ async function post(
   }
   return { status: res.status, json };
 }
+
+/** Customer requests a flood lasts for at least (when the machine allows). */
+export const MIN_CUSTOMER_REQUESTS = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -110,7 +117,10 @@ class Customer {
   }
 }
 
-/** Runs `concurrency` loops of `request` for `durationMs` beside one customer. */
+/**
+ * Runs `concurrency` loops of `request` for `durationMs` beside one customer, and on until the
+ * customer has made `MIN_CUSTOMER_REQUESTS` (a loaded machine slows everyone; bounded at 5×).
+ */
 async function flood(
   base: string,
   durationMs: number,
@@ -122,10 +132,13 @@ async function flood(
   let sent = 0;
   let accepted = 0;
   const until = Date.now() + durationMs;
+  const hardUntil = Date.now() + 5 * durationMs;
   const customer = new Customer(base, customerEveryMs);
+  const going = () =>
+    Date.now() < until || (customer.tally.total < MIN_CUSTOMER_REQUESTS && Date.now() < hardUntil);
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (Date.now() < until) {
+      while (going()) {
         let status: number;
         try {
           status = await request();
@@ -135,8 +148,10 @@ async function flood(
         sent++;
         statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
         if (status >= 200 && status < 300) accepted++;
-        // An attacker does not honour Retry-After; a tiny pause keeps the test machine usable.
-        if (status === 429 || status === 503) await sleep(5);
+        // An attacker does not honour Retry-After; a tiny pause keeps the test machine usable
+        // (the flood and the customer share this process's CPU).
+        if (status === 503) await sleep(5);
+        if (status === 429) await sleep(20);
       }
     }),
   );
@@ -144,17 +159,17 @@ async function flood(
 }
 
 /** 40 concurrent checkouts of carts that do not exist. */
-export function junkCheckouts(base: string, durationMs: number): Promise<FloodResult> {
+export function junkCheckouts(base: string, durationMs: number, from = FLOODER): Promise<FloodResult> {
   return flood(base, durationMs, 40, async () => {
-    const r = await post(base, '/checkout', { cartId: randomUUID() }, FLOODER);
+    const r = await post(base, '/checkout', { cartId: randomUUID() }, from);
     return r.status;
   });
 }
 
 /** New carts in a loop, 8 at a time. */
-export function cartFlood(base: string, durationMs: number): Promise<FloodResult> {
+export function cartFlood(base: string, durationMs: number, from = FLOODER): Promise<FloodResult> {
   return flood(base, durationMs, 8, async () => {
-    const r = await post(base, '/cart', { productId: 12, quantity: 1 }, FLOODER);
+    const r = await post(base, '/cart', { productId: 12, quantity: 1 }, from);
     return r.status;
   });
 }
@@ -163,17 +178,22 @@ export function cartFlood(base: string, durationMs: number): Promise<FloodResult
  * Buys as much of one product as the shop lets one order have (asks for 99, then whatever the
  * shop says is the most), as fast as it can, 4 at a time. Counts orders placed.
  */
-export function stockDrain(base: string, durationMs: number, productId: number): Promise<FloodResult> {
+export function stockDrain(
+  base: string,
+  durationMs: number,
+  productId: number,
+  from = FLOODER,
+): Promise<FloodResult> {
   let quantity = 99;
   return flood(base, durationMs, 4, async () => {
-    const cart = await post(base, '/cart', { productId, quantity }, FLOODER);
+    const cart = await post(base, '/cart', { productId, quantity }, from);
     if (cart.status === 400) {
       const most = /to (\d+)/.exec(String(cart.json?.error ?? ''));
       if (most) quantity = Number(most[1]);
       return cart.status;
     }
     if (cart.status !== 201) return cart.status;
-    const r = await post(base, '/checkout', { cartId: cart.json?.cartId }, FLOODER);
+    const r = await post(base, '/checkout', { cartId: cart.json?.cartId }, from);
     return r.status;
   });
 }
