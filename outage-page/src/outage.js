@@ -210,7 +210,8 @@
     Array.prototype.forEach.call(list.querySelectorAll('[data-extra]'), function (li) {
       list.removeChild(li);
     });
-    var known = {};
+    /* No prototype: a region code such as "constructor" or "toString" is not already "known". */
+    var known = Object.create(null);
     Array.prototype.forEach.call(list.querySelectorAll('[data-region]'), function (li) {
       var code = li.getAttribute('data-region');
       var state = has(regions, code) ? regions[code] : 'unknown';

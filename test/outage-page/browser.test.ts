@@ -270,6 +270,23 @@ describe('outage page in Chromium', () => {
     expect(unexpected(s)).toEqual([]);
   });
 
+  test('region codes named like Object.prototype members are shown, not swallowed', async () => {
+    server.setStatus({
+      body: status({
+        regions: { [primary]: 'down', constructor: 'degraded', toString: 'down' } as Status['regions'],
+      }),
+    });
+    const { page } = await open({ locale: 'en-US' });
+    await waitForMessage(page, 'en', exampleStatus(config, NOW).message.en.trim());
+    for (const [code, state] of [
+      ['constructor', 'Slow or partly down'],
+      ['toString', 'Down'],
+    ]) {
+      expect(await text(page, `#en [data-region="${code}"] .region-name`)).toBe(code);
+      expect(await text(page, `#en [data-region="${code}"] .state`)).toBe(state);
+    }
+  });
+
   test('a changed notice is picked up on reload', async () => {
     server.setStatus({ body: status() });
     const s = await open({ locale: 'en-US' });
