@@ -146,12 +146,12 @@ async function main(): Promise<void> {
     const check = await ledgerCheck(pg, db, [fakes.toss, fakes.kakao]);
     console.log(JSON.stringify(check));
     console.log(
-      '\n| level | customers | checkouts/s | success % | p99 ms | pool mean/max % | health marker % |',
+      '\n| level | customers | checkouts/s | success % | p99 ms | pool mean/max % | health marker % | /payments/health after |',
     );
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const r of results)
       console.log(
-        `| ${r.label} | ${r.customers} | ${r.checkoutsPerS} | ${r.successRate} | ${r.p99Ms} | ${r.poolMeanPct}/${r.poolMaxPct} | ${r.healthMarkerPct} |`,
+        `| ${r.label} | ${r.customers} | ${r.checkoutsPerS} | ${r.successRate} | ${r.p99Ms} | ${r.poolMeanPct}/${r.poolMaxPct} | ${r.healthMarkerPct} | ${r.payments} |`,
       );
     fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
     fs.writeFileSync(
