@@ -4,6 +4,7 @@ import type { Product } from './catalogue';
 import type { Contacts } from '../../lib/contract/contacts';
 import type { CartCleanupOptions } from './cleanup';
 import type { ClientLimits } from './limits';
+import type { PaymentOptions } from './payments/index';
 
 export type Role = 'primary' | 'standby';
 export type DbState = 'writer' | 'reader' | 'unreachable';
@@ -95,6 +96,8 @@ export interface ShopOptions {
   fenceWitnesses?: { host: string; port: number }[];
   /** Per-client limits on new carts and checkouts (default: shop/src/limits.ts DEFAULT_LIMITS). */
   limits?: ClientLimits;
+  /** Payments (SHOP_PAYMENTS): checkout then creates orders awaiting payment. None: orders are placed unpaid. */
+  payments?: PaymentOptions;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {

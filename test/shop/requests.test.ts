@@ -85,6 +85,18 @@ describe.each(ROUTES)('$method $path', ({ method, path, body }) => {
   });
 });
 
+test('POST /orders/{id}/pay (payments) is refused cross-site before routing; same-origin reaches the route', async () => {
+  const path = `/orders/${randomUUID()}/pay`;
+  const post = (headers: Record<string, string>) =>
+    fetch(shop.base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: 'method=card',
+    });
+  for (const headers of Object.values(CROSS_SITE)) expect((await post(headers)).status).toBe(403);
+  expect((await post({ 'sec-fetch-site': 'same-origin' })).status).not.toBe(403);
+});
+
 test('the check covers every non-GET method and path, known or not', () => {
   const req = (method: string, headers: Record<string, string>) => ({ method, headers });
   for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
