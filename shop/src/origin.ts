@@ -5,8 +5,9 @@
  * Browsers send `Sec-Fetch-Site` on every request to a potentially trustworthy (https) URL; it
  * says whether the initiator has the same origin, the same site, another site, or none (the user
  * typed it) (https://developer.mozilla.org/docs/Web/HTTP/Headers/Sec-Fetch-Site; Chrome 76,
- * Firefox 90, Safari 16.4). Browsers also send `Origin` on every POST, same-origin included
- * (https://developer.mozilla.org/docs/Web/HTTP/Headers/Origin). Rule: a `Sec-Fetch-Site` other than
+ * Firefox 90, Safari 16.4). Browsers also send `Origin` on POSTs, same-origin included (Firefox
+ * since 70, Edge since 79, per MDN's compatibility data:
+ * https://chromium.googlesource.com/external/github.com/mdn/browser-compat-data/+/HEAD/http/headers/Origin.json). Rule: a `Sec-Fetch-Site` other than
  * `same-origin` or `none` is refused (`same-site` too: a sibling subdomain is not the shop); an
  * `Origin` whose host is not the request's Host is refused (`null` included: sandboxed frames,
  * some redirects). A request with neither header is not from a browser (curl, the canary, the

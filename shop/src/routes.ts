@@ -10,10 +10,11 @@ import {
   REGION_HEADER,
   SYNTHETIC_HEADER,
 } from '../../lib/contract/shop';
-import type { Catalogue, CatalogueSnapshot, Product } from './catalogue';
+import { productName, type Catalogue, type CatalogueSnapshot, type Product } from './catalogue';
 import { CommitOutcomeUnknownError, type Database, isUnavailable, type Target } from './db';
 import { type Fence, FencedError } from './fence';
 import { clientOf } from './client';
+import { cartFromCookie, ordersFromCookie, rememberCart, rememberOrder } from './cookies';
 import { OverloadedError } from './gate';
 import { type ClientLimits, DEFAULT_LIMITS, MAX_QUANTITY_PER_PRODUCT, RateLimiter } from './limits';
 import { crossSiteReason } from './origin';
@@ -274,13 +275,19 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       if (!cartId) throw new HttpError(400, 'cartId is not a valid cart id.');
     }
     const client = clientOf(req);
-    const wait = cartId ? 0 : cartLimiter.take(client);
-    if (wait > 0)
-      throw new HttpError(
-        429,
-        'Too many new carts from your network. Please try again in a minute.',
-        retryAfter(wait),
-      );
+    // Without an explicit cart, the browser's own cart (cookie) is added to while it is open.
+    const cookieCart = cartId ? undefined : cartFromCookie(req);
+    const newCart = () => {
+      const wait = cartLimiter.take(client);
+      if (wait > 0)
+        throw new HttpError(
+          429,
+          'Too many new carts from your network. Please try again in a minute.',
+          retryAfter(wait),
+        );
+      return randomUUID();
+    };
+    if (!cartId && !cookieCart) newCart();
     const known = ctx.catalogue.peek();
     if (known && !known.byId.has(productId) && known.products.length > 0) {
       // Cheap early answer; the transaction below checks again against the database.
@@ -288,18 +295,23 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     }
     const result = await ctx.db.transaction(
       async (c) => {
-        let id = cartId;
+        let id = cartId ?? cookieCart;
         if (id) {
           const cart = await c.query<{ status: string }>(
             'SELECT status FROM carts WHERE id = $1 FOR UPDATE',
             [id],
           );
-          if (cart.rowCount === 0) throw new HttpError(404, 'There is no such cart.');
-          if (cart.rows[0].status !== 'open')
-            throw new HttpError(409, 'This cart has already been checked out.');
+          if (cart.rowCount === 0 || cart.rows[0].status !== 'open') {
+            // The cookie's cart is gone or ordered: start a new one. An explicit cart id is an error.
+            if (!cartId) id = undefined;
+            else if (cart.rowCount === 0) throw new HttpError(404, 'There is no such cart.');
+            else throw new HttpError(409, 'This cart has already been checked out.');
+          }
+        }
+        if (id) {
           await c.query('UPDATE carts SET updated_at = now() WHERE id = $1', [id]);
         } else {
-          id = randomUUID();
+          id = cookieCart ? newCart() : randomUUID();
           await c.query('INSERT INTO carts (id) VALUES ($1)', [id]);
         }
         const exists = await c.query('SELECT 1 FROM products WHERE id = $1', [productId]);
@@ -323,8 +335,10 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       },
       { client },
     );
+    rememberCart(res, result.cartId);
     if (wantsJson(req)) return sendJson(res, mode, 201, result);
-    const names = ctx.catalogue.peek()?.byId;
+    const snapshot = ctx.catalogue.peek()?.byId;
+    const lang = languageOf(req);
     sendHtml(
       res,
       mode,
@@ -332,8 +346,48 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       html.cartPage(
         pageContext(mode, req),
         result.cartId,
-        result.items.map((i) => ({ ...i, name: names?.get(i.productId)?.name })),
+        result.items.map((i) => {
+          const p = snapshot?.get(i.productId);
+          return { ...i, name: p && productName(p, lang), priceCents: p?.priceCents };
+        }),
         randomUUID(),
+      ),
+    );
+  }
+
+  /** The browser's cart (cookie), with prices from the catalogue; an empty cart when there is none. */
+  async function cartView(req: IncomingMessage, res: ServerResponse, mode: Mode) {
+    const cartId = cartFromCookie(req);
+    const rows = cartId
+      ? await ctx.db.query<{ product_id: number; quantity: number }>(
+          mode === 'read-write' ? 'writer' : 'reader',
+          `SELECT i.product_id, i.quantity FROM cart_items i JOIN carts c ON c.id = i.cart_id
+           WHERE c.id = $1 AND c.status = 'open' ORDER BY i.product_id`,
+          [cartId],
+          { client: clientOf(req) },
+        )
+      : [];
+    const snapshot = ctx.catalogue.peek()?.byId;
+    const lang = languageOf(req);
+    const items = rows.map((r) => {
+      const p = snapshot?.get(r.product_id);
+      return {
+        productId: r.product_id,
+        quantity: r.quantity,
+        name: p && productName(p, lang),
+        priceCents: p?.priceCents,
+      };
+    });
+    if (wantsJson(req)) return sendJson(res, mode, 200, { cartId: rows.length ? cartId : null, items });
+    sendHtml(
+      res,
+      mode,
+      200,
+      html.cartPage(
+        pageContext(mode, req),
+        rows.length ? cartId! : '',
+        items,
+        mode === 'read-write' && rows.length ? randomUUID() : undefined,
       ),
     );
   }
@@ -467,6 +521,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     replay: boolean,
   ) {
     const headers: Record<string, string> = replay ? { 'x-idempotent-replay': 'true' } : {};
+    rememberOrder(req, res, orderId);
     if (paymentRoutes) {
       // Read-only replays may not reach the writer: then the plain answer below, pay later.
       const total = await ctx.payments!.orderTotal(orderId).catch(() => undefined);
@@ -508,6 +563,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
           quantity: number;
           price_cents: number;
           name: string;
+          name_ko: string | null;
         }[]
       | undefined;
     let lastError: unknown;
@@ -515,7 +571,8 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       try {
         rows = await ctx.db.query(
           target,
-          `SELECT o.id, o.status, o.total_cents, o.created_at, i.product_id, i.quantity, i.price_cents, p.name
+          `SELECT o.id, o.status, o.total_cents, o.created_at, i.product_id, i.quantity, i.price_cents, p.name,
+                  to_jsonb(p) ->> 'name_ko' AS name_ko
            FROM orders o JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id
            WHERE o.id = $1 ORDER BY i.product_id`,
           [id],
@@ -534,7 +591,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       createdAt: new Date(rows[0].created_at).toISOString(),
       items: rows.map((r) => ({
         productId: r.product_id,
-        name: r.name,
+        name: productName({ name: r.name, nameKo: r.name_ko ?? undefined }, languageOf(req)),
         quantity: r.quantity,
         priceCents: r.price_cents,
       })),
@@ -596,6 +653,10 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       if (method === 'GET') return product(req, res, mode, m[1]);
     } else if (path === '/cart') {
       if (method === 'POST') return addToCart(req, res, mode);
+      if (method === 'GET') return cartView(req, res, mode);
+    } else if (path === '/orders') {
+      if (method === 'GET')
+        return sendHtml(res, mode, 200, html.ordersPage(pageContext(mode, req), ordersFromCookie(req)));
     } else if (path === '/checkout') {
       if (method === 'POST') return checkout(req, res, mode);
     } else if ((m = ORDER_PATH_RE.exec(path))) {
