@@ -16,6 +16,13 @@ export const newFlooder = () => `198.51.100.${(nextFlooder++ % 250) + 1}`;
 /** Address of the real customer. */
 export const CUSTOMER = '203.0.113.10';
 
+let nextCustomer = 1;
+/**
+ * A fresh customer address (203.0.113.0/24) per flood: the harness customer checks out every 0.3 s,
+ * which one real customer never keeps up; across many floods it would meet its own limits.
+ */
+const newCustomer = () => `203.0.113.${(nextCustomer++ % 250) + 1}`;
+
 /** What the customer got while the flood ran. */
 export interface CustomerTally {
   ok: number;
@@ -72,7 +79,7 @@ class Customer {
   private running = true;
   private readonly done: Promise<void>;
 
-  constructor(base: string, everyMs: number) {
+  constructor(base: string, everyMs: number, from: string) {
     this.done = (async () => {
       let cartId: string | undefined;
       let step = 0;
@@ -83,11 +90,11 @@ class Customer {
         try {
           if (step === 0 || step === 1) {
             product = (product % 11) + 1;
-            const r = await post(base, '/cart', { productId: product, quantity: 1, cartId }, CUSTOMER);
+            const r = await post(base, '/cart', { productId: product, quantity: 1, cartId }, from);
             status = r.status;
             if (r.status === 201) cartId = r.json?.cartId as string;
           } else {
-            const r = await post(base, '/checkout', { cartId }, CUSTOMER, {
+            const r = await post(base, '/checkout', { cartId }, from, {
               'idempotency-key': randomUUID(),
             });
             status = r.status;
@@ -133,7 +140,7 @@ async function flood(
   let accepted = 0;
   const until = Date.now() + durationMs;
   const hardUntil = Date.now() + 5 * durationMs;
-  const customer = new Customer(base, customerEveryMs);
+  const customer = new Customer(base, customerEveryMs, newCustomer());
   const going = () =>
     Date.now() < until || (customer.tally.total < MIN_CUSTOMER_REQUESTS && Date.now() < hardUntil);
   await Promise.all(
