@@ -9,8 +9,8 @@ import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { arnOf, PRIMARY, STANDBY, T0, World } from '../cli/world';
-import { readPublishedReadiness } from '../../cli/core/readiness';
-import type { Deps } from '../../cli/core/deps';
+import { readPublishedReadiness } from '../../cli/readiness/readiness';
+import type { Deps } from '../../cli/aws/deps';
 import { CHECKS } from '../../lambda/readiness/checks';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
@@ -155,5 +155,37 @@ describe('readiness as published (for shopctl status)', () => {
     });
     w.m(STANDBY).cloudwatch.on(GetMetricDataCommand).rejects(new Error('boom'));
     expect((await readPublishedReadiness(deps(w), STANDBY)).state).toBe('unknown');
+  });
+});
+
+describe('check during a primary outage judges the takeover', () => {
+  const staleMirror = () =>
+    w
+      .m(STANDBY)
+      .cloudwatch.on(GetMetricDataCommand)
+      .resolves({
+        MetricDataResults: [
+          series('lag', [40]),
+          series('sw0', [0]),
+          series('can0', [0, 0, 0]),
+          series('can1', [0, 0, 0]),
+          series('mir0', []),
+        ],
+      });
+
+  test('the dead primary stopped mirroring its capacity: READY to take over, the row says why (was NOT READY)', async () => {
+    staleMirror();
+    w.state.healthz[PRIMARY] = null;
+    expect(await w.run('check')).toBe(0);
+    expect(w.out).toMatch(
+      /capacity-mirror +ok +no mirrored capacity from ap-northeast-2 in \d+ min: the primary ap-northeast-2 is down/,
+    );
+    expect(w.out).toContain('ap-northeast-1: READY');
+  });
+
+  test('the same stale mirror with the primary up: NOT READY (the mirror is broken)', async () => {
+    staleMirror();
+    expect(await w.run('check')).toBe(1);
+    expect(w.out).toMatch(/capacity-mirror +FAIL +no mirrored capacity from ap-northeast-2/);
   });
 });

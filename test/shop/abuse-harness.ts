@@ -67,6 +67,8 @@ async function post(
 
 /** Customer requests a flood lasts for at least (when the machine allows). */
 export const MIN_CUSTOMER_REQUESTS = 10;
+/** A flood lasts at most this many times its duration while waiting for the customer's requests. */
+export const MAX_FLOOD_STRETCH = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -126,7 +128,7 @@ class Customer {
 
 /**
  * Runs `concurrency` loops of `request` for `durationMs` beside one customer, and on until the
- * customer has made `MIN_CUSTOMER_REQUESTS` (a loaded machine slows everyone; bounded at 5×).
+ * customer has made `MIN_CUSTOMER_REQUESTS` (a loaded machine slows everyone; bounded by MAX_FLOOD_STRETCH).
  */
 async function flood(
   base: string,
@@ -139,7 +141,7 @@ async function flood(
   let sent = 0;
   let accepted = 0;
   const until = Date.now() + durationMs;
-  const hardUntil = Date.now() + 5 * durationMs;
+  const hardUntil = Date.now() + MAX_FLOOD_STRETCH * durationMs;
   const customer = new Customer(base, customerEveryMs, newCustomer());
   const going = () =>
     Date.now() < until || (customer.tally.total < MIN_CUSTOMER_REQUESTS && Date.now() < hardUntil);
