@@ -1,5 +1,5 @@
 import { UsageError } from '../aws/errors';
-import { parseEta } from './notice';
+import { formatProblems, noticeTextProblems, parseNoticeEta } from '../../lib/contract/notice-input';
 import { applyNotice } from './apply';
 import { parsePromises, PromiseFlags } from './promises';
 import type { Deps } from '../aws/deps';
@@ -21,7 +21,14 @@ export async function noticeSetCommand(d: Deps, f: NoticeSetFlags, args: readonl
   if (!SEVERITIES.includes(severity)) {
     throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')} (got "${f.severity}")`);
   }
-  if (!f.ko.trim() || !f.en.trim()) throw new UsageError('--ko and --en must both be non-empty');
+  // Validated like config, before any AWS call: every problem at once, each with flag, value, fix.
+  const eta = f.eta === undefined ? undefined : parseNoticeEta(f.eta, d.now());
+  const problems = [
+    ...noticeTextProblems('--ko', f.ko),
+    ...noticeTextProblems('--en', f.en),
+    ...(eta?.problem ? [eta.problem] : []),
+  ];
+  if (problems.length) throw new UsageError(formatProblems(problems));
   const promises = parsePromises(f);
   return applyNotice(d, {
     command: 'notice set',
@@ -29,7 +36,7 @@ export async function noticeSetCommand(d: Deps, f: NoticeSetFlags, args: readonl
       severity,
       ko: f.ko,
       en: f.en,
-      nextUpdateAt: f.eta ? parseEta(f.eta, d.now()) : null,
+      nextUpdateAt: eta?.iso ?? null,
       ...(promises ? { promises } : {}),
     },
     dryRun: !!f.dryRun,

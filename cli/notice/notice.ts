@@ -1,8 +1,8 @@
 import { CreateInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { Promises, RegionState, Status, statusSchema } from '../../lib/contract/status';
-import { aws, describeError, errorKind, UsageError } from '../aws/errors';
+import { foreignRegions, Promises, RegionState, Status, statusSchema } from '../../lib/contract/status';
+import { aws, describeError, errorKind } from '../aws/errors';
 import { getHealthz } from '../shop/healthz';
 import type { Deps } from '../aws/deps';
 import type { CallContext } from '../aws/deadline';
@@ -27,27 +27,20 @@ export async function readNotice(d: Deps): Promise<NoticeView> {
     const text = (await res.Body?.transformToString()) ?? '';
     const parsed = statusSchema.safeParse(JSON.parse(text));
     if (!parsed.success) return { state: 'unknown', error: 'status.json does not match the schema' };
+    const foreign = foreignRegions(
+      parsed.data,
+      d.config.regions.map((r) => r.name),
+    );
+    if (foreign.length)
+      return {
+        state: 'unknown',
+        error: `status.json names regions that are not in the config: ${foreign.map((c) => JSON.stringify(c)).join(', ')}. Fix: run shopctl notice set or clear (it writes the config's regions)`,
+      };
     return { state: parsed.data.severity === 'none' ? 'none' : 'active', status: parsed.data };
   } catch (e) {
     if (errorKind(e) === 'not-found') return { state: 'none' };
     return { state: 'unknown', error: describeError(e, d.profile) };
   }
-}
-
-/** `+30m`, `+2h`, `+45s` or an ISO 8601 time → ISO string. */
-export function parseEta(eta: string, now: Date): string {
-  const rel = /^\+(\d+)([smh])$/.exec(eta.trim());
-  if (rel) {
-    const unit = { s: 1000, m: 60_000, h: 3_600_000 }[rel[2] as 's' | 'm' | 'h'];
-    return new Date(now.getTime() + Number(rel[1]) * unit).toISOString();
-  }
-  const t = Date.parse(eta);
-  if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(eta)) {
-    throw new UsageError(
-      `--eta "${eta}" is neither an ISO time (2026-05-01T10:30:00Z) nor a delay like +30m`,
-    );
-  }
-  return new Date(t).toISOString();
 }
 
 /** Region states for the page, from each region's /healthz (no AWS API needed). */

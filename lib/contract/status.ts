@@ -69,6 +69,16 @@ export const statusSchema = z.strictObject({
 });
 
 export type Status = z.infer<typeof statusSchema>;
+
+/**
+ * Region codes of `status` that are not among `regions` (the config's), own keys only: the schema
+ * takes any string as a key, so `constructor` or a mistyped code would pass it and then show
+ * nothing a customer can use.
+ */
+export function foreignRegions(status: Pick<Status, 'regions'>, regions: readonly string[]): string[] {
+  const known = new Set(regions);
+  return Object.keys(status.regions).filter((code) => !known.has(code));
+}
 export type RegionState = z.infer<typeof regionStateSchema>;
 export type Promises = z.infer<typeof promisesSchema>;
 export type CompensationOffer = (typeof COMPENSATION_OFFERS)[number];

@@ -173,16 +173,22 @@
   /* Before the body exists: the first paint shows one language. */
   setLanguage(pickLanguage());
 
+  /*
+   * Times in Korea's time zone, labelled KST: the shop's customers are in Korea, and Intl's short
+   * zone name for Asia/Seoul is "GMT+9", which Korean readers do not use.
+   */
   function formatTime(iso, lang) {
     try {
-      return new Intl.DateTimeFormat(TEXT[lang].locale, {
-        year: 'numeric',
-        month: 'short',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: '2-digit',
-        timeZoneName: 'short',
-      }).format(new Date(iso));
+      return (
+        new Intl.DateTimeFormat(TEXT[lang].locale, {
+          year: 'numeric',
+          month: 'short',
+          day: 'numeric',
+          hour: 'numeric',
+          minute: '2-digit',
+          timeZone: 'Asia/Seoul',
+        }).format(new Date(iso)) + ' KST'
+      );
     } catch (e) {
       return iso;
     }
@@ -210,7 +216,8 @@
     Array.prototype.forEach.call(list.querySelectorAll('[data-extra]'), function (li) {
       list.removeChild(li);
     });
-    var known = {};
+    /* No prototype: a region code such as "constructor" or "toString" is not already "known". */
+    var known = Object.create(null);
     Array.prototype.forEach.call(list.querySelectorAll('[data-region]'), function (li) {
       var code = li.getAttribute('data-region');
       var state = has(regions, code) ? regions[code] : 'unknown';

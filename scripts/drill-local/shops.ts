@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { SHOP_ENV } from '../../lib/contract/shop';
+import { CLIENT_LIMITS_ENV } from '../../shop/src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -94,6 +95,8 @@ export class ShopProcess {
         [SHOP_ENV.port]: String(this.port),
         [SHOP_ENV.version]: 'drill-local',
         [SHOP_ENV.contacts]: JSON.stringify(this.o.contacts),
+        // Every simulated customer comes from 127.0.0.1 and buys every few ms: no per-client limits.
+        [CLIENT_LIMITS_ENV]: 'off',
       },
       stdio: ['ignore', out, out],
     });

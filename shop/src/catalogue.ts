@@ -6,11 +6,23 @@
 
 export interface Product {
   id: number;
+  /** English name (and the fallback of every other language). */
   name: string;
   description: string;
+  /** Korean name and description (products.name_ko, description_ko; migration 6). */
+  nameKo?: string;
+  descriptionKo?: string;
   priceCents: number;
   stock: number;
 }
+
+/** The product's name in `lang` (English where no translation exists). */
+export const productName = (p: Pick<Product, 'name' | 'nameKo'>, lang: string): string =>
+  (lang === 'ko' && p.nameKo) || p.name;
+
+/** The product's description in `lang` (English where no translation exists). */
+export const productDescription = (p: Pick<Product, 'description' | 'descriptionKo'>, lang: string): string =>
+  (lang === 'ko' && p.descriptionKo) || p.description;
 
 export interface CatalogueSnapshot {
   products: Product[];

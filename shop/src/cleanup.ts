@@ -117,7 +117,12 @@ export class CartCleanup {
     this.options = o;
   }
 
-  /** Schedules runs: the first after `initialDelayMs`, then every `intervalMs` after a run ends. */
+  /**
+   * Schedules runs: the first after `initialDelayMs`, then every `intervalMs` after a run ends, or
+   * after `batchPauseMs` when a run stopped at `maxBatchesPerRun` with carts left (a backlog): the
+   * cleanup then deletes as fast as its batches go instead of 20,000 carts per interval, so it keeps
+   * up with what the per-client cart limit (shop/src/limits.ts) lets many clients create.
+   */
   start(): void {
     if (!this.options.enabled || this.stopped || this.timer) return;
     this.schedule(this.options.initialDelayMs);
@@ -127,7 +132,13 @@ export class CartCleanup {
     if (this.stopped) return;
     this.timer = setTimeout(
       () => {
-        void this.runOnce().finally(() => this.schedule(this.options.intervalMs));
+        void this.runOnce().then((r) =>
+          this.schedule(
+            r.batches >= this.options.maxBatchesPerRun && !r.skipped
+              ? this.options.batchPauseMs
+              : this.options.intervalMs,
+          ),
+        );
       },
       Math.max(0, delayMs),
     );

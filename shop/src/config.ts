@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { SHOP_ENV, SHOP_PORT } from '../../lib/contract/shop';
 import { LANGUAGES, type Language, type LocalizedText } from '../../lib/contract/contacts';
+import { NO_CLIENT_LIMITS } from './limits';
 import type { Contacts, Logger, Role, ShopOptions } from './types';
 
 /** The config's default currency. */
@@ -17,6 +18,13 @@ export const STATE_DIR_ENV = 'SHOP_STATE_DIR';
 export const SYSTEMD_STATE_DIR_ENV = 'STATE_DIRECTORY';
 /** Not part of the contract: other regions' database endpoints to read the writer fence from, `host:port,...`. */
 export const FENCE_WITNESSES_ENV = 'SHOP_FENCE_WITNESSES';
+
+/**
+ * Not part of the contract: `off` lifts the per-client limits (shop/src/limits.ts). For the local
+ * drill, whose simulated customers all come from 127.0.0.1 and buy every few milliseconds; never
+ * set in AWS.
+ */
+export const CLIENT_LIMITS_ENV = 'SHOP_CLIENT_LIMITS';
 
 /** Parses `host:port,host:port` (port defaults to `defaultPort`); ignores empty items. */
 export function parseWitnesses(
@@ -142,6 +150,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, logger?: Logger): EnvConfi
       stateDir: env[STATE_DIR_ENV] || env[SYSTEMD_STATE_DIR_ENV]?.split(':')[0] || undefined,
       fenceWitnesses: parseWitnesses(env[FENCE_WITNESSES_ENV], Number(env[SHOP_ENV.dbPort] || 5432)),
       currency: parseCurrency(env[SHOP_ENV.currency], logger),
+      ...(env[CLIENT_LIMITS_ENV] === 'off' ? { limits: NO_CLIENT_LIMITS } : {}),
       db: {
         writerHost,
         readerHost: env[SHOP_ENV.dbReaderHost] || undefined,

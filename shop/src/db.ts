@@ -10,7 +10,7 @@
  * outside the pool, so they are never queued behind customer traffic.
  */
 import { Client, Pool, type ClientConfig, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
-import { Gate, type Priority } from './gate';
+import { Gate, type AdmissionOptions } from './gate';
 import type { Credentials, DbSettings, Logger, Timeouts } from './types';
 
 /** Thrown (wrapped) when the database cannot take the request right now: read-only, down, too slow. */
@@ -185,8 +185,10 @@ function destroyClient(client: Client): void {
 export interface TransactionOptions {
   /** Roll back instead of committing (synthetic checkouts). */
   rollback?: boolean;
-  /** Admission priority (checkouts: high). */
-  priority?: Priority;
+  /** Admission priority (checkouts of a cart known to exist: high). */
+  priority?: AdmissionOptions['priority'];
+  /** Who asked, for fair shares of the admission gate (shop/src/client.ts). */
+  client?: string;
 }
 
 export class Database {
@@ -336,55 +338,54 @@ export class Database {
   private async withClient<T>(
     target: Target,
     fn: (client: PoolClient, broken: () => Error | undefined, markBroken: (err: Error) => void) => Promise<T>,
-    priority: Priority = 'normal',
-    wait = true,
+    admission: AdmissionOptions = {},
   ): Promise<T> {
-    return this.gate.run(
-      async () => {
-        let client: PoolClient;
-        try {
-          client = await this.pool(target).connect();
-        } catch (err) {
-          this.noteError(err);
-          throw err;
-        }
-        let broken: Error | undefined = this.lostClients.has(client)
-          ? new Error('Connection terminated: lost before use')
-          : undefined;
-        const onError = (err: Error) => {
-          broken ??= err;
-          this.logger.warn('database connection lost while in use', { target, error: err.message });
-        };
-        client.on('error', onError);
-        try {
-          return await fn(
-            client,
-            () => broken,
-            (err) => (broken ??= err),
-          );
-        } catch (err) {
-          this.noteError(err);
-          // A timed-out query leaves the connection mid-protocol: never hand it to someone else.
-          if (isUnavailable(err) || err instanceof CommitOutcomeUnknownError) broken ??= err as Error;
-          throw err;
-        } finally {
-          client.off('error', onError);
-          // A client released with an error is destroyed; keep swallowing its late errors.
-          if (broken) client.on('error', () => undefined);
-          client.release(broken);
-        }
-      },
-      { priority, wait },
-    );
+    return this.gate.run(async () => {
+      let client: PoolClient;
+      try {
+        client = await this.pool(target).connect();
+      } catch (err) {
+        this.noteError(err);
+        throw err;
+      }
+      let broken: Error | undefined = this.lostClients.has(client)
+        ? new Error('Connection terminated: lost before use')
+        : undefined;
+      const onError = (err: Error) => {
+        broken ??= err;
+        this.logger.warn('database connection lost while in use', { target, error: err.message });
+      };
+      client.on('error', onError);
+      try {
+        return await fn(
+          client,
+          () => broken,
+          (err) => (broken ??= err),
+        );
+      } catch (err) {
+        this.noteError(err);
+        // A timed-out query leaves the connection mid-protocol: never hand it to someone else.
+        if (isUnavailable(err) || err instanceof CommitOutcomeUnknownError) broken ??= err as Error;
+        throw err;
+      } finally {
+        client.off('error', onError);
+        // A client released with an error is destroyed; keep swallowing its late errors.
+        if (broken) client.on('error', () => undefined);
+        client.release(broken);
+      }
+    }, admission);
   }
 
   async query<R extends QueryResultRow = QueryResultRow>(
     target: Target,
     text: string,
     values?: unknown[],
-    opts: { wait?: boolean } = {},
+    opts: { wait?: boolean; client?: string } = {},
   ): Promise<R[]> {
-    return this.withClient(target, async (c) => (await c.query<R>(text, values)).rows, 'normal', opts.wait);
+    return this.withClient(target, async (c) => (await c.query<R>(text, values)).rows, {
+      wait: opts.wait,
+      client: opts.client,
+    });
   }
 
   /**
@@ -396,7 +397,11 @@ export class Database {
     fn: (client: PoolClient) => Promise<T>,
     opts: TransactionOptions | boolean = {},
   ): Promise<T> {
-    const { rollback = false, priority = 'normal' } = typeof opts === 'boolean' ? { rollback: opts } : opts;
+    const {
+      rollback = false,
+      priority = 'normal',
+      client,
+    } = typeof opts === 'boolean' ? { rollback: opts } : opts;
     return this.withClient(
       'writer',
       async (client, broken, markBroken) => {
@@ -425,7 +430,7 @@ export class Database {
         }
         return result;
       },
-      priority,
+      { priority, client },
     );
   }
 

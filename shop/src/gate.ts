@@ -5,6 +5,12 @@
  * instance sheds load instead of queueing until every request times out, and never mistakes its
  * own queue for a database outage (pg-pool reports a pool wait with the same message as a failed
  * connect, so the wait must not happen inside the pool).
+ *
+ * Fair shares: waiting work is queued per client (shop/src/client.ts: the address the load
+ * balancer saw) and a freed slot goes to the clients in turn, so a client with forty requests in
+ * the queue gets one slot in turn like a client with one. When the queue is full, a newcomer takes
+ * the place of the newest waiter of the client with the most waiters, if that client has more
+ * waiters than the newcomer's client: one client can fill the queue only while nobody else wants it.
  */
 
 /** The instance is busy: the request was not admitted (nothing was done). */
@@ -16,10 +22,15 @@ export class OverloadedError extends Error {
 
 export type Priority = 'high' | 'normal';
 
+/** Client of work that no customer asked for (catalogue refresh). */
+export const BACKGROUND_CLIENT = 'background';
+
 interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
+  client: string;
+  priority: Priority;
 }
 
 export interface GateStats {
@@ -29,9 +40,26 @@ export interface GateStats {
   shed: number;
 }
 
+/** Options of `Gate.run`. */
+export interface AdmissionOptions {
+  /**
+   * `high` goes ahead of other waiting work. Only checkouts of a cart known to exist get it (see
+   * routes.ts), so junk checkouts cannot buy priority.
+   */
+  priority?: Priority;
+  /** `false`: run only if a slot is free now (background work such as a catalogue refresh). */
+  wait?: boolean;
+  /** Who asked (fair shares); default: one shared anonymous client. */
+  client?: string;
+}
+
 export class Gate {
   private active = 0;
-  private readonly queues: Record<Priority, Waiter[]> = { high: [], normal: [] };
+  /** Per priority, the waiting clients in turn order (Map order), each with its waiters oldest first. */
+  private readonly queues: Record<Priority, Map<string, Waiter[]>> = { high: new Map(), normal: new Map() };
+  /** Waiters per client over both priorities. */
+  private readonly perClient = new Map<string, number>();
+  private queued = 0;
   private admitted = 0;
   private shed = 0;
 
@@ -41,12 +69,9 @@ export class Gate {
     readonly maxWaitMs: number,
   ) {}
 
-  /**
-   * Runs `fn` once a slot is free. `wait: false` runs only if a slot is free now (background work
-   * such as a catalogue refresh). Checkouts pass `high`: they go ahead of other waiting work.
-   */
-  async run<T>(fn: () => Promise<T>, opts: { priority?: Priority; wait?: boolean } = {}): Promise<T> {
-    await this.acquire(opts.priority ?? 'normal', opts.wait ?? true);
+  /** Runs `fn` once a slot is free (see `AdmissionOptions`). */
+  async run<T>(fn: () => Promise<T>, opts: AdmissionOptions = {}): Promise<T> {
+    await this.acquire(opts.priority ?? 'normal', opts.wait ?? true, opts.client ?? '');
     try {
       return await fn();
     } finally {
@@ -60,12 +85,7 @@ export class Gate {
   }
 
   stats(): GateStats {
-    return {
-      active: this.active,
-      queued: this.queues.high.length + this.queues.normal.length,
-      admitted: this.admitted,
-      shed: this.shed,
-    };
+    return { active: this.active, queued: this.queued, admitted: this.admitted, shed: this.shed };
   }
 
   private refuse(): OverloadedError {
@@ -73,18 +93,57 @@ export class Gate {
     return new OverloadedError(1);
   }
 
-  private acquire(priority: Priority, wait: boolean): Promise<void> {
+  private remove(w: Waiter): boolean {
+    const q = this.queues[w.priority];
+    const list = q.get(w.client);
+    const i = list ? list.indexOf(w) : -1;
+    if (!list || i === -1) return false;
+    list.splice(i, 1);
+    if (list.length === 0) q.delete(w.client);
+    const n = (this.perClient.get(w.client) ?? 1) - 1;
+    if (n <= 0) this.perClient.delete(w.client);
+    else this.perClient.set(w.client, n);
+    this.queued--;
+    return true;
+  }
+
+  /**
+   * The waiter to drop for a newcomer of `client`: the newest of the client with the most waiters
+   * when it has more than `client` (its normal work first), else, for a checkout, the newest normal
+   * waiter of the busiest client that has one.
+   */
+  private victim(client: string, priority: Priority): Waiter | undefined {
+    const mine = this.perClient.get(client) ?? 0;
+    let heaviest: string | undefined;
+    let most = 0;
+    for (const [c, n] of this.perClient) {
+      if (n > most) [heaviest, most] = [c, n];
+    }
+    if (heaviest !== undefined && most > mine + 1) {
+      const normal = this.queues.normal.get(heaviest);
+      if (normal?.length) return normal[normal.length - 1];
+      if (priority === 'high') {
+        const high = this.queues.high.get(heaviest);
+        if (high?.length) return high[high.length - 1];
+      }
+    }
+    if (priority !== 'high') return undefined;
+    let best: Waiter[] | undefined;
+    for (const list of this.queues.normal.values()) if (!best || list.length > best.length) best = list;
+    return best?.[best.length - 1];
+  }
+
+  private acquire(priority: Priority, wait: boolean, client: string): Promise<void> {
     if (this.active < this.capacity) {
       this.active++;
       this.admitted++;
       return Promise.resolve();
     }
-    const queued = this.queues.high.length + this.queues.normal.length;
     if (!wait) return Promise.reject(this.refuse());
-    if (queued >= this.maxQueue) {
-      // A checkout may take the place of the newest waiting non-checkout request.
-      const victim = priority === 'high' ? this.queues.normal.pop() : undefined;
+    if (this.queued >= this.maxQueue) {
+      const victim = this.victim(client, priority);
       if (!victim) return Promise.reject(this.refuse());
+      this.remove(victim);
       clearTimeout(victim.timer);
       victim.reject(this.refuse());
     }
@@ -92,20 +151,44 @@ export class Gate {
       const waiter: Waiter = {
         resolve,
         reject,
+        client,
+        priority,
         timer: setTimeout(() => {
-          const q = this.queues[priority];
-          const i = q.indexOf(waiter);
-          if (i !== -1) q.splice(i, 1);
-          reject(this.refuse());
+          if (this.remove(waiter)) reject(this.refuse());
         }, this.maxWaitMs),
       };
       waiter.timer.unref();
-      this.queues[priority].push(waiter);
+      const q = this.queues[priority];
+      const list = q.get(client);
+      if (list) list.push(waiter);
+      else q.set(client, [waiter]);
+      this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
+      this.queued++;
     });
   }
 
+  /** The next waiter: high priority first; within a priority, the clients in turn. */
+  private next(): Waiter | undefined {
+    for (const priority of ['high', 'normal'] as const) {
+      const q = this.queues[priority];
+      const first = q.entries().next();
+      if (first.done) continue;
+      const [client, list] = first.value;
+      const w = list[0];
+      this.remove(w);
+      // The client goes to the back of the turn order (if it still waits).
+      const rest = q.get(client);
+      if (rest) {
+        q.delete(client);
+        q.set(client, rest);
+      }
+      return w;
+    }
+    return undefined;
+  }
+
   private release(): void {
-    const next = this.queues.high.shift() ?? this.queues.normal.shift();
+    const next = this.next();
     if (next) {
       clearTimeout(next.timer);
       this.admitted++;

@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { PAGE_MARKER } from '../../lib/contract/shop';
 import { contactsIn } from '../../lib/contract/contacts';
-import type { Product } from './catalogue';
+import { productDescription, productName, type Product } from './catalogue';
+import { orderCode } from './order-code';
 import { formatPrice, formatTime, LANG_PARAM, MESSAGES, translate, type Language } from './i18n';
 import type { Contacts, Mode } from './types';
 
@@ -18,7 +19,13 @@ export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
-const CSS = `body{font-family:system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
+const CSS = `body{font-family:system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fafafa;overflow-wrap:anywhere}
+:lang(ko){word-break:keep-all}
+table.lines{width:100%;border-collapse:collapse}
+table.lines td,table.lines th{padding:.4rem 0;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+table.lines .num{text-align:right;white-space:nowrap;padding-left:.75rem}
+table.lines tfoot th,table.lines tfoot td{border-bottom:0;font-weight:700}
+.order-code{font-family:ui-monospace,monospace;letter-spacing:.05em}
 header,main,footer{max-width:960px;margin:0 auto;padding:1rem}
 header a{color:inherit;text-decoration:none;font-weight:700;font-size:1.3rem}
 .banner{background:#fff4ce;border-bottom:2px solid #e0a800;padding:1rem}
@@ -28,7 +35,7 @@ ul.products li,.card{background:#fff;border:1px solid #ddd;border-radius:8px;pad
 button{padding:.5rem 1rem;font-size:1rem}
 footer{color:#666;font-size:.85rem}
 header{display:flex;justify-content:space-between;align-items:center;gap:1rem}
-header .lang-switch{font-size:1rem;font-weight:400;text-decoration:underline}`;
+header nav a{font-size:1rem;font-weight:400;text-decoration:underline;margin-left:.75rem}`;
 
 /** Security headers for every HTML response; the inline stylesheet is allowed by its hash. */
 export const HTML_SECURITY_HEADERS: Record<string, string> = {
@@ -113,9 +120,9 @@ export function layout(ctx: PageContext, page: string, title: string, body: stri
 <html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)} · ${esc(t.shopName)}</title><style>${CSS}</style></head>
 <body ${PAGE_MARKER}="${esc(page)}" data-shop-mode="${ctx.mode}">
-${ctx.mode === 'read-only' ? banner(ctx) : ''}<header><a href="/">${esc(t.shopName)}</a> ${languageSwitch(ctx)}</header>
+${ctx.mode === 'read-only' ? banner(ctx) : ''}<header><a href="/">${esc(t.shopName)}</a> <nav><a class="cart-link" href="/cart">${esc(t.yourCart)}</a> ${languageSwitch(ctx)}</nav></header>
 <main>${body}</main>
-<footer>${esc(t.footer(ctx.region, ctx.version))}</footer>
+<footer>${esc(t.shopName)}</footer>
 </body></html>`;
 }
 
@@ -126,7 +133,7 @@ export function productListPage(ctx: PageContext, products: Product[]): string {
   const items = products
     .map(
       (p) =>
-        `<li><a href="/products/${p.id}" data-product-id="${p.id}">${esc(p.name)}</a><br><span class="price">${price(ctx, p.priceCents)}</span>${p.stock > 0 ? '' : ` · ${esc(t.soldOut)}`}</li>`,
+        `<li><a href="/products/${p.id}" data-product-id="${p.id}">${esc(productName(p, ctx.lang))}</a><br><span class="price">${price(ctx, p.priceCents)}</span>${p.stock > 0 ? '' : ` · ${esc(t.soldOut)}`}</li>`,
     )
     .join('\n');
   return layout(
@@ -149,8 +156,8 @@ export function productPage(ctx: PageContext, p: Product): string {
   return layout(
     ctx,
     'product',
-    p.name,
-    `<article class="card" data-product-id="${p.id}"><h1>${esc(p.name)}</h1><p>${esc(p.description)}</p>
+    productName(p, ctx.lang),
+    `<article class="card" data-product-id="${p.id}"><h1>${esc(productName(p, ctx.lang))}</h1><p>${esc(productDescription(p, ctx.lang))}</p>
 <p class="price">${price(ctx, p.priceCents)}</p><p>${esc(p.stock > 0 ? t.inStock(p.stock) : t.soldOut)}</p>${form}</article>
 <p><a href="/products">${esc(t.allProducts)}</a></p>`,
   );
@@ -169,7 +176,7 @@ export function inLinePage(ctx: PageContext): string {
     ctx,
     'in-line',
     MESSAGES[ctx.lang].fault.inLineTitle,
-    `<h1>${esc(MESSAGES[ctx.lang].fault.inLineTitle)}</h1><p>${esc(MESSAGES[ctx.lang].fault.inLine)}</p><p><a href="/products">${esc(MESSAGES[ctx.lang].fault.tryAgain)}</a></p>`,
+    `<h1>${esc(MESSAGES[ctx.lang].fault.inLineTitle)}</h1><p>${esc(MESSAGES[ctx.lang].fault.inLine)}</p><p><a href="/cart">${esc(MESSAGES[ctx.lang].fault.tryAgain)}</a></p>`,
   );
 }
 
@@ -189,22 +196,69 @@ export function outcomeUnknownPage(ctx: PageContext, cartId: string, key: string
   );
 }
 
+/** One line of a cart or an order: product, quantity, unit price (undefined when not known). */
+export interface LineView {
+  productId: number;
+  name?: string;
+  quantity: number;
+  priceCents?: number;
+}
+
+/** A table of lines with the line totals and the total (when every price is known). */
+function linesTable(ctx: PageContext, lines: LineView[], totalCents?: number): string {
+  const t = MESSAGES[ctx.lang];
+  const rows = lines
+    .map(
+      (l) =>
+        `<tr data-product-id="${l.productId}"><td>${esc(l.name ?? t.product(l.productId))}<br><small>${l.priceCents === undefined ? '' : `${price(ctx, l.priceCents)} × `}${l.quantity}</small></td><td class="num">${l.priceCents === undefined ? '' : price(ctx, l.priceCents * l.quantity)}</td></tr>`,
+    )
+    .join('');
+  const total =
+    totalCents ??
+    (lines.every((l) => l.priceCents !== undefined)
+      ? lines.reduce((sum, l) => sum + l.priceCents! * l.quantity, 0)
+      : undefined);
+  const foot =
+    total === undefined
+      ? ''
+      : `<tfoot><tr><th>${esc(t.total)}</th><td class="num total">${price(ctx, total)}</td></tr></tfoot>`;
+  return `<table class="lines"><thead><tr><th>${esc(t.item)}</th><th class="num">${esc(t.amount)}</th></tr></thead><tbody>${rows}</tbody>${foot}</table>`;
+}
+
 /** `idempotencyKey`: a fresh key per rendered form, so a double click or a re-post places one order. */
 export function cartPage(
   ctx: PageContext,
   cartId: string,
-  items: { productId: number; quantity: number; name?: string }[],
+  items: LineView[],
   idempotencyKey?: string,
 ): string {
   const t = MESSAGES[ctx.lang];
-  const rows = items.map((i) => `<li>${esc(i.name ?? t.product(i.productId))} × ${i.quantity}</li>`).join('');
+  const more = `<p><a href="/products">${esc(t.continueShopping)}</a></p>`;
+  if (items.length === 0)
+    return layout(ctx, 'cart', t.yourCart, `<h1>${esc(t.yourCart)}</h1><p>${esc(t.cartEmpty)}</p>${more}`);
+  const form =
+    ctx.mode === 'read-write'
+      ? `<form method="post" action="/checkout"><input type="hidden" name="cartId" value="${esc(cartId)}">${idempotencyKey ? `<input type="hidden" name="idempotencyKey" value="${esc(idempotencyKey)}">` : ''}<button type="submit">${esc(t.placeOrder)}</button></form>`
+      : '';
   return layout(
     ctx,
     'cart',
     t.yourCart,
-    `<h1>${esc(t.yourCart)}</h1><ul>${rows}</ul>
-<form method="post" action="/checkout"><input type="hidden" name="cartId" value="${esc(cartId)}">${idempotencyKey ? `<input type="hidden" name="idempotencyKey" value="${esc(idempotencyKey)}">` : ''}<button type="submit">${esc(t.placeOrder)}</button></form>
-<p><a href="/products">${esc(t.continueShopping)}</a></p>`,
+    `<h1>${esc(t.yourCart)}</h1>${linesTable(ctx, items)}${form}\n${more}`,
+  );
+}
+
+/** The orders this browser placed (cookie), by their readable number. */
+export function ordersPage(ctx: PageContext, orderIds: string[]): string {
+  const t = MESSAGES[ctx.lang];
+  const list = orderIds.length
+    ? `<p>${esc(t.ordersInThisBrowser)}</p><ul>${orderIds.map((id) => `<li><a class="order-code" href="/orders/${esc(id)}">${esc(orderCode(id))}</a></li>`).join('')}</ul>`
+    : `<p>${esc(t.noOrdersHere)}</p>`;
+  return layout(
+    ctx,
+    'orders',
+    t.yourOrders,
+    `<h1>${esc(t.yourOrders)}</h1>${list}<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}`,
   );
 }
 
@@ -214,7 +268,7 @@ export function orderPlacedPage(ctx: PageContext, orderId: string): string {
     ctx,
     'order-placed',
     t.thankYou,
-    `<h1>${esc(t.thankYouHeading)}</h1><p>${esc(t.orderNumberIs)} <a href="/orders/${esc(orderId)}">${esc(orderId)}</a>.</p>`,
+    `<h1>${esc(t.thankYouHeading)}</h1><p>${esc(t.orderNumberIs)} <a class="order-code" href="/orders/${esc(orderId)}">${esc(orderCode(orderId))}</a></p>`,
   );
 }
 
@@ -229,15 +283,12 @@ export interface OrderView {
 /** `paymentHtml`: the payment line (shop/src/payments/pages.ts), already escaped. */
 export function orderPage(ctx: PageContext, o: OrderView, paymentHtml = ''): string {
   const t = MESSAGES[ctx.lang];
-  const rows = o.items
-    .map((i) => `<li>${esc(i.name)} × ${i.quantity} · ${price(ctx, i.priceCents * i.quantity)}</li>`)
-    .join('');
   const status = t.orderStatus[o.status] ?? o.status;
   return layout(
     ctx,
     'order',
     t.order,
-    `<h1>${esc(t.orderHeading)} ${esc(o.id)}</h1><p>${esc(t.status)}: ${esc(status)} · ${esc(t.placedAt)} <time datetime="${esc(o.createdAt)}">${esc(formatTime(o.createdAt, ctx.lang))}</time></p>${paymentHtml}<ul>${rows}</ul><p>${esc(t.total)} <span class="price">${price(ctx, o.totalCents)}</span></p>`,
+    `<h1>${esc(t.orderHeading)} <span class="order-code">${esc(orderCode(o.id))}</span></h1><p>${esc(t.status)}: ${esc(status)} · ${esc(t.placedAt)} <time datetime="${esc(o.createdAt)}">${esc(formatTime(o.createdAt, ctx.lang))}</time></p>${paymentHtml}${linesTable(ctx, o.items, o.totalCents)}`,
   );
 }
 
@@ -247,8 +298,8 @@ export function readOnlyPage(ctx: PageContext): string {
     ctx,
     'read-only',
     t.orderingPaused,
-    `<h1>${esc(t.orderingPausedHeading)}</h1><p>${esc(t.readOnly)} ${esc(t.nothingCharged)}</p>
-<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}<p><a href="/products">${esc(t.backToCatalogue)}</a></p>`,
+    `<h1>${esc(t.orderingPausedHeading)}</h1><p>${esc(t.nothingCharged)} ${t.stillPossible('<a href="/products">', '<a href="/orders">', '</a>')}</p>
+<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}`,
   );
 }
 

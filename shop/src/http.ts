@@ -10,12 +10,18 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Extra response headers (Retry-After of a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-/** Reads the body as parsed JSON or form fields; 413 over the limit, 400 when malformed, 415 otherwise. */
+/**
+ * Reads the body as parsed JSON or form fields; 413 over the limit, 400 when malformed, 415
+ * otherwise. A body without a Content-Type is refused (415), never guessed to be JSON: a no-cors
+ * cross-site fetch can send a body with no type, but cannot send `application/json`.
+ */
 export async function readBody(
   req: IncomingMessage,
   limit = MAX_BODY_BYTES,
@@ -33,8 +39,8 @@ export async function readBody(
   const text = Buffer.concat(chunks).toString('utf8');
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
-  if (type === 'application/json' || type === '' || type.endsWith('+json')) {
-    if (type === '' && text.trim() === '') return {};
+  if (type === '' && text.trim() === '') return {};
+  if (type === 'application/json' || type.endsWith('+json')) {
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -156,12 +156,22 @@ const en = {
   product: (id: number) => `Product ${id}`,
   thankYou: 'Thank you',
   thankYouHeading: 'Thank you for your order',
-  orderNumberIs: 'Your order number is',
+  orderNumberIs: 'Your order number:',
   order: 'Order',
   orderHeading: 'Order',
   status: 'Status',
   placedAt: 'placed',
   total: 'Total',
+  item: 'Item',
+  amount: 'Amount',
+  /** After "nothing was charged" on the read-only page; the arguments open and close the links. */
+  stillPossible: (catalogue: string, orders: string, close: string) =>
+    `You can still ${catalogue}browse the catalogue${close} and ${orders}look up your orders${close}.`,
+  yourOrders: 'Your orders',
+  cartEmpty: 'Your cart is empty.',
+  ordersInThisBrowser: 'Orders placed in this browser:',
+  noOrdersHere:
+    'No orders were placed in this browser. Open the link on your order confirmation, or call us with your order number.',
   orderStatus: { placed: 'placed' } as Record<string, string>,
   readOnly:
     'Online ordering is paused for a moment. You can still browse the catalogue and look up orders, and you can order and pay another way.',
@@ -176,7 +186,6 @@ const en = {
   otherWaysToPay: 'Other ways to pay',
   messengers: 'Messengers',
   email: 'E-mail',
-  footer: (region: string, version: string) => `Region ${region} · version ${version}`,
   /** Overload and lost-commit answers (shop/src/routes.ts). */
   fault: {
     inLineTitle: 'You are in line',
@@ -220,6 +229,15 @@ const ko: Messages = {
   status: '상태',
   placedAt: '주문 일시',
   total: '합계',
+  item: '상품',
+  amount: '금액',
+  stillPossible: (catalogue, orders, close) =>
+    `${catalogue}상품 둘러보기${close}와 ${orders}주문 조회${close}는 지금도 하실 수 있습니다.`,
+  yourOrders: '주문 조회',
+  cartEmpty: '장바구니가 비어 있습니다.',
+  ordersInThisBrowser: '이 브라우저에서 하신 주문:',
+  noOrdersHere:
+    '이 브라우저에서 하신 주문이 없습니다. 주문 완료 안내의 링크를 여시거나, 주문 번호를 알려 주시면 전화로 확인해 드립니다.',
   orderStatus: { placed: '주문 완료' },
   readOnly:
     '지금은 잠시 온라인 주문을 받을 수 없습니다. 상품 둘러보기와 주문 조회는 가능하며, 다른 방법으로 주문하고 결제하실 수 있습니다.',
@@ -233,7 +251,6 @@ const ko: Messages = {
   otherWaysToPay: '다른 결제 방법',
   messengers: '메신저',
   email: '이메일',
-  footer: (region, version) => `리전 ${region} · 버전 ${version}`,
   fault: {
     inLineTitle: '잠시만 기다려 주세요',
     inLine: '지금 주문이 몰려 있습니다. 아직 아무것도 처리되지 않았으니 몇 초 뒤에 다시 시도해 주세요.',
@@ -268,6 +285,15 @@ const ko: Messages = {
     'quantity must be a whole number from {n} to {n}.': '수량은 {n}에서 {n} 사이의 정수로 입력해 주세요.',
     'Product {n} does not have enough stock.': '상품 {n}의 재고가 부족합니다.',
     'cartId is not a valid cart id.': '장바구니 번호가 올바르지 않습니다.',
+    'This request came from another site, so we did not act on it.':
+      '다른 사이트에서 보낸 요청이라 처리하지 않았습니다.',
+    'Too many new carts from your network. Please try again in a minute.':
+      '같은 네트워크에서 새 장바구니를 너무 많이 만들었습니다. 1분 뒤에 다시 시도해 주세요.',
+    'Too many checkouts from your network. Please try again in a minute.':
+      '같은 네트워크에서 주문 요청이 너무 많습니다. 1분 뒤에 다시 시도해 주세요.',
+    'An order can hold at most {n} of one product.': '한 주문에 같은 상품은 최대 {n}개까지 담을 수 있습니다.',
+    'Send one idempotency-key: the header and the form field differ.':
+      'idempotency-key를 하나만 보내 주세요. 헤더와 양식의 값이 다릅니다.',
     'The request body is not valid JSON.': '요청 형식이 올바르지 않습니다.',
     'The request body must be a JSON object.': '요청 형식이 올바르지 않습니다.',
     'Send application/json or a form.': '요청 형식이 올바르지 않습니다.',

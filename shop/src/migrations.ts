@@ -3,6 +3,7 @@
  * once: a session-level advisory lock serialises them, and `schema_migrations` records what ran.
  */
 import { Client, type ClientConfig } from 'pg';
+import { KOREAN_CATALOGUE } from './catalogue-data';
 
 /** Arbitrary, fixed advisory lock key for the shop's migrations. */
 export const MIGRATION_LOCK_KEY = 7_346_201_905;
@@ -222,6 +223,22 @@ export const MIGRATIONS: Migration[] = [
         created_at timestamptz NOT NULL DEFAULT now()
       );
     `,
+  },
+  {
+    version: 6,
+    name: 'Korean catalogue, prices in whole won',
+    // KRW has no minor unit: price_cents holds whole won. The demo rows of migration 2 held a tenth
+    // of their won price (the gift card named 50,000 KRW cost 5,000). Only rows still as migration 2
+    // wrote them are changed, so a price or a name an operator set is kept. The Korean texts are
+    // columns of their own; pages fall back to the English ones where they are empty.
+    sql:
+      'ALTER TABLE products ADD COLUMN IF NOT EXISTS name_ko text, ADD COLUMN IF NOT EXISTS description_ko text;\n' +
+      KOREAN_CATALOGUE.map(
+        (p) =>
+          `UPDATE products SET price_cents = ${p.priceCents} WHERE id = ${p.id} AND price_cents = ${p.legacyPriceCents};\n` +
+          `UPDATE products SET name = ${quote(p.name)} WHERE id = ${p.id} AND name = ${quote(p.legacyName)};\n` +
+          `UPDATE products SET name_ko = ${quote(p.nameKo)}, description_ko = ${quote(p.descriptionKo)} WHERE id = ${p.id} AND name_ko IS NULL;`,
+      ).join('\n'),
   },
 ];
 

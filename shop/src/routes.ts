@@ -10,10 +10,14 @@ import {
   REGION_HEADER,
   SYNTHETIC_HEADER,
 } from '../../lib/contract/shop';
-import type { Catalogue, CatalogueSnapshot, Product } from './catalogue';
+import { productName, type Catalogue, type CatalogueSnapshot, type Product } from './catalogue';
 import { CommitOutcomeUnknownError, type Database, isUnavailable, type Target } from './db';
 import { type Fence, FencedError } from './fence';
+import { clientOf } from './client';
+import { cartFromCookie, ordersFromCookie, rememberCart, rememberOrder } from './cookies';
 import { OverloadedError } from './gate';
+import { type ClientLimits, DEFAULT_LIMITS, MAX_QUANTITY_PER_PRODUCT, RateLimiter } from './limits';
+import { crossSiteReason } from './origin';
 import { healthReport, type HealthMonitor } from './health';
 import { contactsIn } from '../../lib/contract/contacts';
 import * as html from './html';
@@ -38,6 +42,9 @@ export interface ShopContext {
   logger: Logger;
   /** Set while draining: responses ask clients to close the connection. */
   isDraining: () => boolean;
+  /** Per-client limits (default DEFAULT_LIMITS). */
+  limits?: ClientLimits;
+  now?: () => number;
   /** Online and manual payments (shop/src/payments); without it checkout places orders unpaid, as before. */
   payments?: PaymentService;
 }
@@ -45,7 +52,7 @@ export interface ShopContext {
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PRODUCT_PATH_RE = /^\/products\/([^/]+)$/;
 const ORDER_PATH_RE = /^\/orders\/([^/]+)$/;
-const MAX_QUANTITY = 99;
+const MAX_QUANTITY = MAX_QUANTITY_PER_PRODUCT;
 /** Idempotency keys: 8-200 URL-safe characters (a UUID fits). */
 const KEY_RE = /^[A-Za-z0-9_.:-]{8,200}$/;
 
@@ -79,6 +86,11 @@ export interface ShopHandler {
 
 export function createHandler(ctx: ShopContext): ShopHandler {
   const inFlight = new Set<ServerResponse>();
+  const limits = ctx.limits ?? DEFAULT_LIMITS;
+  const cartLimiter = new RateLimiter(limits.carts, limits.maxClients, ctx.now);
+  const checkoutLimiter = new RateLimiter(limits.checkouts, limits.maxClients, ctx.now);
+  /** Retry-After of a 429 (a client over one of its limits). */
+  const retryAfter = (s: number) => ({ 'retry-after': String(s) });
   // Rendered pages per catalogue generation and mode: the product pages are the hot path.
   let pageCacheGeneration = -1;
   const pageCache = new Map<string, Buffer>();
@@ -176,8 +188,15 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     }
   };
 
-  const fail = (req: IncomingMessage, res: ServerResponse, mode: Mode, status: number, message: string) => {
-    const extra: Record<string, string> = status === 413 ? { connection: 'close' } : {};
+  const fail = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    mode: Mode,
+    status: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ) => {
+    const extra: Record<string, string> = status === 413 ? { connection: 'close', ...headers } : headers;
     if (wantsJson(req)) {
       sendJson(res, mode, status, { error: message }, extra);
     } else {
@@ -255,43 +274,71 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       cartId = parseUuid(body.cartId);
       if (!cartId) throw new HttpError(400, 'cartId is not a valid cart id.');
     }
+    const client = clientOf(req);
+    // Without an explicit cart, the browser's own cart (cookie) is added to while it is open.
+    const cookieCart = cartId ? undefined : cartFromCookie(req);
+    const newCart = () => {
+      const wait = cartLimiter.take(client);
+      if (wait > 0)
+        throw new HttpError(
+          429,
+          'Too many new carts from your network. Please try again in a minute.',
+          retryAfter(wait),
+        );
+      return randomUUID();
+    };
+    if (!cartId && !cookieCart) newCart();
     const known = ctx.catalogue.peek();
     if (known && !known.byId.has(productId) && known.products.length > 0) {
       // Cheap early answer; the transaction below checks again against the database.
       throw new HttpError(404, 'There is no such product.');
     }
-    const result = await ctx.db.transaction(async (c) => {
-      let id = cartId;
-      if (id) {
-        const cart = await c.query<{ status: string }>('SELECT status FROM carts WHERE id = $1 FOR UPDATE', [
-          id,
-        ]);
-        if (cart.rowCount === 0) throw new HttpError(404, 'There is no such cart.');
-        if (cart.rows[0].status !== 'open')
-          throw new HttpError(409, 'This cart has already been checked out.');
-        await c.query('UPDATE carts SET updated_at = now() WHERE id = $1', [id]);
-      } else {
-        id = randomUUID();
-        await c.query('INSERT INTO carts (id) VALUES ($1)', [id]);
-      }
-      const exists = await c.query('SELECT 1 FROM products WHERE id = $1', [productId]);
-      if (exists.rowCount === 0) throw new HttpError(404, 'There is no such product.');
-      await c.query(
-        `INSERT INTO cart_items (cart_id, product_id, quantity) VALUES ($1, $2, $3)
-         ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = LEAST(cart_items.quantity + EXCLUDED.quantity, 999)`,
-        [id, productId, quantity],
-      );
-      const items = await c.query<{ product_id: number; quantity: number }>(
-        'SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id',
-        [id],
-      );
-      return {
-        cartId: id,
-        items: items.rows.map((r) => ({ productId: r.product_id, quantity: r.quantity })),
-      };
-    });
+    const result = await ctx.db.transaction(
+      async (c) => {
+        let id = cartId ?? cookieCart;
+        if (id) {
+          const cart = await c.query<{ status: string }>(
+            'SELECT status FROM carts WHERE id = $1 FOR UPDATE',
+            [id],
+          );
+          if (cart.rowCount === 0 || cart.rows[0].status !== 'open') {
+            // The cookie's cart is gone or ordered: start a new one. An explicit cart id is an error.
+            if (!cartId) id = undefined;
+            else if (cart.rowCount === 0) throw new HttpError(404, 'There is no such cart.');
+            else throw new HttpError(409, 'This cart has already been checked out.');
+          }
+        }
+        if (id) {
+          await c.query('UPDATE carts SET updated_at = now() WHERE id = $1', [id]);
+        } else {
+          id = cookieCart ? newCart() : randomUUID();
+          await c.query('INSERT INTO carts (id) VALUES ($1)', [id]);
+        }
+        const exists = await c.query('SELECT 1 FROM products WHERE id = $1', [productId]);
+        if (exists.rowCount === 0) throw new HttpError(404, 'There is no such product.');
+        const added = await c.query<{ quantity: number }>(
+          `INSERT INTO cart_items (cart_id, product_id, quantity) VALUES ($1, $2, $3)
+         ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity
+         RETURNING quantity`,
+          [id, productId, quantity],
+        );
+        if (added.rows[0].quantity > MAX_QUANTITY)
+          throw new HttpError(400, `An order can hold at most ${MAX_QUANTITY} of one product.`);
+        const items = await c.query<{ product_id: number; quantity: number }>(
+          'SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id',
+          [id],
+        );
+        return {
+          cartId: id,
+          items: items.rows.map((r) => ({ productId: r.product_id, quantity: r.quantity })),
+        };
+      },
+      { client },
+    );
+    rememberCart(res, result.cartId);
     if (wantsJson(req)) return sendJson(res, mode, 201, result);
-    const names = ctx.catalogue.peek()?.byId;
+    const snapshot = ctx.catalogue.peek()?.byId;
+    const lang = languageOf(req);
     sendHtml(
       res,
       mode,
@@ -299,8 +346,48 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       html.cartPage(
         pageContext(mode, req),
         result.cartId,
-        result.items.map((i) => ({ ...i, name: names?.get(i.productId)?.name })),
+        result.items.map((i) => {
+          const p = snapshot?.get(i.productId);
+          return { ...i, name: p && productName(p, lang), priceCents: p?.priceCents };
+        }),
         randomUUID(),
+      ),
+    );
+  }
+
+  /** The browser's cart (cookie), with prices from the catalogue; an empty cart when there is none. */
+  async function cartView(req: IncomingMessage, res: ServerResponse, mode: Mode) {
+    const cartId = cartFromCookie(req);
+    const rows = cartId
+      ? await ctx.db.query<{ product_id: number; quantity: number }>(
+          mode === 'read-write' ? 'writer' : 'reader',
+          `SELECT i.product_id, i.quantity FROM cart_items i JOIN carts c ON c.id = i.cart_id
+           WHERE c.id = $1 AND c.status = 'open' ORDER BY i.product_id`,
+          [cartId],
+          { client: clientOf(req) },
+        )
+      : [];
+    const snapshot = ctx.catalogue.peek()?.byId;
+    const lang = languageOf(req);
+    const items = rows.map((r) => {
+      const p = snapshot?.get(r.product_id);
+      return {
+        productId: r.product_id,
+        quantity: r.quantity,
+        name: p && productName(p, lang),
+        priceCents: p?.priceCents,
+      };
+    });
+    if (wantsJson(req)) return sendJson(res, mode, 200, { cartId: rows.length ? cartId : null, items });
+    sendHtml(
+      res,
+      mode,
+      200,
+      html.cartPage(
+        pageContext(mode, req),
+        rows.length ? cartId! : '',
+        items,
+        mode === 'read-write' && rows.length ? randomUUID() : undefined,
       ),
     );
   }
@@ -317,19 +404,27 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     const body = await readBody(req);
     const cartId = parseUuid(body.cartId);
     if (!cartId) throw new HttpError(400, 'cartId is not a valid cart id.');
-    const rawKey = req.headers[IDEMPOTENCY_HEADER] ?? body.idempotencyKey;
-    let key: string | undefined;
-    if (rawKey !== undefined && rawKey !== '') {
-      if (typeof rawKey !== 'string' || !KEY_RE.test(rawKey))
-        throw new HttpError(400, `${IDEMPOTENCY_HEADER} must be 8 to 200 letters, digits or _.:-`);
-      key = rawKey;
-    }
+    const key = idempotencyKey(req.headers[IDEMPOTENCY_HEADER], body.idempotencyKey);
+    const client = clientOf(req);
+    // Canary (synthetic, rolled back) and drill checkouts (stock untouched) take nothing from the
+    // shop; the drill's probe buys every 5 s for an hour. Their carts still count against the cart limit.
+    const wait = synthetic || drill ? 0 : checkoutLimiter.take(client);
+    if (wait > 0)
+      throw new HttpError(
+        429,
+        'Too many checkouts from your network. Please try again in a minute.',
+        retryAfter(wait),
+      );
     if (mode === 'read-only') {
       // A retry of an order placed before the outage still gets its answer, when a reader has it.
       const placed = key && !synthetic ? await lookupKey(key, cartId).catch(() => undefined) : undefined;
       if (placed) return orderPlaced(req, res, mode, placed, true);
       return readOnly(req, res);
     }
+    // Priority is for customers with a cart: a cart id that does not exist is answered at normal
+    // priority, in the client's own turn, and never takes a real customer's place in the queue.
+    const exists = await ctx.db.query('writer', 'SELECT 1 FROM carts WHERE id = $1', [cartId], { client });
+    if (exists.length === 0) throw new HttpError(404, 'There is no such cart.');
     let outcome: string | Replay;
     try {
       outcome = await ctx.db.transaction(
@@ -395,7 +490,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
           ]);
           return id;
         },
-        { rollback: synthetic, priority: 'high' },
+        { rollback: synthetic, priority: 'high', client },
       );
     } catch (err) {
       if (err instanceof CommitOutcomeUnknownError) {
@@ -426,6 +521,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     replay: boolean,
   ) {
     const headers: Record<string, string> = replay ? { 'x-idempotent-replay': 'true' } : {};
+    rememberOrder(req, res, orderId);
     if (paymentRoutes) {
       // Read-only replays may not reach the writer: then the plain answer below, pay later.
       const total = await ctx.payments!.orderTotal(orderId).catch(() => undefined);
@@ -467,6 +563,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
           quantity: number;
           price_cents: number;
           name: string;
+          name_ko: string | null;
         }[]
       | undefined;
     let lastError: unknown;
@@ -474,7 +571,8 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       try {
         rows = await ctx.db.query(
           target,
-          `SELECT o.id, o.status, o.total_cents, o.created_at, i.product_id, i.quantity, i.price_cents, p.name
+          `SELECT o.id, o.status, o.total_cents, o.created_at, i.product_id, i.quantity, i.price_cents, p.name,
+                  to_jsonb(p) ->> 'name_ko' AS name_ko
            FROM orders o JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id
            WHERE o.id = $1 ORDER BY i.product_id`,
           [id],
@@ -493,7 +591,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       createdAt: new Date(rows[0].created_at).toISOString(),
       items: rows.map((r) => ({
         productId: r.product_id,
-        name: r.name,
+        name: productName({ name: r.name, nameKo: r.name_ko ?? undefined }, languageOf(req)),
         quantity: r.quantity,
         priceCents: r.price_cents,
       })),
@@ -555,6 +653,10 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       if (method === 'GET') return product(req, res, mode, m[1]);
     } else if (path === '/cart') {
       if (method === 'POST') return addToCart(req, res, mode);
+      if (method === 'GET') return cartView(req, res, mode);
+    } else if (path === '/orders') {
+      if (method === 'GET')
+        return sendHtml(res, mode, 200, html.ordersPage(pageContext(mode, req), ordersFromCookie(req)));
     } else if (path === '/checkout') {
       if (method === 'POST') return checkout(req, res, mode);
     } else if ((m = ORDER_PATH_RE.exec(path))) {
@@ -575,12 +677,18 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     res.once('close', () => inFlight.delete(res));
     useLanguage(req, res);
     const mode = ctx.health.mode();
+    const crossSite = crossSiteReason(req);
+    if (crossSite) {
+      // Refused before the body is read: nothing a cross-site page makes a browser send changes state.
+      ctx.logger.warn('cross-site request refused', { method: req.method, url: req.url, reason: crossSite });
+      return fail(req, res, mode, 403, 'This request came from another site, so we did not act on it.');
+    }
     route(req, res, mode).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      if (err instanceof HttpError) return fail(req, res, mode, err.status, err.message);
+      if (err instanceof HttpError) return fail(req, res, mode, err.status, err.message, err.headers);
       if (err instanceof OverloadedError) return overloaded(req, res, mode, err.retryAfterS);
       if (err instanceof FencedError) {
         ctx.health.poke();
@@ -606,6 +714,24 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
   };
   return handler;
+}
+
+/**
+ * The idempotency key of a checkout: the header (API clients) or the form field (the HTML flow).
+ * An empty header counts as absent (some clients send the header with no value); two different
+ * keys in one request are refused rather than one of them silently winning.
+ */
+export function idempotencyKey(header: string | string[] | undefined, field: unknown): string | undefined {
+  const present = (v: unknown) => v !== undefined && v !== '';
+  const fromHeader = present(header) ? header : undefined;
+  const fromBody = present(field) ? field : undefined;
+  if (fromHeader !== undefined && fromBody !== undefined && fromHeader !== fromBody)
+    throw new HttpError(400, `Send one ${IDEMPOTENCY_HEADER}: the header and the form field differ.`);
+  const raw = fromHeader ?? fromBody;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !KEY_RE.test(raw))
+    throw new HttpError(400, `${IDEMPOTENCY_HEADER} must be 8 to 200 letters, digits or _.:-`);
+  return raw;
 }
 
 function productJson(p: Product) {

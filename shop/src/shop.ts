@@ -7,7 +7,13 @@ import { Database, DedicatedConnection, type Target } from './db';
 import { drainServer, type DrainResult } from './drain';
 import { Fence } from './fence';
 import { HealthMonitor, type HealthState } from './health';
-import { DEMO_PRODUCTS, migrate } from './migrations';
+import { migrate } from './migrations';
+import { KOREAN_CATALOGUE } from './catalogue-data';
+
+/** What a new instance shows before the database answers: the catalogue as migration 6 leaves it. */
+const BASELINE_CATALOGUE: Product[] = KOREAN_CATALOGUE.map(
+  ({ legacyName: _n, legacyPriceCents: _p, ...product }) => product,
+);
 import { StateStore } from './state';
 import { OverloadedError } from './gate';
 import { createHandler } from './routes';
@@ -106,20 +112,31 @@ export function createShop(options: ShopOptions): Shop {
     let lastError: unknown;
     for (const target of db.hasSeparateReader ? targets : ['writer' as const]) {
       try {
+        // The Korean columns through to_jsonb: a reader whose schema is older than migration 6
+        // still answers (with no translations) instead of failing the whole catalogue.
         const rows = await db.query<{
           id: number;
           name: string;
           description: string;
           price_cents: number;
           stock: number;
-        }>(target, 'SELECT id, name, description, price_cents, stock FROM products ORDER BY id', [], {
-          // A refresh never queues behind customers: under load the cached copy is good enough.
-          wait: false,
-        });
+          name_ko: string | null;
+          description_ko: string | null;
+        }>(
+          target,
+          "SELECT id, name, description, price_cents, stock, to_jsonb(p) ->> 'name_ko' AS name_ko, to_jsonb(p) ->> 'description_ko' AS description_ko FROM products p ORDER BY id",
+          [],
+          {
+            // A refresh never queues behind customers: under load the cached copy is good enough.
+            wait: false,
+          },
+        );
         return rows.map((r) => ({
           id: r.id,
           name: r.name,
           description: r.description,
+          ...(r.name_ko ? { nameKo: r.name_ko } : {}),
+          ...(r.description_ko ? { descriptionKo: r.description_ko } : {}),
           priceCents: r.price_cents,
           stock: r.stock,
         }));
@@ -161,7 +178,7 @@ export function createShop(options: ShopOptions): Shop {
   );
   const saved = store.read<{ products?: Product[] }>(CATALOGUE_FILE)?.products;
   if (Array.isArray(saved) && saved.length > 0) catalogue.seed(saved, 'disk');
-  else catalogue.seed(options.baselineCatalogue ?? DEMO_PRODUCTS, 'baseline');
+  else catalogue.seed(options.baselineCatalogue ?? BASELINE_CATALOGUE, 'baseline');
 
   const cartCleanup = new CartCleanup({
     db,
@@ -190,6 +207,8 @@ export function createShop(options: ShopOptions): Shop {
     fence,
     logger,
     isDraining: () => draining,
+    limits: options.limits,
+    now,
     payments,
   });
   const server = createServer(

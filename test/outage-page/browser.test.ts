@@ -270,6 +270,23 @@ describe('outage page in Chromium', () => {
     expect(unexpected(s)).toEqual([]);
   });
 
+  test('region codes named like Object.prototype members are shown, not swallowed', async () => {
+    server.setStatus({
+      body: status({
+        regions: { [primary]: 'down', constructor: 'degraded', toString: 'down' } as Status['regions'],
+      }),
+    });
+    const { page } = await open({ locale: 'en-US' });
+    await waitForMessage(page, 'en', exampleStatus(config, NOW).message.en.trim());
+    for (const [code, state] of [
+      ['constructor', 'Slow or partly down'],
+      ['toString', 'Down'],
+    ]) {
+      expect(await text(page, `#en [data-region="${code}"] .region-name`)).toBe(code);
+      expect(await text(page, `#en [data-region="${code}"] .state`)).toBe(state);
+    }
+  });
+
   test('a changed notice is picked up on reload', async () => {
     server.setStatus({ body: status() });
     const s = await open({ locale: 'en-US' });
@@ -657,6 +674,43 @@ describe('issue 13: the outage page never contradicts itself', () => {
     expect(unexpected(s)).toEqual([]);
   });
 
+  test.each(['ko-KR', 'en-US'] as const)(
+    'first screen at 375 x 812 (%s, example notice): data safe, compensation and the ways to order, without scrolling',
+    async (locale) => {
+      server.setStatus({ body: status() });
+      const viewport = { width: 375, height: 812 };
+      const s = await open({ locale, viewport });
+      await s.page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'applied');
+      const lang = locale.slice(0, 2);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await s.page.screenshot({ path: path.join(ARTIFACTS, `outage-first-screen-${lang}-375x812.png`) });
+      for (const selector of [
+        `#${lang} h1`,
+        `#${lang} .order-now a.phone`,
+        `#${lang} [data-promise="dataSafe"]`,
+        `#${lang} [data-promise="compensation"] .offers`,
+      ]) {
+        const box = await s.page.locator(selector).boundingBox();
+        expect({ selector, top: box!.y, bottom: box!.y + box!.height <= viewport.height }).toEqual({
+          selector,
+          top: expect.any(Number),
+          bottom: true,
+        });
+      }
+      expect(unexpected(s)).toEqual([]);
+    },
+  );
+
+  test('times are shown in Korean time, labelled KST, in both languages', async () => {
+    server.setStatus({ body: status({ nextUpdateAt: '2026-12-05T06:30:00Z' }) });
+    const s = await open({ locale: 'ko-KR', timezoneId: 'Europe/Berlin' });
+    await s.page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'applied');
+    const next = await text(s.page, '#ko [data-field="next"]');
+    expect(next).toMatch(/3:30 KST$/);
+    expect(next).not.toContain('GMT');
+    expect(await text(s.page, '#en [data-field="next"]')).toMatch(/3:30 PM KST$/);
+  });
+
   test.each(VIEWPORTS)(
     'first screen at $width x $height: the ways to order now are visible without scrolling, in both languages',
     async (viewport) => {
@@ -707,17 +761,18 @@ describe('issue 13: the outage page never contradicts itself', () => {
   });
 
   test.each(VIEWPORTS)(
-    'a notice arriving after the page moves almost nothing (CLS < 0.005, $width px)',
+    'a notice arriving after the page moves little (CLS < 0.05, $width px)',
     async (viewport) => {
       server.setStatus({ body: status() });
       const s = await openObserved({ locale: 'ko-KR', viewport });
       await waitForMessage(s.page, 'ko', '결제 시스템 장애');
       await s.page.waitForTimeout(300);
       const { value, shifts } = await cls(s.page);
-      // Only the message's new length moves the lines under it (measured 0.0012-0.0013); the badge
-      // sits in the heading's line and "last updated" comes last. 0.1 is the "good" CLS threshold.
+      // The notice's compensation appears above the status box (so that a phone shows it on the
+      // first screen), which moves the status box down once: measured 0.032 at 375 px, 0.0012 at
+      // 1280 px (the message's new length). A third of 0.1, the "good" CLS threshold.
       expect({ value, shifts }).toEqual({ value: expect.any(Number), shifts: expect.any(Array) });
-      expect({ cls: value < 0.005, shifts }).toEqual({ cls: true, shifts });
+      expect({ cls: value < 0.05, shifts }).toEqual({ cls: true, shifts });
     },
   );
 });

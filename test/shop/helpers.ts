@@ -1,6 +1,7 @@
 /** Test helpers: a shop on an ephemeral port against a database of the throwaway PostgreSQL server. */
 import type { PostgresServer } from '../support/postgres';
 import { createShop, type Shop } from '../../shop/src/shop';
+import { NO_CLIENT_LIMITS } from '../../shop/src/limits';
 import { silentLogger, type Contacts, type ShopOptions } from '../../shop/src/types';
 
 export const CONTACTS = {
@@ -39,6 +40,9 @@ export async function startShop(
     version: 'test-1',
     contacts: CONTACTS,
     logger: silentLogger,
+    // Every test customer comes from 127.0.0.1: the per-client limits have their own tests
+    // (test/shop/abuse.test.ts, requests.test.ts), which pass `limits` explicitly.
+    limits: NO_CLIENT_LIMITS,
     ...overrides,
     timeouts: { ...FAST, ...overrides.timeouts },
   });

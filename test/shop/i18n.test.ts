@@ -71,7 +71,7 @@ describe('language from Accept-Language', () => {
   test('a Korean product page: Korean texts, price in won as Korean shops write it', async () => {
     const { html } = await page(krw.base, '/products/1', { 'accept-language': 'ko-KR' });
     expect(langOf(html)).toBe('ko');
-    expect(html).toContain('<p class="price">2,800원</p>');
+    expect(html).toContain('<p class="price">28,000원</p>');
     expect(html).toContain('장바구니에 담기');
     expect(html).toContain('재고 ');
     expect(html).toContain('전체 상품');
@@ -81,7 +81,7 @@ describe('language from Accept-Language', () => {
   test('an English product page: English texts, price in won with the won sign and no decimals', async () => {
     const { html } = await page(krw.base, '/products/1', { 'accept-language': 'en-US' });
     expect(langOf(html)).toBe('en');
-    expect(html).toContain('<p class="price">₩2,800</p>');
+    expect(html).toContain('<p class="price">₩28,000</p>');
     expect(html).toContain('Add to cart');
     expect(withoutSwitch(html)).not.toMatch(hangul);
   });
@@ -185,13 +185,13 @@ describe('orders in both languages', () => {
   test('the order page: totals in won, status and time in the customer language', async () => {
     const ko = await page(krw.base, `/orders/${orderId}`, { 'accept-language': 'ko' });
     expect(ko.html).toContain('상태: 주문 완료');
-    expect(ko.html).toContain('합계 <span class="price">3,000원</span>');
+    expect(ko.html).toContain('<th>합계</th><td class="num total">30,000원</td>');
     expect(ko.html).toMatch(
       /주문 일시 <time datetime="[^"]+">\d{4}년 \d{1,2}월 \d{1,2}일 \d{1,2}:\d{2}<\/time>/,
     );
     const en = await page(krw.base, `/orders/${orderId}`, { 'accept-language': 'en' });
     expect(en.html).toContain('Status: placed');
-    expect(en.html).toContain('Total <span class="price">₩3,000</span>');
+    expect(en.html).toContain('<th>Total</th><td class="num total">₩30,000</td>');
     expect(withoutSwitch(en.html)).not.toMatch(hangul);
   });
 
@@ -216,9 +216,9 @@ describe('prices in the configured currency', () => {
 
   test('USD: the stored amount is in cents, formatted per language', async () => {
     const ko = await page(usd.base, '/products/1', { 'accept-language': 'ko' });
-    expect(ko.html).toContain('<p class="price">US$28.00</p>');
+    expect(ko.html).toContain('<p class="price">US$280.00</p>');
     const en = await page(usd.base, '/products/1', { 'accept-language': 'en' });
-    expect(en.html).toContain('<p class="price">$28.00</p>');
+    expect(en.html).toContain('<p class="price">$280.00</p>');
   });
 
   test.each([
@@ -373,7 +373,7 @@ describe('in a real browser (Chromium)', () => {
       await tab.click('a.lang-switch');
       await tab.waitForURL(/\?lang=ko$/);
       expect(await tab.getAttribute('html', 'lang')).toBe('ko');
-      expect(await tab.locator('.price').innerText()).toBe('2,800원');
+      expect(await tab.locator('.price').innerText()).toBe('28,000원');
       await tab.goto(`${krw.base}/products`);
       expect(await tab.getAttribute('html', 'lang')).toBe('ko');
       expect(await tab.locator('h1').innerText()).toBe('상품');

@@ -49,7 +49,7 @@ afterEach(async () => {
 test('checkout creates an order awaiting payment and offers every method', async () => {
   const { orderId, body } = await newOrder(shop.base);
   expect(body.status).toBe('awaiting_payment');
-  expect(body.amount).toBe(1900);
+  expect(body.amount).toBe(19_000); // 19,000원: KRW amounts are whole won (migration 6)
   expect(body.payment.methods.map((m: { method: string }) => m.method)).toEqual([
     'card',
     'easy-pay',
@@ -163,7 +163,7 @@ test('bank transfer: the order waits for the deposit with a bounded hold, then e
   const { orderId } = await newOrder(shop.base);
   const res = await startPay(shop.base, orderId, 'bank-transfer');
   expect(res.status).toBe(201);
-  expect(res.json).toMatchObject({ kind: 'bank-transfer', orderId, amount: 1900 });
+  expect(res.json).toMatchObject({ kind: 'bank-transfer', orderId, amount: 19_000 });
   expect((await orderJson(shop.base, orderId)).payment).toBe('awaiting-transfer');
   expect(await stockOf(pg, db, 2)).toBe(before - 1);
   await pg.sql("UPDATE orders SET payment_due_at = now() - interval '1 minute' WHERE id = $1", [orderId], db);
