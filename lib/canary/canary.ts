@@ -82,6 +82,8 @@ export class Canary extends Construct {
           deadlineMs: DEADLINE_MS,
           verdictRegions: regions,
           targets: canaryTargetList,
+          // Signs its test requests with this region's copy (lib/canary/test-signing.ts).
+          signingSecretName: names.testSigningSecretName(),
         }),
         POWERTOOLS_SERVICE_NAME: 'canary',
         POWERTOOLS_METRICS_NAMESPACE: namespace,

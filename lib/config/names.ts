@@ -266,9 +266,9 @@ export class Names {
     return `${this.config.appName}/payments`;
   }
 
-  /** Alarm (per region): approvals below the floor in a minute with enough attempts. */
-  paymentsApprovalAlarm(region: string): string {
-    return `${this.config.appName}-payments-approval-${region}`;
+  /** Alarm (per region, provider and method): approvals below the floor in minutes with enough attempts. */
+  paymentsApprovalAlarm(region: string, providerId: string, method: string): string {
+    return `${this.config.appName}-payments-approval-${region}-${providerId}-${method}`;
   }
 
   /** Alarm (per region): unknown outcomes that no look-up has settled pile up. */

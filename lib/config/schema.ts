@@ -394,7 +394,7 @@ export const paymentsSchema = z.strictObject({
     /** Seconds an open circuit waits before letting one trial call through. */
     halfOpenAfterSeconds: int(1, 3600),
   }),
-  /** Alarms per region over the shop's payment metrics (lib/monitoring/payment-alarms.ts). */
+  /** Alarms per region over the shop's payment metrics (lib/payments/payment-alarms.ts). */
   alarms: z.strictObject({
     /** Alarm when approvals fall below this % of attempts (customer declines excluded)... */
     approvalRateFloorPercent: int(1, 100),

@@ -74,6 +74,11 @@ export const SHOP_ENV = {
    * each one's secret), the manual ways, the breaker, the operator switch's parameter.
    */
   payments: 'SHOP_PAYMENTS',
+  /**
+   * Secrets Manager name (the local copy) of `{ key }`, the key that signs test requests
+   * (lib/contract/test-signature.ts). Unset: every test header is refused.
+   */
+  testSigningSecretName: 'SHOP_TEST_SIGNING_SECRET_NAME',
 } as const;
 
 /**
