@@ -8,6 +8,7 @@ import { registerDrillCommand } from './commands/drill';
 import { failbackCommand } from './commands/failback';
 import { failoverCommand } from './commands/failover';
 import { noticeClearCommand, noticeSetCommand } from './commands/notice';
+import { registerPaymentsCommands } from './commands/payments';
 import { statusCommand } from './commands/status';
 import { defaultAuditFile, osUser, writeAudit } from './core/audit';
 import { CapacityClientsFor, makeCapacityClientsFor } from './core/capacity';
@@ -299,6 +300,8 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .action(async (opts) =>
       run('notice clear', (d, args) => noticeClearCommand(d, opts, args), EXIT.failed)(),
     );
+
+  registerPaymentsCommands(program, notice, run);
 
   registerDrillCommand(
     program,

@@ -1,3 +1,4 @@
+import { gatherPayments, PaymentsReport, renderPaymentsLines } from '../core/payments-status';
 import { gatherStatus, RegionReport, StatusReport } from '../core/status';
 import { healthzSummary } from '../core/shop';
 import { painter, table } from '../output/table';
@@ -50,7 +51,7 @@ function pathText(r: RegionReport): string {
 }
 
 /** Plain-text report, readable at 3 a.m. */
-export function renderStatus(s: StatusReport, color: boolean): string {
+export function renderStatus(s: StatusReport, color: boolean, payments?: PaymentsReport): string {
   const p = painter(color);
   const rows = s.regions.map((r) => [
     r.region,
@@ -94,6 +95,7 @@ export function renderStatus(s: StatusReport, color: boolean): string {
         .join('; ') || 'no standby'
     }`,
     `Switch path     ${s.regions.map(pathText).join('; ')}`,
+    ...(payments ? renderPaymentsLines(payments) : []),
     '',
     table(
       [
@@ -116,7 +118,11 @@ export function renderStatus(s: StatusReport, color: boolean): string {
 }
 
 export async function statusCommand(d: Deps, opts: { json?: boolean }): Promise<number> {
-  const report = await gatherStatus(d);
-  d.out(opts.json ? JSON.stringify(report, null, 2) : renderStatus(report, d.color));
+  // Payments are shown beside the rest; they do not change the exit code, which says whether
+  // customers can reach the shop (`shopctl payments status` has its own).
+  const [report, payments] = await Promise.all([gatherStatus(d), gatherPayments(d, { cloudwatch: false })]);
+  d.out(
+    opts.json ? JSON.stringify({ ...report, payments }, null, 2) : renderStatus(report, d.color, payments),
+  );
   return report.exitCode;
 }

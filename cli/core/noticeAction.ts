@@ -19,7 +19,7 @@ import type { Deps } from './deps';
 import type { Step } from './steps';
 
 export interface NoticeRequest {
-  readonly command: 'notice set' | 'notice clear';
+  readonly command: 'notice set' | 'notice clear' | 'notice payment-incident';
   readonly input: NoticeInput;
   readonly dryRun: boolean;
   readonly yes: boolean;

@@ -285,6 +285,7 @@ describe('shopctl status', () => {
         'domainName',
         'exitCode',
         'notice',
+        'payments',
         'primaryRegion',
         'reasons',
         'regions',
