@@ -226,7 +226,8 @@ export interface OrderView {
   items: { productId: number; name: string; quantity: number; priceCents: number }[];
 }
 
-export function orderPage(ctx: PageContext, o: OrderView): string {
+/** `paymentHtml`: the payment line (shop/src/payments/pages.ts), already escaped. */
+export function orderPage(ctx: PageContext, o: OrderView, paymentHtml = ''): string {
   const t = MESSAGES[ctx.lang];
   const rows = o.items
     .map((i) => `<li>${esc(i.name)} × ${i.quantity} · ${price(ctx, i.priceCents * i.quantity)}</li>`)
@@ -236,7 +237,7 @@ export function orderPage(ctx: PageContext, o: OrderView): string {
     ctx,
     'order',
     t.order,
-    `<h1>${esc(t.orderHeading)} ${esc(o.id)}</h1><p>${esc(t.status)}: ${esc(status)} · ${esc(t.placedAt)} <time datetime="${esc(o.createdAt)}">${esc(formatTime(o.createdAt, ctx.lang))}</time></p><ul>${rows}</ul><p>${esc(t.total)} <span class="price">${price(ctx, o.totalCents)}</span></p>`,
+    `<h1>${esc(t.orderHeading)} ${esc(o.id)}</h1><p>${esc(t.status)}: ${esc(status)} · ${esc(t.placedAt)} <time datetime="${esc(o.createdAt)}">${esc(formatTime(o.createdAt, ctx.lang))}</time></p>${paymentHtml}<ul>${rows}</ul><p>${esc(t.total)} <span class="price">${price(ctx, o.totalCents)}</span></p>`,
   );
 }
 

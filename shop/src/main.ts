@@ -1,13 +1,28 @@
 /** Entry point: configuration from SHOP_* environment variables, graceful drain on SIGTERM. */
 import { configFromEnv } from './config';
 import { isUnavailable } from './db';
-import { secretsManagerFetcher } from './secrets';
+import { secretsManagerFetcher, secretsManagerJson } from './secrets';
+import { parsePayments, PAYMENTS_ENV } from './payments/index';
+import { cloudWatchPublisher } from './payments/metrics';
+import { ssmSwitchReader } from './payments/switch';
 import { createShop } from './shop';
 import { jsonLogger as logger } from './types';
 
 async function main(): Promise<void> {
   const { options, port, secretName } = configFromEnv(process.env, logger);
   if (secretName) options.fetchSecret = secretsManagerFetcher(secretName, options.region);
+  const payments = parsePayments(process.env[PAYMENTS_ENV]);
+  if (payments) {
+    const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+    options.payments = {
+      settings: payments,
+      readSecret: secretsManagerJson(options.region),
+      switchReader: payments.switchParameter
+        ? ssmSwitchReader(payments.switchParameter, options.region)
+        : undefined,
+      publisher: cloudWatchPublisher(new CloudWatchClient({ region: options.region, maxAttempts: 2 })),
+    };
+  }
   const shop = createShop({ ...options, logger });
 
   let stopping = false;

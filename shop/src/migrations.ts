@@ -183,6 +183,46 @@ export const MIGRATIONS: Migration[] = [
     // idempotency key. A constant default adds the column without rewriting the table (PostgreSQL 11+).
     sql: 'ALTER TABLE orders ADD COLUMN IF NOT EXISTS drill boolean NOT NULL DEFAULT false',
   },
+  {
+    version: 5,
+    name: 'payments',
+    // One row per payment attempt, written and committed before the provider is called, with the
+    // idempotency key the provider gets (shop/src/payments/store.ts; docs/payments.md "Exactly once").
+    // The partial unique indexes are the last line of defence: one approved attempt per order, one
+    // attempt in flight (confirming or unknown) per order, one attempt per provider payment key.
+    sql: `
+      ALTER TABLE orders ADD COLUMN IF NOT EXISTS payment_method text;
+      ALTER TABLE orders ADD COLUMN IF NOT EXISTS payment_due_at timestamptz;
+      CREATE TABLE IF NOT EXISTS payment_attempts (
+        id uuid PRIMARY KEY,
+        order_id uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        provider text NOT NULL,
+        method text NOT NULL,
+        amount bigint NOT NULL CHECK (amount >= 0),
+        idempotency_key text NOT NULL UNIQUE,
+        status text NOT NULL CHECK (status IN
+          ('started', 'confirming', 'unknown', 'approved', 'declined', 'failed', 'abandoned', 'duplicate', 'refunded')),
+        provider_ref text,
+        failure_code text,
+        failure_message text,
+        recheck_until timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS payment_attempts_one_approved ON payment_attempts (order_id) WHERE status = 'approved';
+      CREATE UNIQUE INDEX IF NOT EXISTS payment_attempts_one_in_flight ON payment_attempts (order_id) WHERE status IN ('confirming', 'unknown');
+      CREATE UNIQUE INDEX IF NOT EXISTS payment_attempts_provider_ref ON payment_attempts (provider, provider_ref) WHERE provider_ref IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS payment_attempts_open_idx ON payment_attempts (status, updated_at) WHERE status IN ('confirming', 'unknown', 'duplicate');
+      CREATE TABLE IF NOT EXISTS payment_events (
+        id bigserial PRIMARY KEY,
+        attempt_id uuid REFERENCES payment_attempts (id) ON DELETE CASCADE,
+        order_id uuid,
+        kind text NOT NULL,
+        detail jsonb NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 function quote(s: string): string {

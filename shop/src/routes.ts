@@ -20,6 +20,9 @@ import * as html from './html';
 import { languageOf, MESSAGES, useLanguage } from './i18n';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from './http';
 import type { Contacts, Logger, Mode, Role } from './types';
+import type { PaymentService } from './payments/service';
+import { handlePaymentRoute, paymentChoiceAnswer, type PaymentRouteContext } from './payments/routes';
+import { paymentLine } from './payments/pages';
 
 export interface ShopContext {
   region: string;
@@ -35,6 +38,8 @@ export interface ShopContext {
   logger: Logger;
   /** Set while draining: responses ask clients to close the connection. */
   isDraining: () => boolean;
+  /** Online and manual payments (shop/src/payments); without it checkout places orders unpaid, as before. */
+  payments?: PaymentService;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -119,6 +124,10 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       sendHtml(res, 'read-only', 503, html.readOnlyPage(pageContext('read-only', req)), headers);
     }
   };
+
+  const paymentRoutes: PaymentRouteContext | undefined = ctx.payments
+    ? { payments: ctx.payments, region: ctx.region, pageContext, readOnly }
+    : undefined;
 
   /** Too busy right now (admission gate full): 503 + Retry-After, nothing was done. */
   const overloaded = (req: IncomingMessage, res: ServerResponse, mode: Mode, retryAfterS: number) => {
@@ -367,7 +376,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
           const id = randomUUID();
           await c.query(
             'INSERT INTO orders (id, cart_id, status, total_cents, region, drill) VALUES ($1, $2, $3, $4, $5, $6)',
-            [id, cartId, 'placed', total, ctx.region, drill],
+            [id, cartId, ctx.payments ? 'awaiting_payment' : 'placed', total, ctx.region, drill],
           );
           await c.query(
             `INSERT INTO order_items (order_id, product_id, quantity, price_cents)
@@ -406,10 +415,10 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     if (synthetic) return sendJson(res, mode, 200, { status: 'synthetic-ok', orderId: null });
     if (outcome instanceof Replay) return orderPlaced(req, res, mode, outcome.orderId, true);
     ctx.catalogue.invalidate();
-    orderPlaced(req, res, mode, outcome, false);
+    return orderPlaced(req, res, mode, outcome, false);
   }
 
-  function orderPlaced(
+  async function orderPlaced(
     req: IncomingMessage,
     res: ServerResponse,
     mode: Mode,
@@ -417,6 +426,12 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     replay: boolean,
   ) {
     const headers: Record<string, string> = replay ? { 'x-idempotent-replay': 'true' } : {};
+    if (paymentRoutes) {
+      // Read-only replays may not reach the writer: then the plain answer below, pay later.
+      const total = await ctx.payments!.orderTotal(orderId).catch(() => undefined);
+      if (total !== undefined)
+        return paymentChoiceAnswer(paymentRoutes, req, res, mode, orderId, total, headers);
+    }
     if (wantsJson(req)) return sendJson(res, mode, 201, { orderId, status: 'placed' }, headers);
     sendHtml(res, mode, 201, html.orderPlacedPage(pageContext(mode, req), orderId), headers);
   }
@@ -483,8 +498,12 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         priceCents: r.price_cents,
       })),
     };
-    if (wantsJson(req)) return sendJson(res, mode, 200, view);
-    sendHtml(res, mode, 200, html.orderPage(pageContext(mode, req), view));
+    const payment = ctx.payments
+      ? await ctx.payments.paymentState(id, view.status).catch(() => undefined)
+      : undefined;
+    if (wantsJson(req)) return sendJson(res, mode, 200, payment ? { ...view, payment } : view);
+    const pc = pageContext(mode, req);
+    sendHtml(res, mode, 200, html.orderPage(pc, view, payment ? paymentLine(pc, id, payment) : ''));
   }
 
   /**
@@ -526,6 +545,9 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     if (path === HEALTH_PATH)
       return method === 'GET' ? healthz(res) : fail(req, res, mode, 405, 'Method not allowed.');
+    if (paymentRoutes && (path.startsWith('/payments/') || path.startsWith('/orders/'))) {
+      if (await handlePaymentRoute(paymentRoutes, req, res, mode, path, method)) return;
+    }
     let m: RegExpExecArray | null;
     if (path === '/' || path === '/products') {
       if (method === 'GET') return productList(req, res, mode);

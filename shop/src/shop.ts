@@ -11,6 +11,8 @@ import { DEMO_PRODUCTS, migrate } from './migrations';
 import { StateStore } from './state';
 import { OverloadedError } from './gate';
 import { createHandler } from './routes';
+import { createPayments } from './payments/index';
+import type { PaymentService } from './payments/service';
 import { DEFAULT_TIMEOUTS, jsonLogger, type ShopOptions } from './types';
 
 export interface Shop {
@@ -25,6 +27,8 @@ export interface Shop {
   readonly fence: Fence;
   /** Periodic deletion of abandoned open carts (`runOnce()` runs it now). */
   readonly cartCleanup: CartCleanup;
+  /** Payments, when configured (`options.payments`). */
+  readonly payments: PaymentService | undefined;
   /** Resolves when the migration attempt at start has finished; the versions applied by this instance. */
   readonly migrations: () => Promise<number[]>;
 }
@@ -170,6 +174,10 @@ export function createShop(options: ShopOptions): Shop {
     options: options.cartCleanup === false ? { enabled: false } : options.cartCleanup,
   });
 
+  const payments = options.payments
+    ? createPayments(options.payments, { db, region: options.region, logger, now })
+    : undefined;
+
   const handler = createHandler({
     region: options.region,
     role: options.role,
@@ -182,6 +190,7 @@ export function createShop(options: ShopOptions): Shop {
     fence,
     logger,
     isDraining: () => draining,
+    payments,
   });
   const server = createServer(
     { keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 },
@@ -195,6 +204,7 @@ export function createShop(options: ShopOptions): Shop {
     catalogue,
     fence,
     cartCleanup,
+    payments,
     migrations: () => migrating,
     async listen(port: number, host?: string): Promise<number> {
       await db.init();
@@ -206,6 +216,8 @@ export function createShop(options: ShopOptions): Shop {
       if (state.db !== 'unreachable') await catalogue.refresh();
       health.start();
       cartCleanup.start();
+      // Reconciles unknown outcomes left by a previous process at once, then periodically.
+      void payments?.run();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -227,7 +239,11 @@ export function createShop(options: ShopOptions): Shop {
       draining = true;
       health.stop();
       handler.closeInFlight();
-      const [result] = await Promise.all([drainServer(server, timeouts.drainMs), cartCleanup.stop()]);
+      const [result] = await Promise.all([
+        drainServer(server, timeouts.drainMs),
+        cartCleanup.stop(),
+        payments?.stop(),
+      ]);
       await migrating;
       clearTimeout(snapshotTimer);
       await saveSnapshot();

@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { Product } from './catalogue';
 import type { Contacts } from '../../lib/contract/contacts';
 import type { CartCleanupOptions } from './cleanup';
+import type { PaymentOptions } from './payments/index';
 
 export type Role = 'primary' | 'standby';
 export type DbState = 'writer' | 'reader' | 'unreachable';
@@ -92,6 +93,8 @@ export interface ShopOptions {
    * that comes back writable learns that a newer writer exists (see shop/README.md "Fencing").
    */
   fenceWitnesses?: { host: string; port: number }[];
+  /** Payments (SHOP_PAYMENTS): checkout then creates orders awaiting payment. None: orders are placed unpaid. */
+  payments?: PaymentOptions;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {

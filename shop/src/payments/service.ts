@@ -1,0 +1,783 @@
+/**
+ * Payments: from an order awaiting payment to a paid order, exactly once.
+ *
+ * The rules (docs/payments.md "Money moves exactly once"):
+ * 1. The attempt row, with the idempotency key the provider will get, is committed BEFORE any call
+ *    to the provider; its state moves to `confirming` in a committed transaction before confirm.
+ * 2. No database connection is held while a provider is called: every transaction here is a few
+ *    statements, and provider calls happen between them.
+ * 3. A timeout, a reset, a 5xx or a lost process leaves the attempt `unknown` (or `confirming`);
+ *    the order then takes no other attempt, on any provider, until a look-up says nothing was charged.
+ * 4. The reconciler resolves unknowns by look-up, re-checks for a while what it resolved as "not
+ *    charged", and cancels (refunds) any second approval of an order, recording it.
+ * 5. The return from the window is checked server-side against the order (attempt, order id,
+ *    amount, payment key not used elsewhere) before anything is sent to the provider.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import type { Database } from '../db';
+import { OverloadedError } from '../gate';
+import { HttpError } from '../http';
+import type { Logger } from '../types';
+import type { PaymentsSettings } from './config';
+import { CircuitOpenError, PaymentHealth, type LaneReport } from './health';
+import type { PaymentMetrics } from './metrics';
+import type { PaymentSwitch } from './switch';
+import {
+  type AttemptRef,
+  isManualMethod,
+  isOnlineMethod,
+  type LookupResult,
+  MANUAL_METHODS,
+  ONLINE_METHODS,
+  type OnlineMethod,
+  type Outcome,
+  type PaymentMethod,
+  type PaymentProvider,
+  ProviderCallError,
+  type ReturnParams,
+} from './types';
+
+/** The payment state of an order as `GET /orders/{id}` reports it. */
+export type PaymentState =
+  | 'awaiting-payment'
+  | 'confirming'
+  | 'paid'
+  | 'failed'
+  | 'awaiting-transfer'
+  | 'awaiting-phone'
+  | 'expired'
+  | 'none';
+
+/** One online method as the payment choice page shows it. */
+export interface MethodChoice {
+  method: PaymentMethod;
+  online: boolean;
+  available: boolean;
+  /** Providers that may take it now, in routing order. */
+  providers: string[];
+}
+
+interface AttemptRow {
+  id: string;
+  order_id: string;
+  provider: string;
+  method: string;
+  amount: string;
+  idempotency_key: string;
+  status: string;
+  provider_ref: string | null;
+}
+
+/** Test hooks: fault injection between the steps (never set in production). */
+export interface PaymentHooks {
+  /** Runs after the provider answered a confirm and before the result is written (throw = crash). */
+  afterProviderAnswer?: (attemptId: string, outcome: Outcome) => Promise<void> | void;
+}
+
+export interface PaymentServiceOptions {
+  settings: PaymentsSettings;
+  db: Database;
+  providers: PaymentProvider[];
+  health: PaymentHealth;
+  switch: PaymentSwitch;
+  metrics?: PaymentMetrics;
+  logger: Logger;
+  now: () => number;
+  hooks?: PaymentHooks;
+}
+
+/** Result of `start`: where the customer goes next. */
+export type StartResult =
+  | { kind: 'redirect'; orderId: string; attemptId: string; provider: string; redirectUrl: string }
+  | { kind: 'bank-transfer'; orderId: string; amount: number; dueAt: string }
+  | { kind: 'phone'; orderId: string; amount: number; dueAt: string };
+
+/** Result of a return from the window. */
+export interface ReturnResult {
+  orderId: string;
+  payment: PaymentState;
+  /** A short reason when not paid. */
+  code?: string;
+}
+
+/** What one reconcile pass did. */
+export interface ReconcileReport {
+  looked: number;
+  approved: number;
+  notCharged: number;
+  duplicatesRefunded: number;
+  unresolved: number;
+  expiredHolds: number;
+}
+
+const IN_FLIGHT = ['confirming', 'unknown'];
+
+export class PaymentService {
+  private readonly providers = new Map<string, PaymentProvider>();
+  private timer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<ReconcileReport> | undefined;
+  private lastPublish = 0;
+
+  constructor(private readonly o: PaymentServiceOptions) {
+    for (const p of o.providers) this.providers.set(p.id, p);
+  }
+
+  get settings(): PaymentsSettings {
+    return this.o.settings;
+  }
+
+  /** Online providers for `method` that may take a new checkout now, in config order. */
+  private candidates(method: OnlineMethod): PaymentProvider[] {
+    return this.o.providers.filter(
+      (p) =>
+        p.methods.includes(method) &&
+        !this.o.switch.isDisabled(p.id, method) &&
+        this.o.health.admits(p.id, method, false),
+    );
+  }
+
+  /** The order's total (404 when there is none). */
+  async orderTotal(orderId: string): Promise<number> {
+    const rows = await this.o.db.query<{ total_cents: string }>(
+      'writer',
+      'SELECT total_cents FROM orders WHERE id = $1',
+      [orderId],
+    );
+    if (!rows[0]) throw new HttpError(404, 'There is no such order.');
+    return Number(rows[0].total_cents);
+  }
+
+  /** Every method with its availability; available online methods first, then manual ones. */
+  choices(): MethodChoice[] {
+    const online: MethodChoice[] = ONLINE_METHODS.filter((m) =>
+      this.o.providers.some((p) => p.methods.includes(m)),
+    ).map((m) => {
+      const providers = this.candidates(m).map((p) => p.id);
+      return { method: m, online: true, available: providers.length > 0, providers };
+    });
+    const manual: MethodChoice[] = MANUAL_METHODS.filter((m) =>
+      m === 'bank-transfer'
+        ? Boolean(this.o.settings.manual.bankTransfer)
+        : this.o.settings.manual.phoneOrders,
+    ).map((m) => ({ method: m, online: false, available: true, providers: [] }));
+    return [...online.filter((c) => c.available), ...manual, ...online.filter((c) => !c.available)];
+  }
+
+  /** Online methods that can take a payment now (the `OnlineMethodsAvailable` gauge). */
+  onlineAvailable(): number {
+    return this.choices().filter((c) => c.online && c.available).length;
+  }
+
+  /** `GET /payments/health`. */
+  async healthReport(region: string) {
+    const lanes: LaneReport[] = this.o.health.report((p, m) => this.o.switch.isDisabled(p, m));
+    const methods = this.choices().filter((c) => c.online);
+    const onlineAvailable = methods.filter((m) => m.available).length;
+    // "ok": every provider of every method takes payments; "degraded": a provider or a method is
+    // down and others carry on; "all-online-down": only the manual ways remain.
+    const status =
+      onlineAvailable === 0 ? 'all-online-down' : lanes.every((l) => l.available) ? 'ok' : 'degraded';
+    return {
+      region,
+      status,
+      methodsDown: methods.filter((m) => !m.available).map((m) => m.method),
+      onlineMethodsAvailable: onlineAvailable,
+      onlineMethods: methods.length,
+      methods: methods.map((m) => ({ method: m.method, available: m.available, providers: m.providers })),
+      providers: lanes,
+      switch: {
+        disabled: this.o.switch.list(),
+        lastReadAt: this.o.switch.lastReadAt?.toISOString() ?? null,
+        error: this.o.switch.lastError ?? null,
+      },
+      unresolvedUnknowns: await this.unresolvedUnknowns().catch(() => null),
+    };
+  }
+
+  private async unresolvedUnknowns(): Promise<number> {
+    const rows = await this.o.db.query<{ n: string }>(
+      'writer',
+      "SELECT count(*) AS n FROM payment_attempts WHERE status IN ('confirming', 'unknown', 'duplicate')",
+      [],
+      { wait: false },
+    );
+    return Number(rows[0].n);
+  }
+
+  /**
+   * Starts paying `orderId` with `method` (and the preferred provider, if it may take it). Online:
+   * commits the attempt, then prepares the provider's window; a provider that fails to prepare it
+   * (nothing can be charged before the window) is skipped for the next one of the same method.
+   */
+  async start(
+    orderId: string,
+    method: PaymentMethod,
+    preferred: string | undefined,
+    base: string,
+  ): Promise<StartResult> {
+    if (isManualMethod(method)) return this.startManual(orderId, method);
+    if (!isOnlineMethod(method)) throw new HttpError(400, 'Choose a payment method we offer.');
+    const tried = new Set<string>();
+    for (;;) {
+      const all = this.candidates(method).filter((p) => !tried.has(p.id));
+      const provider = all.find((p) => p.id === preferred) ?? all[0];
+      if (!provider || !this.o.health.admits(provider.id, method, true)) {
+        throw new HttpError(
+          503,
+          'This payment method is not available right now. Please choose another way to pay.',
+        );
+      }
+      tried.add(provider.id);
+      const attempt = await this.createAttempt(orderId, provider, method);
+      const urls = {
+        success: `${base}/payments/return?attempt=${attempt.id}`,
+        fail: `${base}/payments/fail?attempt=${attempt.id}`,
+        cancel: `${base}/payments/fail?attempt=${attempt.id}&code=USER_CANCEL`,
+      };
+      try {
+        const prepare = () => provider.startWindow(attempt, urls, `Resilient Shop ${orderId.slice(0, 8)}`);
+        const window = provider.windowCallsProvider
+          ? await this.o.health.run(provider.id, method, prepare)
+          : await prepare();
+        if (window.providerRef) {
+          await this.o.db.query(
+            'writer',
+            'UPDATE payment_attempts SET provider_ref = $2, updated_at = now() WHERE id = $1',
+            [attempt.id, window.providerRef],
+          );
+        }
+        return {
+          kind: 'redirect',
+          orderId,
+          attemptId: attempt.id,
+          provider: provider.id,
+          redirectUrl: window.redirectUrl,
+        };
+      } catch (err) {
+        if (!(err instanceof ProviderCallError)) throw err;
+        // Preparing the window moves no money: the attempt is over, the next provider may try.
+        await this.finish(attempt.id, ['started'], 'failed', err.code ?? err.errorClass, err.message);
+        this.o.logger.warn('payment window not prepared; trying the next provider', {
+          provider: provider.id,
+          method,
+          error: err.message,
+        });
+      }
+    }
+  }
+
+  private async createAttempt(
+    orderId: string,
+    provider: PaymentProvider,
+    method: OnlineMethod,
+  ): Promise<AttemptRef> {
+    const id = randomUUID();
+    const key = `pay-${id}`;
+    const amount = await this.o.db.transaction(
+      async (c) => {
+        const order = await this.lockPayableOrder(c, orderId);
+        await c.query(
+          "UPDATE payment_attempts SET status = 'abandoned', updated_at = now() WHERE order_id = $1 AND status = 'started'",
+          [orderId],
+        );
+        await c.query(
+          `INSERT INTO payment_attempts (id, order_id, provider, method, amount, idempotency_key, status)
+           VALUES ($1, $2, $3, $4, $5, $6, 'started')`,
+          [id, orderId, provider.id, method, order.total, key],
+        );
+        await c.query('UPDATE orders SET payment_method = $2 WHERE id = $1', [orderId, method]);
+        return order.total;
+      },
+      { priority: 'high' },
+    );
+    return { id, orderId, method, amount, idempotencyKey: key };
+  }
+
+  /** Locks the order and checks that it may take a new payment attempt now. */
+  private async lockPayableOrder(c: PoolClient, orderId: string): Promise<{ total: number; status: string }> {
+    const rows = await c.query<{ status: string; total_cents: string }>(
+      'SELECT status, total_cents FROM orders WHERE id = $1 FOR UPDATE',
+      [orderId],
+    );
+    if (rows.rowCount === 0) throw new HttpError(404, 'There is no such order.');
+    const { status } = rows.rows[0];
+    if (status === 'paid') throw new HttpError(409, 'This order is already paid.');
+    if (!['awaiting_payment', 'awaiting_transfer', 'awaiting_phone'].includes(status))
+      throw new HttpError(409, 'This order cannot be paid any more.');
+    const pending = await c.query('SELECT 1 FROM payment_attempts WHERE order_id = $1 AND status = ANY($2)', [
+      orderId,
+      IN_FLIGHT,
+    ]);
+    if (pending.rowCount)
+      throw new HttpError(
+        409,
+        'We are still confirming an earlier payment for this order. Check the order in a minute: you will not be charged twice.',
+      );
+    return { total: Number(rows.rows[0].total_cents), status };
+  }
+
+  private async startManual(orderId: string, method: 'bank-transfer' | 'phone'): Promise<StartResult> {
+    const bank = this.o.settings.manual.bankTransfer;
+    if (method === 'bank-transfer' && !bank) throw new HttpError(400, 'Choose a payment method we offer.');
+    if (method === 'phone' && !this.o.settings.manual.phoneOrders)
+      throw new HttpError(400, 'Choose a payment method we offer.');
+    const holdHours = bank?.holdHours ?? 24;
+    const dueAt = new Date(this.o.now() + holdHours * 3600_000);
+    const amount = await this.o.db.transaction(
+      async (c) => {
+        const order = await this.lockPayableOrder(c, orderId);
+        await c.query(
+          "UPDATE payment_attempts SET status = 'abandoned', updated_at = now() WHERE order_id = $1 AND status = 'started'",
+          [orderId],
+        );
+        await c.query(
+          'UPDATE orders SET status = $2, payment_method = $3, payment_due_at = $4 WHERE id = $1',
+          [orderId, method === 'bank-transfer' ? 'awaiting_transfer' : 'awaiting_phone', method, dueAt],
+        );
+        return order.total;
+      },
+      { priority: 'high' },
+    );
+    return { kind: method, orderId, amount, dueAt: dueAt.toISOString() };
+  }
+
+  /** The customer came back from the window without paying (cancel or failure inside the window). */
+  async windowFailed(attemptId: string, code: string | undefined): Promise<ReturnResult> {
+    const rows = await this.o.db.query<{ order_id: string }>(
+      'writer',
+      `UPDATE payment_attempts SET status = 'failed', failure_code = $2, updated_at = now()
+       WHERE id = $1 AND status = 'started' RETURNING order_id`,
+      [attemptId, (code ?? 'WINDOW_FAILED').slice(0, 100)],
+    );
+    const orderId = rows[0]?.order_id ?? (await this.orderOf(attemptId));
+    return { orderId, payment: await this.paymentState(orderId), code: code ?? 'WINDOW_FAILED' };
+  }
+
+  private async orderOf(attemptId: string): Promise<string> {
+    const rows = await this.o.db.query<{ order_id: string }>(
+      'writer',
+      'SELECT order_id FROM payment_attempts WHERE id = $1',
+      [attemptId],
+    );
+    if (!rows[0]) throw new HttpError(404, 'There is no such payment.');
+    return rows[0].order_id;
+  }
+
+  /**
+   * The return from the window: checks it against the order, commits `confirming`, confirms with the
+   * provider (no connection held), and writes what the provider answered.
+   */
+  async handleReturn(attemptId: string, params: ReturnParams): Promise<ReturnResult> {
+    const checked = await this.o.db.transaction(
+      async (c) => {
+        const a = await c.query<AttemptRow>('SELECT * FROM payment_attempts WHERE id = $1', [attemptId]);
+        if (a.rowCount === 0) throw new HttpError(404, 'There is no such payment.');
+        const orderId = a.rows[0].order_id;
+        const o = await c.query<{ status: string; total_cents: string }>(
+          'SELECT status, total_cents FROM orders WHERE id = $1 FOR UPDATE',
+          [orderId],
+        );
+        const attempt = (
+          await c.query<AttemptRow>('SELECT * FROM payment_attempts WHERE id = $1 FOR UPDATE', [attemptId])
+        ).rows[0];
+        if (attempt.status === 'approved') return { done: { orderId, payment: 'paid' as const } };
+        if (IN_FLIGHT.includes(attempt.status)) return { done: { orderId, payment: 'confirming' as const } };
+        if (attempt.status !== 'started')
+          throw new HttpError(409, 'This payment was not completed. Please start the payment again.');
+        if (o.rows[0].status !== 'awaiting_payment')
+          throw new HttpError(
+            409,
+            'This order is not waiting for this payment. Nothing was charged by this return.',
+          );
+        const provider = this.providers.get(attempt.provider);
+        if (!provider)
+          throw new HttpError(409, 'This payment was not completed. Please start the payment again.');
+        const ref = toRef(attempt);
+        const problem =
+          Number(attempt.amount) !== Number(o.rows[0].total_cents)
+            ? 'The amount returned by the payment window does not match the order.'
+            : provider.checkReturn(ref, params);
+        if (problem) return { refused: problem, orderId };
+        const providerRef = provider.returnRef(ref, params);
+        try {
+          await c.query('SAVEPOINT ref');
+          await c.query(
+            "UPDATE payment_attempts SET status = 'confirming', provider_ref = $2, updated_at = now() WHERE id = $1",
+            [attemptId, providerRef ?? null],
+          );
+        } catch (err) {
+          if ((err as { code?: string }).code !== '23505') throw err;
+          await c.query('ROLLBACK TO SAVEPOINT ref');
+          return { refused: 'This payment key was already used for another payment.', orderId };
+        }
+        return { go: { ...ref, providerRef }, provider };
+      },
+      { priority: 'high' },
+    );
+    if ('done' in checked && checked.done) return checked.done;
+    if ('refused' in checked && checked.refused) {
+      await this.event(attemptId, checked.orderId, 'return-refused', { reason: checked.refused, params });
+      this.o.logger.warn('payment return refused', { attemptId, reason: checked.refused });
+      throw new HttpError(400, `${checked.refused} Nothing was charged.`);
+    }
+    const { go, provider } = checked as { go: AttemptRef; provider: PaymentProvider };
+    let outcome: Outcome;
+    try {
+      outcome = await this.o.health.run(
+        provider.id,
+        go.method,
+        () => provider.confirm(go, params),
+        (r) =>
+          r.kind === 'approved'
+            ? 'approved'
+            : r.kind === 'declined'
+              ? 'declined'
+              : r.kind === 'not-charged'
+                ? 'error'
+                : undefined,
+      );
+    } catch (err) {
+      if (!(err instanceof ProviderCallError)) throw err;
+      const mayHaveCharged = err.sent && ['timeout', 'reset', '5xx'].includes(err.errorClass);
+      outcome = mayHaveCharged
+        ? { kind: 'unknown', code: err.errorClass, message: err.message }
+        : {
+            kind: 'not-charged',
+            code: err instanceof CircuitOpenError ? 'CIRCUIT_OPEN' : (err.code ?? err.errorClass),
+            message: err.message,
+          };
+    }
+    await this.o.hooks?.afterProviderAnswer?.(go.id, outcome);
+    // The provider has answered: writing it down must not give up at the first busy moment. A few
+    // tries past a full admission gate; after that the attempt stays `confirming` and the customer
+    // is told so, and the reconciler writes the outcome from a look-up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.settle(go, provider, outcome, ['confirming']);
+      } catch (err) {
+        const busy = err instanceof OverloadedError;
+        if (busy && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+          continue;
+        }
+        this.o.logger.warn('payment answer not written yet; the reconciler will finish it', {
+          attemptId: go.id,
+          outcome: outcome.kind,
+          error: (err as Error).message,
+        });
+        return { orderId: go.orderId, payment: 'confirming', code: 'NOT_WRITTEN_YET' };
+      }
+    }
+  }
+
+  /** Writes a provider's answer for an attempt that is in one of `from`. */
+  private async settle(
+    attempt: AttemptRef,
+    provider: PaymentProvider,
+    outcome: Outcome | { kind: 'charged'; providerRef: string; amount: number; providerOrderId: string },
+    from: string[],
+  ): Promise<ReturnResult> {
+    if (outcome.kind === 'approved' || outcome.kind === 'charged') {
+      return this.settleCharged(
+        attempt,
+        provider,
+        outcome.providerRef,
+        outcome.amount,
+        outcome.providerOrderId,
+        from,
+      );
+    }
+    if (outcome.kind === 'unknown') {
+      await this.finish(attempt.id, from, 'unknown', outcome.code, outcome.message);
+      this.o.logger.warn('payment outcome unknown; the reconciler will look it up', {
+        attemptId: attempt.id,
+      });
+      return { orderId: attempt.orderId, payment: 'confirming', code: outcome.code };
+    }
+    await this.finish(
+      attempt.id,
+      from,
+      outcome.kind === 'declined' ? 'declined' : 'failed',
+      outcome.code,
+      outcome.message,
+    );
+    return { orderId: attempt.orderId, payment: 'failed', code: outcome.code };
+  }
+
+  private async settleCharged(
+    attempt: AttemptRef,
+    provider: PaymentProvider,
+    providerRef: string,
+    amount: number,
+    providerOrderId: string,
+    from: string[],
+  ): Promise<ReturnResult> {
+    const verdict = await this.o.db.transaction(
+      async (c) => {
+        const o = await c.query<{ status: string; total_cents: string }>(
+          'SELECT status, total_cents FROM orders WHERE id = $1 FOR UPDATE',
+          [attempt.orderId],
+        );
+        const a = await c.query<{ status: string }>(
+          'SELECT status FROM payment_attempts WHERE id = $1 FOR UPDATE',
+          [attempt.id],
+        );
+        const status = a.rows[0]?.status;
+        if (status === 'approved') return 'paid' as const;
+        if (!from.includes(status)) return 'stale' as const;
+        const matches =
+          amount === Number(o.rows[0].total_cents) &&
+          amount === attempt.amount &&
+          providerOrderId === attempt.id;
+        if (o.rows[0].status === 'awaiting_payment' && matches) {
+          await c.query(
+            "UPDATE payment_attempts SET status = 'approved', provider_ref = $2, failure_code = NULL, failure_message = NULL, recheck_until = NULL, updated_at = now() WHERE id = $1",
+            [attempt.id, providerRef],
+          );
+          await c.query("UPDATE orders SET status = 'paid', payment_due_at = NULL WHERE id = $1", [
+            attempt.orderId,
+          ]);
+          return 'paid' as const;
+        }
+        // A second charge for a paid order, or a charge that does not match the order: refund it.
+        await c.query(
+          "UPDATE payment_attempts SET status = 'duplicate', provider_ref = $2, failure_code = $3, updated_at = now() WHERE id = $1",
+          [attempt.id, providerRef, matches ? 'DUPLICATE_APPROVAL' : 'AMOUNT_MISMATCH'],
+        );
+        await c.query(
+          'INSERT INTO payment_events (attempt_id, order_id, kind, detail) VALUES ($1, $2, $3, $4)',
+          [
+            attempt.id,
+            attempt.orderId,
+            matches ? 'duplicate-approval' : 'amount-mismatch',
+            JSON.stringify({ providerRef, amount, orderStatus: o.rows[0].status }),
+          ],
+        );
+        return 'refund' as const;
+      },
+      { priority: 'high' },
+    );
+    if (verdict === 'refund') {
+      await this.refund({ ...attempt, providerRef }, provider);
+      return {
+        orderId: attempt.orderId,
+        payment: await this.paymentState(attempt.orderId),
+        code: 'DUPLICATE_REFUNDED',
+      };
+    }
+    return {
+      orderId: attempt.orderId,
+      payment: verdict === 'paid' ? 'paid' : await this.paymentState(attempt.orderId),
+    };
+  }
+
+  /** Cancels a duplicate charge; on failure it stays `duplicate` for the next reconcile pass. */
+  private async refund(attempt: AttemptRef, provider: PaymentProvider): Promise<boolean> {
+    try {
+      await provider.cancel(attempt, 'Duplicate payment for one order (refunded automatically)');
+    } catch (err) {
+      this.o.logger.error('duplicate payment not refunded yet; will retry', {
+        attemptId: attempt.id,
+        error: (err as Error).message,
+      });
+      return false;
+    }
+    await this.finish(attempt.id, ['duplicate'], 'refunded', 'DUPLICATE_REFUNDED', 'refunded automatically');
+    await this.event(attempt.id, attempt.orderId, 'duplicate-refunded', { providerRef: attempt.providerRef });
+    this.o.logger.warn('duplicate payment refunded', { attemptId: attempt.id, orderId: attempt.orderId });
+    return true;
+  }
+
+  private async finish(
+    id: string,
+    from: string[],
+    to: string,
+    code?: string,
+    message?: string,
+    recheck?: Date,
+  ) {
+    await this.o.db.query(
+      'writer',
+      `UPDATE payment_attempts SET status = $3, failure_code = $4, failure_message = $5, recheck_until = $6, updated_at = now()
+       WHERE id = $1 AND status = ANY($2)`,
+      [id, from, to, code?.slice(0, 100) ?? null, message?.slice(0, 500) ?? null, recheck ?? null],
+    );
+  }
+
+  private async event(attemptId: string, orderId: string, kind: string, detail: unknown) {
+    await this.o.db
+      .query(
+        'writer',
+        'INSERT INTO payment_events (attempt_id, order_id, kind, detail) VALUES ($1, $2, $3, $4)',
+        [attemptId, orderId, kind, JSON.stringify(detail)],
+      )
+      .catch((err: Error) => this.o.logger.warn('payment event not recorded', { kind, error: err.message }));
+  }
+
+  /** The payment state of an order (for `GET /orders/{id}`). */
+  async paymentState(orderId: string, orderStatus?: string): Promise<PaymentState> {
+    const rows = await this.o.db.query<{ order_status: string; attempt_status: string | null }>(
+      'writer',
+      `SELECT o.status AS order_status,
+              (SELECT a.status FROM payment_attempts a WHERE a.order_id = o.id
+               ORDER BY (a.status IN ('confirming', 'unknown')) DESC, a.created_at DESC LIMIT 1) AS attempt_status
+       FROM orders o WHERE o.id = $1`,
+      [orderId],
+    );
+    const status = orderStatus ?? rows[0]?.order_status;
+    const attempt = rows[0]?.attempt_status;
+    if (status === 'paid') return 'paid';
+    if (status === 'awaiting_transfer') return 'awaiting-transfer';
+    if (status === 'awaiting_phone') return 'awaiting-phone';
+    if (status === 'expired') return 'expired';
+    if (status !== 'awaiting_payment') return 'none';
+    if (attempt && IN_FLIGHT.includes(attempt)) return 'confirming';
+    if (attempt && ['failed', 'declined'].includes(attempt)) return 'failed';
+    return 'awaiting-payment';
+  }
+
+  /**
+   * One reconcile pass: looks up unknown and stale `confirming` attempts, re-checks recent "not
+   * charged" verdicts, retries refunds of duplicates, and releases expired manual holds.
+   */
+  reconcile(): Promise<ReconcileReport> {
+    this.reconciling ??= this.reconcileOnce().finally(() => {
+      this.reconciling = undefined;
+    });
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(): Promise<ReconcileReport> {
+    const report: ReconcileReport = {
+      looked: 0,
+      approved: 0,
+      notCharged: 0,
+      duplicatesRefunded: 0,
+      unresolved: 0,
+      expiredHolds: 0,
+    };
+    const now = new Date(this.o.now());
+    const maxTimeout = Math.max(1000, ...this.o.settings.providers.map((p) => p.timeoutMs));
+    const staleBefore = new Date(now.getTime() - maxTimeout - this.o.settings.confirmGraceSeconds * 1000);
+    const rows = await this.o.db.query<AttemptRow & { recheck_until: Date | null }>(
+      'writer',
+      `SELECT * FROM payment_attempts
+       WHERE status IN ('unknown', 'duplicate')
+          OR (status = 'confirming' AND updated_at < $1)
+          OR (status = 'failed' AND recheck_until > $2)
+       ORDER BY created_at LIMIT 200`,
+      [staleBefore, now],
+    );
+    for (const row of rows) {
+      const provider = this.providers.get(row.provider);
+      if (!provider) continue;
+      const ref = toRef(row);
+      if (row.status === 'duplicate') {
+        if (await this.refund(ref, provider)) report.duplicatesRefunded++;
+        else report.unresolved++;
+        continue;
+      }
+      report.looked++;
+      let found: LookupResult;
+      try {
+        found = await provider.lookup(ref);
+      } catch (err) {
+        if (row.status !== 'failed') report.unresolved++;
+        this.o.logger.warn('payment look-up failed; will retry', {
+          attemptId: row.id,
+          error: (err as Error).message,
+        });
+        continue;
+      }
+      if (found.kind === 'charged') {
+        const r = await this.settle(ref, provider, found, ['confirming', 'unknown', 'failed']);
+        if (r.code === 'DUPLICATE_REFUNDED') report.duplicatesRefunded++;
+        else report.approved++;
+        continue;
+      }
+      if (row.status === 'failed') continue; // still not charged: keep re-checking until recheck_until
+      report.notCharged++;
+      const recheck = new Date(now.getTime() + this.o.settings.recheckMinutes * 60_000);
+      await this.finish(
+        row.id,
+        ['confirming', 'unknown'],
+        'failed',
+        found.kind === 'canceled' ? 'CANCELED_AT_PROVIDER' : 'NOT_CHARGED',
+        `look-up: ${found.kind === 'canceled' ? 'canceled' : found.detail}`,
+        recheck,
+      );
+    }
+    report.expiredHolds = await this.expireHolds(now);
+    return report;
+  }
+
+  /** Manual ways hold stock for a bounded time: past the due time the order expires and the stock returns. */
+  private async expireHolds(now: Date): Promise<number> {
+    return this.o.db.transaction(async (c) => {
+      const expired = await c.query<{ id: string; drill: boolean }>(
+        `UPDATE orders SET status = 'expired' WHERE status IN ('awaiting_transfer', 'awaiting_phone') AND payment_due_at < $1
+         RETURNING id, drill`,
+        [now],
+      );
+      const ids = expired.rows.filter((r) => !r.drill).map((r) => r.id);
+      if (ids.length)
+        await c.query(
+          `UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()
+           FROM (SELECT product_id, sum(quantity)::int AS quantity FROM order_items WHERE order_id = ANY($1::uuid[]) GROUP BY product_id) i
+           WHERE p.id = i.product_id`,
+          [ids],
+        );
+      return expired.rowCount ?? 0;
+    });
+  }
+
+  /** Reconciles now, then every `reconcileEverySeconds`; publishes metrics at most once a minute. */
+  async run(): Promise<void> {
+    if (this.timer) return;
+    await this.o.switch.refresh();
+    this.o.switch.start();
+    const tick = async () => {
+      try {
+        await this.reconcile();
+      } catch (err) {
+        this.o.logger.warn('payment reconcile pass failed', { error: (err as Error).message });
+      }
+      await this.publishMetrics();
+    };
+    this.timer = setInterval(() => void tick(), this.o.settings.reconcileEverySeconds * 1000);
+    this.timer.unref();
+    await tick();
+  }
+
+  /** Publishes the aggregated metrics if a minute has passed since the last publication. */
+  async publishMetrics(force = false): Promise<void> {
+    if (!this.o.metrics) return;
+    const now = this.o.now();
+    if (!force && now - this.lastPublish < 60_000) return;
+    this.lastPublish = now;
+    const unresolvedUnknowns = await this.unresolvedUnknowns().catch(() => 0);
+    await this.o.metrics.publish(new Date(now), {
+      unresolvedUnknowns,
+      onlineMethodsAvailable: this.onlineAvailable(),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.o.switch.stop();
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.reconciling?.catch(() => undefined);
+  }
+}
+
+function toRef(row: AttemptRow): AttemptRef {
+  return {
+    id: row.id,
+    orderId: row.order_id,
+    method: row.method as OnlineMethod,
+    amount: Number(row.amount),
+    idempotencyKey: row.idempotency_key,
+    providerRef: row.provider_ref ?? undefined,
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * Toss Payments adapter (core API v1), following:
+ * - authentication: Basic with the secret key as user name and an empty password; `Idempotency-Key`
+ *   header on POSTs so that a repeated request is answered, not re-executed:
+ *   https://docs.tosspayments.com/reference/using-api/authorization
+ * - confirm `POST /v1/payments/confirm` with `paymentKey`, `orderId`, `amount`; the window returns to
+ *   the success URL with the same three query parameters, to be checked against the order first:
+ *   https://docs.tosspayments.com/reference (결제 승인) and https://pypi.org/project/python-tosspayments/0.0.7/
+ * - look-up by order id `GET /v1/payments/orders/{orderId}`: https://docs.rs/tosspayments-rs/latest/src/tosspayments/api/get_payment.rs.html
+ * - cancel `POST /v1/payments/{paymentKey}/cancel` with `cancelReason`:
+ *   https://docs.tosspayments.com/guides/apis/cancel-payment
+ * - error codes (`NOT_FOUND_PAYMENT`, `ALREADY_PROCESSED_PAYMENT`, `PROVIDER_ERROR`, card refusals):
+ *   https://docs.tosspayments.com/reference/error-codes
+ *
+ * The payment window itself is Toss's JavaScript SDK (`requestPayment`) in production; the shop
+ * sends the customer to `windowUrl` (a page hosting the SDK, or the fake's window in tests).
+ */
+import { callProvider, errorFields, type ProviderAnswer } from './call';
+import type { ProviderSettings } from './config';
+import {
+  type AttemptRef,
+  type LookupResult,
+  type OnlineMethod,
+  type Outcome,
+  type PaymentProvider,
+  ProviderCallError,
+  type ReturnParams,
+  type ReturnUrls,
+} from './types';
+
+/** Refusals about the customer's card or account, not about the provider: health leaves them out. */
+const CUSTOMER_DECLINES = new Set([
+  'REJECT_CARD_PAYMENT',
+  'REJECT_CARD_COMPANY',
+  'INVALID_REJECT_CARD',
+  'INVALID_STOPPED_CARD',
+  'INVALID_CARD_EXPIRATION',
+  'INVALID_CARD_NUMBER',
+  'EXCEED_MAX_DAILY_PAYMENT_COUNT',
+  'EXCEED_MAX_PAYMENT_AMOUNT',
+  'EXCEED_MAX_AMOUNT',
+  'NOT_ENOUGH_BALANCE',
+  'REJECT_ACCOUNT_PAYMENT',
+  'BELOW_MINIMUM_AMOUNT',
+  'PAY_PROCESS_CANCELED',
+  'PAY_PROCESS_ABORTED',
+  'INVALID_PASSWORD',
+]);
+/** The provider says it cannot take payments now (temporary error, system processing, maintenance). */
+const PROVIDER_SIDE = new Set([
+  'PROVIDER_ERROR',
+  'FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING',
+  'FAILED_INTERNAL_SYSTEM_PROCESSING',
+  'UNKNOWN_PAYMENT_ERROR',
+  'NOT_AVAILABLE_PAYMENT',
+  'COMMON_ERROR',
+]);
+
+/** Secret of a Toss provider (`${appName}/payments/${id}`): `{ "secretKey": "…" }`. */
+export interface TossSecret {
+  secretKey: string;
+}
+
+export class TossPayments implements PaymentProvider {
+  readonly kind = 'toss-payments';
+  readonly windowCallsProvider = false;
+  readonly id: string;
+  readonly methods: readonly OnlineMethod[];
+
+  constructor(
+    private readonly settings: ProviderSettings,
+    private readonly secret: () => Promise<TossSecret>,
+  ) {
+    this.id = settings.id;
+    this.methods = settings.methods;
+  }
+
+  private async headers(idempotencyKey?: string): Promise<Record<string, string>> {
+    const { secretKey } = await this.secret();
+    return {
+      authorization: `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`,
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    };
+  }
+
+  private url(path: string): string {
+    return this.settings.baseUrl.replace(/\/$/, '') + path;
+  }
+
+  async startWindow(attempt: AttemptRef, urls: ReturnUrls, orderName: string) {
+    // No server call: Toss assigns the paymentKey inside its window.
+    const q = new URLSearchParams({
+      orderId: attempt.id,
+      amount: String(attempt.amount),
+      orderName,
+      method: attempt.method === 'card' ? 'CARD' : 'EASY_PAY',
+      successUrl: urls.success,
+      failUrl: urls.fail,
+    });
+    return { redirectUrl: `${this.settings.windowUrl}?${q}` };
+  }
+
+  returnRef(_attempt: AttemptRef, params: ReturnParams): string | undefined {
+    return params.paymentKey || undefined;
+  }
+
+  checkReturn(attempt: AttemptRef, params: ReturnParams): string | undefined {
+    if (!params.paymentKey) return 'The return from the payment window has no payment key.';
+    if (params.orderId !== attempt.id) return 'The return from the payment window names another order.';
+    if (params.amount !== String(attempt.amount))
+      return 'The amount returned by the payment window does not match the order.';
+    return undefined;
+  }
+
+  async confirm(attempt: AttemptRef, params: ReturnParams): Promise<Outcome> {
+    const answer = await callProvider(
+      this.url('/v1/payments/confirm'),
+      {
+        method: 'POST',
+        headers: await this.headers(attempt.idempotencyKey),
+        body: { paymentKey: params.paymentKey, orderId: attempt.id, amount: attempt.amount },
+      },
+      this.settings.timeoutMs,
+    );
+    if (answer.status === 200) return this.approved(answer);
+    const { code, message } = errorFields(answer.body);
+    if (answer.status >= 500) return { kind: 'unknown', code: `HTTP_${answer.status}`, message };
+    if (code === 'ALREADY_PROCESSED_PAYMENT') {
+      // Our earlier confirm got through: what it did is for the look-up to say.
+      return { kind: 'unknown', code, message };
+    }
+    if (CUSTOMER_DECLINES.has(code)) return { kind: 'declined', code, message };
+    if (PROVIDER_SIDE.has(code))
+      throw new ProviderCallError('maintenance', true, message || code, answer.status, code);
+    return { kind: 'not-charged', code, message };
+  }
+
+  private approved(answer: ProviderAnswer): Outcome {
+    const b = answer.body ?? {};
+    if (b.status !== 'DONE' || typeof b.paymentKey !== 'string' || typeof b.orderId !== 'string')
+      return {
+        kind: 'unknown',
+        code: 'UNREADABLE_ANSWER',
+        message: 'confirm answered 200 without a DONE payment',
+      };
+    return {
+      kind: 'approved',
+      providerRef: b.paymentKey,
+      providerOrderId: b.orderId,
+      amount: Number(b.totalAmount),
+    };
+  }
+
+  async lookup(attempt: AttemptRef): Promise<LookupResult> {
+    const answer = await callProvider(
+      this.url(`/v1/payments/orders/${encodeURIComponent(attempt.id)}`),
+      { method: 'GET', headers: await this.headers() },
+      this.settings.timeoutMs,
+    );
+    if (answer.status === 404) return { kind: 'not-charged', detail: 'NOT_FOUND_PAYMENT' };
+    if (answer.status !== 200) {
+      const { code, message } = errorFields(answer.body);
+      throw new ProviderCallError(
+        answer.status >= 500 ? '5xx' : '4xx',
+        true,
+        message || code,
+        answer.status,
+        code,
+      );
+    }
+    const b = answer.body ?? {};
+    if (b.status === 'DONE')
+      return {
+        kind: 'charged',
+        providerRef: String(b.paymentKey),
+        providerOrderId: String(b.orderId),
+        amount: Number(b.totalAmount),
+      };
+    if (b.status === 'CANCELED' || b.status === 'PARTIAL_CANCELED')
+      return { kind: 'canceled', providerRef: String(b.paymentKey) };
+    // READY, IN_PROGRESS (authenticated, never confirmed), ABORTED, EXPIRED: no money moved.
+    return { kind: 'not-charged', detail: String(b.status) };
+  }
+
+  async cancel(attempt: AttemptRef, reason: string): Promise<void> {
+    if (!attempt.providerRef) throw new Error(`attempt ${attempt.id} has no paymentKey to cancel`);
+    const answer = await callProvider(
+      this.url(`/v1/payments/${encodeURIComponent(attempt.providerRef)}/cancel`),
+      {
+        method: 'POST',
+        headers: await this.headers(`${attempt.idempotencyKey}:cancel`),
+        body: { cancelReason: reason },
+      },
+      this.settings.timeoutMs,
+    );
+    if (answer.status === 200) return;
+    const { code, message } = errorFields(answer.body);
+    if (code === 'ALREADY_CANCELED_PAYMENT') return;
+    throw new ProviderCallError(
+      answer.status >= 500 ? '5xx' : '4xx',
+      true,
+      message || code,
+      answer.status,
+      code,
+    );
+  }
+}

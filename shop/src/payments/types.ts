@@ -1,0 +1,102 @@
+/**
+ * The payment port: what the shop needs from any online payment provider, whatever its API. One
+ * adapter per provider kind implements it (toss.ts, kakaopay.ts); the fakes in test/support/fake-pg
+ * speak the same HTTP.
+ */
+
+/** Payment methods of the contract (docs/payments.md). */
+export const ONLINE_METHODS = ['card', 'easy-pay'] as const;
+export const MANUAL_METHODS = ['bank-transfer', 'phone'] as const;
+export type OnlineMethod = (typeof ONLINE_METHODS)[number];
+export type ManualMethod = (typeof MANUAL_METHODS)[number];
+export type PaymentMethod = OnlineMethod | ManualMethod;
+
+export const isOnlineMethod = (m: unknown): m is OnlineMethod =>
+  (ONLINE_METHODS as readonly unknown[]).includes(m);
+export const isManualMethod = (m: unknown): m is ManualMethod =>
+  (MANUAL_METHODS as readonly unknown[]).includes(m);
+
+/** What the adapters know of an attempt (a row of `payment_attempts`). */
+export interface AttemptRef {
+  /** Attempt id: also the order id the provider sees (a fresh one per attempt). */
+  id: string;
+  orderId: string;
+  method: OnlineMethod;
+  amount: number;
+  /** Sent as `Idempotency-Key` where the provider supports one. */
+  idempotencyKey: string;
+  /** The provider's own id of the payment (Toss paymentKey, KakaoPay tid), once known. */
+  providerRef?: string;
+}
+
+/** Where the provider's window sends the customer back to. */
+export interface ReturnUrls {
+  success: string;
+  fail: string;
+  cancel: string;
+}
+
+/** Query parameters of the return from the provider's window, as received. */
+export type ReturnParams = Record<string, string | undefined>;
+
+/** The outcome of a confirm (or a look-up) as the shop must act on it. */
+export type Outcome =
+  | { kind: 'approved'; providerRef: string; amount: number; providerOrderId: string }
+  | { kind: 'declined'; code: string; message: string }
+  | { kind: 'not-charged'; code: string; message: string }
+  | { kind: 'unknown'; code: string; message: string };
+
+/** A look-up: did the provider charge this attempt? */
+export type LookupResult =
+  | { kind: 'charged'; providerRef: string; amount: number; providerOrderId: string }
+  | { kind: 'not-charged'; detail: string }
+  | { kind: 'canceled'; providerRef: string };
+
+/**
+ * How a failed call to a provider is classified (the `ErrorClass` of the health report):
+ * `connect` never reached the provider (nothing can have happened), `timeout` and `reset` may have
+ * been processed, `5xx` may have been processed, `4xx` was refused, `maintenance` is a provider-side
+ * refusal code (the provider works but will not take payments), `protocol` an answer we cannot read.
+ */
+export type ErrorClass = 'connect' | 'timeout' | 'reset' | '5xx' | '4xx' | 'maintenance' | 'protocol';
+
+/** A call to the provider failed; `sent` says whether the request may have reached it. */
+export class ProviderCallError extends Error {
+  constructor(
+    readonly errorClass: ErrorClass,
+    readonly sent: boolean,
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The port. Every method may throw `ProviderCallError`; none holds anything of the shop's. */
+export interface PaymentProvider {
+  readonly id: string;
+  readonly kind: string;
+  readonly methods: readonly OnlineMethod[];
+  /** Whether `startWindow` calls the provider (then it runs through the breaker and counts for health). */
+  readonly windowCallsProvider: boolean;
+  /**
+   * Prepares the provider's window: where to send the customer, and the provider's id of the
+   * payment if it assigns one now (KakaoPay `ready` returns `tid`; Toss assigns `paymentKey` later).
+   */
+  startWindow(
+    attempt: AttemptRef,
+    urls: ReturnUrls,
+    orderName: string,
+  ): Promise<{ redirectUrl: string; providerRef?: string }>;
+  /** The provider's payment id carried by the return from the window (Toss paymentKey, KakaoPay tid). */
+  returnRef(attempt: AttemptRef, params: ReturnParams): string | undefined;
+  /** Checks the return's own claims (order id, amount) against the attempt; a message when they differ. */
+  checkReturn(attempt: AttemptRef, params: ReturnParams): string | undefined;
+  /** Confirms (approves) the payment server-side: the call that moves the money. */
+  confirm(attempt: AttemptRef, params: ReturnParams): Promise<Outcome>;
+  /** Asks the provider whether this attempt was charged. */
+  lookup(attempt: AttemptRef): Promise<LookupResult>;
+  /** Cancels (refunds) a charged attempt in full. */
+  cancel(attempt: AttemptRef, reason: string): Promise<void>;
+}

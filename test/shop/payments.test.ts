@@ -1,0 +1,212 @@
+/**
+ * Checkout with payment against real PostgreSQL and the fake providers over real HTTP: card and
+ * easy-pay through both adapters, the manual ways, tampered returns refused with nothing confirmed,
+ * concurrent confirmations of one order charging once, and the health/choice pages. Every test
+ * counts the fakes' ledgers against the database.
+ */
+import { startPostgres, type PostgresServer } from '../support/postgres';
+import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
+import { JSON_HEADERS, postJson, stockOf, type RunningShop } from './helpers';
+import {
+  buy,
+  ledgerCheck,
+  newOrder,
+  orderJson,
+  paymentSettings,
+  returnTo,
+  startPay,
+  startPayShop,
+  throughWindow,
+} from './payment-helpers';
+
+let pg: PostgresServer;
+let db: string;
+let fakes: { toss: FakeProvider; kakao: FakeProvider };
+let shop: RunningShop;
+
+beforeAll(async () => {
+  [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  db = await pg.createDatabase();
+  shop = await startPayShop(pg, db, paymentSettings(fakes));
+});
+afterAll(async () => {
+  await shop?.close();
+  await Promise.all([fakes?.toss.close(), fakes?.kakao.close()]);
+  await pg?.destroy();
+});
+
+afterEach(async () => {
+  const check = await ledgerCheck(pg, db, [fakes.toss, fakes.kakao]);
+  expect(check).toMatchObject({ doubleCharges: 0, lostPaidOrders: 0, unpaidButPaid: 0 });
+});
+
+test('checkout creates an order awaiting payment and offers every method', async () => {
+  const { orderId, body } = await newOrder(shop.base);
+  expect(body.status).toBe('awaiting_payment');
+  expect(body.amount).toBe(1900);
+  expect(body.payment.methods.map((m: { method: string }) => m.method)).toEqual([
+    'card',
+    'easy-pay',
+    'bank-transfer',
+    'phone',
+  ]);
+  expect((await orderJson(shop.base, orderId)).payment).toBe('awaiting-payment');
+});
+
+test('card through Toss: window, return, server-side confirm with the idempotency key, paid', async () => {
+  const { orderId, result, pay } = await buy(shop.base, 'card');
+  expect(pay.json.provider).toBe('toss');
+  expect(result).toMatchObject({ status: 200, json: { orderId, payment: 'paid' } });
+  const order = await orderJson(shop.base, orderId);
+  expect(order).toMatchObject({ status: 'paid', payment: 'paid' });
+  const [attempt] = await pg.sql<{ idempotency_key: string; provider_ref: string }>(
+    'SELECT idempotency_key, provider_ref FROM payment_attempts WHERE order_id = $1',
+    [orderId],
+    db,
+  );
+  expect(fakes.toss.payments.get(attempt.provider_ref)?.status).toBe('DONE');
+  expect(attempt.idempotency_key).toMatch(/^pay-/);
+});
+
+test('easy-pay through KakaoPay: ready (tid stored), window, approve with pg_token, paid', async () => {
+  const { orderId, result, pay } = await buy(shop.base, 'easy-pay', 'kakaopay');
+  expect(pay.json.provider).toBe('kakaopay');
+  expect(result?.json).toMatchObject({ orderId, payment: 'paid' });
+  const [attempt] = await pg.sql<{ provider_ref: string; status: string }>(
+    'SELECT provider_ref, status FROM payment_attempts WHERE order_id = $1',
+    [orderId],
+    db,
+  );
+  expect(attempt.status).toBe('approved');
+  expect(fakes.kakao.payments.get(attempt.provider_ref)?.status).toBe('DONE');
+});
+
+test('replaying the return URL confirms nothing a second time', async () => {
+  const { orderId, back } = await buy(shop.base, 'card');
+  const confirms = fakes.toss.calls['/v1/payments/confirm'];
+  const again = await returnTo(back!);
+  expect(again.json).toMatchObject({ orderId, payment: 'paid' });
+  expect(fakes.toss.calls['/v1/payments/confirm']).toBe(confirms);
+});
+
+describe('tampered returns are refused and nothing is confirmed', () => {
+  test.each([
+    [
+      'another amount',
+      (u: URL) => u.searchParams.set('amount', '100'),
+      'The amount returned by the payment window does not match the order.',
+    ],
+    [
+      'another order',
+      (u: URL) => u.searchParams.set('orderId', '00000000-0000-4000-8000-000000000000'),
+      'The return from the payment window names another order.',
+    ],
+  ])('%s', async (_name, tamper, message) => {
+    const { orderId } = await newOrder(shop.base);
+    const pay = await startPay(shop.base, orderId, 'card');
+    const back = new URL(await throughWindow(pay.json.redirectUrl));
+    tamper(back);
+    const confirms = fakes.toss.calls['/v1/payments/confirm'] ?? 0;
+    const res = await returnTo(back.toString());
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe(`${message} Nothing was charged.`);
+    expect(fakes.toss.calls['/v1/payments/confirm'] ?? 0).toBe(confirms);
+    expect((await orderJson(shop.base, orderId)).status).toBe('awaiting_payment');
+    const events = await pg.sql('SELECT kind FROM payment_events WHERE order_id = $1', [orderId], db);
+    expect(events).toEqual([{ kind: 'return-refused' }]);
+  });
+
+  test('a payment key replayed from another paid order', async () => {
+    const first = await buy(shop.base, 'card');
+    const usedKey = new URL(first.back!).searchParams.get('paymentKey')!;
+    const { orderId } = await newOrder(shop.base);
+    const pay = await startPay(shop.base, orderId, 'card');
+    const back = new URL(await throughWindow(pay.json.redirectUrl));
+    back.searchParams.set('paymentKey', usedKey);
+    const res = await returnTo(back.toString());
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe(
+      'This payment key was already used for another payment. Nothing was charged.',
+    );
+    expect((await orderJson(shop.base, orderId)).status).toBe('awaiting_payment');
+  });
+});
+
+test('two concurrent confirmations of one order: one confirm call, one charge, both answers say paid', async () => {
+  const { orderId } = await newOrder(shop.base);
+  const pay = await startPay(shop.base, orderId, 'card');
+  const back = await throughWindow(pay.json.redirectUrl);
+  const confirms = fakes.toss.calls['/v1/payments/confirm'] ?? 0;
+  fakes.toss.latencyMs = 150; // both requests are in the shop while the first confirm is in flight
+  const answers = await Promise.all([returnTo(back), returnTo(back), returnTo(back)]);
+  fakes.toss.latencyMs = 0;
+  expect(fakes.toss.calls['/v1/payments/confirm'] - confirms).toBe(1);
+  expect(answers.map((a) => a.json.payment).sort()).toEqual(['confirming', 'confirming', 'paid']);
+  expect((await orderJson(shop.base, orderId)).payment).toBe('paid');
+});
+
+test('a second attempt cannot start while one is confirming; a paid order cannot be paid again', async () => {
+  const { orderId } = await buy(shop.base, 'card');
+  const again = await startPay(shop.base, orderId, 'easy-pay', 'kakaopay');
+  expect(again.status).toBe(409);
+  expect(again.json.error).toBe('This order is already paid.');
+});
+
+test('bank transfer: the order waits for the deposit with a bounded hold, then expires and returns its stock', async () => {
+  const before = await stockOf(pg, db, 2);
+  const { orderId } = await newOrder(shop.base);
+  const res = await startPay(shop.base, orderId, 'bank-transfer');
+  expect(res.status).toBe(201);
+  expect(res.json).toMatchObject({ kind: 'bank-transfer', orderId, amount: 1900 });
+  expect((await orderJson(shop.base, orderId)).payment).toBe('awaiting-transfer');
+  expect(await stockOf(pg, db, 2)).toBe(before - 1);
+  await pg.sql("UPDATE orders SET payment_due_at = now() - interval '1 minute' WHERE id = $1", [orderId], db);
+  const report = await shop.shop.payments!.reconcile();
+  expect(report.expiredHolds).toBe(1);
+  expect((await orderJson(shop.base, orderId)).payment).toBe('expired');
+  expect(await stockOf(pg, db, 2)).toBe(before);
+});
+
+test('the HTML choice page lists methods; phone orders show the number to call', async () => {
+  const { orderId } = await newOrder(shop.base);
+  const page = await (
+    await fetch(`${shop.base}/orders/${orderId}/pay`, { headers: { 'accept-language': 'ko' } })
+  ).text();
+  expect(page).toContain('data-payment-method="card" data-available="true"');
+  expect(page).toContain('결제 방법을 선택해 주세요');
+  const phone = await fetch(`${shop.base}/orders/${orderId}/pay`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    body: 'method=phone',
+  });
+  expect(phone.status).toBe(201);
+  expect(await phone.text()).toContain('tel:+82212345678');
+});
+
+test('GET /payments/health reports each provider and method, and /healthz is unchanged', async () => {
+  const res = await fetch(`${shop.base}/payments/health`, { headers: JSON_HEADERS });
+  const body = (await res.json()) as any;
+  expect(body).toMatchObject({
+    region: 'ap-northeast-2',
+    status: 'ok',
+    onlineMethodsAvailable: 2,
+    onlineMethods: 2,
+  });
+  expect(body.providers.map((p: any) => `${p.provider}:${p.method}:${p.breaker}`)).toEqual([
+    'toss:card:closed',
+    'toss:easy-pay:closed',
+    'kakaopay:easy-pay:closed',
+  ]);
+  expect(body.switch).toMatchObject({ disabled: [], error: null });
+  expect((await fetch(`${shop.base}/healthz`)).status).toBe(200);
+});
+
+test('the idempotent checkout replay answers with the same order awaiting payment', async () => {
+  const cart = await postJson(shop.base, '/cart', { productId: 1 });
+  const key = 'pay-replay-key-1';
+  const a = await postJson(shop.base, '/checkout', { cartId: cart.json.cartId }, { 'idempotency-key': key });
+  const b = await postJson(shop.base, '/checkout', { cartId: cart.json.cartId }, { 'idempotency-key': key });
+  expect(b.json.orderId).toBe(a.json.orderId);
+  expect(b.headers.get('x-idempotent-replay')).toBe('true');
+  expect(b.json.status).toBe('awaiting_payment');
+});
