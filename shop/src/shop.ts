@@ -191,6 +191,7 @@ export function createShop(options: ShopOptions): Shop {
     logger,
     isDraining: () => draining,
     payments,
+    testRequests: options.testRequests,
   });
   const server = createServer(
     { keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 },

@@ -4,6 +4,7 @@ import type { Product } from './catalogue';
 import type { Contacts } from '../../lib/contract/contacts';
 import type { CartCleanupOptions } from './cleanup';
 import type { PaymentOptions } from './payments/index';
+import type { TestRequestGate } from './signed-test-request';
 
 export type Role = 'primary' | 'standby';
 export type DbState = 'writer' | 'reader' | 'unreachable';
@@ -95,6 +96,8 @@ export interface ShopOptions {
   fenceWitnesses?: { host: string; port: number }[];
   /** Payments (SHOP_PAYMENTS): checkout then creates orders awaiting payment. None: orders are placed unpaid. */
   payments?: PaymentOptions;
+  /** Checks signed test headers (shop/src/signed-test-request.ts); none: they are accepted unsigned (local runs). */
+  testRequests?: TestRequestGate;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
