@@ -6,6 +6,7 @@ import type { Deps } from '../core/deps';
 import { drill, type DrillFlags, type DrillIo } from '../core/drill';
 import { fisOverHttp } from '../core/drill-fis';
 import { ProbeCustomer } from '../core/drill-probe';
+import { testSigner } from '../core/test-signing';
 import { SCENARIO_IDS } from '../../lib/fis/scenarios';
 
 type Run = (
@@ -52,6 +53,7 @@ export async function drillCommand(
               timeoutMs: d.httpTimeoutMs,
               intervalMs: PROBE_INTERVAL_MS,
               now: d.now,
+              sign: testSigner(d),
             })),
       },
       scenario,
