@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { formatSwitchValue, parseSwitchValue } from '../lib/contract/payments';
+import { shopPayments } from '../lib/payments/regional-payments';
 import { testConfig } from './support/synth';
 
 function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
@@ -95,6 +96,16 @@ describe('payments config', () => {
       'payments.providers[0].baseUrl = "api.tosspayments.com": must be an absolute URL such as "https://api.tosspayments.com". Fix: correct the value',
     ],
     [
+      'a window URL on a kakaopay provider',
+      (r) => (r.payments.providers[1].windowUrl = 'https://shop.example.com/pay'),
+      'payments.providers[1].windowUrl = "https://shop.example.com/pay": is only used by toss-payments providers (this one is kakaopay). Fix: remove it',
+    ],
+    [
+      'a plain-http window URL',
+      (r) => (r.payments.providers[0].windowUrl = 'http://shop.example.com/pay/toss'),
+      'payments.providers[0].windowUrl = "http://shop.example.com/pay/toss": must be an https URL such as "https://shop.example.com/pay/toss". Fix: correct the value',
+    ],
+    [
       'a timeout below a second',
       (r) => (r.payments.providers[0].timeoutMs = 50),
       'payments.providers[0].timeoutMs = 50: Too small: expected number to be >=1000',
@@ -140,6 +151,13 @@ describe('payments config', () => {
   ])('rejects %s with the key, the value and the fix', (_name, mutate, expected) => {
     const error = errorOf(mutate);
     expect(error.message).toContain(expected);
+  });
+
+  test("a Toss provider's window URL reaches SHOP_PAYMENTS; without one the key is absent", () => {
+    const url = 'https://shop.example.com/pay/toss';
+    const c = testConfig((r) => (r.payments.providers[0].windowUrl = url));
+    expect(shopPayments(c).providers.map((p) => p.windowUrl)).toEqual([url, undefined]);
+    expect('windowUrl' in shopPayments(loadConfig('default')).providers[0]).toBe(false);
   });
 
   test('the switch value reads back what was written, sorted and without repeats', () => {

@@ -312,6 +312,13 @@ function paymentProblems(
         );
       }
     });
+    if (p.windowUrl !== undefined && p.kind !== 'toss-payments') {
+      add(
+        `${at}.windowUrl`,
+        p.windowUrl,
+        `is only used by toss-payments providers (this one is ${String(p.kind)}). Fix: remove it`,
+      );
+    }
     const timeoutMs = num(p.timeoutMs);
     if (timeoutMs !== undefined && windowSeconds !== undefined && timeoutMs >= windowSeconds * 1000) {
       add(

@@ -365,6 +365,16 @@ export const paymentProviderSchema = z.strictObject({
    * look-up settles it, so this bounds how long a customer waits, not whether money moves.
    */
   timeoutMs: int(1000, 30000),
+  /**
+   * Toss Payments only: the page that opens Toss's payment window (its JavaScript SDK) for the shop.
+   * The shop offers a Toss provider only when it is set (shop/src/payments/config.ts).
+   */
+  windowUrl: z
+    .url({
+      protocol: /^https$/,
+      error: 'must be an https URL such as "https://shop.example.com/pay/toss". Fix: correct the value',
+    })
+    .optional(),
 });
 
 /** A bank account for transfers: the order waits `holdHours` for the deposit. */

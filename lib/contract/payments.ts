@@ -64,6 +64,8 @@ export interface ShopPaymentProvider {
   readonly timeoutMs: number;
   /** Secrets Manager name (the local replica) of `{ secretKey }` / `{ secretKey, cid }`. */
   readonly secretName: string;
+  /** Toss Payments only: the page that opens its payment window. */
+  readonly windowUrl?: string;
 }
 
 /** JSON of `SHOP_PAYMENTS`, written by the web tier. */

@@ -26,6 +26,7 @@ export function shopPayments(config: ShopConfig): ShopPayments {
       methods: provider.methods as ShopPayments['providers'][number]['methods'],
       timeoutMs: provider.timeoutMs,
       secretName: names.paymentSecretName(provider.id),
+      ...(provider.windowUrl ? { windowUrl: provider.windowUrl } : {}),
     })),
     manual: p.manual,
     breaker: p.breaker,
