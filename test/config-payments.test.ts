@@ -131,7 +131,7 @@ describe('payments config', () => {
     [
       'phoneOrders as a string',
       (r) => (r.payments.manual.phoneOrders = 'yes'),
-      'payments.manual.phoneOrders = "yes": must be true or false (a JSON boolean, without quotes). Fix: correct the value',
+      'payments.manual.phoneOrders = "yes": must be true or false (a JSON boolean, without quotes). Fix: write true or false, without quotes',
     ],
     [
       'a bank transfer held longer than a week',

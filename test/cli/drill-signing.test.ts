@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { RegionClients } from '../../cli/core/clients';
-import type { Deps } from '../../cli/core/deps';
-import { ProbeCustomer } from '../../cli/core/drill-probe';
-import { testSigner } from '../../cli/core/test-signing';
+import type { RegionClients } from '../../cli/aws/clients';
+import type { Deps } from '../../cli/aws/deps';
+import { ProbeCustomer } from '../../cli/drill/probe';
+import { testSigner } from '../../cli/drill/signing';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { TestRequestGate } from '../../shop/src/signed-test-request';

@@ -1,8 +1,8 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { makeClientsFor, RegionClients } from '../../cli/core/clients';
-import type { HttpResponse } from '../../cli/core/deps';
+import { makeClientsFor, RegionClients } from '../../cli/aws/clients';
+import type { HttpResponse } from '../../cli/aws/deps';
 import { FaultServer } from './support/fault-server';
 import { awsError, PRIMARY, paramNotFound, STALL_ATTEMPT_MS, STANDBY, World } from './world';
 
