@@ -193,15 +193,15 @@ test('A declines everything with a maintenance code: counted as provider errors,
   );
   expect(lane).toMatchObject({ breaker: 'closed', window: { customerDeclines: 4, approvalRate: null } });
   await fakes.toss.setMode('maintenance');
-  // Declines were successes for the breaker: 5 maintenance refusals of 9 calls pass 50 %.
-  for (let i = 0; i < 5; i++) {
+  // Declines were successes for the breaker; three refusals in a row open it.
+  for (let i = 0; i < 3; i++) {
     const { result } = await buy(shop.base, 'card');
     expect(result?.json).toMatchObject({ payment: 'failed', code: 'PROVIDER_ERROR' });
   }
   lane = (await health(shop.base)).providers.find((p: any) => p.provider === 'toss' && p.method === 'card');
   expect(lane).toMatchObject({
     breaker: 'open',
-    window: { providerErrors: 5, errorClasses: { maintenance: 5 } },
+    window: { customerDeclines: 4, providerErrors: 3, errorClasses: { maintenance: 3 } },
   });
   expect((await startPay(shop.base, (await newOrder(shop.base)).orderId, 'card')).status).toBe(503);
   expect(fakes.toss.charges()).toHaveLength(0);

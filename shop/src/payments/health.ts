@@ -19,12 +19,48 @@ import {
   handleWhen,
   SamplingBreaker,
   type CircuitBreakerPolicy,
+  ConsecutiveBreaker,
   type IBackoff,
+  type IBreaker,
 } from 'cockatiel';
 import type { PaymentsSettings } from './config';
 import { type ErrorClass, type OnlineMethod, type Outcome, ProviderCallError } from './types';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/**
+ * Opens when either breaker would. A rate over a window alone reacts slowly to a provider that was
+ * fine a moment ago and is now refusing everything: the window's earlier successes outweigh the new
+ * failures for up to half a window (measured by `npm run bench:payments`). `minimumAttempts`
+ * failures in a row, with no success between them, open it at once.
+ */
+class EitherBreaker implements IBreaker {
+  constructor(
+    private readonly a: IBreaker,
+    private readonly b: IBreaker,
+  ) {}
+
+  get state(): unknown {
+    return [this.a.state, this.b.state];
+  }
+
+  set state(value: unknown) {
+    const [a, b] = value as [unknown, unknown];
+    this.a.state = a;
+    this.b.state = b;
+  }
+
+  success(state: CircuitState): void {
+    this.a.success(state);
+    this.b.success(state);
+  }
+
+  failure(state: CircuitState): boolean {
+    const a = this.a.failure(state);
+    const b = this.b.failure(state);
+    return a || b;
+  }
+}
 
 /** An unknown outcome travelling through the breaker as a failure. */
 class UnknownOutcome extends Error {
@@ -101,13 +137,16 @@ class Lane {
       handleWhen((err) => err instanceof ProviderCallError || err instanceof UnknownOutcome),
       {
         halfOpenAfter: { next: () => halfOpenAfter },
-        breaker: new SamplingBreaker({
-          threshold: settings.failureRatePercent / 100,
-          duration: windowMs,
-          // SamplingBreaker opens only when calls >= duration × minimumRps; a hair less than the
-          // exact quotient so that floating point (3 < 3.0000000000000004) cannot ask for one more.
-          minimumRps: (settings.minimumAttempts - 0.001) / settings.windowSeconds,
-        }),
+        breaker: new EitherBreaker(
+          new ConsecutiveBreaker(settings.minimumAttempts),
+          new SamplingBreaker({
+            threshold: settings.failureRatePercent / 100,
+            duration: windowMs,
+            // SamplingBreaker opens only when calls >= duration × minimumRps; a hair less than the
+            // exact quotient so that floating point (3 < 3.0000000000000004) cannot ask for one more.
+            minimumRps: (settings.minimumAttempts - 0.001) / settings.windowSeconds,
+          }),
+        ),
       },
     );
     this.policy.onBreak(() => {
