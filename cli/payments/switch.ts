@@ -273,7 +273,7 @@ export async function planPaymentsSwitch(
       const bad = writes.filter((w) => w.result !== 'ok');
       if (bad.length > 0) {
         throw new StepFailure(
-          `${writes.map(describeWrite).join('; ')}. A region left out keeps its old value and its shop acts on it`,
+          `${writes.map(describeWrite).join('; ').replace(/\.$/, '')}. A region left out keeps its old value and its shop acts on it`,
         );
       }
       return writes.map((w) => `${w.region} ${w.value}`).join('; ');

@@ -131,7 +131,7 @@ describe('shopctl payments disable / enable', () => {
     const { w } = paymentsWorld({ [PRIMARY]: ['provider:kakaopay'], [STANDBY]: ['provider:kakaopay'] });
     expect(await w.run('payments', 'disable', 'provider:toss', '--yes')).toBe(0);
     expect(w.out).toContain(
-      'warning: every online method will be off: customers can pay only by bank-transfer or phone; consider: shopctl notice payment-incident --method card,easy-pay',
+      'warning: every online method will be off: customers can pay only by bank-transfer or phone; consider: npx shopctl notice payment-incident --method card,easy-pay',
     );
   });
 
@@ -147,9 +147,9 @@ describe('shopctl payments disable / enable', () => {
       `${PRIMARY} OK; ${STANDBY} FAILED: Access denied: ssm:PutParameter in ${STANDBY}`,
     );
     expect(w.err).toContain(
-      'To resume (the command is idempotent): shopctl payments disable provider:toss --yes',
+      'To resume (the command is idempotent): npx shopctl payments disable provider:toss --yes',
     );
-    expect(w.err).toContain('To roll back instead: shopctl payments enable provider:toss --yes');
+    expect(w.err).toContain('To roll back instead: npx shopctl payments enable provider:toss --yes');
     expect(w.auditRecords().at(-1)).toMatchObject({ command: 'payments disable', result: 'partial' });
   });
 });
