@@ -2,7 +2,7 @@
  * `CANARY_CONFIG`: the canary's whole configuration, one JSON document written by the CDK app.
  *
  * Validated by hand rather than with zod: the handler ships as one bundle that must stay under
- * 48 KiB, Powertools Metrics + Logger already take ~34 KiB, and even the smallest `zod/mini`
+ * 52 KiB, Powertools Metrics + Logger already take ~34 KiB, and even the smallest `zod/mini`
  * schema adds ~14 KiB (full `zod` ~440 KiB). The checks mirror a `z.strictObject` schema:
  * unknown keys are rejected and every problem names its key (`targets[1].baseUrl: ...`).
  */
