@@ -109,7 +109,7 @@ function main(): void {
       `${(perRegion[5] / 1000).toFixed(2)} s`,
       `+${growth5.toFixed(1)} % per region (geometric mean, 2→5)`,
     ],
-    ['canary bundle (minified)', `${(bundle / 1024).toFixed(1)} KiB`, 'target ≤ 48 KiB'],
+    ['canary bundle (minified)', `${(bundle / 1024).toFixed(1)} KiB`, 'target ≤ 52 KiB'],
   ];
   if (testMs !== undefined)
     rows.push(['npm test wall time', `${(testMs / 1000).toFixed(1)} s`, 'target < 60 s']);

@@ -9,6 +9,7 @@ import type { DrillIo } from './drill/drill';
 import { failbackCommand } from './failback/command';
 import { failoverCommand } from './failover/command';
 import { noticeClearCommand, noticeSetCommand } from './notice/command';
+import { registerPaymentsCommands } from './payments/command';
 import { statusCommand } from './status/command';
 import { defaultAuditFile, osUser, writeAudit } from './aws/audit';
 import { CapacityClientsFor, makeCapacityClientsFor } from './capacity/capacity';
@@ -351,6 +352,8 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .action(async (opts) =>
       run('notice clear', (d, args) => noticeClearCommand(d, opts, args), EXIT.failed)(),
     );
+
+  registerPaymentsCommands(program, notice, run);
 
   registerDrillCommand(
     program,

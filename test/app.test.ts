@@ -276,7 +276,9 @@ describe('app', () => {
     expect(publisher).toBeDefined();
     // The AWS SDK comes from the Lambda runtime; Powertools is bundled.
     expect(canary!).toMatch(/require\("@aws-sdk\/client-cloudwatch"\)/);
-    expect(Buffer.byteLength(canary!)).toBeLessThanOrEqual(48 * 1024);
+    // 52 KiB since the canary signs its test requests and reads each shop's payment verdict
+    // (48,768 bytes before, 51,401 after: esbuild as in bench/canary.ts).
+    expect(Buffer.byteLength(canary!)).toBeLessThanOrEqual(52 * 1024);
   });
 
   test.each(Object.keys(templates))('%s matches its snapshot (asset hashes normalised)', (name) => {

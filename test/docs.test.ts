@@ -57,7 +57,7 @@ describe('documentation', () => {
     expect([...tree.commands.keys()]).toEqual(
       expect.arrayContaining(['status', 'check', 'failover', 'failback', 'notice', 'drill']),
     );
-    expect([...tree.commands.get('notice')!.commands.keys()]).toEqual(['set', 'clear']);
+    expect([...tree.commands.get('notice')!.commands.keys()]).toEqual(['set', 'clear', 'payment-incident']);
     const named = commandsNamed(docs);
     expect(named.filter((c) => c.tool === 'shopctl').length).toBeGreaterThan(20);
     expect(named.filter((c) => c.tool === 'npm run').length).toBeGreaterThan(10);

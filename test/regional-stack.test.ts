@@ -311,6 +311,10 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
         'kms:Decrypt',
         'kms:Decrypt',
+        // Payments and the test-signing key (exact resources: test/payments-stack.test.ts).
+        'secretsmanager:GetSecretValue',
+        'ssm:GetParameter',
+        'cloudwatch:PutMetricData',
       ]);
       // The replica key is named by alias through kms:ResourceAliases, used only via Secrets Manager.
       expect(statements[4].Condition).toEqual({
@@ -677,7 +681,13 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         id.startsWith('CanaryHandlerPolicy'),
       )![1];
       const actions = policy.Properties.PolicyDocument.Statement.map((s: any) => s.Action);
-      expect(actions).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], 'cloudwatch:PutMetricData']);
+      expect(actions).toEqual([
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        'cloudwatch:PutMetricData',
+        // Its local copy of the test-signing key (exact resources: test/payments-stack.test.ts).
+        'secretsmanager:GetSecretValue',
+        'kms:Decrypt',
+      ]);
       expect(policy.Properties.PolicyDocument.Statement[1].Condition).toEqual({
         StringEquals: { 'cloudwatch:namespace': names.canaryNamespace() },
       });

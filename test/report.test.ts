@@ -363,7 +363,12 @@ describe('the report says only true things', () => {
   const md = renderMarkdown(report);
 
   test('every shopctl command it names exists in the CLI', () => {
-    const main = fs.readFileSync(path.join(__dirname, '..', 'cli', 'main.ts'), 'utf8');
+    // Commands are registered in cli/main.ts and by the register* functions of the cli/ folders.
+    const dir = path.join(__dirname, '..', 'cli');
+    const main = (fs.readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
     const commands = new Set([...main.matchAll(/\.command\('([a-z-]+)'\)/g)].map((m) => m[1]));
     const named = [...md.matchAll(/`shopctl ([a-z-]+)/g)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(0);
@@ -414,6 +419,52 @@ describe('the report says only true things', () => {
     );
     expect(top).toContain('it depends on how fast a person acts');
     expect(top).not.toMatch(/traffic moves in/);
+  });
+});
+
+describe('payments', () => {
+  test('providers in fallback order, their replicated secrets, manual ways, detection times, the switch', () => {
+    const x = report.payments;
+    expect(x.inconsistent).toEqual([]);
+    expect(x.providers.map((p) => [p.id, p.kind, p.methods, p.secretStack, p.replicas])).toEqual([
+      [
+        'toss',
+        'toss-payments',
+        ['card', 'easy-pay'],
+        names.regionalStack(regions[0]),
+        [`${regions[1]} (replica key)`],
+      ],
+      [
+        'kakaopay',
+        'kakaopay',
+        ['easy-pay'],
+        names.regionalStack(regions[0]),
+        [`${regions[1]} (replica key)`],
+      ],
+    ]);
+    expect(x.fallback).toEqual({ card: ['toss'], 'easy-pay': ['toss', 'kakaopay'] });
+    expect(x.manual).toEqual(['bank transfer (held 24 h)', 'phone orders']);
+    expect(x.switches.map((s) => [s.region, s.parameter, s.initial])).toEqual(
+      regions.map((r) => [r, '/resilient-shop/payments/disabled', '[]']),
+    );
+    const of = (r: string, kind: string) =>
+      x.alarms.find((a) => a.region === r && a.alarmName.includes(kind))!;
+    for (const r of regions) {
+      // 2 of 3 one-minute periods; unknowns every minute for 3 minutes; all online down 2 minutes, paging.
+      expect(of(r, 'approval')).toMatchObject({ periodSeconds: 60, detectionSeconds: 120, pages: true });
+      expect(of(r, 'unknowns')).toMatchObject({ detectionSeconds: 180, pages: true });
+      expect(of(r, 'online-down')).toMatchObject({
+        watches: 'OnlineMethodsAvailable LessThanOrEqualToThreshold 0',
+        detectionSeconds: 120,
+        pages: true,
+      });
+    }
+    expect(x.alarms.filter((a) => a.alarmName.includes('approval'))).toHaveLength(3 * regions.length);
+    const md = renderMarkdown(report);
+    expect(md).toContain('## Payments');
+    expect(md).toContain(
+      "Fallback order (the shop routes a method to the next provider when one's breaker opens): card: toss; easy-pay: toss → kakaopay. When every online method is down: bank transfer (held 24 h), phone orders.",
+    );
   });
 });
 

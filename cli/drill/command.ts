@@ -6,6 +6,7 @@ import type { Deps } from '../aws/deps';
 import { drill, type DrillFlags, type DrillIo } from './drill';
 import { fisOverHttp } from './fis';
 import { ProbeCustomer } from './probe';
+import { testSigner } from './signing';
 import { SCENARIO_IDS } from '../../lib/fis/scenarios';
 import { Names } from '../../lib/config/names';
 import { writeAudit } from '../aws/audit';
@@ -56,6 +57,7 @@ export async function drillCommand(
               timeoutMs: d.httpTimeoutMs,
               intervalMs: PROBE_INTERVAL_MS,
               now: d.now,
+              sign: testSigner(d),
             })),
       },
       scenario,

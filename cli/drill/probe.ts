@@ -102,6 +102,11 @@ export interface ProbeOptions {
   /** Time between the starts of two journeys. */
   readonly intervalMs: number;
   readonly now: () => Date;
+  /**
+   * Signs `DRILL_HEADER` for `method path` (cli/core/test-signing.ts): the shop refuses unsigned test
+   * headers. Absent: the unsigned `1` (a local shop without a signing key).
+   */
+  readonly sign?: (header: string, method: string, path: string) => Promise<string>;
 }
 
 const MAX_REDIRECTS = 3;
@@ -201,12 +206,20 @@ export class ProbeCustomer implements Probe {
         throw new Failed(`POST /cart answered ${cart.status}${errorOf(cart)}`);
       attempt = { key: `drill-${randomUUID()}`, cartId };
     }
+    let drill = '1';
+    if (this.o.sign) {
+      try {
+        drill = await this.o.sign(DRILL_HEADER, 'POST', new URL(`${this.baseUrl}/checkout`).pathname);
+      } catch (e) {
+        throw new Failed(`cannot sign the drill checkout: ${rootMessage(e)}`);
+      }
+    }
     let res: HttpResponse;
     try {
       res = await this.http(
         ctx,
         '/checkout',
-        json({ cartId: attempt.cartId }, { [IDEMPOTENCY_HEADER]: attempt.key, [DRILL_HEADER]: '1' }),
+        json({ cartId: attempt.cartId }, { [IDEMPOTENCY_HEADER]: attempt.key, [DRILL_HEADER]: drill }),
       );
     } catch (e) {
       // Sent, perhaps committed: retried with the same key until the shop says which.

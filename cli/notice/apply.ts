@@ -21,7 +21,7 @@ import type { Deps } from '../aws/deps';
 import type { Step } from '../action/steps';
 
 export interface NoticeRequest {
-  readonly command: 'notice set' | 'notice clear';
+  readonly command: 'notice set' | 'notice clear' | 'notice payment-incident';
   readonly input: NoticeInput;
   readonly dryRun: boolean;
   readonly yes: boolean;

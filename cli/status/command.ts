@@ -1,3 +1,4 @@
+import { gatherPayments, PaymentsReport, renderPaymentsLines } from '../payments/status';
 import { gatherStatus, RegionReport, StatusReport } from './status';
 import { getHealthz, healthzSummary } from '../shop/healthz';
 import { describeError, errorKind, EXIT } from '../aws/errors';
@@ -52,7 +53,7 @@ function pathText(r: RegionReport): string {
 }
 
 /** Plain-text report, readable at 3 a.m. */
-export function renderStatus(s: StatusReport, color: boolean): string {
+export function renderStatus(s: StatusReport, color: boolean, payments?: PaymentsReport): string {
   const p = painter(color);
   const rows = s.regions.map((r) => [
     r.region,
@@ -96,6 +97,7 @@ export function renderStatus(s: StatusReport, color: boolean): string {
         .join('; ') || 'no standby'
     }`,
     `Switch path     ${s.regions.map(pathText).join('; ')}`,
+    ...(payments ? renderPaymentsLines(payments) : []),
     '',
     table(
       [
@@ -119,13 +121,18 @@ export function renderStatus(s: StatusReport, color: boolean): string {
 
 export async function statusCommand(d: Deps, opts: { json?: boolean }): Promise<number> {
   let report: StatusReport;
+  let payments: PaymentsReport;
   try {
-    report = await gatherStatus(d);
+    // Payments are shown beside the rest; they do not change the exit code, which says whether
+    // customers can reach the shop (`shopctl payments status` has its own).
+    [report, payments] = await Promise.all([gatherStatus(d), gatherPayments(d, { cloudwatch: false })]);
   } catch (e) {
     if (errorKind(e) !== 'credentials') throw e;
     return publicStatus(d, opts, describeError(e, d.profile));
   }
-  d.out(opts.json ? JSON.stringify(report, null, 2) : renderStatus(report, d.color));
+  d.out(
+    opts.json ? JSON.stringify({ ...report, payments }, null, 2) : renderStatus(report, d.color, payments),
+  );
   return report.exitCode;
 }
 

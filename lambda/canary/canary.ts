@@ -4,7 +4,8 @@ import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-clo
 import type { Context } from 'aws-lambda';
 import type { CanaryConfig } from './config';
 import type { FetchFn } from './http';
-import { TargetRun, type ShopMode, type StepResult } from './journeys';
+import { signTestRequest } from '../../lib/contract/test-signature';
+import { TargetRun, type PaymentsVerdict, type ShopMode, type StepResult } from './journeys';
 
 /** Metric names and dimension names the canary emits (the CDK alarms use the same). */
 export const CANARY_METRICS = {
@@ -20,6 +21,13 @@ export const CANARY_METRICS = {
   verdictPublishFailed: 'VerdictPublishFailed',
   /** PutMetricData to every verdict region. Count 1 failed / 0 ok, dimensions Target, Vantage. */
   targetFailed: 'TargetFailed',
+  /**
+   * PutMetricData to every verdict region beside TargetFailed, only when the journey succeeded and
+   * the shop reported its payments: 1 when no online method works (payments down, shop up), else 0.
+   * Dimensions Target, Vantage. A failed journey publishes none: a shop that is down says nothing of
+   * its payments.
+   */
+  paymentsDown: 'PaymentsDown',
 } as const;
 
 export interface CanaryDeps {
@@ -30,12 +38,18 @@ export interface CanaryDeps {
   /** Monotonic-enough clock in ms, for latencies. */
   now?: () => number;
   logger?: Logger;
+  /** Reads the test-signing key (config.signingSecretName); the default handler caches it. */
+  signingKey?: () => Promise<string>;
 }
 
 export interface TargetSummary {
   target: string;
   ok: boolean;
   mode?: ShopMode;
+  /** `shop-down` (the journey failed), `payments-down` (the journey worked, no online method does), or `ok`. */
+  verdict?: 'ok' | 'shop-down' | 'payments-down';
+  /** The shop's payment verdict, for targets that take payments. */
+  payments?: PaymentsVerdict;
   failedStep?: string;
   reason?: string;
   latencyMs: number;
@@ -77,12 +91,21 @@ export function createHandler(deps: CanaryDeps) {
     const startedAt = now();
 
     const deadline = new AbortController();
+    const key = deps.signingKey
+      ? await readKey(deps.signingKey, Math.min(3000, journeyBudget / 4))
+      : undefined;
     const env = {
       fetch: fetchFn,
       now,
       stepTimeoutMs: config.stepTimeoutMs,
       maxRedirects: config.maxRedirects,
       deadline: deadline.signal,
+      ...(key !== undefined
+        ? {
+            sign: (header: string, method: string, path: string) =>
+              key instanceof Error ? key : signTestRequest(key, header, method, path, Date.now()),
+          }
+        : {}),
     };
     const runs = config.targets.map((t) => new TargetRun(t, env));
     const snapshots = await new Promise<Snapshot[]>((resolve) => {
@@ -132,18 +155,24 @@ export function createHandler(deps: CanaryDeps) {
 
   async function publishVerdicts(snapshots: Snapshot[], timeoutMs: number): Promise<void> {
     const timestamp = new Date();
+    const datum = (name: string, s: Snapshot, value: number) => ({
+      MetricName: name,
+      Dimensions: [
+        { Name: 'Target', Value: s.target },
+        { Name: 'Vantage', Value: config.vantage },
+      ],
+      Timestamp: timestamp,
+      Unit: 'Count' as const,
+      Value: value,
+    });
     const input = {
       Namespace: config.namespace,
-      MetricData: snapshots.map((s) => ({
-        MetricName: CANARY_METRICS.targetFailed,
-        Dimensions: [
-          { Name: 'Target', Value: s.target },
-          { Name: 'Vantage', Value: config.vantage },
-        ],
-        Timestamp: timestamp,
-        Unit: 'Count' as const,
-        Value: s.ok ? 0 : 1,
-      })),
+      MetricData: [
+        ...snapshots.map((s) => datum(CANARY_METRICS.targetFailed, s, s.ok ? 0 : 1)),
+        ...snapshots
+          .filter((s) => s.ok && s.payments && s.payments !== 'unreachable')
+          .map((s) => datum(CANARY_METRICS.paymentsDown, s, s.payments === 'all-online-down' ? 1 : 0)),
+      ],
     };
     const outcomes = await Promise.all(
       config.verdictRegions.map(async (region) => {
@@ -181,12 +210,42 @@ export function createHandler(deps: CanaryDeps) {
   }
 }
 
+/** Reads the signing key within `ms`; an Error (never a throw) when it cannot be read. */
+async function readKey(read: () => Promise<string>, ms: number): Promise<string | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      read(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`test-signing key not read within ${ms} ms`)), ms);
+      }),
+    ]);
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function snapshot(run: TargetRun, at: number): Snapshot {
-  const base = { target: run.target.id, ...(run.mode && { mode: run.mode }) };
+  const base = {
+    target: run.target.id,
+    ...(run.mode && { mode: run.mode }),
+    ...(run.payments && { payments: run.payments }),
+  };
   const steps = [...run.steps];
   if (run.verdict) {
     const { ok, failedStep, reason, latencyMs } = run.verdict;
-    return { ...base, ok, ...(failedStep && { failedStep }), ...(reason && { reason }), latencyMs, steps };
+    const verdict = !ok ? 'shop-down' : run.payments === 'all-online-down' ? 'payments-down' : 'ok';
+    return {
+      ...base,
+      ok,
+      ...(run.payments && { verdict }),
+      ...(failedStep && { failedStep }),
+      ...(reason && { reason }),
+      latencyMs,
+      steps,
+    };
   }
   // Cut short by the deadline: the step in progress failed with reason "deadline".
   const current = run.current;

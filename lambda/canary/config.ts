@@ -2,7 +2,7 @@
  * `CANARY_CONFIG`: the canary's whole configuration, one JSON document written by the CDK app.
  *
  * Validated by hand rather than with zod: the handler ships as one bundle that must stay under
- * 48 KiB, Powertools Metrics + Logger already take ~34 KiB, and even the smallest `zod/mini`
+ * 52 KiB, Powertools Metrics + Logger already take ~34 KiB, and even the smallest `zod/mini`
  * schema adds ~14 KiB (full `zod` ~440 KiB). The checks mirror a `z.strictObject` schema:
  * unknown keys are rejected and every problem names its key (`targets[1].baseUrl: ...`).
  */
@@ -14,6 +14,8 @@ export interface ShopTarget {
   baseUrl: string;
   /** True: read-only mode counts as a failure. False: read-only with alternatives is a success. */
   requireWritable: boolean;
+  /** Read the shop's `GET /payments/health` and publish `PaymentsDown` (the shop takes payments). */
+  payments?: boolean;
 }
 
 export interface OutageTarget {
@@ -38,6 +40,11 @@ export interface CanaryConfig {
   targets: CanaryTarget[];
   /** Redirects followed per step before giving up (default 5). */
   maxRedirects: number;
+  /**
+   * Secrets Manager name (this region's copy) of the test-signing key: the synthetic checkout is
+   * signed with it (lib/contract/test-signature.ts). Absent: the unsigned `1` (local shops only).
+   */
+  signingSecretName?: string;
 }
 
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -111,6 +118,7 @@ export function parseCanaryConfig(raw: unknown): CanaryConfig {
       'verdictRegions',
       'targets',
       'maxRedirects',
+      'signingSecretName',
     ])
   ) {
     throw new CanaryConfigError(issues);
@@ -130,6 +138,8 @@ export function parseCanaryConfig(raw: unknown): CanaryConfig {
     bad('stepTimeoutMs', `must be less than deadlineMs (${deadlineMs})`);
   }
   const maxRedirects = c.maxRedirects === undefined ? 5 : int(c.maxRedirects, 'maxRedirects', 0, 10);
+  const signingSecretName =
+    c.signingSecretName === undefined ? undefined : str(c.signingSecretName, 'signingSecretName');
 
   const verdictRegions: string[] = [];
   if (!Array.isArray(c.verdictRegions) || c.verdictRegions.length === 0) {
@@ -155,17 +165,27 @@ export function parseCanaryConfig(raw: unknown): CanaryConfig {
       strict(
         t,
         key,
-        kind === 'shop' ? ['id', 'kind', 'baseUrl', 'requireWritable'] : ['id', 'kind', 'baseUrl'],
+        kind === 'shop'
+          ? ['id', 'kind', 'baseUrl', 'requireWritable', 'payments']
+          : ['id', 'kind', 'baseUrl'],
       );
       const id = str(t.id, `${key}.id`, ID_RE, '1-64 characters of A-Z a-z 0-9 . _ -');
       if (id !== undefined && targets.some((x) => x.id === id)) bad(`${key}.id`, `duplicate target id ${id}`);
       const baseUrl = url(t.baseUrl, `${key}.baseUrl`);
       if (kind === 'shop' && typeof t.requireWritable !== 'boolean')
         bad(`${key}.requireWritable`, 'must be a boolean');
+      if (t.payments !== undefined && typeof t.payments !== 'boolean')
+        bad(`${key}.payments`, 'must be a boolean');
       if (id === undefined || baseUrl === undefined) return undefined;
       targets.push(
         kind === 'shop'
-          ? { id, kind, baseUrl, requireWritable: t.requireWritable === true }
+          ? {
+              id,
+              kind,
+              baseUrl,
+              requireWritable: t.requireWritable === true,
+              ...(t.payments === true ? { payments: true } : {}),
+            }
           : { id, kind, baseUrl },
       );
       return undefined;
@@ -181,5 +201,6 @@ export function parseCanaryConfig(raw: unknown): CanaryConfig {
     verdictRegions,
     targets,
     maxRedirects: maxRedirects!,
+    ...(signingSecretName !== undefined ? { signingSecretName } : {}),
   };
 }

@@ -34,7 +34,15 @@ export interface JourneyEnv {
   maxRedirects: number;
   /** Aborted when the run's deadline passes. */
   deadline: AbortSignal;
+  /**
+   * Signs a test header for `method path` (lib/contract/test-signature.ts), or says why it cannot
+   * (the key was not read). Absent: the unsigned `1` (a shop without a signing key).
+   */
+  sign?: (header: string, method: string, path: string) => string | Error;
 }
+
+/** What the shop's `GET /payments/health` says, or `unreachable` when it did not answer with JSON. */
+export type PaymentsVerdict = 'ok' | 'degraded' | 'all-online-down' | 'unreachable';
 
 /** One target's run. Mutable so the handler can snapshot a run the deadline cut short. */
 export class TargetRun {
@@ -42,6 +50,8 @@ export class TargetRun {
   /** Step in progress (the one the deadline interrupted, if it did). */
   current?: { step: string; startedAt: number };
   mode?: ShopMode;
+  /** The shop's own payment verdict (targets with `payments`); it never decides the journey's verdict. */
+  payments?: PaymentsVerdict;
   /** Set once the verdict is known (informational steps may still be running). */
   verdict?: { ok: boolean; failedStep?: string; reason?: string; latencyMs: number };
   readonly startedAt: number;
@@ -56,7 +66,10 @@ export class TargetRun {
   /** Runs the journey; never throws. */
   async execute(): Promise<void> {
     const t = this.target;
-    const info = t.kind === 'shop' ? this.healthz() : Promise.resolve();
+    const info = Promise.all([
+      t.kind === 'shop' ? this.healthz() : undefined,
+      t.kind === 'shop' && t.payments ? this.paymentsHealth() : undefined,
+    ]);
     try {
       if (t.kind === 'shop') await this.shop(t);
       else await this.outage(t);
@@ -163,7 +176,10 @@ export class TargetRun {
       // the way and the shop placed an order, a retry of this step could not place a second one.
       const res = await http(
         '/checkout',
-        json({ cartId }, { [SYNTHETIC_HEADER]: '1', [IDEMPOTENCY_HEADER]: randomUUID() }),
+        json(
+          { cartId },
+          { [SYNTHETIC_HEADER]: this.signed('POST', '/checkout'), [IDEMPOTENCY_HEADER]: randomUUID() },
+        ),
       );
       if (this.readOnly(res, t)) return;
       if (res.status === 201)
@@ -198,6 +214,45 @@ export class TargetRun {
     if (body?.error !== 'read-only' || !listed) throw new StepFailure('read-only without alternatives');
     if (t.requireWritable) throw new StepFailure('read-only');
     return true;
+  }
+
+  /** The synthetic header's value for `method path` of this target (its path prefix included). */
+  private signed(method: string, path: string): string {
+    if (!this.env.sign) return '1';
+    const value = this.env.sign(SYNTHETIC_HEADER, method, new URL(this.target.baseUrl + path).pathname);
+    if (value instanceof Error) throw new StepFailure(`cannot sign the synthetic checkout: ${value.message}`);
+    return value;
+  }
+
+  /**
+   * Informational: the shop's payment verdict, so that "payments down" (the shop answers, no online
+   * method works) is told apart from "shop down" (the journey fails).
+   */
+  private paymentsHealth(): Promise<void> {
+    return this.step(
+      'payments',
+      async (http) => {
+        const res = await http('/payments/health', { headers: { accept: 'application/json' } });
+        let status: unknown;
+        try {
+          status = (JSON.parse(res.body) as { status?: unknown }).status;
+        } catch {
+          status = undefined;
+        }
+        if (
+          res.status !== 200 ||
+          (status !== 'ok' && status !== 'degraded' && status !== 'all-online-down')
+        ) {
+          this.payments = 'unreachable';
+          throw new StepFailure(`payments health: status ${res.status}, verdict ${JSON.stringify(status)}`);
+        }
+        this.payments = status;
+        if (status === 'all-online-down') throw new StepFailure('all online payment methods down');
+      },
+      true,
+    ).catch(() => {
+      this.payments ??= 'unreachable';
+    });
   }
 
   private healthz(): Promise<void> {

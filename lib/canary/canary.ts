@@ -21,6 +21,8 @@ export interface CanaryTarget {
   readonly kind: 'shop' | 'outage';
   readonly baseUrl: string;
   readonly requireWritable?: boolean;
+  /** Read the shop's payment verdict (lambda/canary `PaymentsDown`). */
+  readonly payments?: boolean;
 }
 
 /** Lambda timeout; the handler's own deadline stays well under it. */
@@ -31,12 +33,20 @@ const DEADLINE_MS = 40_000;
 export function canaryTargets(config: ShopConfig): CanaryTarget[] {
   const names = new Names(config);
   return [
-    { id: 'public', kind: 'shop', baseUrl: `https://${config.domainName}`, requireWritable: true },
+    {
+      id: 'public',
+      kind: 'shop',
+      baseUrl: `https://${config.domainName}`,
+      requireWritable: true,
+      payments: true,
+    },
     ...config.regions.map((r) => ({
       id: r.name,
       kind: 'shop' as const,
       baseUrl: `https://${names.regionRecord(r.name)}`,
       requireWritable: false,
+      // Every region's shop reports its payments: "payments down" apart from "shop down".
+      payments: true,
     })),
     { id: 'outage', kind: 'outage', baseUrl: `https://${names.outageRecord()}` },
   ];
@@ -82,6 +92,8 @@ export class Canary extends Construct {
           deadlineMs: DEADLINE_MS,
           verdictRegions: regions,
           targets: canaryTargetList,
+          // Signs its test requests with this region's copy (lib/canary/test-signing.ts).
+          signingSecretName: names.testSigningSecretName(),
         }),
         POWERTOOLS_SERVICE_NAME: 'canary',
         POWERTOOLS_METRICS_NAMESPACE: namespace,

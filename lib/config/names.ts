@@ -255,4 +255,51 @@ export class Names {
   absorbAlarm(region: string): string {
     return `${this.config.appName}-absorb-${region}`;
   }
+
+  // --- payments (issue #21) ---
+
+  /**
+   * Secrets Manager name of a payment provider's keys (`{ secretKey }`, KakaoPay also `cid`), created
+   * in the primary region and replicated under this name to every other region, like the database secret.
+   */
+  paymentSecretName(providerId: string): string {
+    return `${this.config.appName}/payments/${providerId}`;
+  }
+
+  /**
+   * SSM parameter, in every region, holding the payments operator switch: a JSON array of
+   * `provider:<id>` / `method:<method>` that the shop stops offering. Written by `shopctl payments`
+   * in every region that is up; the template only creates it (`[]`) and never updates the value.
+   */
+  paymentsSwitchParameter(): string {
+    return `/${this.config.appName}/payments/disabled`;
+  }
+
+  /** CloudWatch namespace of the shop's payment metrics (lib/contract/payments.ts `PAYMENT_METRICS`). */
+  paymentsNamespace(): string {
+    return `${this.config.appName}/payments`;
+  }
+
+  /** Alarm (per region, provider and method): approvals below the floor in minutes with enough attempts. */
+  paymentsApprovalAlarm(region: string, providerId: string, method: string): string {
+    return `${this.config.appName}-payments-approval-${region}-${providerId}-${method}`;
+  }
+
+  /** Alarm (per region): unknown outcomes that no look-up has settled pile up. */
+  paymentsUnknownsAlarm(region: string): string {
+    return `${this.config.appName}-payments-unknowns-${region}`;
+  }
+
+  /** Alarm (per region, pages): no online method can be chosen; only the manual ways remain. */
+  paymentsOnlineDownAlarm(region: string): string {
+    return `${this.config.appName}-payments-online-down-${region}`;
+  }
+
+  /**
+   * Secrets Manager name of the key that signs test requests (the canary's and the drill probe's
+   * `x-shop-synthetic` / `x-shop-drill`), replicated to every region; the shop verifies with it.
+   */
+  testSigningSecretName(): string {
+    return `${this.config.appName}/test-signing`;
+  }
 }

@@ -1,4 +1,5 @@
 import { worstCaseFailoverSeconds } from '../report/failover-time';
+import { PROVIDER_KIND_METHODS } from '../contract/payments';
 import { HEALTH_CHECKER_REGIONS, KNOWN_REGIONS } from './schema';
 import { nearest } from './suggest';
 
@@ -225,6 +226,7 @@ export function crossFieldProblems(raw: unknown): ConfigProblem[] {
     num(healthCheck.failureThreshold),
   );
   if (budgetProblem) problems.push(budgetProblem);
+  paymentProblems(obj(c.payments), str(c.appName) ?? '<appName>', add);
   // A rule on a shared key (web.*, network.*) fires once per region; say it once.
   return problems.filter(
     (p, i) =>
@@ -261,4 +263,96 @@ function failoverBudgetProblem(
     value: budget,
     message: `is shorter than the worst-case automatic failover the health checks allow: ${worst} s (healthCheck.intervalSeconds ${interval} × failureThreshold ${threshold} + ${worstCaseFailoverSeconds(0, 0)} s alias TTL). Fix: ${fixes.join(', or ')}`,
   };
+}
+
+/**
+ * Rules across the `payments` keys: provider ids unique (they name secrets and switch entries), every
+ * method one the provider's kind can take, https only (the shop sends its secret key there), a call's
+ * timeout inside the breaker's window (else a timed-out call is never counted), and a manual way to
+ * pay for when every online method is down.
+ */
+function paymentProblems(
+  payments: Obj | undefined,
+  appName: string,
+  add: (key: string, value: unknown, message: string) => void,
+): void {
+  if (!payments) return;
+  const providers = list(payments.providers).map((p) => obj(p) ?? {});
+  const windowSeconds = num(obj(payments.breaker)?.windowSeconds);
+  const ids = new Map<string, number>();
+  providers.forEach((p, i) => {
+    const at = `payments.providers[${i}]`;
+    const id = str(p.id);
+    if (id !== undefined) {
+      if (ids.has(id)) {
+        add(
+          `${at}.id`,
+          id,
+          `duplicates payments.providers[${ids.get(id)}].id: the id names the provider's secret and its switch entry "provider:${id}". Fix: give each provider its own id, e.g. "${id}-2"`,
+        );
+      } else {
+        ids.set(id, i);
+      }
+    }
+    const baseUrl = str(p.baseUrl);
+    const url = baseUrl !== undefined && URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+    if (url && url.protocol !== 'https:') {
+      add(
+        `${at}.baseUrl`,
+        baseUrl,
+        `is not https: the shop sends the provider's secret key with every call. Fix: use "https://${url.host}${url.pathname === '/' ? '' : url.pathname}"`,
+      );
+    }
+    if (url && (url.username || url.password)) {
+      add(
+        `${at}.baseUrl`,
+        baseUrl,
+        `carries credentials: secret keys live in Secrets Manager (${appName}/payments/${id ?? '<id>'}), never in the config. Fix: remove "${url.username}${url.password ? ':…' : ''}@" from the URL`,
+      );
+    }
+    const canTake = PROVIDER_KIND_METHODS[str(p.kind) ?? ''];
+    const methods = list(p.methods);
+    methods.forEach((m, j) => {
+      if (typeof m !== 'string') return;
+      if (methods.indexOf(m) !== j) {
+        add(`${at}.methods[${j}]`, m, 'is listed twice. Fix: list each method once');
+      } else if (canTake && (m === 'card' || m === 'easy-pay') && !canTake.includes(m)) {
+        add(
+          `${at}.methods[${j}]`,
+          m,
+          `is not a method a ${String(p.kind)} provider takes (it takes ${canTake.join(', ')}). Fix: remove it, or offer it through a provider of another kind`,
+        );
+      }
+    });
+    if (p.windowUrl !== undefined && p.kind !== 'toss-payments') {
+      add(
+        `${at}.windowUrl`,
+        p.windowUrl,
+        `is only used by toss-payments providers (this one is ${String(p.kind)}). Fix: remove it`,
+      );
+    }
+    const timeoutMs = num(p.timeoutMs);
+    if (timeoutMs !== undefined && windowSeconds !== undefined && timeoutMs >= windowSeconds * 1000) {
+      add(
+        `${at}.timeoutMs`,
+        timeoutMs,
+        `is not shorter than payments.breaker.windowSeconds (${windowSeconds} s): a call that times out would end after the window that should count it, so the breaker could not open on timeouts. Fix: lower timeoutMs below ${windowSeconds * 1000} or raise windowSeconds`,
+      );
+    }
+  });
+  if (Array.isArray(payments.providers) && providers.length === 0) {
+    add(
+      'payments.providers',
+      [],
+      'lists no provider, so the shop has no online way to pay. Fix: add one, e.g. { "id": "toss", "kind": "toss-payments", "baseUrl": "https://api.tosspayments.com", "methods": ["card", "easy-pay"], "timeoutMs": 8000 }',
+    );
+  }
+  const manual = obj(payments.manual);
+  if (manual && manual.bankTransfer === undefined && manual.phoneOrders === false) {
+    add(
+      'payments.manual',
+      manual,
+      'offers no manual way to pay: when every online method is down the shop could not sell at all. Fix: add "bankTransfer": { "bank", "account", "holder", "holdHours" } or set "phoneOrders": true',
+    );
+  }
 }

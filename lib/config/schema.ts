@@ -4,6 +4,7 @@ import {
   AURORA_POSTGRES_VERSIONS_AS_OF,
   nearestAuroraVersions,
 } from './aurora-versions';
+import { MANUAL_METHODS, ONLINE_METHODS, PROVIDER_KINDS } from '../contract/payments';
 import { INSTANCE_FAMILIES, INSTANCE_SIZES } from './instance-types';
 import { levenshtein, nearest } from './suggest';
 
@@ -425,6 +426,138 @@ export const gameDaysSchema = z.strictObject({
     ),
 });
 
+/** A provider id: part of secret names, switch entries (`provider:<id>`) and metric dimensions. */
+const providerId = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{1,30}$/,
+    'must be 2-31 lower-case letters, digits and dashes starting with a letter (it names the secret, the switch entry and the metric dimension). Fix: e.g. "toss"',
+  );
+
+/** A provider kind this shop has an adapter for; a typo names the nearest. */
+const providerKind = z.string().superRefine((value, ctx) => {
+  if (PROVIDER_KINDS.includes(value)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `is not a provider kind the shop has an adapter for (${PROVIDER_KINDS.join(', ')}; lib/contract/payments.ts). Fix: use ${nearest(value, PROVIDER_KINDS, 1)[0]}`,
+  });
+});
+
+/** An online method; a manual one here is pointed to `payments.manual`. */
+const onlineMethod = z.string().superRefine((value, ctx) => {
+  if ((ONLINE_METHODS as readonly string[]).includes(value)) return;
+  const manual = (MANUAL_METHODS as readonly string[]).includes(value);
+  ctx.addIssue({
+    code: 'custom',
+    message: manual
+      ? `is a manual way to pay, taken without a provider. Fix: remove it here and configure it under payments.manual (${value === 'phone' ? 'phoneOrders: true' : 'bankTransfer'})`
+      : `is not an online payment method (${ONLINE_METHODS.join(', ')}). Fix: use ${nearest(value, ONLINE_METHODS, 1)[0]}`,
+  });
+});
+
+/** A payment provider the shop calls server-side (issue #21); secrets live in Secrets Manager. */
+export const paymentProviderSchema = z.strictObject({
+  /** Short id, unique among providers: `${appName}/payments/${id}` names its secret. */
+  id: providerId.describe(
+    'Short id, unique among providers: names its secret `<appName>/payments/<id>` and its switch entry `provider:<id>`.',
+  ),
+  /** Which adapter speaks to it (lib/contract/payments.ts `PROVIDER_KIND_METHODS`). */
+  kind: providerKind.describe('Adapter that speaks to it: toss-payments or kakaopay.'),
+  /** The provider's API base URL, https (a test-mode or sandbox host in a staging config). */
+  baseUrl: z
+    .url({
+      error: 'must be an absolute URL such as "https://api.tosspayments.com". Fix: correct the value',
+    })
+    .describe("The provider's API base URL, https (a sandbox host in a staging config)."),
+  /** Online methods taken through this provider. The order of providers is the fallback order. */
+  methods: z
+    .array(onlineMethod)
+    .min(1, 'needs at least one online method, e.g. ["card"]. Fix: add one')
+    .describe(
+      'Online methods taken through this provider (card, easy-pay); the order of providers is the fallback order.',
+    ),
+  /**
+   * How long the shop waits for one call. A call that times out leaves the outcome unknown until a
+   * look-up settles it, so this bounds how long a customer waits, not whether money moves.
+   */
+  timeoutMs: int(1000, 30000).describe(
+    'Milliseconds the shop waits for one call; a call that times out has an unknown outcome until a look-up settles it.',
+  ),
+  /**
+   * Toss Payments only: the page that opens Toss's payment window (its JavaScript SDK) for the shop.
+   * The shop offers a Toss provider only when it is set (shop/src/payments/config.ts).
+   */
+  windowUrl: z
+    .url({
+      protocol: /^https$/,
+      error: 'must be an https URL such as "https://shop.example.com/pay/toss". Fix: correct the value',
+    })
+    .optional()
+    .describe(
+      "Toss Payments only: the page that opens Toss's payment window; a Toss provider without it is not offered.",
+    ),
+});
+
+/** A bank account for transfers: the order waits `holdHours` for the deposit. */
+export const bankTransferSchema = z.strictObject({
+  bank: localizedTextSchema.describe('Name of the bank, one text or {ko, en}.'),
+  account: z.string().min(1, 'must not be empty').describe('Account number customers transfer to.'),
+  holder: localizedTextSchema.describe('Account holder, one text or {ko, en}.'),
+  /** Hours an order waits for the deposit (1 to 168, a week) before its stock is released. */
+  holdHours: int(1, 168).describe('Hours an order waits for the deposit before its stock is released.'),
+});
+
+/** Payments (issue #21): providers in fallback order, the manual ways, breaker and alarm settings. */
+export const paymentsSchema = z.strictObject({
+  providers: z
+    .array(paymentProviderSchema)
+    .describe('Payment providers, in fallback order (the first that is healthy takes the payment).'),
+  manual: z
+    .strictObject({
+      bankTransfer: bankTransferSchema
+        .optional()
+        .describe('Bank transfer: the order waits holdHours for the deposit. Leave out to not offer it.'),
+      /** The shop's phone (contacts.phone) takes orders and payment. */
+      phoneOrders: z
+        .boolean({ error: 'must be true or false (a JSON boolean, without quotes)' })
+        .describe("The shop's phone (contacts.phone) takes orders and payment."),
+    })
+    .describe('The manual ways to pay, taken without a provider.'),
+  /** Circuit breaker per provider and method, on approvals against attempts (customer declines excluded). */
+  breaker: z
+    .strictObject({
+      /** Failed attempts (provider errors, unknowns) in % of attempts that open the circuit. */
+      failureRatePercent: int(1, 100).describe('Failed attempts in % of attempts that open the circuit.'),
+      /** Attempts within the window before the rate counts. */
+      minimumAttempts: int(1, 10000).describe('Attempts within the window before the rate counts.'),
+      windowSeconds: int(10, 3600).describe('Window of the failure rate, seconds.'),
+      /** Seconds an open circuit waits before letting one trial call through. */
+      halfOpenAfterSeconds: int(1, 3600).describe('Seconds an open circuit waits before one trial call.'),
+    })
+    .describe(
+      'Circuit breaker per provider and method, on approvals against attempts (customer declines excluded).',
+    ),
+  /** Alarms per region over the shop's payment metrics (lib/payments/payment-alarms.ts). */
+  alarms: z
+    .strictObject({
+      /** Alarm when approvals fall below this % of attempts (customer declines excluded)... */
+      approvalRateFloorPercent: int(1, 100).describe(
+        'Alarm when approvals fall below this % of attempts (customer declines excluded)...',
+      ),
+      /** ...in a minute with at least this many attempts. */
+      minimumAttempts: int(1, 100000).describe('...in minutes with at least this many attempts.'),
+      /** Alarm when this many attempts in a region have an unknown outcome that no look-up has settled. */
+      unknownsThreshold: int(1, 10000).describe(
+        'Alarm when this many attempts have an unknown outcome no look-up has settled.',
+      ),
+    })
+    .describe("Alarms per region over the shop's payment metrics."),
+  /** Seconds between reconciliation runs that settle unknown outcomes. */
+  reconcileEverySeconds: int(10, 3600).describe(
+    'Seconds between reconciliation runs that settle unknown outcomes.',
+  ),
+});
+
 export const configSchema = z.strictObject({
   appName: z
     .string()
@@ -482,6 +615,9 @@ export const configSchema = z.strictObject({
   ),
   capacity: capacitySchema.prefault({}).describe('Standby capacity at failover; defaults when absent.'),
   gameDays: gameDaysSchema.prefault({}).describe('Game days: fault experiments; defaults when absent.'),
+  payments: paymentsSchema.describe(
+    'Payment providers in fallback order, the manual ways to pay, the breaker and the payment alarms.',
+  ),
   waf: z
     .strictObject({
       alb: z.boolean().describe("In front of every region's ALB."),
@@ -500,3 +636,5 @@ export type WebSettings = z.output<typeof webSchema>;
 export type NetworkSettings = z.output<typeof networkSchema>;
 /** DR posture of a standby region. */
 export type Posture = NonNullable<z.output<typeof regionSchema>['posture']>;
+/** The config's `payments` key as parsed. */
+export type PaymentsSettings = z.output<typeof paymentsSchema>;

@@ -69,6 +69,16 @@ export const SHOP_ENV = {
   contacts: 'SHOP_CONTACTS',
   /** ISO 4217 code of the catalogue's prices (the config's `currency`, default KRW). */
   currency: 'SHOP_CURRENCY',
+  /**
+   * JSON of lib/contract/payments.ts `ShopPayments`: providers in fallback order (with the name of
+   * each one's secret), the manual ways, the breaker, the operator switch's parameter.
+   */
+  payments: 'SHOP_PAYMENTS',
+  /**
+   * Secrets Manager name (the local copy) of `{ key }`, the key that signs test requests
+   * (lib/contract/test-signature.ts). Unset: every test header is refused.
+   */
+  testSigningSecretName: 'SHOP_TEST_SIGNING_SECRET_NAME',
 } as const;
 
 /**

@@ -335,6 +335,8 @@ export function renderMarkdown(r: ReportData): string {
     ),
   );
 
+  renderPayments(r, p);
+
   const c = r.cost;
   p('## Estimated monthly cost of the standby posture');
   p();
@@ -381,6 +383,72 @@ export function renderMarkdown(r: ReportData): string {
   for (const x of c.excluded) p(`- ${x}`);
   p();
   return out.join('\n');
+}
+
+/** The payments section: providers, fallback order, manual ways, detection, the switch. */
+function renderPayments(r: ReportData, p: (s?: string) => void): void {
+  const x = r.payments;
+  p('## Payments');
+  p();
+  if (x.providers.length === 0) {
+    p('No payment settings in the templates: checkout takes no payment.');
+    p();
+    return;
+  }
+  p(
+    "Card data never reaches the shop: customers pay in the provider's window and the shop confirms server-side. " +
+      'Provider keys live in Secrets Manager, created in the primary stack and replicated to every region.',
+  );
+  p();
+  p(
+    table(
+      ['Provider', 'Kind', 'Methods', 'Call timeout', 'Secret', 'Created in', 'Replicas'],
+      x.providers.map((v) => [
+        v.id,
+        v.kind,
+        v.methods.join(', '),
+        `${v.timeoutMs} ms`,
+        v.secretName,
+        v.secretStack ?? '**missing**',
+        v.replicas.join(', ') || '**none**',
+      ]),
+    ),
+  );
+  p(
+    `Fallback order (the shop routes a method to the next provider when one's breaker opens): ${Object.entries(
+      x.fallback,
+    )
+      .map(([m, ps]) => `${m}: ${ps.join(' → ')}`)
+      .join('; ')}. When every online method is down: ${x.manual.join(', ') || '**no manual way**'}.`,
+  );
+  p();
+  p('### Detection');
+  p();
+  p(
+    table(
+      ['Stack', 'Alarm', 'Watches', 'Period', 'Soonest alarm', 'Pages'],
+      x.alarms.map((a) => [
+        a.stack,
+        a.alarmName,
+        a.watches,
+        `${a.periodSeconds} s`,
+        `${a.detectionSeconds} s`,
+        a.pages ? 'yes' : 'no',
+      ]),
+    ),
+  );
+  p('### The operator switch');
+  p();
+  p(
+    table(
+      ['Stack', 'Region', 'Parameter', 'Created as'],
+      x.switches.map((s) => [s.stack, s.region, s.parameter, s.initial]),
+    ),
+  );
+  p(
+    '`shopctl payments disable provider:<id>|method:<m>` writes it in every region that is up and reads it back; each shop applies it within its 15 s poll.',
+  );
+  p();
 }
 
 /** "1 of 3 × 60 s": M datapoints out of the last N periods, as the alarm in the template says. */

@@ -22,6 +22,7 @@ import {
 import { endpointChecks, failoverTimes } from './failover-time';
 import { Headline, headline } from './headline';
 import { PagingSection, pagingSection } from './paging';
+import { PaymentsSection, paymentsSection } from './payments';
 import { RetainedRow, retainedRows } from './retention';
 import {
   Chain,
@@ -37,6 +38,7 @@ export * from './database';
 export * from './detection';
 export * from './headline';
 export * from './paging';
+export * from './payments';
 export * from './rendering';
 export * from './retention';
 export * from './switching';
@@ -110,6 +112,8 @@ export interface ReportData {
   readonly database: DatabaseSection;
   readonly retained: readonly RetainedRow[];
   readonly paging: PagingSection;
+  /** Providers, fallback order, manual ways, payment alarms and the operator switch. */
+  readonly payments: PaymentsSection;
   readonly cost: CostSection;
 }
 
@@ -168,6 +172,12 @@ export function buildReport(templates: Record<string, CfnTemplate>, options: Rep
 
   const canaries = canaryRows(templates, regionOf);
   const paging = pagingSection(templates, regionOf, tagKey);
+  const payments = paymentsSection(templates, regionOf);
+  if (payments.inconsistent.length > 0) {
+    warnings.push(
+      `The shops of ${payments.inconsistent.join(', ')} get other payment settings than the first region's: a failover would change how customers pay.`,
+    );
+  }
   const unpaged = paging.topics.filter((t) => t.subscriptions.length === 0);
   for (const t of unpaged)
     warnings.push(`SNS topic ${t.topicName} in ${t.stack} has no subscriptions: its alarms page nobody.`);
@@ -193,6 +203,7 @@ export function buildReport(templates: Record<string, CfnTemplate>, options: Rep
     database,
     retained: retainedRows(templates),
     paging,
+    payments,
     cost: costSection(templates, stacks, database),
   };
 }

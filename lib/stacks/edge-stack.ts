@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { Canary } from '../canary/canary';
+import { grantReadTestSigning } from '../canary/test-signing';
 import { OutageSite } from '../edge/outage-site';
 import { DnsFailover } from '../failover/dns-failover';
 import { DrainSwitchHolder } from '../failover/drain-switch';
@@ -85,6 +86,8 @@ export class EdgeStack extends Stack {
 
     // A third vantage point in neither shop region (#12 defect 8).
     this.canary = new Canary(this, 'Canary', { config, key: key.key, alarms: this.alarms });
+    // Its replica of the test-signing key uses the AWS managed key (see TestSigningSecret).
+    grantReadTestSigning(this.canary.handler.policy, config, key.key);
 
     new CfnOutput(this, 'OutagePageUrl', { value: `https://${names.outageRecord()}/` });
     new CfnOutput(this, 'DistributionDomain', { value: this.site.distribution.distributionDomainName });

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { RegionConfig, ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { Canary } from '../canary/canary';
+import { grantReadTestSigning, TestSigningSecret } from '../canary/test-signing';
 import { CapacityMirror } from '../capacity/capacity-mirror';
 import { FailoverReadiness } from '../capacity/readiness';
 import { StandbyScaler } from '../capacity/scaler';
@@ -18,6 +19,8 @@ import { GameDayExperiments } from '../fis/game-day-experiments';
 import { AlarmTopic } from '../monitoring/alarm-topic';
 import { RegionalKey } from '../monitoring/regional-key';
 import { Network } from '../network/network';
+import { readSecretStatement } from '../payments/replicated-secret';
+import { RegionalPayments, shopPayments } from '../payments/regional-payments';
 import { ShopArtifact } from '../web/shop-artifact';
 import { RDS_CA_FILE, WebTier } from '../web/web-tier';
 
@@ -48,6 +51,9 @@ export class RegionalStack extends Stack {
   readonly scaler: StandbyScaler;
   readonly readiness: FailoverReadiness;
   readonly gameDays: GameDayExperiments;
+  readonly payments: RegionalPayments;
+  /** The test-signing key (primary region only; replicated to the others). */
+  readonly testSigning?: TestSigningSecret;
   private readonly azs: string[];
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
@@ -115,6 +121,8 @@ export class RegionalStack extends Stack {
         // Single-quoted for systemd's EnvironmentFile; a quote inside becomes a JSON escape.
         contacts: `'${JSON.stringify(config.contacts).replace(/'/g, '\\u0027')}'`,
         currency: config.currency,
+        payments: `'${JSON.stringify(shopPayments(config)).replace(/'/g, '\\u0027')}'`,
+        testSigningSecretName: names.testSigningSecretName(),
       },
     });
     this.database.allowFrom(this.web.instanceSecurityGroup);
@@ -154,6 +162,20 @@ export class RegionalStack extends Stack {
       `The key is in the foundation stack and is named by its alias through the kms:ResourceAliases condition (${names.replicaKeyAlias()}), only through Secrets Manager in this region: the one key that encrypts the local secret replica.`,
     );
 
+    // Payments (#21): provider secrets (primary), the operator switch, the instances' grants, alarms.
+    this.payments = new RegionalPayments(this, 'Payments', {
+      config,
+      region,
+      key: this.key.key,
+      alarms: this.alarms,
+      instancePolicy: this.web.instancePolicy,
+    });
+    if (region.role === 'primary') {
+      this.testSigning = new TestSigningSecret(this, 'TestSigning', { config, key: this.key.key });
+    }
+    // The shop verifies test requests with its local copy (decrypted through the statements above).
+    this.web.instancePolicy.addStatements(readSecretStatement(this, [names.testSigningSecretName()]));
+
     new route53.ARecord(this, 'DirectRecord', {
       zone,
       recordName: names.regionRecord(region.name),
@@ -170,6 +192,7 @@ export class RegionalStack extends Stack {
       alarms: this.alarms,
     });
     this.canary = new Canary(this, 'Canary', { config, key: this.key.key, alarms: this.alarms });
+    grantReadTestSigning(this.canary.handler.policy, config, this.key.key);
 
     // Fault experiments for game days: inert templates, started only by `shopctl drill`.
     this.gameDays = new GameDayExperiments(this, 'GameDays', {

@@ -6,6 +6,7 @@ import { parsePayments, PAYMENTS_ENV } from './payments/index';
 import { cloudWatchPublisher } from './payments/metrics';
 import { ssmSwitchReader } from './payments/switch';
 import { createShop } from './shop';
+import { testRequestGateFromEnv } from './signed-test-request';
 import { jsonLogger as logger } from './types';
 
 async function main(): Promise<void> {
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
       publisher: cloudWatchPublisher(new CloudWatchClient({ region: options.region, maxAttempts: 2 })),
     };
   }
+  options.testRequests = testRequestGateFromEnv(process.env, options.region, logger);
   const shop = createShop({ ...options, logger });
 
   let stopping = false;

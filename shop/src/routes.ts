@@ -3,12 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CHECKOUT_KEY_PATH,
-  DRILL_HEADER,
   HEALTH_PATH,
   IDEMPOTENCY_HEADER,
   MODE_HEADER,
   REGION_HEADER,
-  SYNTHETIC_HEADER,
 } from '../../lib/contract/shop';
 import { productName, type Catalogue, type CatalogueSnapshot, type Product } from './catalogue';
 import { CommitOutcomeUnknownError, type Database, isUnavailable, type Target } from './db';
@@ -25,6 +23,7 @@ import { languageOf, MESSAGES, useLanguage } from './i18n';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from './http';
 import type { Contacts, Logger, Mode, Role } from './types';
 import type { PaymentService } from './payments/service';
+import { type TestRequestGate, unsignedTestHeaders } from './signed-test-request';
 import { handlePaymentRoute, paymentChoiceAnswer, type PaymentRouteContext } from './payments/routes';
 import { paymentLine } from './payments/pages';
 
@@ -47,6 +46,8 @@ export interface ShopContext {
   now?: () => number;
   /** Online and manual payments (shop/src/payments); without it checkout places orders unpaid, as before. */
   payments?: PaymentService;
+  /** Verifies signed test headers; none: the unsigned `1` is accepted (local runs). */
+  testRequests?: TestRequestGate;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -399,8 +400,9 @@ export function createHandler(ctx: ShopContext): ShopHandler {
    * attempts, so the second one sees the first one's key.
    */
   async function checkout(req: IncomingMessage, res: ServerResponse, mode: Mode) {
-    const synthetic = req.headers[SYNTHETIC_HEADER] === '1';
-    const drill = req.headers[DRILL_HEADER] === '1';
+    const { synthetic, drill } = ctx.testRequests
+      ? await ctx.testRequests.check(req)
+      : unsignedTestHeaders(req);
     const body = await readBody(req);
     const cartId = parseUuid(body.cartId);
     if (!cartId) throw new HttpError(400, 'cartId is not a valid cart id.');

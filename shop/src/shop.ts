@@ -210,6 +210,7 @@ export function createShop(options: ShopOptions): Shop {
     limits: options.limits,
     now,
     payments,
+    testRequests: options.testRequests,
   });
   const server = createServer(
     { keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 },

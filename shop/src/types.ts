@@ -5,6 +5,7 @@ import type { Contacts } from '../../lib/contract/contacts';
 import type { CartCleanupOptions } from './cleanup';
 import type { ClientLimits } from './limits';
 import type { PaymentOptions } from './payments/index';
+import type { TestRequestGate } from './signed-test-request';
 
 export type Role = 'primary' | 'standby';
 export type DbState = 'writer' | 'reader' | 'unreachable';
@@ -98,6 +99,8 @@ export interface ShopOptions {
   limits?: ClientLimits;
   /** Payments (SHOP_PAYMENTS): checkout then creates orders awaiting payment. None: orders are placed unpaid. */
   payments?: PaymentOptions;
+  /** Checks signed test headers (shop/src/signed-test-request.ts); none: they are accepted unsigned (local runs). */
+  testRequests?: TestRequestGate;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {

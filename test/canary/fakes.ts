@@ -23,6 +23,8 @@ export interface ShopBehaviour {
   redirect?: 'once' | 'loop';
   /** Checkout ignores the synthetic header and "places" an order. */
   ignoreSynthetic?: boolean;
+  /** `GET /payments/health` answers this verdict (absent: 404, a shop without payments). */
+  payments?: 'ok' | 'degraded' | 'all-online-down';
 }
 
 export interface OutageBehaviour {
@@ -99,6 +101,15 @@ export function startShop(behaviour: ShopBehaviour = {}): Promise<FakeServer<Sho
     if (req.method === 'GET' && (url === '/' || url === '/loop-a') && b.redirect === 'loop')
       return send(res, 302, '', { location: '/loop-b' });
     if (req.method === 'GET' && url === '/loop-b') return send(res, 301, '', { location: '/loop-a' });
+    if (req.method === 'GET' && url === '/payments/health' && b.payments)
+      return send(
+        res,
+        200,
+        JSON.stringify({
+          status: b.payments,
+          onlineMethodsAvailable: b.payments === 'all-online-down' ? 0 : 1,
+        }),
+      );
     if (!step) return send(res, 404, page('home', 'not found'), { [MODE_HEADER]: mode });
     if (b.hang === step) return; // never answer
     const answer = () => {

@@ -284,6 +284,7 @@ describe('shopctl status', () => {
         'domainName',
         'exitCode',
         'notice',
+        'payments',
         'primaryRegion',
         'reasons',
         'regions',

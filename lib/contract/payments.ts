@@ -1,0 +1,123 @@
+/**
+ * The payments contract between the platform (config, templates, `shopctl`, the canary) and the shop:
+ * the methods and provider kinds the config may name, what the web tier writes to `SHOP_PAYMENTS`,
+ * the operator switch's value, and the metrics the shop publishes that the alarms read. No
+ * dependency, so that the shop bundle, the canary and the CLI can all import it.
+ */
+import type { LocalizedText } from './contacts';
+
+/** Methods paid online through a provider's own window (card data never reaches the shop). */
+export const ONLINE_METHODS = ['card', 'easy-pay'] as const;
+/** Methods the shop takes without a provider: a bank transfer it waits for, an order by phone. */
+export const MANUAL_METHODS = ['bank-transfer', 'phone'] as const;
+/** Every way to pay, online first. */
+export const PAYMENT_METHODS = [...ONLINE_METHODS, ...MANUAL_METHODS] as const;
+
+export type OnlineMethod = (typeof ONLINE_METHODS)[number];
+export type ManualMethod = (typeof MANUAL_METHODS)[number];
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/**
+ * Provider kinds the shop has an adapter for, and the online methods each can take. KakaoPay is a
+ * wallet: the customer pays inside it (by card or KakaoPay Money), which the shop sees as easy-pay.
+ * Toss Payments' payment window takes cards and easy-pay services.
+ * https://developers.kakaopay.com/docs/payment/online/single-payment
+ * https://docs.tosspayments.com/reference
+ */
+export const PROVIDER_KIND_METHODS: Readonly<Record<string, readonly OnlineMethod[]>> = {
+  'toss-payments': ['card', 'easy-pay'],
+  kakaopay: ['easy-pay'],
+};
+export const PROVIDER_KINDS = Object.keys(PROVIDER_KIND_METHODS);
+
+/** Bank account the shop takes transfers into, shown to a customer who chooses bank transfer. */
+export interface BankTransfer {
+  readonly bank: LocalizedText;
+  readonly account: string;
+  readonly holder: LocalizedText;
+  /** Hours an order waits for the deposit before it is cancelled and its stock released. */
+  readonly holdHours: number;
+}
+
+/** The ways to pay without a provider. */
+export interface ManualPayments {
+  readonly bankTransfer?: BankTransfer;
+  /** The shop's phone (contacts.phone) takes orders and payment. */
+  readonly phoneOrders: boolean;
+}
+
+/** When a provider+method circuit opens (approvals against attempts, customer declines excluded). */
+export interface BreakerSettings {
+  readonly failureRatePercent: number;
+  readonly minimumAttempts: number;
+  readonly windowSeconds: number;
+  readonly halfOpenAfterSeconds: number;
+}
+
+/** One provider as the shop receives it. */
+export interface ShopPaymentProvider {
+  readonly id: string;
+  readonly kind: string;
+  readonly baseUrl: string;
+  /** Online methods taken through this provider; the list order of providers is the fallback order. */
+  readonly methods: readonly OnlineMethod[];
+  readonly timeoutMs: number;
+  /** Secrets Manager name (the local replica) of `{ secretKey }` / `{ secretKey, cid }`. */
+  readonly secretName: string;
+  /** Toss Payments only: the page that opens its payment window. */
+  readonly windowUrl?: string;
+}
+
+/** JSON of `SHOP_PAYMENTS`, written by the web tier. */
+export interface ShopPayments {
+  readonly providers: readonly ShopPaymentProvider[];
+  readonly manual: ManualPayments;
+  readonly breaker: BreakerSettings;
+  /** SSM parameter (in the instance's region) holding the operator switch: see {@link parseSwitchValue}. */
+  readonly switchParameter: string;
+  readonly reconcileEverySeconds: number;
+}
+
+/** One entry of the operator switch: a provider or a method switched off by an operator. */
+export type SwitchEntry = `provider:${string}` | `method:${string}`;
+
+/**
+ * Parses the switch parameter's value (a JSON array of `provider:<id>` / `method:<method>`).
+ * @throws Error naming what is wrong, so that a reader can keep its last good value.
+ */
+export function parseSwitchValue(value: string): SwitchEntry[] {
+  const parsed: unknown = JSON.parse(value);
+  if (!Array.isArray(parsed)) throw new Error(`payments switch is not a JSON array: ${value.slice(0, 80)}`);
+  return parsed.map((e) => {
+    if (typeof e !== 'string' || !/^(provider|method):[a-z0-9-]+$/.test(e)) {
+      throw new Error(
+        `payments switch entry ${JSON.stringify(e)} is not "provider:<id>" or "method:<method>"`,
+      );
+    }
+    return e as SwitchEntry;
+  });
+}
+
+/** The switch's value for `entries`: sorted and without repeats, so equal sets read the same. */
+export function formatSwitchValue(entries: readonly SwitchEntry[]): string {
+  return JSON.stringify([...new Set(entries)].sort());
+}
+
+/** CloudWatch metrics the shop publishes in namespace `${appName}/payments` (at most once a minute). */
+export const PAYMENT_METRICS = {
+  /** Count, dimensions Region, Provider, Method. */
+  attempts: 'Attempts',
+  approvals: 'Approvals',
+  customerDeclines: 'CustomerDeclines',
+  providerErrors: 'ProviderErrors',
+  unknowns: 'Unknowns',
+  /** Milliseconds, dimensions Region, Provider, Method (values, so that p50/p99 work). */
+  latency: 'LatencyMs',
+  /** Gauge, dimension Region only: attempts whose outcome no look-up has settled yet. */
+  unresolvedUnknowns: 'UnresolvedUnknowns',
+  /** Gauge, dimension Region only: online methods a customer can choose now (0 = all online payments down). */
+  onlineMethodsAvailable: 'OnlineMethodsAvailable',
+} as const;
+
+/** Dimension names of the payment metrics. */
+export const PAYMENT_DIMENSIONS = { region: 'Region', provider: 'Provider', method: 'Method' } as const;

@@ -1,0 +1,417 @@
+import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { makeClientsFor, RegionClients } from '../../cli/aws/clients';
+import type { HttpResponse } from '../../cli/aws/deps';
+import { FaultServer } from './support/fault-server';
+import { awsError, PRIMARY, paramNotFound, STALL_ATTEMPT_MS, STANDBY, World } from './world';
+
+const PARAM = '/resilient-shop/payments/disabled';
+
+/** A world whose regions hold the payments switch in `switches` (absent region: parameter missing). */
+function paymentsWorld(initial: Record<string, string[]> = { [PRIMARY]: [], [STANDBY]: [] }) {
+  const w = new World();
+  const switches: Record<string, string> = Object.fromEntries(
+    Object.entries(initial).map(([r, v]) => [r, JSON.stringify(v)]),
+  );
+  for (const r of [PRIMARY, STANDBY]) {
+    w.m(r)
+      .ssm.on(GetParameterCommand, { Name: PARAM })
+      .callsFake(() => {
+        if (switches[r] === undefined) throw paramNotFound();
+        return { Parameter: { Name: PARAM, Value: switches[r] } };
+      });
+    w.m(r)
+      .ssm.on(PutParameterCommand, { Name: PARAM })
+      .callsFake((input: { Value: string }) => {
+        switches[r] = input.Value;
+        return { Version: 2 };
+      });
+  }
+  return { w, switches };
+}
+
+const puts = (w: World) =>
+  w
+    .calls()
+    .filter((c) => c.command === 'PutParameter')
+    .map((c) => ({ region: c.region, input: c.input }));
+
+describe('shopctl payments disable / enable', () => {
+  test('disable writes the switch in every region with exact arguments, reads each back, audits', async () => {
+    const { w, switches } = paymentsWorld();
+    expect(await w.run('payments', 'disable', 'provider:toss', '--yes')).toBe(0);
+    const put = { Name: PARAM, Value: '["provider:toss"]', Type: 'String', Overwrite: true };
+    expect(puts(w).sort((x, y) => x.region.localeCompare(y.region))).toEqual([
+      { region: STANDBY, input: put },
+      { region: PRIMARY, input: put },
+    ]);
+    expect(puts(w)).toHaveLength(2);
+    expect(switches).toEqual({ [PRIMARY]: '["provider:toss"]', [STANDBY]: '["provider:toss"]' });
+    // read before (plan), read before the write, read back after it: three reads per region
+    for (const r of [PRIMARY, STANDBY]) {
+      expect(w.m(r).ssm.commandCalls(GetParameterCommand, { Name: PARAM })).toHaveLength(3);
+    }
+    expect(w.out).toContain('Customers then see: online easy-pay; manual bank-transfer, phone');
+    expect(w.out).toContain('warning: card will be unavailable: no other provider takes it');
+    expect(w.out).toMatch(/Done in/);
+    const audit = w.auditRecords().at(-1)!;
+    expect(audit).toMatchObject({
+      command: 'payments disable',
+      result: 'ok',
+      args: ['payments', 'disable', 'provider:toss', '--yes'],
+    });
+  });
+
+  test('enable removes only that entry and keeps the others', async () => {
+    const both = ['method:card', 'provider:toss'];
+    const { w, switches } = paymentsWorld({ [PRIMARY]: both, [STANDBY]: both });
+    expect(await w.run('payments', 'enable', 'toss', '--yes')).toBe(0);
+    expect(switches).toEqual({ [PRIMARY]: '["method:card"]', [STANDBY]: '["method:card"]' });
+  });
+
+  test('--dry-run prints the plan and writes nothing', async () => {
+    const { w } = paymentsWorld();
+    expect(await w.run('payments', 'disable', 'method:card', '--dry-run')).toBe(0);
+    expect(puts(w)).toEqual([]);
+    expect(w.out).toContain('Dry run: nothing changed. Would run: Disable method:card in every region.');
+    expect(w.auditRecords().at(-1)).toMatchObject({ command: 'payments disable', result: 'dry-run' });
+  });
+
+  test('without a terminal and without --yes it refuses and writes nothing', async () => {
+    const { w } = paymentsWorld();
+    expect(await w.run('payments', 'disable', 'method:card')).toBe(2);
+    expect(puts(w)).toEqual([]);
+    expect(w.err).toContain('Refusing: no terminal to confirm on. Re-run with --yes');
+  });
+
+  test('a confirmation answered no changes nothing', async () => {
+    const { w } = paymentsWorld();
+    w.interactive = true;
+    w.confirmAnswer = false;
+    expect(await w.run('payments', 'disable', 'method:card')).toBe(2);
+    expect(puts(w)).toEqual([]);
+    expect(w.out).toContain('Aborted. Nothing changed.');
+  });
+
+  test('already in effect in every region: no write', async () => {
+    const { w } = paymentsWorld({ [PRIMARY]: ['provider:toss'], [STANDBY]: ['provider:toss'] });
+    expect(await w.run('payments', 'disable', 'provider:toss', '--yes')).toBe(0);
+    expect(puts(w)).toEqual([]);
+    expect(w.out).toContain('Already in effect: provider:toss is already disabled in every region');
+  });
+
+  test('a region whose stack predates payments gets the parameter written, with a warning', async () => {
+    const { w, switches } = paymentsWorld({ [PRIMARY]: [] });
+    expect(await w.run('payments', 'disable', 'provider:kakaopay', '--yes')).toBe(0);
+    expect(w.out).toContain(`warning: ${STANDBY} has no ${PARAM} yet`);
+    expect(switches[STANDBY]).toBe('["provider:kakaopay"]');
+  });
+
+  test('an unknown target is a usage error naming what is allowed', async () => {
+    const { w } = paymentsWorld();
+    expect(await w.run('payments', 'disable', 'provider:paypal', '--yes')).toBe(2);
+    expect(w.err).toContain(
+      '"provider:paypal" is not a provider or method of this config. Use one of: provider:toss, provider:kakaopay, method:card, method:easy-pay, method:bank-transfer, method:phone',
+    );
+    expect(puts(w)).toEqual([]);
+  });
+
+  test('leaving no way to pay at all is refused unless --force', async () => {
+    const off = ['method:bank-transfer', 'provider:kakaopay', 'provider:toss'];
+    const { w } = paymentsWorld({ [PRIMARY]: off, [STANDBY]: off });
+    expect(await w.run('payments', 'disable', 'method:phone', '--yes')).toBe(2);
+    expect(w.err).toContain('Refusing: disabling method:phone leaves customers no way to pay at all');
+    expect(puts(w)).toEqual([]);
+    expect(await w.run('payments', 'disable', 'method:phone', '--yes', '--force')).toBe(0);
+    expect(puts(w)).toHaveLength(2);
+  });
+
+  test('turning every online method off warns and names the notice to publish', async () => {
+    const { w } = paymentsWorld({ [PRIMARY]: ['provider:kakaopay'], [STANDBY]: ['provider:kakaopay'] });
+    expect(await w.run('payments', 'disable', 'provider:toss', '--yes')).toBe(0);
+    expect(w.out).toContain(
+      'warning: every online method will be off: customers can pay only by bank-transfer or phone; consider: npx shopctl notice payment-incident --method card,easy-pay',
+    );
+  });
+
+  test('a region that refuses the write: partial (exit 4), named, with the command that completes it', async () => {
+    const { w, switches } = paymentsWorld();
+    w.m(STANDBY)
+      .ssm.on(PutParameterCommand, { Name: PARAM })
+      .rejects(awsError('AccessDeniedException', 'not allowed'));
+    expect(await w.run('payments', 'disable', 'provider:toss', '--yes')).toBe(4);
+    expect(switches[PRIMARY]).toBe('["provider:toss"]');
+    expect(switches[STANDBY]).toBe('[]');
+    expect(w.err).toContain(
+      `${PRIMARY} OK; ${STANDBY} FAILED: Access denied: ssm:PutParameter in ${STANDBY}`,
+    );
+    expect(w.err).toContain(
+      'To resume (the command is idempotent): npx shopctl payments disable provider:toss --yes',
+    );
+    expect(w.err).toContain('To roll back instead: npx shopctl payments enable provider:toss --yes');
+    expect(w.auditRecords().at(-1)).toMatchObject({ command: 'payments disable', result: 'partial' });
+  });
+});
+
+/**
+ * A write whose answer never comes, against a real stalled endpoint (the deadline tests' hanging
+ * server): the SSM client of the standby sends PutParameter to the hanging server and every other
+ * call to the mock. `delivered` decides whether the write "arrived" before its answer was lost.
+ */
+describe('a stalled write is UNKNOWN until read back', () => {
+  let hang: FaultServer;
+  beforeAll(async () => {
+    hang = await FaultServer.start('hang');
+  });
+  afterAll(async () => {
+    await hang.close();
+  });
+
+  function stalledPut(
+    w: World,
+    switches: Record<string, string>,
+    delivered: boolean,
+    readBackStalls = false,
+  ) {
+    const stalled = makeClientsFor({
+      endpoint: hang.url,
+      credentials: { accessKeyId: 'AKIDSHOPCTLTEST', secretAccessKey: 'not-a-secret' },
+      connectionTimeoutMs: STALL_ATTEMPT_MS,
+      requestTimeoutMs: STALL_ATTEMPT_MS,
+    })(STANDBY).ssm;
+    const mocked = w.clients.get(STANDBY)!.ssm;
+    let reads = 0;
+    const ssm = new Proxy(mocked, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver) as unknown;
+        return (command: unknown, options?: object) => {
+          if (command instanceof PutParameterCommand) {
+            if (delivered) switches[STANDBY] = command.input.Value as string;
+            return stalled.send(command, options);
+          }
+          if (command instanceof GetParameterCommand && command.input.Name === PARAM) {
+            reads++;
+            // the plan's read and the read before the write answer; the read-back may stall too
+            if (readBackStalls && reads > 2) return stalled.send(command, options);
+          }
+          return target.send(command as never, options);
+        };
+      },
+    }) as SSMClient;
+    w.clients.set(STANDBY, { ...(w.clients.get(STANDBY) as RegionClients), ssm });
+  }
+
+  test('the answer is lost but the read-back finds the value: confirmed, exit 0', async () => {
+    const { w, switches } = paymentsWorld();
+    w.shortDeadlines();
+    stalledPut(w, switches, true);
+    expect(await w.run('payments', 'disable', 'provider:toss', '--yes')).toBe(0);
+    expect(switches[STANDBY]).toBe('["provider:toss"]');
+    expect(hang.accepted).toBeGreaterThan(0);
+    expect(w.out).toContain(`${STANDBY} ["provider:toss"]`);
+  }, 20_000);
+
+  test('the answer is lost and the read-back shows the old value: not written, partial (exit 4)', async () => {
+    const { w, switches } = paymentsWorld();
+    w.shortDeadlines();
+    stalledPut(w, switches, false);
+    expect(await w.run('payments', 'disable', 'provider:toss', '--yes')).toBe(4);
+    expect(w.err).toContain(
+      `${STANDBY} FAILED: read back [] instead of ["provider:toss"] (the write did not arrive)`,
+    );
+  }, 20_000);
+
+  test('the answer is lost and the read-back stalls too: UNKNOWN, partial (exit 4), never "done"', async () => {
+    const { w, switches } = paymentsWorld();
+    w.shortDeadlines();
+    stalledPut(w, switches, true, true);
+    const started = Date.now();
+    expect(await w.run('payments', 'disable', 'provider:toss', '--yes')).toBe(4);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(w.err).toMatch(
+      new RegExp(
+        `${STANDBY} UNKNOWN: the write's answer never came \\(ssm:PutParameter in ${STANDBY} did not answer .*\\) and the read-back failed .*: UNKNOWN whether it is in force`,
+      ),
+    );
+    expect(w.out).not.toMatch(/Done in/);
+  }, 20_000);
+});
+
+/** `/payments/health` answers per region (null: no answer), other URLs as the world's fetch. */
+function withShopHealth(w: World, health: Record<string, unknown | null>) {
+  const base = w.overrides().fetch!;
+  w.extra = {
+    ...w.extra,
+    fetch: async (url: string, init?: { signal?: AbortSignal }): Promise<HttpResponse> => {
+      const m = /^https:\/\/([a-z0-9-]+)\.shop\.example\.com\/payments\/health$/.exec(url);
+      if (!m) return base(url, init);
+      const body = health[m[1]];
+      if (body === null || body === undefined) throw new Error('fetch failed: ECONNREFUSED');
+      return { status: 200, json: async () => body };
+    },
+  };
+}
+
+const healthy = (region: string, unknowns = 0) => ({
+  region,
+  status: 'ok',
+  onlineMethodsAvailable: 2,
+  onlineMethods: 2,
+  methods: [
+    { method: 'card', available: true, providers: ['toss'] },
+    { method: 'easy-pay', available: true, providers: ['toss', 'kakaopay'] },
+  ],
+  providers: [],
+  switch: { disabled: [], lastReadAt: null, error: null },
+  unresolvedUnknowns: unknowns,
+});
+
+const cardDown = (region: string, unknowns: number) => ({
+  ...healthy(region, unknowns),
+  status: 'degraded',
+  onlineMethodsAvailable: 1,
+  methods: [
+    { method: 'card', available: false, providers: ['toss'] },
+    { method: 'easy-pay', available: true, providers: ['kakaopay'] },
+  ],
+  providers: [{ provider: 'toss', method: 'card', breaker: 'open' }],
+});
+
+/** The unknowns metric per region (undefined: no datapoint). */
+function unknownsMetric(w: World, values: Record<string, number | undefined>) {
+  for (const r of [PRIMARY, STANDBY]) {
+    w.m(r)
+      .cloudwatch.on(GetMetricDataCommand)
+      .callsFake((input: { MetricDataQueries: { Id: string }[] }) =>
+        input.MetricDataQueries[0].Id === 'unknowns'
+          ? { MetricDataResults: [{ Id: 'unknowns', Values: values[r] === undefined ? [] : [values[r]] }] }
+          : { MetricDataResults: [{ Id: 'lag', Values: [40, 5] }] },
+      );
+  }
+}
+
+describe('shopctl payments status', () => {
+  test('healthy: exit 0; reads the switch, the shop, the alarms and the metric with exact arguments', async () => {
+    const { w } = paymentsWorld();
+    withShopHealth(w, { [PRIMARY]: healthy(PRIMARY), [STANDBY]: healthy(STANDBY) });
+    unknownsMetric(w, { [PRIMARY]: 0 });
+    expect(await w.run('payments', 'status')).toBe(0);
+    expect(w.out).toContain(
+      'Payments        OK: online card, easy-pay; manual bank-transfer, phone; unknown outcomes 0',
+    );
+    const metric = w.m(PRIMARY).cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    expect(metric).toEqual({
+      StartTime: new Date('2026-05-01T02:50:00.000Z'),
+      EndTime: new Date('2026-05-01T03:00:00.000Z'),
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [
+        {
+          Id: 'unknowns',
+          MetricStat: {
+            Metric: {
+              Namespace: 'resilient-shop/payments',
+              MetricName: 'UnresolvedUnknowns',
+              Dimensions: [{ Name: 'Region', Value: PRIMARY }],
+            },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
+      ],
+    });
+    expect(w.m(STANDBY).cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({
+      AlarmNamePrefix: 'resilient-shop-payments-',
+      StateValue: 'ALARM',
+      AlarmTypes: ['MetricAlarm'],
+    });
+  });
+
+  test('a method down, a provider switched off, an alarm: exit 1 with each named', async () => {
+    const { w } = paymentsWorld({ [PRIMARY]: ['provider:toss'], [STANDBY]: [] });
+    withShopHealth(w, { [PRIMARY]: cardDown(PRIMARY, 2), [STANDBY]: null });
+    unknownsMetric(w, {});
+    w.m(PRIMARY)
+      .cloudwatch.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'resilient-shop-payments-' })
+      .resolves({
+        MetricAlarms: [
+          { AlarmName: 'resilient-shop-payments-approval-ap-northeast-2-toss-card', StateValue: 'ALARM' },
+        ],
+      });
+    expect(await w.run('payments', 'status')).toBe(1);
+    expect(w.out).toContain('DEGRADED: online easy-pay; manual bank-transfer, phone; unknown outcomes 2');
+    expect(w.out).toContain('switched off by an operator: provider:toss');
+    expect(w.out).toContain('the regions hold different switch values');
+    expect(w.out).toContain(`${PRIMARY} shop: degraded (card down, toss/card open)`);
+    expect(w.out).toContain(`${PRIMARY} alarms: resilient-shop-payments-approval-ap-northeast-2-toss-card`);
+    expect(w.out).toMatch(new RegExp(`${STANDBY}\\s+switch nothing off; shop no answer`));
+  });
+
+  test('shopctl status carries a payments line and keeps its own exit code', async () => {
+    const { w } = paymentsWorld({ [PRIMARY]: ['method:card'], [STANDBY]: ['method:card'] });
+    withShopHealth(w, { [PRIMARY]: healthy(PRIMARY), [STANDBY]: healthy(STANDBY) });
+    expect(await w.run('status')).toBe(0);
+    expect(w.out).toContain(
+      'Payments        DEGRADED: online easy-pay; manual bank-transfer, phone; unknown outcomes 0',
+    );
+    expect(w.out).toContain('switched off by an operator: method:card');
+  });
+});
+
+describe('shopctl notice payment-incident', () => {
+  const written = (w: World) =>
+    JSON.parse(w.m('us-east-1').s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+
+  test('unknown outcomes remain: names the method down and the other ways, withholds "not charged twice"', async () => {
+    const { w } = paymentsWorld();
+    withShopHealth(w, { [PRIMARY]: cardDown(PRIMARY, 0), [STANDBY]: healthy(STANDBY) });
+    unknownsMetric(w, { [PRIMARY]: 2 });
+    expect(await w.run('notice', 'payment-incident', '--method', 'card', '--eta', '+30m', '--yes')).toBe(0);
+    const status = written(w);
+    expect(status.severity).toBe('minor');
+    expect(status.message.en).toBe(
+      'Paying by card is temporarily unavailable. Other ways to pay: easy pay (KakaoPay, Toss Pay …); bank transfer (KB Kookmin Bank 000000-00-000000, Resilient Shop); order and pay by phone (+82-2-555-0100). Orders whose payment we are still confirming will show the result on the order page as soon as it is settled.',
+    );
+    expect(status.message.ko).toContain(
+      '신용·체크카드 결제가 일시적으로 되지 않습니다. 다른 결제 방법: 간편결제',
+    );
+    expect(status.promises).toEqual({ notChargedTwice: false });
+    expect(status.nextUpdateAt).toBe('2026-05-01T03:30:00.000Z');
+    expect(w.out).toContain(
+      '"You will not be charged twice" is WITHHELD: 2 payments have an outcome not settled yet',
+    );
+    expect(w.auditRecords().at(-1)).toMatchObject({ command: 'notice payment-incident', result: 'ok' });
+  });
+
+  test('no unknown outcome anywhere: the page keeps its promise', async () => {
+    const { w } = paymentsWorld();
+    withShopHealth(w, { [PRIMARY]: cardDown(PRIMARY, 0), [STANDBY]: healthy(STANDBY, 0) });
+    unknownsMetric(w, { [PRIMARY]: 0, [STANDBY]: 0 });
+    expect(await w.run('notice', 'payment-incident', '--method', 'card', '--yes')).toBe(0);
+    const status = written(w);
+    expect(status.promises).toBeUndefined();
+    expect(status.message.en).not.toContain('still confirming');
+  });
+
+  test('nobody can count the unknown outcomes: withheld (worst case)', async () => {
+    const { w } = paymentsWorld();
+    withShopHealth(w, { [PRIMARY]: null, [STANDBY]: null });
+    for (const r of [PRIMARY, STANDBY]) {
+      w.m(r).cloudwatch.on(GetMetricDataCommand).rejects(awsError('AccessDeniedException'));
+    }
+    expect(await w.run('notice', 'payment-incident', '--method', 'card,easy-pay', '--yes')).toBe(0);
+    const status = written(w);
+    expect(status.promises).toEqual({ notChargedTwice: false });
+    expect(status.message.en).toMatch(
+      /^Paying by card and easy pay \(KakaoPay, Toss Pay …\) is temporarily unavailable\. Other ways to pay: bank transfer/,
+    );
+    expect(w.out).toContain('WITHHELD: the count of unsettled payment outcomes could not be read');
+  });
+
+  test('a manual way or an unknown method is refused', async () => {
+    const { w } = paymentsWorld();
+    expect(await w.run('notice', 'payment-incident', '--method', 'phone', '--yes')).toBe(2);
+    expect(w.err).toContain('--method "phone": phone is not an online method');
+    expect(w.m('us-east-1').s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+});
