@@ -14,6 +14,6 @@ module.exports = {
   testTimeout: 60000,
   // Three workers on two cores: with two, the workers' CPU was busy 60 % of the run, the rest spent
   // waiting on Chromium, PostgreSQL, child processes and deadlines; a third suite fills that time.
-  // The suites hold their bounds under far heavier load (README "Performance").
+  // The suites hold their bounds under far heavier load (docs/testing.md).
   maxWorkers: 3,
 };

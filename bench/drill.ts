@@ -8,7 +8,13 @@
  *
  * Exit 1 when any run fails its own verdict (budget, a lost or duplicated order).
  */
-import { formatTable, runDrill, type DrillResult, type PhaseResult } from '../scripts/drill-local/drill';
+import {
+  formatLegend,
+  formatTable,
+  runDrill,
+  type DrillResult,
+  type PhaseResult,
+} from '../scripts/drill-local/drill';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -43,7 +49,13 @@ export function summarize(runs: readonly DrillResult[]): string {
       const aws = xs.map((x) => x * K);
       return `${median(aws).toFixed(0)} s (${Math.min(...aws).toFixed(0)}–${Math.max(...aws).toFixed(0)})`;
     });
-    const counts = COUNTED.map(([k]) => String(Math.max(...phase.map((x) => x[k]))));
+    const counts = COUNTED.map(([k]) => {
+      const worst = Math.max(...phase.map((x) => x[k]));
+      // "0 lost" says little without how many orders could have been
+      return k === 'acknowledgedLost'
+        ? `${worst} of ${Math.min(...phase.map((x) => x.acknowledged))}+`
+        : String(worst);
+    });
     return [p.name, ...times, ...counts];
   });
   const worst = runs.map((r) => r.worstCaseSeconds);
@@ -71,7 +83,7 @@ async function main(): Promise<void> {
     );
     runs.push(r);
   }
-  console.log(`\n${summarize(runs)}`);
+  console.log(`\n${summarize(runs)}\n\n${formatLegend(runs[runs.length - 1])}`);
   if (runs.some((r) => r.failures.length)) process.exitCode = 1;
 }
 

@@ -2,7 +2,7 @@
 # `npm test`: the static checks (ESLint + Prettier, and tsc) run beside Jest instead of before it,
 # each on its own and at a low CPU priority (nice 15): Jest's workers spend part of their time
 # waiting (Chromium, PostgreSQL, child processes, deadlines), and the checks take those idle cycles
-# instead of slowing the suites that run on real time (README "Performance"). Their output is
+# instead of slowing the suites that run on real time (docs/testing.md, "How long `npm test` takes"). Their output is
 # printed after Jest's; `npm test` fails if Jest or either check fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."

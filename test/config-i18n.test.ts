@@ -38,36 +38,75 @@ describe('config: contacts per language and currency', () => {
   });
 
   test.each<[string, (raw: Record<string, any>) => void, string]>([
-    ['lower-case currency', (r) => (r.currency = 'krw'), 'currency = "krw": must be in capitals: use "KRW"'],
+    [
+      'lower-case currency',
+      (r) => (r.currency = 'krw'),
+      'currency = "krw": must be in capitals. Fix: use "KRW"',
+    ],
+    [
+      'a currency written as its name',
+      (r) => (r.currency = 'EURO'),
+      'currency = "EURO": is not an ISO 4217 currency code. Fix: use the three-letter code, "EUR" (Euro)',
+    ],
+    [
+      'a currency code one letter off',
+      (r) => (r.currency = 'USE'),
+      'currency = "USE": is not an ISO 4217 currency code. Fix: use the three-letter code, "USD" (US Dollar)',
+    ],
+    [
+      'a currency written as its Korean name',
+      (r) => (r.currency = '원'),
+      'currency = "원": is not an ISO 4217 currency code. Fix: use the three-letter code, "KRW" (South Korean Won) or "KPW" (North Korean Won)',
+    ],
+    [
+      'a currency nothing resembles',
+      (r) => (r.currency = 'QQQQ'),
+      'currency = "QQQQ": is not an ISO 4217 currency code. Fix: use a three-letter code such as "KRW" (South Korean Won), "USD" (US Dollar), "JPY" (Japanese Yen)',
+    ],
+    [
+      'phone hours in a language the shop does not show, instead of English',
+      (r) => (r.contacts.phoneHours = { ko: '평일', ja: '平日' }),
+      'contacts.phoneHours = {"ko":"평일","ja":"平日"}: has "ja", a language the shop and the outage page do not show (they show "ko", "en") and has no "en" text. Fix: replace "ja" with "en": "..."',
+    ],
+    [
+      'phone hours with a third language',
+      (r) => (r.contacts.phoneHours = { ko: '평일', en: 'Weekdays', ja: '平日' }),
+      'contacts.phoneHours.ja = "平日": "ja" is a language the shop and the outage page do not show. Fix: remove it; they show "ko" and "en"',
+    ],
+    [
+      'payment ways with a third language',
+      (r) => (r.contacts.paymentAlternatives = { ko: ['계좌이체'], en: ['Bank transfer'], zh: ['银行转账'] }),
+      'contacts.paymentAlternatives.zh = ["银行转账"]: "zh" is a language the shop and the outage page do not show. Fix: remove it; they show "ko" and "en"',
+    ],
     [
       'unknown currency',
       (r) => (r.currency = 'WON'),
-      'currency = "WON": is not an ISO 4217 currency code; use e.g. "KRW" (won), "USD" or "JPY"',
+      'currency = "WON": is not an ISO 4217 currency code. Fix: use the three-letter code, "KRW" (South Korean Won) or "KPW" (North Korean Won)',
     ],
     [
       'numeric currency',
       (r) => (r.currency = 410),
-      'currency = 410: must be an ISO 4217 currency code in quotes, e.g. "KRW"',
+      'currency = 410: must be an ISO 4217 currency code in quotes. Fix: write it like "KRW"',
     ],
     [
       'payment ways for one language only',
       (r) => (r.contacts.paymentAlternatives = { ko: ['계좌이체'] }),
-      'contacts.paymentAlternatives = {"ko":["계좌이체"]}: must give at least one way to pay per language: { "ko": ["계좌이체"], "en": ["Bank transfer"] }',
+      'contacts.paymentAlternatives = {"ko":["계좌이체"]}: has no "en" text. Fix: add "en": ["..."]',
     ],
     [
       'no payment way',
       (r) => (r.contacts.paymentAlternatives = []),
-      'contacts.paymentAlternatives = []: needs at least one way to pay, e.g. ["계좌이체"]',
+      'contacts.paymentAlternatives = []: needs at least one way to pay. Fix: list one, e.g. ["계좌이체"]',
     ],
     [
       'a messenger named in one language only',
       (r) => (r.contacts.messengers = [{ name: { ko: '카카오톡' }, url: 'https://pf.kakao.com/_x' }]),
-      'contacts.messengers[0].name = {"ko":"카카오톡"}: must be a non-empty text, or { "ko": "...", "en": "..." }',
+      'contacts.messengers[0].name = {"ko":"카카오톡"}: has no "en" text. Fix: add "en": "..."',
     ],
     [
       'empty phone hours',
       (r) => (r.contacts.phoneHours = { ko: '', en: 'weekdays' }),
-      'contacts.phoneHours.ko = "": must not be empty',
+      'contacts.phoneHours.ko = "": must not be empty. Fix: write the text customers should read',
     ],
   ])('%s: key, value and fix', (_name, mutate, expected) => {
     const problems = problemsOf(mutate);

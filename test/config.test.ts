@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { configNotices } from '../lib/config/notices';
 import { worstCaseFailoverSeconds } from '../lib/report/failover-time';
-import { testConfig } from './support/synth';
+import { examplePromotions, testConfig } from './support/synth';
 
 function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
   try {
@@ -17,7 +17,55 @@ function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
   throw new Error('config was accepted');
 }
 
+describe('config: every message names a concrete fix', () => {
+  test.each<[string, (raw: Record<string, any>) => void]>([
+    ['a short phone number', (r) => (r.contacts.phone = '1')],
+    ['too many zones', (r) => (r.network.azCount = 5)],
+    ['a number in quotes', (r) => (r.network.azCount = '2')],
+    ['an unknown posture', (r) => (r.regions[1].posture = 'cold')],
+    ['a bad e-mail', (r) => (r.alarmEmails = ['x'])],
+    ['no e-mail', (r) => (r.alarmEmails = [])],
+    [
+      'a promotion starting "tomorrow"',
+      (r) => (r.promotions = [{ ...examplePromotions()[0], start: 'tomorrow' }]),
+    ],
+    ['a database name in capitals', (r) => (r.database.databaseName = 'Shop')],
+    ['a CIDR outside 10/8', (r) => (r.network.cidr = '192.168.0.0/16')],
+    [
+      'an unknown checker region',
+      (r) => (r.healthCheck.checkerRegions = ['us-east-1', 'mars-1', 'eu-west-1']),
+    ],
+    ['flow logs kept a month', (r) => (r.network.flowLogRetentionDays = 30)],
+    ['too many ACUs', (r) => (r.database.maxCapacityAcu = 300)],
+    ['a short app name', (r) => (r.appName = 'RS')],
+    ['a short account id', (r) => (r.account = '123')],
+    ['"yes" for a boolean', (r) => (r.includeWww = 'yes')],
+    ['one region as a string', (r) => (r.regions = 'ap-northeast-2')],
+    ['contacts null', (r) => (r.contacts = null)],
+    [
+      'a promotion name with spaces',
+      (r) => (r.promotions = [{ ...examplePromotions()[0], name: 'Winter sale' }]),
+    ],
+    ['a zone id with its prefix', (r) => (r.hostedZone.id = '/hostedzone/Z0123456789ABCDEFGHIJ')],
+    ['a currency name', (r) => (r.currency = 'EURO')],
+    ['phone hours in Japanese', (r) => (r.contacts.phoneHours = { ko: '평일', ja: '平日' })],
+  ])('%s', (_name, mutate) => {
+    const message = errorOf(mutate).message;
+    const problems = message.split('\n').slice(1);
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) {
+      expect(p).toMatch(/ Fix: \S/);
+      expect(p).not.toMatch(/Fix: correct the value/);
+    }
+  });
+});
+
 describe('config', () => {
+  test('a standby may run no instance; only the primary must', () => {
+    const c = testConfig((r) => (r.regions[1].web = { minCapacity: 0 }));
+    expect(c.regions.map((r) => r.web.minCapacity)).toEqual([2, 0]);
+  });
+
   test('the default config validates into typed values, primary first', () => {
     const c = loadConfig('default');
     expect(c.primaryRegion).toBe('ap-northeast-2');
@@ -29,9 +77,24 @@ describe('config', () => {
     expect(c.regions[1].web.minCapacity).toBe(1);
     expect(c.regions[1].web.maxCapacity).toBe(c.web.maxCapacity);
     expect(c.regions[0].network.cidr).not.toBe(c.regions[1].network.cidr);
-    expect(c.promotions[0].regions).toEqual(['ap-northeast-2', 'ap-northeast-1']);
+    // The default config ships no dated promotion, so it never ages (config/examples/promotion.json).
+    expect(c.promotions).toEqual([]);
     expect(c.healthCheck.checkerRegions.length).toBeGreaterThanOrEqual(3);
   });
+
+  test('the example promotion (config/examples/promotion.json) validates in the default config, in every region', () => {
+    const c = testConfig((r) => (r.promotions = examplePromotions()));
+    expect(c.promotions.map((p) => [p.name, p.minCapacity, p.regions])).toEqual([
+      ['influencer-launch', 6, ['ap-northeast-2', 'ap-northeast-1']],
+    ]);
+  });
+
+  test.each(['2026-11-01T00:00:00Z', '2027-12-31T23:00:00Z', '2032-03-01T00:00:00Z'])(
+    'the default config has nothing to notify at %s: it ships nothing dated',
+    (at) => {
+      expect(configNotices(loadConfig('default'), new Date(at))).toEqual([]);
+    },
+  );
 
   test('gameDays.lambdaFaultInjection is off unless set, and true turns it on', () => {
     expect(loadConfig('default').gameDays).toEqual({ lambdaFaultInjection: false });
@@ -59,7 +122,22 @@ describe('config', () => {
     [
       'an unknown region',
       (r) => (r.regions[1].name = 'ap-northeast-9'),
-      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: use one of af-south-1, ',
+      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: did you mean ap-northeast-1, ap-northeast-2, ap-northeast-3? (every region this project knows: KNOWN_REGIONS in lib/config/schema.ts)',
+    ],
+    [
+      'a mistyped region, which suggests the nearest names and never us-east-1',
+      (r) => (r.regions[1].name = 'us-eats-1'),
+      'regions[1].name = "us-eats-1": is not a known AWS region. Fix: did you mean us-east-2, us-west-1, ',
+    ],
+    [
+      'a primary that runs no instance',
+      (r) => (r.web.minCapacity = 0),
+      'web.minCapacity = 0: is 0 in the primary region ap-northeast-2: the primary would run no instance, so its health check fails and customers are sent to a read-only standby or the outage page, and nothing in the primary scales up by itself. Fix: set minCapacity to 1 or more for ap-northeast-2 (a standby may run none as "posture": "pilot-light")',
+    ],
+    [
+      "a primary that runs no instance through its region's override",
+      (r) => (r.regions[0].web = { minCapacity: 0 }),
+      'regions[0].web.minCapacity = 0: is 0 in the primary region ap-northeast-2',
     ],
     [
       'min > max',
@@ -84,12 +162,22 @@ describe('config', () => {
     [
       'a malformed domain',
       (r) => (r.domainName = 'Shop_Example'),
-      'domainName = "Shop_Example": must be a lower-case DNS name such as "shop.example.com". Fix: correct the value',
+      'domainName = "Shop_Example": must be a lower-case DNS name such as "shop.example.com". Fix: write it like "shop.example.com"',
     ],
     [
       'a malformed hosted zone id',
       (r) => (r.hostedZone.id = 'zone-123'),
-      'hostedZone.id = "zone-123": must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"',
+      'hostedZone.id = "zone-123": must be a Route 53 hosted zone id: "Z" and 4 to 31 capital letters or digits. Fix: copy the zone\'s "Hosted zone ID" from the Route 53 console (e.g. "Z0123456789ABCDEFGHIJ", without "/hostedzone/")',
+    ],
+    [
+      'a hosted zone id as the console and the CLI print it',
+      (r) => (r.hostedZone.id = '/hostedzone/Z0123456789ABCDEFGHIJ'),
+      'hostedZone.id = "/hostedzone/Z0123456789ABCDEFGHIJ": has the "/hostedzone/" prefix that the console and the AWS CLI print. Fix: use the bare id "Z0123456789ABCDEFGHIJ"',
+    ],
+    [
+      'a hosted zone id in lower case',
+      (r) => (r.hostedZone.id = 'z0123456789abcdefghij'),
+      'hostedZone.id = "z0123456789abcdefghij": must be upper case. Fix: use "Z0123456789ABCDEFGHIJ"',
     ],
     [
       'a domain outside the zone',
@@ -98,22 +186,22 @@ describe('config', () => {
     ],
     [
       'a promotion ending before it starts',
-      (r) => (r.promotions[0].end = '2026-12-05T09:00:00Z'),
-      'promotions[0].end = "2026-12-05T09:00:00Z": is not after start (2026-12-05T10:30:00Z). Fix: end the promotion after it starts',
+      (r) => (r.promotions = examplePromotions().map((p) => ({ ...p, end: '2027-05-05T09:00:00Z' }))),
+      'promotions[0].end = "2027-05-05T09:00:00Z": is not after start (2027-05-05T10:30:00Z). Fix: end the promotion after it starts',
     ],
     [
       'a promotion time that is not ISO 8601',
-      (r) => (r.promotions[0].start = 'next friday'),
+      (r) => (r.promotions = examplePromotions().map((p) => ({ ...p, start: 'next friday' }))),
       'promotions[0].start = "next friday": must be an ISO 8601 UTC time such as "2026-12-01T10:00:00Z"',
     ],
     [
       'a promotion above maxCapacity',
-      (r) => (r.promotions[0].minCapacity = 50),
+      (r) => (r.promotions = examplePromotions().map((p) => ({ ...p, minCapacity: 50 }))),
       'promotions[0].minCapacity = 50: is greater than maxCapacity (12) in region ap-northeast-2',
     ],
     [
       'a promotion in a region that is not configured',
-      (r) => (r.promotions[0].regions = ['eu-west-1']),
+      (r) => (r.promotions = examplePromotions().map((p) => ({ ...p, regions: ['eu-west-1'] }))),
       'promotions[0].regions[0] = "eu-west-1": is not one of the configured regions',
     ],
     [
@@ -206,7 +294,7 @@ describe('config', () => {
     [
       'a javascript: messenger link',
       (r) => (r.contacts.messengers[0].url = 'javascript:alert(1)'),
-      'contacts.messengers[0].url = "javascript:alert(1)": must be an http(s) URL such as "https://pf.kakao.com/_example". Fix: correct the value',
+      'contacts.messengers[0].url = "javascript:alert(1)": must be an http(s) URL such as "https://pf.kakao.com/_example". Fix: write it like "https://pf.kakao.com/_example"',
     ],
     [
       'M greater than N for canary alarms',
@@ -337,7 +425,7 @@ describe('cdk app entry point', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('Invalid config "bad"');
     expect(r.stderr).toContain(
-      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: use one of',
+      'regions[1].name = "ap-northeast-9": is not a known AWS region. Fix: did you mean ap-northeast-1, ap-northeast-2, ap-northeast-3?',
     );
     // One clear message, no stack trace.
     expect(r.stderr).not.toMatch(/\n\s+at /);

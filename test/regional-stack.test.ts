@@ -4,11 +4,13 @@ import { HEALTH_PATH, SHOP_ENV, SHOP_PORT } from '../lib/contract/shop';
 import { canaryTargets } from '../lib/canary/canary';
 import { planPromotions, PROMOTION_DEPLOY_MARGIN_MS } from '../lib/web/promotions';
 import type { Promotion } from '../lib/config/load';
-import { resourcesOf, synth, TEST_NOW, testConfig } from './support/synth';
+import { examplePromotions, resourcesOf, synth, TEST_NOW, testConfig } from './support/synth';
 
-// The default config plus promotions that ended, are under way, and apply to the primary only, as
-// seen at TEST_NOW (2026-11-01).
+// The default config plus the example promotion (config/examples/promotion.json, ahead of TEST_NOW)
+// and promotions that ended, are under way, and apply to the primary only, as seen at TEST_NOW
+// (2026-11-01).
 const config = testConfig((raw) => {
+  raw.promotions = examplePromotions();
   raw.promotions.push(
     { name: 'past', start: '2026-10-01T10:00:00Z', end: '2026-10-02T10:00:00Z', minCapacity: 4 },
     { name: 'running', start: '2026-10-30T10:00:00Z', end: '2026-11-02T10:00:00Z', minCapacity: 5 },
@@ -789,13 +791,13 @@ describe('promotions', () => {
       '2026-11-02T10:00:00.000Z min=2', // "running" ends
       '2026-12-01T10:00:00.000Z min=6', // "later" starts (primary only)
       '2026-12-01T12:00:00.000Z min=2',
-      '2026-12-05T10:30:00.000Z min=6', // "influencer-launch"
-      '2026-12-05T15:00:00.000Z min=2',
+      '2027-05-05T10:30:00.000Z min=6', // "influencer-launch" (the example)
+      '2027-05-05T15:00:00.000Z min=2',
     ]);
     expect(actions('ap-northeast-1')).toEqual([
       '2026-11-02T10:00:00.000Z min=1',
-      '2026-12-05T10:30:00.000Z min=6',
-      '2026-12-05T15:00:00.000Z min=1',
+      '2027-05-05T10:30:00.000Z min=6',
+      '2027-05-05T15:00:00.000Z min=1',
     ]);
   });
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { configFingerprint, readAssembly, synthesizeForReport } from '../lib/report/assembly';
+import { priceRegionNote } from '../lib/report/rendering';
 import { buildReport, CfnTemplate, renderMarkdown, ReportData } from '../lib/report/resilience';
 import { synth, SynthResult, testConfig } from './support/synth';
 
@@ -48,8 +49,12 @@ describe('failover', () => {
         names.chainRecord(regions.length - 1),
       ]);
       for (const step of chain.steps.filter((s) => s.kind === 'region')) {
-        // The endpoint weighs two (a second, identical check) against the switch copies (#12 defect 6).
-        expect(step.healthCheck).toMatch(/^CALCULATED 3 of 4: .*2 drain switch copies$/);
+        // The endpoint weighs two (a second, identical check) against the switch copies: read from
+        // the children's own configs, not from their tags.
+        const holders = names.switchCopies(step.target).slice().sort().join(', ');
+        expect(step.healthCheck).toBe(
+          `CALCULATED, healthy while 3 of 4 children are: 2 endpoint checks (${step.target}.${config.domainName}/healthz) + 2 drain switch copies (in ${holders}); out when the endpoint fails or when 2 switch copies say drained or have no data`,
+        );
         expect(step.ttlSeconds).toBe(60);
       }
     }
@@ -79,6 +84,8 @@ describe('failover', () => {
         alarmName: names.switchAlarm(d.target),
         periodSeconds: 60,
         datapointsToAlarm: 1,
+        evaluationPeriods: 3,
+        treatMissingData: 'missing',
         publisherSeconds: 60,
         insufficientData: 'Unhealthy',
       });
@@ -406,5 +413,74 @@ describe('the report says only true things', () => {
     );
     expect(top).toContain('it depends on how fast a person acts');
     expect(top).not.toMatch(/traffic moves in/);
+  });
+});
+
+describe('every sentence about a template comes from the template', () => {
+  const md = renderMarkdown(report);
+  /** The default templates with `edit` applied to a deep copy of every resource of `type`. */
+  const edited = (type: string, edit: (p: Record<string, any>) => void): Record<string, CfnTemplate> => {
+    const copy = JSON.parse(JSON.stringify(templates)) as Record<string, CfnTemplate>;
+    for (const t of Object.values(copy))
+      for (const r of Object.values(t.Resources ?? {})) if (r.Type === type) edit(r.Properties ?? {});
+    return copy;
+  };
+  const reportOf = (t: Record<string, CfnTemplate>) =>
+    renderMarkdown(buildReport(t, { budgetSeconds: config.failoverBudgetSeconds, stackRegions }));
+
+  test('the drain alarm reads "1 of 3 × 60 s", missing data `missing`, and a silent holder votes drained', () => {
+    const row = (region: string) =>
+      md.split('\n').find((l) => l.startsWith(`| ${region} | `) && l.includes(names.switchAlarm(region)))!;
+    expect(row(regions[0])).toContain(
+      `| ${names.switchAlarm(regions[0])} | 1 of 3 × 60 s | missing | every 60 s | Unhealthy |`,
+    );
+    expect(md).toContain(
+      'A holder that reports nothing (its publisher or its region is down) counts as a vote for "drained": the checks\' InsufficientDataHealthStatus is Unhealthy.',
+    );
+    expect(md).toContain('an alarm has no data only after 3 silent periods');
+    expect(md).not.toMatch(/counts as healthy|1 × 60 s/);
+  });
+
+  test('change the template and the sentences change with it', () => {
+    const healthy = reportOf(
+      edited('AWS::Route53::HealthCheck', (p) => {
+        if (p.HealthCheckConfig?.Type === 'CLOUDWATCH_METRIC')
+          p.HealthCheckConfig.InsufficientDataHealthStatus = 'Healthy';
+        if (p.HealthCheckConfig?.Type === 'CALCULATED') p.HealthCheckConfig.HealthThreshold = 4;
+      }),
+    );
+    expect(healthy).toContain('counts as "serving": the checks\' InsufficientDataHealthStatus is Healthy.');
+    expect(healthy).toContain('CALCULATED, healthy while all 4 children are: 2 endpoint checks');
+    expect(healthy).toContain('out when the endpoint fails or when 1 switch copy says drained |');
+    const breaching = reportOf(
+      edited('AWS::CloudWatch::Alarm', (p) => {
+        if (String(p.AlarmName ?? '').includes('-switch-')) {
+          p.TreatMissingData = 'breaching';
+          p.DatapointsToAlarm = 2;
+        }
+      }),
+    );
+    expect(breaching).toContain('| 2 of 3 × 60 s | breaching |');
+    expect(breaching).toContain('The alarms treat missing data as `breaching`.');
+  });
+
+  test('the price remark names Asia Pacific only for Asia Pacific regions', () => {
+    expect(md).toContain(
+      `${[...regions].sort().join(', ')} are Asia Pacific regions, where list prices are usually higher than in us-east-1`,
+    );
+    expect(priceRegionNote(['eu-central-1', 'eu-west-1', 'us-east-1'])).toBe('');
+    expect(priceRegionNote(['eu-central-1', 'ap-northeast-2', 'us-east-1'])).toBe(
+      ' ap-northeast-2 is an Asia Pacific region, where list prices are usually higher than in us-east-1: check the service pricing pages for it.',
+    );
+    const europe = Object.fromEntries(
+      Object.entries(stackRegions).map(([stack, region]) => [
+        stack,
+        region === regions[0] ? 'eu-central-1' : region === regions[1] ? 'eu-west-1' : region,
+      ]),
+    );
+    const md2 = renderMarkdown(
+      buildReport(templates, { budgetSeconds: config.failoverBudgetSeconds, stackRegions: europe }),
+    );
+    expect(md2).not.toContain('Asia Pacific');
   });
 });

@@ -147,21 +147,30 @@ export function createHandler(deps: CanaryDeps) {
     };
     const outcomes = await Promise.all(
       config.verdictRegions.map(async (region) => {
-        const signal = AbortSignal.timeout(Math.max(1, timeoutMs));
+        // A plain timer, cleared when the call settles (see journeys.ts on AbortSignal.timeout's weak hold).
+        const ctrl = new AbortController();
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => {
+              ctrl.abort();
+              reject(new Error(`timeout (${timeoutMs} ms)`));
+            },
+            Math.max(1, timeoutMs),
+          );
+        });
         try {
           const client = deps.cloudWatchFor(region);
           await Promise.race([
-            client.send(new PutMetricDataCommand(input), { abortSignal: signal }),
-            new Promise((_, reject) =>
-              signal.addEventListener('abort', () => reject(new Error(`timeout (${timeoutMs} ms)`)), {
-                once: true,
-              }),
-            ),
+            client.send(new PutMetricDataCommand(input), { abortSignal: ctrl.signal }),
+            timedOut,
           ]);
           return { region, error: undefined };
         } catch (err) {
           const e = err as { name?: string; message?: string };
           return { region, error: `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}` };
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );

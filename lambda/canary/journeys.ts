@@ -84,7 +84,16 @@ export class TargetRun {
     informational = false,
   ): Promise<T> {
     const { env } = this;
-    const signal = AbortSignal.any([AbortSignal.timeout(env.stepTimeoutMs), env.deadline]);
+    // A plain controller and timer, not AbortSignal.any([AbortSignal.timeout(ms), deadline]): Node
+    // holds a timeout signal only weakly, and inside a composed signal it can be garbage collected
+    // before it fires, so the step never times out (https://github.com/nodejs/node/pull/57867, fixing
+    // nodejs/node#57736). Seen here as a step slower than its timeout reported healthy on a busy machine.
+    const step = new AbortController();
+    const timer = setTimeout(() => step.abort(), env.stepTimeoutMs);
+    const onDeadline = () => step.abort();
+    env.deadline.addEventListener('abort', onDeadline, { once: true });
+    if (env.deadline.aborted) step.abort();
+    const signal = step.signal;
     const startedAt = env.now();
     if (!informational) this.current = { step: name, startedAt };
     let last: HttpResponse | undefined;
@@ -112,6 +121,9 @@ export class TargetRun {
         record(false, reasonOf(err, signal, env.deadline, env.stepTimeoutMs));
       // After the deadline the handler records the interrupted step itself.
       throw err;
+    } finally {
+      clearTimeout(timer);
+      env.deadline.removeEventListener('abort', onDeadline);
     }
   }
 

@@ -3,7 +3,14 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { jsonErrorPosition } from './json-position';
 import { ConfigProblem, crossFieldProblems } from './rules';
-import { configSchema, NetworkSettings, ParsedConfig, Posture, WebSettings } from './schema';
+import {
+  configSchema,
+  CUSTOMER_LANGUAGES,
+  NetworkSettings,
+  ParsedConfig,
+  Posture,
+  WebSettings,
+} from './schema';
 import { didYouMean } from './suggest';
 
 export type { ConfigProblem } from './rules';
@@ -160,6 +167,14 @@ function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
   const value = valueAt(raw, issue.path);
   if (issue.code === 'unrecognized_keys') {
     const known = keysAt(issue.path);
+    if (known.length > 0 && known.every((k) => CUSTOMER_LANGUAGES.includes(k))) {
+      const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+      return {
+        key: formatPath([...issue.path, issue.keys[0]]),
+        value: valueAt(raw, [...issue.path, issue.keys[0]]),
+        message: `${keys} ${issue.keys.length > 1 ? 'are languages' : 'is a language'} the shop and the outage page do not show. Fix: remove ${issue.keys.length > 1 ? 'them' : 'it'}; they show ${known.map((k) => `"${k}"`).join(' and ')}`,
+      };
+    }
     const keys = issue.keys.map((k) => (key ? `${key}.${k}` : k));
     const hints = issue.keys
       .map((k) => [k, didYouMean(k, known)])
@@ -177,18 +192,59 @@ function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
   if (value === undefined) {
     return { key: key || '(root)', value, message: `is required (${issue.message}). Fix: add it` };
   }
-  const message = /\bFix:/.test(issue.message) ? issue.message : `${issue.message}. Fix: correct the value`;
+  const message = /\bFix:/.test(issue.message) ? issue.message : `${issue.message}. Fix: ${fixFor(issue)}`;
   return { key: key || '(root)', value, message };
+}
+
+/** How to write a JSON value of each type zod expects, for "Fix:" of a value of the wrong type. */
+const HOW_TO_WRITE: Record<string, string> = {
+  number: 'write a number, without quotes',
+  int: 'write a whole number, without quotes',
+  string: 'write a text in double quotes',
+  boolean: 'write true or false, without quotes',
+  array: 'write a list in [ ]',
+  object: 'write an object in { }',
+};
+
+/**
+ * The fix for a schema problem whose message does not say it: derived from what zod checked (the
+ * bound, the expected type, the allowed values, or the example the message gives).
+ */
+function fixFor(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_small':
+      if (issue.origin === 'number') return `use ${String(issue.minimum)} or more`;
+      if (issue.origin === 'array') return `give at least ${String(issue.minimum)}`;
+      return `write at least ${String(issue.minimum)} characters`;
+    case 'too_big':
+      if (issue.origin === 'number') return `use ${String(issue.maximum)} or less`;
+      return `give at most ${String(issue.maximum)}`;
+    case 'invalid_type':
+      return HOW_TO_WRITE[issue.expected] ?? `write a ${issue.expected}`;
+    case 'invalid_value':
+      return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default: {
+      const example = /(?:such as|e\.g\.) ("[^"]*"|\[[^\]]*\]|\{[^}]*\})/.exec(issue.message)?.[1];
+      return example ? `write it like ${example}` : 'correct the value as the message says';
+    }
+  }
 }
 
 /** Keys the schema allows in the object at `p` (empty when `p` does not lead to an object). */
 function keysAt(p: readonly PropertyKey[]): string[] {
   let schema: unknown = configSchema;
   const def = (s: unknown) => (s as { _zod: { def: Record<string, unknown> } })._zod.def;
+  // through optional/default wrappers, and into the object variant of a union (per-language texts)
   const unwrap = (s: unknown): unknown => {
     let d = def(s);
-    while (d.innerType !== undefined) {
-      s = d.innerType;
+    while (d.innerType !== undefined || d.type === 'union') {
+      if (d.type === 'union') {
+        const object = (d.options as unknown[]).map(unwrap).find((o) => def(o).shape !== undefined);
+        if (object === undefined) return s;
+        s = object;
+      } else {
+        s = d.innerType;
+      }
       d = def(s);
     }
     return s;

@@ -1,5 +1,6 @@
 import { worstCaseFailoverSeconds } from '../report/failover-time';
 import { HEALTH_CHECKER_REGIONS, KNOWN_REGIONS } from './schema';
+import { nearest } from './suggest';
 
 /** One problem found in a config: where, what was there, and how to fix it. */
 export interface ConfigProblem {
@@ -56,7 +57,11 @@ export function crossFieldProblems(raw: unknown): ConfigProblem[] {
         add(
           `regions[${i}].name`,
           name,
-          `is not a known AWS region. Fix: use one of ${KNOWN_REGIONS.join(', ')}`,
+          `is not a known AWS region. Fix: did you mean ${nearest(
+            name,
+            KNOWN_REGIONS.filter((k) => k !== EDGE_REGION),
+            3,
+          ).join(', ')}? (every region this project knows: KNOWN_REGIONS in lib/config/schema.ts)`,
         );
       } else if (name === EDGE_REGION) {
         add(
@@ -87,6 +92,13 @@ export function crossFieldProblems(raw: unknown): ConfigProblem[] {
         `${where('minCapacity')}.minCapacity`,
         min,
         `is greater than maxCapacity (${max}) in region ${label}. Fix: raise maxCapacity or lower minCapacity`,
+      );
+    }
+    if (i === 0 && min === 0) {
+      add(
+        `${where('minCapacity')}.minCapacity`,
+        min,
+        `is 0 in the primary region ${label}: the primary would run no instance, so its health check fails and customers are sent to a read-only standby or the outage page, and nothing in the primary scales up by itself. Fix: set minCapacity to 1 or more for ${label} (a standby may run none as "posture": "pilot-light")`,
       );
     }
     if (warm !== undefined && max !== undefined && warm > max) {

@@ -5,7 +5,7 @@ import {
   nearestAuroraVersions,
 } from './aurora-versions';
 import { INSTANCE_FAMILIES, INSTANCE_SIZES } from './instance-types';
-import { nearest } from './suggest';
+import { levenshtein, nearest } from './suggest';
 
 /**
  * AWS commercial regions this project knows. A region outside this list is rejected at synth, so
@@ -88,6 +88,22 @@ const instanceType = z.string().superRefine((value, ctx) => {
   });
 });
 
+/**
+ * A Route 53 hosted zone id. The console and the AWS CLI print it as "/hostedzone/Z…" (the
+ * HostedZone.Id field of the API), which CloudFormation's HostedZoneId does not take: say so.
+ */
+const hostedZoneId = z.string().superRefine((value, ctx) => {
+  if (ZONE_ID_RE.test(value)) return;
+  const bare = value.replace(/^\/?hostedzone\//i, '').trim();
+  const fix =
+    bare !== value && ZONE_ID_RE.test(bare.toUpperCase())
+      ? `has the "/hostedzone/" prefix that the console and the AWS CLI print. Fix: use the bare id "${bare.toUpperCase()}"`
+      : ZONE_ID_RE.test(bare.toUpperCase())
+        ? `must be upper case. Fix: use "${bare.toUpperCase()}"`
+        : 'must be a Route 53 hosted zone id: "Z" and 4 to 31 capital letters or digits. Fix: copy the zone\'s "Hosted zone ID" from the Route 53 console (e.g. "Z0123456789ABCDEFGHIJ", without "/hostedzone/")';
+  ctx.addIssue({ code: 'custom', message: fix });
+});
+
 /** A VPC CIDR: a /16 in 10.0.0.0/8 whose second octet is a real octet (0-255). */
 const cidr16 = z
   .string()
@@ -123,96 +139,162 @@ const engineVersion = z.string().superRefine((value, ctx) => {
 
 /** Web tier settings; every field can be overridden per region. */
 export const webSchema = z.strictObject({
-  /** EC2 instance type. Graviton (`t4g`, `m7g`, `c7g`, ...) and x86 types both work; the AMI follows. */
-  instanceType,
-  minCapacity: int(0, 500),
-  maxCapacity: int(1, 500),
-  /** ALB requests per instance per minute that target tracking holds the group at. */
-  targetRequestsPerInstance: int(10, 100000),
-  /** Average CPU utilisation (%) that target tracking holds the group at. */
-  targetCpuPercent: int(10, 95),
-  /** Instances kept stopped and pre-initialised in the warm pool, for fast scale-out. 0 disables the pool. */
-  warmPoolMinSize: int(0, 100),
-  /** Seconds after launch before ELB health checks count. */
-  healthCheckGraceSeconds: int(0, 3600),
-  /** Root volume size in GiB (gp3, encrypted). */
-  rootVolumeGiB: int(8, 1024),
+  instanceType: instanceType.describe(
+    'EC2 instance type, a real family and size (lib/config/instance-types.ts), e.g. "t4g.small". Graviton (`t4g`, `m7g`, `c7g`, ...) and x86 types both work; the AMI follows.',
+  ),
+  minCapacity: int(0, 500).describe(
+    "Lowest number of instances in the region's group. The primary needs at least 1; a standby may have 0 only as `pilot-light`. No desired capacity is set: target tracking and promotions own the size.",
+  ),
+  maxCapacity: int(1, 500).describe('Highest number of instances in the group (also bounds the warm pool).'),
+  targetRequestsPerInstance: int(10, 100000).describe(
+    'ALB requests per instance per minute that target tracking holds the group at.',
+  ),
+  targetCpuPercent: int(10, 95).describe(
+    'Average CPU utilisation (%) that target tracking holds the group at.',
+  ),
+  warmPoolMinSize: int(0, 100).describe(
+    'Instances kept stopped and pre-initialised in the warm pool, for fast scale-out. 0 disables the pool.',
+  ),
+  healthCheckGraceSeconds: int(0, 3600).describe('Seconds after launch before ELB health checks count.'),
+  rootVolumeGiB: int(8, 1024).describe('Root volume size in GiB (gp3, encrypted).'),
 });
 
 export const networkSchema = z.strictObject({
-  /** Availability zones to span (2 or 3). */
-  azCount: int(2, 3),
-  /** NAT gateways: 1 for cost, one per AZ (= azCount) for resilience. */
-  natGateways: int(1, 3),
-  /** VPC CIDR, a /16 in 10.0.0.0/8. Must differ between regions so the VPCs can be peered later. */
-  cidr: cidr16,
-  /** Days to keep VPC flow logs: at least a year (PCI DSS 10.7, Control Tower CT.CLOUDWATCH.PR.2). */
-  flowLogRetentionDays: z.literal([365, 731, 1827, 3653], {
-    error: 'must be 365, 731, 1827 or 3653 (a year or more, in values CloudWatch Logs offers)',
-  }),
+  azCount: int(2, 3).describe('Availability zones to span (2 or 3).'),
+  natGateways: int(1, 3).describe('NAT gateways: 1 for cost, one per AZ (= azCount) for resilience.'),
+  cidr: cidr16.describe(
+    'VPC CIDR, a /16 in 10.0.0.0/8. Must differ between regions so the VPCs can be peered later.',
+  ),
+  flowLogRetentionDays: z
+    .literal([365, 731, 1827, 3653], {
+      error: 'must be 365, 731, 1827 or 3653 (a year or more, in values CloudWatch Logs offers)',
+    })
+    .describe(
+      'Days to keep VPC flow logs: at least a year (PCI DSS 10.7, Control Tower CT.CLOUDWATCH.PR.2).',
+    ),
 });
 
 export const regionSchema = z.strictObject({
-  /** AWS region code. The first region in the list is the primary. */
-  name: z.string(),
-  /** Overrides of the shared `web` settings for this region (e.g. a smaller warm standby). */
-  web: webSchema.partial().optional(),
-  /** Overrides of the shared `network` settings for this region; `cidr` usually differs. */
-  network: networkSchema.partial().optional(),
-  /** DR posture of this region while it stands by (see `capacitySchema`); default `warm`. */
-  posture: z.enum(['pilot-light', 'warm', 'hot']).optional(),
+  name: z.string().describe('AWS region code. The first region in the list is the primary.'),
+  web: webSchema
+    .partial()
+    .optional()
+    .describe('Overrides of the shared `web` settings for this region (e.g. a smaller warm standby).'),
+  network: networkSchema
+    .partial()
+    .optional()
+    .describe('Overrides of the shared `network` settings for this region; `cidr` usually differs.'),
+  posture: z
+    .enum(['pilot-light', 'warm', 'hot'])
+    .optional()
+    .describe(
+      "DR posture of this region while it stands by: `pilot-light` (no instance, warm pool only; needs `warmPoolMinSize` of 1 or more), `warm` (the default: its own `minCapacity`), `hot` (keeps `capacity.hotPercent` % of the other regions' instances).",
+    ),
 });
 
 export const promotionSchema = z.strictObject({
-  /** Short name, used in scheduled action names: lower-case letters, digits and dashes. */
   name: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'use lower-case letters, digits and dashes, e.g. "winter-sale"'),
-  /** ISO 8601 UTC start, e.g. "2026-12-01T10:00:00Z". Capacity is raised at this time. */
-  start: z.iso.datetime({ message: 'must be an ISO 8601 UTC time such as "2026-12-01T10:00:00Z"' }),
-  /** ISO 8601 UTC end; capacity returns to normal then. */
-  end: z.iso.datetime({ message: 'must be an ISO 8601 UTC time such as "2026-12-01T14:00:00Z"' }),
-  /** Minimum instances per region during the window. */
-  minCapacity: int(1, 500),
-  /** Regions the promotion applies to; default: every region (the standby must absorb it after a failover). */
-  regions: z.array(z.string()).optional(),
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,40}$/,
+      'use lower-case letters, digits and dashes. Fix: write it like "winter-sale"',
+    )
+    .describe('Short name, used in scheduled action names: lower-case letters, digits and dashes.'),
+  start: z.iso
+    .datetime({ message: 'must be an ISO 8601 UTC time such as "2026-12-01T10:00:00Z"' })
+    .describe('ISO 8601 UTC start, e.g. "2026-12-01T10:00:00Z". Capacity is raised at this time.'),
+  end: z.iso
+    .datetime({ message: 'must be an ISO 8601 UTC time such as "2026-12-01T14:00:00Z"' })
+    .describe('ISO 8601 UTC end; capacity returns to normal then.'),
+  minCapacity: int(1, 500).describe('Minimum instances per region during the window.'),
+  regions: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Regions the promotion applies to; default: every region (the standby must absorb it after a failover).',
+    ),
 });
 
 export const databaseSchema = z.strictObject({
-  /** Aurora PostgreSQL engine version, pinned for every region (promotion needs an exact match). */
-  engineVersion,
-  /** Serverless v2 minimum ACUs for every instance. */
-  minCapacityAcu: acu,
-  /** Serverless v2 maximum ACUs. */
-  maxCapacityAcu: acu.min(1, 'must be at least 1 ACU, the Aurora Serverless v2 minimum for a maximum'),
-  /** Days of automated backups (7 to 35). */
-  backupRetentionDays: int(7, 35),
-  /** Database name created in the primary cluster. */
-  databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'use lower-case letters, digits and underscores'),
-  /** Alarm when AuroraGlobalDBReplicationLag (ms) stays above this for 5 minutes. */
-  replicationLagAlarmMs: int(100, 600000),
+  engineVersion: engineVersion.describe(
+    'Aurora PostgreSQL engine version, pinned for every region (promotion needs an exact match); one of the versions in lib/config/aurora-versions.ts, e.g. "16.6".',
+  ),
+  minCapacityAcu: acu.describe('Serverless v2 minimum ACUs for every instance.'),
+  maxCapacityAcu: acu
+    .min(1, 'must be at least 1 ACU, the Aurora Serverless v2 minimum for a maximum')
+    .describe('Serverless v2 maximum ACUs.'),
+  backupRetentionDays: int(7, 35).describe('Days of automated backups (7 to 35).'),
+  databaseName: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9_]{0,62}$/,
+      'use lower-case letters, digits and underscores, starting with a letter. Fix: write it like "shop"',
+    )
+    .describe('Database name created in the primary cluster (lower-case letters, digits, underscores).'),
+  replicationLagAlarmMs: int(100, 600000).describe(
+    'Alarm when AuroraGlobalDBReplicationLag (ms) stays above this for 5 minutes.',
+  ),
 });
 
 export const healthCheckSchema = z.strictObject({
-  /** Route 53 request interval: 10 (fast) or 30 seconds. */
-  intervalSeconds: z.literal([10, 30], {
-    error: 'must be 10 or 30: the only request intervals Route 53 offers',
-  }),
-  /** Consecutive failures before unhealthy (1-10). */
-  failureThreshold: int(1, 10),
-  /** Route 53 checker regions (at least 3). */
-  checkerRegions: z.array(z.enum(HEALTH_CHECKER_REGIONS)).min(3).optional(),
+  intervalSeconds: z
+    .literal([10, 30], {
+      error: 'must be 10 or 30: the only request intervals Route 53 offers',
+    })
+    .describe('Route 53 request interval: 10 (fast, billed extra) or 30 seconds.'),
+  failureThreshold: int(1, 10).describe('Consecutive failures before unhealthy (1-10).'),
+  checkerRegions: z
+    .array(z.enum(HEALTH_CHECKER_REGIONS))
+    .min(3)
+    .optional()
+    .describe('Route 53 checker regions (at least 3).'),
 });
 
 export const canarySchema = z.strictObject({
-  /** Minutes between canary runs (EventBridge runs at most once a minute). */
-  scheduleMinutes: int(1, 60),
-  /** Failures (M) within the evaluation window (N datapoints) that raise a target's alarm. */
-  failuresToAlarm: int(1, 10),
-  evaluationPeriods: int(1, 10),
-  /** Timeout of one step of the customer journey, ms. */
-  stepTimeoutMs: int(500, 15000),
+  scheduleMinutes: int(1, 60).describe(
+    'Minutes between canary runs (EventBridge runs at most once a minute).',
+  ),
+  failuresToAlarm: int(1, 10).describe(
+    "Failures (M) within the evaluation window (N datapoints) that raise a target's alarm.",
+  ),
+  evaluationPeriods: int(1, 10).describe("N: the one-minute periods a target's alarm looks back over."),
+  stepTimeoutMs: int(500, 15000).describe('Timeout of one step of the customer journey, ms.'),
 });
+
+/** The languages customers read the shop and the outage page in (shop/src/i18n.ts, outage-page/). */
+export const CUSTOMER_LANGUAGES: readonly string[] = ['ko', 'en'];
+
+const quoted = (keys: readonly string[]) => keys.map((k) => `"${k}"`).join(', ');
+
+/**
+ * What is wrong with a per-language object, with the fix: a language the shop does not show, or one
+ * it shows that is missing. Undefined when the languages are right (the problem is elsewhere).
+ */
+function languageProblem(input: unknown, example: string): string | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
+  const keys = Object.keys(input);
+  const extra = keys.filter((k) => !CUSTOMER_LANGUAGES.includes(k));
+  const missing = CUSTOMER_LANGUAGES.filter((l) => !keys.includes(l));
+  if (extra.length === 0 && missing.length === 0) return undefined;
+  const what = [
+    extra.length
+      ? `has ${quoted(extra)}, a language the shop and the outage page do not show (they show ${quoted(CUSTOMER_LANGUAGES)})`
+      : '',
+    missing.length ? `has no ${quoted(missing)} text` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const fix =
+    extra.length === 1 && missing.length === 1
+      ? `replace "${extra[0]}" with "${missing[0]}": ${example}`
+      : [
+          ...(extra.length ? [`remove ${quoted(extra)}`] : []),
+          ...(missing.length ? [`add ${missing.map((m) => `"${m}": ${example}`).join(', ')}`] : []),
+        ].join(' and ');
+  return `${what}. Fix: ${fix}`;
+}
+
+const notEmpty = 'must not be empty. Fix: write the text customers should read';
 
 /**
  * Text a customer reads: one string for every language (a brand name such as "KakaoTalk"), or
@@ -220,57 +302,58 @@ export const canarySchema = z.strictObject({
  */
 export const localizedTextSchema = z.union(
   [
-    z.string().min(1, 'must not be empty'),
-    z.strictObject({
-      ko: z.string().min(1, 'must not be empty'),
-      en: z.string().min(1, 'must not be empty'),
-    }),
+    z.string().min(1, notEmpty),
+    z.strictObject({ ko: z.string().min(1, notEmpty), en: z.string().min(1, notEmpty) }),
   ],
   {
-    error:
-      'must be a non-empty text, or { "ko": "...", "en": "..." } with a non-empty text per language, e.g. { "ko": "카카오톡", "en": "KakaoTalk" }',
+    error: (issue) =>
+      languageProblem(issue.input, '"..."') ??
+      'must be a non-empty text, or { "ko": "...", "en": "..." } with a non-empty text per language. Fix: write it like { "ko": "카카오톡", "en": "KakaoTalk" }',
   },
 );
 
 const paymentListSchema = z
-  .array(z.string().min(1, 'must not be empty'))
-  .min(1, 'needs at least one way to pay, e.g. ["계좌이체"]');
+  .array(z.string().min(1, notEmpty))
+  .min(1, 'needs at least one way to pay. Fix: list one, e.g. ["계좌이체"]');
 
 /**
  * Its output is lib/contract/contacts.ts `Contacts`, the type the shop (SHOP_CONTACTS) and the outage
  * page read; the type checker holds them together where the page renders `config.contacts`.
  */
 export const contactsSchema = z.strictObject({
-  /** Phone number that takes orders while the shop is degraded. */
-  phone: z.string().min(3),
-  /** When the phone answers, per language (e.g. "평일 09:00~18:00" / "Weekdays 9:00-18:00 KST"). */
-  phoneHours: localizedTextSchema.optional(),
-  /**
-   * Other ways to pay, one list per language: `{ "ko": ["계좌이체"], "en": ["Bank transfer"] }`. A
-   * plain list (the format before languages) is still accepted and shown as is in both languages.
-   */
-  paymentAlternatives: z.union(
-    [paymentListSchema, z.strictObject({ ko: paymentListSchema, en: paymentListSchema })],
-    {
-      error:
-        'must give at least one way to pay per language: { "ko": ["계좌이체"], "en": ["Bank transfer"] } (a plain list is shown unchanged in both languages)',
-    },
-  ),
-  /** Messenger channels (KakaoTalk, LINE, ...), shown on the outage page; `name` may differ per language. */
+  phone: z.string().min(3).describe('Phone number that takes orders while the shop is degraded.'),
+  phoneHours: localizedTextSchema
+    .optional()
+    .describe('When the phone answers, per language (e.g. "평일 09:00~18:00" / "Weekdays 9:00-18:00 KST").'),
+  paymentAlternatives: z
+    .union([paymentListSchema, z.strictObject({ ko: paymentListSchema, en: paymentListSchema })], {
+      error: (issue) =>
+        languageProblem(issue.input, '["..."]') ??
+        'must give at least one way to pay per language (a plain list is shown unchanged in both languages). Fix: write it like { "ko": ["계좌이체"], "en": ["Bank transfer"] }',
+    })
+    .describe(
+      'Other ways to pay, one list per language: `{ "ko": ["계좌이체"], "en": ["Bank transfer"] }`. A plain list is accepted and shown as is in both languages.',
+    ),
   messengers: z
     .array(
       z.strictObject({
-        name: localizedTextSchema,
-        /** Shown as a link to customers, so only http(s): never `javascript:` or `data:`. */
-        url: z.url({
-          protocol: /^https?$/,
-          error: 'must be an http(s) URL such as "https://pf.kakao.com/_example"',
-        }),
+        name: localizedTextSchema.describe(
+          'Name customers know the channel by, e.g. `{ "ko": "카카오톡", "en": "KakaoTalk" }`.',
+        ),
+        url: z
+          .url({
+            protocol: /^https?$/,
+            error: 'must be an http(s) URL such as "https://pf.kakao.com/_example"',
+          })
+          .describe('Shown as a link to customers, so only http(s): never `javascript:` or `data:`.'),
       }),
     )
-    .default([]),
-  /** Support e-mail shown to customers. */
-  email: z.string().regex(EMAIL_RE, 'must be an e-mail address'),
+    .default([])
+    .describe('Messenger channels (KakaoTalk, LINE, ...), shown on the outage page.'),
+  email: z
+    .string()
+    .regex(EMAIL_RE, 'must be an e-mail address. Fix: write it like "oncall@example.com"')
+    .describe('Support e-mail shown to customers.'),
 });
 
 /** ISO 4217 codes this Node.js (ICU) can format; the shop formats prices with Intl.NumberFormat. */
@@ -278,94 +361,136 @@ const KNOWN_CURRENCIES: readonly string[] = Intl.supportedValuesOf('currency');
 
 /** Currency of the catalogue's prices (`price_cents` holds minor units of it: whole won for KRW). */
 export const currencySchema = z
-  .string({ error: 'must be an ISO 4217 currency code in quotes, e.g. "KRW"' })
-  .refine((c) => KNOWN_CURRENCIES.includes(c), {
-    error: (issue) => {
-      const upper = String(issue.input).toUpperCase();
-      return KNOWN_CURRENCIES.includes(upper)
-        ? `must be in capitals: use "${upper}"`
-        : 'is not an ISO 4217 currency code; use e.g. "KRW" (won), "USD" or "JPY"';
-    },
-  });
+  .string({ error: 'must be an ISO 4217 currency code in quotes. Fix: write it like "KRW"' })
+  .refine((c) => KNOWN_CURRENCIES.includes(c), { error: (issue) => currencyProblem(String(issue.input)) });
 
-/** How standbys are sized for a failover (issue #14); every key has a default. */
+/** Currencies to name first when several fit (the shop's own, then the most traded). */
+const COMMON_CURRENCIES = ['KRW', 'USD', 'EUR', 'JPY', 'CNY', 'GBP'];
+
+/**
+ * What is wrong with a currency that Intl does not know, and the code to use: the same code in
+ * capitals, codes whose English or Korean name is the value ("EURO" → EUR, "won" → KRW), or codes one
+ * edit away ("EUE" → EUR).
+ */
+function currencyProblem(value: string): string {
+  const upper = value.toUpperCase();
+  if (KNOWN_CURRENCIES.includes(upper)) return `must be in capitals. Fix: use "${upper}"`;
+  const english = new Intl.DisplayNames(['en'], { type: 'currency' });
+  const korean = new Intl.DisplayNames(['ko'], { type: 'currency' });
+  const word = value.trim().toLowerCase();
+  const byName = KNOWN_CURRENCIES.filter((c) =>
+    [english.of(c), korean.of(c)].some((n) => {
+      const name = (n ?? '').toLowerCase();
+      return name === word || name.split(/\s+/).includes(word);
+    }),
+  );
+  const byCode = byName.length > 0 ? [] : KNOWN_CURRENCIES.filter((c) => levenshtein(upper, c) <= 1);
+  const rank = (c: string) => (COMMON_CURRENCIES.includes(c) ? COMMON_CURRENCIES.indexOf(c) : 99);
+  const candidates = [...new Set([...byName, ...byCode])].sort((a, b) => rank(a) - rank(b)).slice(0, 3);
+  const named = (c: string) => `"${c}" (${english.of(c)})`;
+  return candidates.length > 0
+    ? `is not an ISO 4217 currency code. Fix: use the three-letter code, ${candidates.map(named).join(' or ')}`
+    : `is not an ISO 4217 currency code. Fix: use a three-letter code such as ${['KRW', 'USD', 'JPY'].map(named).join(', ')}`;
+}
+
+/** How standbys are sized for a failover; every key has a default. */
 export const capacitySchema = z.strictObject({
-  /** Capacity a standby scales to when traffic arrives, in % of the mirrored peak (100-300). */
-  headroomPercent: int(100, 300).default(120),
-  /** Hours over which the mirrored peak is taken (1-24). */
-  peakWindowHours: int(1, 24).default(3),
-  /** A `hot` standby keeps this % of the other regions' instances in service (1-100). */
-  hotPercent: int(1, 100).default(50),
-  /** Minutes of low traffic (and no trigger alarm) before a scaled-up standby returns to its posture. */
-  quietMinutes: int(5, 240).default(30),
-  /** Readiness: a certificate must stay valid at least this many days. */
-  certificateMinDays: int(1, 90).default(30),
+  headroomPercent: int(100, 300)
+    .default(120)
+    .describe('Capacity a standby scales to when traffic arrives, in % of the mirrored peak (100-300).'),
+  peakWindowHours: int(1, 24).default(3).describe('Hours over which the mirrored peak is taken (1-24).'),
+  hotPercent: int(1, 100)
+    .default(50)
+    .describe("A `hot` standby keeps this % of the other regions' instances in service (1-100)."),
+  quietMinutes: int(5, 240)
+    .default(30)
+    .describe(
+      'Minutes of low traffic (and no trigger alarm) before a scaled-up standby returns to its posture.',
+    ),
+  certificateMinDays: int(1, 90)
+    .default(30)
+    .describe('Readiness: a certificate must stay valid at least this many days.'),
 });
 
-/** Game days (issue #15); every key has a default. */
+/** Game days; every key has a default. */
 export const gameDaysSchema = z.strictObject({
-  /**
-   * Put the AWS FIS Lambda extension (layer, S3 configuration bucket, environment) on the canary and
-   * the drain switch publisher of every regional stack and create their fault experiments. Off by
-   * default: the extension then runs in those functions on every invocation, experiment or not (see
-   * the README, "Fault experiments (AWS FIS)").
-   */
   lambdaFaultInjection: z
     .boolean({
       error:
         'must be true or false (JSON booleans, without quotes). Fix: write true to add the FIS Lambda extension and the Lambda fault experiments, false (the default) to leave the functions as they are',
     })
-    .default(false),
+    .default(false)
+    .describe(
+      'Put the AWS FIS Lambda extension (layer, S3 configuration bucket, environment) on the canary and the drain switch publisher of every regional stack and create their fault experiments. Off by default: the extension then runs in those functions on every invocation, experiment or not (docs/design.md, "Lambda faults: the FIS extension").',
+    ),
 });
 
 export const configSchema = z.strictObject({
-  /** Short application name; prefixes every physical name. */
   appName: z
     .string()
     .regex(
       /^[a-z][a-z0-9-]{2,24}$/,
-      'use 3-25 lower-case letters, digits and dashes, starting with a letter',
+      'use 3-25 lower-case letters, digits and dashes, starting with a letter. Fix: write it like "resilient-shop"',
+    )
+    .describe(
+      'Short application name (3-25 lower-case letters, digits and dashes); prefixes every physical name.',
     ),
-  /** AWS account id (12 digits). The default is a placeholder that synthesizes offline. */
-  account: z.string().regex(ACCOUNT_RE, 'must be a 12-digit AWS account id, e.g. "123456789012"'),
-  /** Public domain of the shop, e.g. "shop.example.com". */
-  domainName: z.string().regex(DOMAIN_RE, 'must be a lower-case DNS name such as "shop.example.com"'),
-  /** Also serve `www.<domainName>` through the same failover chain. */
-  includeWww: z.boolean(),
-  /** The Route 53 public hosted zone that holds domainName (imported by id, never looked up). */
-  hostedZone: z.strictObject({
-    id: z.string().regex(ZONE_ID_RE, 'must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"'),
-    name: z.string().regex(DOMAIN_RE, 'must be a lower-case DNS name such as "example.com"'),
-  }),
-  /** Ordered regions: the first is the primary, the rest are standbys in failover order. */
-  regions: z.array(regionSchema),
-  network: networkSchema,
-  web: webSchema,
-  promotions: z.array(promotionSchema).default([]),
-  database: databaseSchema,
-  healthCheck: healthCheckSchema,
-  canary: canarySchema,
-  /** E-mail addresses subscribed to every alarm topic. */
-  alarmEmails: z.array(z.string().regex(EMAIL_RE, 'must be an e-mail address')).min(1),
-  /** Ways to reach and pay the shop while it is degraded; shown on the shop and the outage page. */
-  contacts: contactsSchema,
-  /** ISO 4217 currency of the shop's prices, formatted per language (₩/원 for KRW). Default KRW. */
-  currency: currencySchema.default('KRW'),
-  /** Worst-case automatic failover time (seconds) the design must stay within. */
-  failoverBudgetSeconds: int(30, 3600),
-  /** Standby capacity at failover (issue #14); defaults when absent. */
-  capacity: capacitySchema.prefault({}),
-  /** Game days: fault experiments (issue #15); defaults when absent. */
-  gameDays: gameDaysSchema.prefault({}),
-  /** WAF web ACLs (per-IP rate rule, AWS managed rules, logging). */
-  waf: z.strictObject({
-    /** In front of every region's ALB. */
-    alb: z.boolean(),
-    /** In front of the outage page's CloudFront distribution. */
-    outagePage: z.boolean(),
-    /** Requests per IP in any 5 minutes before it is blocked (WAF allows 10 to 2,000,000,000). */
-    ratePer5MinPerIp: int(10, 2_000_000_000),
-  }),
+  account: z
+    .string()
+    .regex(ACCOUNT_RE, 'must be a 12-digit AWS account id, e.g. "123456789012"')
+    .describe('AWS account id (12 digits). The default is a placeholder that synthesizes offline.'),
+  domainName: z
+    .string()
+    .regex(DOMAIN_RE, 'must be a lower-case DNS name such as "shop.example.com"')
+    .describe('Public domain of the shop, e.g. "shop.example.com".'),
+  includeWww: z.boolean().describe('Also serve `www.<domainName>` through the same failover chain.'),
+  hostedZone: z
+    .strictObject({
+      id: hostedZoneId.describe(
+        'Hosted zone id as Route 53 shows it, e.g. "Z0123456789ABCDEFGHIJ" (without the `/hostedzone/` prefix).',
+      ),
+      name: z
+        .string()
+        .regex(DOMAIN_RE, 'must be a lower-case DNS name such as "example.com"')
+        .describe('Name of the zone, e.g. "example.com".'),
+    })
+    .describe('The Route 53 public hosted zone that holds domainName (imported by id, never looked up).'),
+  regions: z
+    .array(regionSchema)
+    .describe('Ordered regions: the first is the primary, the rest are standbys in failover order.'),
+  network: networkSchema.describe('Network of every region (each region may override keys).'),
+  web: webSchema.describe('Web tier of every region (each region may override keys).'),
+  promotions: z
+    .array(promotionSchema)
+    .default([])
+    .describe('Capacity raised ahead of a known crowd (an influencer post, a sale), per region.'),
+  database: databaseSchema.describe('The Aurora PostgreSQL Global Database (Serverless v2).'),
+  healthCheck: healthCheckSchema.describe('Route 53 endpoint health checks of every region.'),
+  canary: canarySchema.describe('The canaries that shop like a customer; M of N failures raise an alarm.'),
+  alarmEmails: z
+    .array(z.string().regex(EMAIL_RE, 'must be an e-mail address. Fix: write it like "oncall@example.com"'))
+    .min(1)
+    .describe('E-mail addresses subscribed to every alarm topic.'),
+  contacts: contactsSchema.describe(
+    'Ways to reach and pay the shop while it is degraded; shown on the shop and the outage page.',
+  ),
+  currency: currencySchema
+    .default('KRW')
+    .describe("ISO 4217 currency of the shop's prices, formatted per language (₩/원 for KRW). Default KRW."),
+  failoverBudgetSeconds: int(30, 3600).describe(
+    'Worst-case automatic failover time (seconds) the design must stay within.',
+  ),
+  capacity: capacitySchema.prefault({}).describe('Standby capacity at failover; defaults when absent.'),
+  gameDays: gameDaysSchema.prefault({}).describe('Game days: fault experiments; defaults when absent.'),
+  waf: z
+    .strictObject({
+      alb: z.boolean().describe("In front of every region's ALB."),
+      outagePage: z.boolean().describe("In front of the outage page's CloudFront distribution."),
+      ratePer5MinPerIp: int(10, 2_000_000_000).describe(
+        'Requests per IP in any 5 minutes before it is blocked (WAF allows 10 to 2,000,000,000).',
+      ),
+    })
+    .describe('WAF web ACLs (per-IP rate rule, AWS managed rules, logging).'),
 });
 
 /** The config file as written (before defaults per region are resolved). */

@@ -88,7 +88,8 @@ export const MODE_HEADER = 'x-shop-mode';
  *   `<a href="/products/{id}" data-product-id="{id}">`.
  * - `GET /products/{id}`: HTML page (JSON `{id, name, priceCents, stock}` with `Accept: application/json`); 404 if unknown.
  * - `POST /cart` JSON `{productId, quantity, cartId?}` → 201 `{cartId, items: [{productId, quantity}]}`.
- * - `POST /checkout` JSON `{cartId}` (+ `IDEMPOTENCY_HEADER`) → 201 `{orderId, status: "placed"}`; the same
+ * - `POST /checkout` JSON `{cartId}` (+ `IDEMPOTENCY_HEADER`) → 201 `{orderId, status: "placed"}` (with
+ *   payments configured: `{orderId, status: "awaiting_payment", amount, payment}`, docs/payments.md); the same
  *   key again → 201 with the same `orderId` (header `x-idempotent-replay: true`); with header
  *   `SYNTHETIC_HEADER: 1` → 200 `{status: "synthetic-ok", orderId: null}` after doing the whole path in a
  *   rolled-back transaction. When COMMIT was sent but its answer lost → 503

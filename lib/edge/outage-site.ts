@@ -194,7 +194,7 @@ export class OutageSite extends Construct {
     acknowledgeGuard(
       this.distribution,
       'cloudfront_origin_failover_enabled_check',
-      'A second origin would need a replica bucket in another region; the page is the last link of the DNS chain and CloudFront keeps serving it from edge caches for up to 60 s. Left as a follow-up (see README).',
+      'A second origin would need a replica bucket in another region; the page is the last link of the DNS chain and CloudFront keeps serving it from edge caches for up to 60 s. Left as a follow-up (docs/design.md, Known limits).',
     );
     acknowledgeNag(
       this.distribution,

@@ -4,6 +4,7 @@
 import { HOURS_PER_MONTH } from './cost';
 import { ALB_ALIAS_TTL_SECONDS } from './failover-time';
 import type { ReportData } from './resilience';
+import type { DrainSwitchRow } from './switching';
 
 function cell(v: unknown): string {
   return String(v ?? '')
@@ -174,12 +175,7 @@ export function renderMarkdown(r: ReportData): string {
   }
   p('### Manual drain switch');
   p();
-  p(
-    'Each region\'s CALCULATED check also requires every copy of its drain switch to be "serving". A copy is a CloudWatch alarm in a holder region ' +
-      'on a 1-minute metric that a scheduled publisher re-sends from an SSM parameter; Route 53 reads the alarm (CLOUDWATCH_METRIC check). ' +
-      "`shopctl failover --to REGION` drains the regions it moves customers away from: it writes the parameter in every holder **and publishes the metric immediately**, so the publisher's minute does not add up; " +
-      'if only the parameter changes, the publisher applies it within one interval. A holder that reports nothing counts as healthy.',
-  );
+  p(drainSwitchProse(r.switching.drainSwitches));
   p();
   p(
     table(
@@ -188,8 +184,9 @@ export function renderMarkdown(r: ReportData): string {
         'Held in',
         'Alarm',
         'Alarm evaluation',
+        'Missing data',
         'Publisher',
-        'No data ⇒',
+        'No data ⇒ Route 53 reads',
         'With shopctl',
         'Worst case',
       ],
@@ -197,7 +194,8 @@ export function renderMarkdown(r: ReportData): string {
         d.target,
         d.holders.join(', '),
         d.alarmName,
-        d.periodSeconds ? `${d.datapointsToAlarm ?? 1} × ${d.periodSeconds} s` : '?',
+        alarmEvaluation(d),
+        d.treatMissingData ?? '?',
         d.publisherSeconds ? `every ${d.publisherSeconds} s` : '?',
         d.insufficientData,
         `≈ ${d.withShopctlSeconds} s`,
@@ -344,7 +342,8 @@ export function renderMarkdown(r: ReportData): string {
     `**Estimate, not a quote.** Standby posture (${c.standbyStacks.join(', ')}: the regions that do not hold the writer, ` +
       `plus health checks, failover alarms and the outage page): **${usd(c.standbyRegionsUsd)} per month**. ` +
       `Everything the templates keep running at minimum capacity, the writer region included: ${usd(c.totalUsd)} per month. ` +
-      `Counts come from the templates; unit prices are public on-demand list prices (us-east-1 unless noted; Asia Pacific is typically 10–30 % higher), ${HOURS_PER_MONTH} h per month.`,
+      `Counts come from the templates; unit prices are public on-demand list prices of us-east-1 unless noted, ${HOURS_PER_MONTH} h per month.` +
+      priceRegionNote(r.stacks.map((s) => s.region)),
   );
   p();
   p(
@@ -382,4 +381,56 @@ export function renderMarkdown(r: ReportData): string {
   for (const x of c.excluded) p(`- ${x}`);
   p();
   return out.join('\n');
+}
+
+/** "1 of 3 × 60 s": M datapoints out of the last N periods, as the alarm in the template says. */
+export function alarmEvaluation(d: DrainSwitchRow): string {
+  if (!d.periodSeconds) return '?';
+  const m = d.datapointsToAlarm ?? 1;
+  const n = d.evaluationPeriods ?? m;
+  return `${m} of ${n} × ${d.periodSeconds} s`;
+}
+
+/**
+ * How the drain switch works, in the terms of the templates: the alarm's period and M of N, what its
+ * missing data means, and what Route 53 reads when a holder reports nothing.
+ */
+export function drainSwitchProse(rows: readonly DrainSwitchRow[]): string {
+  const periods = [...new Set(rows.map((d) => d.periodSeconds).filter((x) => x !== undefined))];
+  const metric = periods.length === 1 ? `a ${periods[0]} s metric` : 'a metric';
+  const silent = [...new Set(rows.map((d) => d.insufficientData))];
+  const treat = [...new Set(rows.map((d) => d.treatMissingData ?? '?'))];
+  const meaning = (status: string) =>
+    status === 'Unhealthy'
+      ? 'counts as a vote for "drained"'
+      : status === 'Healthy'
+        ? 'counts as "serving"'
+        : 'keeps the status Route 53 saw last';
+  const silentSentence =
+    silent.length === 1
+      ? `A holder that reports nothing (its publisher or its region is down) ${meaning(silent[0])}: the checks' InsufficientDataHealthStatus is ${silent[0]}.`
+      : `A holder that reports nothing: ${rows.map((d) => `for ${d.target} ${meaning(d.insufficientData)} (${d.insufficientData})`).join('; ')}.`;
+  const windows = [...new Set(rows.map((d) => d.evaluationPeriods).filter((x) => x !== undefined))];
+  const missingSentence =
+    treat.length === 1 && treat[0] === 'missing' && windows.length === 1
+      ? ` The alarms treat missing data as \`missing\`: the datapoints that exist decide, and an alarm has no data only after ${windows[0]} silent periods.`
+      : ` The alarms treat missing data as ${treat.map((t) => `\`${t}\``).join(', ')}.`;
+  return (
+    'Each region\'s CALCULATED check counts the copies of its drain switch (see "Guarded by" above for how many take it out). ' +
+    `A copy is a CloudWatch alarm in a holder region on ${metric} that a scheduled publisher re-sends from an SSM parameter; Route 53 reads the alarm (CLOUDWATCH_METRIC check). ` +
+    "`shopctl failover --to REGION` drains the regions it moves customers away from: it writes the parameter in every holder **and publishes the metric immediately**, so the publisher's interval does not add up; " +
+    'if only the parameter changes, the publisher applies it within one interval. ' +
+    silentSentence +
+    missingSentence
+  );
+}
+
+/**
+ * Prices differ by region and the table holds us-east-1's; say so for the Asia Pacific regions the
+ * stacks are in, where list prices are usually higher (nothing is said for other regions).
+ */
+export function priceRegionNote(regions: readonly (string | undefined)[]): string {
+  const ap = [...new Set(regions.filter((x): x is string => !!x && x.startsWith('ap-')))].sort();
+  if (ap.length === 0) return '';
+  return ` ${ap.join(', ')} ${ap.length === 1 ? 'is an Asia Pacific region' : 'are Asia Pacific regions'}, where list prices are usually higher than in us-east-1: check the service pricing pages for ${ap.length === 1 ? 'it' : 'them'}.`;
 }

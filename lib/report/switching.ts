@@ -52,8 +52,14 @@ export interface DrainSwitchRow {
   readonly holders: readonly string[];
   readonly alarmName: string;
   readonly periodSeconds?: number;
+  /** M: datapoints that must breach within the last N periods for the alarm to fire. */
   readonly datapointsToAlarm?: number;
+  /** N: the periods the alarm looks back over. */
+  readonly evaluationPeriods?: number;
+  /** The alarm's TreatMissingData (`missing` when the template leaves it out, CloudWatch's default). */
+  readonly treatMissingData?: string;
   readonly publisherSeconds?: number;
+  /** What Route 53 reads when the alarm has no data (the check's InsufficientDataHealthStatus). */
   readonly insufficientData: string;
   /** shopctl publishes the metric itself: alarm + Route 53 + TTL. */
   readonly withShopctlSeconds: number;
@@ -61,21 +67,61 @@ export interface DrainSwitchRow {
   readonly worstCaseSeconds: number;
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * A region's health check as the template builds it: its rule (how many children must be healthy),
+ * what the children are (read from their own configs: endpoint checks and the alarm-backed drain
+ * switch copies, with the regions holding them) and what that rule means for the region.
+ */
 function describeCheck(edge: CfnTemplate, id: string | undefined, tagKey: string): string {
   const r = id ? edge.Resources?.[id] : undefined;
   if (!r) return 'none';
   const c = r.Properties?.HealthCheckConfig ?? {};
   if (c.Type !== 'CALCULATED') return `${c.Type} (${tagValue(r.Properties, tagKey) ?? id})`;
-  const children: string[] = (c.ChildHealthChecks ?? []).map((ch: Json) => {
-    const child = edge.Resources?.[refId(ch) ?? ''];
-    const tag = tagValue(child?.Properties, tagKey) ?? refId(ch) ?? '?';
-    return tag;
-  });
-  const endpoints = children.filter((x) => x.startsWith('endpoint:')).length;
-  const switches = children.filter((x) => x.startsWith('switch:')).length;
-  const need = num(c.HealthThreshold) ?? children.length;
-  const rule = need >= children.length ? 'AND' : `${need} of ${children.length}`;
-  return `CALCULATED ${rule}: ${endpoints} endpoint check + ${switches} drain switch cop${switches === 1 ? 'y' : 'ies'}`;
+  const kids: Json[] = (c.ChildHealthChecks ?? []).map(
+    (ch: Json) => edge.Resources?.[refId(ch) ?? '']?.Properties?.HealthCheckConfig ?? {},
+  );
+  const endpoints = kids.filter((k) => /^(HTTPS?|HTTPS?_STR_MATCH|TCP)$/.test(String(k.Type)));
+  const switches = kids.filter((k) => k.Type === 'CLOUDWATCH_METRIC');
+  const others = kids.length - endpoints.length - switches.length;
+  const need = num(c.HealthThreshold) ?? kids.length;
+  const targets = uniqSorted(
+    endpoints.map((k) => `${describeValue(k.FullyQualifiedDomainName)}${k.ResourcePath ?? ''}`),
+  );
+  const holders = uniqSorted(switches.map((k) => String(k.AlarmIdentifier?.Region)));
+  const parts = [
+    endpoints.length
+      ? `${plural(endpoints.length, 'endpoint check', 'endpoint checks')} (${targets.join(', ')})`
+      : '',
+    switches.length
+      ? `${plural(switches.length, 'drain switch copy', 'drain switch copies')} (in ${holders.join(', ')})`
+      : '',
+    others ? plural(others, 'other check', 'other checks') : '',
+  ].filter(Boolean);
+  const rule =
+    need >= kids.length
+      ? `healthy while all ${kids.length} children are`
+      : `healthy while ${need} of ${kids.length} children are`;
+  // With every endpoint check healthy, the region is out once this many switch copies are not.
+  const copiesToDrain = kids.length - need + 1;
+  const silent = uniqSorted(switches.map((k) => String(k.InsufficientDataHealthStatus ?? 'LastKnownStatus')));
+  const one = copiesToDrain === 1;
+  const copyState =
+    silent.length === 1 && silent[0] === 'Unhealthy'
+      ? one
+        ? 'says drained or has no data'
+        : 'say drained or have no data'
+      : one
+        ? 'says drained'
+        : 'say drained';
+  const effects = [
+    endpoints.length && kids.length - endpoints.length < need ? 'when the endpoint fails' : '',
+    switches.length && copiesToDrain <= switches.length
+      ? `when ${plural(copiesToDrain, 'switch copy', 'switch copies')} ${copyState}`
+      : '',
+  ].filter(Boolean);
+  return `CALCULATED, ${rule}: ${parts.join(' + ')}${effects.length ? `; out ${effects.join(' or ')}` : ''}`;
 }
 
 /** Every public name's chain, walked from the records of the edge template. */
@@ -190,7 +236,8 @@ export function drainSwitchRows(
   return [...byTarget.entries()].map(([target, copies]) => {
     const found = copies.map((c) => alarmsByName.get(c.alarm)).find((x) => x !== undefined);
     const period = num(found?.p.Period);
-    const datapoints = num(found?.p.DatapointsToAlarm) ?? num(found?.p.EvaluationPeriods);
+    const evaluationPeriods = num(found?.p.EvaluationPeriods);
+    const datapoints = num(found?.p.DatapointsToAlarm) ?? evaluationPeriods;
     const alarmSeconds = (period ?? 60) * (datapoints ?? 1);
     const withShopctl = alarmSeconds + METRIC_CHECK_LAG_SECONDS + ALB_ALIAS_TTL_SECONDS;
     return {
@@ -199,6 +246,8 @@ export function drainSwitchRows(
       alarmName: uniqSorted(copies.map((c) => c.alarm)).join(', '),
       periodSeconds: period,
       datapointsToAlarm: datapoints,
+      evaluationPeriods,
+      treatMissingData: found ? String(found.p.TreatMissingData ?? 'missing') : undefined,
       publisherSeconds: found?.publisherSeconds,
       insufficientData: uniqSorted(copies.map((c) => c.insufficient)).join(', '),
       withShopctlSeconds: withShopctl,

@@ -5,7 +5,7 @@
  * standby of the current writer.
  *
  * Promotion sits behind {@link WriterPromotion}, whose AWS implementation is shopctl's database
- * promotion (cli/core/drill-promotion.ts); locally it is
+ * promotion (cli/drill/promotion.ts); locally it is
  * `pg_promote()`, and a planned switchover first stops the old writer cleanly (PostgreSQL's
  * walsender sends every WAL record up to the shutdown checkpoint before exiting) and checks that the
  * standby received it, as Aurora's SwitchoverGlobalCluster waits for the secondary to catch up.
@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import type { WriterPromotion } from '../../cli/core/drill-promotion';
+import type { WriterPromotion } from '../../cli/drill/promotion';
 import { findPostgresBinDir, freePort, serverUser } from '../../test/support/postgres';
 
 /** One PostgreSQL server standing for a region's database cluster. */

@@ -23,7 +23,7 @@ import { HEALTH_MARKER, HEALTH_PATH } from '../../lib/contract/shop';
 import { contentTypeFor, renderOutagePage } from '../../outage-page/render';
 import { migrate } from '../../shop/src/migrations';
 import { sharedTemplates } from '../../test/support/synth';
-import type { WriterPromotion } from '../../cli/core/drill-promotion';
+import type { WriterPromotion } from '../../cli/drill/promotion';
 import { DB_HOST, DB_USER, LocalGlobalDatabase } from './database';
 import { chainOrder, readModel, type DrillModel } from './model';
 import { CachingResolver, judgeResponse, LocalRoute53, type Answer } from './route53';
@@ -64,6 +64,8 @@ export interface PhaseResult {
   readonly browseSeconds: number;
   /** Worst customer: until a checkout succeeded. */
   readonly buySeconds: number;
+  /** Orders acknowledged to a customer in the window this phase checks (the denominator of "lost"). */
+  readonly acknowledged: number;
   /** Orders acknowledged to a customer and missing from the writer afterwards. */
   readonly acknowledgedLost: number;
   /** Carts with more than one order, plus order ids acknowledged twice. */
@@ -84,6 +86,15 @@ export interface DrillResult {
     readonly failureThreshold: number;
     readonly checkers: number;
     readonly ttlSeconds: number;
+  };
+  /** How the drill was run, for the legend. */
+  readonly setup: {
+    readonly configName: string;
+    readonly workers: number;
+    readonly promoteOn: 'page' | 'detect';
+    /** The canary alarms' M of N (one-minute runs), from the config. */
+    readonly canaryFailuresToAlarm: number;
+    readonly canaryEvaluationPeriods: number;
   };
   readonly phases: PhaseResult[];
   /** Worst of reach and browse over all phases, in AWS seconds. */
@@ -365,6 +376,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       reachSeconds: Math.max(...outageSeconds(load.samples, 'page', t0, t1)),
       browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', t0, t1)),
       buySeconds: Math.max(...outageSeconds(load.samples, 'buy', t0, t1)),
+      acknowledged: lost1.length,
       acknowledgedLost: lost1.length - (await ordersIn(standby, lost1)),
       duplicates: await duplicates(standby),
       unacknowledgedCommits: load.unacknowledgedCommits.length - unacked0,
@@ -415,6 +427,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       reachSeconds: Math.max(...outageSeconds(load.samples, 'page', t2, t3)),
       browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', t2, t3)),
       buySeconds: Math.max(...outageSeconds(load.samples, 'buy', t2, t3)),
+      acknowledged: phase2Acked.length,
       acknowledgedLost: phase2Acked.length - (await ordersIn(primary, phase2Acked)),
       duplicates: await duplicates(primary),
       unacknowledgedCommits: load.unacknowledgedCommits.length - unacked1,
@@ -446,6 +459,13 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
         checkers: endpoint.checkerRegions.length,
         ttlSeconds: route53.resolve(publicName).ttlSeconds,
       },
+      setup: {
+        configName: config.configName,
+        workers: options.workers ?? 4,
+        promoteOn: options.promoteOn ?? 'page',
+        canaryFailuresToAlarm: config.canary.failuresToAlarm,
+        canaryEvaluationPeriods: config.canary.evaluationPeriods,
+      },
       phases,
       worstCaseSeconds: worst,
       failures,
@@ -473,7 +493,7 @@ export function formatTable(r: DrillResult): string {
       'reach a page',
       'browse',
       'buy',
-      'acked lost',
+      'lost (of acked)',
       'duplicates',
       'unacked commits',
       'shop restarts',
@@ -485,7 +505,7 @@ export function formatTable(r: DrillResult): string {
       t(p.reachSeconds),
       t(p.browseSeconds),
       t(p.buySeconds),
-      String(p.acknowledgedLost),
+      `${p.acknowledgedLost} of ${p.acknowledged}`,
       String(p.duplicates),
       String(p.unacknowledgedCommits),
       String(p.shopRestarts),
@@ -499,5 +519,32 @@ export function formatTable(r: DrillResult): string {
     ...md,
     `worst case (reach/browse): ${r.worstCaseSeconds.toFixed(0)} s of a ${r.budgetSeconds} s budget → ${r.failures.length ? 'FAIL' : 'PASS'}`,
     ...r.failures.map((f) => `  - ${f}`),
+  ].join('\n');
+}
+
+/**
+ * What the table's columns and counts mean, for this run: the time scale, how many customers, when
+ * the standby was promoted and why buying waits for it.
+ */
+export function formatLegend(r: DrillResult): string {
+  const K = r.timeScale;
+  const { workers, promoteOn, canaryFailuresToAlarm: m, canaryEvaluationPeriods: n } = r.setup;
+  const [unplanned, planned] = r.phases;
+  const promotedWhen =
+    promoteOn === 'page'
+      ? 'the on-call promotes the standby when the page arrives (DRILL_PROMOTE_ON=detect promotes at detection instead)'
+      : 'the standby is promoted as soon as Route 53 detects the loss (DRILL_PROMOTE_ON=detect), not when the page arrives';
+  return [
+    `Legend (config "${r.setup.configName}", ${workers} customers shopping in a loop, time compressed ${K}×):`,
+    `  every time is "measured / AWS-time equivalent (× ${K})", from the fault (unplanned) or from the switchover (planned), for the worst customer`,
+    "  detect          Route 53's region check of the lost (or returning) region changed state",
+    `  page (on-call)  the first paging alarm: "down from at least two vantage points", each failing ${m} of ${n} one-minute canary runs; the lost region's own canary is gone with it`,
+    '  reach a page    until the customer got any page again: the shop in another region, or the outage page',
+    '  browse          until a product page of the shop answered again (read-only is enough)',
+    `  buy             until a checkout succeeded again. Writes need the standby's database promoted to writer, and ${promotedWhen}: so buy comes after page, and the failover budget covers reach and browse, not buy`,
+    `  lost (of acked) orders the shop acknowledged (201 with an order id) and that the writer does not have afterwards, out of the orders acknowledged in the window: before the fault for the unplanned phase${unplanned ? ` (${unplanned.acknowledged})` : ''}, after the promotion for the planned one${planned ? ` (${planned.acknowledged})` : ''}. An unplanned failover may lose what had not replicated; a planned switchover must lose none`,
+    '  duplicates      carts with more than one order, plus order ids acknowledged twice (must be 0)',
+    '  unacked commits checkouts that committed but answered an error (the retry said "already checked out"): the customer was not told their order went through',
+    "  shop restarts   shop processes that exited on their own and were restarted by the supervisor (the web tier's systemd unit)",
   ].join('\n');
 }

@@ -5,7 +5,7 @@ import {
   UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import { main } from '../../cli/main';
-import { fastPathSeconds } from '../../cli/core/fastSwitch';
+import { fastPathSeconds } from '../../cli/failover/fastSwitch';
 import { loadConfig } from '../../lib/config/load';
 import { EDGE, PRIMARY, STANDBY, timeout, World } from '../cli/world';
 

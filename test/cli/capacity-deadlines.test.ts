@@ -8,7 +8,7 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CapacityClients, makeCapacityClientsFor } from '../../cli/core/capacity';
+import { CapacityClients, makeCapacityClientsFor } from '../../cli/capacity/capacity';
 import { FaultServer } from './support/fault-server';
 import { PRIMARY, STANDBY, T0, World } from './world';
 

@@ -1,7 +1,7 @@
 import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { makeClientsFor } from '../../cli/core/clients';
+import { makeClientsFor } from '../../cli/aws/clients';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { FaultServer } from './support/fault-server';
 import { EDGE, PRIMARY, STANDBY, World } from './world';

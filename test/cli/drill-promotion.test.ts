@@ -1,6 +1,6 @@
 /**
  * The writer promotion shared by shopctl and the local drill: the AWS implementation is shopctl's
- * own (cli/core/database.ts), driven here through aws-sdk-client-mock with exact arguments.
+ * own (cli/database/database.ts), driven here through aws-sdk-client-mock with exact arguments.
  */
 import {
   DescribeGlobalClustersCommand,
@@ -9,9 +9,9 @@ import {
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import type { RegionClients } from '../../cli/core/clients';
-import type { Deps } from '../../cli/core/deps';
-import { awsPromotion } from '../../cli/core/drill-promotion';
+import type { RegionClients } from '../../cli/aws/clients';
+import type { Deps } from '../../cli/aws/deps';
+import { awsPromotion } from '../../cli/drill/promotion';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 
@@ -73,7 +73,7 @@ beforeEach(() => {
   run = new AbortController();
 });
 
-/** Every call is sent with shopctl's per-call abort signal (cli/core/errors.ts `aws`), a live one. */
+/** Every call is sent with shopctl's per-call abort signal (cli/aws/errors.ts `aws`), a live one. */
 function expectBounded(calls: readonly { args: readonly unknown[] }[]): void {
   for (const c of calls) {
     const o = c.args[1] as { abortSignal?: AbortSignal };

@@ -17,11 +17,11 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@
 import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import type { CapacityClients } from '../../cli/core/capacity';
-import type { RegionClients } from '../../cli/core/clients';
-import type { Deps } from '../../cli/core/deps';
-import { drill, type DrillFlags } from '../../cli/core/drill';
-import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/core/drill-fis';
+import type { CapacityClients } from '../../cli/capacity/capacity';
+import type { RegionClients } from '../../cli/aws/clients';
+import type { Deps } from '../../cli/aws/deps';
+import { drill, type DrillFlags } from '../../cli/drill/drill';
+import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/drill/fis';
 import {
   ProbeCustomer,
   type Probe,
@@ -29,10 +29,11 @@ import {
   type ProbeStep,
   type ProbeTransition,
   type ProbeVerdict,
-} from '../../cli/core/drill-probe';
-import { EXIT } from '../../cli/core/errors';
+} from '../../cli/drill/probe';
+import { EXIT } from '../../cli/aws/errors';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
+import { HEALTH_PATH } from '../../lib/contract/shop';
 import { SCENARIO_TAG } from '../../lib/fis/scenarios';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startShop, waitFor, type RunningShop } from '../shop/helpers';
@@ -174,7 +175,7 @@ function readyStandby(): void {
   });
   cap.acm
     .on(DescribeCertificateCommand)
-    .resolves({ Certificate: { Status: 'ISSUED', NotAfter: new Date('2027-12-31T00:00:00Z') } });
+    .resolves({ Certificate: { Status: 'ISSUED', NotAfter: new Date(clock + 365 * 86_400_000) } });
   cap.secrets
     .on(DescribeSecretCommand)
     .resolves({ ReplicationStatus: [{ Region: STANDBY, Status: 'InSync' }], PrimaryRegion: PRIMARY });
@@ -763,14 +764,16 @@ class FaultFis extends FakeFis {
   }
 }
 
-/** shopctl drill on the real clock against a real shop at `shop`, the probe every 100 ms. */
+/** shopctl drill on the real clock against a real shop at `shop`, the probe every 100 ms (5 s deadlines). */
 const realTime = () => {
   clock = Date.now();
   return deps({
     now: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     pollMs: 100,
-    httpTimeoutMs: 1_000,
+    // Generous: on a busy machine a read-only 503 can take over a second, and the test is about what
+    // the shop answers, not how fast (the faults below wait for what the probe saw, not for time).
+    httpTimeoutMs: 5_000,
   });
 };
 const realRun = (d: Deps, shop: string, flags: DrillFlags) =>
@@ -787,7 +790,7 @@ const realRun = (d: Deps, shop: string, flags: DrillFlags) =>
           fetch,
           live,
           after,
-          timeoutMs: 1_000,
+          timeoutMs: 5_000,
           intervalMs: 100,
           now: d.now,
         }),
@@ -854,6 +857,13 @@ describe('a game day against the real shop on a real PostgreSQL', () => {
     const shop = await startShop({ ...pg, port } as PostgresServer, db);
     await waitFor(async () => (await drillKeys(pg, db).catch(() => null)) !== null, 10_000, 'schema');
     const standby = await pg.createStandby();
+    // The drill refuses to start unless the probe customer can buy: wait until the shop has seen its
+    // writer again after the base backup (on a busy machine a health check may have timed out meanwhile).
+    await waitFor(
+      async () => ((await (await fetch(shop.base + HEALTH_PATH)).json()) as { db?: string }).db === 'writer',
+      15_000,
+      'the shop sees its writer',
+    );
     try {
       fis = new FaultFis(async () => {
         await waitFor(async () => (await drillKeys(pg, db)).length >= 2, 10_000, 'drill orders');

@@ -28,8 +28,8 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { main, Overrides } from '../../cli/main';
-import { makeClientsFor, RegionClients } from '../../cli/core/clients';
-import type { HttpResponse } from '../../cli/core/deps';
+import { makeClientsFor, RegionClients } from '../../cli/aws/clients';
+import type { HttpResponse } from '../../cli/aws/deps';
 import { CHECKS } from '../../lambda/readiness/checks';
 
 export const PRIMARY = 'ap-northeast-2';

@@ -34,13 +34,21 @@ describe('database is a reader (read-only)', () => {
   beforeAll(async () => {
     db = await pg.createDatabase();
     primary = await startShop(pg, db, { role: 'primary' });
+    // The schema is created by the primary's first health cycle: on a busy machine that comes after
+    // the first request, so wait for it instead of racing it.
+    await waitFor(
+      async () => (await getHealth(primary.base)).status === 200,
+      30_000,
+      'primary to serve with its schema',
+    );
     const cart = await postJson(primary.base, '/cart', { productId: 2, quantity: 1 });
+    expect(cart.status).toBe(201);
     orderId = (await postJson(primary.base, '/checkout', { cartId: cart.json.cartId })).json.orderId;
     await setReadOnly(db, true);
     standby = await startShop(pg, db, { role: 'standby' });
     await waitFor(
       async () => (await getHealth(primary.base)).body.db === 'reader',
-      5000,
+      30_000,
       'primary to see a reader',
     );
   });

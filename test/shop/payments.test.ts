@@ -4,6 +4,7 @@
  * concurrent confirmations of one order charging once, and the health/choice pages. Every test
  * counts the fakes' ledgers against the database.
  */
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { JSON_HEADERS, postJson, stockOf, type RunningShop } from './helpers';
@@ -23,11 +24,16 @@ let pg: PostgresServer;
 let db: string;
 let fakes: { toss: FakeProvider; kakao: FakeProvider };
 let shop: RunningShop;
+const published: { namespace: string; data: MetricDatum[] }[] = [];
 
 beforeAll(async () => {
   [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
   db = await pg.createDatabase();
-  shop = await startPayShop(pg, db, paymentSettings(fakes));
+  shop = await startPayShop(pg, db, paymentSettings(fakes), {
+    publisher: async (namespace, data) => {
+      published.push({ namespace, data });
+    },
+  });
 });
 afterAll(async () => {
   await shop?.close();
@@ -167,6 +173,33 @@ test('bank transfer: the order waits for the deposit with a bounded hold, then e
   expect(await stockOf(pg, db, 2)).toBe(before);
 });
 
+test('an online order never paid expires after the hold; one with a payment in flight does not', async () => {
+  const before = await stockOf(pg, db, 2);
+  const idle = await newOrder(shop.base);
+  const inFlight = await newOrder(shop.base);
+  await pg.sql(
+    `INSERT INTO payment_attempts (id, order_id, provider, method, amount, idempotency_key, status)
+     VALUES (gen_random_uuid(), $1, 'toss', 'card', 1900, 'pay-in-flight-test', 'confirming')`,
+    [inFlight.orderId],
+    db,
+  );
+  await pg.sql(
+    "UPDATE orders SET created_at = now() - interval '25 hours' WHERE id = ANY($1)",
+    [[idle.orderId, inFlight.orderId]],
+    db,
+  );
+  // The attempt is `confirming` and fresh (its confirm may still be in flight): not looked up yet.
+  expect(await shop.shop.payments!.reconcile()).toMatchObject({ looked: 0, expiredHolds: 1 });
+  expect((await orderJson(shop.base, idle.orderId)).payment).toBe('expired');
+  expect((await orderJson(shop.base, inFlight.orderId)).payment).toBe('confirming');
+  expect(await stockOf(pg, db, 2)).toBe(before - 1);
+  await pg.sql(
+    "UPDATE payment_attempts SET status = 'failed' WHERE idempotency_key = 'pay-in-flight-test'",
+    [],
+    db,
+  );
+});
+
 test('the HTML choice page lists methods; phone orders show the number to call', async () => {
   const { orderId } = await newOrder(shop.base);
   const page = await (
@@ -209,4 +242,22 @@ test('the idempotent checkout replay answers with the same order awaiting paymen
   expect(b.json.orderId).toBe(a.json.orderId);
   expect(b.headers.get('x-idempotent-replay')).toBe('true');
   expect(b.json.status).toBe('awaiting_payment');
+});
+
+test('metrics of real traffic go to the publisher under ${app}/payments, with the unknowns gauge from the database', async () => {
+  await shop.shop.payments!.publishMetrics(true); // what came before this test
+  published.length = 0;
+  await buy(shop.base, 'card');
+  await buy(shop.base, 'easy-pay', 'kakaopay');
+  await shop.shop.payments!.publishMetrics(true);
+  expect(published).toHaveLength(1);
+  expect(published[0].namespace).toBe('shop/payments');
+  const value = (name: string, provider?: string) =>
+    published[0].data.find(
+      (d) => d.MetricName === name && (!provider || d.Dimensions?.some((x) => x.Value === provider)),
+    )?.Value;
+  expect(value('Approvals', 'toss')).toBe(1);
+  expect(value('Approvals', 'kakaopay')).toBe(1);
+  expect(value('UnresolvedUnknowns')).toBe(0);
+  expect(value('OnlineMethodsAvailable')).toBe(2);
 });

@@ -7,7 +7,7 @@
  * missing, `startPostgres()` throws with that instruction instead of letting tests skip silently.
  * When running as root, the server runs as the `postgres` user (or `nobody`) through `runuser`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -122,6 +122,38 @@ function run(user: string | undefined, file: string, args: string[]): void {
   if (r.error) throw r.error;
   if (r.status !== 0)
     throw new Error(`${file} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+}
+
+/**
+ * {@link run} without blocking the event loop: for commands that run while servers in this process
+ * (an in-process shop, a proxy) must keep answering, such as pg_basebackup.
+ */
+function runAsync(user: string | undefined, file: string, args: string[]): Promise<void> {
+  const [cmd, argv] = user ? ['runuser', ['-u', user, '--', file, ...args]] : [file, args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: os.tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${file} ${args.join(' ')} failed (${code}): ${output}`)),
+    );
+  });
+}
+
+/**
+ * Sends `signal` to each process; one that exited since it was listed (a backend whose client
+ * disconnected between the /proc scan and the kill) is skipped: it has nothing left to pause.
+ */
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
 }
 
 function allServerPids(dataDir: string): number[] {
@@ -291,18 +323,20 @@ async function serve({ bin, owner, root, dataDir, port, host, user }: Layout): P
     stop,
     start,
     pause() {
-      for (const pid of allServerPids(dataDir)) process.kill(pid, 'SIGSTOP');
+      signalAll(allServerPids(dataDir), 'SIGSTOP');
       paused = true;
     },
     resume() {
-      for (const pid of allServerPids(dataDir)) process.kill(pid, 'SIGCONT');
+      signalAll(allServerPids(dataDir), 'SIGCONT');
       paused = false;
     },
     async createStandby() {
       const standbyRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-pg-standby-'));
       if (owner) fs.chownSync(standbyRoot, owner.uid, owner.gid);
       const standbyDir = path.join(standbyRoot, 'data');
-      run(owner?.name, path.join(bin, 'pg_basebackup'), [
+      // Asynchronous: a synchronous pg_basebackup froze this process, so an in-process shop missed its
+      // health checks and answered read-only for a while after the standby was made.
+      await runAsync(owner?.name, path.join(bin, 'pg_basebackup'), [
         '-D',
         standbyDir,
         '-h',

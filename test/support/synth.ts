@@ -18,6 +18,15 @@ export function testConfig(mutate?: (raw: Record<string, any>) => void): ShopCon
   return parseConfig(raw, 'test');
 }
 
+/**
+ * The promotions of config/examples/promotion.json (the default config ships none, so that it never
+ * ages): tests that exercise promotions add these, judged at {@link TEST_NOW}, when they are ahead.
+ */
+export function examplePromotions(): Record<string, any>[] {
+  const file = path.join(__dirname, '..', '..', 'config', 'examples', 'promotion.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8')).promotions;
+}
+
 /** Regions used when a test needs N regions. */
 export const REGION_POOL = ['ap-northeast-2', 'ap-northeast-1', 'ap-southeast-1', 'us-west-2', 'eu-west-1'];
 

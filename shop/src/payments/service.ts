@@ -117,8 +117,10 @@ const IN_FLIGHT = ['confirming', 'unknown'];
 export class PaymentService {
   private readonly providers = new Map<string, PaymentProvider>();
   private timer: NodeJS.Timeout | undefined;
+  private metricsTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<ReconcileReport> | undefined;
   private lastPublish = 0;
+  private lastUnknowns = 0;
 
   constructor(private readonly o: PaymentServiceOptions) {
     for (const p of o.providers) this.providers.set(p.id, p);
@@ -755,13 +757,32 @@ export class PaymentService {
     return report;
   }
 
-  /** Manual ways hold stock for a bounded time: past the due time the order expires and the stock returns. */
+  /**
+   * Orders hold stock for a bounded time: a manual way past its due time, or an online order left
+   * unpaid for the bank-transfer hold (24 h without one), expires and its stock returns.
+   */
   private async expireHolds(now: Date): Promise<number> {
+    const unpaidBefore = new Date(
+      now.getTime() - (this.o.settings.manual.bankTransfer?.holdHours ?? 24) * 3600_000,
+    );
     return this.o.db.transaction(async (c) => {
+      // Manual ways past their due time, and online orders never paid within the same hold. The
+      // candidates are locked first; a second statement then sees any attempt committed meanwhile,
+      // and an order with a payment in flight is left alone (its outcome decides). A charge that
+      // still lands on an expired order is refunded as a duplicate by settleCharged.
+      const candidates = await c.query<{ id: string }>(
+        `SELECT id FROM orders
+         WHERE (status IN ('awaiting_transfer', 'awaiting_phone') AND payment_due_at < $1)
+            OR (status = 'awaiting_payment' AND created_at < $2)
+         ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED`,
+        [now, unpaidBefore],
+      );
+      if (candidates.rowCount === 0) return 0;
       const expired = await c.query<{ id: string; drill: boolean }>(
-        `UPDATE orders SET status = 'expired' WHERE status IN ('awaiting_transfer', 'awaiting_phone') AND payment_due_at < $1
-         RETURNING id, drill`,
-        [now],
+        `UPDATE orders o SET status = 'expired' WHERE o.id = ANY($1::uuid[])
+           AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.order_id = o.id AND a.status IN ('confirming', 'unknown'))
+         RETURNING o.id, o.drill`,
+        [candidates.rows.map((r) => r.id)],
       );
       for (const r of expired.rows) await enqueueNotice(c, r.id, 'order-cancelled');
       const ids = expired.rows.filter((r) => !r.drill).map((r) => r.id);
@@ -776,7 +797,7 @@ export class PaymentService {
     });
   }
 
-  /** Reconciles now, then every `reconcileEverySeconds`; publishes metrics at most once a minute. */
+  /** Reads the switch, reconciles now and every `reconcileEverySeconds`, publishes metrics every minute. */
   async run(): Promise<void> {
     if (this.timer) return;
     await this.o.switch.refresh();
@@ -787,10 +808,12 @@ export class PaymentService {
       } catch (err) {
         this.o.logger.warn('payment reconcile pass failed', { error: (err as Error).message });
       }
-      await this.publishMetrics();
     };
     this.timer = setInterval(() => void tick(), this.o.settings.reconcileEverySeconds * 1000);
     this.timer.unref();
+    // Metrics keep their own minute, whatever the reconcile period: the alarms read 1-minute periods.
+    this.metricsTimer = setInterval(() => void this.publishMetrics(), 60_000);
+    this.metricsTimer.unref();
     await tick();
   }
 
@@ -798,9 +821,12 @@ export class PaymentService {
   async publishMetrics(force = false): Promise<void> {
     if (!this.o.metrics) return;
     const now = this.o.now();
-    if (!force && now - this.lastPublish < 60_000) return;
+    // 55 s, not 60: the minute timer may fire a hair early and must not skip a whole minute.
+    if (!force && now - this.lastPublish < 55_000) return;
     this.lastPublish = now;
-    const unresolvedUnknowns = await this.unresolvedUnknowns().catch(() => 0);
+    // Database unreadable: the last count, not a reassuring zero.
+    const unresolvedUnknowns = await this.unresolvedUnknowns().catch(() => this.lastUnknowns);
+    this.lastUnknowns = unresolvedUnknowns;
     await this.o.metrics.publish(new Date(now), {
       unresolvedUnknowns,
       onlineMethodsAvailable: this.onlineAvailable(),
@@ -810,6 +836,7 @@ export class PaymentService {
   async stop(): Promise<void> {
     this.o.switch.stop();
     clearInterval(this.timer);
+    clearInterval(this.metricsTimer);
     this.timer = undefined;
     await this.reconciling?.catch(() => undefined);
   }

@@ -14,7 +14,7 @@ import { DescribeGlobalClustersCommand, SwitchoverGlobalClusterCommand } from '@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { makeClientsFor } from '../../../cli/core/clients';
+import { makeClientsFor } from '../../../cli/aws/clients';
 import { main, Overrides } from '../../../cli/main';
 import { EDGE, PRIMARY, STANDBY, World } from '../world';
 

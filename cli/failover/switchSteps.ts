@@ -1,0 +1,83 @@
+import { describeError, StepFailure } from '../aws/errors';
+import { HolderWrite, isDrained, isServing, SwitchState, writeSwitch } from './switch';
+import type { Deps } from '../aws/deps';
+import type { Step } from '../action/steps';
+
+function summary(writes: readonly HolderWrite[]): string {
+  return writes.map((w) => `${w.holder} ${w.result}`).join(', ');
+}
+
+/** Step that drains `target`: succeeds when at least one holder took it. */
+export function drainStep(d: Deps, target: string, state: SwitchState, resume: string): Step {
+  const holders = d.names.switchHolders(target);
+  return {
+    title: `Drain ${target}`,
+    region: holders.join(', '),
+    changes: `SSM ${d.names.switchParameter(target)} = drained and metric ${d.names.switchNamespace()} Drained=1 in each holder`,
+    expected: 'seconds; Route 53 moves traffic off it in about 1-3 min',
+    kind: 'change',
+    done: isDrained(state),
+    async run(ctx) {
+      const writes = await writeSwitch(d, target, 'drained');
+      const ok = writes.filter((w) => w.result === 'ok');
+      if (ok.length > 0) ctx.changed();
+      for (const w of writes) if (w.warning) ctx.warn(`${w.holder}: ${w.warning}`);
+      if (ok.length === 0) {
+        throw new StepFailure(
+          `no holder took the drain: ${writes.map((w) => `${w.holder}: ${w.error}`).join('; ')}`,
+        );
+      }
+      const bad = writes.filter((w) => w.result !== 'ok');
+      for (const w of bad)
+        ctx.warn(`holder ${w.holder} not drained (${w.error}); re-run "${resume}" to complete it`);
+      return `drained in ${ok.map((w) => w.holder).join(', ')}`;
+    },
+  };
+}
+
+/**
+ * Step that makes sure `target` is served. Every holder that answers must take it, and at least one must:
+ * an undrain that reached no holder leaves whatever a holder last said (maybe "drained") in force, so it
+ * is a failure, never a success. When `target`'s switch could not be read at all while planning, the
+ * step is skipped only for a baseline check (see failover) and says so in a warning.
+ */
+export function undrainStep(d: Deps, target: string, state: SwitchState, baseline: boolean): Step {
+  const holders = d.names.switchHolders(target);
+  return {
+    title: `Make sure ${target} is not drained`,
+    region: holders.join(', '),
+    changes: `SSM ${d.names.switchParameter(target)} = serving and metric Drained=0 in each holder`,
+    expected: 'seconds; Route 53 sees it healthy again in about 1-3 min',
+    kind: 'change',
+    done: isServing(state),
+    baseline,
+    async run(ctx) {
+      const writes = await writeSwitch(d, target, 'serving');
+      const ok = writes.filter((w) => w.result === 'ok');
+      if (ok.length > 0) ctx.changed();
+      for (const w of writes) if (w.warning) ctx.warn(`${w.holder}: ${w.warning}`);
+      const failed = writes.filter((w) => w.result === 'failed');
+      if (failed.length > 0) {
+        throw new StepFailure(
+          `not undrained in ${failed.map((w) => `${w.holder} (${w.error})`).join('; ')}; any holder saying drained keeps ${target} drained`,
+        );
+      }
+      if (ok.length === 0) {
+        throw new StepFailure(
+          `no holder took the undrain (${writes.map((w) => `${w.holder}: ${w.error}`).join('; ')}); ` +
+            `${target} stays drained wherever a holder says so`,
+        );
+      }
+      for (const w of writes.filter((x) => x.result === 'unreachable')) {
+        ctx.warn(
+          `holder ${w.holder} did not answer (${w.error}); if its parameter says drained when it is back, re-run this command`,
+        );
+      }
+      return summary(writes);
+    },
+  };
+}
+
+export function errorText(d: Deps, e: unknown): string {
+  return describeError(e, d.profile);
+}

@@ -1,0 +1,126 @@
+import { ActionSpec, executeAction } from '../action/action';
+import { accountRefusal, commandPrefix, type Refusal } from '../action/refusals';
+import { StepFailure, describeError } from '../aws/errors';
+import { promiseFlagArgs } from './promises';
+import {
+  buildStatus,
+  distributionId,
+  invalidateStatus,
+  NoticeInput,
+  putStatus,
+  readNotice,
+  regionStates,
+  sameNotice,
+  STATUS_KEY,
+} from './notice';
+import type { Status } from '../../lib/contract/status';
+import type { Deps } from '../aws/deps';
+import type { Step } from '../action/steps';
+
+export interface NoticeRequest {
+  readonly command: 'notice set' | 'notice clear';
+  readonly input: NoticeInput;
+  readonly dryRun: boolean;
+  readonly yes: boolean;
+  readonly force: boolean;
+  readonly args: readonly string[];
+}
+
+/** Quotes one argument for a POSIX shell, so printed commands run as printed. */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command that shows `status` (or clears the page when it is none), runnable as printed. */
+function noticeCommand(d: Deps, status: Status | undefined): string {
+  if (!status || status.severity === 'none') return `${commandPrefix(d)} notice clear --yes`;
+  return [
+    `${commandPrefix(d)} notice set`,
+    `--severity ${status.severity}`,
+    `--ko ${shellQuote(status.message.ko)}`,
+    `--en ${shellQuote(status.message.en)}`,
+    ...(status.nextUpdateAt ? [`--eta ${status.nextUpdateAt}`] : []),
+    ...promiseFlagArgs(status.promises, shellQuote),
+    '--yes',
+  ].join(' ');
+}
+
+/**
+ * Writes status.json (validated against the contract) and invalidates it on CloudFront, through the
+ * step runner: plan, confirmation (what customers see changes), deadlines, Ctrl-C, audit. `clear` writes
+ * severity "none" rather than deleting the object, so the page always finds a valid document.
+ */
+export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> {
+  const [current, regions, account] = await Promise.all([readNotice(d), regionStates(d), accountRefusal(d)]);
+  const warnings: string[] = [];
+  if (current.state === 'unknown') warnings.push(`could not read the current notice: ${current.error}`);
+  const clearing = req.input.severity === 'none';
+  const desired = buildStatus(req.input, regions, d.now());
+  const inEffect = clearing
+    ? current.state === 'none'
+    : !!current.status && current.state === 'active' && sameNotice(current.status, desired);
+  const target = `s3://${d.names.outageBucket()}/${STATUS_KEY} (${d.globalRegion})`;
+  let distId: string | undefined;
+  const steps: Step[] = [
+    {
+      title: `Write ${target}`,
+      region: d.globalRegion,
+      changes: `PutObject ${STATUS_KEY}: ${clearing ? 'severity none (no incident shown)' : `${desired.severity} notice "${desired.message.en}"`}`,
+      expected: 'seconds',
+      kind: 'change',
+      done: inEffect,
+      async run(ctx) {
+        distId = await distributionId(d);
+        await putStatus(d, desired);
+        ctx.changed();
+        return clearing
+          ? 'severity none'
+          : `${desired.severity}, next update ${desired.nextUpdateAt ?? 'not promised'}`;
+      },
+    },
+    {
+      title: `Invalidate /${STATUS_KEY} on the outage CloudFront distribution`,
+      region: d.globalRegion,
+      changes: `CreateInvalidation /${STATUS_KEY}`,
+      expected: 'seconds; visitors see it within about a minute',
+      kind: 'change',
+      done: inEffect,
+      async run() {
+        const id = distId ?? (await distributionId(d));
+        try {
+          await invalidateStatus(d, id);
+        } catch (e) {
+          throw new StepFailure(
+            `${describeError(e, d.profile)}. status.json is written; cached copies expire within about 30 s ` +
+              `(max-age=30). To finish now: aws cloudfront create-invalidation --distribution-id ${id} --paths /${STATUS_KEY}`,
+          );
+        }
+        return `distribution ${id}`;
+      },
+    },
+  ];
+  const refusals: Refusal[] = account ? [account] : [];
+  const spec: ActionSpec = {
+    command: req.command,
+    args: req.args,
+    title:
+      `Plan: ${clearing ? 'clear the notice on the outage page' : 'show this notice on the outage page'} ` +
+      `(customers see it within about a minute):\n${JSON.stringify(desired, null, 2)}`,
+    steps,
+    refusals,
+    warnings,
+    dryRun: req.dryRun,
+    yes: req.yes,
+    force: req.force,
+    alreadyInEffect: clearing
+      ? 'no notice is shown'
+      : `the same notice has been shown since ${current.status?.updatedAt ?? 'earlier'}`,
+    resume: noticeCommand(d, desired),
+    rollback: noticeCommand(d, current.status),
+    rollbackNote:
+      current.status && current.status.severity !== 'none'
+        ? 'shows the previous notice again'
+        : 'shows no notice',
+  };
+  return executeAction(d, spec);
+}
