@@ -25,7 +25,8 @@ export interface Contact {
 /** A field that failed validation; `message` is one of the texts in i18n.ts `routes`. */
 export class ContactError extends Error {}
 
-const MOBILE = /^01[016789]\d{7,8}$/;
+// 010 numbers have 8 digits after the prefix; the older 011/016-019 ranges have 7 or 8.
+const MOBILE = /^(?:010\d{8}|01[16789]\d{7,8})$/;
 // Deliberately simple (WHATWG's "valid e-mail address" shape): the provider is the real check, and
 // a stricter pattern mostly rejects real addresses.
 const EMAIL =
