@@ -80,7 +80,11 @@ test.each(['down', 'reject'] as const)(
       { channel: 'sms', status: 'sent', n: '4' },
     ]);
     // Three failures in a row opened 알림톡's breaker: the next notice goes straight to SMS.
-    expect(d.channelReport()[0]).toMatchObject({ channel: 'alimtalk', breaker: 'open' });
+    expect(d.channelReport()[0]).toMatchObject({
+      channel: 'alimtalk',
+      breaker: 'open',
+      counters: { sent: 0, failed: 4, fallbacks: 4 },
+    });
     await seedOrders(pool, 1, 'order-received', () => ({ phone: '01099998888' }));
     const before = fakes.alimtalk.requests.total;
     await drain(d);

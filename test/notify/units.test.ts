@@ -5,6 +5,7 @@ import { ChannelError } from '../../shop/src/notify/channel';
 import { isEmail, normaliseMobile, parseContact } from '../../shop/src/notify/contact';
 import { NhnSms } from '../../shop/src/notify/nhn';
 import { SesEmail } from '../../shop/src/notify/ses';
+import { NotifyMetrics } from '../../shop/src/notify/metrics';
 import type { OutgoingMessage } from '../../shop/src/notify/channel';
 import { freePort } from '../support/postgres';
 
@@ -111,4 +112,47 @@ test('NHN SMS: a refused connection is certainly not delivered', async () => {
     .send({ ...message, phone: '01012345678' }, new AbortController().signal)
     .catch((e) => e);
   expect(err).toMatchObject({ channel: 'sms', delivered: 'no', message: 'sms: ECONNREFUSED' });
+});
+
+test('metrics: per-channel deltas since the last publication and the oldest unsent age', async () => {
+  const counters = { sent: 5, failed: 2, fallbacks: 2 };
+  const fake = {
+    channelReport: () => [
+      { channel: 'alimtalk' as const, breaker: 'open' as const, disabled: false, counters: { ...counters } },
+    ],
+    oldestUnsentAgeSeconds: async () => 42,
+  };
+  const sent: unknown[] = [];
+  const m = new NotifyMetrics(
+    fake,
+    async (ns, data) => void sent.push([ns, data]),
+    'shop/notify',
+    'ap-northeast-2',
+  );
+  const at = new Date('2026-12-07T12:00:00Z');
+  await m.publish(at);
+  counters.sent = 7;
+  await m.publish(at);
+  const dims = [
+    { Name: 'Region', Value: 'ap-northeast-2' },
+    { Name: 'Channel', Value: 'alimtalk' },
+  ];
+  const datum = (MetricName: string, Value: number) => ({
+    MetricName,
+    Dimensions: dims,
+    Timestamp: at,
+    Unit: 'Count',
+    Value,
+  });
+  const oldest = {
+    MetricName: 'OldestUnsentAgeSeconds',
+    Dimensions: [{ Name: 'Region', Value: 'ap-northeast-2' }],
+    Timestamp: at,
+    Unit: 'Seconds',
+    Value: 42,
+  };
+  expect(sent).toEqual([
+    ['shop/notify', [datum('Sent', 5), datum('Failed', 2), datum('Fallbacks', 2), oldest]],
+    ['shop/notify', [datum('Sent', 2), datum('Failed', 0), datum('Fallbacks', 0), oldest]],
+  ]);
 });
