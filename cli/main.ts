@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { checkCommand } from './readiness/command';
 import { registerDrillCommand } from './drill/command';
+import type { DrillIo } from './drill/drill';
 import { failbackCommand } from './failback/command';
 import { failoverCommand } from './failover/command';
 import { noticeClearCommand, noticeSetCommand } from './notice/command';
@@ -35,7 +36,39 @@ export type Overrides = Partial<
   readonly capacityClients?: CapacityClientsFor;
   /** Use the Route 53 control plane fast path in failover and failback; default: unless `clients` were injected. */
   readonly fastSwitch?: boolean;
+  /** FIS, the probe customer and the report writer of `drill` (tests). */
+  readonly drillIo?: Partial<DrillIo>;
 };
+
+/** The runbook every help text points to. */
+const RUNBOOK = 'docs/runbook.md';
+
+/** Examples block of a command's help, each runnable as printed from a clone. */
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  npx shopctl ${l}`).join('\n')}\n\nExit codes and outcomes: npx shopctl --help; runbook: ${RUNBOOK}`;
+}
+
+const MAIN_HELP = `
+Examples:
+  npx shopctl status                          where customers are served, what is healthy
+  npx shopctl check                           would a failover to each standby succeed now?
+  npx shopctl failover --to ap-northeast-1 --dry-run
+  npx shopctl notice set --ko '지연' --en 'Delayed' --eta +30m
+
+Exit codes:
+  0  done, or already in effect (status: normal)
+  1  status: customers affected, failed over or at risk; check: not ready; drill: findings
+  2  usage error or refusal: nothing changed (--force overrides the forceable refusals)
+  3  unknown: the state could not be read, or a change got no answer and could not be read back
+  4  partial: a change was started and not finished; run the printed resume or rollback command
+  5  failed before changing anything
+  6  invalid config
+  130 interrupted (Ctrl-C); the run says what was done
+
+Each step of a change ends DONE, NOT DONE or UNKNOWN (a write whose answer did not come is read back).
+failover --dry-run without credentials prints the plan from the config alone and the live checks
+it skipped.
+Runbook: ${RUNBOOK}   Reference: docs/shopctl.md`;
 
 /** Handler settings of every SDK client of a run (the main clients and the capacity ones alike). */
 function clientOptions(g: GlobalOptions, t: Timings = timingsFromEnv()): ClientOptions {
@@ -150,7 +183,8 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .option('--no-color', 'plain output without colors')
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
-    .showHelpAfterError('(run shopctl --help for usage)');
+    .showHelpAfterError('(run npx shopctl --help for usage)')
+    .addHelpText('after', MAIN_HELP);
 
   /** Capacity clients for failover and failback (#14): injected, or real unless `clients` were injected. */
   const capacityFor = (): CapacityClientsFor | undefined =>
@@ -211,6 +245,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .command('status')
     .description('where customers are served, health checks, switches, database, canaries, notice')
     .option('--json', 'print one JSON document')
+    .addHelpText('after', examples('status', 'status --json'))
     .action(async (opts: { json?: boolean }) => run(null, (d) => statusCommand(d, opts), EXIT.unknown)());
 
   program
@@ -218,6 +253,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .description('would a failover to each standby succeed now? (the scheduled readiness checks, run here)')
     .option('--json', 'print one JSON document')
     .option('--target <region...>', 'regions to check (default: every standby)')
+    .addHelpText('after', examples('check', 'check --target ap-northeast-1 --json'))
     .action(async (opts: { json?: boolean; target?: string[] }) =>
       run(
         null,
@@ -234,7 +270,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
   program
     .command('failover')
     .description('move customers and the database writer to REGION')
-    .requiredOption('--to <region>', 'target region')
+    .requiredOption('--to <region>', 'target region (required)')
     .addOption(new Option('--planned', 'switchover without data loss (default)'))
     .addOption(
       new Option('--unplanned', 'failover allowing DATA LOSS (old primary down)').conflicts('planned'),
@@ -247,6 +283,14 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
       'highest replication lag accepted (default 2 x replicationLagAlarmMs)',
       parseMs,
     )
+    .addHelpText(
+      'after',
+      examples(
+        'failover --to ap-northeast-1 --dry-run',
+        'failover --to ap-northeast-1',
+        'failover --to ap-northeast-1 --unplanned --yes',
+      ),
+    )
     .action(async (opts) =>
       run('failover', (d, args) => failoverCommand(d, opts, args, extras()), EXIT.failed)(),
     );
@@ -258,6 +302,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .option('--yes', 'do not ask for confirmation')
     .option('--force', 'override refusals (primary not answering, replication lag, another account)')
     .option('--max-lag-ms <ms>', 'highest replication lag accepted', parseMs)
+    .addHelpText('after', examples('failback --dry-run', 'failback'))
     .action(async (opts) =>
       run('failback', (d, args) => failbackCommand(d, opts, args, extras()), EXIT.failed)(),
     );
@@ -266,8 +311,8 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
   notice
     .command('set')
     .description('show a notice on the outage page')
-    .requiredOption('--ko <text>', 'message in Korean')
-    .requiredOption('--en <text>', 'message in English')
+    .requiredOption('--ko <text>', 'message in Korean (required)')
+    .requiredOption('--en <text>', 'message in English (required)')
     .option('--eta <time>', 'next update: ISO time or +30m / +2h')
     .addOption(
       new Option('--severity <level>', 'severity').choices(['info', 'minor', 'major']).default('major'),
@@ -289,6 +334,13 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .option('--dry-run', 'print the document; change nothing')
     .option('--yes', 'do not ask for confirmation')
     .option('--force', 'override refusals (credentials for another account)')
+    .addHelpText(
+      'after',
+      examples(
+        "notice set --ko '결제가 지연되고 있습니다' --en 'Payments are delayed' --eta +30m --dry-run",
+        "notice set --ko '결제가 지연되고 있습니다' --en 'Payments are delayed' --severity minor",
+      ),
+    )
     .action(async (opts) => run('notice set', (d, args) => noticeSetCommand(d, opts, args), EXIT.failed)());
   notice
     .command('clear')
@@ -305,6 +357,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     run,
     EXIT.failed,
     () => o.capacityClients ?? makeCapacityClientsFor(clientOptions(program.opts<GlobalOptions>())),
+    o.drillIo,
   );
 
   const removeInterrupt = onInterrupt(ctrl, err);

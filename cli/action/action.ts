@@ -63,9 +63,13 @@ export async function confirmOrStop(
 }
 
 /** Prints how to resume and how to roll back, each command alone on its line so it can be pasted. */
-function printHints(d: Deps, spec: ActionSpec, halfway: boolean): void {
-  d.err(`To resume (the command is idempotent): ${spec.resume}`);
-  if (halfway) {
+function printHints(d: Deps, spec: ActionSpec, halfway: boolean, unknown: boolean): void {
+  d.err(
+    unknown
+      ? `To find out and finish (it reads every step back and skips what is in effect): ${spec.resume}`
+      : `To resume (the command is idempotent): ${spec.resume}`,
+  );
+  if (halfway || unknown) {
     d.err(`To roll back instead: ${spec.rollback}`);
     if (spec.rollbackNote) d.err(`  (${spec.rollbackNote})`);
   }
@@ -143,8 +147,11 @@ export async function executeAction(d: Deps, spec: ActionSpec): Promise<number> 
   const outcome = await runSteps(d, spec.steps, progress);
   for (const w of outcome.warnings) d.err(p.yellow(`warning: ${w}`));
   if (outcome.ok) {
-    if (verifying) {
+    // every step that could change something found it already in effect (a second run of the same
+    // command): say so, never "Done"
+    if (verifying || !outcome.changed) {
       d.out(`Already in effect: ${spec.alreadyInEffect}; verified. Nothing changed.`);
+      if (!verifying) d.out(formatOutcome(outcome.results));
       await audit('already-in-effect', outcome.results);
     } else {
       d.out(p.green(`Done in ${duration(outcome.elapsedMs)}.`));
@@ -153,6 +160,8 @@ export async function executeAction(d: Deps, spec: ActionSpec): Promise<number> 
     }
     return EXIT.ok;
   }
+  const unknownAt = outcome.results.findIndex((r) => r.status === 'unknown');
+  const unknown = unknownAt >= 0;
   // An earlier run made the changes when we only verify: a failed verification is a half-switched state.
   const halfway =
     verifying ||
@@ -163,7 +172,17 @@ export async function executeAction(d: Deps, spec: ActionSpec): Promise<number> 
     d.err(
       p.red(
         `INTERRUPTED (Ctrl-C) at step ${at + 1}: ` +
-          (halfway ? 'the change is NOT complete (partial state).' : 'nothing was changed.'),
+          (unknown
+            ? `step ${unknownAt + 1} is UNKNOWN (its answer did not come and it could not be read back).`
+            : halfway
+              ? 'the change is NOT complete (partial state).'
+              : 'nothing was changed.'),
+      ),
+    );
+  } else if (unknown) {
+    d.err(
+      p.red(
+        `UNKNOWN: step ${unknownAt + 1} got no answer and could not be read back: it may or may not have been made.`,
       ),
     );
   } else if (verifying) {
@@ -178,8 +197,12 @@ export async function executeAction(d: Deps, spec: ActionSpec): Promise<number> 
     );
   }
   d.err(formatOutcome(outcome.results));
-  printHints(d, spec, halfway);
-  await audit(outcome.interrupted ? 'interrupted' : halfway ? 'partial' : 'failed', outcome.results);
+  printHints(d, spec, halfway, unknown);
+  await audit(
+    outcome.interrupted ? 'interrupted' : unknown ? 'unknown' : halfway ? 'partial' : 'failed',
+    outcome.results,
+  );
   if (outcome.interrupted) return EXIT.interrupted;
+  if (unknown) return EXIT.unknown;
   return halfway ? EXIT.partial : EXIT.failed;
 }

@@ -15,10 +15,13 @@ export interface Refusal {
   readonly onlyBeforeStart?: boolean;
 }
 
-/** `shopctl` with the global flags this run used, so printed commands act on the same deployment. */
+/**
+ * `npx shopctl` with the global flags this run used, so printed commands act on the same deployment
+ * and run as printed from a clone, where `shopctl` is not on PATH (npx finds the package's own bin).
+ */
 export function commandPrefix(d: Deps): string {
   return [
-    'shopctl',
+    'npx shopctl',
     ...(d.config.configName !== 'default' ? ['-c', d.config.configName] : []),
     ...(d.profile ? ['--profile', d.profile] : []),
     ...(d.globalRegionFlag ? ['--region', d.globalRegionFlag] : []),

@@ -2,6 +2,7 @@ import { StepProgress } from '../output/progress';
 import { duration } from '../output/table';
 import { isInterrupted } from '../aws/deadline';
 import { describeError } from '../aws/errors';
+import { NotInEffect, OutcomeUnknown } from './readBack';
 import type { Deps } from '../aws/deps';
 
 /**
@@ -42,8 +43,11 @@ export interface Step {
 export interface StepResult {
   readonly title: string;
   readonly region: string;
-  /** `interrupted`: Ctrl-C arrived while it ran; a change may or may not have reached AWS. */
-  readonly status: 'done' | 'skipped' | 'failed' | 'interrupted' | 'not-run';
+  /**
+   * `unknown`: a change whose answer did not come (deadline, Ctrl-C) and whose read-back could not tell;
+   * `interrupted`: Ctrl-C arrived while a step that changes nothing ran.
+   */
+  readonly status: 'done' | 'skipped' | 'failed' | 'unknown' | 'interrupted' | 'not-run';
   readonly elapsedMs: number;
   readonly detail?: string;
   readonly error?: string;
@@ -130,20 +134,28 @@ export async function runSteps(d: Deps, steps: readonly Step[], progress: StepPr
       progress.finish(i, 'done', detail ?? '');
     } catch (e) {
       const elapsedMs = d.now().getTime() - start;
-      if (isInterrupted(e) || d.signal.aborted) {
+      const cut = e instanceof OutcomeUnknown || e instanceof NotInEffect ? e.interrupted : false;
+      // Ctrl-C cut a change that did no read-back of its own: it may have landed
+      if (e instanceof OutcomeUnknown || (s.kind === 'change' && isInterrupted(e))) {
+        // the write may have landed: never "nothing changed"; the resume command reads and finishes it
         const error =
-          s.kind === 'change'
-            ? 'interrupted (Ctrl-C) while running: the change may or may not have reached AWS; the resume command checks'
-            : 'interrupted (Ctrl-C) while running; nothing is changed by this step';
+          e instanceof OutcomeUnknown
+            ? e.message
+            : 'interrupted (Ctrl-C) while running: the change may or may not have reached AWS; the resume command checks';
+        results.push({ title: s.title, region: s.region, status: 'unknown', elapsedMs, error });
+        progress.finish(i, 'unknown', error);
+        changed = true;
+        if (cut || isInterrupted(e) || d.signal.aborted) interrupted = true;
+      } else if (isInterrupted(e)) {
+        const error = 'interrupted (Ctrl-C) while running; nothing is changed by this step';
         results.push({ title: s.title, region: s.region, status: 'interrupted', elapsedMs, error });
         progress.finish(i, 'interrupted', error);
-        // a change in flight may have landed: report the run as partial, never as "nothing changed"
-        if (s.kind === 'change') changed = true;
         interrupted = true;
       } else {
         const error = describeError(e, d.profile);
         results.push({ title: s.title, region: s.region, status: 'failed', elapsedMs, error });
         progress.finish(i, 'failed', error);
+        if (cut || d.signal.aborted) interrupted = true;
       }
       failedIndex = i;
     }
@@ -160,20 +172,25 @@ export async function runSteps(d: Deps, steps: readonly Step[], progress: StepPr
   };
 }
 
-/** What was done and what was not, one line per step. */
+/**
+ * What was done and what was not, one line per step: DONE (made now, or already in effect and
+ * skipped), NOT DONE (refused, failed, read back as not made, or not reached) or UNKNOWN (the answer
+ * did not come and the read-back could not tell).
+ */
 export function formatOutcome(results: readonly StepResult[]): string {
   const word = {
     done: 'DONE    ',
-    skipped: 'SKIPPED ',
-    failed: 'FAILED  ',
-    interrupted: 'INTERRUPTED',
+    skipped: 'DONE    ',
+    failed: 'NOT DONE',
+    unknown: 'UNKNOWN ',
+    interrupted: 'NOT DONE',
     'not-run': 'NOT DONE',
   } as const;
   return results
     .map(
       (r, i) =>
         `  ${word[r.status]} ${i + 1}. ${r.title}${r.status === 'done' ? ` (${duration(r.elapsedMs)})` : ''}` +
-        `${r.error ? `: ${r.error}` : r.detail ? `: ${r.detail}` : ''}`,
+        `${r.error ? `: ${r.error}` : r.detail ? `: ${r.detail}` : r.status === 'not-run' ? ' (not run)' : ''}`,
     )
     .join('\n');
 }

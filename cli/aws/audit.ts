@@ -13,7 +13,7 @@ export interface AuditRecord {
   readonly command: string;
   readonly args: readonly string[];
   /**
-   * "ok", "already-in-effect", "dry-run", "refused", "aborted", "failed", "partial" or "interrupted".
+   * "ok", "already-in-effect", "dry-run", "refused", "aborted", "failed", "partial", "unknown" (a change got no answer and could not be read back) or "interrupted".
    */
   readonly result: string;
   readonly steps: readonly unknown[];
@@ -46,9 +46,9 @@ export function osUser(): string {
 /**
  * Appends the record locally (JSON lines, synchronously, so it exists even if the process is killed
  * next) and then to CloudWatch Logs in the first region that takes it, trying the next region on any
- * failure. The remote part runs under its own budget (`auditTimeoutMs`, not the run's interrupt signal),
- * so an interrupted run is still recorded and a stalled Logs API never holds the exit. Failures are
- * warnings, never fatal.
+ * failure. Each region's attempt runs under its own budget (`auditTimeoutMs`, not the run's interrupt
+ * signal), so an interrupted run is still recorded and a stalled Logs API holds the exit at most
+ * `auditTimeoutMs` per region. Failures are warnings, never fatal.
  */
 export async function writeAudit(
   d: Deps,
@@ -90,28 +90,25 @@ async function writeAuditWithin(
     d.err(`warning: could not write the local audit file ${d.auditFile}: ${(e as Error).message}`);
   }
   if (!remote) return record;
-  const failure = await sendToLogs(d, record, line, budget);
+  const failure = await sendToLogs(d, record, line);
   if (failure)
     d.err(`warning: audit record not sent to CloudWatch Logs (${failure}); it is in ${d.auditFile}`);
   return record;
 }
 
-async function sendToLogs(
-  d: Deps,
-  record: AuditRecord,
-  line: string,
-  budget: AbortSignal,
-): Promise<string | null> {
+/**
+ * Sends the record to the first region that takes it. Each region has its own budget
+ * (`auditTimeoutMs`): a stalled first region (often the one in trouble) must not use up the time of
+ * the next one, or the record would exist only on the laptop.
+ */
+async function sendToLogs(d: Deps, record: AuditRecord, line: string): Promise<string | null> {
   const logGroupName = d.names.auditLogGroup();
   const logStreamName = `${record.time.slice(0, 10)}-${d.osUser.replace(/[:*]/g, '_')}`;
   const failures: string[] = [];
   for (const region of d.config.regions.map((r) => r.name)) {
-    if (budget.aborted) {
-      failures.push(`no time left within ${d.auditTimeoutMs} ms for ${region}`);
-      break;
-    }
     const logs = d.clients(region).logs;
-    const o = { parent: budget };
+    const b = budget(d.auditTimeoutMs);
+    const o = { parent: b.signal, timeoutMs: Math.min(d.callTimeoutMs, d.auditTimeoutMs) };
     try {
       try {
         await aws(
@@ -142,6 +139,8 @@ async function sendToLogs(
       return null;
     } catch (e) {
       failures.push(describeError(e, d.profile));
+    } finally {
+      b.clear();
     }
   }
   return failures.join('; ') || 'no region configured';

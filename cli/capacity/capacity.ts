@@ -12,6 +12,8 @@ import { absorbTarget } from '../../lambda/scaler/targets';
 import { clientConfig, ClientOptions } from '../aws/clients';
 import { aws, describeError, errorKind, StepFailure } from '../aws/errors';
 import type { Deps } from '../aws/deps';
+import type { CallContext } from '../aws/deadline';
+import { confirmedWrite, LATE, OutcomeUnknown } from '../action/readBack';
 import type { Step } from '../action/steps';
 
 /** The SDK clients of one region that the capacity and readiness commands need beyond `Deps.clients`. */
@@ -51,9 +53,9 @@ export function makeCapacityClientsFor(opts: ClientOptions = {}): CapacityClient
  * The web tier's Auto Scaling group of `region`, found by the stack tag CloudFormation puts on it
  * (the group has a generated name).
  */
-export async function locateGroup(d: Deps, c: CapacityClients, region: string) {
+export async function locateGroup(d: Deps, c: CapacityClients, region: string, ctx: CallContext = d) {
   const stack = d.names.regionalStack(region);
-  const r = await aws(d, region, 'autoscaling:DescribeAutoScalingGroups', (o) =>
+  const r = await aws(ctx, region, 'autoscaling:DescribeAutoScalingGroups', (o) =>
     c.autoscaling.send(
       new DescribeAutoScalingGroupsCommand({
         Filters: [{ Name: 'tag:aws:cloudformation:stack-name', Values: [stack] }],
@@ -168,6 +170,49 @@ export async function readCapacity(d: Deps, c: CapacityClients, region: string):
   };
 }
 
+/** The cluster's Serverless v2 minimum ACU, read under `ctx` (a read-back after a write got no answer). */
+async function clusterMinAcu(
+  d: Deps,
+  region: string,
+  id: string,
+  ctx: CallContext,
+): Promise<number | undefined> {
+  const r = await aws(ctx, region, 'rds:DescribeDBClusters', (o) =>
+    d.clients(region).rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }), o),
+  );
+  return r.DBClusters?.[0]?.ServerlessV2ScalingConfiguration?.MinCapacity;
+}
+
+/**
+ * Settles the step's writes (each confirmed by its answer or read back): changed when one is in
+ * effect; UNKNOWN when one got no answer and could not be read back; NOT DONE when one was refused.
+ */
+async function settleWrites(
+  d: Deps,
+  ctx: { changed(): void; warn(text: string): void },
+  writes: readonly Promise<string | null>[],
+): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  if (results.some((r) => r.status === 'fulfilled' && r.value !== null)) ctx.changed();
+  for (const r of results) if (r.status === 'fulfilled' && r.value?.includes(LATE)) ctx.warn(r.value);
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed.length) return;
+  const text = failed.map((f) => describeError(f.reason, d.profile)).join('; ');
+  if (failed.some((f) => f.reason instanceof OutcomeUnknown))
+    throw new OutcomeUnknown(text, d.signal.aborted);
+  throw new StepFailure(text);
+}
+
+/** A write that says what it did, confirmed by its answer or read back (null: nothing to write). */
+function write(
+  d: Deps,
+  what: string,
+  send: () => Promise<unknown>,
+  readBack: (ctx: CallContext) => Promise<boolean>,
+): Promise<string | null> {
+  return confirmedWrite(d, send, readBack).then((how) => (how === 'read-back' ? `${what}: ${LATE}` : what));
+}
+
 /** Raises the group (min and desired) and the cluster's minimum ACU to the plan's target, both at once. */
 export function scaleUpStep(d: Deps, c: CapacityClients, p: CapacityPlan): Step {
   const basis = p.target.known
@@ -181,37 +226,44 @@ export function scaleUpStep(d: Deps, c: CapacityClients, p: CapacityPlan): Step 
     kind: 'change',
     done: p.group.min >= p.target.instances && p.acu.min >= p.target.acu,
     async run(ctx) {
-      const results = await Promise.allSettled([
+      await settleWrites(d, ctx, [
         p.group.min < p.target.instances
-          ? aws(d, p.region, 'autoscaling:UpdateAutoScalingGroup', (o) =>
-              c.autoscaling.send(
-                new UpdateAutoScalingGroupCommand({
-                  AutoScalingGroupName: p.groupName,
-                  MinSize: p.target.instances,
-                  DesiredCapacity: Math.max(p.group.desired, p.target.instances),
-                }),
-                o,
-              ),
+          ? write(
+              d,
+              `${p.groupName} MinSize ${p.target.instances}`,
+              () =>
+                aws(d, p.region, 'autoscaling:UpdateAutoScalingGroup', (o) =>
+                  c.autoscaling.send(
+                    new UpdateAutoScalingGroupCommand({
+                      AutoScalingGroupName: p.groupName,
+                      MinSize: p.target.instances,
+                      DesiredCapacity: Math.max(p.group.desired, p.target.instances),
+                    }),
+                    o,
+                  ),
+                ),
+              async (x) => ((await locateGroup(d, c, p.region, x)).MinSize ?? 0) >= p.target.instances,
             )
-          : Promise.resolve(),
+          : Promise.resolve(null),
         p.acu.min < p.target.acu
-          ? aws(d, p.region, 'rds:ModifyDBCluster', (o) =>
-              d.clients(p.region).rds.send(
-                new ModifyDBClusterCommand({
-                  DBClusterIdentifier: p.dbClusterId,
-                  ServerlessV2ScalingConfiguration: { MinCapacity: p.target.acu, MaxCapacity: p.acu.max },
-                  ApplyImmediately: true,
-                }),
-                o,
-              ),
+          ? write(
+              d,
+              `${p.dbClusterId} MinCapacity ${p.target.acu}`,
+              () =>
+                aws(d, p.region, 'rds:ModifyDBCluster', (o) =>
+                  d.clients(p.region).rds.send(
+                    new ModifyDBClusterCommand({
+                      DBClusterIdentifier: p.dbClusterId,
+                      ServerlessV2ScalingConfiguration: { MinCapacity: p.target.acu, MaxCapacity: p.acu.max },
+                      ApplyImmediately: true,
+                    }),
+                    o,
+                  ),
+                ),
+              async (x) => ((await clusterMinAcu(d, p.region, p.dbClusterId, x)) ?? 0) >= p.target.acu,
             )
-          : Promise.resolve(),
+          : Promise.resolve(null),
       ]);
-      if (results.some((r) => r.status === 'fulfilled')) ctx.changed();
-      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed.length) {
-        throw new StepFailure(failed.map((f) => describeError(f.reason, d.profile)).join('; '));
-      }
       return `requested ${p.target.instances} instances, ${p.target.acu} ACU minimum`;
     },
   };
@@ -260,31 +312,50 @@ export function restorePostureStep(d: Deps, c: CapacityClients, p: CapacityPlan)
     done: p.group.min <= p.posture.instances && p.acu.min <= p.posture.acu,
     baseline: true,
     async run(ctx) {
-      if (p.group.min > p.posture.instances) {
-        await aws(d, p.region, 'autoscaling:UpdateAutoScalingGroup', (o) =>
-          c.autoscaling.send(
-            new UpdateAutoScalingGroupCommand({
-              AutoScalingGroupName: p.groupName,
-              MinSize: p.posture.instances,
-            }),
-            o,
-          ),
-        );
-        ctx.changed();
-      }
-      if (p.acu.min > p.posture.acu) {
-        await aws(d, p.region, 'rds:ModifyDBCluster', (o) =>
-          d.clients(p.region).rds.send(
-            new ModifyDBClusterCommand({
-              DBClusterIdentifier: p.dbClusterId,
-              ServerlessV2ScalingConfiguration: { MinCapacity: p.posture.acu, MaxCapacity: p.acu.max },
-              ApplyImmediately: true,
-            }),
-            o,
-          ),
-        );
-        ctx.changed();
-      }
+      // one after the other, as before: the group first, so that a refused group leaves the database alone
+      await settleWrites(d, ctx, [
+        p.group.min > p.posture.instances
+          ? write(
+              d,
+              `${p.groupName} MinSize ${p.posture.instances}`,
+              () =>
+                aws(d, p.region, 'autoscaling:UpdateAutoScalingGroup', (o) =>
+                  c.autoscaling.send(
+                    new UpdateAutoScalingGroupCommand({
+                      AutoScalingGroupName: p.groupName,
+                      MinSize: p.posture.instances,
+                    }),
+                    o,
+                  ),
+                ),
+              async (x) => ((await locateGroup(d, c, p.region, x)).MinSize ?? 0) <= p.posture.instances,
+            )
+          : Promise.resolve(null),
+      ]);
+      await settleWrites(d, ctx, [
+        p.acu.min > p.posture.acu
+          ? write(
+              d,
+              `${p.dbClusterId} MinCapacity ${p.posture.acu}`,
+              () =>
+                aws(d, p.region, 'rds:ModifyDBCluster', (o) =>
+                  d.clients(p.region).rds.send(
+                    new ModifyDBClusterCommand({
+                      DBClusterIdentifier: p.dbClusterId,
+                      ServerlessV2ScalingConfiguration: {
+                        MinCapacity: p.posture.acu,
+                        MaxCapacity: p.acu.max,
+                      },
+                      ApplyImmediately: true,
+                    }),
+                    o,
+                  ),
+                ),
+              async (x) =>
+                ((await clusterMinAcu(d, p.region, p.dbClusterId, x)) ?? Infinity) <= p.posture.acu,
+            )
+          : Promise.resolve(null),
+      ]);
       return 'posture restored';
     },
   };
@@ -313,7 +384,7 @@ export async function capacityOrWarn(
   } catch (e) {
     if (errorKind(e) === 'interrupted' || errorKind(e) === 'credentials') throw e;
     warnings.push(
-      `could not read the capacity of ${region} (${describeError(e, d.profile)}); not pre-scaling: the scaler in ${region} raises it when traffic arrives`,
+      `could not read the capacity of ${region} (${describeError(e, d.profile)}); not pre-scaling: the scaler in ${region} raises it when traffic arrives, if its Auto Scaling API answers by then`,
     );
     return undefined;
   }

@@ -4,7 +4,7 @@ import {
   FailoverGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
-import { throwIfInterrupted } from '../aws/deadline';
+import { type CallContext, throwIfInterrupted } from '../aws/deadline';
 import { aws, errorKind, StepFailure } from '../aws/errors';
 import type { Deps } from '../aws/deps';
 
@@ -20,6 +20,13 @@ export interface GlobalDbState {
   readonly members: readonly DbMember[];
   /** Region whose RDS API answered. */
   readonly answeredBy: string;
+  /**
+   * Where a switchover or failover in progress is moving the writer (`FailoverState.ToDbClusterArn`:
+   * "the DB cluster that is currently being promoted",
+   * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html); null when none
+   * is in progress or the API did not say.
+   */
+  readonly movingTo: string | null;
 }
 
 /** `arn:<partition>:rds:<region>:<account>:cluster:<id>` → region. */
@@ -40,8 +47,9 @@ export async function describeGlobalDb(d: Deps, order: readonly string[]): Promi
   throw (settled[0] as PromiseRejectedResult).reason;
 }
 
-export async function describeIn(d: Deps, region: string): Promise<GlobalDbState> {
-  const res = await aws(d, region, 'rds:DescribeGlobalClusters', (o) =>
+/** The global cluster as `region`'s RDS API describes it (`ctx`: the deadline; default the run's). */
+export async function describeIn(d: Deps, region: string, ctx: CallContext = d): Promise<GlobalDbState> {
+  const res = await aws(ctx, region, 'rds:DescribeGlobalClusters', (o) =>
     d
       .clients(region)
       .rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: d.names.globalClusterId() }), o),
@@ -55,11 +63,13 @@ export async function describeIn(d: Deps, region: string): Promise<GlobalDbState
       arn: m.DBClusterArn as string,
       isWriter: !!m.IsWriter,
     }));
+  const to = g.FailoverState?.ToDbClusterArn;
   return {
     status: g.Status ?? 'unknown',
     writerRegion: members.find((m) => m.isWriter)?.region ?? null,
     members,
     answeredBy: region,
+    movingTo: to ? regionFromArn(to) : null,
   };
 }
 
@@ -129,6 +139,37 @@ export async function promote(d: Deps, target: string, targetArn: string, unplan
 
 export function writerSettled(db: GlobalDbState, target: string): boolean {
   return db.writerRegion === target && db.status === 'available';
+}
+
+/** A switchover or failover is in progress (`Status` of the global cluster). */
+export function dbInProgress(db: GlobalDbState): boolean {
+  return ['switching-over', 'failing-over'].includes(db.status);
+}
+
+/**
+ * Polls (in `region`) until no switchover or failover is in progress, whichever way it moves the
+ * writer: RDS takes no second one while one runs, and a rollback cut mid-way must wait for it.
+ */
+export async function waitUntilSettled(
+  d: Deps,
+  region: string,
+  onUpdate: (text: string) => void,
+): Promise<GlobalDbState> {
+  const start = d.now().getTime();
+  for (;;) {
+    throwIfInterrupted(d);
+    const db = await describeIn(d, region);
+    if (!dbInProgress(db)) return db;
+    onUpdate(
+      `a move to ${db.movingTo ?? 'an unknown region'} is in progress (${db.status}); waiting for it to end`,
+    );
+    if (d.now().getTime() - start >= d.dbTimeoutMs) {
+      throw new StepFailure(
+        `timed out after ${Math.round(d.dbTimeoutMs / 1000)} s waiting for the move to ${db.movingTo ?? 'an unknown region'} to end (status ${db.status})`,
+      );
+    }
+    await d.sleep(d.pollMs);
+  }
 }
 
 /** Polls (in the target region) until the writer is `target` and the global cluster is available. */

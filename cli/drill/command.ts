@@ -7,6 +7,9 @@ import { drill, type DrillFlags, type DrillIo } from './drill';
 import { fisOverHttp } from './fis';
 import { ProbeCustomer } from './probe';
 import { SCENARIO_IDS } from '../../lib/fis/scenarios';
+import { Names } from '../../lib/config/names';
+import { writeAudit } from '../aws/audit';
+import { EXIT } from '../aws/errors';
 
 type Run = (
   command: string | null,
@@ -27,12 +30,13 @@ export async function drillCommand(
   flags: DrillFlags,
   capacity: CapacityClientsFor,
   io: Partial<DrillIo> = {},
+  args: readonly string[] = [],
 ): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    return await drill(
+    const code = await drill(
       d,
       {
         fis:
@@ -57,6 +61,22 @@ export async function drillCommand(
       scenario,
       flags,
     );
+    // Every drill is audited (docs/runbook.md): the dry run and the run that ended too; a run that
+    // threw is audited by main.ts's error path.
+    await writeAudit(d, {
+      command: 'drill',
+      args,
+      result: flags.dryRun
+        ? 'dry-run'
+        : code === EXIT.ok
+          ? 'ok'
+          : code === EXIT.affected
+            ? 'findings'
+            : 'failed',
+      steps: [],
+      detail: `${scenario} in ${flags.region ?? d.config.primaryRegion}`,
+    });
+    return code;
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -75,6 +95,7 @@ export function registerDrillCommand(
   run: Run,
   failed: number,
   capacity: () => CapacityClientsFor,
+  io: Partial<DrillIo> = {},
 ): void {
   program
     .command('drill')
@@ -88,13 +109,30 @@ export function registerDrillCommand(
       'start although an alarm is in ALARM, a failover target is not ready or the probe customer cannot buy',
     )
     .option('--report <file>', 'markdown report path')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npx shopctl drill web-instance-loss --dry-run\n  npx shopctl drill web-instance-loss --region ap-northeast-1 --yes\n\nRunbook: docs/runbook.md',
+    )
     .option('--max-minutes <n>', 'stop the experiment after this long (default 60)', parseMinutes)
     .option(
       '--settle-minutes <n>',
       'after the experiment, wait this long for the shop to take orders again (default 10)',
       parseMinutes,
     )
-    .action(async (scenario: string, opts: DrillFlags) =>
-      run('drill', (d) => drillCommand(d, scenario, opts, capacity()), failed)(),
-    );
+    .action(async (scenario: string, opts: DrillFlags, cmd: Command) => {
+      // The program's own --region (global reads and writes) is parsed first and takes the value
+      // given after `drill` too: here it names the experiment's region. Route 53 alarms and the other
+      // global reads of the drill stay in the edge region.
+      const region = opts.region ?? cmd.parent?.opts<{ region?: string }>().region;
+      const flags: DrillFlags = { ...opts, ...(region ? { region } : {}) };
+      return run(
+        'drill',
+        (d, args) => {
+          const edge: Deps = { ...d, globalRegion: Names.EDGE_REGION };
+          delete (edge as { globalRegionFlag?: string }).globalRegionFlag;
+          return drillCommand(edge, scenario, flags, capacity(), io, args);
+        },
+        failed,
+      )();
+    });
 }

@@ -200,7 +200,7 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
   });
   for (const line of describePlan(scenario, region, template)) d.out(line);
   if (readiness.length) {
-    d.out(`  failover target readiness (shopctl check):`);
+    d.out(`  failover target readiness (npx shopctl check):`);
     for (const line of renderReadiness(readiness, d.color).split('\n')) d.out(`    ${line}`);
   } else {
     d.out(`  failover target readiness: no standby besides ${region}`);
@@ -217,7 +217,7 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
   }
   if (firing.length && !f.force) {
     throw new CliError(
-      `Not a clean baseline, in ALARM: ${firing.join(', ')}. Fix: resolve them first (shopctl status), or pass --force to start anyway.`,
+      `Not a clean baseline, in ALARM: ${firing.join(', ')}. Fix: resolve them first (npx shopctl status), or pass --force to start anyway.`,
       EXIT.failed,
     );
   }
@@ -235,7 +235,7 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
       .join(', ');
     throw new CliError(
       `Failover target not ready: ${what}. A failover during the game day could fail. ` +
-        `Fix: make it READY first (shopctl check shows every check; docs/runbook.md, 2b. Readiness), ` +
+        `Fix: make it READY first (npx shopctl check shows every check; docs/runbook.md, 2b. Readiness), ` +
         `or pass --force to start anyway.`,
       EXIT.failed,
     );
@@ -262,7 +262,7 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
     if (!f.force)
       throw new CliError(
         `The probe customer fails before the fault (${why}) on ${probe.baseUrl}. Fix: check that the ` +
-          `shop answers there from this machine (shopctl status), or pass --force to start anyway (the ` +
+          `shop answers there from this machine (npx shopctl status), or pass --force to start anyway (the ` +
           `customer measures will then be wrong).`,
         EXIT.failed,
       );

@@ -10,8 +10,10 @@
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { CONFIG_PREFIX_SEPARATOR, loadConfig } from '@smithy/core/config';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { type CallContext, withDeadline } from '../aws/deadline';
+import { AwsCallError } from '../aws/errors';
 
 export interface FisTemplateSummary {
   readonly id: string;
@@ -102,11 +104,50 @@ export interface FisHttpOptions {
   readonly run?: CallContext;
 }
 
+/**
+ * The configured endpoint of FIS, found where the SDK clients of the other services find theirs
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html): AWS_ENDPOINT_URL_FIS,
+ * then AWS_ENDPOINT_URL, then the profile's `services` section (`fis = endpoint_url = ...`), then the
+ * profile's `endpoint_url`; none when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the profile's
+ * `ignore_configured_endpoint_urls` is true. Undefined: the regional default.
+ */
+export async function configuredFisEndpoint(profile?: string): Promise<string | undefined> {
+  const o = profile ? { profile } : {};
+  const ignore = await loadConfig<boolean>(
+    {
+      environmentVariableSelector: (env) => env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true' || undefined,
+      configFileSelector: (p) => p.ignore_configured_endpoint_urls === 'true' || undefined,
+      default: false,
+    },
+    o,
+  )();
+  if (ignore) return undefined;
+  return loadConfig<string | undefined>(
+    {
+      environmentVariableSelector: (env) => env.AWS_ENDPOINT_URL_FIS || env.AWS_ENDPOINT_URL || undefined,
+      configFileSelector: (p, config) => {
+        const section = p.services
+          ? config?.[['services', p.services].join(CONFIG_PREFIX_SEPARATOR)]
+          : undefined;
+        return (
+          section?.[['fis', 'endpoint_url'].join(CONFIG_PREFIX_SEPARATOR)] || p.endpoint_url || undefined
+        );
+      },
+      default: undefined,
+    },
+    o,
+  )();
+}
+
 /** A FIS client for one region over HTTPS with SigV4 (service name "fis"). */
 export function fisOverHttp(o: FisHttpOptions): FisApi {
-  const endpoint = new URL(
-    o.endpoint ?? process.env.AWS_ENDPOINT_URL_FIS ?? `https://fis.${o.region}.amazonaws.com`,
-  );
+  // the endpoint is resolved once, on the first call (the shared config files are read then)
+  let endpointOnce: Promise<URL> | undefined;
+  const endpointUrl = () =>
+    (endpointOnce ??= (async () =>
+      new URL(
+        o.endpoint ?? (await configuredFisEndpoint(o.profile)) ?? `https://fis.${o.region}.amazonaws.com`,
+      ))());
   const signer = new SignatureV4({
     service: 'fis',
     region: o.region,
@@ -115,12 +156,28 @@ export function fisOverHttp(o: FisHttpOptions): FisApi {
   });
   const fetchFn = o.fetch ?? globalThis.fetch;
 
+  /** One FIS call; every failure names the IAM action and the region, as the SDK calls' errors do. */
   async function call<T>(
+    action: string,
     method: string,
     path: string,
     query: Record<string, string> = {},
     body?: unknown,
   ): Promise<T> {
+    try {
+      return await send<T>(method, path, query, body);
+    } catch (e) {
+      throw new AwsCallError(`fis:${action}`, o.region, e);
+    }
+  }
+
+  async function send<T>(
+    method: string,
+    path: string,
+    query: Record<string, string> = {},
+    body?: unknown,
+  ): Promise<T> {
+    const endpoint = await endpointUrl();
     const text = body === undefined ? undefined : JSON.stringify(body);
     const signed = await signer.sign({
       method,
@@ -158,6 +215,7 @@ export function fisOverHttp(o: FisHttpOptions): FisApi {
   return {
     async listExperimentTemplates(nextToken) {
       const r = await call<{ experimentTemplates?: FisTemplateSummary[]; nextToken?: string }>(
+        'ListExperimentTemplates',
         'GET',
         '/experimentTemplates',
         { maxResults: '100', ...(nextToken && { nextToken }) },
@@ -167,21 +225,33 @@ export function fisOverHttp(o: FisHttpOptions): FisApi {
     async getExperimentTemplate(id) {
       return (
         await call<{ experimentTemplate: FisTemplate }>(
+          'GetExperimentTemplate',
           'GET',
           `/experimentTemplates/${encodeURIComponent(id)}`,
         )
       ).experimentTemplate;
     },
     async startExperiment(input) {
-      return (await call<{ experiment: FisExperiment }>('POST', '/experiments', {}, input)).experiment;
+      return (await call<{ experiment: FisExperiment }>('StartExperiment', 'POST', '/experiments', {}, input))
+        .experiment;
     },
     async getExperiment(id) {
-      return (await call<{ experiment: FisExperiment }>('GET', `/experiments/${encodeURIComponent(id)}`))
-        .experiment;
+      return (
+        await call<{ experiment: FisExperiment }>(
+          'GetExperiment',
+          'GET',
+          `/experiments/${encodeURIComponent(id)}`,
+        )
+      ).experiment;
     },
     async stopExperiment(id) {
-      return (await call<{ experiment: FisExperiment }>('DELETE', `/experiments/${encodeURIComponent(id)}`))
-        .experiment;
+      return (
+        await call<{ experiment: FisExperiment }>(
+          'StopExperiment',
+          'DELETE',
+          `/experiments/${encodeURIComponent(id)}`,
+        )
+      ).experiment;
     },
   };
 }

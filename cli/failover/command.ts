@@ -1,7 +1,9 @@
 import { executeAction } from '../action/action';
-import { planFailover } from './failover';
 import type { CapacityClientsFor } from '../capacity/capacity';
 import type { Deps } from '../aws/deps';
+import { errorKind } from '../aws/errors';
+import { offlinePreview } from '../action/offline';
+import { assertRegion, planFailover, regionNames } from './failover';
 
 export interface FailoverFlags {
   readonly to: string;
@@ -19,18 +21,80 @@ export async function failoverCommand(
   args: readonly string[],
   extras: { readonly capacity?: CapacityClientsFor; readonly fastSwitch?: boolean } = {},
 ): Promise<number> {
-  const spec = await planFailover(
-    d,
-    {
-      to: f.to,
-      unplanned: !!f.unplanned,
-      dryRun: !!f.dryRun,
-      yes: !!f.yes,
-      force: !!f.force,
-      ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
-      ...extras,
-    },
-    args,
-  );
+  let spec;
+  try {
+    spec = await planFailover(
+      d,
+      {
+        to: f.to,
+        unplanned: !!f.unplanned,
+        dryRun: !!f.dryRun,
+        yes: !!f.yes,
+        force: !!f.force,
+        ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
+        ...extras,
+      },
+      args,
+    );
+  } catch (e) {
+    if (!f.dryRun || errorKind(e) !== 'credentials') throw e;
+    return offlineFailover(d, f, args, !!extras.fastSwitch);
+  }
   return executeAction(d, spec);
+}
+
+/** The failover plan from the config alone (a --dry-run without credentials). */
+function offlineFailover(d: Deps, f: FailoverFlags, args: readonly string[], fast: boolean): Promise<number> {
+  assertRegion(d, f.to);
+  const order = regionNames(d);
+  const before = order.slice(0, order.indexOf(f.to));
+  const holders = (r: string) => d.names.switchHolders(r).join(', ');
+  return offlinePreview(
+    d,
+    'failover',
+    args,
+    `Plan: ${f.unplanned ? 'UNPLANNED failover' : 'planned failover'} to ${f.to}`,
+    [
+      {
+        title: `Make sure ${f.to} is not drained`,
+        region: holders(f.to),
+        changes: `SSM ${d.names.switchParameter(f.to)} = serving`,
+      },
+      {
+        title: `Pre-scale ${f.to} to the mirrored peak × ${d.config.capacity.headroomPercent} %${f.unplanned ? '' : ', then wait for healthy instances'}`,
+        region: f.to,
+        changes: 'UpdateAutoScalingGroup MinSize/DesiredCapacity; ModifyDBCluster MinCapacity',
+      },
+      ...before.map((r) => ({
+        title: `Drain ${r}`,
+        region: holders(r),
+        changes: `SSM ${d.names.switchParameter(r)} = drained`,
+      })),
+      ...(fast
+        ? before.map((r) => ({
+            title: `Fast path: invert the endpoint health check of ${r}`,
+            region: d.globalRegion,
+            changes: `UpdateHealthCheck endpoint:${r} Inverted=true`,
+          }))
+        : []),
+      {
+        title: `Promote the database to ${f.to}`,
+        region: f.to,
+        changes: `${f.unplanned ? 'FailoverGlobalCluster (AllowDataLoss)' : 'SwitchoverGlobalCluster'} ${d.names.globalClusterId()} -> ${d.names.dbClusterId(f.to)}`,
+      },
+      { title: `Wait until ${f.to} is the writer`, region: f.to, changes: 'nothing (polls)' },
+      {
+        title: `Verify ${f.to} serves read-write (/healthz)`,
+        region: f.to,
+        changes: `nothing (GET https://${d.names.regionRecord(f.to)}/healthz)`,
+      },
+    ],
+    [
+      'which account the credentials are for',
+      'the drain switches now (steps already in effect)',
+      'the database writer and replication lag',
+      `${f.to}'s endpoint health check, /healthz and database secret replica`,
+      `${f.to}'s capacity (pre-scale numbers)`,
+    ],
+  );
 }

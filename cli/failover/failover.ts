@@ -2,13 +2,17 @@ import type { ActionSpec } from '../action/action';
 import { accountRefusal, commandPrefix, type Refusal } from '../action/refusals';
 import { invertStep } from './fastSwitch';
 import { capacityOrWarn, CapacityClientsFor, scaleUpStep, waitCapacityStep } from '../capacity/capacity';
+import { confirmedWrite, LATE } from '../action/readBack';
 import {
+  dbInProgress,
   describeGlobalDb,
+  describeIn,
   GlobalDbState,
   memberOf,
   promote,
   replicationLagMs,
   waitForWriter,
+  waitUntilSettled,
   writerSettled,
 } from '../database/database';
 import { CliError, describeError, errorKind, EXIT, StepFailure, UsageError } from '../aws/errors';
@@ -93,10 +97,11 @@ export async function lagCheck(
   }
 }
 
-export function dbInProgress(db: GlobalDbState): boolean {
-  return ['switching-over', 'failing-over'].includes(db.status);
-}
-
+/**
+ * Moves the writer to `target`. Done already when `target` is the writer, or a move in progress goes
+ * to `target`; a move in progress the other way (a run cut mid-way, now rolled back) is waited for
+ * first, then reversed. A request whose answer did not come is read back (DescribeGlobalClusters).
+ */
 export function promoteStep(
   d: Deps,
   db: GlobalDbState,
@@ -104,17 +109,34 @@ export function promoteStep(
   arn: string,
   unplanned: boolean,
 ): Step {
+  const moving = dbInProgress(db);
+  const away = moving && db.movingTo !== target;
   return {
     title: `Promote the database to ${target} (${unplanned ? 'UNPLANNED failover, AllowDataLoss' : 'planned switchover, no data loss'})`,
     region: target,
-    changes: `${unplanned ? 'FailoverGlobalCluster' : 'SwitchoverGlobalCluster'} ${d.names.globalClusterId()} -> ${arn}`,
-    expected: 'call returns in seconds; the writer moves in about 1-2 min',
+    changes:
+      `${unplanned ? 'FailoverGlobalCluster' : 'SwitchoverGlobalCluster'} ${d.names.globalClusterId()} -> ${arn}` +
+      (away ? ` (after the move to ${db.movingTo ?? 'an unknown region'} in progress ends)` : ''),
+    expected: away
+      ? 'the move in progress ends in about 1-2 min; then the call returns in seconds'
+      : 'call returns in seconds; the writer moves in about 1-2 min',
     kind: 'change',
-    done: db.writerRegion === target || dbInProgress(db),
+    done: moving ? db.movingTo === target : db.writerRegion === target,
     async run(ctx) {
-      await promote(d, target, arn, unplanned);
+      if (away) {
+        const now = await waitUntilSettled(d, target, ctx.update);
+        if (now.writerRegion === target) return `the move ended with ${target} the writer`;
+      }
+      const how = await confirmedWrite(
+        d,
+        () => promote(d, target, arn, unplanned),
+        async (c) => {
+          const now = await describeIn(d, target, c);
+          return dbInProgress(now) ? now.movingTo === target : now.writerRegion === target;
+        },
+      );
       ctx.changed();
-      return 'requested';
+      return how === 'read-back' ? `requested (${LATE})` : 'requested';
     },
   };
 }
@@ -226,6 +248,17 @@ export async function planFailover(
   // Capacity (#14): a planned failover waits for the target's capacity before draining anything;
   // an unplanned one only requests it, so the instances start while the database promotes.
   const capacity = await capacityOrWarn(d, o.capacity, o.to, warnings);
+  if (!capacity && o.capacity && !o.unplanned) {
+    // A planned failover has time to wait: moving every customer onto the target's current
+    // instances, trusting a scaler that calls the same unanswering API, is not a plan.
+    refusals.push({
+      forceable: true,
+      onlyBeforeStart: true,
+      reason:
+        `could not read the capacity of ${o.to}, so it cannot be pre-scaled: all traffic would land on its current ` +
+        `instances, and its scaler calls the same Auto Scaling API. Fix: retry when the API answers, or --force to move without pre-scaling`,
+    });
+  }
   const capacitySteps = capacity
     ? [
         scaleUpStep(d, capacity.clients, capacity.plan),

@@ -1,5 +1,6 @@
 import { GetHealthCheckCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/failover-time';
+import { confirmedWrite, LATE, OutcomeUnknown } from '../action/readBack';
 import { aws, describeError, errorKind } from '../aws/errors';
 import { findHealthChecks } from './healthchecks';
 import type { Deps } from '../aws/deps';
@@ -48,21 +49,40 @@ export function invertStep(d: Deps, region: string, inverted: boolean): Step {
           return inverted ? `fast path: ${id} already inverted` : `${id} not inverted`;
         }
         // The version guards against overwriting a concurrent change (Route 53 rejects a stale one).
-        await aws(d, d.globalRegion, 'route53:UpdateHealthCheck', (o) =>
-          r53.send(
-            new UpdateHealthCheckCommand({
-              HealthCheckId: id,
-              HealthCheckVersion: hc?.HealthCheckVersion,
-              Inverted: inverted,
-            }),
-            o,
-          ),
+        // No answer: read `Inverted` back before saying anything.
+        const how = await confirmedWrite(
+          d,
+          () =>
+            aws(d, d.globalRegion, 'route53:UpdateHealthCheck', (o) =>
+              r53.send(
+                new UpdateHealthCheckCommand({
+                  HealthCheckId: id,
+                  HealthCheckVersion: hc?.HealthCheckVersion,
+                  Inverted: inverted,
+                }),
+                o,
+              ),
+            ),
+          async (c) =>
+            ((
+              await aws(c, d.globalRegion, 'route53:GetHealthCheck', (o) =>
+                r53.send(new GetHealthCheckCommand({ HealthCheckId: id }), o),
+              )
+            ).HealthCheck?.HealthCheckConfig?.Inverted ?? false) === inverted,
         );
+        if (how === 'read-back') ctx.warn(`route53:UpdateHealthCheck of ${id}: ${LATE}`);
         ctx.changed();
         return inverted
           ? `fast path acted: ${id} inverted, traffic moves within ${seconds} s`
           : `${id} restored`;
       } catch (e) {
+        if (e instanceof OutcomeUnknown) {
+          ctx.warn(
+            `UNKNOWN whether the endpoint check of ${region} is ${inverted ? '' : 'no longer '}inverted (${e.message}); ` +
+              `npx shopctl status shows it, and a re-run sets it`,
+          );
+          return 'unknown (no answer, no read-back)';
+        }
         if (errorKind(e) === 'interrupted') throw e;
         const why = describeError(e, d.profile);
         // Never blocks: a failover still has the drain switch, and a failback must work while the

@@ -1,10 +1,19 @@
+import { OutcomeUnknown } from '../action/readBack';
 import { describeError, StepFailure } from '../aws/errors';
 import { HolderWrite, isDrained, isServing, SwitchState, writeSwitch } from './switch';
 import type { Deps } from '../aws/deps';
 import type { Step } from '../action/steps';
 
 function summary(writes: readonly HolderWrite[]): string {
-  return writes.map((w) => `${w.holder} ${w.result}`).join(', ');
+  return writes.map((w) => `${w.holder} ${w.result}${w.late ? ' (read back)' : ''}`).join(', ');
+}
+
+/** No holder confirmed the write: UNKNOWN when one may have taken it (no answer, no read-back). */
+function noneTook(d: Deps, writes: readonly HolderWrite[], message: (why: string) => string): never {
+  const why = writes.map((w) => `${w.holder}: ${w.error}`).join('; ');
+  if (writes.some((w) => w.result === 'unknown'))
+    throw new OutcomeUnknown(message(why).replace('no holder took', 'no holder confirmed'), d.signal.aborted);
+  throw new StepFailure(message(why));
 }
 
 /** Step that drains `target`: succeeds when at least one holder took it. */
@@ -22,15 +31,13 @@ export function drainStep(d: Deps, target: string, state: SwitchState, resume: s
       const ok = writes.filter((w) => w.result === 'ok');
       if (ok.length > 0) ctx.changed();
       for (const w of writes) if (w.warning) ctx.warn(`${w.holder}: ${w.warning}`);
-      if (ok.length === 0) {
-        throw new StepFailure(
-          `no holder took the drain: ${writes.map((w) => `${w.holder}: ${w.error}`).join('; ')}`,
-        );
-      }
+      if (ok.length === 0) noneTook(d, writes, (why) => `no holder took the drain: ${why}`);
       const bad = writes.filter((w) => w.result !== 'ok');
       for (const w of bad)
-        ctx.warn(`holder ${w.holder} not drained (${w.error}); re-run "${resume}" to complete it`);
-      return `drained in ${ok.map((w) => w.holder).join(', ')}`;
+        ctx.warn(
+          `holder ${w.holder} ${w.result === 'unknown' ? 'may not be' : 'not'} drained (${w.error}); re-run "${resume}" to complete it`,
+        );
+      return `drained in ${ok.map((w) => `${w.holder}${w.late ? ' (read back)' : ''}`).join(', ')}`;
     },
   };
 }
@@ -62,13 +69,13 @@ export function undrainStep(d: Deps, target: string, state: SwitchState, baselin
           `not undrained in ${failed.map((w) => `${w.holder} (${w.error})`).join('; ')}; any holder saying drained keeps ${target} drained`,
         );
       }
-      if (ok.length === 0) {
-        throw new StepFailure(
-          `no holder took the undrain (${writes.map((w) => `${w.holder}: ${w.error}`).join('; ')}); ` +
-            `${target} stays drained wherever a holder says so`,
+      if (ok.length === 0)
+        noneTook(
+          d,
+          writes,
+          (why) => `no holder took the undrain (${why}); ${target} stays drained wherever a holder says so`,
         );
-      }
-      for (const w of writes.filter((x) => x.result === 'unreachable')) {
+      for (const w of writes.filter((x) => x.result === 'unreachable' || x.result === 'unknown')) {
         ctx.warn(
           `holder ${w.holder} did not answer (${w.error}); if its parameter says drained when it is back, re-run this command`,
         );

@@ -1,10 +1,12 @@
 import { ActionSpec, executeAction } from '../action/action';
 import { accountRefusal, commandPrefix, type Refusal } from '../action/refusals';
 import { StepFailure, describeError } from '../aws/errors';
+import { type Confirmation, LATE, OutcomeUnknown } from '../action/readBack';
 import { promiseFlagArgs } from './promises';
 import {
   buildStatus,
   distributionId,
+  invalidatedSince,
   invalidateStatus,
   NoticeInput,
   putStatus,
@@ -52,6 +54,7 @@ function noticeCommand(d: Deps, status: Status | undefined): string {
  */
 export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> {
   const [current, regions, account] = await Promise.all([readNotice(d), regionStates(d), accountRefusal(d)]);
+  let distId: string | undefined;
   const warnings: string[] = [];
   if (current.state === 'unknown') warnings.push(`could not read the current notice: ${current.error}`);
   const clearing = req.input.severity === 'none';
@@ -60,7 +63,13 @@ export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> 
     ? current.state === 'none'
     : !!current.status && current.state === 'active' && sameNotice(current.status, desired);
   const target = `s3://${d.names.outageBucket()}/${STATUS_KEY} (${d.globalRegion})`;
-  let distId: string | undefined;
+  // The same document may have been written by a run whose invalidation never went out (throttled,
+  // cut): then only the invalidation is left to do.
+  let invalidated = inEffect;
+  if (inEffect && current.status) {
+    distId = await distributionId(d).catch(() => undefined);
+    invalidated = !!distId && (await invalidatedSince(d, distId, current.status.updatedAt));
+  }
   const steps: Step[] = [
     {
       title: `Write ${target}`,
@@ -71,11 +80,12 @@ export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> 
       done: inEffect,
       async run(ctx) {
         distId = await distributionId(d);
-        await putStatus(d, desired);
+        const how = await putStatus(d, desired);
         ctx.changed();
-        return clearing
+        const what = clearing
           ? 'severity none'
           : `${desired.severity}, next update ${desired.nextUpdateAt ?? 'not promised'}`;
+        return how === 'read-back' ? `${what} (${LATE})` : what;
       },
     },
     {
@@ -84,18 +94,20 @@ export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> 
       changes: `CreateInvalidation /${STATUS_KEY}`,
       expected: 'seconds; visitors see it within about a minute',
       kind: 'change',
-      done: inEffect,
-      async run() {
+      done: invalidated,
+      async run(ctx) {
         const id = distId ?? (await distributionId(d));
+        let how: Confirmation;
         try {
-          await invalidateStatus(d, id);
+          how = await invalidateStatus(d, id);
         } catch (e) {
-          throw new StepFailure(
+          const text =
             `${describeError(e, d.profile)}. status.json is written; cached copies expire within about 30 s ` +
-              `(max-age=30). To finish now: aws cloudfront create-invalidation --distribution-id ${id} --paths /${STATUS_KEY}`,
-          );
+            `(max-age=30). To finish now: aws cloudfront create-invalidation --distribution-id ${id} --paths /${STATUS_KEY}`;
+          throw e instanceof OutcomeUnknown ? new OutcomeUnknown(text, e.interrupted) : new StepFailure(text);
         }
-        return `distribution ${id}`;
+        ctx.changed();
+        return `distribution ${id}${how === 'read-back' ? ` (${LATE})` : ''}`;
       },
     },
   ];

@@ -1,10 +1,12 @@
-import { CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { CreateInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { Promises, RegionState, Status, statusSchema } from '../../lib/contract/status';
 import { aws, describeError, errorKind, UsageError } from '../aws/errors';
 import { getHealthz } from '../shop/healthz';
 import type { Deps } from '../aws/deps';
+import type { CallContext } from '../aws/deadline';
+import { confirmedWrite, type Confirmation } from '../action/readBack';
 
 export const STATUS_KEY = 'status.json';
 
@@ -53,7 +55,10 @@ export async function regionStates(d: Deps): Promise<Record<string, RegionState>
   const entries = await Promise.all(
     d.config.regions.map(async (r): Promise<[string, RegionState]> => {
       const h = await getHealthz(d, r.name);
-      if (h.status === 200 && h.mode === 'read-write') return [r.name, 'operational'];
+      // a standby serves read-only by design: healthy, not "slow or partly down"; only a writer that
+      // cannot write (or a 503) is degraded
+      if (h.status === 200 && (h.mode === 'read-write' || (h.mode === 'read-only' && h.db === 'secondary')))
+        return [r.name, 'operational'];
       if (h.status === 200 || h.status === 503) return [r.name, 'degraded'];
       return [r.name, 'unknown'];
     }),
@@ -103,32 +108,87 @@ export async function distributionId(d: Deps): Promise<string> {
   return id;
 }
 
-export async function putStatus(d: Deps, status: Status): Promise<void> {
-  await aws(d, d.globalRegion, 's3:PutObject', (o) =>
-    d.clients(d.globalRegion).s3.send(
-      new PutObjectCommand({
-        Bucket: d.names.outageBucket(),
-        Key: STATUS_KEY,
-        Body: JSON.stringify(status, null, 2),
-        ContentType: 'application/json',
-        CacheControl: 'max-age=30',
-      }),
-      o,
-    ),
+/** Writes status.json; an answer that did not come is read back (the document's updatedAt). */
+export async function putStatus(d: Deps, status: Status): Promise<Confirmation> {
+  const s3 = d.clients(d.globalRegion).s3;
+  return confirmedWrite(
+    d,
+    () =>
+      aws(d, d.globalRegion, 's3:PutObject', (o) =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: d.names.outageBucket(),
+            Key: STATUS_KEY,
+            Body: JSON.stringify(status, null, 2),
+            ContentType: 'application/json',
+            CacheControl: 'max-age=30',
+          }),
+          o,
+        ),
+      ),
+    async (ctx) => {
+      const res = await aws(ctx, d.globalRegion, 's3:GetObject', (o) =>
+        s3.send(new GetObjectCommand({ Bucket: d.names.outageBucket(), Key: STATUS_KEY }), o),
+      ).catch((e: unknown) => {
+        if (errorKind(e) === 'not-found') return { Body: undefined };
+        throw e;
+      });
+      const text = (await res.Body?.transformToString()) ?? '';
+      const parsed = text ? statusSchema.safeParse(JSON.parse(text)) : undefined;
+      return (
+        !!parsed?.success && parsed.data.updatedAt === status.updatedAt && sameNotice(parsed.data, status)
+      );
+    },
   );
 }
 
-export async function invalidateStatus(d: Deps, distId: string): Promise<void> {
-  await aws(d, d.globalRegion, 'cloudfront:CreateInvalidation', (o) =>
-    d.clients(d.globalRegion).cloudfront.send(
-      new CreateInvalidationCommand({
-        DistributionId: distId,
-        InvalidationBatch: {
-          CallerReference: `shopctl-${d.now().getTime()}`,
-          Paths: { Quantity: 1, Items: [`/${STATUS_KEY}`] },
-        },
-      }),
-      o,
-    ),
+/**
+ * Invalidates /status.json. When the answer does not come, the same request is sent again under a
+ * fresh deadline as the read-back: CloudFront creates no second invalidation for a repeated
+ * CallerReference with the same batch, it returns the first one
+ * (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html,
+ * InvalidationBatch.CallerReference), so an answer then proves it exists.
+ */
+export async function invalidateStatus(d: Deps, distId: string): Promise<Confirmation> {
+  const callerReference = `shopctl-${d.now().getTime()}`;
+  const send = (ctx: CallContext) =>
+    aws(ctx, d.globalRegion, 'cloudfront:CreateInvalidation', (o) =>
+      d.clients(d.globalRegion).cloudfront.send(
+        new CreateInvalidationCommand({
+          DistributionId: distId,
+          InvalidationBatch: {
+            CallerReference: callerReference,
+            Paths: { Quantity: 1, Items: [`/${STATUS_KEY}`] },
+          },
+        }),
+        o,
+      ),
+    );
+  return confirmedWrite(
+    d,
+    () => send(d),
+    async (ctx) => !!(await send(ctx)).Invalidation?.Id,
   );
+}
+
+/**
+ * Whether an invalidation of the outage distribution was created at or after `since` (the updatedAt
+ * of status.json): a notice written by a run whose invalidation failed (throttled, cut) is then
+ * invalidated again by the next run instead of being called "already in effect". Only shopctl
+ * invalidates this distribution, and only /status.json. A failure to list counts as "not invalidated":
+ * sending one more is harmless.
+ */
+export async function invalidatedSince(d: Deps, distId: string, since: string): Promise<boolean> {
+  try {
+    const res = await aws(d, d.globalRegion, 'cloudfront:ListInvalidations', (o) =>
+      d
+        .clients(d.globalRegion)
+        .cloudfront.send(new ListInvalidationsCommand({ DistributionId: distId, MaxItems: 10 }), o),
+    );
+    const t = Date.parse(since);
+    return (res.InvalidationList?.Items ?? []).some((i) => (i.CreateTime?.getTime() ?? 0) >= t);
+  } catch (e) {
+    if (errorKind(e) === 'interrupted' || errorKind(e) === 'credentials') throw e;
+    return false;
+  }
 }

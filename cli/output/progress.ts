@@ -1,6 +1,7 @@
 import { duration, Painter } from './table';
 
-export type StepMark = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'interrupted' | 'not-run';
+export type StepMark =
+  'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'unknown' | 'interrupted' | 'not-run';
 
 interface Row {
   title: string;
@@ -16,6 +17,7 @@ const LABEL: Record<StepMark, string> = {
   done: '[ OK ]',
   skipped: '[SKIP]',
   failed: '[FAIL]',
+  unknown: '[ ?? ]',
   interrupted: '[INT ]',
   'not-run': '[ -- ]',
 };
@@ -76,7 +78,7 @@ export class StepProgress {
     const label =
       r.mark === 'done'
         ? this.paint.green(LABEL[r.mark])
-        : r.mark === 'failed' || r.mark === 'interrupted'
+        : r.mark === 'failed' || r.mark === 'interrupted' || r.mark === 'unknown'
           ? this.paint.red(LABEL[r.mark])
           : LABEL[r.mark];
     const elapsed =

@@ -5,6 +5,7 @@ import { readinessTarget } from '../../lib/capacity/readiness-target';
 import type { CapacityClientsFor } from '../capacity/capacity';
 import { locateCertificate, locateGroup } from '../capacity/capacity';
 import type { Deps } from '../aws/deps';
+import { getHealthz, healthzSummary } from '../shop/healthz';
 import { throwIfInterrupted } from '../aws/deadline';
 import { aws, AwsCallError, boundedClient, describeError, errorKind } from '../aws/errors';
 
@@ -26,6 +27,12 @@ export async function checkReadiness(
   capacityClients: CapacityClientsFor,
   regions: readonly string[] = d.config.regions.filter((r) => r.role === 'standby').map((r) => r.name),
 ): Promise<RegionReadiness[]> {
+  // During a primary outage `check` judges what it exists for: can a standby take over? The mirror
+  // of the dead primary's capacity goes stale with it; a failover then pre-scales to the maximum
+  // (capacity.ts), so that check does not hold a takeover back.
+  const primary = d.config.primaryRegion;
+  const primaryHz = regions.some((r) => r !== primary) ? await getHealthz(d, primary) : undefined;
+  const primaryDown = primaryHz !== undefined && primaryHz.status !== 200;
   return Promise.all(
     regions.map(async (region): Promise<RegionReadiness> => {
       const extra = capacityClients(region);
@@ -42,7 +49,6 @@ export async function checkReadiness(
         return { region, ready: null, checks: [], error };
       }
       const local = d.clients(region);
-      const primary = d.config.primaryRegion;
       // evaluate() is the Lambda's code and sends on the clients itself: each client given to it
       // sends through aws() (the run's deadline and Ctrl-C), like every other shopctl call.
       const bound = <C extends object>(r: string, service: string, client: C) =>
@@ -62,7 +68,19 @@ export async function checkReadiness(
         d.now(),
       );
       throwIfInterrupted(d);
-      return { region, ready: checks.every((c) => c.ok), checks };
+      const judged =
+        primaryDown && region !== primary
+          ? checks.map((c) =>
+              c.check === 'capacity-mirror' && !c.ok
+                ? {
+                    ...c,
+                    ok: true,
+                    detail: `${c.detail}: the primary ${primary} is down (/healthz ${healthzSummary(primaryHz)}), not needed to take over (pre-scale goes to the maximum)`,
+                  }
+                : c,
+            )
+          : checks;
+      return { region, ready: judged.every((c) => c.ok), checks: judged };
     }),
   );
 }

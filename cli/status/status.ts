@@ -5,7 +5,7 @@ import { describeError, errorKind, EXIT } from '../aws/errors';
 import { InvertedView, readInverted } from '../failover/fastSwitch';
 import { CheckStatus, endpointStatuses, R53_UNKNOWN } from '../failover/healthchecks';
 import { NoticeView, readNotice } from '../notice/notice';
-import { getHealthz, HealthzView } from '../shop/healthz';
+import { getHealthz, healthzSummary, HealthzView } from '../shop/healthz';
 import { PublishedReadiness, readPublishedReadiness } from '../readiness/readiness';
 import { readSecretReplication, SecretRegionView, SecretView } from '../database/secret';
 import { readSwitch, SwitchState } from '../failover/switch';
@@ -40,7 +40,11 @@ export interface SwitchPathView {
   readonly route53Error?: string;
 }
 
-export type Verdict = 'normal' | 'failed-over' | 'affected' | 'unknown';
+/**
+ * `at-risk`: customers are served normally, but no standby answers, so there is no way out if the
+ * serving region fails next.
+ */
+export type Verdict = 'normal' | 'at-risk' | 'failed-over' | 'affected' | 'unknown';
 
 export interface StatusReport {
   readonly time: string;
@@ -160,12 +164,12 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
   for (const r of regions) {
     if (r.readiness?.state === 'not-ready') {
       warnings.push(
-        `a failover to ${r.region} would not succeed now: readiness NOT READY (failed: ${r.readiness.failed.join(', ') || 'unnamed'}); run "shopctl check --target ${r.region}" for details`,
+        `a failover to ${r.region} would not succeed now: readiness NOT READY (failed: ${r.readiness.failed.join(', ') || 'unnamed'}); run "npx shopctl check --target ${r.region}" for details`,
       );
     }
     if (r.switchPath.route53Inverted && r.switch.state !== 'drained') {
       warnings.push(
-        `the endpoint check of ${r.region} is inverted (fast path) while its drain switch is ${r.switch.state}: Route 53 keeps customers off ${r.region}; "shopctl failback" restores it`,
+        `the endpoint check of ${r.region} is inverted (fast path) while its drain switch is ${r.switch.state}: Route 53 keeps customers off ${r.region}; "npx shopctl failback" restores it`,
       );
     }
   }
@@ -229,6 +233,18 @@ export function judge(
       verdict: 'failed-over',
       reasons: [
         `customers are served read-write by standby ${serving.region}, not the primary ${d.config.primaryRegion}`,
+      ],
+      exitCode: EXIT.affected,
+    };
+  }
+  const standbys = regions.filter((r) => r.region !== serving.region);
+  const gone = standbys.filter((r) => r.healthz.status !== 200);
+  if (standbys.length > 0 && gone.length === standbys.length) {
+    return {
+      verdict: 'at-risk',
+      reasons: [
+        `customers are served read-write by the primary ${serving.region}, but no standby answers ` +
+          `(${gone.map((r) => `${r.region}: ${healthzSummary(r.healthz)}`).join('; ')}): there is no failover target if ${serving.region} fails`,
       ],
       exitCode: EXIT.affected,
     };

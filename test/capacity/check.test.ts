@@ -157,3 +157,35 @@ describe('readiness as published (for shopctl status)', () => {
     expect((await readPublishedReadiness(deps(w), STANDBY)).state).toBe('unknown');
   });
 });
+
+describe('check during a primary outage judges the takeover', () => {
+  const staleMirror = () =>
+    w
+      .m(STANDBY)
+      .cloudwatch.on(GetMetricDataCommand)
+      .resolves({
+        MetricDataResults: [
+          series('lag', [40]),
+          series('sw0', [0]),
+          series('can0', [0, 0, 0]),
+          series('can1', [0, 0, 0]),
+          series('mir0', []),
+        ],
+      });
+
+  test('the dead primary stopped mirroring its capacity: READY to take over, the row says why (was NOT READY)', async () => {
+    staleMirror();
+    w.state.healthz[PRIMARY] = null;
+    expect(await w.run('check')).toBe(0);
+    expect(w.out).toMatch(
+      /capacity-mirror +ok +no mirrored capacity from ap-northeast-2 in \d+ min: the primary ap-northeast-2 is down/,
+    );
+    expect(w.out).toContain('ap-northeast-1: READY');
+  });
+
+  test('the same stale mirror with the primary up: NOT READY (the mirror is broken)', async () => {
+    staleMirror();
+    expect(await w.run('check')).toBe(1);
+    expect(w.out).toMatch(/capacity-mirror +FAIL +no mirrored capacity from ap-northeast-2/);
+  });
+});

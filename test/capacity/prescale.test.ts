@@ -189,7 +189,7 @@ describe('shopctl failover pre-scales the target', () => {
     expect(code).toBe(4);
     expect(w.m(STANDBY).ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
     expect(w.m(STANDBY).rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
-    expect(w.out + w.err).toContain('shopctl failover --to ap-northeast-1 --yes');
+    expect(w.out + w.err).toContain('npx shopctl failover --to ap-northeast-1 --yes');
   });
 
   test('failure at the wait step (instances never healthy): gives up, nothing drained', async () => {
@@ -200,11 +200,20 @@ describe('shopctl failover pre-scales the target', () => {
     expect(w.m(STANDBY).ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
   });
 
-  test('failure reading the capacity: a warning, and the failover goes on (the scaler in the target covers it)', async () => {
+  test('failure reading the capacity: a planned failover refuses (nothing changed); --force goes on without pre-scaling; an unplanned one goes on', async () => {
     const w = world();
     asg.on(DescribeAutoScalingGroupsCommand).rejects(new Error('AccessDenied'));
-    expect(await run(w, 'failover', '--to', STANDBY, '--yes')).toBe(0);
+    expect(await run(w, 'failover', '--to', STANDBY, '--yes')).toBe(2);
+    expect(w.err).toContain(
+      'Refusing: could not read the capacity of ap-northeast-1, so it cannot be pre-scaled',
+    );
+    expect(w.out).not.toMatch(/Done in/);
+    expect(w.mutatingCalls()).toEqual([]);
+
+    expect(await run(w, 'failover', '--to', STANDBY, '--yes', '--force')).toBe(0);
     expect(w.out).toContain('warning: could not read the capacity of ap-northeast-1');
+    expect(w.out).toContain('if its Auto Scaling API answers by then');
+    expect(w.out).toContain('Overridden with --force: could not read the capacity of ap-northeast-1');
     expect(w.m(STANDBY).rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(1);
   });
 });
@@ -241,7 +250,7 @@ describe('shopctl failback restores the postures', () => {
       .on(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'asg-ap-northeast-1' })
       .rejects(new Error('ScalingActivityInProgress'));
     expect(await run(w, 'failback', '--yes')).toBe(4);
-    expect(w.out + w.err).toMatch(/FAILED .*Return ap-northeast-1 to its warm posture/);
+    expect(w.out + w.err).toMatch(/NOT DONE .*Return ap-northeast-1 to its warm posture/);
     expect(w.state.writer).toBe(PRIMARY);
   });
 });

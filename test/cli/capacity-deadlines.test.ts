@@ -135,7 +135,24 @@ describe('shopctl check never hangs on a stalled region', () => {
 
 describe('a planned failover never hangs on a stalled pre-scale', () => {
   test(
-    'UpdateAutoScalingGroup stalls: the scale step fails at the deadline, nothing drained or promoted, exit 4 with how to resume',
+    "the target's Auto Scaling API stalled at planning: a planned failover refuses (never Done on the current instances)",
+    async () => {
+      const w = new World().shortDeadlines();
+      w.extra = { ...w.extra, capacityClients: stalled() };
+      const code = await w.run('failover', '--to', STANDBY, '--yes');
+      expect(code).toBe(2);
+      expect(w.err).toMatch(
+        /Refusing: could not read the capacity of ap-northeast-1, so it cannot be pre-scaled: all traffic would land on its current instances, and its scaler calls the same Auto Scaling API/,
+      );
+      expect(w.out).toMatch(/autoscaling:DescribeAutoScalingGroups in ap-northeast-1 did not answer/);
+      expect(w.out).not.toMatch(/Done in/);
+      expect(w.mutatingCalls()).toEqual([]);
+    },
+    BOUND,
+  );
+
+  test(
+    'UpdateAutoScalingGroup stalls: read back at the deadline (not taken): NOT DONE, nothing drained or promoted, exit 5 with how to resume',
     async () => {
       const w = new World().shortDeadlines();
       const real = stalled();
@@ -161,18 +178,18 @@ describe('a planned failover never hangs on a stalled pre-scale', () => {
       const code = await w.run('failover', '--to', STANDBY, '--yes');
       expect(w.out).toContain('Scale ap-northeast-1 to 4 instances and 16 ACU minimum');
       expect(w.err).toMatch(
-        /FAILED\s+2\. Scale ap-northeast-1 .*autoscaling:UpdateAutoScalingGroup in ap-northeast-1 did not answer \(TimeoutError: no answer within 1000 ms \(shopctl deadline\)\)/,
+        /NOT DONE 2\. Scale ap-northeast-1 .*autoscaling:UpdateAutoScalingGroup in ap-northeast-1 did not answer \(TimeoutError: no answer within 1000 ms \(shopctl deadline\)\).*read back: not in effect/,
       );
-      expect(code).toBe(4);
+      expect(code).toBe(5);
       expect(w.err).toContain(
-        'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --yes',
+        'To resume (the command is idempotent): npx shopctl failover --to ap-northeast-1 --yes',
       );
       expect(hang.accepted).toBeGreaterThan(before);
       for (const r of [PRIMARY, STANDBY]) {
         expect(w.m(r).ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
         expect(w.m(r).rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
       }
-      expect(w.auditRecords().at(-1)).toMatchObject({ command: 'failover', result: 'partial' });
+      expect(w.auditRecords().at(-1)).toMatchObject({ command: 'failover', result: 'failed' });
     },
     BOUND,
   );
@@ -206,9 +223,10 @@ describe('a planned failover never hangs on a stalled pre-scale', () => {
       expect(hang.accepted).toBeGreaterThan(before); // the UpdateAutoScalingGroup request is in flight
       ctrl.abort();
       expect(await running).toBe(130);
-      expect(w.err).toContain('INTERRUPTED 2. Scale ap-northeast-1 to 4 instances and 16 ACU minimum');
+      expect(w.err).toContain('NOT DONE 2. Scale ap-northeast-1 to 4 instances and 16 ACU minimum');
+      expect(w.err).toContain('read back: not in effect');
       expect(w.err).toContain(
-        'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --yes',
+        'To resume (the command is idempotent): npx shopctl failover --to ap-northeast-1 --yes',
       );
       for (const r of [PRIMARY, STANDBY]) {
         expect(w.m(r).ssm.commandCalls(PutParameterCommand)).toHaveLength(0);

@@ -140,7 +140,7 @@ describe('a stalled region never hangs shopctl', () => {
       const code = await w.run('failover', '--to', STANDBY, '--unplanned', '--yes');
       expect(w.out).toContain('Plan: UNPLANNED failover to ap-northeast-1');
       expect(w.out).toMatch(
-        /warning: could not read ap-northeast-1's drain switch in ap-northeast-2 \(ssm:GetParameter in ap-northeast-2 did not answer .*\); if one says drained when it answers again, customers stay off ap-northeast-1: then re-run "shopctl failover --to ap-northeast-1 --unplanned --yes"/,
+        /warning: could not read ap-northeast-1's drain switch in ap-northeast-2 \(ssm:GetParameter in ap-northeast-2 did not answer .*\); if one says drained when it answers again, customers stay off ap-northeast-1: then re-run "npx shopctl failover --to ap-northeast-1 --unplanned --yes"/,
       );
       expect(code).toBe(0);
       expect(w.m(STANDBY).rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
@@ -177,27 +177,28 @@ describe('a stalled region never hangs shopctl', () => {
   );
 
   test(
-    'planned failover whose promotion call stalls: partial, exit 4, resume and rollback commands',
+    'planned failover whose promotion call stalls and cannot be read back: UNKNOWN, exit 3, how to find out and roll back',
     async () => {
       const w = new World().shortDeadlines();
       w.stall(STANDBY, hang.url, ['rds']);
       // planning reads the database from the primary, which answers; the standby's RDS never does
       const code = await w.run('failover', '--to', STANDBY, '--yes');
-      expect(code).toBe(4);
+      expect(code).toBe(3);
+      expect(w.err).toContain('UNKNOWN: step 3 got no answer and could not be read back');
       expect(w.err).toMatch(
-        /FAILED\s+3\. Promote the database to ap-northeast-1.*rds:SwitchoverGlobalCluster in ap-northeast-1 did not answer \(TimeoutError/,
+        /UNKNOWN {2}3\. Promote the database to ap-northeast-1.*rds:SwitchoverGlobalCluster in ap-northeast-1 did not answer \(TimeoutError.*reading it back failed too \(rds:DescribeGlobalClusters in ap-northeast-1 did not answer/,
       );
       expect(w.err).toContain(
-        'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --yes',
+        'To find out and finish (it reads every step back and skips what is in effect): npx shopctl failover --to ap-northeast-1 --yes',
       );
-      expect(w.err).toContain('To roll back instead: shopctl failback --yes');
-      expect(w.auditRecords().at(-1)).toMatchObject({ result: 'partial' });
+      expect(w.err).toContain('To roll back instead: npx shopctl failback --yes');
+      expect(w.auditRecords().at(-1)).toMatchObject({ result: 'unknown' });
     },
     BOUND,
   );
 
   test.each(['hang', 'reset'] as const)(
-    'failback whose only holder fails (%s) after planning: the undrain reached no holder → exit 4, never Done',
+    'failback whose only holder fails (%s) after planning: the undrain is UNKNOWN (no answer, no read-back) → exit 3, never Done',
     async (mode) => {
       const w = worldFor(mode);
       w.state.writer = STANDBY;
@@ -213,14 +214,14 @@ describe('a stalled region never hangs shopctl', () => {
           return {};
         });
       const code = await w.run('failback', '--yes');
-      expect(code).toBe(4);
+      expect(code).toBe(3);
       expect(w.out).not.toMatch(/Done in/);
-      expect(w.err).toContain('STOPPED: the change is NOT complete (partial state).');
+      expect(w.err).toContain('UNKNOWN: step 4 got no answer and could not be read back');
       expect(w.err).toMatch(
-        /FAILED\s+4\. Undrain ap-northeast-2: no holder took the undrain \(ap-northeast-1: ssm:PutParameter in ap-northeast-1 did not answer/,
+        /UNKNOWN {2}4\. Undrain ap-northeast-2: no holder confirmed the undrain \(ap-northeast-1: ssm:PutParameter in ap-northeast-1 did not answer/,
       );
-      expect(w.err).toContain('To resume (the command is idempotent): shopctl failback --yes');
-      expect(w.err).toContain('To roll back instead: shopctl failover --to ap-northeast-1 --yes');
+      expect(w.err).toContain('npx shopctl failback --yes');
+      expect(w.err).toContain('To roll back instead: npx shopctl failover --to ap-northeast-1 --yes');
       expect(w.state.drained[PRIMARY][STANDBY]).toBe(true);
     },
     BOUND,
@@ -248,8 +249,8 @@ describe('a stalled region never hangs shopctl', () => {
           w.state.healthz[PRIMARY] = { status: 200, mode: 'read-write', db: 'writer' };
           return {};
         });
-      expect(await w.run('failback', '--yes', '--force')).toBe(4);
-      expect(w.err).toMatch(/FAILED\s+4\. Undrain ap-northeast-2: no holder took the undrain/);
+      expect(await w.run('failback', '--yes', '--force')).toBe(3);
+      expect(w.err).toMatch(/UNKNOWN {2}4\. Undrain ap-northeast-2: no holder confirmed the undrain/);
     },
     BOUND,
   );
@@ -272,12 +273,14 @@ describe('a stalled region never hangs shopctl', () => {
   );
 
   test(
-    'notice set with only CloudFront stalled: written but not invalidated → exit 4 with the command to finish',
+    'notice set with only CloudFront stalled: written, invalidation UNKNOWN (the re-send stalls too) → exit 3 with the command to finish',
     async () => {
       const w = new World().shortDeadlines();
       w.stall(EDGE, hang.url, ['cloudfront']);
       const code = await w.run('notice', 'set', '--ko', '지연', '--en', 'Delayed', '--yes');
-      expect(code).toBe(4);
+      expect(code).toBe(3);
+      expect(w.err).toMatch(/DONE {5}1\. Write s3:/);
+      expect(w.err).toMatch(/UNKNOWN {2}2\. Invalidate \/status.json/);
       expect(w.m(EDGE).s3.commandCalls(PutObjectCommand)).toHaveLength(1);
       expect(w.err).toContain(
         'aws cloudfront create-invalidation --distribution-id EDFDVBD6EXAMPLE --paths /status.json',

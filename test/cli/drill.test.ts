@@ -5,8 +5,11 @@
  * drill's FIS client is HTTP, tested against a local server below), the probe customer scripted
  * (the real one runs against a real shop in drill-probe.test.ts), every step's failure.
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import {
   AutoScalingClient,
@@ -21,7 +24,13 @@ import type { CapacityClients } from '../../cli/capacity/capacity';
 import type { RegionClients } from '../../cli/aws/clients';
 import type { Deps } from '../../cli/aws/deps';
 import { drill, type DrillFlags } from '../../cli/drill/drill';
-import { fisOverHttp, type FisApi, type FisExperiment, type FisStatus } from '../../cli/drill/fis';
+import {
+  configuredFisEndpoint,
+  fisOverHttp,
+  type FisApi,
+  type FisExperiment,
+  type FisStatus,
+} from '../../cli/drill/fis';
 import {
   ProbeCustomer,
   type Probe,
@@ -30,7 +39,8 @@ import {
   type ProbeTransition,
   type ProbeVerdict,
 } from '../../cli/drill/probe';
-import { EXIT } from '../../cli/aws/errors';
+import { EXIT, UsageError } from '../../cli/aws/errors';
+import { drillCommand } from '../../cli/drill/command';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { HEALTH_PATH } from '../../lib/contract/shop';
@@ -386,7 +396,7 @@ test('Ctrl-C stops the experiment and still writes the report', async () => {
 test('refuses an unclean baseline (an alarm already in ALARM) unless --force', async () => {
   alarms[EDGE][EDGE_ALARM] = 'ALARM';
   await expect(run({ yes: true })).rejects.toThrow(
-    `Not a clean baseline, in ALARM: ${EDGE_ALARM}. Fix: resolve them first (shopctl status), or pass --force to start anyway.`,
+    `Not a clean baseline, in ALARM: ${EDGE_ALARM}. Fix: resolve them first (npx shopctl status), or pass --force to start anyway.`,
   );
   expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
   expect(await run({ yes: true, force: true, report: 'r.md' })).toBe(EXIT.ok);
@@ -536,30 +546,186 @@ describe('the FIS HTTP client', () => {
       type: 'ResourceNotFoundException:http://x',
     };
     await expect(api.getExperimentTemplate('nope')).rejects.toMatchObject({
-      name: 'ResourceNotFoundException',
-      message: 'template not found',
-      $metadata: { httpStatusCode: 400 },
+      name: 'AwsCallError',
+      message: `fis:GetExperimentTemplate in ${PRIMARY}: ResourceNotFoundException: template not found`,
+      cause: { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } },
+    });
+  });
+
+  describe('the endpoint comes from where the SDK clients find theirs', () => {
+    const saved = { ...process.env };
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-fis-'));
+      for (const k of [
+        'AWS_ENDPOINT_URL',
+        'AWS_ENDPOINT_URL_FIS',
+        'AWS_PROFILE',
+        'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+      ])
+        delete process.env[k];
+      process.env.AWS_CONFIG_FILE = path.join(dir, 'config');
+      process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(dir, 'credentials');
+      fs.writeFileSync(process.env.AWS_SHARED_CREDENTIALS_FILE, '');
+    });
+    afterEach(() => {
+      process.env = { ...saved };
+    });
+    const port = () => (server.address() as { port: number }).port;
+    const client = (profile?: string) =>
+      fisOverHttp({
+        region: PRIMARY,
+        ...(profile ? { profile } : {}),
+        credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+      });
+
+    test('AWS_ENDPOINT_URL (the one for every service)', async () => {
+      fs.writeFileSync(process.env.AWS_CONFIG_FILE as string, '');
+      process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${port()}`;
+      reply = { status: 200, body: { experimentTemplates: [] } };
+      expect(await client().listExperimentTemplates()).toEqual({ templates: [] });
+      expect(seen).toHaveLength(1);
+      expect(await configuredFisEndpoint()).toBe(`http://127.0.0.1:${port()}`);
+    });
+
+    test("the profile's services section (fis = endpoint_url), then its endpoint_url; the ignore switch", async () => {
+      fs.writeFileSync(
+        process.env.AWS_CONFIG_FILE as string,
+        [
+          '[profile local]',
+          'services = emulator',
+          'endpoint_url = http://127.0.0.1:1',
+          '[services emulator]',
+          'fis =',
+          `  endpoint_url = http://127.0.0.1:${port()}`,
+          '[profile plain]',
+          'endpoint_url = http://127.0.0.1:2',
+        ].join('\n'),
+      );
+      expect(await configuredFisEndpoint('local')).toBe(`http://127.0.0.1:${port()}`);
+      expect(await configuredFisEndpoint('plain')).toBe('http://127.0.0.1:2');
+      reply = { status: 200, body: { experimentTemplates: [] } };
+      expect(await client('local').listExperimentTemplates()).toEqual({ templates: [] });
+      expect(seen).toHaveLength(1);
+      process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = 'true';
+      expect(await configuredFisEndpoint('local')).toBeUndefined();
+    });
+
+    test('a refused connection names the action and the region', async () => {
+      fs.writeFileSync(process.env.AWS_CONFIG_FILE as string, '');
+      process.env.AWS_ENDPOINT_URL_FIS = 'http://127.0.0.1:1';
+      await expect(
+        client().startExperiment({ experimentTemplateId: 'EXT1', clientToken: 't', tags: {} }),
+      ).rejects.toThrow(new RegExp(`^fis:StartExperiment in ${PRIMARY}: .*fetch failed`));
     });
   });
 });
 
+/** A fresh audit file per test: no test writes to the operator's ~/.shopctl. */
+const tmpAudit = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shopctl-drill-')), 'audit.jsonl');
+const auditOf = (file: string) =>
+  fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
+
 test('registered in shopctl: an unknown scenario is a usage error naming the scenarios, nothing called', async () => {
   const { main } = await import('../../cli/main');
   const lines: string[] = [];
+  const auditFile = tmpAudit();
   const code = await main(['drill', 'meteor', '--dry-run'], {
     out: (s) => lines.push(s),
     err: (s) => lines.push(s),
+    auditFile,
+    osUser: 'alice@laptop',
   });
   expect(code).toBe(EXIT.usage);
   expect(lines.join('\n')).toContain(
     'Unknown scenario "meteor". Fix: use one of az-power-interruption, web-instance-loss',
   );
+  // the refusal is audited, in the injected file (never the operator's real ~/.shopctl/audit.jsonl)
+  expect(auditOf(auditFile)).toEqual([expect.objectContaining({ command: 'drill', result: 'refused' })]);
+});
+
+describe('drill --region names the region of the experiment', () => {
+  const mainWith = async (argv: string[]) => {
+    const { main } = await import('../../cli/main');
+    const lines: string[] = [];
+    const asked: string[] = [];
+    const auditFile = tmpAudit();
+    const code = await main(argv, {
+      out: (s) => lines.push(s),
+      err: (s) => lines.push(s),
+      auditFile,
+      osUser: 'alice@laptop',
+      drillIo: {
+        fis: (region) => {
+          asked.push(region);
+          throw new UsageError(`stopped the test at FIS in ${region}`);
+        },
+      },
+    });
+    return { code, out: lines.join('\n'), asked };
+  };
+
+  test('a drill with --region R asks FIS in R (the global option used to swallow it)', async () => {
+    const r = await mainWith(['drill', 'web-instance-loss', '--region', STANDBY, '--dry-run']);
+    expect(r.asked).toEqual([STANDBY]);
+    expect(r.out).toContain(`stopped the test at FIS in ${STANDBY}`);
+  });
+
+  test('--region before the command names it too; without it the primary', async () => {
+    expect((await mainWith(['--region', STANDBY, 'drill', 'web-instance-loss', '--dry-run'])).asked).toEqual([
+      STANDBY,
+    ]);
+    expect((await mainWith(['drill', 'web-instance-loss', '--dry-run'])).asked).toEqual([PRIMARY]);
+  });
+
+  test('a writer scenario in a standby region is refused before any AWS call', async () => {
+    const r = await mainWith(['drill', 'database-failover', '--region', STANDBY, '--dry-run']);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.out).toContain(
+      `"database-failover" exists only where the Aurora writer lives in normal operation. Fix: --region ${PRIMARY}`,
+    );
+    expect(r.asked).toEqual([]);
+  });
+});
+
+test('every drill is audited: the dry run and a completed run', async () => {
+  const auditFile = tmpAudit();
+  const d = deps({ auditFile });
+  const io = {
+    fis: () => fis,
+    signal: abort.signal,
+    writeFile: (f: string, t: string) => (reports[f] = t),
+    capacity: () => capacity,
+    probe: () => probe,
+  };
+  expect(await drillCommand(d, 'web-instance-loss', { dryRun: true }, () => capacity, io, ['x'])).toBe(
+    EXIT.ok,
+  );
+  const code = await drillCommand(d, 'web-instance-loss', { yes: true, report: 'r.md' }, () => capacity, io);
+  expect(auditOf(auditFile)).toEqual([
+    expect.objectContaining({
+      command: 'drill',
+      result: 'dry-run',
+      args: ['x'],
+      detail: `web-instance-loss in ${PRIMARY}`,
+    }),
+    expect.objectContaining({
+      command: 'drill',
+      result: code === EXIT.ok ? 'ok' : code === EXIT.affected ? 'findings' : 'failed',
+    }),
+  ]);
 });
 
 describe('preflight: the readiness check of the failover targets (shopctl check)', () => {
   test('shown in the plan, with the exact calls of shopctl check', async () => {
     expect(await run({ dryRun: true })).toBe(EXIT.ok);
-    expect(out).toContain('  failover target readiness (shopctl check):');
+    expect(out).toContain('  failover target readiness (npx shopctl check):');
     expect(out).toContain(`    ${STANDBY}: READY`);
     expect(out).toContain(
       `  probe customer: ${SHOP} (reach a page, browse, buy: real drill orders marked x-shop-drill), then waits up to 10 min for orders to be taken again and reads every acknowledged order back`,
@@ -587,7 +753,7 @@ describe('preflight: the readiness check of the failover targets (shopctl check)
     cap.asg.on(DescribeWarmPoolCommand).resolves({ Instances: [] });
     await expect(run({ yes: true }, 'web-instance-loss', d)).rejects.toThrow(
       `Failover target not ready: ${STANDBY} NOT READY (warm-pool: 0 of 0 warm-pool instances initialised, minimum 2). ` +
-        'A failover during the game day could fail. Fix: make it READY first (shopctl check shows every check; ' +
+        'A failover during the game day could fail. Fix: make it READY first (npx shopctl check shows every check; ' +
         'docs/runbook.md, 2b. Readiness), or pass --force to start anyway.',
     );
     expect(out).toContainEqual(expect.stringMatching(/warm-pool +FAIL +0 of 0 warm-pool instances/));
@@ -625,7 +791,7 @@ describe('the probe customer in the watch loop (scripted probe)', () => {
     };
     await expect(run({ yes: true })).rejects.toThrow(
       `The probe customer fails before the fault (buy: POST /checkout answered 503 (read-only)) on ${SHOP}. ` +
-        'Fix: check that the shop answers there from this machine (shopctl status), or pass --force',
+        'Fix: check that the shop answers there from this machine (npx shopctl status), or pass --force',
     );
     expect(fis.calls.some((c) => c.startsWith('start'))).toBe(false);
   });

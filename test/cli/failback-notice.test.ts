@@ -65,7 +65,7 @@ describe('shopctl failback', () => {
     expect(await w.run('failback', '--yes')).toBe(4);
     expect(w.m(STANDBY).ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
     expect(w.err).toContain('NOT DONE 4. Undrain ap-northeast-2');
-    expect(w.err).toContain('To resume (the command is idempotent): shopctl failback --yes');
+    expect(w.err).toContain('To resume (the command is idempotent): npx shopctl failback --yes');
   });
 
   test('undrain fails in an answering holder → exit 4 with resume hint', async () => {
@@ -73,7 +73,7 @@ describe('shopctl failback', () => {
     w.m(STANDBY).ssm.on(PutParameterCommand).rejects(denied());
     expect(await w.run('failback', '--yes')).toBe(4);
     expect(w.err).toMatch(
-      /FAILED\s+4\. Undrain ap-northeast-2: not undrained in ap-northeast-1 \(Access denied/,
+      /NOT DONE 4\. Undrain ap-northeast-2: not undrained in ap-northeast-1 \(Access denied/,
     );
   });
 
@@ -137,7 +137,7 @@ describe('shopctl notice', () => {
       message: { ko: '결제 지연 중', en: 'Payments are delayed' },
       updatedAt: '2026-05-01T03:00:00.000Z',
       nextUpdateAt: '2026-05-01T03:30:00.000Z',
-      regions: { [PRIMARY]: 'unknown', [STANDBY]: 'degraded' },
+      regions: { [PRIMARY]: 'unknown', [STANDBY]: 'operational' },
     });
     expect(w.m(EDGE).ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({
       Name: '/resilient-shop/outage/distribution-id',
@@ -233,10 +233,10 @@ describe('shopctl notice', () => {
     w.m(EDGE).cloudfront.on(CreateInvalidationCommand).rejects(throttle());
     expect(await w.run(...SET)).toBe(4);
     expect(w.err).toContain(
-      `To roll back instead: shopctl notice set --severity minor --ko '고객님'\\''s 주문' --en 'We'\\''re on it' --yes`,
+      `To roll back instead: npx shopctl notice set --severity minor --ko '고객님'\\''s 주문' --en 'We'\\''re on it' --yes`,
     );
     expect(w.err).toContain(
-      `To resume (the command is idempotent): shopctl notice set --severity major --ko '결제 지연 중' --en 'Payments are delayed' --eta 2026-05-01T03:30:00.000Z --yes`,
+      `To resume (the command is idempotent): npx shopctl notice set --severity major --ko '결제 지연 중' --en 'Payments are delayed' --eta 2026-05-01T03:30:00.000Z --yes`,
     );
   });
 
@@ -254,7 +254,7 @@ describe('shopctl notice', () => {
     w.m(EDGE).s3.on(PutObjectCommand).rejects(denied());
     expect(await w.run(...SET)).toBe(5);
     expect(w.err).toContain('FAILED: nothing was changed.');
-    expect(w.err).toMatch(/FAILED\s+1\. Write s3:\/\/.*: Access denied: s3:PutObject in us-east-1/);
+    expect(w.err).toMatch(/NOT DONE 1\. Write s3:\/\/.*: Access denied: s3:PutObject in us-east-1/);
     expect(w.err).toMatch(/NOT DONE 2\. Invalidate/);
     expect(w.m(EDGE).cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(0);
     expect(w.auditRecords().at(-1)).toMatchObject({ command: 'notice set', result: 'failed' });

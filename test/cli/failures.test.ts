@@ -21,7 +21,7 @@ function promotable(w: World): World {
 }
 
 const FAILOVER = ['failover', '--to', STANDBY, '--yes'];
-const RESUME = 'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --yes';
+const RESUME = 'To resume (the command is idempotent): npx shopctl failover --to ap-northeast-1 --yes';
 const ERRORS = [
   ['ThrottlingException', throttle, /Throttled by AWS: .* Wait a few seconds and re-run the same command/],
   ['AccessDeniedException', denied, /Access denied: .*Fix: use an operator role allowed to/],
@@ -36,7 +36,7 @@ describe('failover: a failure injected at every step', () => {
       w.m(STANDBY).ssm.on(PutParameterCommand).rejects(make());
       expect(await w.run(...FAILOVER)).toBe(5);
       expect(w.err).toContain('FAILED: nothing was changed.');
-      expect(w.err).toMatch(/FAILED\s+2\. Drain ap-northeast-2: no holder took the drain: ap-northeast-1: /);
+      expect(w.err).toMatch(/NOT DONE 2\. Drain ap-northeast-2: no holder took the drain: ap-northeast-1: /);
       expect(w.err).toMatch(msg);
       expect(w.err).toContain('NOT DONE 3. Promote the database');
       expect(w.err).toContain(RESUME);
@@ -57,8 +57,8 @@ describe('failover: a failure injected at every step', () => {
     expect(w.err).toContain('FAILED: nothing was changed.');
     expect(w.err).toMatch(
       name === 'a timeout'
-        ? /FAILED\s+1\. Make sure ap-northeast-1 is not drained: no holder took the undrain \(ap-northeast-2: ssm:PutParameter in ap-northeast-2 did not answer/
-        : /FAILED\s+1\. Make sure ap-northeast-1 is not drained: not undrained in ap-northeast-2/,
+        ? /NOT DONE 1\. Make sure ap-northeast-1 is not drained: no holder took the undrain \(ap-northeast-2: ssm:PutParameter in ap-northeast-2 did not answer/
+        : /NOT DONE 1\. Make sure ap-northeast-1 is not drained: not undrained in ap-northeast-2/,
     );
     expect(w.err).toContain('NOT DONE 2. Drain ap-northeast-2');
     expect(w.err).toContain(RESUME);
@@ -75,12 +75,12 @@ describe('failover: a failure injected at every step', () => {
       expect(w.err).toContain('STOPPED: the change is NOT complete (partial state).');
       expect(w.err).toMatch(/DONE\s+2\. Drain ap-northeast-2/);
       expect(w.err).toMatch(
-        /FAILED\s+3\. Promote the database to ap-northeast-1.*rds:SwitchoverGlobalCluster in ap-northeast-1/,
+        /NOT DONE 3\. Promote the database to ap-northeast-1.*rds:SwitchoverGlobalCluster in ap-northeast-1/,
       );
       expect(w.err).toMatch(msg);
       expect(w.err).toContain('NOT DONE 4. Wait until');
       expect(w.err).toContain(RESUME);
-      expect(w.err).toContain('To roll back instead: shopctl failback --yes');
+      expect(w.err).toContain('To roll back instead: npx shopctl failback --yes');
       expect(w.out).not.toMatch(/Done in/);
       expect(w.auditRecords()[0]).toMatchObject({ result: 'partial' });
 
@@ -111,7 +111,7 @@ describe('failover: a failure injected at every step', () => {
       });
     expect(await w.run(...FAILOVER)).toBe(4);
     expect(w.err).toMatch(
-      /FAILED\s+4\. Wait until ap-northeast-1 is the writer.*rds:DescribeGlobalClusters in ap-northeast-1/,
+      /NOT DONE 4\. Wait until ap-northeast-1 is the writer.*rds:DescribeGlobalClusters in ap-northeast-1/,
     );
     expect(w.err).toContain(RESUME);
   });
@@ -126,7 +126,7 @@ describe('failover: a failure injected at every step', () => {
       });
     expect(await w.run(...FAILOVER)).toBe(4);
     expect(w.err).toMatch(
-      /FAILED\s+4\. Wait .*timed out after 900 s waiting for the writer \(writer ap-northeast-2, status switching-over\)/,
+      /NOT DONE 4\. Wait .*timed out after 900 s waiting for the writer \(writer ap-northeast-2, status switching-over\)/,
     );
     expect(w.err).toContain(RESUME);
   });
@@ -141,7 +141,7 @@ describe('failover: a failure injected at every step', () => {
         return {};
       });
     expect(await w.run(...FAILOVER)).toBe(4);
-    expect(w.err).toMatch(/FAILED\s+5\. Verify ap-northeast-1 serves read-write.*503 read-only db writer/);
+    expect(w.err).toMatch(/NOT DONE 5\. Verify ap-northeast-1 serves read-write.*503 read-only db writer/);
     expect(w.out).not.toMatch(/Done in/);
     expect(w.err).toContain(RESUME);
   });
@@ -158,7 +158,7 @@ describe('failover: a failure injected at every step', () => {
         return {};
       });
     expect(await w.run(...FAILOVER, '--force')).toBe(4);
-    const resume = /To resume \(the command is idempotent\): shopctl (.*)/.exec(w.err)?.[1];
+    const resume = /To resume \(the command is idempotent\): npx shopctl (.*)/.exec(w.err)?.[1];
     expect(resume).toBe('failover --to ap-northeast-1 --force --yes');
 
     w.stdout.length = 0;
@@ -168,11 +168,11 @@ describe('failover: a failure injected at every step', () => {
     expect(w.err).toContain(
       'NOT in effect: the changes were made earlier, but the verification failed (partial state).',
     );
-    expect(w.err).toMatch(/FAILED\s+5\. Verify ap-northeast-1 serves read-write .*503 read-only db writer/);
+    expect(w.err).toMatch(/NOT DONE 5\. Verify ap-northeast-1 serves read-write .*503 read-only db writer/);
     expect(w.err).toContain(
-      'To resume (the command is idempotent): shopctl failover --to ap-northeast-1 --force --yes',
+      'To resume (the command is idempotent): npx shopctl failover --to ap-northeast-1 --force --yes',
     );
-    expect(w.err).toContain('To roll back instead: shopctl failback --yes');
+    expect(w.err).toContain('To roll back instead: npx shopctl failback --yes');
     expect(w.mutatingCalls().filter((c) => c.includes('Switchover'))).toHaveLength(1);
     expect(w.auditRecords().at(-1)).toMatchObject({ result: 'partial' });
 

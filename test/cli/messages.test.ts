@@ -50,12 +50,12 @@ describe('shopctl says what happened, in full, and nothing more', () => {
     expect(w.auditRecords()).toEqual([expect.objectContaining({ result: 'refused' })]);
   });
 
-  test('a dry run without credentials says only that, once', async () => {
+  test('a run without credentials says only that, once (a dry run previews offline: test/cli/outcomes.test.ts)', async () => {
     const w = new World();
     for (const r of [PRIMARY, STANDBY, EDGE])
       for (const s of ['rds', 'ssm', 'logs', 'sts', 'secrets', 'cloudwatch'] as const)
         w.m(r)[s].rejects(noCreds());
-    expect(await w.run('failover', '--to', STANDBY, '--dry-run')).toBe(5);
+    expect(await w.run('failover', '--to', STANDBY, '--yes')).toBe(5);
     expect(w.stderr).toEqual([
       'No AWS credentials found. Fix: run "aws sso login" or export AWS_PROFILE / AWS_ACCESS_KEY_ID, then re-run.',
     ]);
@@ -76,7 +76,7 @@ describe('shopctl says what happened, in full, and nothing more', () => {
       for (const r of [PRIMARY, STANDBY, EDGE])
         for (const s of ['rds', 'ssm', 'logs', 'sts', 'secrets', 'cloudwatch'] as const)
           w.m(r)[s].rejects(noCreds());
-      expect(await w.run('--profile', 'oncall-prdo', 'failover', '--to', STANDBY, '--dry-run')).toBe(5);
+      expect(await w.run('--profile', 'oncall-prdo', 'failover', '--to', STANDBY, '--yes')).toBe(5);
       expect(w.stderr).toEqual([
         `No AWS credentials: profile "oncall-prdo" (--profile) is not defined in ${dir}/config or ${dir}/credentials. ` +
           'Fix: use one of default, oncall-prod, or run "aws configure sso --profile oncall-prdo", then re-run.',
@@ -133,7 +133,8 @@ describe('shopctl says what happened, in full, and nothing more', () => {
     await closed.close();
     const w = new World();
     w.healthzServer.set(STANDBY, `http://127.0.0.1:${port}`);
-    expect(await w.run('status')).toBe(0);
+    // the only standby refuses: no failover target, AT-RISK
+    expect(await w.run('status')).toBe(1);
     expect(w.out).toContain(`no answer (TypeError: fetch failed: connect ECONNREFUSED 127.0.0.1:${port})`);
   });
 

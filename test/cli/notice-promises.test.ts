@@ -3,7 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PROMISE_MAX_CHARS, statusSchema } from '../../lib/contract/status';
 import { EDGE, PRIMARY, STANDBY, throttle, World } from './world';
 
-/** `shopctl notice set` and the outage page's promises and compensation (lib/contract/status.ts). */
+/** `npx shopctl notice set` and the outage page's promises and compensation (lib/contract/status.ts). */
 const BASE = ['notice', 'set', '--ko', '결제 지연 중', '--en', 'Payments are delayed', '--severity', 'major'];
 const putBodies = (w: World) =>
   w
@@ -15,7 +15,7 @@ const header = {
   message: { ko: '결제 지연 중', en: 'Payments are delayed' },
   updatedAt: '2026-05-01T03:00:00.000Z',
   nextUpdateAt: null,
-  regions: { [PRIMARY]: 'operational', [STANDBY]: 'degraded' },
+  regions: { [PRIMARY]: 'operational', [STANDBY]: 'operational' },
 };
 
 test('withhold a promise, reword another, announce compensation: exact PutObject body, valid for the page', async () => {
@@ -134,9 +134,9 @@ test('the printed rollback and resume re-create the promises, quoted to run as p
     await w.run(...BASE, '--promise-data-safe-ko', '안전', '--promise-data-safe-en', "It's safe", '--yes'),
   ).toBe(4);
   expect(w.err).toContain(
-    `To roll back instead: shopctl notice set --severity minor --ko '결제 지연 중' --en 'Payments are delayed' --withhold not-charged-twice --compensation points --compensation-ko '고객님'\\''s 포인트' --compensation-en 'We'\\''re adding points' --yes`,
+    `To roll back instead: npx shopctl notice set --severity minor --ko '결제 지연 중' --en 'Payments are delayed' --withhold not-charged-twice --compensation points --compensation-ko '고객님'\\''s 포인트' --compensation-en 'We'\\''re adding points' --yes`,
   );
   expect(w.err).toContain(
-    `To resume (the command is idempotent): shopctl notice set --severity major --ko '결제 지연 중' --en 'Payments are delayed' --promise-data-safe-ko '안전' --promise-data-safe-en 'It'\\''s safe' --yes`,
+    `To resume (the command is idempotent): npx shopctl notice set --severity major --ko '결제 지연 중' --en 'Payments are delayed' --promise-data-safe-ko '안전' --promise-data-safe-en 'It'\\''s safe' --yes`,
   );
 });

@@ -186,7 +186,7 @@ describe('shopctl status', () => {
     expect(await w.run('status')).toBe(0);
     expect(w.out).toContain('ap-northeast-1 kept off by Route 53 inverted endpoint check');
     expect(w.out).toContain(
-      'warning: the endpoint check of ap-northeast-1 is inverted (fast path) while its drain switch is serving: Route 53 keeps customers off ap-northeast-1; "shopctl failback" restores it',
+      'warning: the endpoint check of ap-northeast-1 is inverted (fast path) while its drain switch is serving: Route 53 keeps customers off ap-northeast-1; "npx shopctl failback" restores it',
     );
   });
 
@@ -208,7 +208,7 @@ describe('shopctl status', () => {
       'Readiness       ap-northeast-1 NOT READY (failed: warm-pool, certificate) at 2026-05-01T02:58:00.000Z',
     );
     expect(w.out).toContain(
-      'warning: a failover to ap-northeast-1 would not succeed now: readiness NOT READY (failed: warm-pool, certificate); run "shopctl check --target ap-northeast-1" for details',
+      'warning: a failover to ap-northeast-1 would not succeed now: readiness NOT READY (failed: warm-pool, certificate); run "npx shopctl check --target ap-northeast-1" for details',
     );
   });
 

@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import {
+  CloudFrontClient,
+  CreateInvalidationCommand,
+  ListInvalidationsCommand,
+} from '@aws-sdk/client-cloudfront';
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
@@ -19,6 +23,7 @@ import {
   GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
   ListHealthChecksCommand,
+  UpdateHealthCheckCommand,
   ListTagsForResourcesCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
@@ -68,6 +73,8 @@ export const paramNotFound = () => new ParameterNotFound({ message: 'not found',
 export interface WorldState {
   writer: string;
   dbStatus: string;
+  /** Where a switchover in progress moves the writer; default the region that is not the writer. */
+  movingTo?: string;
   /** drained[target][holder] */
   drained: Record<string, Record<string, boolean>>;
   healthz: Record<string, { status: number; mode: string; db: string } | null>;
@@ -82,6 +89,8 @@ export interface WorldState {
   inverted: Record<string, boolean>;
   /** Readiness last published per region (1 ready, 0 not) and its failed checks; absent: nothing published. */
   readiness: Record<string, { ready: number; failed: string[] }>;
+  /** When each invalidation of the outage distribution was created. */
+  invalidatedAt: Date[];
 }
 
 export class World {
@@ -109,6 +118,7 @@ export class World {
     secretReplica: { Status: 'InSync', StatusMessage: 'Replication succeeded' },
     inverted: {},
     readiness: { [STANDBY]: { ready: 1, failed: [] } },
+    invalidatedAt: [],
   };
   confirmAnswer = true;
   interactive = false;
@@ -175,6 +185,19 @@ export class World {
         {
           GlobalClusterIdentifier: 'resilient-shop-global',
           Status: this.state.dbStatus,
+          // as RDS: FailoverState only while a switchover or failover is in progress; by default the
+          // move goes to the region that is not the writer
+          ...(['switching-over', 'failing-over'].includes(this.state.dbStatus)
+            ? {
+                FailoverState: {
+                  Status: this.state.dbStatus,
+                  FromDbClusterArn: arnOf(this.state.writer),
+                  ToDbClusterArn: arnOf(
+                    this.state.movingTo ?? (REGIONS.find((r) => r !== this.state.writer) as string),
+                  ),
+                },
+              }
+            : {}),
           GlobalClusterMembers: REGIONS.map((r) => ({
             DBClusterArn: arnOf(r),
             IsWriter: r === this.state.writer,
@@ -267,6 +290,12 @@ export class World {
         },
       },
     }));
+    m.route53
+      .on(UpdateHealthCheckCommand)
+      .callsFake((input: { HealthCheckId: string; Inverted?: boolean }) => {
+        this.state.inverted[input.HealthCheckId.replace(/^hc-endpoint-/, '')] = !!input.Inverted;
+        return { HealthCheck: { Id: input.HealthCheckId } };
+      });
     m.route53.on(GetHealthCheckStatusCommand).callsFake((input: { HealthCheckId: string }) => {
       const r = input.HealthCheckId.replace('hc-endpoint-', '');
       const ok = this.state.endpointHealthy[r] ?? 0;
@@ -289,7 +318,19 @@ export class World {
       this.state.notice = input.Body;
       return {};
     });
-    m.cloudfront.on(CreateInvalidationCommand).resolves({ Invalidation: { Id: 'I1' } as never });
+    m.cloudfront.on(CreateInvalidationCommand).callsFake(() => {
+      this.state.invalidatedAt.push(new Date(this.clock));
+      return { Invalidation: { Id: `I${this.state.invalidatedAt.length}` } as never };
+    });
+    m.cloudfront.on(ListInvalidationsCommand).callsFake(() => ({
+      InvalidationList: {
+        Items: this.state.invalidatedAt.map((t, i) => ({
+          Id: `I${i + 1}`,
+          CreateTime: t,
+          Status: 'Completed',
+        })),
+      },
+    }));
     m.logs.on(CreateLogStreamCommand).resolves({});
     m.logs.on(PutLogEventsCommand).resolves({});
     m.sts.on(GetCallerIdentityCommand).callsFake(() => ({

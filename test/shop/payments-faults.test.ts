@@ -250,7 +250,15 @@ test('a slow provider does not take the database pool: browsing stays answered w
     returns.push(await throughWindow(pay.json.redirectUrl));
   }
   fakes.toss.latencyMs = 1500;
-  const confirming = Promise.all(returns.map((u) => returnTo(u)));
+  // A return refused by the admission gate (503 + Retry-After, nothing done) is retried, as a browser would.
+  const returnRetrying = async (u: string) => {
+    for (let i = 0; ; i++) {
+      const r = await returnTo(u);
+      if (r.status !== 503 || i === 5) return r;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  };
+  const confirming = Promise.all(returns.map(returnRetrying));
   await new Promise((r) => setTimeout(r, 300)); // all eight confirms are now waiting on the provider
   expect(shop.shop.db.gate.stats().active).toBe(0);
   const started = Date.now();

@@ -1,0 +1,330 @@
+/**
+ * What shopctl says after a write must be what is true: a write whose answer did not come is read
+ * back (DONE / NOT DONE) or reported UNKNOWN, never "nothing changed"; a switchover caught mid-way is
+ * judged by where the writer is moving; a second run says "already in effect"; a notice whose
+ * invalidation never went out is invalidated by the next run. The late answers are real: the fake
+ * service applies the write at once and answers seconds after the call's deadline (1 s), so the
+ * deadline machinery of the run (withDeadline) is what gives up.
+ */
+import { CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { FaultServer } from './support/fault-server';
+import { arnOf, EDGE, PRIMARY, STANDBY, throttle, timeout, World } from './world';
+
+/** Answers long after the 1 s call deadline of `shortDeadlines` (a wide margin on a loaded machine). */
+const LATE_MS = 4_000;
+const late = <T>(value: T) =>
+  new Promise<T>((resolve) => {
+    setTimeout(() => resolve(value), LATE_MS).unref();
+  });
+
+/** A switchover/failover request completes on the next poll (the writer then serves read-write). */
+function promotable(w: World): World {
+  for (const r of [PRIMARY, STANDBY]) {
+    w.m(r)
+      .rds.on(SwitchoverGlobalClusterCommand)
+      .callsFake(() => {
+        w.state.dbStatus = 'switching-over';
+        w.state.movingTo = r;
+        w.onSleep = () => settle(w, r);
+        return {};
+      });
+  }
+  return w;
+}
+
+function settle(w: World, writer: string): void {
+  w.state.writer = writer;
+  w.state.dbStatus = 'available';
+  delete w.state.movingTo;
+  w.state.healthz[writer] = { status: 200, mode: 'read-write', db: 'writer' };
+  const other = writer === PRIMARY ? STANDBY : PRIMARY;
+  w.state.healthz[other] = { status: 200, mode: 'read-only', db: 'secondary' };
+}
+
+/** The drain of the primary lands in its holder (the standby), and its answer comes after the deadline. */
+function drainLandsLate(w: World): void {
+  w.m(STANDBY)
+    .ssm.on(PutParameterCommand)
+    .callsFake((input: { Name: string; Value: string }) => {
+      const target = input.Name.split('/').pop() as string;
+      w.state.drained[target] = { ...w.state.drained[target], [STANDBY]: input.Value === 'drained' };
+      return late({ Version: 2 });
+    });
+}
+
+const FAILOVER = ['failover', '--to', STANDBY, '--yes'];
+
+describe('a write whose answer did not come is read back, never "nothing changed"', () => {
+  test('drain answered after its deadline: read back DONE, the failover goes on and finishes, exit 0', async () => {
+    const w = promotable(new World().shortDeadlines());
+    drainLandsLate(w);
+    const code = await w.run(...FAILOVER);
+    expect(w.err).not.toContain('nothing was changed');
+    expect(code).toBe(0);
+    expect(w.out).toMatch(/DONE {5}2\. Drain ap-northeast-2 .*drained in ap-northeast-1 \(read back\)/);
+    expect(w.err).toContain('the answer did not come in time; read back: in effect');
+    expect(w.state.drained[PRIMARY][STANDBY]).toBe(true);
+    expect(w.auditRecords().at(-1)).toMatchObject({ command: 'failover', result: 'ok' });
+  }, 20_000);
+
+  test('drain answered late and the read-back failing too: UNKNOWN, exit 3, how to find out and roll back', async () => {
+    const w = new World().shortDeadlines();
+    let putSent = false;
+    w.m(STANDBY)
+      .ssm.on(PutParameterCommand)
+      .callsFake((input: { Name: string; Value: string }) => {
+        putSent = true;
+        w.state.drained[PRIMARY] = { [STANDBY]: input.Value === 'drained' };
+        return late({ Version: 2 });
+      });
+    w.m(STANDBY)
+      .ssm.on(GetParameterCommand)
+      .callsFake((input: { Name: string }) => {
+        if (putSent) throw timeout();
+        const target = input.Name.split('/').pop() as string;
+        return {
+          Parameter: { Name: input.Name, Value: w.state.drained[target]?.[STANDBY] ? 'drained' : 'serving' },
+        };
+      });
+    const code = await w.run(...FAILOVER);
+    expect(code).toBe(3);
+    expect(w.err).toContain('UNKNOWN: step 2 got no answer and could not be read back');
+    expect(w.err).toMatch(/UNKNOWN {2}2\. Drain ap-northeast-2: no holder confirmed the drain/);
+    expect(w.err).toContain(
+      'To find out and finish (it reads every step back and skips what is in effect): npx shopctl failover --to ap-northeast-1 --yes',
+    );
+    expect(w.err).toContain('To roll back instead: npx shopctl failback --yes');
+    expect(w.mutatingCalls()).toEqual([`${STANDBY} PutParameter`]); // stopped: nothing promoted
+    expect(w.auditRecords().at(-1)).toMatchObject({ command: 'failover', result: 'unknown' });
+  }, 20_000);
+
+  test('a write refused by AWS (answered) is NOT DONE without a read-back: nothing changed, exit 5', async () => {
+    const w = new World().shortDeadlines();
+    w.m(STANDBY).ssm.on(PutParameterCommand).rejects(throttle());
+    expect(await w.run(...FAILOVER)).toBe(5);
+    expect(w.err).toContain('FAILED: nothing was changed.');
+    expect(w.err).toMatch(/NOT DONE 2\. Drain ap-northeast-2: no holder took the drain: .*Throttled/);
+  });
+
+  test('switchover request answered after its deadline: read back as moving to the target → DONE, exit 0', async () => {
+    const w = new World().shortDeadlines();
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.m(STANDBY)
+      .rds.on(SwitchoverGlobalClusterCommand)
+      .callsFake(() => {
+        w.state.dbStatus = 'switching-over';
+        w.state.movingTo = STANDBY;
+        w.onSleep = () => settle(w, STANDBY);
+        return late({});
+      });
+    expect(await w.run(...FAILOVER)).toBe(0);
+    expect(w.out).toMatch(
+      /DONE {5}3\. Promote the database to ap-northeast-1 .*requested \(the answer did not come in time; read back: in effect\)/,
+    );
+  }, 20_000);
+
+  test('status.json written but answered late: read back (same updatedAt) DONE, then invalidated', async () => {
+    const w = new World().shortDeadlines();
+    w.m(EDGE)
+      .s3.on(PutObjectCommand)
+      .callsFake((input: { Body: string }) => {
+        w.state.notice = input.Body;
+        return late({});
+      });
+    expect(await w.run('notice', 'set', '--ko', '지연', '--en', 'Delayed', '--yes')).toBe(0);
+    expect(w.out).toMatch(/DONE {5}1\. Write s3:.*read back: in effect/);
+    expect(w.m(EDGE).s3.commandCalls(GetObjectCommand).length).toBeGreaterThanOrEqual(2); // plan + read-back
+    expect(w.m(EDGE).cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(1);
+  }, 20_000);
+});
+
+describe('a switchover caught mid-way, in each direction', () => {
+  test('failback while the failover it rolls back is still moving the writer away: waits for it, then switches back', async () => {
+    // Ctrl-C came during the writer wait of `failover --to STANDBY`: the move to STANDBY goes on
+    const w = promotable(new World());
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.dbStatus = 'switching-over';
+    w.state.movingTo = STANDBY;
+    w.onSleep = () => settle(w, STANDBY);
+    const code = await w.run('failback', '--yes');
+    expect(code).toBe(0);
+    expect(w.out).toContain('Promote the database to ap-northeast-2');
+    expect(w.out).toMatch(
+      /a move to ap-northeast-1 is in progress \(switching-over\); waiting for it to end/,
+    );
+    expect(w.calls().filter((c) => c.command === 'SwitchoverGlobalCluster')).toEqual([
+      expect.objectContaining({
+        region: PRIMARY,
+        input: expect.objectContaining({ TargetDbClusterIdentifier: arnOf(PRIMARY) }),
+      }),
+    ]);
+    expect(w.state.writer).toBe(PRIMARY);
+    expect(w.state.drained[PRIMARY][STANDBY]).toBe(false);
+  });
+
+  test('failover while a failback is still moving the writer to the primary: waits, then switches over to the standby', async () => {
+    const w = promotable(new World());
+    w.state.writer = STANDBY;
+    w.state.healthz[STANDBY] = { status: 200, mode: 'read-write', db: 'writer' };
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.dbStatus = 'switching-over';
+    w.state.movingTo = PRIMARY;
+    w.onSleep = () => settle(w, PRIMARY);
+    expect(await w.run(...FAILOVER)).toBe(0);
+    expect(w.calls().filter((c) => c.command === 'SwitchoverGlobalCluster')).toEqual([
+      expect.objectContaining({
+        region: STANDBY,
+        input: expect.objectContaining({ TargetDbClusterIdentifier: arnOf(STANDBY) }),
+      }),
+    ]);
+    expect(w.state.writer).toBe(STANDBY);
+  });
+
+  test('a move already going to the target counts as the promotion done: no second request', async () => {
+    const w = promotable(new World());
+    w.state.drained = { [PRIMARY]: { [STANDBY]: true } };
+    w.state.dbStatus = 'switching-over';
+    w.state.movingTo = STANDBY;
+    w.onSleep = () => settle(w, STANDBY);
+    expect(await w.run(...FAILOVER)).toBe(0);
+    expect(w.out).toContain('[SKIP] 3. Promote the database to ap-northeast-1');
+    expect(w.calls().filter((c) => c.command === 'SwitchoverGlobalCluster')).toEqual([]);
+  });
+});
+
+describe('a second run says what it did', () => {
+  test('failover run twice (fast path on): the second says "already in effect", audited so', async () => {
+    const w = promotable(new World());
+    w.extra = { fastSwitch: true };
+    expect(await w.run(...FAILOVER)).toBe(0);
+    expect(w.out).toMatch(/Done in/);
+    w.stdout.length = 0;
+    expect(await w.run(...FAILOVER)).toBe(0);
+    expect(w.out).not.toMatch(/Done in/);
+    expect(w.out).toContain(
+      'Already in effect: ap-northeast-1 is the database writer and ap-northeast-2 is drained',
+    );
+    expect(w.auditRecords().map((r) => r.result)).toEqual(['ok', 'already-in-effect']);
+  });
+
+  test('notice set resumed after a throttled invalidation sends the invalidation', async () => {
+    const w = new World();
+    const SET = ['notice', 'set', '--ko', '지연', '--en', 'Delayed', '--yes'];
+    let calls = 0;
+    w.m(EDGE)
+      .cloudfront.on(CreateInvalidationCommand)
+      .callsFake(() => {
+        if (calls++ === 0) throw throttle();
+        w.state.invalidatedAt.push(new Date(w.clock));
+        return { Invalidation: { Id: 'I1' } };
+      });
+    expect(await w.run(...SET)).toBe(4);
+    w.stdout.length = 0;
+    w.stderr.length = 0;
+    expect(await w.run(...SET)).toBe(0);
+    expect(w.out).not.toContain('Already in effect');
+    expect(w.out).toMatch(/DONE {5}1\. Write s3:.*already done/);
+    expect(w.out).toMatch(/DONE {5}2\. Invalidate \/status.json .*distribution EDFDVBD6EXAMPLE/);
+    expect(w.m(EDGE).cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(2);
+    expect(w.m(EDGE).s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    // and a third run now has nothing to do
+    w.stdout.length = 0;
+    expect(await w.run(...SET)).toBe(0);
+    expect(w.out).toContain('Already in effect');
+    expect(w.m(EDGE).cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(2);
+  });
+});
+
+describe('status.json: region states', () => {
+  const SET = ['notice', 'set', '--ko', '지연', '--en', 'Delayed', '--yes'];
+  const regionsWritten = (w: World) =>
+    JSON.parse(w.m(EDGE).s3.commandCalls(PutObjectCommand).at(-1)?.args[0].input.Body as string).regions;
+
+  test('a healthy read-only standby is operational, not "degraded"; a writer that cannot write is', async () => {
+    const w = new World();
+    expect(await w.run(...SET)).toBe(0);
+    expect(regionsWritten(w)).toEqual({ [PRIMARY]: 'operational', [STANDBY]: 'operational' });
+
+    w.state.healthz[PRIMARY] = { status: 200, mode: 'read-only', db: 'writer' };
+    expect(await w.run('notice', 'clear', '--yes')).toBe(0);
+    expect(regionsWritten(w)).toEqual({ [PRIMARY]: 'degraded', [STANDBY]: 'operational' });
+  });
+});
+
+describe('the audit record reaches CloudWatch Logs in the next region when the first stalls', () => {
+  let hang: FaultServer;
+  beforeAll(async () => {
+    hang = await FaultServer.start('hang');
+  });
+  afterAll(() => hang.close());
+
+  test("the primary's Logs stalled: the standby gets a budget of its own and takes the record", async () => {
+    const w = promotable(new World());
+    // the call deadline is longer than the audit budget, as by default (12 s and 10 s)
+    w.extra = { callTimeoutMs: 3_000, httpTimeoutMs: 3_000, auditTimeoutMs: 800 };
+    w.stall(PRIMARY, hang.url, ['logs']);
+    expect(await w.run(...FAILOVER)).toBe(0);
+    expect(w.err).not.toContain('no time left');
+    expect(w.err).not.toContain('audit record not sent');
+    expect(w.m(STANDBY).logs.commandCalls(PutLogEventsCommand)).toHaveLength(1);
+    expect(hang.accepted).toBeGreaterThan(0);
+  }, 20_000);
+});
+
+describe('status with the only standby stalled', () => {
+  let hang: FaultServer;
+  beforeAll(async () => {
+    hang = await FaultServer.start('hang');
+  });
+  afterAll(() => hang.close());
+
+  test('AT-RISK, exit 1, says there is no failover target (was NORMAL, exit 0)', async () => {
+    const w = new World().shortDeadlines();
+    w.stall(STANDBY, hang.url);
+    w.healthzServer.set(STANDBY, hang.url);
+    const code = await w.run('status');
+    expect(code).toBe(1);
+    expect(w.out).toMatch(
+      /AT-RISK: customers are served read-write by the primary ap-northeast-2, but no standby answers \(ap-northeast-1: .*no answer.*\): there is no failover target if ap-northeast-2 fails \(exit 1\)/,
+    );
+  }, 20_000);
+
+  test('a healthy standby: NORMAL, exit 0', async () => {
+    const w = new World();
+    expect(await w.run('status')).toBe(0);
+    expect(w.out).toContain('NORMAL: customers are served read-write by the primary ap-northeast-2 (exit 0)');
+  });
+});
+
+describe('offline preview', () => {
+  test('failover --dry-run without credentials prints the plan from the config and the live checks it skipped', async () => {
+    const w = new World();
+    const noCreds = () =>
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+    for (const r of [PRIMARY, STANDBY, EDGE])
+      for (const s of ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets'] as const)
+        w.m(r)[s].rejects(noCreds());
+    const code = await w.run('failover', '--to', STANDBY, '--dry-run');
+    expect(code).toBe(0);
+    expect(w.out).toContain(
+      'Plan: planned failover to ap-northeast-1 (offline preview: no AWS credentials; from config "default" alone)',
+    );
+    expect(w.out).toContain('  3. Drain ap-northeast-2');
+    expect(w.out).toMatch(
+      /Promote the database to ap-northeast-1\n.*SwitchoverGlobalCluster resilient-shop-global/,
+    );
+    expect(w.out).toContain(
+      'Live checks skipped (they need credentials): which account the credentials are for;',
+    );
+    expect(w.mutatingCalls()).toEqual([]);
+    expect(w.auditRecords()).toEqual([
+      expect.objectContaining({ command: 'failover', result: 'dry-run', detail: 'offline preview' }),
+    ]);
+  });
+});
