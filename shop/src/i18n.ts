@@ -186,6 +186,9 @@ const en = {
   otherWaysToPay: 'Other ways to pay',
   messengers: 'Messengers',
   email: 'E-mail',
+  /** Shown beside the optional phone / e-mail fields at checkout (shop/src/notify/contact.ts CONSENT_VERSION). */
+  notifyConsent:
+    'I agree that Resilient Shop uses this mobile number and/or e-mail address only to send messages about this order (KakaoTalk, text message or e-mail) and erases them 30 days after the order. Leave both empty to receive no messages.',
   /** Overload and lost-commit answers (shop/src/routes.ts). */
   fault: {
     inLineTitle: 'You are in line',
@@ -251,6 +254,8 @@ const ko: Messages = {
   otherWaysToPay: '다른 결제 방법',
   messengers: '메신저',
   email: '이메일',
+  notifyConsent:
+    'Resilient Shop이 이 휴대전화 번호와/또는 이메일 주소를 이 주문에 관한 안내(카카오톡 알림톡, 문자, 이메일)에만 사용하고 주문 30일 후 삭제하는 데 동의합니다. 안내를 받지 않으려면 두 칸을 비워 두세요.',
   fault: {
     inLineTitle: '잠시만 기다려 주세요',
     inLine: '지금 주문이 몰려 있습니다. 아직 아무것도 처리되지 않았으니 몇 초 뒤에 다시 시도해 주세요.',
@@ -265,6 +270,12 @@ const ko: Messages = {
     checkOrder: '내 주문 확인하기',
   },
   routes: {
+    'phone and email must be text.': '휴대전화 번호와 이메일은 글자로 입력해 주세요.',
+    'Enter a Korean mobile number such as 010-1234-5678.':
+      '010-1234-5678 같은 휴대전화 번호를 입력해 주세요.',
+    'Enter an e-mail address such as name@example.com.': 'name@example.com 같은 이메일 주소를 입력해 주세요.',
+    'To receive order messages, agree to the use of your contact details.':
+      '주문 안내를 받으시려면 연락처 이용에 동의해 주세요.',
     'This idempotency-key was already used for another cart.':
       '이 idempotency-key는 이미 다른 장바구니에 사용되었습니다.',
     'This idempotency-key is in use by another checkout.': '이 idempotency-key로 다른 주문이 처리 중입니다.',

@@ -240,6 +240,56 @@ export const MIGRATIONS: Migration[] = [
           `UPDATE products SET name_ko = ${quote(p.nameKo)}, description_ko = ${quote(p.descriptionKo)} WHERE id = ${p.id} AND name_ko IS NULL;`,
       ).join('\n'),
   },
+  {
+    version: 7,
+    name: 'order contacts and the notice outbox',
+    // order_contacts: what a notice needs and nothing more (a phone and/or an e-mail, the language,
+    // the consent given), erased at erase_after (docs/notifications.md "Retention").
+    // notices: the outbox, written in the same transaction as the order or payment change it tells
+    // about (shop/src/notify/outbox.ts); (order_id, kind, dedupe) makes each notice exactly one row.
+    // notice_attempts: one row per channel try, committed as 'sending' BEFORE the provider is called;
+    // the partial unique index allows one possibly-delivered try per notice and channel, so the
+    // database itself refuses a second send on a channel (docs/notifications.md "At most once").
+    sql: `
+      CREATE TABLE IF NOT EXISTS order_contacts (
+        order_id uuid PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,
+        phone text CHECK (phone ~ '^01[016789][0-9]{7,8}$'),
+        email text CHECK (length(email) <= 254),
+        lang text NOT NULL CHECK (lang IN ('ko', 'en')),
+        consent_version text NOT NULL,
+        consented_at timestamptz NOT NULL DEFAULT now(),
+        erase_after timestamptz NOT NULL,
+        CHECK (phone IS NOT NULL OR email IS NOT NULL)
+      );
+      CREATE INDEX IF NOT EXISTS order_contacts_erase_idx ON order_contacts (erase_after);
+      CREATE TABLE IF NOT EXISTS notices (
+        id bigserial PRIMARY KEY,
+        order_id uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        kind text NOT NULL,
+        dedupe text NOT NULL DEFAULT '',
+        detail jsonb NOT NULL DEFAULT '{}',
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'undeliverable')),
+        channel text,
+        next_at timestamptz NOT NULL DEFAULT now(),
+        lease_until timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        sent_at timestamptz,
+        UNIQUE (order_id, kind, dedupe)
+      );
+      CREATE INDEX IF NOT EXISTS notices_open_idx ON notices (next_at) WHERE status IN ('pending', 'sending');
+      CREATE TABLE IF NOT EXISTS notice_attempts (
+        id uuid PRIMARY KEY,
+        notice_id bigint NOT NULL REFERENCES notices (id) ON DELETE CASCADE,
+        channel text NOT NULL,
+        status text NOT NULL CHECK (status IN ('sending', 'sent', 'refused', 'unknown')),
+        provider_ref text,
+        error text,
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS notice_attempts_once_per_channel ON notice_attempts (notice_id, channel) WHERE status <> 'refused';
+    `,
+  },
 ];
 
 function quote(s: string): string {

@@ -26,6 +26,8 @@ import type { PaymentService } from './payments/service';
 import { type TestRequestGate, unsignedTestHeaders } from './signed-test-request';
 import { handlePaymentRoute, paymentChoiceAnswer, type PaymentRouteContext } from './payments/routes';
 import { paymentLine } from './payments/pages';
+import { ContactError, parseContact, saveContact } from './notify/contact';
+import { enqueueNotice } from './notify/outbox';
 
 export interface ShopContext {
   region: string;
@@ -417,6 +419,13 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         'Too many checkouts from your network. Please try again in a minute.',
         retryAfter(wait),
       );
+    let contact;
+    try {
+      contact = parseContact(body, languageOf(req));
+    } catch (err) {
+      if (err instanceof ContactError) throw new HttpError(400, err.message);
+      throw err;
+    }
     if (mode === 'read-only') {
       // A retry of an order placed before the outage still gets its answer, when a reader has it.
       const placed = key && !synthetic ? await lookupKey(key, cartId).catch(() => undefined) : undefined;
@@ -480,6 +489,11 @@ export function createHandler(ctx: ShopContext): ShopHandler {
              SELECT $1, * FROM unnest($2::int[], $3::int[], $4::int[])`,
             [id, items.rows.map((i) => i.product_id), items.rows.map((i) => i.quantity), prices],
           );
+          if (contact) {
+            // The contact and the "order received" notice commit with the order or not at all.
+            await saveContact(c, id, contact, new Date());
+            await enqueueNotice(c, id, 'order-received', '', { amount: total });
+          }
           if (key) {
             await c.query('INSERT INTO checkout_keys (key, cart_id, order_id) VALUES ($1, $2, $3)', [
               key,

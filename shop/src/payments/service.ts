@@ -19,6 +19,7 @@ import type { Database } from '../db';
 import { OverloadedError } from '../gate';
 import { HttpError } from '../http';
 import type { Logger } from '../types';
+import { enqueueNotice, type NoticeKind } from '../notify/outbox';
 import type { PaymentsSettings } from './config';
 import { CircuitOpenError, PaymentHealth, type LaneReport } from './health';
 import type { PaymentMetrics } from './metrics';
@@ -337,6 +338,14 @@ export class PaymentService {
           'UPDATE orders SET status = $2, payment_method = $3, payment_due_at = $4 WHERE id = $1',
           [orderId, method === 'bank-transfer' ? 'awaiting_transfer' : 'awaiting_phone', method, dueAt],
         );
+        if (method === 'bank-transfer' && bank)
+          await enqueueNotice(c, orderId, 'awaiting-transfer', '', {
+            amount: order.total,
+            dueAt: dueAt.toISOString(),
+            bank: bank.bank,
+            account: bank.account,
+            holder: bank.holder,
+          });
         return order.total;
       },
       { priority: 'high' },
@@ -491,7 +500,15 @@ export class PaymentService {
       );
     }
     if (outcome.kind === 'unknown') {
-      await this.finish(attempt.id, from, 'unknown', outcome.code, outcome.message);
+      await this.finish(
+        attempt.id,
+        from,
+        'unknown',
+        outcome.code,
+        outcome.message,
+        undefined,
+        'payment-confirming',
+      );
       this.o.logger.warn('payment outcome unknown; the reconciler will look it up', {
         attemptId: attempt.id,
       });
@@ -503,6 +520,8 @@ export class PaymentService {
       outcome.kind === 'declined' ? 'declined' : 'failed',
       outcome.code,
       outcome.message,
+      undefined,
+      'payment-failed',
     );
     return { orderId: attempt.orderId, payment: 'failed', code: outcome.code };
   }
@@ -540,6 +559,7 @@ export class PaymentService {
           await c.query("UPDATE orders SET status = 'paid', payment_due_at = NULL WHERE id = $1", [
             attempt.orderId,
           ]);
+          await enqueueNotice(c, attempt.orderId, 'payment-confirmed', '', { amount });
           return 'paid' as const;
         }
         // A second charge for a paid order, or a charge that does not match the order: refund it.
@@ -585,7 +605,15 @@ export class PaymentService {
       });
       return false;
     }
-    await this.finish(attempt.id, ['duplicate'], 'refunded', 'DUPLICATE_REFUNDED', 'refunded automatically');
+    await this.finish(
+      attempt.id,
+      ['duplicate'],
+      'refunded',
+      'DUPLICATE_REFUNDED',
+      'refunded automatically',
+      undefined,
+      'payment-refunded',
+    );
     await this.event(attempt.id, attempt.orderId, 'duplicate-refunded', { providerRef: attempt.providerRef });
     this.o.logger.warn('duplicate payment refunded', { attemptId: attempt.id, orderId: attempt.orderId });
     return true;
@@ -598,13 +626,27 @@ export class PaymentService {
     code?: string,
     message?: string,
     recheck?: Date,
+    notice?: NoticeKind,
   ) {
-    await this.o.db.query(
-      'writer',
-      `UPDATE payment_attempts SET status = $3, failure_code = $4, failure_message = $5, recheck_until = $6, updated_at = now()
-       WHERE id = $1 AND status = ANY($2)`,
-      [id, from, to, code?.slice(0, 100) ?? null, message?.slice(0, 500) ?? null, recheck ?? null],
-    );
+    const sql = `UPDATE payment_attempts SET status = $3, failure_code = $4, failure_message = $5, recheck_until = $6, updated_at = now()
+       WHERE id = $1 AND status = ANY($2) RETURNING order_id`;
+    const values = [
+      id,
+      from,
+      to,
+      code?.slice(0, 100) ?? null,
+      message?.slice(0, 500) ?? null,
+      recheck ?? null,
+    ];
+    if (!notice) {
+      await this.o.db.query('writer', sql, values);
+      return;
+    }
+    // The customer's notice commits with the state change (shop/src/notify/outbox.ts).
+    await this.o.db.transaction(async (c) => {
+      const r = await c.query<{ order_id: string }>(sql, values);
+      if (r.rows[0]) await enqueueNotice(c, r.rows[0].order_id, notice, id);
+    });
   }
 
   private async event(attemptId: string, orderId: string, kind: string, detail: unknown) {
@@ -708,6 +750,7 @@ export class PaymentService {
         found.kind === 'canceled' ? 'CANCELED_AT_PROVIDER' : 'NOT_CHARGED',
         `look-up: ${found.kind === 'canceled' ? 'canceled' : found.detail}`,
         recheck,
+        'payment-failed',
       );
     }
     report.expiredHolds = await this.expireHolds(now);
@@ -741,6 +784,7 @@ export class PaymentService {
          RETURNING o.id, o.drill`,
         [candidates.rows.map((r) => r.id)],
       );
+      for (const r of expired.rows) await enqueueNotice(c, r.id, 'order-cancelled');
       const ids = expired.rows.filter((r) => !r.drill).map((r) => r.id);
       if (ids.length)
         await c.query(

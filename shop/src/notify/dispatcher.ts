@@ -1,0 +1,384 @@
+/**
+ * The dispatcher: sends the outbox's notices through the channels in fallback order (알림톡, then
+ * SMS, then e-mail), at most once per channel. See docs/notifications.md "Dispatch".
+ *
+ * 1. Claim (one short transaction, rows locked with SKIP LOCKED so instances share the work): pick
+ *    the notice's channel, insert its `notice_attempts` row as `sending` and give the notice a lease.
+ *    The row is committed BEFORE the provider is called; no connection is held during the call.
+ * 2. Send through the channel's cockatiel policy: a circuit breaker (consecutive failures) around
+ *    an aggressive timeout (the channel's deadline; the call is aborted).
+ * 3. Settle (one short transaction): `sent`; `refused` (certainly not delivered: the channel may be
+ *    tried again later, after the others); or `unknown` (timeout, reset, 5xx after accepting): the
+ *    channel is spent for this notice and the next one takes it at once.
+ * A process that dies between 2 and 3 leaves the attempt `sending`; when the lease runs out, any
+ * instance marks it `unknown` (spent) and the notice moves down the chain. A partial unique index
+ * (migration 6) refuses a second possibly-delivered attempt per notice and channel.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleAll,
+  IsolatedCircuitError,
+  type IPolicy,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from 'cockatiel';
+import type { PoolClient } from 'pg';
+import type { Language } from '../i18n';
+import type { Logger } from '../types';
+import { type Channel, ChannelError, type ChannelId, type OutgoingMessage } from './channel';
+import { eraseExpiredContacts } from './contact';
+import type { NoticeDetail, NoticeKind } from './outbox';
+
+/** The database the outbox lives in (the shop's `Database`, or a pool in tests). */
+export interface NoticeDb {
+  transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T>;
+}
+
+/** Test hooks: fault injection between the steps (never set in production). */
+export interface DispatchHooks {
+  /** Runs after a channel answered and before the outcome is written (throw = the process died). */
+  afterSend?: (attemptId: string, channel: ChannelId) => Promise<void> | void;
+}
+
+/** Per-channel counters since start (for metrics and `GET /notify/health`). */
+export interface ChannelCounters {
+  sent: number;
+  failed: number;
+  /** Notices this channel gave up on that went on to the next channel. */
+  fallbacks: number;
+}
+
+export interface DispatcherOptions {
+  db: NoticeDb;
+  /** The channels in fallback order. */
+  channels: Channel[];
+  /** How long a channel may take to answer before the send counts as outcome-unknown. */
+  deadlineMs: number;
+  /** How long a claim holds a notice; must exceed the deadline with a wide margin. */
+  leaseMs: number;
+  /** Wait before trying again when every reachable channel refused or is open. */
+  retryMs: number;
+  /** Breaker: opens after this many failures in a row; half-open after `halfOpenAfterMs`. */
+  breaker: { consecutiveFailures: number; halfOpenAfterMs: number };
+  /** Notices claimed per pass. */
+  batch?: number;
+  /** Channels switched off by the operator (data-plane switch); none by default. */
+  disabled?: () => ReadonlySet<string>;
+  logger: Logger;
+  now: () => Date;
+  hooks?: DispatchHooks;
+}
+
+/** What one pass did. */
+export interface PassReport {
+  recovered: number;
+  claimed: number;
+  sent: number;
+  refused: number;
+  unknown: number;
+  undeliverable: number;
+  erased: number;
+}
+
+interface Claimed {
+  message: OutgoingMessage;
+  channel: Channel;
+}
+
+interface NoticeRow {
+  id: string;
+  order_id: string;
+  kind: NoticeKind;
+  detail: NoticeDetail;
+  phone: string | null;
+  email: string | null;
+  lang: Language | null;
+  tries: { channel: string; status: string }[];
+}
+
+const SPENT = ['sending', 'sent', 'unknown'];
+
+export class Dispatcher {
+  private readonly policies = new Map<ChannelId, { policy: IPolicy; state: () => CircuitState }>();
+  private readonly counters = new Map<ChannelId, ChannelCounters>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<PassReport> | undefined;
+
+  constructor(private readonly o: DispatcherOptions) {
+    if (o.leaseMs < o.deadlineMs * 2)
+      throw new Error(`notify: leaseMs (${o.leaseMs}) must be at least twice deadlineMs (${o.deadlineMs})`);
+    for (const ch of o.channels) {
+      const breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: o.breaker.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(o.breaker.consecutiveFailures),
+      });
+      const deadline = timeout(o.deadlineMs, TimeoutStrategy.Aggressive);
+      this.policies.set(ch.id, { policy: wrap(breaker, deadline), state: () => breaker.state });
+      this.counters.set(ch.id, { sent: 0, failed: 0, fallbacks: 0 });
+    }
+  }
+
+  /** Breaker state and counters per channel. */
+  channelReport(): {
+    channel: ChannelId;
+    breaker: 'closed' | 'open' | 'half-open';
+    disabled: boolean;
+    counters: ChannelCounters;
+  }[] {
+    const disabled = this.o.disabled?.() ?? new Set<string>();
+    return this.o.channels.map((ch) => {
+      const s = this.policies.get(ch.id)!.state();
+      return {
+        channel: ch.id,
+        breaker: s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half-open' : 'open',
+        disabled: disabled.has(ch.id),
+        counters: { ...this.counters.get(ch.id)! },
+      };
+    });
+  }
+
+  /** Age in seconds of the oldest notice not yet sent (0 when none). */
+  async oldestUnsentAgeSeconds(): Promise<number> {
+    return this.o.db.transaction(async (c) => {
+      const r = await c.query<{ age: string | null }>(
+        "SELECT extract(epoch FROM ($1::timestamptz - min(created_at))) AS age FROM notices WHERE status IN ('pending', 'sending')",
+        [this.o.now()],
+      );
+      return Math.max(0, Number(r.rows[0]?.age ?? 0));
+    });
+  }
+
+  /** One pass: recover expired leases, claim, send, settle. Passes never overlap in one process. */
+  dispatchOnce(): Promise<PassReport> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<PassReport> {
+    const report: PassReport = {
+      recovered: 0,
+      claimed: 0,
+      sent: 0,
+      refused: 0,
+      unknown: 0,
+      undeliverable: 0,
+      erased: 0,
+    };
+    const now = this.o.now();
+    report.recovered = await this.recover(now);
+    const claimed = await this.claim(now, report);
+    report.claimed = claimed.length;
+    await Promise.all(claimed.map((c) => this.sendOne(c, report)));
+    report.erased = await this.o.db.transaction((c) => eraseExpiredContacts(c, this.o.now()));
+    return report;
+  }
+
+  /** Attempts left `sending` past their lease (the sender died): outcome unknown, channel spent. */
+  private async recover(now: Date): Promise<number> {
+    return this.o.db.transaction(async (c) => {
+      const stale = await c.query<{ id: string }>(
+        "SELECT id FROM notices WHERE status = 'sending' AND lease_until < $1 FOR UPDATE SKIP LOCKED",
+        [now],
+      );
+      if (stale.rowCount === 0) return 0;
+      const ids = stale.rows.map((r) => r.id);
+      const spent = await c.query<{ channel: ChannelId }>(
+        `UPDATE notice_attempts SET status = 'unknown', error = 'lease expired: the sender stopped, outcome unknown', finished_at = $2
+         WHERE notice_id = ANY($1::bigint[]) AND status = 'sending' RETURNING channel`,
+        [ids, now],
+      );
+      for (const r of spent.rows) this.count(r.channel, 'failed');
+      await c.query(
+        "UPDATE notices SET status = 'pending', next_at = $2, lease_until = NULL WHERE id = ANY($1::bigint[])",
+        [ids, now],
+      );
+      this.o.logger.warn('notice sends recovered after an expired lease', { notices: ids.length });
+      return ids.length;
+    });
+  }
+
+  private async claim(now: Date, report: PassReport): Promise<Claimed[]> {
+    const disabled = this.o.disabled?.() ?? new Set<string>();
+    return this.o.db.transaction(async (c) => {
+      const rows = await c.query<NoticeRow>(
+        `SELECT n.id::text AS id, n.order_id, n.kind, n.detail, k.phone, k.email, k.lang,
+                COALESCE((SELECT json_agg(json_build_object('channel', a.channel, 'status', a.status))
+                          FROM notice_attempts a WHERE a.notice_id = n.id), '[]') AS tries
+         FROM notices n LEFT JOIN order_contacts k ON k.order_id = n.order_id
+         WHERE n.status = 'pending' AND n.next_at <= $1
+         ORDER BY n.next_at, n.id LIMIT $2 FOR UPDATE OF n SKIP LOCKED`,
+        [now, this.o.batch ?? 20],
+      );
+      const out: Claimed[] = [];
+      for (const n of rows.rows) {
+        const contact = { phone: n.phone ?? undefined, email: n.email ?? undefined };
+        const refusals = (ch: ChannelId) =>
+          n.tries.filter((t) => t.channel === ch && t.status === 'refused').length;
+        const reachable = this.o.channels.filter(
+          (ch) =>
+            ch.canReach(contact) && !n.tries.some((t) => t.channel === ch.id && SPENT.includes(t.status)),
+        );
+        if (reachable.length === 0) {
+          await c.query("UPDATE notices SET status = 'undeliverable' WHERE id = $1", [n.id]);
+          report.undeliverable++;
+          this.o.logger.error('notice undeliverable: every channel spent or no contact left', {
+            noticeId: n.id,
+            orderId: n.order_id,
+          });
+          continue;
+        }
+        const open = reachable.filter(
+          (ch) => !disabled.has(ch.id) && this.policies.get(ch.id)!.state() !== CircuitState.Open,
+        );
+        if (open.length === 0) {
+          await c.query('UPDATE notices SET next_at = $2 WHERE id = $1', [
+            n.id,
+            new Date(now.getTime() + this.o.retryMs),
+          ]);
+          continue;
+        }
+        // The first channel in chain order among those refused the fewest times: a refusal moves the
+        // notice on to the next channel at once, and the chain starts over once every one refused.
+        const fewest = Math.min(...open.map((ch) => refusals(ch.id)));
+        const channel = open.find((ch) => refusals(ch.id) === fewest)!;
+        const attemptId = randomUUID();
+        await c.query(
+          "INSERT INTO notice_attempts (id, notice_id, channel, status, started_at) VALUES ($1, $2, $3, 'sending', $4)",
+          [attemptId, n.id, channel.id, now],
+        );
+        await c.query("UPDATE notices SET status = 'sending', lease_until = $2 WHERE id = $1", [
+          n.id,
+          new Date(now.getTime() + this.o.leaseMs),
+        ]);
+        out.push({
+          channel,
+          message: {
+            noticeId: n.id,
+            orderId: n.order_id,
+            kind: n.kind,
+            detail: n.detail,
+            lang: n.lang ?? 'ko',
+            phone: contact.phone,
+            email: contact.email,
+            attemptId,
+          },
+        });
+      }
+      return out;
+    });
+  }
+
+  private async sendOne({ channel, message }: Claimed, report: PassReport): Promise<void> {
+    const { policy } = this.policies.get(channel.id)!;
+    let outcome: { status: 'sent'; ref?: string } | { status: 'refused' | 'unknown'; error: string };
+    try {
+      const receipt = await policy.execute(({ signal }) => channel.send(message, signal));
+      outcome = { status: 'sent', ref: receipt.providerRef };
+    } catch (err) {
+      const delivered =
+        err instanceof ChannelError
+          ? err.delivered
+          : err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError
+            ? 'no'
+            : 'maybe'; // the deadline passed (TaskCancelledError) or something unforeseen: assume sent
+      outcome = {
+        status: delivered === 'no' ? 'refused' : 'unknown',
+        error:
+          err instanceof TaskCancelledError
+            ? `${channel.id}: no answer by the deadline`
+            : (err as Error).message,
+      };
+    }
+    await this.o.hooks?.afterSend?.(message.attemptId, channel.id);
+    await this.settle(channel.id, message, outcome);
+    if (outcome.status === 'sent') {
+      report.sent++;
+      this.count(channel.id, 'sent');
+    } else {
+      report[outcome.status]++;
+      this.count(channel.id, 'failed');
+      this.o.logger.warn('notice send failed; moving down the chain', {
+        noticeId: message.noticeId,
+        channel: channel.id,
+        outcome: outcome.status,
+        error: outcome.error,
+      });
+    }
+  }
+
+  private async settle(
+    channel: ChannelId,
+    m: OutgoingMessage,
+    outcome: { status: 'sent'; ref?: string } | { status: 'refused' | 'unknown'; error: string },
+  ): Promise<void> {
+    const now = this.o.now();
+    await this.o.db.transaction(async (c) => {
+      if (outcome.status === 'sent') {
+        // Also when the lease ran out meanwhile: the record says what happened.
+        await c.query(
+          "UPDATE notice_attempts SET status = 'sent', provider_ref = $2, error = NULL, finished_at = $3 WHERE id = $1",
+          [m.attemptId, outcome.ref ?? null, now],
+        );
+        await c.query(
+          "UPDATE notices SET status = 'sent', channel = $2, sent_at = $3, lease_until = NULL WHERE id = $1 AND status <> 'sent'",
+          [m.noticeId, channel, now],
+        );
+        return;
+      }
+      const a = await c.query(
+        "UPDATE notice_attempts SET status = $2, error = $3, finished_at = $4 WHERE id = $1 AND status = 'sending'",
+        [m.attemptId, outcome.status, outcome.error.slice(0, 500), now],
+      );
+      if (a.rowCount === 0) return; // recovered meanwhile: already spent and moved on
+      // Straight on to the next channel, unless every reachable channel has already refused this
+      // notice at least as often as this one: then wait `retryMs` before starting the chain over.
+      const tries = await c.query<{ channel: string; status: string }>(
+        'SELECT channel, status FROM notice_attempts WHERE notice_id = $1',
+        [m.noticeId],
+      );
+      const refusals = (ch: string) =>
+        tries.rows.filter((t) => t.channel === ch && t.status === 'refused').length;
+      const reachable = this.o.channels.filter(
+        (ch) => ch.canReach(m) && !tries.rows.some((t) => t.channel === ch.id && SPENT.includes(t.status)),
+      );
+      const mine = refusals(channel);
+      const fresher = reachable.some((ch) => ch.id !== channel && refusals(ch.id) < Math.max(mine, 1));
+      const nextAt = outcome.status === 'unknown' || fresher ? now : new Date(now.getTime() + this.o.retryMs);
+      if (reachable.length > 0 && nextAt === now) this.count(channel, 'fallbacks');
+      await c.query(
+        "UPDATE notices SET status = 'pending', next_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending'",
+        [m.noticeId, nextAt],
+      );
+    });
+  }
+
+  private count(channel: ChannelId, what: keyof ChannelCounters) {
+    const c = this.counters.get(channel);
+    if (c) c[what]++;
+  }
+
+  /** Runs a pass every `everyMs` until `stop()`. */
+  start(everyMs: number): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.dispatchOnce().catch((err: Error) =>
+        this.o.logger.warn('notice dispatch pass failed', { error: err.message }),
+      );
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+}

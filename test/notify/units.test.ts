@@ -1,0 +1,158 @@
+/** Contact validation, SES SendEmail exact arguments (aws-sdk-client-mock), adapter error classes. */
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ChannelError } from '../../shop/src/notify/channel';
+import { isEmail, normaliseMobile, parseContact } from '../../shop/src/notify/contact';
+import { NhnSms } from '../../shop/src/notify/nhn';
+import { SesEmail } from '../../shop/src/notify/ses';
+import { NotifyMetrics } from '../../shop/src/notify/metrics';
+import type { OutgoingMessage } from '../../shop/src/notify/channel';
+import { freePort } from '../support/postgres';
+
+test.each([
+  ['010-1234-5678', '01012345678'],
+  ['010 1234 5678', '01012345678'],
+  ['+82 10-1234-5678', '01012345678'],
+  ['82-010-1234-5678', '01012345678'],
+  ['011-123-4567', '0111234567'],
+  ['02-123-4567', undefined],
+  ['010-1234-567', undefined],
+  ['010-1234-56789', undefined],
+  ['1588-1234', undefined],
+  ['010-abcd-5678', undefined],
+])('normaliseMobile(%s) = %s', (input, out) => {
+  expect(normaliseMobile(input)).toBe(out);
+});
+
+test.each([
+  ['kim@example.com', true],
+  ['a.b+tag@sub.example.co.kr', true],
+  ['no-at.example.com', false],
+  ['kim@localhost', false],
+  ['kim@exa mple.com', false],
+  [`${'a'.repeat(250)}@example.com`, false],
+])('isEmail(%s) = %s', (input, ok) => {
+  expect(isEmail(input)).toBe(ok);
+});
+
+test('parseContact: nothing given is no contact; a non-text field is refused', () => {
+  expect(parseContact({}, 'ko')).toBeUndefined();
+  expect(parseContact({ phone: '', email: '  ' }, 'ko')).toBeUndefined();
+  expect(() => parseContact({ phone: 1234 }, 'en')).toThrow('phone and email must be text.');
+  expect(parseContact({ email: ' kim@example.com ', consent: 'on' }, 'en')).toEqual({
+    email: 'kim@example.com',
+    lang: 'en',
+  });
+});
+
+const message: OutgoingMessage = {
+  noticeId: '42',
+  orderId: '0b5e7c1a-1111-2222-3333-444455556666',
+  kind: 'payment-confirmed',
+  detail: { amount: 19000 },
+  lang: 'en',
+  email: 'kim@example.com',
+  attemptId: 'a-1',
+};
+
+test('SES: SendEmail with exactly these arguments; the MessageId is the provider reference', async () => {
+  const ses = mockClient(SESv2Client);
+  ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+  const channel = new SesEmail(
+    { from: 'orders@shop.example.com', configurationSet: 'shop-events' },
+    new SESv2Client({}),
+  );
+  expect(await channel.send(message, new AbortController().signal)).toEqual({ providerRef: 'm-1' });
+  expect(ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input)).toEqual([
+    {
+      FromEmailAddress: 'orders@shop.example.com',
+      Destination: { ToAddresses: ['kim@example.com'] },
+      Content: {
+        Simple: {
+          Subject: { Data: '[Resilient Shop] Payment confirmed', Charset: 'UTF-8' },
+          Body: {
+            Text: { Data: 'Your payment of ₩19,000 for order 0b5e7c1a is confirmed.', Charset: 'UTF-8' },
+          },
+        },
+      },
+      EmailTags: [
+        { Name: 'notice', Value: '42' },
+        { Name: 'attempt', Value: 'a-1' },
+      ],
+      ConfigurationSetName: 'shop-events',
+    },
+  ]);
+  ses.restore();
+});
+
+test.each([
+  [400, 'no'],
+  [429, 'no'],
+  [500, 'maybe'],
+  [503, 'maybe'],
+])('SES error HTTP %d: delivered=%s', async (status, delivered) => {
+  const ses = mockClient(SESv2Client);
+  ses
+    .on(SendEmailCommand)
+    .rejects(Object.assign(new Error('x'), { name: 'X', $metadata: { httpStatusCode: status } }));
+  const channel = new SesEmail({ from: 'orders@shop.example.com' }, new SESv2Client({}));
+  const err = await channel.send(message, new AbortController().signal).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ChannelError);
+  expect((err as ChannelError).delivered).toBe(delivered);
+  ses.restore();
+});
+
+test('NHN SMS: a refused connection is certainly not delivered', async () => {
+  const port = await freePort(); // nothing listens there
+  const sms = new NhnSms(
+    { baseUrl: `http://127.0.0.1:${port}`, appKey: 'k', sendNo: '0212345678' },
+    async () => 's',
+  );
+  const err = await sms
+    .send({ ...message, phone: '01012345678' }, new AbortController().signal)
+    .catch((e) => e);
+  expect(err).toMatchObject({ channel: 'sms', delivered: 'no', message: 'sms: ECONNREFUSED' });
+});
+
+test('metrics: per-channel deltas since the last publication and the oldest unsent age', async () => {
+  const counters = { sent: 5, failed: 2, fallbacks: 2 };
+  const fake = {
+    channelReport: () => [
+      { channel: 'alimtalk' as const, breaker: 'open' as const, disabled: false, counters: { ...counters } },
+    ],
+    oldestUnsentAgeSeconds: async () => 42,
+  };
+  const sent: unknown[] = [];
+  const m = new NotifyMetrics(
+    fake,
+    async (ns, data) => void sent.push([ns, data]),
+    'shop/notify',
+    'ap-northeast-2',
+  );
+  const at = new Date('2026-12-07T12:00:00Z');
+  await m.publish(at);
+  counters.sent = 7;
+  await m.publish(at);
+  const dims = [
+    { Name: 'Region', Value: 'ap-northeast-2' },
+    { Name: 'Channel', Value: 'alimtalk' },
+  ];
+  const datum = (MetricName: string, Value: number) => ({
+    MetricName,
+    Dimensions: dims,
+    Timestamp: at,
+    Unit: 'Count',
+    Value,
+  });
+  const oldest = {
+    MetricName: 'OldestUnsentAgeSeconds',
+    Dimensions: [{ Name: 'Region', Value: 'ap-northeast-2' }],
+    Timestamp: at,
+    Unit: 'Seconds',
+    Value: 42,
+  };
+  expect(sent).toEqual([
+    ['shop/notify', [datum('Sent', 5), datum('Failed', 2), datum('Fallbacks', 2), oldest]],
+    ['shop/notify', [datum('Sent', 2), datum('Failed', 0), datum('Fallbacks', 0), oldest]],
+  ]);
+});
