@@ -57,7 +57,7 @@ test('a guest leaves a mobile number and an e-mail: stored with the order and it
       kept: { days: 30 },
     },
   ]);
-  expect(await notices(orderId)).toEqual([{ kind: 'order-received', dedupe: '', detail: { amount: 1900 } }]);
+  expect(await notices(orderId)).toEqual([{ kind: 'order-received', dedupe: '', detail: { amount: 19000 } }]);
 });
 
 test.each([
@@ -85,7 +85,7 @@ test('bank transfer, card payment and an unknown card outcome each queue their n
   expect(received.kind).toBe('order-received');
   expect(awaiting).toMatchObject({
     kind: 'awaiting-transfer',
-    detail: { amount: 1900, account: '123-45-6789', bank: { ko: '국민은행', en: 'KB Kookmin Bank' } },
+    detail: { amount: 19000, account: '123-45-6789', bank: { ko: '국민은행', en: 'KB Kookmin Bank' } },
   });
 
   const card = (await checkout({ email: 'lee@example.com', consent: true })).json.orderId as string;
