@@ -67,7 +67,7 @@ Exit codes:
   130 interrupted (Ctrl-C); the run says what was done
 
 Each step of a change ends DONE, NOT DONE or UNKNOWN (a write whose answer did not come is read back).
-failover and notice set --dry-run without credentials print the plan from the config alone and the
+failover, failback and notice set --dry-run without credentials print the plan from the config alone and the
 live checks they skipped; status without credentials shows public DNS and each region's /healthz.
 Runbook: ${RUNBOOK}   Reference: docs/shopctl.md`;
 

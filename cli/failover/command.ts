@@ -72,9 +72,9 @@ function offlineFailover(d: Deps, f: FailoverFlags, args: readonly string[], fas
       })),
       ...(fast
         ? before.map((r) => ({
-            title: `Fast path: invert the endpoint health check of ${r}`,
+            title: `Fast path: take the region health check of ${r} out (Route 53 control plane)`,
             region: d.globalRegion,
-            changes: `UpdateHealthCheck endpoint:${r} Inverted=true`,
+            changes: `UpdateHealthCheck region:${r} HealthThreshold above its children (always unhealthy)`,
           }))
         : []),
       {

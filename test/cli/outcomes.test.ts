@@ -338,6 +338,51 @@ describe('offline preview', () => {
   });
 });
 
+describe('offline failback preview', () => {
+  test('failback --dry-run without credentials prints the plan from the config and changes nothing', async () => {
+    const w = new World();
+    const noCreds = () =>
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+    for (const r of [PRIMARY, STANDBY, EDGE])
+      for (const s of ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets'] as const)
+        w.m(r)[s].rejects(noCreds());
+    const code = await w.run('failback', '--dry-run');
+    expect(code).toBe(0);
+    expect(w.out).toContain(
+      'Plan: failback to ap-northeast-2 (offline preview: no AWS credentials; from config "default" alone)',
+    );
+    expect(w.out).toMatch(
+      /1\. Promote the database to ap-northeast-2 \(planned switchover, no data loss\)\n.*SwitchoverGlobalCluster resilient-shop-global -> resilient-shop-ap-northeast-2/,
+    );
+    expect(w.out).toMatch(
+      /Undrain ap-northeast-2 \(when drained; ap-northeast-2 first\)\n.*region: ap-northeast-1, us-east-1/,
+    );
+    expect(w.out).toContain(
+      'Live checks skipped (they need credentials): which account the credentials are for;',
+    );
+    expect(w.mutatingCalls()).toEqual([]);
+    expect(w.auditRecords()).toEqual([
+      expect.objectContaining({ command: 'failback', result: 'dry-run', detail: 'offline preview' }),
+    ]);
+  });
+
+  test('failback without --dry-run and without credentials still refuses (no offline run)', async () => {
+    const w = new World();
+    const noCreds = () =>
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+    for (const r of [PRIMARY, STANDBY, EDGE])
+      for (const s of ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets'] as const)
+        w.m(r)[s].rejects(noCreds());
+    expect(await w.run('failback', '--yes')).not.toBe(0);
+    expect(w.out).not.toContain('offline preview');
+    expect(w.mutatingCalls()).toEqual([]);
+  });
+});
+
 test('notice set --dry-run without credentials prints the document it would write and says what it skipped', async () => {
   const w = new World();
   const noCreds = () =>
