@@ -3,7 +3,7 @@
  * alone, and says which live checks it could not make. Nothing is read from AWS and nothing changes.
  */
 import { writeAudit } from '../aws/audit';
-import { EXIT } from '../aws/errors';
+import { errorKind, EXIT } from '../aws/errors';
 import type { Deps } from '../aws/deps';
 
 /** One planned step, as far as the config tells it. */
@@ -36,4 +36,21 @@ export async function offlinePreview(
     { remote: false },
   );
   return EXIT.ok;
+}
+
+/**
+ * Plans with `plan`; a `--dry-run` whose planning fails for want of credentials shows `offline()`
+ * instead. Any other error, and any failure of a real run, is thrown as it is.
+ */
+export async function planOrPreview<T>(
+  dryRun: boolean,
+  plan: () => Promise<T>,
+  offline: () => Promise<number>,
+): Promise<{ readonly spec: T } | { readonly exitCode: number }> {
+  try {
+    return { spec: await plan() };
+  } catch (e) {
+    if (!dryRun || errorKind(e) !== 'credentials') throw e;
+    return { exitCode: await offline() };
+  }
 }

@@ -1,6 +1,5 @@
 import { executeAction } from '../action/action';
-import { offlinePreview } from '../action/offline';
-import { errorKind } from '../aws/errors';
+import { offlinePreview, planOrPreview } from '../action/offline';
 import { regionNames } from '../failover/failover';
 import { planFailback } from './failback';
 import type { CapacityClientsFor } from '../capacity/capacity';
@@ -19,24 +18,23 @@ export async function failbackCommand(
   args: readonly string[],
   extras: { readonly capacity?: CapacityClientsFor; readonly fastSwitch?: boolean } = {},
 ): Promise<number> {
-  let spec;
-  try {
-    spec = await planFailback(
-      d,
-      {
-        dryRun: !!f.dryRun,
-        yes: !!f.yes,
-        force: !!f.force,
-        ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
-        ...extras,
-      },
-      args,
-    );
-  } catch (e) {
-    if (!f.dryRun || errorKind(e) !== 'credentials') throw e;
-    return offlineFailback(d, args, !!extras.fastSwitch);
-  }
-  return executeAction(d, spec);
+  const planned = await planOrPreview(
+    !!f.dryRun,
+    () =>
+      planFailback(
+        d,
+        {
+          dryRun: !!f.dryRun,
+          yes: !!f.yes,
+          force: !!f.force,
+          ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
+          ...extras,
+        },
+        args,
+      ),
+    () => offlineFailback(d, args, !!extras.fastSwitch),
+  );
+  return 'spec' in planned ? executeAction(d, planned.spec) : planned.exitCode;
 }
 
 /**

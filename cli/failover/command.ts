@@ -1,8 +1,7 @@
 import { executeAction } from '../action/action';
 import type { CapacityClientsFor } from '../capacity/capacity';
 import type { Deps } from '../aws/deps';
-import { errorKind } from '../aws/errors';
-import { offlinePreview } from '../action/offline';
+import { offlinePreview, planOrPreview } from '../action/offline';
 import { assertRegion, planFailover, regionNames } from './failover';
 
 export interface FailoverFlags {
@@ -21,26 +20,25 @@ export async function failoverCommand(
   args: readonly string[],
   extras: { readonly capacity?: CapacityClientsFor; readonly fastSwitch?: boolean } = {},
 ): Promise<number> {
-  let spec;
-  try {
-    spec = await planFailover(
-      d,
-      {
-        to: f.to,
-        unplanned: !!f.unplanned,
-        dryRun: !!f.dryRun,
-        yes: !!f.yes,
-        force: !!f.force,
-        ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
-        ...extras,
-      },
-      args,
-    );
-  } catch (e) {
-    if (!f.dryRun || errorKind(e) !== 'credentials') throw e;
-    return offlineFailover(d, f, args, !!extras.fastSwitch);
-  }
-  return executeAction(d, spec);
+  const planned = await planOrPreview(
+    !!f.dryRun,
+    () =>
+      planFailover(
+        d,
+        {
+          to: f.to,
+          unplanned: !!f.unplanned,
+          dryRun: !!f.dryRun,
+          yes: !!f.yes,
+          force: !!f.force,
+          ...(f.maxLagMs !== undefined ? { maxLagMs: f.maxLagMs } : {}),
+          ...extras,
+        },
+        args,
+      ),
+    () => offlineFailover(d, f, args, !!extras.fastSwitch),
+  );
+  return 'spec' in planned ? executeAction(d, planned.spec) : planned.exitCode;
 }
 
 /** The failover plan from the config alone (a --dry-run without credentials). */

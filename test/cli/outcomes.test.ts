@@ -309,16 +309,22 @@ describe('status with the only standby stalled', () => {
   });
 });
 
+/** Every listed client of every region fails as the SDK does when no credentials can be found. */
+function withoutCredentials(
+  w: World,
+  services: readonly ('rds' | 'ssm' | 'logs' | 'sts' | 'cloudwatch' | 'route53' | 'secrets' | 's3')[],
+): void {
+  const noCreds = () =>
+    Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+  for (const r of [PRIMARY, STANDBY, EDGE]) for (const s of services) w.m(r)[s].rejects(noCreds());
+}
+
 describe('offline preview', () => {
   test('failover --dry-run without credentials prints the plan from the config and the live checks it skipped', async () => {
     const w = new World();
-    const noCreds = () =>
-      Object.assign(new Error('Could not load credentials from any providers'), {
-        name: 'CredentialsProviderError',
-      });
-    for (const r of [PRIMARY, STANDBY, EDGE])
-      for (const s of ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets'] as const)
-        w.m(r)[s].rejects(noCreds());
+    withoutCredentials(w, ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets']);
     const code = await w.run('failover', '--to', STANDBY, '--dry-run');
     expect(code).toBe(0);
     expect(w.out).toContain(
@@ -341,13 +347,7 @@ describe('offline preview', () => {
 describe('offline failback preview', () => {
   test('failback --dry-run without credentials prints the plan from the config and changes nothing', async () => {
     const w = new World();
-    const noCreds = () =>
-      Object.assign(new Error('Could not load credentials from any providers'), {
-        name: 'CredentialsProviderError',
-      });
-    for (const r of [PRIMARY, STANDBY, EDGE])
-      for (const s of ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets'] as const)
-        w.m(r)[s].rejects(noCreds());
+    withoutCredentials(w, ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets']);
     const code = await w.run('failback', '--dry-run');
     expect(code).toBe(0);
     expect(w.out).toContain(
@@ -370,13 +370,7 @@ describe('offline failback preview', () => {
 
   test('failback without --dry-run and without credentials still refuses (no offline run)', async () => {
     const w = new World();
-    const noCreds = () =>
-      Object.assign(new Error('Could not load credentials from any providers'), {
-        name: 'CredentialsProviderError',
-      });
-    for (const r of [PRIMARY, STANDBY, EDGE])
-      for (const s of ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets'] as const)
-        w.m(r)[s].rejects(noCreds());
+    withoutCredentials(w, ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets']);
     expect(await w.run('failback', '--yes')).not.toBe(0);
     expect(w.out).not.toContain('offline preview');
     expect(w.mutatingCalls()).toEqual([]);
@@ -385,12 +379,7 @@ describe('offline failback preview', () => {
 
 test('notice set --dry-run without credentials prints the document it would write and says what it skipped', async () => {
   const w = new World();
-  const noCreds = () =>
-    Object.assign(new Error('Could not load credentials from any providers'), {
-      name: 'CredentialsProviderError',
-    });
-  for (const r of [PRIMARY, STANDBY, EDGE])
-    for (const s of ['s3', 'ssm', 'logs', 'sts'] as const) w.m(r)[s].rejects(noCreds());
+  withoutCredentials(w, ['s3', 'ssm', 'logs', 'sts']);
   expect(await w.run('notice', 'set', '--ko', '지연', '--en', 'Delayed', '--dry-run')).toBe(0);
   expect(w.out).toContain(
     'warning: offline preview (no AWS credentials): skipped the live checks of the account',
