@@ -100,6 +100,7 @@ function buildDeps(g: GlobalOptions, o: Overrides, signal: AbortSignal): Deps {
     signal,
     callTimeoutMs: o.callTimeoutMs ?? t.callTimeoutMs,
     auditTimeoutMs: o.auditTimeoutMs ?? t.auditTimeoutMs,
+    statusBudgetMs: o.statusBudgetMs ?? t.statusBudgetMs,
     fetch: o.fetch ?? defaultFetch,
     resolve4: o.resolve4 ?? ((host) => dnsPromises.resolve4(host)),
     now: o.now ?? (() => new Date()),

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
 
 /**
  * Deadlines and interruption for every network call of `shopctl`.
@@ -120,6 +121,36 @@ export function budget(ms: number): { readonly signal: AbortSignal; clear(): voi
   return { signal: ctrl.signal, clear: () => clearTimeout(timer) };
 }
 
+/** What {@link withinTotal} bounds: one AWS call and one HTTP request. */
+export interface CallDeadlines extends CallContext {
+  /** Deadline of one HTTP request (/healthz). */
+  readonly httpTimeoutMs: number;
+}
+
+/**
+ * `ctx` whose per-call deadlines (`callTimeoutMs`, `httpTimeoutMs`) never reach past `totalMs` from
+ * now: each is read when a call starts and is the smaller of its own value and the time left, so a
+ * chain of calls (a page after a page, a read after a read) ends by the total too. The total is real
+ * time (`clock`), like the timers that enforce it. For a command that must answer within a bound
+ * whatever stalls (`shopctl status`).
+ */
+export function withinTotal<T extends CallDeadlines>(
+  ctx: T,
+  totalMs: number,
+  clock: () => number = () => performance.now(),
+): T {
+  const endsAt = clock() + totalMs;
+  const left = () => Math.max(1, Math.floor(endsAt - clock()));
+  const { callTimeoutMs, httpTimeoutMs } = ctx;
+  return Object.defineProperties(
+    { ...ctx },
+    {
+      callTimeoutMs: { get: () => Math.min(callTimeoutMs, left()), enumerable: true },
+      httpTimeoutMs: { get: () => Math.min(httpTimeoutMs, left()), enumerable: true },
+    },
+  );
+}
+
 /** Throws {@link Interrupted} if the run was interrupted; call between steps and polls. */
 export function throwIfInterrupted(ctx: Pick<CallContext, 'signal'>): void {
   if (ctx.signal.aborted) throw new Interrupted();
@@ -165,6 +196,7 @@ export interface Timings {
   readonly pollMs: number;
   readonly dbTimeoutMs: number;
   readonly verifyTimeoutMs: number;
+  readonly statusBudgetMs: number;
 }
 
 function envMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -183,7 +215,9 @@ function envMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
  * Deadlines: `SHOPCTL_TIMEOUT_MS` (one AWS call, all attempts; default 12 s: two attempts of 5 s plus
  * backoff), from which an attempt gets half and a connection at most 3 s; `SHOPCTL_AUDIT_TIMEOUT_MS`
  * (the remote audit write, every region together; default 10 s); `SHOPCTL_POLL_MS`,
- * `SHOPCTL_DB_WAIT_MS` (writer move, default 15 min), `SHOPCTL_VERIFY_WAIT_MS` (/healthz, default 5 min).
+ * `SHOPCTL_DB_WAIT_MS` (writer move, default 15 min), `SHOPCTL_VERIFY_WAIT_MS` (/healthz, default 5 min),
+ * `SHOPCTL_STATUS_BUDGET_MS` (everything `status` waits for, every region at once; default 8 s, so a
+ * stalled region shows within about 10 s).
  */
 export function timingsFromEnv(env: NodeJS.ProcessEnv = process.env): Timings {
   const callTimeoutMs = envMs(env, 'SHOPCTL_TIMEOUT_MS') ?? 12_000;
@@ -197,5 +231,6 @@ export function timingsFromEnv(env: NodeJS.ProcessEnv = process.env): Timings {
     pollMs: envMs(env, 'SHOPCTL_POLL_MS') ?? 10_000,
     dbTimeoutMs: envMs(env, 'SHOPCTL_DB_WAIT_MS') ?? 15 * 60_000,
     verifyTimeoutMs: envMs(env, 'SHOPCTL_VERIFY_WAIT_MS') ?? 5 * 60_000,
+    statusBudgetMs: envMs(env, 'SHOPCTL_STATUS_BUDGET_MS') ?? 8_000,
   };
 }

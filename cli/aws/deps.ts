@@ -32,6 +32,11 @@ export interface Deps extends CallContext {
   readonly verifyTimeoutMs: number;
   /** Timeout of one HTTP request to /healthz. */
   readonly httpTimeoutMs: number;
+  /**
+   * Everything `shopctl status` waits for (every region and section at once): each call's deadline is
+   * cut to the time left, so a stalled region costs this much, not a chain of call deadlines.
+   */
+  readonly statusBudgetMs: number;
   /** Budget of the remote audit write across every region (it never blocks the exit longer). */
   readonly auditTimeoutMs: number;
   /** Asks yes/no; `signal` cancels the prompt when the run is interrupted. */

@@ -5,6 +5,8 @@ import { describeError, errorKind, EXIT } from '../aws/errors';
 import { whereDoesPublicResolve } from './dns';
 import { painter, table } from '../output/table';
 import type { Deps } from '../aws/deps';
+import { withinTotal } from '../aws/deadline';
+import { StallWatch, type StalledRegion } from './stalls';
 
 function switchText(r: RegionReport): string {
   const holders = r.switch.holders
@@ -52,6 +54,18 @@ function pathText(r: RegionReport): string {
   return `${r.region} ${state}${r53}`;
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** One line per stalled region: UNKNOWN, what it did not answer, how long that was waited for. */
+export function stalledText(x: StalledRegion): string {
+  return (
+    `${x.region} UNKNOWN (stalled): no answer after waiting ${seconds(x.waitedMs)} for ${x.unanswered.join(', ')}` +
+    (x.answered
+      ? ` (${x.answered} other read${x.answered === 1 ? '' : 's'} answered)`
+      : ' (nothing answered)')
+  );
+}
+
 /** Plain-text report, readable at 3 a.m. */
 export function renderStatus(s: StatusReport, color: boolean, payments?: PaymentsReport): string {
   const p = painter(color);
@@ -97,6 +111,7 @@ export function renderStatus(s: StatusReport, color: boolean, payments?: Payment
         .join('; ') || 'no standby'
     }`,
     `Switch path     ${s.regions.map(pathText).join('; ')}`,
+    ...s.stalled.map((x, i) => `${i === 0 ? 'Stalled         ' : '                '}${stalledText(x)}`),
     ...(payments ? renderPaymentsLines(payments) : []),
     '',
     table(
@@ -122,13 +137,21 @@ export function renderStatus(s: StatusReport, color: boolean, payments?: Payment
 export async function statusCommand(d: Deps, opts: { json?: boolean }): Promise<number> {
   let report: StatusReport;
   let payments: PaymentsReport;
+  // Every read of every region at once, each call's deadline cut to what is left of the status
+  // budget: a stalled region costs the budget once, and what it did not answer is said.
+  const watch = new StallWatch();
+  const sd = withinTotal(watch.watch(d), d.statusBudgetMs);
   try {
     // Payments are shown beside the rest; they do not change the exit code, which says whether
     // customers can reach the shop (`shopctl payments status` has its own).
-    [report, payments] = await Promise.all([gatherStatus(d), gatherPayments(d, { cloudwatch: false })]);
+    [report, payments] = await Promise.all([gatherStatus(sd), gatherPayments(sd, { cloudwatch: false })]);
+    report = {
+      ...report,
+      stalled: watch.stalled([...new Set([...d.config.regions.map((r) => r.name), d.globalRegion])]),
+    };
   } catch (e) {
     if (errorKind(e) !== 'credentials') throw e;
-    return publicStatus(d, opts, describeError(e, d.profile));
+    return publicStatus(sd, opts, describeError(e, d.profile));
   }
   d.out(
     opts.json ? JSON.stringify({ ...report, payments }, null, 2) : renderStatus(report, d.color, payments),

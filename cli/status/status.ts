@@ -10,6 +10,7 @@ import { PublishedReadiness, readPublishedReadiness } from '../readiness/readine
 import { readSecretReplication, SecretRegionView, SecretView } from '../database/secret';
 import { readSwitch, SwitchState } from '../failover/switch';
 import type { Deps } from '../aws/deps';
+import type { StalledRegion } from './stalls';
 
 export interface RegionReport {
   readonly region: string;
@@ -63,6 +64,11 @@ export interface StatusReport {
   readonly notice: NoticeView;
   readonly secret: Omit<SecretView, 'regions'>;
   readonly regions: readonly RegionReport[];
+  /**
+   * Regions (the global one included) where a read got no answer within the status budget: what
+   * could not be read there and how long it was waited for. Filled by `statusCommand`.
+   */
+  readonly stalled: readonly StalledRegion[];
   /** Problems that do not affect customers now but would break a failover. */
   readonly warnings: readonly string[];
   readonly verdict: Verdict;
@@ -90,18 +96,18 @@ async function lagOf(d: Deps, region: string): Promise<{ lagMs: number | null; l
 }
 
 /**
- * The published readiness of `region`, read from its own CloudWatch, else from the next region that
- * answers (the readiness check publishes into every region).
+ * The published readiness of `region`: its own CloudWatch's copy, else another region's (the
+ * readiness check publishes into every region). Every region is asked at once, so a stalled region
+ * costs one deadline, not one before each fallback.
  */
 async function readinessOf(d: Deps, region: string, order: readonly string[]): Promise<PublishedReadiness> {
-  let last: PublishedReadiness | undefined;
-  for (const from of [region, ...order.filter((r) => r !== region)]) {
-    last = await readPublishedReadiness(d, region, from);
-    // "nothing published" is an answer; an error is not: ask the next region
-    if (last.state !== 'unknown' || !last.error || last.error.startsWith('no readiness published'))
-      return last;
-  }
-  return last as PublishedReadiness;
+  const from = [region, ...order.filter((r) => r !== region)];
+  const answers = await Promise.all(from.map((f) => readPublishedReadiness(d, region, f)));
+  // "nothing published" is an answer; an error is not: take the first region that answered
+  return (
+    answers.find((a) => a.state !== 'unknown' || !a.error || a.error.startsWith('no readiness published')) ??
+    answers[answers.length - 1]
+  );
 }
 
 function switchPath(sw: SwitchState, inv: FastPathView | undefined): SwitchPathView {
@@ -119,24 +125,26 @@ function switchPath(sw: SwitchState, inv: FastPathView | undefined): SwitchPathV
 export async function gatherStatus(d: Deps): Promise<StatusReport> {
   const order = d.config.regions.map((r) => r.name);
   const standbys = d.config.regions.filter((r) => r.role === 'standby').map((r) => r.name);
-  const [checks, dns, dbRes, alarms, notice, switches, healthz, secret, readiness] = await Promise.all([
-    endpointStatuses(d, order).then(async (c) => ({
-      ...c,
-      fastPath: await readFastPath(d, c.ids, order),
-    })),
-    whereDoesPublicResolve(d),
-    dbState(d, order),
-    consensusAlarms(d),
-    readNotice(d),
-    Promise.all(order.map((r) => readSwitch(d, r, true))),
-    Promise.all(order.map((r) => getHealthz(d, r))),
-    readSecretReplication(d),
-    Promise.all(standbys.map((r) => readinessOf(d, r, order))),
-  ]);
+  // Every read starts now, each region's in parallel; the lag of every region is read beside the
+  // writer's identity (the writer's own has no data), so nothing waits for another region's answer.
+  const [checks, dns, dbRes, alarms, notice, switches, healthz, secret, readiness, lagByRegion] =
+    await Promise.all([
+      endpointStatuses(d, order).then(async (c) => ({
+        ...c,
+        fastPath: await readFastPath(d, c.ids, order),
+      })),
+      whereDoesPublicResolve(d),
+      dbState(d, order),
+      consensusAlarms(d),
+      readNotice(d),
+      Promise.all(order.map((r) => readSwitch(d, r, true))),
+      Promise.all(order.map((r) => getHealthz(d, r))),
+      readSecretReplication(d),
+      Promise.all(standbys.map((r) => readinessOf(d, r, order))),
+      Promise.all(order.map((r) => lagOf(d, r))),
+    ]);
   const writer = dbRes.db?.writerRegion ?? null;
-  const lags = await Promise.all(
-    order.map((r) => (dbRes.db && writer && r !== writer ? lagOf(d, r) : Promise.resolve({ lagMs: null }))),
-  );
+  const lags = order.map((r, i) => (dbRes.db && writer && r !== writer ? lagByRegion[i] : { lagMs: null }));
   const regions: RegionReport[] = d.config.regions.map((rc, i) => ({
     region: rc.name,
     role: rc.role,
@@ -195,6 +203,7 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
     notice,
     secret: { name: secret.name, home: secret.home },
     regions,
+    stalled: [],
     warnings,
   };
   return { ...base, ...judge(d, base.dns, regions, alarms.byTarget) };

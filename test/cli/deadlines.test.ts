@@ -2,9 +2,10 @@ import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { makeClientsFor } from '../../cli/aws/clients';
+import { withinTotal } from '../../cli/aws/deadline';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { FaultServer } from './support/fault-server';
-import { EDGE, PRIMARY, STANDBY, World } from './world';
+import { EDGE, PRIMARY, SERVICES, STANDBY, World } from './world';
 
 /**
  * A region that accepts connections and never answers (or resets them), met by the real SDK handler
@@ -69,6 +70,67 @@ describe('the SDK clients themselves give up on a stalled endpoint', () => {
         name: 'TimeoutError',
         message: expect.stringContaining('exceeded the configured 300 ms requestTimeout'),
       });
+    },
+    BOUND,
+  );
+});
+
+describe('status keeps within its budget whatever stalls', () => {
+  test('withinTotal: each call gets the smaller of its own deadline and the time left (fake clock)', () => {
+    let now = 0;
+    const ctx = withinTotal(
+      { signal: new AbortController().signal, callTimeoutMs: 12_000, httpTimeoutMs: 5_000 },
+      8_000,
+      () => now,
+    );
+    expect([ctx.callTimeoutMs, ctx.httpTimeoutMs]).toEqual([8_000, 5_000]);
+    now = 6_500; // a chain: the second call of a region starts late
+    expect([ctx.callTimeoutMs, ctx.httpTimeoutMs]).toEqual([1_500, 1_500]);
+    now = 9_000; // past the total: the next call gives up at once, never waits unbounded
+    expect([ctx.callTimeoutMs, ctx.httpTimeoutMs]).toEqual([1, 1]);
+  });
+
+  test(
+    'the standby stalled, call deadlines far longer than the budget: status prints within the budget, the standby UNKNOWN (stalled) with what it did not answer and how long it waited',
+    async () => {
+      const w = new World();
+      // nothing but the status budget (1.5 s) can end the stalled reads: calls and attempts get 30 s
+      w.extra = {
+        callTimeoutMs: 30_000,
+        httpTimeoutMs: 30_000,
+        auditTimeoutMs: 2_000,
+        statusBudgetMs: 1_500,
+      };
+      w.stall(STANDBY, hang.url, SERVICES, { connectMs: 30_000, attemptMs: 30_000 });
+      w.healthzServer.set(STANDBY, hang.url);
+      const t0 = Date.now();
+      const code = await w.run('status');
+      const elapsed = Date.now() - t0;
+      expect(elapsed).toBeLessThan(10_000); // 30 s without the budget
+      expect(code).toBe(1);
+      expect(w.out).toContain('AT-RISK');
+      // the healthy regions complete
+      expect(w.out).toContain('writer ap-northeast-2, status available');
+      expect(w.out).toMatch(/ap-northeast-2\s+primary\s+healthy 16\/16 checkers.*200 read-write db writer/);
+      const line =
+        /Stalled {9}ap-northeast-1 UNKNOWN \(stalled\): no answer after waiting (\d+\.\d) s for (.*)/.exec(
+          w.out,
+        );
+      expect(line).not.toBeNull();
+      expect(Number(line![1])).toBeGreaterThanOrEqual(1.4);
+      expect(Number(line![1])).toBeLessThan(10);
+      expect(line![2].split(/, | \(/).sort()).toEqual(
+        expect.arrayContaining([
+          'GET /healthz',
+          'cloudwatch:DescribeAlarms',
+          'cloudwatch:GetMetricData',
+          'rds:DescribeGlobalClusters',
+          'secretsmanager:DescribeSecret',
+          'ssm:GetParameter',
+        ]),
+      );
+      expect(w.out).not.toMatch(/Stalled.*ap-northeast-2 UNKNOWN|^ {16}ap-northeast-2 UNKNOWN/m);
+      expect(hang.accepted).toBeGreaterThan(0);
     },
     BOUND,
   );

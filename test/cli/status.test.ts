@@ -40,8 +40,22 @@ describe('shopctl status', () => {
     expect(w.m(PRIMARY).rds.commandCalls(DescribeGlobalClustersCommand)[0].args[0].input).toEqual({
       GlobalClusterIdentifier: 'resilient-shop-global',
     });
-    // lag is read in the secondary only; the standby's readiness is read from its own CloudWatch
-    expect(w.m(PRIMARY).cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+    // every region is asked at once, so a stalled one costs one deadline, not one per fallback: the
+    // primary is asked for its lag (a writer has none; not shown) and its copy of the standby's readiness
+    expect(
+      w
+        .m(PRIMARY)
+        .cloudwatch.commandCalls(GetMetricDataCommand)
+        .map((c) => [
+          c.args[0].input.MetricDataQueries?.[0].Id,
+          c.args[0].input.MetricDataQueries?.[0].MetricStat?.Metric?.Dimensions?.[0].Value,
+        ])
+        .sort(),
+    ).toEqual([
+      ['lag', 'resilient-shop-ap-northeast-2'],
+      ['ready', STANDBY],
+    ]);
+    expect(w.out).toMatch(/ap-northeast-2\s+primary\s+\S.*writer\s+-\s/);
     const metricReads = w
       .m(STANDBY)
       .cloudwatch.commandCalls(GetMetricDataCommand)
@@ -224,18 +238,23 @@ describe('shopctl status', () => {
       failed: ['database'],
       at: '2026-05-01T02:58:00.000Z',
     });
-    const fromPrimary = w.m(PRIMARY).cloudwatch.commandCalls(GetMetricDataCommand);
+    const fromPrimary = w
+      .m(PRIMARY)
+      .cloudwatch.commandCalls(GetMetricDataCommand)
+      .filter((c) => c.args[0].input.MetricDataQueries?.[0].Id === 'ready');
     expect(fromPrimary).toHaveLength(1);
     expect(fromPrimary[0].args[0].input.MetricDataQueries?.[0].MetricStat?.Metric?.Dimensions).toEqual([
       { Name: 'Region', Value: STANDBY },
     ]);
 
+    // the standby's own answer wins, even an empty one, over another region's copy asked beside it
     const u = new World();
     u.state.readiness = {};
+    u.m(PRIMARY)
+      .cloudwatch.on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'ready', Values: [1], Timestamps: [T0] }] });
     expect(await u.run('status')).toBe(0);
     expect(u.out).toContain('Readiness       ap-northeast-1 unknown (no readiness published in 15 min)');
-    // an answer, even an empty one, is not retried elsewhere
-    expect(u.m(PRIMARY).cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
   });
 
   test('Route 53 API failing: health checks unknown, every other section still shown', async () => {
@@ -290,12 +309,14 @@ describe('shopctl status', () => {
         'regions',
         'route53',
         'secret',
+        'stalled',
         'time',
         'verdict',
         'warnings',
       ].sort(),
     );
     expect(doc.verdict).toBe('normal');
+    expect(doc.stalled).toEqual([]);
     expect(doc.dns.resolvesTo).toBe(PRIMARY);
     expect(doc.notice.state).toBe('active');
     expect(doc.regions[1]).toMatchObject({

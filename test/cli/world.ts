@@ -155,14 +155,23 @@ export class World {
 
   /**
    * Points `services` of `region` at a real local server (see support/fault-server.ts) through the SDK's
-   * endpoint setting, with fake credentials and short timeouts: the real SDK handler meets the fault.
+   * endpoint setting, with fake credentials and short timeouts (or `timeouts`, e.g. the production
+   * ones in a benchmark): the real SDK handler meets the fault.
    */
-  stall(region: string, url: string, services: readonly (keyof RegionClients)[] = SERVICES): void {
+  stall(
+    region: string,
+    url: string,
+    services: readonly (keyof RegionClients)[] = SERVICES,
+    timeouts: { readonly connectMs: number; readonly attemptMs: number } = {
+      connectMs: STALL_ATTEMPT_MS,
+      attemptMs: STALL_ATTEMPT_MS,
+    },
+  ): void {
     const real = makeClientsFor({
       endpoint: url,
       credentials: { accessKeyId: 'AKIDSHOPCTLTEST', secretAccessKey: 'not-a-secret' },
-      connectionTimeoutMs: STALL_ATTEMPT_MS,
-      requestTimeoutMs: STALL_ATTEMPT_MS,
+      connectionTimeoutMs: timeouts.connectMs,
+      requestTimeoutMs: timeouts.attemptMs,
     })(region);
     const current = this.clients.get(region) as RegionClients;
     const next = { ...current } as Record<keyof RegionClients, unknown>;
