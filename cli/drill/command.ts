@@ -11,6 +11,8 @@ import { SCENARIO_IDS } from '../../lib/fis/scenarios';
 import { Names } from '../../lib/config/names';
 import { writeAudit } from '../aws/audit';
 import { EXIT } from '../aws/errors';
+import { planOrPreview } from '../action/offline';
+import { fisOfflinePlan, offlineDrillPreview } from './offline';
 
 type Run = (
   command: string | null,
@@ -37,7 +39,38 @@ export async function drillCommand(
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    const code = await drill(
+    const region = flags.region ?? d.config.primaryRegion;
+    // A dry run without credentials shows the plan from the config (drill() refuses a scenario or
+    // region the config does not deploy before any AWS call, so only a deployable one gets here).
+    const planned = await planOrPreview(
+      !!flags.dryRun,
+      () => live(),
+      () => offlineDrillPreview(d, args, fisOfflinePlan(d, scenario, region), `${scenario} in ${region}`),
+    );
+    if ('exitCode' in planned) return planned.exitCode;
+    const code = planned.spec;
+    // Every drill is audited (docs/runbook.md): the dry run and the run that ended too; a run that
+    // threw is audited by main.ts's error path.
+    await writeAudit(d, {
+      command: 'drill',
+      args,
+      result: flags.dryRun
+        ? 'dry-run'
+        : code === EXIT.ok
+          ? 'ok'
+          : code === EXIT.affected
+            ? 'findings'
+            : 'failed',
+      steps: [],
+      detail: `${scenario} in ${region}`,
+    });
+    return code;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+
+  function live(): Promise<number> {
+    return drill(
       d,
       {
         fis:
@@ -63,24 +96,6 @@ export async function drillCommand(
       scenario,
       flags,
     );
-    // Every drill is audited (docs/runbook.md): the dry run and the run that ended too; a run that
-    // threw is audited by main.ts's error path.
-    await writeAudit(d, {
-      command: 'drill',
-      args,
-      result: flags.dryRun
-        ? 'dry-run'
-        : code === EXIT.ok
-          ? 'ok'
-          : code === EXIT.affected
-            ? 'findings'
-            : 'failed',
-      steps: [],
-      detail: `${scenario} in ${flags.region ?? d.config.primaryRegion}`,
-    });
-    return code;
-  } finally {
-    process.off('SIGINT', onSigint);
   }
 }
 

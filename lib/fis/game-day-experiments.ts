@@ -11,10 +11,15 @@ import { Construct } from 'constructs';
 import { acknowledgeNag, arnToken } from '../compliance/acknowledge';
 import type { LoggedFunction } from '../monitoring/logged-function';
 import { FIS_CONFIG_PREFIX, FisLambdaExtension } from './lambda-extension';
-import { SCENARIO_TAG, scenariosFor, type ScenarioId } from './scenarios';
+import {
+  GAME_DAY_MINUTES,
+  GAME_DAY_TARGET_TAG,
+  SCENARIO_TAG,
+  scenariosFor,
+  type ScenarioId,
+} from './scenarios';
 
-/** Tag on the web tier's Auto Scaling group by which the AZ scenario targets it. */
-export const GAME_DAY_TARGET_TAG = ['resilient-shop:game-day-target', 'web-tier'] as const;
+export { GAME_DAY_TARGET_TAG };
 
 /** Properties of {@link GameDayExperiments}. */
 export interface GameDayExperimentsProps {
@@ -122,7 +127,7 @@ export class GameDayExperiments extends Construct {
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           })
         : undefined,
-      minutes: Math.round((props.duration ?? Duration.minutes(10)).toMinutes()),
+      minutes: Math.round((props.duration ?? Duration.minutes(GAME_DAY_MINUTES)).toMinutes()),
       lambda:
         props.lambdaFaults && this.lambdaExtension
           ? {

@@ -38,6 +38,9 @@ export const LAMBDA_SCENARIO_IDS: readonly ScenarioId[] = ['canary-failure', 'sw
 /** Scenarios that exist only in the region holding the Aurora writer in normal operation (the primary). */
 export const WRITER_SCENARIO_IDS: readonly ScenarioId[] = ['database-failover'];
 
+/** Tag on the web tier's Auto Scaling group by which the AZ scenario targets it. */
+export const GAME_DAY_TARGET_TAG = ['resilient-shop:game-day-target', 'web-tier'] as const;
+
 /** Tag key that carries the scenario id on every experiment template. */
 export const SCENARIO_TAG = 'resilient-shop:scenario';
 
@@ -169,6 +172,9 @@ function disrupt(description: string, minutes: number): ScenarioAction {
     targets: { Subnets: 'subnets' },
   };
 }
+
+/** How long each disruption of a game day lasts unless the stack says otherwise (minutes). */
+export const GAME_DAY_MINUTES = 10;
 
 /** Shortest `canary-failure` that lets every alarm it should raise go off (see the scenario). */
 export const CANARY_FAILURE_MINUTES = 15;

@@ -39,7 +39,7 @@ import {
   type ProbeTransition,
   type ProbeVerdict,
 } from '../../cli/drill/probe';
-import { EXIT, UsageError } from '../../cli/aws/errors';
+import { AwsCallError, EXIT, UsageError } from '../../cli/aws/errors';
 import { drillCommand } from '../../cli/drill/command';
 import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
@@ -691,6 +691,110 @@ describe('drill --region names the region of the experiment', () => {
       `"database-failover" exists only where the Aurora writer lives in normal operation. Fix: --region ${PRIMARY}`,
     );
     expect(r.asked).toEqual([]);
+  });
+});
+
+describe('drill --dry-run without credentials: the plan from the config alone', () => {
+  const noCreds = () =>
+    Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+  /** shopctl with a FIS client that fails as the real one does without credentials (or answers). */
+  const mainWith = async (argv: string[], credentials: boolean) => {
+    const { main } = await import('../../cli/main');
+    const lines: string[] = [];
+    const asked: string[] = [];
+    const auditFile = tmpAudit();
+    const code = await main(argv, {
+      out: (s) => lines.push(s),
+      err: (s) => lines.push(s),
+      auditFile,
+      osUser: 'alice@laptop',
+      drillIo: {
+        fis: (region) =>
+          Object.assign(new FakeFis(), {
+            listExperimentTemplates: async (token?: string) => {
+              asked.push(`${region} list ${token ?? ''}`.trim());
+              if (!credentials) throw new AwsCallError('fis:ListExperimentTemplates', region, noCreds());
+              throw new UsageError(`stopped the test at FIS in ${region}`);
+            },
+          }),
+      },
+    });
+    return { code, out: lines.join('\n'), asked, audit: auditOf(auditFile) };
+  };
+
+  test('web-instance-loss --region R: template by tag, stop condition, targets by tag, changes, roll back, skipped checks; exit 0, audited locally', async () => {
+    const r = await mainWith(['drill', 'web-instance-loss', '--region', STANDBY, '--dry-run'], false);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.asked).toEqual([`${STANDBY} list`]); // nothing after the first call failed on credentials
+    expect(r.out).toBe(
+      [
+        `Game day: web-instance-loss in ${STANDBY} (offline preview: no AWS credentials; from config "default" alone)`,
+        `  experiment: the AWS FIS template tagged ${SCENARIO_TAG} = web-instance-loss in ${STANDBY} (stack ${names.regionalStack(STANDBY)}): Half of the web instances are terminated; the group must replace them and the ALB route around them`,
+        '  stop conditions:',
+        `    FIS stops the experiment when ${STOP_ALARM} (${STANDBY}) goes to ALARM`,
+        '    the operator: Ctrl-C (shopctl sends StopExperiment and waits for it), or --max-minutes (default 60)',
+        '  targets:',
+        `    HalfOfTheWebTier: aws:ec2:instance PERCENT(50), tagged aws:autoscaling:groupName = ${names.webGroup()}, State.Name = running`,
+        '  changes:',
+        '    Terminate: aws:ec2:terminate-instances (Terminate half of the running web instances)',
+        '  roll back:',
+        `    Terminate: not undone: the Auto Scaling group ${names.webGroup()} launches replacements`,
+        `    if shopctl is gone: aws fis stop-experiment --id <experiment id> --region ${STANDBY} (post actions still run)`,
+        '',
+        `Live checks skipped (they need credentials): the template as deployed in ${STANDBY} (found by its tag) and its stop-condition alarm; ` +
+          `no ${config.appName}-* alarm in ALARM in ${STANDBY} or ${EDGE}; the readiness of the failover targets (npx shopctl check); ` +
+          `the probe customer's baseline journey on ${SHOP} (real drill orders marked x-shop-drill).`,
+        'Dry run: nothing started.',
+      ].join('\n'),
+    );
+    expect(r.audit).toEqual([
+      expect.objectContaining({
+        command: 'drill',
+        result: 'dry-run',
+        detail: `web-instance-loss in ${STANDBY}: offline preview`,
+      }),
+    ]);
+  });
+
+  test('az-power-interruption in the primary: every action with its duration and how FIS undoes it, the writer cluster by name', async () => {
+    const r = await mainWith(['drill', 'az-power-interruption', '--dry-run'], false);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out).toContain(`    Cluster: aws:rds:cluster ALL, cluster:${names.dbClusterId(PRIMARY)}`);
+    expect(r.out).toContain(
+      '    Group: aws:ec2:autoscaling-group ALL, tagged resilient-shop:game-day-target = web-tier',
+    );
+    expect(r.out).toContain(
+      '    CutZoneSubnets: FIS puts the subnets back on their own network ACL after PT10M or when the experiment is stopped',
+    );
+    expect(r.out).toContain(
+      '    StopZoneInstances: FIS starts the instances again after PT10M or when the experiment is stopped',
+    );
+    expect(r.out).toContain(
+      '    FailOverWriter: not undone: the writer stays on the instance it failed over to (the cluster endpoint follows it)',
+    );
+  });
+
+  test('with credentials the same command asks FIS in R (the template is found by its tag there); no offline plan', async () => {
+    const r = await mainWith(['drill', 'web-instance-loss', '--region', STANDBY, '--dry-run'], true);
+    expect(r.asked).toEqual([`${STANDBY} list`]);
+    expect(r.out).toContain(`stopped the test at FIS in ${STANDBY}`);
+    expect(r.out).not.toContain('offline preview');
+  });
+
+  test('without --dry-run, no credentials is an error, never an offline run', async () => {
+    const r = await mainWith(['drill', 'web-instance-loss', '--yes'], false);
+    expect(r.code).not.toBe(EXIT.ok);
+    expect(r.out).toContain('No AWS credentials');
+    expect(r.out).not.toContain('offline preview');
+  });
+
+  test('a scenario the region does not deploy is still refused first, with the fix', async () => {
+    const r = await mainWith(['drill', 'database-failover', '--region', STANDBY, '--dry-run'], false);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.asked).toEqual([]);
+    expect(r.out).not.toContain('offline preview');
   });
 });
 
