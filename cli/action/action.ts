@@ -2,6 +2,7 @@ import { StepProgress } from '../output/progress';
 import { duration, painter } from '../output/table';
 import { writeAudit } from '../aws/audit';
 import { EXIT } from '../aws/errors';
+import { MAY_LAND } from './readBack';
 import { formatOutcome, formatPlan, runSteps, Step } from './steps';
 import type { Deps } from '../aws/deps';
 import type { Refusal } from './refusals';
@@ -161,6 +162,7 @@ export async function executeAction(d: Deps, spec: ActionSpec): Promise<number> 
     return EXIT.ok;
   }
   const unknownAt = outcome.results.findIndex((r) => r.status === 'unknown');
+  const mayLand = outcome.results.some((r) => r.mayLand);
   const unknown = unknownAt >= 0;
   // An earlier run made the changes when we only verify: a failed verification is a half-switched state.
   const halfway =
@@ -176,7 +178,9 @@ export async function executeAction(d: Deps, spec: ActionSpec): Promise<number> 
             ? `step ${unknownAt + 1} is UNKNOWN (its answer did not come and it could not be read back).`
             : halfway
               ? 'the change is NOT complete (partial state).'
-              : 'nothing was changed.'),
+              : mayLand
+                ? `nothing was in effect when read back, but ${MAY_LAND}.`
+                : 'nothing was changed.'),
       ),
     );
   } else if (unknown) {
@@ -192,12 +196,17 @@ export async function executeAction(d: Deps, spec: ActionSpec): Promise<number> 
   } else {
     d.err(
       p.red(
-        halfway ? 'STOPPED: the change is NOT complete (partial state).' : 'FAILED: nothing was changed.',
+        halfway
+          ? 'STOPPED: the change is NOT complete (partial state).'
+          : mayLand
+            ? `FAILED: nothing was in effect when read back, but ${MAY_LAND} (see the step below).`
+            : 'FAILED: nothing was changed.',
       ),
     );
   }
   d.err(formatOutcome(outcome.results));
-  printHints(d, spec, halfway, unknown);
+  // a write that may still land could need undoing as much as one that did
+  printHints(d, spec, halfway || mayLand, unknown);
   await audit(
     outcome.interrupted ? 'interrupted' : unknown ? 'unknown' : halfway ? 'partial' : 'failed',
     outcome.results,

@@ -2,7 +2,7 @@ import { StepProgress } from '../output/progress';
 import { duration } from '../output/table';
 import { isInterrupted } from '../aws/deadline';
 import { describeError } from '../aws/errors';
-import { NotInEffect, OutcomeUnknown } from './readBack';
+import { MAY_LAND, NotInEffect, OutcomeUnknown } from './readBack';
 import type { Deps } from '../aws/deps';
 
 /**
@@ -51,6 +51,8 @@ export interface StepResult {
   readonly elapsedMs: number;
   readonly detail?: string;
   readonly error?: string;
+  /** A write of the step got no answer and read back as not in effect: it may still land later. */
+  readonly mayLand?: boolean;
 }
 
 export interface RunOutcome {
@@ -153,7 +155,16 @@ export async function runSteps(d: Deps, steps: readonly Step[], progress: StepPr
         interrupted = true;
       } else {
         const error = describeError(e, d.profile);
-        results.push({ title: s.title, region: s.region, status: 'failed', elapsedMs, error });
+        // the step's message carries the read-back's words wherever a holder's write is quoted
+        const mayLand = error.includes(MAY_LAND);
+        results.push({
+          title: s.title,
+          region: s.region,
+          status: 'failed',
+          elapsedMs,
+          error,
+          ...(mayLand ? { mayLand } : {}),
+        });
         progress.finish(i, 'failed', error);
         if (cut || d.signal.aborted) interrupted = true;
       }

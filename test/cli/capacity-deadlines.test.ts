@@ -178,7 +178,7 @@ describe('a planned failover never hangs on a stalled pre-scale', () => {
       const code = await w.run('failover', '--to', STANDBY, '--yes');
       expect(w.out).toContain('Scale ap-northeast-1 to 4 instances and 16 ACU minimum');
       expect(w.err).toMatch(
-        /NOT DONE 2\. Scale ap-northeast-1 .*autoscaling:UpdateAutoScalingGroup in ap-northeast-1 did not answer \(TimeoutError: no answer within 1000 ms \(shopctl deadline\)\).*read back: not in effect/,
+        /NOT DONE 2\. Scale ap-northeast-1 .*autoscaling:UpdateAutoScalingGroup in ap-northeast-1 did not answer \(TimeoutError: no answer within 1000 ms \(shopctl deadline\)\).*read back twice: not in effect when last read at/,
       );
       expect(code).toBe(5);
       expect(w.err).toContain(

@@ -12,7 +12,8 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { FaultServer } from './support/fault-server';
-import { arnOf, EDGE, PRIMARY, STANDBY, throttle, timeout, World } from './world';
+import { READ_BACK_SETTLE_MS } from '../../cli/action/readBack';
+import { arnOf, EDGE, PRIMARY, STANDBY, T0, throttle, timeout, World } from './world';
 
 /** Answers long after the 1 s call deadline of `shortDeadlines` (a wide margin on a loaded machine). */
 const LATE_MS = 4_000;
@@ -149,6 +150,102 @@ describe('a write whose answer did not come is read back, never "nothing changed
     expect(w.m(EDGE).s3.commandCalls(GetObjectCommand).length).toBeGreaterThanOrEqual(2); // plan + read-back
     expect(w.m(EDGE).cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(1);
   }, 20_000);
+});
+
+describe('a write that lands after its read-back', () => {
+  const NAME = '/resilient-shop/switch/ap-northeast-2';
+  /**
+   * The standby's copy of the primary's drain switch: PutParameter's answer is lost (the write is
+   * applied, or not, when `lands` says), and every GetParameter after it is answered from `afterPut`.
+   */
+  function lostAnswer(w: World, afterPut: readonly ('serving' | 'drained')[]) {
+    const reads: { value: string; at: number }[] = [];
+    let put = false;
+    w.m(STANDBY)
+      .ssm.on(PutParameterCommand)
+      .callsFake(() => {
+        put = true;
+        throw timeout();
+      });
+    w.m(STANDBY)
+      .ssm.on(GetParameterCommand, { Name: NAME })
+      .callsFake(() => {
+        const landed = !!w.state.drained[PRIMARY]?.[STANDBY];
+        if (!put || landed) return { Parameter: { Name: NAME, Value: landed ? 'drained' : 'serving' } };
+        const value = afterPut[Math.min(reads.length, afterPut.length - 1)];
+        reads.push({ value, at: w.clock });
+        if (value === 'drained') w.state.drained[PRIMARY] = { ...w.state.drained[PRIMARY], [STANDBY]: true };
+        return { Parameter: { Name: NAME, Value: value } };
+      });
+    return reads;
+  }
+
+  test('the first read-back shows the old value, the second (after the settle) the new one → DONE, the failover goes on, exit 0', async () => {
+    const w = promotable(new World());
+    const reads = lostAnswer(w, ['serving', 'drained']);
+    expect(await w.run(...FAILOVER)).toBe(0);
+    expect(w.out).toMatch(
+      /DONE {5}2\. Drain ap-northeast-2 .*drained in ap-northeast-1 \(read back\), us-east-1/,
+    );
+    expect(w.err).toContain('the answer did not come in time; read back: in effect');
+    expect(
+      w
+        .m(STANDBY)
+        .ssm.commandCalls(PutParameterCommand)
+        .map((c) => c.args[0].input),
+    ).toEqual([{ Name: NAME, Value: 'drained', Type: 'String', Overwrite: true }]);
+    // two reads of the same parameter in the same holder, READ_BACK_SETTLE_MS apart (fake clock)
+    const after = w
+      .m(STANDBY)
+      .ssm.commandCalls(GetParameterCommand)
+      .slice(-2)
+      .map((c) => c.args[0].input);
+    expect(after).toEqual([{ Name: NAME }, { Name: NAME }]);
+    expect(reads.map((r) => r.value)).toEqual(['serving', 'drained']);
+    expect(reads[1].at - reads[0].at).toBe(READ_BACK_SETTLE_MS);
+    expect(w.auditRecords().at(-1)).toMatchObject({ command: 'failover', result: 'ok' });
+  });
+
+  test('both read-backs show the old value → NOT DONE "not in effect when last read at T; a late write may still land", then status shows the write that landed', async () => {
+    const w = promotable(new World());
+    const reads = lostAnswer(w, ['serving', 'serving']);
+    expect(await w.run(...FAILOVER)).toBe(4);
+    const last = new Date(reads[1].at).toISOString();
+    expect(last).toBe(new Date(T0.getTime() + READ_BACK_SETTLE_MS).toISOString());
+    expect(w.err).toContain(
+      'NOT DONE 2. Drain ap-northeast-2: only us-east-1 took the drain (ap-northeast-1: ssm:PutParameter in ap-northeast-1 did not answer (TimeoutError: Connection timed out after 3000 ms). ' +
+        'The region or your network may be impaired: retry, or check https://health.aws.amazon.com.; ' +
+        `read back twice: not in effect when last read at ${last}; a late write may still land: ` +
+        'run `npx shopctl status` to see, then the resume or rollback command below)',
+    );
+    expect(w.err).toContain(
+      'To resume (the command is idempotent): npx shopctl failover --to ap-northeast-1 --yes',
+    );
+    expect(w.err).toContain('To roll back instead: npx shopctl failback --yes');
+    expect(
+      w
+        .m(STANDBY)
+        .ssm.commandCalls(PutParameterCommand)
+        .map((c) => c.args[0].input),
+    ).toEqual([{ Name: NAME, Value: 'drained', Type: 'String', Overwrite: true }]);
+    expect(w.m(STANDBY).rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
+
+    // the late write lands; status shows every holder's value of the switch
+    w.state.drained[PRIMARY] = { ...w.state.drained[PRIMARY], [STANDBY]: true };
+    w.stdout.length = 0;
+    await w.run('status');
+    expect(w.out).toMatch(
+      /ap-northeast-2\s+primary\s+.*DRAINED \(ap-northeast-1:drained\/ALARM us-east-1:drained\/ALARM\)/,
+    );
+  });
+
+  test('the settle is bounded by the read-back deadline: half of it at most', async () => {
+    const w = promotable(new World());
+    w.extra = { callTimeoutMs: 1_000 };
+    const reads = lostAnswer(w, ['serving', 'serving']);
+    expect(await w.run(...FAILOVER)).toBe(4);
+    expect(reads.map((r) => r.at - reads[0].at)).toEqual([0, 500]);
+  });
 });
 
 describe('a switchover caught mid-way, in each direction', () => {
