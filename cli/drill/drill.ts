@@ -235,7 +235,7 @@ export async function drill(d: Deps, io: DrillIo, scenario: string, f: DrillFlag
       .join(', ');
     throw new CliError(
       `Failover target not ready: ${what}. A failover during the game day could fail. ` +
-        `Fix: make it READY first (npx shopctl check shows every check; docs/runbook.md, 2b. Readiness), ` +
+        `Fix: make it READY first ("npx shopctl check" shows every check; docs/runbook.md, 2b. Readiness), ` +
         `or pass --force to start anyway.`,
       EXIT.failed,
     );

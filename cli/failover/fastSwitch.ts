@@ -2,6 +2,7 @@ import { GetHealthCheckCommand, UpdateHealthCheckCommand } from '@aws-sdk/client
 import { fastPathHealthThreshold, regionHealthThreshold } from '../../lib/failover/dns-failover';
 import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/failover-time';
 import { confirmedWrite, LATE, OutcomeUnknown } from '../action/readBack';
+import { commandPrefix } from '../action/refusals';
 import { aws, describeError, errorKind } from '../aws/errors';
 import { findHealthChecks } from './healthchecks';
 import type { Deps } from '../aws/deps';
@@ -89,7 +90,7 @@ export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
         if (e instanceof OutcomeUnknown) {
           ctx.warn(
             `UNKNOWN whether the region check of ${region} is ${hold ? 'held out' : 'restored'} (${e.message}); ` +
-              `npx shopctl status shows it, and a re-run sets it`,
+              `"${commandPrefix(d)} status" shows it, and a re-run sets it`,
           );
           return 'unknown (no answer, no read-back)';
         }

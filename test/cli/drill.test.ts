@@ -857,7 +857,7 @@ describe('preflight: the readiness check of the failover targets (shopctl check)
     cap.asg.on(DescribeWarmPoolCommand).resolves({ Instances: [] });
     await expect(run({ yes: true }, 'web-instance-loss', d)).rejects.toThrow(
       `Failover target not ready: ${STANDBY} NOT READY (warm-pool: 0 of 0 warm-pool instances initialised, minimum 2). ` +
-        'A failover during the game day could fail. Fix: make it READY first (npx shopctl check shows every check; ' +
+        'A failover during the game day could fail. Fix: make it READY first ("npx shopctl check" shows every check; ' +
         'docs/runbook.md, 2b. Readiness), or pass --force to start anyway.',
     );
     expect(out).toContainEqual(expect.stringMatching(/warm-pool +FAIL +0 of 0 warm-pool instances/));

@@ -129,6 +129,8 @@ export function commandsNamed(files: readonly string[]): NamedCommand[] {
 export interface CommandTree {
   readonly options: ReadonlySet<string>;
   readonly commands: ReadonlyMap<string, CommandTree>;
+  /** Options that take a value (`--to <region>`): the next word is their value, not a command. */
+  readonly valued?: ReadonlySet<string>;
 }
 
 /**
@@ -149,12 +151,19 @@ export function unknownCommands(
     }
     let node = tree;
     const options = new Set(tree.options);
+    const valued = new Set(tree.valued ?? []);
     let path = 'shopctl';
     let positional = false;
+    let skipValue = false;
     for (const w of c.words) {
+      if (skipValue) {
+        skipValue = false;
+        continue;
+      }
       if (w.startsWith('-')) {
         const flag = w.replace(/^\[/, '').split(/[=|\]]/)[0];
         if (/^--?[a-z]/.test(flag) && !options.has(flag)) add(`${path} ${flag}: no such option`);
+        skipValue = valued.has(flag) && !w.includes('=');
         continue;
       }
       if (positional || !/^[a-z][a-z-]*$/.test(w)) {
@@ -166,6 +175,7 @@ export function unknownCommands(
         node = sub;
         path += ` ${w}`;
         sub.options.forEach((o) => options.add(o));
+        sub.valued?.forEach((o) => valued.add(o));
       } else if (node === tree || node.commands.size > 0) {
         add(`${path} ${w}: no such command`);
         break;
@@ -178,8 +188,9 @@ export function unknownCommands(
 }
 
 /** A commander help text's options (`--dry-run`, `-c`) and command names. */
-export function parseHelp(help: string): { options: Set<string>; commands: string[] } {
+export function parseHelp(help: string): { options: Set<string>; commands: string[]; valued: Set<string> } {
   const options = new Set<string>();
+  const valued = new Set<string>();
   const commands: string[] = [];
   let section = '';
   for (const line of help.split('\n')) {
@@ -192,12 +203,14 @@ export function parseHelp(help: string): { options: Set<string>; commands: strin
     if (!entry) continue;
     if (section === 'Options') {
       for (const o of entry[1].matchAll(/(--?[a-z][a-z-]*)/g)) options.add(o[1]);
+      // `-c, --config <name>`: both spellings take the value
+      if (/[<[]/.test(entry[1])) for (const o of entry[1].matchAll(/(--?[a-z][a-z-]*)/g)) valued.add(o[1]);
     } else if (section === 'Commands') {
       const name = entry[1].split(/\s/)[0];
       if (name !== 'help') commands.push(name);
     }
   }
-  return { options, commands };
+  return { options, commands, valued };
 }
 
 /** Folders of this repository whose files the docs name in code spans (config/ holds examples such as prod.json). */
