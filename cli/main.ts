@@ -67,8 +67,8 @@ Exit codes:
   130 interrupted (Ctrl-C); the run says what was done
 
 Each step of a change ends DONE, NOT DONE or UNKNOWN (a write whose answer did not come is read back).
-failover, failback and notice set --dry-run without credentials print the plan from the config alone and the
-live checks they skipped; status without credentials shows public DNS and each region's /healthz.
+failover, failback, notice set and drill --dry-run without credentials print the plan from the config alone and
+the live checks they skipped; status without credentials shows public DNS and each region's /healthz.
 Runbook: ${RUNBOOK}   Reference: docs/shopctl.md`;
 
 /** Handler settings of every SDK client of a run (the main clients and the capacity ones alike). */
