@@ -331,4 +331,17 @@ export class Names {
   notifyOldestUnsentAlarm(region: string): string {
     return `${this.config.appName}-notify-oldest-unsent-${region}`;
   }
+
+  /** Composite alarm (per region): the shop is up but publishes no notice metrics. */
+  notifyUnmeasuredAlarm(region: string): string {
+    return `${this.config.appName}-notify-unmeasured-${region}`;
+  }
+
+  /** The two metric alarms (no actions) the {@link notifyUnmeasuredAlarm} combines. */
+  notifyUnmeasuredParts(region: string): { silent: string; shopUp: string } {
+    return {
+      silent: `${this.config.appName}-notify-silent-${region}`,
+      shopUp: `${this.config.appName}-notify-shop-up-${region}`,
+    };
+  }
 }
