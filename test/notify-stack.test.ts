@@ -1,9 +1,10 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { parseNotifySwitchValue } from '../lib/contract/notify';
 import { NOTIFY_ALARM_SHAPE } from '../lib/notify/notify-alarms';
-import { NOTIFY_SWITCH_INITIAL, shopNotify } from '../lib/notify/regional-notify';
+import { NOTIFY_SWITCH_INITIAL, sendEmailStatement, shopNotify } from '../lib/notify/regional-notify';
 import { resourcesOf, sharedTemplates, testConfig } from './support/synth';
 
 const config = loadConfig('default');
@@ -262,5 +263,33 @@ describe('shopNotify: what the web tier writes to SHOP_NOTIFY', () => {
   test('without notifications nothing is written and nothing is created (the shop sends no notice)', () => {
     const c = testConfig((r) => delete r.notifications);
     expect(shopNotify(c)).toBeUndefined();
+  });
+});
+
+describe('sendEmailStatement: the SES grant', () => {
+  const stack = new Stack(new App(), 'Probe', { env: { account: '111111111111', region: 'ap-northeast-2' } });
+  const json = (channels: Parameters<typeof sendEmailStatement>[1]) =>
+    stack.resolve(sendEmailStatement(stack, channels)?.toStatementJson());
+  const sesArn = (resource: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ses:ap-northeast-2:111111111111:${resource}`]],
+  });
+
+  test('with a configuration set: the domain, the address and the configuration set, nothing else', () => {
+    expect(
+      json([{ kind: 'ses', from: 'Shop <orders@mail.shop.example.com>', configurationSet: 'shop-notices' }]),
+    ).toEqual({
+      Sid: 'NotifySendEmail',
+      Action: 'ses:SendEmail',
+      Effect: 'Allow',
+      Resource: [
+        sesArn('identity/mail.shop.example.com'),
+        sesArn('identity/orders@mail.shop.example.com'),
+        sesArn('configuration-set/shop-notices'),
+      ],
+    });
+  });
+
+  test('no SES channel: no statement', () => {
+    expect(json([{ kind: 'nhn-sms' }])).toBeUndefined();
   });
 });

@@ -49,6 +49,33 @@ export function shopNotify(config: ShopConfig): ShopNotify | undefined {
   };
 }
 
+/**
+ * `ses:SendEmail` for the SES channel of `channels` (undefined when there is none), in the stack's
+ * region: SendEmail is authorized on the sending identity, an address or its domain, whichever SES
+ * verified (https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html), so both exact
+ * identity ARNs; and on the configuration set when the send names one: a role without it is refused
+ * (https://github.com/usdigitalresponse/usdr-gost/pull/3080).
+ */
+export function sendEmailStatement(
+  stack: Stack,
+  channels: readonly { kind: string; from?: string; configurationSet?: string }[],
+): iam.PolicyStatement | undefined {
+  const email = channels.find((c) => c.kind === 'ses');
+  const identities = email?.from ? sesFromIdentities(email.from) : undefined;
+  if (!email || !identities) return undefined;
+  const ses = (resource: string, resourceName: string) =>
+    stack.formatArn({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  return new iam.PolicyStatement({
+    sid: 'NotifySendEmail',
+    actions: ['ses:SendEmail'],
+    resources: [
+      ses('identity', identities.domain),
+      ses('identity', identities.address),
+      ...(email.configurationSet ? [ses('configuration-set', email.configurationSet)] : []),
+    ],
+  });
+}
+
 /** Properties of {@link RegionalNotify}. */
 export interface RegionalNotifyProps {
   readonly config: ShopConfig;
@@ -148,27 +175,8 @@ export class RegionalNotify extends Construct {
         }),
       );
     }
-    const email = settings.channels.find((c) => c.kind === 'ses');
-    const identities = email?.from ? sesFromIdentities(email.from) : undefined;
-    if (email && identities) {
-      // SendEmail is authorized on the sending identity, an address or its domain, whichever SES
-      // verified (https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html), and on the
-      // configuration set when one is used: a send naming a set the role may not use is refused
-      // (https://github.com/usdigitalresponse/usdr-gost/pull/3080). Both identities, exact ARNs.
-      const ses = (resource: string, resourceName: string) =>
-        stack.formatArn({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-      statements.push(
-        new iam.PolicyStatement({
-          sid: 'NotifySendEmail',
-          actions: ['ses:SendEmail'],
-          resources: [
-            ses('identity', identities.domain),
-            ses('identity', identities.address),
-            ...(email.configurationSet ? [ses('configuration-set', email.configurationSet)] : []),
-          ],
-        }),
-      );
-    }
+    const send = sendEmailStatement(stack, settings.channels);
+    if (send) statements.push(send);
     props.instancePolicy.addStatements(...statements);
     // One acknowledgement per construct and rule is kept (the last one given): it names both
     // statements, the payments' (lib/payments/regional-payments.ts) and this one.
