@@ -37,6 +37,8 @@ import {
   type PaymentProvider,
   ProviderCallError,
   type ReturnParams,
+  type ReturnUrls,
+  type WindowPage,
 } from './types';
 
 /** The payment state of an order as `GET /orders/{id}` reports it. */
@@ -233,13 +235,9 @@ export class PaymentService {
       }
       tried.add(provider.id);
       const attempt = await this.createAttempt(orderId, provider, method);
-      const urls = {
-        success: `${base}/payments/return?attempt=${attempt.id}`,
-        fail: `${base}/payments/fail?attempt=${attempt.id}`,
-        cancel: `${base}/payments/fail?attempt=${attempt.id}&code=USER_CANCEL`,
-      };
+      const urls = returnUrls(base, attempt.id);
       try {
-        const prepare = () => provider.startWindow(attempt, urls, `Resilient Shop ${orderId.slice(0, 8)}`);
+        const prepare = () => provider.startWindow(attempt, urls, orderName(orderId));
         const window = provider.windowCallsProvider
           ? await this.o.health.run(provider.id, method, prepare)
           : await prepare();
@@ -351,6 +349,23 @@ export class PaymentService {
       { priority: 'high' },
     );
     return { kind: method, orderId, amount, dueAt: dueAt.toISOString() };
+  }
+
+  /**
+   * The shop's own window page of an attempt (`GET /payments/window`): what to hand to the provider's
+   * SDK, read from the attempt as committed (amount, ids), or the order to show instead when the
+   * attempt is no longer waiting for its window (paid, confirming, given up).
+   */
+  async windowPage(attemptId: string, base: string): Promise<{ orderId: string; page?: WindowPage }> {
+    const rows = await this.o.db.query<AttemptRow>('writer', 'SELECT * FROM payment_attempts WHERE id = $1', [
+      attemptId,
+    ]);
+    const row = rows[0];
+    if (!row) throw new HttpError(404, 'There is no such payment.');
+    const provider = this.providers.get(row.provider);
+    if (row.status !== 'started' || !provider?.windowPage) return { orderId: row.order_id };
+    const page = await provider.windowPage(toRef(row), returnUrls(base, row.id), orderName(row.order_id));
+    return { orderId: row.order_id, page };
   }
 
   /** The customer came back from the window without paying (cancel or failure inside the window). */
@@ -841,6 +856,19 @@ export class PaymentService {
     await this.reconciling?.catch(() => undefined);
   }
 }
+
+/** The shop's URLs of one attempt: its window page and where the provider's window returns. */
+function returnUrls(base: string, attemptId: string): ReturnUrls {
+  return {
+    window: `${base}/payments/window?attempt=${attemptId}`,
+    success: `${base}/payments/return?attempt=${attemptId}`,
+    fail: `${base}/payments/fail?attempt=${attemptId}`,
+    cancel: `${base}/payments/fail?attempt=${attemptId}&code=USER_CANCEL`,
+  };
+}
+
+/** The order's name as the provider's window shows it. */
+const orderName = (orderId: string) => `Resilient Shop ${orderId.slice(0, 8)}`;
 
 function toRef(row: AttemptRow): AttemptRef {
   return {
