@@ -216,6 +216,27 @@ test('the HTML choice page lists methods; phone orders show the number to call',
   expect(await phone.text()).toContain('tel:+82212345678');
 });
 
+test.each([
+  ['card', 'toss', '/v1/payments/confirm'],
+  ['easy-pay', 'kakaopay', '/online/v1/payment/approve'],
+] as const)(
+  '%s through %s: a confirm whose record was lost (the attempt back at started, as after a failover) is confirmed again and charged once',
+  async (method, provider, endpoint) => {
+    const { orderId, back } = await buy(shop.base, method, provider);
+    const fake = provider === 'toss' ? fakes.toss : fakes.kakao;
+    const calls = fake.calls[endpoint];
+    const charges = fake.charges().length;
+    // The old primary's last commits never reached the promoted standby.
+    await pg.sql("UPDATE payment_attempts SET status = 'started' WHERE order_id = $1", [orderId], db);
+    await pg.sql("UPDATE orders SET status = 'awaiting_payment' WHERE id = $1", [orderId], db);
+    // Toss answers the repeated confirm from its idempotency key; KakaoPay refuses the second
+    // approve and the adapter's look-up finds the charge.
+    expect((await returnTo(back!)).json).toMatchObject({ orderId, payment: 'paid' });
+    expect(fake.calls[endpoint]).toBe(calls + 1);
+    expect(fake.charges()).toHaveLength(charges);
+  },
+);
+
 describe("Toss without a windowUrl: the shop's own window page", () => {
   let windowShop: RunningShop;
   beforeAll(async () => {

@@ -63,6 +63,11 @@ export const paymentsSchema = z.object({
   confirmGraceSeconds: z.number().positive().default(5),
   /** Not in the contract: how long an attempt resolved "not charged" after an unknown is re-checked. */
   recheckMinutes: z.number().positive().default(60),
+  /**
+   * Not in the contract: how far back the sweep after a promotion (and at start) looks up attempts
+   * still `started` (service.ts `sweepStarted`); longer than a customer stays in a payment window.
+   */
+  sweepMinutes: z.number().positive().default(30),
 });
 
 export type PaymentsSettings = z.infer<typeof paymentsSchema>;

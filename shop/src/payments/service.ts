@@ -812,11 +812,61 @@ export class PaymentService {
     });
   }
 
+  /**
+   * Looks up the attempts still `started` that were touched in the last `sweepMinutes`. After an
+   * unplanned failover the old primary's last commits may be missing here: a confirm the other region
+   * sent (and the provider charged) can have been written only in that lost tail, leaving the attempt
+   * `started` and the customer told "paid". Charged ones are settled now; the others are left alone,
+   * since their customer may still be at the window. Runs at start and whenever this shop's database
+   * becomes writable (a promotion), not on every pass: abandoned windows are common.
+   */
+  async sweepStarted(): Promise<{ looked: number; approved: number }> {
+    const since = new Date(this.o.now() - this.o.settings.sweepMinutes * 60_000);
+    const rows = await this.o.db.query<AttemptRow>(
+      'writer',
+      "SELECT * FROM payment_attempts WHERE status = 'started' AND updated_at > $1 ORDER BY created_at LIMIT 500",
+      [since],
+    );
+    const report = { looked: 0, approved: 0 };
+    for (const row of rows) {
+      const provider = this.providers.get(row.provider);
+      if (!provider) continue;
+      report.looked++;
+      const found = await provider.lookup(toRef(row)).catch((err: Error) => {
+        this.o.logger.warn('payment look-up of a started attempt failed', {
+          attemptId: row.id,
+          error: err.message,
+        });
+        return undefined;
+      });
+      if (found?.kind !== 'charged') continue;
+      await this.settle(toRef(row), provider, found, ['started']);
+      report.approved++;
+      this.o.logger.warn('a started attempt was charged (confirmed before a failover): settled', {
+        attemptId: row.id,
+      });
+    }
+    return report;
+  }
+
+  /** The shop's database has just become writable (promotion): sweep, then reconcile. */
+  async onWritable(): Promise<void> {
+    try {
+      await this.sweepStarted();
+      await this.reconcile();
+    } catch (err) {
+      this.o.logger.warn('payment sweep after promotion failed', { error: (err as Error).message });
+    }
+  }
+
   /** Reads the switch, reconciles now and every `reconcileEverySeconds`, publishes metrics every minute. */
   async run(): Promise<void> {
     if (this.timer) return;
     await this.o.switch.refresh();
     this.o.switch.start();
+    await this.sweepStarted().catch((err: Error) =>
+      this.o.logger.warn('payment sweep at start failed', { error: err.message }),
+    );
     const tick = async () => {
       try {
         await this.reconcile();
