@@ -10,8 +10,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { parseConfig } from '../../lib/config/load';
+import { contactsIn } from '../../lib/contract/contacts';
 import * as html from '../../shop/src/html';
 import { MESSAGES } from '../../shop/src/i18n';
+import { choicePage } from '../../shop/src/payments/pages';
+import { PAYMENT_TEXTS } from '../../shop/src/payments/texts';
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { CONTACTS, startShop, type RunningShop } from './helpers';
@@ -204,3 +208,77 @@ test.each(['ko', 'en'] as const)(
     expect(page).not.toContain('ap-northeast-2');
   },
 );
+
+// The four questions of a customer in a panic (what happened, is my money safe, how else can I order
+// or pay, when is it back), where these pages can answer them, on a phone's first screen. Rendered
+// with setContent: no extra page loads from the shop.
+test('on a phone (375 x 812), the checkout-unavailable and "other ways to pay" pages answer on the first screen, ko and en', async () => {
+  const viewport = { width: 375, height: 812 };
+  const contacts = parseConfig(
+    JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'config', 'default.json'), 'utf8')),
+    'default',
+  ).contacts;
+  const context = await browser.newContext({ viewport });
+  try {
+    const page = await context.newPage();
+    for (const lang of ['ko', 'en'] as const) {
+      const ctx: html.PageContext = {
+        mode: 'read-only',
+        contacts,
+        region: 'ap-northeast-2',
+        version: 'v1',
+        lang,
+        currency: 'KRW',
+        path: '/checkout',
+      };
+      const t = MESSAGES[lang];
+      const local = contactsIn(contacts, lang);
+
+      await page.setContent(html.readOnlyPage(ctx));
+      // What happened; money (nothing charged) and data (orders can be looked up); other ways; when
+      // it is back (the shop cannot know the time: the cart waits, linked).
+      for (const selector of [
+        'h1',
+        'p.safe',
+        'ul.alternatives a[href^="tel:"]',
+        `ul.alternatives a[href="${local.messengers[0].url}"]`,
+        'ul.alternatives a[href^="mailto:"]',
+        'p.when a[href="/cart"]',
+      ])
+        await onFirstScreen(page, selector, viewport);
+      expect(await page.locator('h1').innerText()).toBe(t.orderingPausedHeading);
+      expect(await page.locator('p.safe').innerText()).toContain(t.nothingCharged);
+      const paymentsLine = `ul.alternatives > li:has-text("${t.otherWaysToPay}")`;
+      await onFirstScreen(page, paymentsLine, viewport);
+      const payments = page.locator(paymentsLine);
+      for (const p of local.paymentAlternatives) expect(await payments.innerText()).toContain(p);
+      await shot(page, `checkout-unavailable-${lang}-375x812`);
+
+      // Every online method down: the page says so, keeps the order, and offers the manual ways
+      // first (the order of PaymentsService.choices(): available online, manual, then the down ones).
+      await page.setContent(
+        choicePage({ ...ctx, mode: 'read-write', path: '/orders/x/pay' }, 'x', 178000, [
+          { method: 'bank-transfer', online: false, available: true, providers: [] },
+          { method: 'phone', online: false, available: true, providers: [] },
+          { method: 'card', online: true, available: false, providers: [] },
+          { method: 'easy-pay', online: true, available: false, providers: [] },
+        ]),
+      );
+      for (const selector of [
+        'h1',
+        '.price',
+        '[data-payments="all-online-down"]',
+        '[data-payment-method="bank-transfer"] button',
+        '[data-payment-method="phone"] button',
+      ])
+        await onFirstScreen(page, selector, viewport);
+      expect(await page.locator('[data-payments="all-online-down"]').innerText()).toBe(
+        PAYMENT_TEXTS[lang].allOnlineDown,
+      );
+      expect(await page.locator('[data-payment-method="bank-transfer"] button').isEnabled()).toBe(true);
+      await shot(page, `pay-other-ways-${lang}-375x812`);
+    }
+  } finally {
+    await context.close();
+  }
+});
