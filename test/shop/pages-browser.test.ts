@@ -3,7 +3,9 @@
  * English, on a phone (375 x 812) and a laptop (1280 x 800): prices in won, Korean texts on Korean
  * pages, a cart with line prices and a total that survives navigation and a language switch, a
  * readable order number, Korean words kept whole, no internals shown. First-screen checks through
- * bounding boxes; screenshots in test-artifacts/.
+ * bounding boxes; screenshots in test-artifacts/. And paying by card through the shop's own Toss
+ * window page, which loads the fake Toss's stand-in for the SDK: choice page → window page → the
+ * provider's window → success redirect → server-side confirm → paid, with no CSP violation.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,8 +16,10 @@ import * as html from '../../shop/src/html';
 import { MESSAGES } from '../../shop/src/i18n';
 import { choicePage } from '../../shop/src/payments/pages';
 import { PAYMENT_TEXTS } from '../../shop/src/payments/texts';
+import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { CONTACTS, startShop, type RunningShop } from './helpers';
+import { ledgerCheck, paymentSettings, startPayShop } from './payment-helpers';
 
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 const VIEWPORTS = [
@@ -30,10 +34,25 @@ const LANGS = [
 let pg: PostgresServer;
 let shop: RunningShop;
 let browser: Browser;
+let fakes: { toss: FakeProvider; kakao: FakeProvider };
+let payDb: string;
+let payShop: RunningShop;
 
 beforeAll(async () => {
-  pg = await startPostgres();
-  shop = await startShop(pg, await pg.createDatabase(), { cartCleanup: false });
+  [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  [shop, payDb] = await Promise.all([
+    pg.createDatabase().then((db) => startShop(pg, db, { cartCleanup: false })),
+    pg.createDatabase(),
+  ]);
+  payShop = await startPayShop(
+    pg,
+    payDb,
+    paymentSettings(fakes, {}, 2000, { shopWindow: true }),
+    {},
+    {
+      cartCleanup: false,
+    },
+  );
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync'],
@@ -41,7 +60,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  await shop?.close();
+  await Promise.all([shop?.close(), payShop?.close()]);
+  await Promise.all([fakes?.toss.close(), fakes?.kakao.close()]);
   await pg?.destroy();
 });
 
@@ -129,6 +149,45 @@ describe.each(VIEWPORTS)('$width x $height', (viewport) => {
       await context.close();
     }
   });
+});
+
+test("ko: card through the shop's Toss window page and the SDK stand-in to a paid order, no CSP violation", async () => {
+  const context = await browser.newContext({ locale: 'ko-KR', viewport: VIEWPORTS[0] });
+  const violations: string[] = [];
+  try {
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+    });
+    await page.goto(`${payShop.base}/products/2`);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('body[data-shop-page="cart"]');
+    await page.click('form[action="/checkout"] button');
+    await page.waitForSelector('body[data-shop-page="payment-choice"]');
+    await page.click('li[data-payment-method="card"] button');
+    await page.waitForSelector('body[data-shop-page="payment-toss-window"]');
+    // Enabled only once the SDK (here the fake's stand-in, from its own origin) has loaded.
+    await page.waitForSelector('#toss-pay:not([disabled])', { timeout: 10_000 });
+    expect(fakes.toss.sdkLoads).toBe(1);
+    await shot(page, 'toss-window-ko-375x812');
+    await page.click('#toss-pay');
+    await page.waitForSelector('body[data-shop-page="order"] [data-payment="paid"]');
+    expect(await visible(page)).toContain('결제가 확인되었습니다');
+    expect(fakes.toss.windowRequests.at(-1)).toMatchObject({
+      clientKey: 'test_ck_fake',
+      method: 'CARD',
+      currency: 'KRW',
+    });
+    expect(violations).toEqual([]);
+    expect(await ledgerCheck(pg, payDb, [fakes.toss, fakes.kakao])).toMatchObject({
+      paid: 1,
+      charges: 1,
+      doubleCharges: 0,
+      lostPaidOrders: 0,
+    });
+  } finally {
+    await context.close();
+  }
 });
 
 test.each(['ko', 'en'] as const)(
