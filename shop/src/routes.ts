@@ -28,6 +28,7 @@ import { handlePaymentRoute, paymentChoiceAnswer, type PaymentRouteContext } fro
 import { paymentLine } from './payments/pages';
 import { ContactError, parseContact, saveContact } from './notify/contact';
 import { enqueueNotice } from './notify/outbox';
+import type { NotifyService } from './notify/index';
 
 export interface ShopContext {
   region: string;
@@ -48,10 +49,14 @@ export interface ShopContext {
   now?: () => number;
   /** Online and manual payments (shop/src/payments); without it checkout places orders unpaid, as before. */
   payments?: PaymentService;
+  /** The notice dispatcher (shop/src/notify); serves `GET /notify/health` when set. */
+  notify?: NotifyService;
   /** Verifies signed test headers; none: the unsigned `1` is accepted (local runs). */
   testRequests?: TestRequestGate;
 }
 
+/** The dispatcher's state per channel (NOTIFY-CONTRACT "Shop HTTP"; read by `shopctl channels status`). */
+const NOTIFY_HEALTH_PATH = '/notify/health';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PRODUCT_PATH_RE = /^\/products\/([^/]+)$/;
 const ORDER_PATH_RE = /^\/orders\/([^/]+)$/;
@@ -659,6 +664,11 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     if (path === HEALTH_PATH)
       return method === 'GET' ? healthz(res) : fail(req, res, mode, 405, 'Method not allowed.');
+    if (path === NOTIFY_HEALTH_PATH) {
+      if (method !== 'GET') return fail(req, res, mode, 405, 'Method not allowed.');
+      if (!ctx.notify) return sendJson(res, mode, 404, { error: 'not-configured', region: ctx.region });
+      return sendJson(res, mode, 200, await ctx.notify.health());
+    }
     if (paymentRoutes && (path.startsWith('/payments/') || path.startsWith('/orders/'))) {
       if (await handlePaymentRoute(paymentRoutes, req, res, mode, path, method)) return;
     }

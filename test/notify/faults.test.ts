@@ -214,3 +214,22 @@ test('a second possibly-delivered attempt on one channel is refused by the datab
     );
   await drain(dispatcher(pool, fakes));
 });
+
+test('a breaker opened by 알림톡 refusing tries it again after halfOpenAfterMs: one trial notice, then 알림톡 carries notices again', async () => {
+  await seedOrders(pool, 3);
+  await fakes.alimtalk.setMode('down');
+  const d = dispatcher(pool, fakes, { breaker: { consecutiveFailures: 3, halfOpenAfterMs: 300 } });
+  await drain(d);
+  expect(d.channelReport()[0].breaker).toBe('open');
+  await fakes.alimtalk.setMode('ok');
+  await new Promise((r) => setTimeout(r, 350));
+  await seedOrders(pool, 3, 'order-received');
+  // One pass: the trial goes to 알림톡, the other two to SMS (nothing piles up behind the trial).
+  expect(await d.dispatchOnce()).toMatchObject({ claimed: 3, sent: 3 });
+  expect(fakes.alimtalk.delivered).toHaveLength(1);
+  expect(d.channelReport()[0].breaker).toBe('closed');
+  await seedOrders(pool, 2, 'payment-failed');
+  await drain(d);
+  expect(fakes.alimtalk.delivered).toHaveLength(3);
+  expect(fakes.sms.delivered).toHaveLength(5);
+});
