@@ -19,7 +19,7 @@ const channelSchema = z.discriminatedUnion('kind', [
     baseUrl: url,
     appKey: z.string().min(1),
     senderKey: z.string().min(1),
-    templates: z.record(z.enum(NOTICE_KINDS), z.string().min(1)),
+    templates: z.record(z.string(), z.string().min(1)),
     secretName: z.string().min(1),
   }),
   z.object({
