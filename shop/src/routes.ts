@@ -19,7 +19,7 @@ import { crossSiteReason } from './origin';
 import { healthReport, type HealthMonitor } from './health';
 import { contactsIn } from '../../lib/contract/contacts';
 import * as html from './html';
-import { languageOf, MESSAGES, useLanguage } from './i18n';
+import { languageOf, MESSAGES, translate, useLanguage } from './i18n';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from './http';
 import type { Contacts, Logger, Mode, Role } from './types';
 import type { PaymentService } from './payments/service';
@@ -363,9 +363,8 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     );
   }
 
-  /** The browser's cart (cookie), with prices from the catalogue; an empty cart when there is none. */
-  async function cartView(req: IncomingMessage, res: ServerResponse, mode: Mode) {
-    const cartId = cartFromCookie(req);
+  /** The lines of an open cart, with names and prices from the catalogue ([] when not open). */
+  async function openCartLines(req: IncomingMessage, mode: Mode, cartId: string | undefined) {
     const rows = cartId
       ? await ctx.db.query<{ product_id: number; quantity: number }>(
           mode === 'read-write' ? 'writer' : 'reader',
@@ -377,7 +376,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       : [];
     const snapshot = ctx.catalogue.peek()?.byId;
     const lang = languageOf(req);
-    const items = rows.map((r) => {
+    return rows.map((r) => {
       const p = snapshot?.get(r.product_id);
       return {
         productId: r.product_id,
@@ -386,16 +385,22 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         priceCents: p?.priceCents,
       };
     });
-    if (wantsJson(req)) return sendJson(res, mode, 200, { cartId: rows.length ? cartId : null, items });
+  }
+
+  /** The browser's cart (cookie), with prices from the catalogue; an empty cart when there is none. */
+  async function cartView(req: IncomingMessage, res: ServerResponse, mode: Mode) {
+    const cartId = cartFromCookie(req);
+    const items = await openCartLines(req, mode, cartId);
+    if (wantsJson(req)) return sendJson(res, mode, 200, { cartId: items.length ? cartId : null, items });
     sendHtml(
       res,
       mode,
       200,
       html.cartPage(
         pageContext(mode, req),
-        rows.length ? cartId! : '',
+        items.length ? cartId! : '',
         items,
-        mode === 'read-write' && rows.length ? randomUUID() : undefined,
+        mode === 'read-write' && items.length ? randomUUID() : undefined,
       ),
     );
   }
@@ -428,8 +433,22 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     try {
       contact = parseContact(body, languageOf(req));
     } catch (err) {
-      if (err instanceof ContactError) throw new HttpError(400, err.message);
-      throw err;
+      if (!(err instanceof ContactError)) throw err;
+      // The HTML form: the cart page again, with the error and what was typed (nothing is lost).
+      const items = wantsJson(req) ? [] : await openCartLines(req, mode, cartId);
+      if (items.length === 0) throw new HttpError(400, err.message);
+      const text = (v: unknown) => (typeof v === 'string' ? v : '');
+      return sendHtml(
+        res,
+        mode,
+        400,
+        html.cartPage(pageContext(mode, req), cartId, items, key ?? randomUUID(), {
+          error: translate(languageOf(req), err.message),
+          phone: text(body.phone),
+          email: text(body.email),
+          consent: ['on', 'true', '1'].includes(text(body.consent)),
+        }),
+      );
     }
     if (mode === 'read-only') {
       // A retry of an order placed before the outage still gets its answer, when a reader has it.
