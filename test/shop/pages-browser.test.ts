@@ -33,6 +33,7 @@ const LANGS = [
 
 let pg: PostgresServer;
 let shop: RunningShop;
+let dbName: string;
 let browser: Browser;
 let fakes: { toss: FakeProvider; kakao: FakeProvider };
 let payDb: string;
@@ -41,7 +42,10 @@ let payShop: RunningShop;
 beforeAll(async () => {
   [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
   [shop, payDb] = await Promise.all([
-    pg.createDatabase().then((db) => startShop(pg, db, { cartCleanup: false })),
+    pg.createDatabase().then((db) => {
+      dbName = db;
+      return startShop(pg, db, { cartCleanup: false });
+    }),
     pg.createDatabase(),
   ]);
   payShop = await startPayShop(
@@ -115,6 +119,11 @@ describe.each(VIEWPORTS)('$width x $height', (viewport) => {
       expect(await page.locator('td.total').innerText()).toBe(l.total);
       await onFirstScreen(page, 'td.total', viewport);
       await onFirstScreen(page, 'form[action="/checkout"] button', viewport);
+      // The optional contact fields and the consent text, in the page's language.
+      expect(await page.locator('fieldset.notify legend').innerText()).toBe(MESSAGES[l.lang].notifyHeading);
+      expect((await page.locator('fieldset.notify .consent').innerText()).trim()).toBe(
+        MESSAGES[l.lang].notifyConsent,
+      );
       await shot(page, `cart-${size}`);
 
       await page.click('form[action="/checkout"] button');
@@ -185,6 +194,54 @@ test("ko: card through the shop's Toss window page and the SDK stand-in to a pai
       doubleCharges: 0,
       lostPaidOrders: 0,
     });
+  } finally {
+    await context.close();
+  }
+});
+
+test('checkout form (ko, phone): a landline is refused in the page, the cart and what was typed stay; corrected, the order is placed with its contact', async () => {
+  const viewport = VIEWPORTS[0];
+  const context = await browser.newContext({ locale: 'ko-KR', viewport });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${shop.base}/products/4`);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('body[data-shop-page="cart"]');
+    await page.fill('input[name=phone]', '02-123-4567');
+    await page.fill('input[name=email]', 'kim@example.com');
+    await page.check('input[name=consent]');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/checkout')),
+      page.click('form[action="/checkout"] button'),
+    ]);
+    expect(answer.status()).toBe(400);
+    await page.waitForSelector('body[data-shop-page="cart"] .form-error');
+    expect(await page.locator('.form-error').innerText()).toBe(
+      '010-1234-5678 같은 휴대전화 번호를 입력해 주세요.',
+    );
+    expect(await page.locator('table.lines tbody tr').count()).toBe(1);
+    expect(await page.inputValue('input[name=phone]')).toBe('02-123-4567');
+    expect(await page.inputValue('input[name=email]')).toBe('kim@example.com');
+    expect(await page.isChecked('input[name=consent]')).toBe(true);
+    await onFirstScreen(page, '.form-error', viewport);
+    // Korean words are kept whole in the consent text too.
+    expect(
+      await page.locator('fieldset.notify .consent').evaluate((e) => getComputedStyle(e).wordBreak),
+    ).toBe('keep-all');
+    await shot(page, 'checkout-error-ko-375x812');
+
+    await page.fill('input[name=phone]', '010-2345-6789');
+    await page.click('form[action="/checkout"] button');
+    await page.waitForSelector('body[data-shop-page="order-placed"]');
+    const rows = await pg.sql<{ phone: string; email: string; lang: string; kind: string }>(
+      `SELECT k.phone, k.email, k.lang, n.kind FROM order_contacts k JOIN notices n ON n.order_id = k.order_id
+       WHERE k.phone = '01023456789'`,
+      [],
+      dbName,
+    );
+    expect(rows).toEqual([
+      { phone: '01023456789', email: 'kim@example.com', lang: 'ko', kind: 'order-received' },
+    ]);
   } finally {
     await context.close();
   }
