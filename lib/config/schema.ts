@@ -485,8 +485,8 @@ export const paymentProviderSchema = z.strictObject({
     'Milliseconds the shop waits for one call; a call that times out has an unknown outcome until a look-up settles it.',
   ),
   /**
-   * Toss Payments only: the page that opens Toss's payment window (its JavaScript SDK) for the shop.
-   * The shop offers a Toss provider only when it is set (shop/src/payments/config.ts).
+   * Toss Payments only: a page of your own that opens Toss's payment window (its JavaScript SDK).
+   * Without it the shop serves its own page (shop/src/payments/toss-window.ts).
    */
   windowUrl: z
     .url({
@@ -495,7 +495,7 @@ export const paymentProviderSchema = z.strictObject({
     })
     .optional()
     .describe(
-      "Toss Payments only: the page that opens Toss's payment window; a Toss provider without it is not offered.",
+      "Toss Payments only: a page of your own that opens Toss's payment window; without it the shop serves its own page (/payments/window).",
     ),
 });
 
