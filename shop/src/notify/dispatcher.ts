@@ -120,6 +120,8 @@ export class Dispatcher {
   private readonly counters = new Map<ChannelId, ChannelCounters>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PassReport> | undefined;
+  /** Outcome writes, one at a time: a batch of sends ending together must not flood the admission gate. */
+  private settling: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: DispatcherOptions) {
     if (o.leaseMs < o.deadlineMs * 2)
@@ -338,15 +340,19 @@ export class Dispatcher {
       };
     }
     await this.o.hooks?.afterSend?.(message.attemptId, channel.id);
-    for (let i = 0; ; i++) {
-      try {
-        await this.settle(channel.id, message, outcome);
-        break;
-      } catch (err) {
-        if (i >= SETTLE_RETRY_MS.length) throw err;
-        await new Promise((r) => setTimeout(r, SETTLE_RETRY_MS[i]));
+    const write = async () => {
+      for (let i = 0; ; i++) {
+        try {
+          return await this.settle(channel.id, message, outcome);
+        } catch (err) {
+          if (i >= SETTLE_RETRY_MS.length) throw err;
+          await new Promise((r) => setTimeout(r, SETTLE_RETRY_MS[i]));
+        }
       }
-    }
+    };
+    const written = this.settling.then(write);
+    this.settling = written.catch(() => undefined);
+    await written;
     if (outcome.status === 'sent') {
       report.sent++;
       this.count(channel.id, 'sent');
