@@ -324,8 +324,9 @@ export function readOnlyPage(ctx: PageContext): string {
     ctx,
     'read-only',
     t.orderingPaused,
-    `<h1>${esc(t.orderingPausedHeading)}</h1><p>${esc(t.nothingCharged)} ${t.stillPossible('<a href="/products">', '<a href="/orders">', '</a>')}</p>
-<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}`,
+    `<h1>${esc(t.orderingPausedHeading)}</h1><p class="safe">${esc(t.nothingCharged)} ${t.stillPossible('<a href="/products">', '<a href="/orders">', '</a>')}</p>
+<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}
+<p class="when">${t.cartKept('<a href="/cart">', '</a>')}</p>`,
   );
 }
 

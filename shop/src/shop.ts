@@ -100,10 +100,12 @@ export function createShop(options: ShopOptions): Shop {
     now,
     logger,
     fence,
-    onChange: (_prev: HealthState, next: HealthState) => {
+    onChange: (prev: HealthState, next: HealthState) => {
       if (next.writable && !migrated && !draining) {
         void runMigrations().then(() => health.check());
       }
+      // Promoted: payments confirmed in the old primary's lost tail are found (payments/service.ts).
+      if (next.writable && !prev.writable && next.schemaReady) void payments?.onWritable();
       if (next.db !== 'unreachable' && next.schemaReady) void catalogue.refresh();
     },
   });
