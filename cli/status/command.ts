@@ -1,4 +1,5 @@
 import { gatherPayments, PaymentsReport, renderPaymentsLines } from '../payments/status';
+import { ChannelsReport, gatherChannels, renderChannelsLines } from '../channels/status';
 import { gatherStatus, RegionReport, StatusReport } from './status';
 import { getHealthz, healthzSummary } from '../shop/healthz';
 import { describeError, errorKind, EXIT } from '../aws/errors';
@@ -67,7 +68,12 @@ export function stalledText(x: StalledRegion): string {
 }
 
 /** Plain-text report, readable at 3 a.m. */
-export function renderStatus(s: StatusReport, color: boolean, payments?: PaymentsReport): string {
+export function renderStatus(
+  s: StatusReport,
+  color: boolean,
+  payments?: PaymentsReport,
+  channels?: ChannelsReport,
+): string {
   const p = painter(color);
   const rows = s.regions.map((r) => [
     r.region,
@@ -113,6 +119,7 @@ export function renderStatus(s: StatusReport, color: boolean, payments?: Payment
     `Switch path     ${s.regions.map(pathText).join('; ')}`,
     ...s.stalled.map((x, i) => `${i === 0 ? 'Stalled         ' : '                '}${stalledText(x)}`),
     ...(payments ? renderPaymentsLines(payments) : []),
+    ...(channels ? renderChannelsLines(channels) : []),
     '',
     table(
       [
@@ -137,14 +144,20 @@ export function renderStatus(s: StatusReport, color: boolean, payments?: Payment
 export async function statusCommand(d: Deps, opts: { json?: boolean }): Promise<number> {
   let report: StatusReport;
   let payments: PaymentsReport;
+  let channels: ChannelsReport | undefined;
   // Every read of every region at once, each call's deadline cut to what is left of the status
   // budget: a stalled region costs the budget once, and what it did not answer is said.
   const watch = new StallWatch();
   const sd = withinTotal(watch.watch(d), d.statusBudgetMs);
   try {
-    // Payments are shown beside the rest; they do not change the exit code, which says whether
-    // customers can reach the shop (`shopctl payments status` has its own).
-    [report, payments] = await Promise.all([gatherStatus(sd), gatherPayments(sd, { cloudwatch: false })]);
+    // Payments and notice channels are shown beside the rest; they do not change the exit code,
+    // which says whether customers can reach the shop (`shopctl payments status` and `shopctl
+    // channels status` have their own). Channels only when the config has notifications.
+    [report, payments, channels] = await Promise.all([
+      gatherStatus(sd),
+      gatherPayments(sd, { cloudwatch: false }),
+      d.config.notifications ? gatherChannels(sd, { cloudwatch: false }) : Promise.resolve(undefined),
+    ]);
     report = {
       ...report,
       stalled: watch.stalled([...new Set([...d.config.regions.map((r) => r.name), d.globalRegion])]),
@@ -154,7 +167,9 @@ export async function statusCommand(d: Deps, opts: { json?: boolean }): Promise<
     return publicStatus(sd, opts, describeError(e, d.profile));
   }
   d.out(
-    opts.json ? JSON.stringify({ ...report, payments }, null, 2) : renderStatus(report, d.color, payments),
+    opts.json
+      ? JSON.stringify({ ...report, payments, ...(channels ? { channels } : {}) }, null, 2)
+      : renderStatus(report, d.color, payments, channels),
   );
   return report.exitCode;
 }

@@ -297,6 +297,7 @@ describe('shopctl status', () => {
     expect(Object.keys(doc).sort()).toEqual(
       [
         'canary',
+        'channels',
         'config',
         'database',
         'dns',
