@@ -100,6 +100,23 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
     });
   });
 
+  test("the game day's fault switch exists as {} with exactly these properties (a deploy never rewrites it)", () => {
+    const params = resourcesOf(t, 'AWS::SSM::Parameter').filter(
+      ([, r]) => r.Properties.Name === '/resilient-shop/payments/drill-fault',
+    );
+    expect(params).toHaveLength(1);
+    expect(params[0][0]).toMatch(/^PaymentsDrillFault/);
+    expect(params[0][1].Properties).toEqual({
+      Name: '/resilient-shop/payments/drill-fault',
+      Type: 'String',
+      Value: '{}',
+      Tier: 'Standard',
+      Description:
+        'Payment game day fault switch: {} or {provider, mode, until}; the shop makes its calls to that provider fail until then. Written by shopctl drill payment-provider-outage, never by a deploy.',
+    });
+    expect(shopPayments(config).faultParameter).toBe('/resilient-shop/payments/drill-fault');
+  });
+
   test('the instances read exactly the provider secrets, the test-signing key and the switch here, and publish only payment metrics', () => {
     const statements = instanceStatements(t);
     // One statement (CDK merges statements that differ only in resources), each name exact.
@@ -115,7 +132,10 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
     expect(statements).toContainEqual({
       Action: 'ssm:GetParameter',
       Effect: 'Allow',
-      Resource: arn('ssm', region, 'parameter/resilient-shop/payments/disabled'),
+      Resource: [
+        arn('ssm', region, 'parameter/resilient-shop/payments/disabled'),
+        arn('ssm', region, 'parameter/resilient-shop/payments/drill-fault'),
+      ],
     });
     expect(statements).toContainEqual({
       Action: 'cloudwatch:PutMetricData',

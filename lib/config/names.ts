@@ -275,6 +275,15 @@ export class Names {
     return `/${this.config.appName}/payments/disabled`;
   }
 
+  /**
+   * SSM parameter, in every region, holding the payment game day's fault switch
+   * (lib/contract/payments.ts `DrillFault`): `{}`, or the provider whose calls the shop in that region
+   * makes fail until a time. Written only by `shopctl drill payment-provider-outage`.
+   */
+  paymentsFaultParameter(): string {
+    return `/${this.config.appName}/payments/drill-fault`;
+  }
+
   /** CloudWatch namespace of the shop's payment metrics (lib/contract/payments.ts `PAYMENT_METRICS`). */
   paymentsNamespace(): string {
     return `${this.config.appName}/payments`;

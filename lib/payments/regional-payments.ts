@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { acknowledgeNag } from '../compliance/acknowledge';
 import type { RegionConfig, ShopConfig } from '../config/load';
 import { Names } from '../config/names';
-import type { ShopPayments } from '../contract/payments';
+import { NO_DRILL_FAULT, type ShopPayments } from '../contract/payments';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
 import { PaymentAlarms } from './payment-alarms';
 import { readSecretStatement, ReplicatedSecret } from './replicated-secret';
@@ -31,6 +31,7 @@ export function shopPayments(config: ShopConfig): ShopPayments {
     manual: p.manual,
     breaker: p.breaker,
     switchParameter: names.paymentsSwitchParameter(),
+    faultParameter: names.paymentsFaultParameter(),
     reconcileEverySeconds: p.reconcileEverySeconds,
   };
 }
@@ -57,7 +58,9 @@ export interface RegionalPaymentsProps {
  *   value only when it creates the parameter or when this resource's properties change, so a
  *   deploy that leaves them alone never re-enables what an operator switched off (the test pins
  *   them); `shopctl payments` writes it in every region that is up;
- * - the instances may read exactly these secrets and this parameter, and publish metrics only into
+ * - the game day's fault switch `Names.paymentsFaultParameter()`, created `{}` (no fault), written
+ *   only by `shopctl drill payment-provider-outage`; like the switch, a deploy never rewrites it;
+ * - the instances may read exactly these secrets and these parameters, and publish metrics only into
  *   the payments namespace;
  * - the payment alarms.
  */
@@ -65,6 +68,7 @@ export class RegionalPayments extends Construct {
   /** Provider secrets by provider id (primary region only). */
   readonly secrets: Record<string, ReplicatedSecret> = {};
   readonly switchParameter: ssm.StringParameter;
+  readonly faultParameter: ssm.StringParameter;
   readonly alarms: PaymentAlarms;
 
   constructor(scope: Construct, id: string, props: RegionalPaymentsProps) {
@@ -96,6 +100,14 @@ export class RegionalPayments extends Construct {
       tier: ssm.ParameterTier.STANDARD,
     });
 
+    this.faultParameter = new ssm.StringParameter(this, 'DrillFault', {
+      parameterName: names.paymentsFaultParameter(),
+      description:
+        'Payment game day fault switch: {} or {provider, mode, until}; the shop makes its calls to that provider fail until then. Written by shopctl drill payment-provider-outage, never by a deploy.',
+      stringValue: NO_DRILL_FAULT,
+      tier: ssm.ParameterTier.STANDARD,
+    });
+
     props.instancePolicy.addStatements(
       readSecretStatement(
         stack,
@@ -103,14 +115,14 @@ export class RegionalPayments extends Construct {
       ),
       new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],
-        resources: [
+        resources: [names.paymentsSwitchParameter(), names.paymentsFaultParameter()].map((name) =>
           stack.formatArn({
             service: 'ssm',
             resource: 'parameter',
-            resourceName: names.paymentsSwitchParameter().replace(/^\//, ''),
+            resourceName: name.replace(/^\//, ''),
             arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
           }),
-        ],
+        ),
       }),
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],

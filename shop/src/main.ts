@@ -21,6 +21,9 @@ async function main(): Promise<void> {
       switchReader: payments.switchParameter
         ? ssmSwitchReader(payments.switchParameter, options.region)
         : undefined,
+      faultReader: payments.faultParameter
+        ? ssmSwitchReader(payments.faultParameter, options.region)
+        : undefined,
       publisher: cloudWatchPublisher(new CloudWatchClient({ region: options.region, maxAttempts: 2 })),
     };
   }

@@ -50,6 +50,8 @@ export const paymentsSchema = z.object({
     })
     .default({ failureRatePercent: 50, minimumAttempts: 10, windowSeconds: 60, halfOpenAfterSeconds: 30 }),
   switchParameter: z.string().min(1).optional(),
+  /** SSM parameter of the payment game day's fault switch (lib/contract/payments.ts `DrillFault`). */
+  faultParameter: z.string().min(1).optional(),
   reconcileEverySeconds: z.number().positive().default(60),
   /** Not in the contract: how long a shop may wait after its own confirm deadline before a look-up. */
   confirmGraceSeconds: z.number().positive().default(5),

@@ -23,6 +23,7 @@ import { enqueueNotice, type NoticeKind } from '../notify/outbox';
 import type { PaymentsSettings } from './config';
 import { CircuitOpenError, PaymentHealth, type LaneReport } from './health';
 import type { PaymentMetrics } from './metrics';
+import type { DrillFaultSwitch } from './fault';
 import type { PaymentSwitch } from './switch';
 import {
   type AttemptRef,
@@ -82,6 +83,8 @@ export interface PaymentServiceOptions {
   providers: PaymentProvider[];
   health: PaymentHealth;
   switch: PaymentSwitch;
+  /** The game day's fault switch (shop/src/payments/fault.ts); reported by `GET /payments/health`. */
+  faults?: DrillFaultSwitch;
   metrics?: PaymentMetrics;
   logger: Logger;
   now: () => number;
@@ -195,6 +198,8 @@ export class PaymentService {
         error: this.o.switch.lastError ?? null,
       },
       unresolvedUnknowns: await this.unresolvedUnknowns().catch(() => null),
+      // The game day's fault as this shop applies it: the drill times detection from its arrival.
+      drillFault: this.o.faults?.active() ?? null,
     };
   }
 
@@ -800,8 +805,9 @@ export class PaymentService {
   /** Reads the switch, reconciles now and every `reconcileEverySeconds`, publishes metrics every minute. */
   async run(): Promise<void> {
     if (this.timer) return;
-    await this.o.switch.refresh();
+    await Promise.all([this.o.switch.refresh(), this.o.faults?.refresh()]);
     this.o.switch.start();
+    this.o.faults?.start();
     const tick = async () => {
       try {
         await this.reconcile();
@@ -835,6 +841,7 @@ export class PaymentService {
 
   async stop(): Promise<void> {
     this.o.switch.stop();
+    this.o.faults?.stop();
     clearInterval(this.timer);
     clearInterval(this.metricsTimer);
     this.timer = undefined;
