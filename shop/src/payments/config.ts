@@ -24,6 +24,8 @@ const providerSchema = z.object({
    * the contract; without it the Toss provider is reported unavailable ("no window").
    */
   windowUrl: z.string().url().optional(),
+  /** Secrets Manager name of the provider's TEST keys, for the canary's test payment (test-payment.ts). */
+  testSecretName: z.string().min(1).optional(),
 });
 
 export const paymentsSchema = z.object({

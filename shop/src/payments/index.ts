@@ -8,6 +8,7 @@ import { KakaoPay } from './kakaopay';
 import { type MetricPublisher, PaymentMetrics } from './metrics';
 import { type PaymentHooks, PaymentService } from './service';
 import { PaymentSwitch, SWITCH_POLL_MS, type SwitchReader } from './switch';
+import { TestPayments } from './test-payment';
 import { TossPayments } from './toss';
 import type { PaymentProvider } from './types';
 
@@ -87,6 +88,14 @@ export function createPayments(
     health,
     switch: sw,
     faults,
+    tests: o.settings.providers.some((p) => p.testSecretName)
+      ? new TestPayments({
+          db: shop.db,
+          providers: o.settings.providers.filter((p) => p.testSecretName),
+          readSecret: o.readSecret,
+          logger: shop.logger,
+        })
+      : undefined,
     metrics,
     logger: shop.logger,
     now: shop.now,

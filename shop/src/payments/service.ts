@@ -25,6 +25,7 @@ import { CircuitOpenError, PaymentHealth, type LaneReport } from './health';
 import type { PaymentMetrics } from './metrics';
 import type { DrillFaultSwitch } from './fault';
 import type { PaymentSwitch } from './switch';
+import type { TestPayments } from './test-payment';
 import {
   type AttemptRef,
   isManualMethod,
@@ -85,6 +86,8 @@ export interface PaymentServiceOptions {
   switch: PaymentSwitch;
   /** The game day's fault switch (shop/src/payments/fault.ts); reported by `GET /payments/health`. */
   faults?: DrillFaultSwitch;
+  /** The canary's test payments through the providers' test modes (test-payment.ts). */
+  tests?: TestPayments;
   metrics?: PaymentMetrics;
   logger: Logger;
   now: () => number;
@@ -131,6 +134,11 @@ export class PaymentService {
 
   get settings(): PaymentsSettings {
     return this.o.settings;
+  }
+
+  /** The canary's test payments, when a provider has test keys. */
+  get tests(): TestPayments | undefined {
+    return this.o.tests;
   }
 
   /** Online providers for `method` that may take a new checkout now, in config order. */
@@ -810,7 +818,8 @@ export class PaymentService {
     this.o.faults?.start();
     const tick = async () => {
       try {
-        await this.reconcile();
+        // Test charges whose answer was lost are settled on the same period as customers' unknowns.
+        await Promise.all([this.reconcile(), this.o.tests?.reconcile()]);
       } catch (err) {
         this.o.logger.warn('payment reconcile pass failed', { error: (err as Error).message });
       }
