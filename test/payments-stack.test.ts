@@ -41,11 +41,16 @@ describe('provider secrets: created in the primary, replicated like the database
     Description: Match.stringLikeRegexp('^Encrypts resilient-shop data'),
   });
 
-  test.each(config.payments.providers.map((p) => p.id))('%s', (id) => {
+  test.each(
+    config.payments.providers.flatMap((p) => [
+      [p.id, `resilient-shop/payments/${p.id}`],
+      [`${p.id} (test keys of the canary's test payment)`, `resilient-shop/payments/${p.id}/test`],
+    ]),
+  )('%s', (_id, name) => {
     t.hasResource('AWS::SecretsManager::Secret', {
       DeletionPolicy: 'Retain',
       Properties: {
-        Name: `resilient-shop/payments/${id}`,
+        Name: name,
         KmsKeyId: { 'Fn::GetAtt': [dataKey, 'Arn'] },
         // The standby's replica uses its foundation stack's replica key, named by alias.
         ReplicaRegions: [{ Region: STANDBY, KmsKeyId: arn('kms', STANDBY, 'alias/resilient-shop-replicas') }],
@@ -115,6 +120,10 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
         'Payment game day fault switch: {} or {provider, mode, until}; the shop makes its calls to that provider fail until then. Written by shopctl drill payment-provider-outage, never by a deploy.',
     });
     expect(shopPayments(config).faultParameter).toBe('/resilient-shop/payments/drill-fault');
+    expect(shopPayments(config).providers.map((p) => p.testSecretName)).toEqual([
+      'resilient-shop/payments/toss/test',
+      'resilient-shop/payments/kakaopay/test',
+    ]);
   });
 
   test('the instances read exactly the provider secrets, the test-signing key and the switch here, and publish only payment metrics', () => {
@@ -125,7 +134,9 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
       Effect: 'Allow',
       Resource: [
         arn('secretsmanager', region, 'secret:resilient-shop/payments/kakaopay-??????'),
+        arn('secretsmanager', region, 'secret:resilient-shop/payments/kakaopay/test-??????'),
         arn('secretsmanager', region, 'secret:resilient-shop/payments/toss-??????'),
+        arn('secretsmanager', region, 'secret:resilient-shop/payments/toss/test-??????'),
         arn('secretsmanager', region, 'secret:resilient-shop/test-signing-??????'),
       ],
     });

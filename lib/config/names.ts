@@ -267,6 +267,15 @@ export class Names {
   }
 
   /**
+   * Secrets Manager name of a payment provider's TEST keys (`{ secretKey: "test_…", keyIn }` for Toss,
+   * `{ secretKey, cid: "TC0ONETIME" }` for KakaoPay), for the canary's test payment; replicated like
+   * the live keys. The shop refuses anything but the provider's test key in it.
+   */
+  paymentTestSecretName(providerId: string): string {
+    return `${this.config.appName}/payments/${providerId}/test`;
+  }
+
+  /**
    * SSM parameter, in every region, holding the payments operator switch: a JSON array of
    * `provider:<id>` / `method:<method>` that the shop stops offering. Written by `shopctl payments`
    * in every region that is up; the template only creates it (`[]`) and never updates the value.

@@ -66,6 +66,8 @@ export interface ShopPaymentProvider {
   readonly secretName: string;
   /** Toss Payments only: the page that opens its payment window. */
   readonly windowUrl?: string;
+  /** Secrets Manager name of the provider's TEST keys (the canary's test payment). */
+  readonly testSecretName?: string;
 }
 
 /** JSON of `SHOP_PAYMENTS`, written by the web tier. */

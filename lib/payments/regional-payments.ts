@@ -26,6 +26,7 @@ export function shopPayments(config: ShopConfig): ShopPayments {
       methods: provider.methods as ShopPayments['providers'][number]['methods'],
       timeoutMs: provider.timeoutMs,
       secretName: names.paymentSecretName(provider.id),
+      testSecretName: names.paymentTestSecretName(provider.id),
       ...(provider.windowUrl ? { windowUrl: provider.windowUrl } : {}),
     })),
     manual: p.manual,
@@ -67,6 +68,8 @@ export interface RegionalPaymentsProps {
 export class RegionalPayments extends Construct {
   /** Provider secrets by provider id (primary region only). */
   readonly secrets: Record<string, ReplicatedSecret> = {};
+  /** Provider test-key secrets by provider id (primary region only). */
+  readonly testSecrets: Record<string, ReplicatedSecret> = {};
   readonly switchParameter: ssm.StringParameter;
   readonly faultParameter: ssm.StringParameter;
   readonly alarms: PaymentAlarms;
@@ -88,6 +91,18 @@ export class RegionalPayments extends Construct {
           // The shop treats a secret without `secretKey` as a provider that is not set up yet.
           initialValue: { template: { configured: false }, generateKey: 'placeholder' },
           noRotationReason: `The provider (${provider.kind}) issues these keys in its own console; no Lambda can rotate them. The operator replaces them with put-secret-value in the primary region and the replicas follow.`,
+        });
+        // The provider's TEST keys, for the canary's test payment (shop/src/payments/test-payment.ts):
+        // `configured: false` until the operator puts them; the shop then answers 404 and the
+        // canary says nothing of the payment path.
+        this.testSecrets[provider.id] = new ReplicatedSecret(this, `ProviderTest-${provider.id}`, {
+          secretName: names.paymentTestSecretName(provider.id),
+          description: `TEST keys of payment provider ${provider.id} (${provider.kind}) for the canary's test payment; never live keys (the shop refuses them)`,
+          key: props.key,
+          replicaRegions: config.regions.filter((r) => r.role === 'standby').map((r) => r.name),
+          replicaKeyAlias: names.replicaKeyAlias(),
+          initialValue: { template: { configured: false }, generateKey: 'placeholder' },
+          noRotationReason: `The provider (${provider.kind}) issues its test keys in its own console; no Lambda can rotate them.`,
         });
       }
     }
@@ -111,7 +126,10 @@ export class RegionalPayments extends Construct {
     props.instancePolicy.addStatements(
       readSecretStatement(
         stack,
-        config.payments.providers.map((p) => names.paymentSecretName(p.id)),
+        config.payments.providers.flatMap((p) => [
+          names.paymentSecretName(p.id),
+          names.paymentTestSecretName(p.id),
+        ]),
       ),
       new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],

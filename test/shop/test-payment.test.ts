@@ -87,6 +87,9 @@ test('KakaoPay: ready and look-up only, nothing charged; a live key is refused b
     reason: 'the test secret of toss holds no Toss test key (test_…)',
   });
   expect(fakes.toss.calls['/v1/payments/key-in'] ?? 0).toBe(calls);
+  // The template's placeholder (no test keys put yet): 404, nothing to say of the payment path.
+  secrets['shop/payments/kakaopay/test'] = { configured: false, placeholder: 'x' };
+  expect((await testPay('kakaopay')).status).toBe(404);
 });
 
 test('the provider charges and the answer is lost: unknown now, refunded by the next pass, never left', async () => {

@@ -22,6 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db';
+import { HttpError } from '../http';
 import type { Logger } from '../types';
 import { callProvider, errorFields } from './call';
 import type { ProviderSettings } from './config';
@@ -73,6 +74,8 @@ export class TestPayments {
 
   private async secret(p: ProviderSettings): Promise<TestSecret> {
     const v = await this.o.readSecret(p.testSecretName!);
+    // Created empty by the template: until the operator puts test keys there is nothing to test.
+    if (v.configured === false) throw new HttpError(404, `No test keys for ${p.id} yet.`);
     const secretKey = typeof v.secretKey === 'string' ? v.secretKey : '';
     // Never a live charge: a key that is not the provider's test key is refused before any call.
     if (p.kind === 'toss-payments' && !secretKey.startsWith('test_'))
@@ -95,6 +98,7 @@ export class TestPayments {
     try {
       secret = await this.secret(p);
     } catch (err) {
+      if (err instanceof HttpError) throw err;
       return {
         provider: p.id,
         verdict: 'broken',
