@@ -105,7 +105,10 @@ interface NoticeRow {
 const SPENT = ['sending', 'sent', 'unknown'];
 
 export class Dispatcher {
-  private readonly policies = new Map<ChannelId, { policy: IPolicy; state: () => CircuitState }>();
+  private readonly policies = new Map<
+    ChannelId,
+    { policy: IPolicy; state: () => CircuitState; openedAt: number }
+  >();
   private readonly counters = new Map<ChannelId, ChannelCounters>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PassReport> | undefined;
@@ -119,7 +122,10 @@ export class Dispatcher {
         breaker: new ConsecutiveBreaker(o.breaker.consecutiveFailures),
       });
       const deadline = timeout(o.deadlineMs, TimeoutStrategy.Aggressive);
-      this.policies.set(ch.id, { policy: wrap(breaker, deadline), state: () => breaker.state });
+      const entry = { policy: wrap(breaker, deadline), state: () => breaker.state, openedAt: 0 };
+      // cockatiel's clock (Date.now), not the outbox clock: it decides when the trial is allowed.
+      breaker.onBreak(() => (entry.openedAt = Date.now()));
+      this.policies.set(ch.id, entry);
       this.counters.set(ch.id, { sent: 0, failed: 0, fallbacks: 0 });
     }
   }
@@ -207,6 +213,7 @@ export class Dispatcher {
 
   private async claim(now: Date, report: PassReport): Promise<Claimed[]> {
     const disabled = this.o.disabled?.() ?? new Set<string>();
+    const trials = new Set<ChannelId>();
     return this.o.db.transaction(async (c) => {
       const rows = await c.query<NoticeRow>(
         `SELECT n.id::text AS id, n.order_id, n.kind, n.detail, k.phone, k.email, k.lang,
@@ -235,9 +242,7 @@ export class Dispatcher {
           });
           continue;
         }
-        const open = reachable.filter(
-          (ch) => !disabled.has(ch.id) && this.policies.get(ch.id)!.state() !== CircuitState.Open,
-        );
+        const open = reachable.filter((ch) => !disabled.has(ch.id) && this.usable(ch.id, trials));
         if (open.length === 0) {
           await c.query('UPDATE notices SET next_at = $2 WHERE id = $1', [
             n.id,
@@ -249,6 +254,7 @@ export class Dispatcher {
         // notice on to the next channel at once, and the chain starts over once every one refused.
         const fewest = Math.min(...open.map((ch) => refusals(ch.id)));
         const channel = open.find((ch) => refusals(ch.id) === fewest)!;
+        if (this.policies.get(channel.id)!.state() === CircuitState.Open) trials.add(channel.id);
         const attemptId = randomUUID();
         await c.query(
           "INSERT INTO notice_attempts (id, notice_id, channel, status, started_at) VALUES ($1, $2, $3, 'sending', $4)",
@@ -274,6 +280,21 @@ export class Dispatcher {
       }
       return out;
     });
+  }
+
+  /**
+   * Whether a notice may be given to this channel now: its breaker is closed, or it has been open
+   * for `halfOpenAfterMs` and this pass has not yet picked the one notice that tries it. cockatiel
+   * moves an open breaker to half-open only when a call is made after that time (its `state` stays
+   * `Open` until then), so "open" alone would keep a recovered channel unused forever. While the
+   * trial is in flight (half-open) the channel takes nothing else.
+   */
+  private usable(id: ChannelId, trials: Set<ChannelId>): boolean {
+    const p = this.policies.get(id)!;
+    const state = p.state();
+    if (state === CircuitState.Closed) return true;
+    if (state !== CircuitState.Open || trials.has(id)) return false;
+    return Date.now() - p.openedAt >= this.o.breaker.halfOpenAfterMs;
   }
 
   private async sendOne({ channel, message }: Claimed, report: PassReport): Promise<void> {
@@ -365,10 +386,14 @@ export class Dispatcher {
     if (c) c[what]++;
   }
 
-  /** Runs a pass every `everyMs` until `stop()`. */
-  start(everyMs: number): void {
+  /**
+   * Runs a pass every `everyMs` until `stop()`; a tick when `when()` is false is skipped (the shop
+   * passes "the database is the writer", so a reader instance does not fail a pass every tick).
+   */
+  start(everyMs: number, when: () => boolean = () => true): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
+      if (!when()) return;
       this.dispatchOnce().catch((err: Error) =>
         this.o.logger.warn('notice dispatch pass failed', { error: err.message }),
       );

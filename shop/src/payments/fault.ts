@@ -95,6 +95,8 @@ export function withDrillFault(
       if (provider.windowCallsProvider) await gate();
       return provider.startWindow(attempt, urls, orderName);
     },
+    // The shop's own window page (Toss's browser SDK): no call to the provider's API.
+    ...(provider.windowPage && { windowPage: provider.windowPage.bind(provider) }),
     returnRef: (attempt, params) => provider.returnRef(attempt, params),
     checkReturn: (attempt, params) => provider.checkReturn(attempt, params),
     async confirm(attempt, params) {
