@@ -104,6 +104,8 @@ export interface PhaseResult {
   readonly dnsPath: string;
   /** Failed page samples (neither a shop page nor the outage page), grouped by what answered. */
   readonly pageFailures: FailureGroup[];
+  /** Failed checkouts, grouped by the answer (e.g. `checkout HTTP 503 read-only`: the honest "ordering paused" page). */
+  readonly buyFailures?: FailureGroup[];
 }
 
 export interface DrillResult {
@@ -652,6 +654,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       pageSeconds: null,
       reachSeconds: Math.max(...outageSeconds(load.samples, 'page', t2, t3)),
       pageFailures: pageFailures(t2, t3),
+      buyFailures: failureGroups(load.samples, 'buy', t2, t3),
       browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', t2, t3)),
       buySeconds: Math.max(...outageSeconds(load.samples, 'buy', t2, t3)),
       acknowledged: phase2Acked.length,

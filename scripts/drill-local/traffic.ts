@@ -5,7 +5,7 @@
  * canary handler publishes its verdicts to, with the canary alarms evaluated from the templates.
  */
 import type { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { PAGE_MARKER, REGION_HEADER } from '../../lib/contract/shop';
+import { MODE_HEADER, PAGE_MARKER, REGION_HEADER } from '../../lib/contract/shop';
 import type { Answer, CachingResolver } from './route53';
 import type { CanaryAlarmSpec, PagingAlarmSpec } from './model';
 
@@ -75,7 +75,12 @@ export class CheckoutLoad {
     let pendingCart: string | undefined;
     const call = async (path: string, init: RequestInit = {}) => {
       const res = await f(base + path, { ...init, signal: AbortSignal.timeout(this.o.requestTimeoutMs) });
-      return { status: res.status, text: await res.text(), region: res.headers.get(REGION_HEADER) };
+      return {
+        status: res.status,
+        text: await res.text(),
+        region: res.headers.get(REGION_HEADER),
+        mode: res.headers.get(MODE_HEADER),
+      };
     };
     const json = (body: unknown) => ({
       method: 'POST',
@@ -93,9 +98,11 @@ export class CheckoutLoad {
         record('page', shopPage || outagePage, shopPage || outagePage ? undefined : answer);
         record('browse', shopPage, shopPage ? undefined : answer);
         if (shopPage) {
+          let cartAnswer = 'no cart';
           if (!pendingCart) {
             const cart = await call('/cart', json({ productId: 1, quantity: 1 }));
             if (cart.status === 201) pendingCart = JSON.parse(cart.text).cartId;
+            else cartAnswer = `cart HTTP ${cart.status}${cart.mode ? ` ${cart.mode}` : ''}`;
           }
           if (pendingCart) {
             const out = await call('/checkout', json({ cartId: pendingCart }));
@@ -108,13 +115,13 @@ export class CheckoutLoad {
               pendingCart = undefined;
               record('buy', true);
             } else {
-              record('buy', false, `checkout HTTP ${out.status}`);
+              record('buy', false, `checkout HTTP ${out.status}${out.mode ? ` ${out.mode}` : ''}`);
               if (out.status === 409) {
                 this.unacknowledgedCommits.push(pendingCart);
                 pendingCart = undefined;
               } else if (out.status === 404) pendingCart = undefined; // the cart was lost with a region
             }
-          } else record('buy', false, 'no cart');
+          } else record('buy', false, cartAnswer);
         } else record('buy', false, `product page: ${answer}`);
       } catch (e) {
         const detail = String((e as Error).cause ?? (e as Error).message);

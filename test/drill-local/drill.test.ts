@@ -93,4 +93,9 @@ test('failing back by planned switchover: customers keep a shop page throughout 
   expect(back.pageFailures).toEqual([]);
   expect(back.reachSeconds).toBe(0);
   expect(back.browseSeconds).toBe(0);
+  // While checkouts wait for the undrain's alarm window, every refused checkout is the shop's
+  // read-only answer (503, "online ordering is paused", the other ways to order), never an error.
+  const honest = ['checkout HTTP 503 read-only', 'cart HTTP 503 read-only'];
+  expect(back.buyFailures?.length).toBeGreaterThan(0);
+  expect(back.buyFailures?.filter((f) => !honest.includes(f.detail))).toEqual([]);
 });
