@@ -13,7 +13,7 @@ import { Names } from '../../lib/config/names';
 import { writeAudit } from '../aws/audit';
 import { EXIT } from '../aws/errors';
 import { planOrPreview } from '../action/offline';
-import { fisOfflinePlan, offlineDrillPreview } from './offline';
+import { fisOfflinePlan, offlineDrillPreview, paymentOutageOfflinePlan } from './offline';
 
 type Run = (
   command: string | null,
@@ -111,15 +111,29 @@ async function paymentOutageCommand(
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    return await paymentOutageDrill(
-      d,
-      {
-        signal: io.signal ?? abort.signal,
-        writeFile: io.writeFile ?? ((file, text) => fs.writeFileSync(file, text)),
-      },
-      flags,
-      args,
+    const region = flags.region ?? d.config.primaryRegion;
+    // Like every drill: a dry run without credentials shows the plan from the config.
+    const planned = await planOrPreview(
+      !!flags.dryRun && !flags.restore,
+      () =>
+        paymentOutageDrill(
+          d,
+          {
+            signal: io.signal ?? abort.signal,
+            writeFile: io.writeFile ?? ((file, text) => fs.writeFileSync(file, text)),
+          },
+          flags,
+          args,
+        ),
+      () =>
+        offlineDrillPreview(
+          d,
+          args,
+          paymentOutageOfflinePlan(d, flags, region),
+          `${PAYMENT_OUTAGE_SCENARIO} in ${region}`,
+        ),
     );
+    return 'spec' in planned ? planned.spec : planned.exitCode;
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -13,7 +13,11 @@ import {
   type ScenarioAction,
   type ScenarioTarget,
 } from '../../lib/fis/scenarios';
+import { type DrillFaultMode, formatDrillFault } from '../../lib/contract/payments';
+import { commandPrefix } from '../action/refusals';
 import { writeAudit } from '../aws/audit';
+import { PAYMENTS_HEALTH_PATH } from '../payments/status';
+import { PAYMENT_OUTAGE_SCENARIO, type PaymentOutageFlags } from './payment-outage';
 import type { Deps } from '../aws/deps';
 import { EXIT, UsageError } from '../aws/errors';
 
@@ -155,6 +159,50 @@ export function fisOfflinePlan(d: Deps, scenario: string, region: string): Offli
       `no ${d.names.alarmPrefix()}* alarm in ALARM in ${region} or ${d.globalRegion}`,
       'the readiness of the failover targets (npx shopctl check)',
       `the probe customer's baseline journey on https://${d.config.domainName} (real drill orders marked ${DRILL_HEADER})`,
+    ],
+  };
+}
+
+/**
+ * `payment-provider-outage` (cli/drill/payment-outage.ts) as it would run: no FIS template (FIS cannot
+ * break a provider's service), the region's payment fault switch written and read back, the shop's
+ * calls to the provider failing until the fault's own end, the switch always restored. Flags are
+ * read as the drill reads them (first provider, 10 min, refuse by default); the drill itself checks
+ * them before any AWS call, so only valid ones get here.
+ */
+export function paymentOutageOfflinePlan(d: Deps, f: PaymentOutageFlags, region: string): OfflineDrillPlan {
+  const provider = f.provider ?? d.config.payments.providers[0]?.id ?? '<provider>';
+  const methods = d.config.payments.providers.find((p) => p.id === provider)?.methods ?? [];
+  const minutes = f.minutes ?? 10;
+  const mode = (f.mode ?? 'refuse') as DrillFaultMode;
+  const parameter = d.names.paymentsFaultParameter();
+  const restore = `${commandPrefix(d)} drill ${PAYMENT_OUTAGE_SCENARIO} --region ${region} --restore --yes`;
+  const fault = formatDrillFault({
+    provider,
+    mode: mode as 'refuse',
+    until: '<start + ' + minutes + ' min>',
+  });
+  return {
+    title: `Game day: ${PAYMENT_OUTAGE_SCENARIO} in ${region}`,
+    experiment: `no AWS FIS template (FIS cannot break a provider's service): the shop's payment fault switch, SSM ${parameter} in ${region}`,
+    stopConditions: [
+      `the fault's own end: the shop ignores it after ${minutes} min ("until")`,
+      'the operator: Ctrl-C (shopctl restores the switch at once)',
+    ],
+    targets: [
+      `the shop in ${region}: every call to ${provider} (${methods.join(', ') || 'its methods'}) ${mode === 'stall' ? 'hangs until its timeout' : 'fails as a refused connection'}; the other regions are untouched`,
+    ],
+    changes: [
+      `SSM ${parameter} in ${region} = ${fault} (read back)`,
+      'no payment is sent by the drill: the breaker needs real checkouts',
+    ],
+    rollback: [
+      `always (the end, Ctrl-C, an error): ${parameter} back to {} in ${region}, read back`,
+      `by hand after an interrupted run: ${restore}`,
+    ],
+    skipped: [
+      `the fault switch exists in ${region} and holds no fault`,
+      `the shop's payment health (https://${d.names.regionRecord(region)}${PAYMENTS_HEALTH_PATH}): whether it offers ${provider} and another provider takes its methods`,
     ],
   };
 }

@@ -485,3 +485,43 @@ test('notice set --dry-run without credentials prints the document it would writ
   expect(w.out).toContain('Dry run: nothing changed.');
   expect(w.mutatingCalls()).toEqual([]);
 });
+
+test('drill payment-provider-outage --dry-run without credentials prints the fault switch it would write and how it is restored', async () => {
+  const w = new World();
+  withoutCredentials(w, ['rds', 'ssm', 'logs', 'sts', 'cloudwatch', 'route53', 'secrets']);
+  const code = await w.run(
+    'drill',
+    'payment-provider-outage',
+    '--region',
+    STANDBY,
+    '--provider',
+    'kakaopay',
+    '--minutes',
+    '5',
+    '--dry-run',
+  );
+  expect(code).toBe(0);
+  expect(w.out).toContain(
+    'Game day: payment-provider-outage in ap-northeast-1 (offline preview: no AWS credentials; from config "default" alone)',
+  );
+  expect(w.out).toContain(
+    '    SSM /resilient-shop/payments/drill-fault in ap-northeast-1 = {"provider":"kakaopay","mode":"refuse","until":"<start + 5 min>"} (read back)',
+  );
+  expect(w.out).toContain(
+    '    the shop in ap-northeast-1: every call to kakaopay (easy-pay) fails as a refused connection; the other regions are untouched',
+  );
+  expect(w.out).toContain(
+    '    by hand after an interrupted run: npx shopctl drill payment-provider-outage --region ap-northeast-1 --restore --yes',
+  );
+  expect(w.out).toContain(
+    'Live checks skipped (they need credentials): the fault switch exists in ap-northeast-1',
+  );
+  expect(w.mutatingCalls()).toEqual([]);
+  expect(w.auditRecords()).toEqual([
+    expect.objectContaining({
+      command: 'drill',
+      result: 'dry-run',
+      detail: 'payment-provider-outage in ap-northeast-1: offline preview',
+    }),
+  ]);
+});
