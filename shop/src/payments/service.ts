@@ -123,6 +123,8 @@ export class PaymentService {
   private reconciling: Promise<ReconcileReport> | undefined;
   private lastPublish = 0;
   private lastUnknowns = 0;
+  /** A sweep of `started` attempts is due (at start, after a promotion, until one succeeds). */
+  private sweepDue = true;
 
   constructor(private readonly o: PaymentServiceOptions) {
     for (const p of o.providers) this.providers.set(p.id, p);
@@ -818,45 +820,66 @@ export class PaymentService {
    * sent (and the provider charged) can have been written only in that lost tail, leaving the attempt
    * `started` and the customer told "paid". Charged ones are settled now; the others are left alone,
    * since their customer may still be at the window. Runs at start and whenever this shop's database
-   * becomes writable (a promotion), not on every pass: abandoned windows are common.
+   * becomes writable (a promotion), not on every pass: abandoned windows are common. `failed` counts
+   * the attempts it could not check (look-up or write failed): the sweep is then due again.
    */
-  async sweepStarted(): Promise<{ looked: number; approved: number }> {
+  async sweepStarted(): Promise<{ looked: number; approved: number; failed: number }> {
     const since = new Date(this.o.now() - this.o.settings.sweepMinutes * 60_000);
     const rows = await this.o.db.query<AttemptRow>(
       'writer',
       "SELECT * FROM payment_attempts WHERE status = 'started' AND updated_at > $1 ORDER BY created_at LIMIT 500",
       [since],
     );
-    const report = { looked: 0, approved: 0 };
+    const report = { looked: 0, approved: 0, failed: 0 };
     for (const row of rows) {
       const provider = this.providers.get(row.provider);
       if (!provider) continue;
       report.looked++;
-      const found = await provider.lookup(toRef(row)).catch((err: Error) => {
-        this.o.logger.warn('payment look-up of a started attempt failed', {
+      try {
+        const found = await provider.lookup(toRef(row));
+        if (found.kind !== 'charged') continue;
+        await this.settle(toRef(row), provider, found, ['started']);
+        report.approved++;
+        this.o.logger.warn('a started attempt was charged (confirmed before a failover): settled', {
           attemptId: row.id,
-          error: err.message,
         });
-        return undefined;
-      });
-      if (found?.kind !== 'charged') continue;
-      await this.settle(toRef(row), provider, found, ['started']);
-      report.approved++;
-      this.o.logger.warn('a started attempt was charged (confirmed before a failover): settled', {
-        attemptId: row.id,
-      });
+      } catch (err) {
+        report.failed++;
+        this.o.logger.warn('started attempt not checked; the sweep will run again', {
+          attemptId: row.id,
+          error: (err as Error).message,
+        });
+      }
     }
     return report;
   }
 
-  /** The shop's database has just become writable (promotion): sweep, then reconcile. */
-  async onWritable(): Promise<void> {
+  /**
+   * Runs the sweep if one is due, and keeps it due until a sweep has checked every attempt: a
+   * database or provider hiccup right after a promotion must not leave a charge unfound.
+   */
+  private async sweepIfDue(): Promise<void> {
+    if (!this.sweepDue) return;
     try {
-      await this.sweepStarted();
-      await this.reconcile();
+      if ((await this.sweepStarted()).failed === 0) this.sweepDue = false;
     } catch (err) {
-      this.o.logger.warn('payment sweep after promotion failed', { error: (err as Error).message });
+      this.o.logger.warn('payment sweep failed; will run again', { error: (err as Error).message });
     }
+  }
+
+  /**
+   * The shop's database has just become writable (a promotion): sweep (retried a few times a second
+   * apart, then on every reconcile pass until it succeeds), then reconcile.
+   */
+  async onWritable(): Promise<void> {
+    this.sweepDue = true;
+    for (let attempt = 0; attempt < 5 && this.sweepDue; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 1000));
+      await this.sweepIfDue();
+    }
+    await this.reconcile().catch((err: Error) =>
+      this.o.logger.warn('payment reconcile after promotion failed', { error: err.message }),
+    );
   }
 
   /** Reads the switch, reconciles now and every `reconcileEverySeconds`, publishes metrics every minute. */
@@ -864,11 +887,9 @@ export class PaymentService {
     if (this.timer) return;
     await this.o.switch.refresh();
     this.o.switch.start();
-    await this.sweepStarted().catch((err: Error) =>
-      this.o.logger.warn('payment sweep at start failed', { error: err.message }),
-    );
     const tick = async () => {
       try {
+        await this.sweepIfDue();
         await this.reconcile();
       } catch (err) {
         this.o.logger.warn('payment reconcile pass failed', { error: (err as Error).message });
