@@ -194,7 +194,7 @@ export function createShop(options: ShopOptions): Shop {
   });
 
   const payments = options.payments
-    ? createPayments(options.payments, { db, region: options.region, logger, now })
+    ? createPayments(options.payments, { db, region: options.region, logger, now, fence })
     : undefined;
 
   const handler = createHandler({

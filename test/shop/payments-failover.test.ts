@@ -21,8 +21,9 @@
  * while region A confirmed them, wrote "paid" and told them so; that record is lost with A. Region B,
  * once promoted, sweeps its recent `started` attempts and finds their charges by look-up.
  *
- * Not covered: an attempt whose very first commit (`started`) never reached the standby;
- * docs/payments.md "Region failover in the middle of a payment" says what happens then.
+ * And purchases wholly in the lag (order, attempt, confirm, "paid" never reached the standby): the
+ * promoted region finds their charges in Toss's transaction list, knows no record of them, and
+ * refunds them (recorded as `orphan-refunded`). KakaoPay has no such list: docs/payments.md.
  */
 import { HEALTH_MARKER } from '../../lib/contract/shop';
 import type { Outcome } from '../../shop/src/payments/types';
@@ -154,7 +155,7 @@ async function standbyCaughtUp(): Promise<void> {
   );
 }
 
-test('region A dies with customers at the window, a confirm charged but not written and confirms lost in the replication lag; region B charges each once', async () => {
+test('region A dies with customers at the window, a confirm charged but not written, and confirms or whole purchases lost in the replication lag; region B charges each once or refunds', async () => {
   // At the window: attempt committed in A, customer authenticated, return URL not yet requested.
   const atWindow: { orderId: string; back: string }[] = [];
   for (let i = 0; i < EACH; i++)
@@ -209,6 +210,20 @@ test('region A dies with customers at the window, a confirm charged but not writ
       payment: 'paid',
     });
 
+  // Customers whose whole purchase happened in the lag: order, attempt, Toss window (through the
+  // shop's window page, whose SDK request carries customerKey guest_<attempt id>; emulated here on
+  // the fake's window URL), confirm and "paid" all in region A only.
+  const lostWhole: { attemptId: string }[] = [];
+  for (let i = 0; i < EACH; i++) {
+    const { orderId } = await notReadOnly(() => newOrder(shopA.base));
+    const pay = await notReadOnly(() => startPay(shopA.base, orderId, 'card', 'toss'));
+    const window = new URL(pay.json.redirectUrl);
+    window.searchParams.set('customerKey', `guest_${pay.json.attemptId}`);
+    const back = await throughWindow(window.toString());
+    expect((await notReadOnly(() => returnTo(back))).json).toMatchObject({ orderId, payment: 'paid' });
+    lostWhole.push({ attemptId: pay.json.attemptId });
+  }
+
   // Region A dies: its database crashes.
   await primary.stop('immediate');
   // The standby still has them as `started`: A's confirms and "paid" are gone with A.
@@ -223,7 +238,7 @@ test('region A dies with customers at the window, a confirm charged but not writ
   const early = await returnTo(inRegionB(atWindow[0].back));
   expect(early.status).toBe(503);
   expect(early.json?.error).toBe('read-only');
-  expect(fakes.toss.calls['/v1/payments/confirm']).toBe(2 * EACH);
+  expect(fakes.toss.calls['/v1/payments/confirm']).toBe(3 * EACH);
   expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(EACH);
 
   // The promotion procedure: promote the standby, move the fence to region B.
@@ -244,6 +259,23 @@ test('region A dies with customers at the window, a confirm charged but not writ
     'the sweep after promotion to settle the confirms lost in the lag',
   );
 
+  // Charges no record here knows of (made by the shop's window page): refunded by the sweep.
+  await waitFor(
+    () =>
+      lostWhole.every(
+        (c) =>
+          [...fakes.toss.payments.values()].find((p) => p.orderId === c.attemptId)?.status === 'CANCELED',
+      ),
+    10_000,
+    'the sweep to refund the charges whose every record was lost',
+  );
+  const orphans = await standby.sql<{ order_id: string }>(
+    "SELECT detail->>'providerOrderId' AS order_id FROM payment_events WHERE kind = 'orphan-refunded'",
+    [],
+    db,
+  );
+  expect(orphans.map((o) => o.order_id).sort()).toEqual(lostWhole.map((c) => c.attemptId).sort());
+
   // The customers at the window come back through region B: each confirmed once, paid.
   for (const c of atWindow) {
     const result = await notReadOnly(() => returnTo(inRegionB(c.back)));
@@ -255,7 +287,7 @@ test('region A dies with customers at the window, a confirm charged but not writ
     const result = await notReadOnly(() => returnTo(inRegionB(c.back)));
     expect(['confirming', 'paid']).toContain(result.json?.payment);
   }
-  expect(fakes.toss.calls['/v1/payments/confirm']).toBe(3 * EACH);
+  expect(fakes.toss.calls['/v1/payments/confirm']).toBe(4 * EACH);
   expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(2 * EACH);
 
   // Region B's reconciler, once A's confirm deadline has passed (clock moved, not waited for).
@@ -282,7 +314,7 @@ test('region A dies with customers at the window, a confirm charged but not writ
     lostPaidOrders: 0,
     unpaidButPaid: 0,
   });
-  // Nothing was charged and refunded either.
-  expect(fakes.toss.everCharged()).toHaveLength(3 * EACH);
+  // Nothing else was charged and refunded.
+  expect(fakes.toss.everCharged()).toHaveLength(4 * EACH);
   expect(fakes.kakao.everCharged()).toHaveLength(2 * EACH);
 });

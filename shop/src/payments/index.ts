@@ -5,7 +5,7 @@ import type { PaymentsSettings, ProviderSettings } from './config';
 import { PaymentHealth } from './health';
 import { KakaoPay } from './kakaopay';
 import { type MetricPublisher, PaymentMetrics } from './metrics';
-import { type PaymentHooks, PaymentService } from './service';
+import { type PaymentHooks, PaymentService, type PaymentServiceOptions } from './service';
 import { PaymentSwitch, type SwitchReader } from './switch';
 import { TossPayments } from './toss';
 import type { PaymentProvider } from './types';
@@ -51,7 +51,13 @@ function secretOf(p: ProviderSettings, read: PaymentOptions['readSecret']) {
 /** Builds the payment service for a shop. */
 export function createPayments(
   o: PaymentOptions,
-  shop: { db: Database; region: string; logger: Logger; now: () => number },
+  shop: {
+    db: Database;
+    region: string;
+    logger: Logger;
+    now: () => number;
+    fence?: PaymentServiceOptions['fence'];
+  },
 ): PaymentService {
   const providers =
     o.providers ??
@@ -78,5 +84,6 @@ export function createPayments(
     logger: shop.logger,
     now: shop.now,
     hooks: o.hooks,
+    fence: shop.fence,
   });
 }

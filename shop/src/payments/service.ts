@@ -88,6 +88,11 @@ export interface PaymentServiceOptions {
   logger: Logger;
   now: () => number;
   hooks?: PaymentHooks;
+  /**
+   * The shop's fence (shop/src/fence.ts): orphan charges are refunded only by the region that may
+   * take orders, never by a standby reading a lagging replica or an old primary that came back.
+   */
+  fence?: { check(client: PoolClient): Promise<void> };
 }
 
 /** Result of `start`: where the customer goes next. */
@@ -666,7 +671,7 @@ export class PaymentService {
     });
   }
 
-  private async event(attemptId: string, orderId: string, kind: string, detail: unknown) {
+  private async event(attemptId: string | null, orderId: string | null, kind: string, detail: unknown) {
     await this.o.db
       .query(
         'writer',
@@ -823,7 +828,7 @@ export class PaymentService {
    * becomes writable (a promotion), not on every pass: abandoned windows are common. `failed` counts
    * the attempts it could not check (look-up or write failed): the sweep is then due again.
    */
-  async sweepStarted(): Promise<{ looked: number; approved: number; failed: number }> {
+  private async sweepStarted(): Promise<{ looked: number; approved: number; failed: number }> {
     const since = new Date(this.o.now() - this.o.settings.sweepMinutes * 60_000);
     const rows = await this.o.db.query<AttemptRow>(
       'writer',
@@ -855,13 +860,97 @@ export class PaymentService {
   }
 
   /**
-   * Runs the sweep if one is due, and keeps it due until a sweep has checked every attempt: a
-   * database or provider hiccup right after a promotion must not leave a charge unfound.
+   * Refunds the charges the provider holds for attempts this database has never heard of: confirmed
+   * in another region whose every record of the payment (even the attempt's first commit) was lost in
+   * a failover. Only charges the shop's own window page made are touched (Toss's `customerKey` is
+   * `guest_<attempt id>`), so payments taken elsewhere on the same merchant account are left alone.
+   * The shop cannot know which order such a charge was for, so it refunds it and records it.
+   */
+  private async sweepOrphans(): Promise<{ refunded: number; failed: number }> {
+    const report = { refunded: 0, failed: 0 };
+    const until = new Date(this.o.now());
+    const since = new Date(until.getTime() - this.o.settings.sweepMinutes * 60_000);
+    for (const provider of this.o.providers) {
+      if (!provider.listCharges) continue;
+      let charges;
+      try {
+        charges = (await provider.listCharges(since, until)).filter((c) => c.fromShopWindow);
+      } catch (err) {
+        report.failed++;
+        this.o.logger.warn('provider transactions not read; the sweep will run again', {
+          provider: provider.id,
+          error: (err as Error).message,
+        });
+        continue;
+      }
+      if (!charges.length) continue;
+      // Attempts are written here before any window opens: a charge of this shop's window page
+      // whose attempt is not here was recorded only in a database this region lost.
+      const known = new Set(
+        (
+          await this.o.db.query<{ id: string }>(
+            'writer',
+            'SELECT id::text AS id FROM payment_attempts WHERE id::text = ANY($1)',
+            [charges.map((x) => x.providerOrderId)],
+          )
+        ).map((r) => r.id),
+      );
+      for (const c of charges.filter((x) => !known.has(x.providerOrderId))) {
+        try {
+          await provider.cancel(
+            {
+              id: c.providerOrderId,
+              orderId: '',
+              method: 'card',
+              amount: c.amount,
+              idempotencyKey: `orphan-${c.providerOrderId}`,
+              providerRef: c.providerRef,
+            },
+            'Payment record lost in a region failover (refunded automatically)',
+          );
+        } catch (err) {
+          report.failed++;
+          this.o.logger.error('orphan charge not refunded yet; will retry', {
+            providerRef: c.providerRef,
+            error: (err as Error).message,
+          });
+          continue;
+        }
+        report.refunded++;
+        await this.event(null, null, 'orphan-refunded', { provider: provider.id, ...c });
+        this.o.logger.error('a charge with no record here was refunded (lost in a failover)', {
+          provider: provider.id,
+          providerRef: c.providerRef,
+          amount: c.amount,
+        });
+      }
+    }
+    return report;
+  }
+
+  /**
+   * Runs the sweeps if due, and keeps them due until one has checked everything: a database or
+   * provider hiccup right after a promotion must not leave a charge unfound.
    */
   private async sweepIfDue(): Promise<void> {
     if (!this.sweepDue) return;
     try {
-      if ((await this.sweepStarted()).failed === 0) this.sweepDue = false;
+      // Only the authoritative writer sweeps: a standby reading a lagging replica, or an old primary
+      // that came back fenced, would take another region's fresh charges for orphans (and would
+      // look up every recent attempt each pass). Elsewhere the sweep stays due until a promotion.
+      const authoritative = await this.o.db.transaction(async (c) => {
+        if ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r) return false;
+        try {
+          await this.o.fence?.check(c);
+        } catch {
+          return false;
+        }
+        return true;
+      });
+      if (!authoritative) return;
+      const started = await this.sweepStarted();
+      const orphans = await this.sweepOrphans();
+      if (started.failed + orphans.failed === 0) this.sweepDue = false;
     } catch (err) {
       this.o.logger.warn('payment sweep failed; will run again', { error: (err as Error).message });
     }
