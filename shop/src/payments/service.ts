@@ -371,8 +371,21 @@ export class PaymentService {
     if (!row) throw new HttpError(404, 'There is no such payment.');
     const provider = this.providers.get(row.provider);
     if (row.status !== 'started' || !provider?.windowPage) return { orderId: row.order_id };
-    const page = await provider.windowPage(toRef(row), returnUrls(base, row.id), orderName(row.order_id));
-    return { orderId: row.order_id, page };
+    try {
+      const page = await provider.windowPage(toRef(row), returnUrls(base, row.id), orderName(row.order_id));
+      return { orderId: row.order_id, page };
+    } catch (err) {
+      // A secret without its client key, or unreadable: the operator's to fix, the customer's to
+      // route around (the message is the one the choice page's other ways answer to).
+      this.o.logger.error('payment window page not served', {
+        provider: row.provider,
+        error: (err as Error).message,
+      });
+      throw new HttpError(
+        503,
+        'This payment method is not available right now. Please choose another way to pay.',
+      );
+    }
   }
 
   /** The customer came back from the window without paying (cancel or failure inside the window). */
