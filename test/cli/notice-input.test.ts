@@ -3,6 +3,7 @@
  * calendar dates, an ETA and an expected recovery time in the future (injected clock), no control characters, not blank once
  * invisible characters are removed. Exit 2 with flag, value and fix.
  */
+import { CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   BACK_AT_MAX_AHEAD_MS,
@@ -13,7 +14,7 @@ import {
   parseNoticeEta,
 } from '../../lib/contract/notice-input';
 import { statusSchema } from '../../lib/contract/status';
-import { EDGE, PRIMARY, SERVICES, STANDBY, World } from './world';
+import { EDGE, PRIMARY, SERVICES, STANDBY, throttle, World } from './world';
 
 const NOW = new Date('2026-05-01T03:00:00Z');
 const BASE = ['notice', 'set', '--severity', 'major'];
@@ -207,6 +208,23 @@ test('--back-at: the exact PutObject body in both page buckets; shopctl status r
   await w.run('status');
   expect(w.out).toContain(
     'Notice          major since 2026-05-01T03:00:00.000Z, next update 2026-05-01T03:30:00.000Z, expected back 2026-05-01T05:00:00.000Z: "Payments are delayed"',
+  );
+});
+
+test('the printed rollback puts the previous expected recovery back (--back-at)', async () => {
+  const w = new World();
+  w.state.notice = JSON.stringify({
+    severity: 'minor',
+    message: { ko: '지연', en: 'Delayed' },
+    updatedAt: '2026-05-01T02:00:00.000Z',
+    nextUpdateAt: '2026-05-01T03:30:00.000Z',
+    expectedBackAt: '2026-05-01T06:00:00.000Z',
+    regions: { [PRIMARY]: 'operational', [STANDBY]: 'operational' },
+  });
+  w.m(EDGE).cloudfront.on(CreateInvalidationCommand).rejects(throttle());
+  expect(await w.run(...BASE, '--ko', '결제 지연 중', '--en', 'Payments are delayed', '--yes')).toBe(4);
+  expect(w.err).toContain(
+    "To roll back instead: npx shopctl notice set --severity minor --ko '지연' --en Delayed --eta 2026-05-01T03:30:00.000Z --back-at 2026-05-01T06:00:00.000Z --yes",
   );
 });
 
