@@ -5,6 +5,7 @@ import { Names } from '../lib/config/names';
 import { parseNotifySwitchValue } from '../lib/contract/notify';
 import { NOTIFY_ALARM_SHAPE } from '../lib/notify/notify-alarms';
 import { NOTIFY_SWITCH_INITIAL, sendEmailStatement, shopNotify } from '../lib/notify/regional-notify';
+import { leaseOf, parseNotify } from '../shop/src/notify/config';
 import { resourcesOf, sharedTemplates, testConfig } from './support/synth';
 
 const config = loadConfig('default');
@@ -255,6 +256,22 @@ describe('shopNotify: what the web tier writes to SHOP_NOTIFY', () => {
       leaseMs: 60000,
       dispatchEverySeconds: 5,
       breaker: { consecutiveFailures: 3, halfOpenAfterMs: 30000 },
+      switchParameter: '/resilient-shop/notify/disabled',
+      namespace: 'resilient-shop/notify',
+    });
+  });
+
+  test("the shop's own parser takes it as written: channels, lease, breaker, switch, namespace", () => {
+    const written = shopNotify(
+      testConfig((r) => (r.notifications.channels[2].configurationSet = 'shop-notices')),
+    )!;
+    const parsed = parseNotify(JSON.stringify(written))!;
+    expect(parsed.channels).toEqual(written.channels);
+    expect(leaseOf(parsed)).toBe(60_000);
+    expect(parsed).toMatchObject({
+      deadlineMs: 5000,
+      dispatchEverySeconds: 5,
+      breaker: { consecutiveFailures: 3, halfOpenAfterMs: 30_000 },
       switchParameter: '/resilient-shop/notify/disabled',
       namespace: 'resilient-shop/notify',
     });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { executeAction } from '../action/action';
 import { offlinePreview, planOrPreview } from '../action/offline';
 import type { Deps } from '../aws/deps';
-import { EXIT } from '../aws/errors';
+import { EXIT, UsageError } from '../aws/errors';
 import { gatherChannels, renderChannelsLines } from './status';
 import { configuredChannels, parseChannel, planChannelSwitch } from './switch';
 
@@ -61,6 +61,11 @@ export async function channelSwitchCommand(
  * switched off, open or alarming, 3 when nothing could be read (or without credentials).
  */
 export async function channelsStatusCommand(d: Deps, opts: { json?: boolean }): Promise<number> {
+  if (!d.config.notifications) {
+    throw new UsageError(
+      `config "${d.config.configName}" has no notifications key: no channel is deployed. Add "notifications" to the config (docs/notifications.md)`,
+    );
+  }
   const report = await gatherChannels(d);
   if (report.withoutCredentials) d.err(report.withoutCredentials);
   d.out(opts.json ? JSON.stringify(report, null, 2) : renderChannelsLines(report).join('\n'));

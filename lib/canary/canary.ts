@@ -23,6 +23,8 @@ export interface CanaryTarget {
   readonly requireWritable?: boolean;
   /** Read the shop's payment verdict (lambda/canary `PaymentsDown`). */
   readonly payments?: boolean;
+  /** Pay through the shop's signed test-payment route (a provider's test mode, refunded). */
+  readonly testPayment?: boolean;
 }
 
 /** Lambda timeout; the handler's own deadline stays well under it. */
@@ -39,6 +41,8 @@ export function canaryTargets(config: ShopConfig): CanaryTarget[] {
       baseUrl: `https://${config.domainName}`,
       requireWritable: true,
       payments: true,
+      // One test payment per vantage and minute, where customers pay: on the public name only.
+      testPayment: true,
     },
     ...config.regions.map((r) => ({
       id: r.name,

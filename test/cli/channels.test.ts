@@ -2,7 +2,10 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { makeClientsFor, RegionClients } from '../../cli/aws/clients';
 import type { HttpResponse } from '../../cli/aws/deps';
-import { unreachedContacts } from '../../cli/channels/switch';
+import { channelsStatusCommand } from '../../cli/channels/command';
+import { parseChannel, unreachedContacts } from '../../cli/channels/switch';
+import type { Deps } from '../../cli/aws/deps';
+import { testConfig } from '../support/synth';
 import { FaultServer } from './support/fault-server';
 import { awsError, EDGE, paramNotFound, PRIMARY, STALL_ATTEMPT_MS, STANDBY, World } from './world';
 
@@ -149,6 +152,13 @@ describe('shopctl channels disable / enable', () => {
     );
     expect(w.err).toContain('To roll back instead: npx shopctl channels enable alimtalk --yes');
     expect(w.auditRecords().at(-1)).toMatchObject({ command: 'channels disable', result: 'partial' });
+  });
+
+  test('a config without notifications: status and the switch say so (usage error), before any call', async () => {
+    const config = testConfig((r) => delete r.notifications);
+    const why = 'config "test" has no notifications key';
+    expect(() => parseChannel(config, 'sms')).toThrow(why);
+    await expect(channelsStatusCommand({ config } as Deps, {})).rejects.toThrow(why);
   });
 
   test('which contact stops being reached', () => {

@@ -11,7 +11,17 @@ import * as path from 'node:path';
 import type { Pool } from 'pg';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startFakeChannels } from '../support/fake-channels';
-import { clock, dispatcher, drain, type Fakes, ledger, migrated, openPool, seedOrders } from './harness';
+import {
+  clock,
+  dispatcher,
+  drain,
+  type Fakes,
+  ledger,
+  migrated,
+  openPool,
+  poolDb,
+  seedOrders,
+} from './harness';
 
 let pg: PostgresServer;
 let db: string;
@@ -263,4 +273,25 @@ test('a breaker opened by 알림톡 refusing tries it again after halfOpenAfterM
   await drain(d);
   expect(fakes.alimtalk.delivered).toHaveLength(3);
   expect(fakes.sms.delivered).toHaveLength(5);
+});
+
+test('the database refuses the outcome write after a send (overloaded): written on a later try, no second copy on SMS', async () => {
+  await seedOrders(pool, 2);
+  const db = poolDb(pool);
+  let refuse = 0;
+  const d = dispatcher(pool, fakes, {
+    db: {
+      transaction: (fn) => {
+        if (refuse > 0) {
+          refuse--;
+          return Promise.reject(new Error('overloaded: too many requests waiting for the database'));
+        }
+        return db.transaction(fn);
+      },
+    },
+    hooks: { afterSend: () => void (refuse = 3) },
+  });
+  expect(await drain(d)).toMatchObject({ sent: 2, refused: 0, unknown: 0 });
+  expect(await ledger(pool, fakes)).toMatchObject({ sent: 2, open: 0, byChannel: { alimtalk: 2 } });
+  expect(fakes.sms.requests.total).toBe(0);
 });

@@ -186,13 +186,13 @@ test('messenger-down drill, short run: 알림톡 refuses, then stalls; notices f
   expect(r).toMatchObject({ lost: 0, duplicates: { alimtalk: 0, sms: 0, email: 0 }, open: 0 });
   expect(r.acknowledged).toBeGreaterThan(4);
   expect(r.notices).toBe(r.acknowledged);
-  // Refused connections open the breaker after 3 failures in one pass: SMS within a pass or two.
+  // SMS takes over while 알림톡 refuses (a refusal moves a notice on at the next pass: about 0.2 s
+  // on a quiet machine; the bound is wide for a loaded one) ...
   expect(r.refuse.throughNextS).not.toBeNull();
-  expect(r.refuse.throughNextS!).toBeLessThan(1.5);
-  // A stall after the breaker opened is not seen until half-open; with the breaker closed (fresh
-  // shop per phase) the first sends wait out the 1 s deadline.
+  expect(r.refuse.throughNextS!).toBeLessThan(5);
+  // ... and while it stalls, but not before the 1 s deadline has cut the first stalled send.
   expect(r.stall.throughNextS).not.toBeNull();
   expect(r.stall.throughNextS!).toBeGreaterThanOrEqual(0.9);
-  expect(r.stall.throughNextS!).toBeLessThan(3);
+  expect(r.stall.throughNextS!).toBeLessThan(6);
   expect(formatMessengerTable([r])).toContain('| 알림톡 refuses, then stalls |');
 });

@@ -6,7 +6,9 @@ import { isEmail, normaliseMobile, parseContact } from '../../shop/src/notify/co
 import { NhnSms } from '../../shop/src/notify/nhn';
 import { SesEmail } from '../../shop/src/notify/ses';
 import { NotifyMetrics } from '../../shop/src/notify/metrics';
-import { parseNotify, parseNotifySwitch } from '../../shop/src/notify/config';
+import { leaseOf, parseNotify, parseNotifySwitch } from '../../shop/src/notify/config';
+import { loadConfig } from '../../lib/config/load';
+import { shopNotify } from '../../lib/notify/regional-notify';
 import type { OutgoingMessage } from '../../shop/src/notify/channel';
 import { freePort } from '../support/postgres';
 
@@ -221,6 +223,20 @@ test.each([
 test('notify switch: an array of channel ids; anything else throws (the poller keeps the last value)', () => {
   expect(parseNotifySwitch('[]')).toEqual([]);
   expect(parseNotifySwitch('["alimtalk","fax"]')).toEqual(['alimtalk', 'fax']);
-  expect(() => parseNotifySwitch('{"alimtalk":true}')).toThrow('notify switch must be a JSON array');
-  expect(() => parseNotifySwitch('["provider:toss"]')).toThrow('notify switch must be a JSON array');
+  expect(() => parseNotifySwitch('{"alimtalk":true}')).toThrow('notify switch is not a JSON array');
+  expect(() => parseNotifySwitch('["provider:toss"]')).toThrow('is not a channel id');
+});
+
+test('the SHOP_NOTIFY the web tier writes from config/default.json is what the shop parses', () => {
+  const written = shopNotify(loadConfig('default'))!;
+  const s = parseNotify(JSON.stringify(written))!;
+  expect(s.channels.map((c) => [c.id, c.kind])).toEqual(written.channels.map((c) => [c.id, c.kind]));
+  expect(leaseOf(s)).toBe(written.leaseMs);
+  expect(s).toMatchObject({
+    deadlineMs: written.deadlineMs,
+    dispatchEverySeconds: written.dispatchEverySeconds,
+    breaker: written.breaker,
+    switchParameter: written.switchParameter,
+    namespace: written.namespace,
+  });
 });

@@ -5,7 +5,7 @@
  * hand-edited environment file fails at start instead of half-working. Unset: no dispatcher.
  */
 import { z } from 'zod';
-import { CHANNELS } from './channel';
+import { parseNotifySwitchValue } from '../../../lib/contract/notify';
 import { NOTICE_KINDS } from './outbox';
 
 /** Environment variable holding the JSON. */
@@ -100,18 +100,11 @@ export function parseNotify(raw: string | undefined): NotifySettings | undefined
 }
 
 /**
- * Parses the switch parameter's value: a JSON array of channel ids switched off (`[]` when none).
- * Unknown ids are kept (a newer `shopctl` may know more channels) and simply match nothing.
+ * Parses the switch parameter's value: a JSON array of channel ids switched off (`[]` when none);
+ * the contract's parser (lib/contract/notify.ts), shared with `shopctl channels`. Unknown ids are
+ * kept (a newer `shopctl` may know more channels) and simply match nothing.
  */
-export function parseNotifySwitch(value: string): string[] {
-  const parsed: unknown = JSON.parse(value);
-  if (
-    !Array.isArray(parsed) ||
-    !parsed.every((v) => typeof v === 'string' && /^[a-z][a-z0-9-]{0,30}$/.test(v))
-  )
-    throw new Error(`notify switch must be a JSON array of channel ids such as ${JSON.stringify(CHANNELS)}`);
-  return parsed as string[];
-}
+export const parseNotifySwitch = parseNotifySwitchValue;
 
 /** `${app}/notify` from the switch parameter `/${app}/notify/disabled` when no namespace is given. */
 export function namespaceOf(s: NotifySettings): string {

@@ -104,6 +104,14 @@ interface NoticeRow {
 
 const SPENT = ['sending', 'sent', 'unknown'];
 
+/**
+ * Waits before writing a send's outcome again after the database refused or failed the write (the
+ * admission gate sheds work under load; a writer may be restarting). The outcome is known in
+ * memory; giving up leaves the attempt `sending` until the lease runs out, which spends the channel
+ * and sends the notice again on the next one: a second copy for the customer, so worth 4.4 s.
+ */
+const SETTLE_RETRY_MS = [100, 300, 1000, 3000];
+
 export class Dispatcher {
   private readonly policies = new Map<
     ChannelId,
@@ -112,6 +120,8 @@ export class Dispatcher {
   private readonly counters = new Map<ChannelId, ChannelCounters>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PassReport> | undefined;
+  /** Outcome writes, one at a time: a batch of sends ending together must not flood the admission gate. */
+  private settling: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: DispatcherOptions) {
     if (o.leaseMs < o.deadlineMs * 2)
@@ -182,7 +192,18 @@ export class Dispatcher {
     report.recovered = await this.recover(now);
     const claimed = await this.claim(now, report);
     report.claimed = claimed.length;
-    await Promise.all(claimed.map((c) => this.sendOne(c, report)));
+    // Every send settles (or gives up) before the pass ends, so passes never overlap sends.
+    await Promise.all(
+      claimed.map((c) =>
+        this.sendOne(c, report).catch((err: Error) =>
+          this.o.logger.error('notice outcome not written; the lease will recover it', {
+            noticeId: c.message.noticeId,
+            channel: c.channel.id,
+            error: err.message,
+          }),
+        ),
+      ),
+    );
     report.erased = await this.o.db.transaction((c) => eraseExpiredContacts(c, this.o.now()));
     return report;
   }
@@ -319,7 +340,19 @@ export class Dispatcher {
       };
     }
     await this.o.hooks?.afterSend?.(message.attemptId, channel.id);
-    await this.settle(channel.id, message, outcome);
+    const write = async () => {
+      for (let i = 0; ; i++) {
+        try {
+          return await this.settle(channel.id, message, outcome);
+        } catch (err) {
+          if (i >= SETTLE_RETRY_MS.length) throw err;
+          await new Promise((r) => setTimeout(r, SETTLE_RETRY_MS[i]));
+        }
+      }
+    };
+    const written = this.settling.then(write);
+    this.settling = written.catch(() => undefined);
+    await written;
     if (outcome.status === 'sent') {
       report.sent++;
       this.count(channel.id, 'sent');

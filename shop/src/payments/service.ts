@@ -23,7 +23,9 @@ import { enqueueNotice, type NoticeKind } from '../notify/outbox';
 import type { PaymentsSettings } from './config';
 import { CircuitOpenError, PaymentHealth, type LaneReport } from './health';
 import type { PaymentMetrics } from './metrics';
+import type { DrillFaultSwitch } from './fault';
 import type { PaymentSwitch } from './switch';
+import type { TestPayments } from './test-payment';
 import {
   type AttemptRef,
   isManualMethod,
@@ -84,6 +86,10 @@ export interface PaymentServiceOptions {
   providers: PaymentProvider[];
   health: PaymentHealth;
   switch: PaymentSwitch;
+  /** The game day's fault switch (shop/src/payments/fault.ts); reported by `GET /payments/health`. */
+  faults?: DrillFaultSwitch;
+  /** The canary's test payments through the providers' test modes (test-payment.ts). */
+  tests?: TestPayments;
   metrics?: PaymentMetrics;
   logger: Logger;
   now: () => number;
@@ -130,6 +136,11 @@ export class PaymentService {
 
   get settings(): PaymentsSettings {
     return this.o.settings;
+  }
+
+  /** The canary's test payments, when a provider has test keys. */
+  get tests(): TestPayments | undefined {
+    return this.o.tests;
   }
 
   /** Online providers for `method` that may take a new checkout now, in config order. */
@@ -197,6 +208,8 @@ export class PaymentService {
         error: this.o.switch.lastError ?? null,
       },
       unresolvedUnknowns: await this.unresolvedUnknowns().catch(() => null),
+      // The game day's fault as this shop applies it: the drill times detection from its arrival.
+      drillFault: this.o.faults?.active() ?? null,
     };
   }
 
@@ -862,14 +875,16 @@ export class PaymentService {
   /** Reads the switch, reconciles now and every `reconcileEverySeconds`, publishes metrics every minute. */
   async run(): Promise<void> {
     if (this.timer) return;
-    await this.o.switch.refresh();
+    await Promise.all([this.o.switch.refresh(), this.o.faults?.refresh()]);
     this.o.switch.start();
+    this.o.faults?.start();
     await this.sweepStarted().catch((err: Error) =>
       this.o.logger.warn('payment sweep at start failed', { error: err.message }),
     );
     const tick = async () => {
       try {
-        await this.reconcile();
+        // Test charges whose answer was lost are settled on the same period as customers' unknowns.
+        await Promise.all([this.reconcile(), this.o.tests?.reconcile()]);
       } catch (err) {
         this.o.logger.warn('payment reconcile pass failed', { error: (err as Error).message });
       }
@@ -900,6 +915,7 @@ export class PaymentService {
 
   async stop(): Promise<void> {
     this.o.switch.stop();
+    this.o.faults?.stop();
     clearInterval(this.timer);
     clearInterval(this.metricsTimer);
     this.timer = undefined;

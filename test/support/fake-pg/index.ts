@@ -11,6 +11,8 @@
  * accepted and never answered); `5xx` (HTTP 500, nothing charged); `charge-then-timeout` (the charge
  * is booked, then no answer: the worst case); `maintenance` (every confirm refused with the
  * provider's "temporary error" code); `decline` (every confirm refused as a customer decline).
+ * Toss's card number payment (`key-in`, the canary's test payment) approves at once and follows the
+ * same modes.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -235,6 +237,18 @@ export class FakeProvider {
         return { status: 400, body: { code: 'ALREADY_PROCESSED_PAYMENT', message: 'already processed' } };
       if (this.mode === 'decline')
         return { status: 403, body: { code: 'REJECT_CARD_COMPANY', message: 'declined by card company' } };
+      if (!this.charge(p)) return undefined;
+      return { status: 200, body: tossPayment(p) };
+    }
+    if (method === 'POST' && path === '/v1/payments/key-in') {
+      // Card number payment (server to server): approved at once; the test secret carries the card.
+      if (this.mode === 'maintenance')
+        return { status: 400, body: { code: 'PROVIDER_ERROR', message: '일시적인 오류가 발생했습니다.' } };
+      if (typeof b.cardNumber !== 'string' || typeof b.orderId !== 'string')
+        return { status: 400, body: { code: 'INVALID_REQUEST', message: 'cardNumber and orderId required' } };
+      const ref = `tpk_${randomUUID().replace(/-/g, '')}`;
+      const p: FakePayment = { ref, orderId: b.orderId, amount: Number(b.amount), status: 'IN_PROGRESS' };
+      this.payments.set(ref, p);
       if (!this.charge(p)) return undefined;
       return { status: 200, body: tossPayment(p) };
     }
