@@ -169,6 +169,11 @@ export class Names {
   }
 
   /** Composite alarm: target down as seen from at least two vantage points. */
+  /** Alarm paging when the canary's test payment fails from two vantage points. */
+  canaryPaymentPathAlarm(): string {
+    return `${this.config.appName}-payment-path-broken`;
+  }
+
   canaryConsensusAlarm(target: string): string {
     return `${this.config.appName}-down-${target}`;
   }
