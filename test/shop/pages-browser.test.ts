@@ -7,9 +7,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import * as html from '../../shop/src/html';
 import { MESSAGES } from '../../shop/src/i18n';
+import { launchChromium } from '../support/browser';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { CONTACTS, startShop, type RunningShop } from './helpers';
 
@@ -30,10 +31,7 @@ let browser: Browser;
 beforeAll(async () => {
   pg = await startPostgres();
   shop = await startShop(pg, await pg.createDatabase(), { cartCleanup: false });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
