@@ -10,6 +10,7 @@ import { failbackCommand } from './failback/command';
 import { failoverCommand } from './failover/command';
 import { noticeClearCommand, noticeSetCommand } from './notice/command';
 import { registerPaymentsCommands } from './payments/command';
+import { registerChannelsCommands } from './channels/command';
 import { statusCommand } from './status/command';
 import { defaultAuditFile, osUser, writeAudit } from './aws/audit';
 import { CapacityClientsFor, makeCapacityClientsFor } from './capacity/capacity';
@@ -354,6 +355,7 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     );
 
   registerPaymentsCommands(program, notice, run);
+  registerChannelsCommands(program, run);
 
   registerDrillCommand(
     program,

@@ -315,6 +315,11 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
         'secretsmanager:GetSecretValue',
         'ssm:GetParameter',
         'cloudwatch:PutMetricData',
+        // Customer notices, kept apart by their Sids (exact resources: test/notify-stack.test.ts).
+        'secretsmanager:GetSecretValue',
+        'ssm:GetParameter',
+        'cloudwatch:PutMetricData',
+        'ses:SendEmail',
       ]);
       // The replica key is named by alias through kms:ResourceAliases, used only via Secrets Manager.
       expect(statements[4].Condition).toEqual({

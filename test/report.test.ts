@@ -468,6 +468,81 @@ describe('payments', () => {
   });
 });
 
+describe('customer notices', () => {
+  test('channels in fallback order, the NHN secrets replicated, the alarm with its threshold and detection, the switch', () => {
+    const x = report.notifications;
+    expect(x.inconsistent).toEqual([]);
+    expect(x.channels.map((c) => [c.id, c.kind, c.secretName, c.secretStack, c.replicas])).toEqual([
+      [
+        'alimtalk',
+        'nhn-alimtalk',
+        'resilient-shop/notify/alimtalk',
+        names.regionalStack(regions[0]),
+        [`${regions[1]} (replica key)`],
+      ],
+      [
+        'sms',
+        'nhn-sms',
+        'resilient-shop/notify/sms',
+        names.regionalStack(regions[0]),
+        [`${regions[1]} (replica key)`],
+      ],
+      ['email', 'ses', undefined, undefined, []],
+    ]);
+    expect(x.switches.map((s) => [s.region, s.parameter, s.initial])).toEqual(
+      regions.map((r) => [r, '/resilient-shop/notify/disabled', '[]']),
+    );
+    for (const r of regions) {
+      const mine = x.alarms.filter((a) => a.region === r);
+      expect(mine.map((a) => [a.alarmName, a.kind, a.threshold, a.detectionSeconds, a.pages])).toEqual([
+        [names.notifyOldestUnsentAlarm(r), 'metric', 300, 180, true],
+        [names.notifyUnmeasuredParts(r).silent, 'metric', 1, 180, false],
+        [names.notifyUnmeasuredAlarm(r), 'composite', undefined, undefined, true],
+      ]);
+      expect(mine[0].watches).toBe(
+        'OldestUnsentAgeSeconds Maximum GreaterThanThreshold 300 (missing data: notBreaching)',
+      );
+      expect(mine[2].watches).toBe(
+        `${names.notifyUnmeasuredParts(r).silent} AND ${names.notifyUnmeasuredParts(r).shopUp} in ALARM`,
+      );
+    }
+    const md = renderMarkdown(report);
+    expect(md).toContain('## Customer notices');
+    expect(md).toContain(
+      'Channels in fallback order (a notice goes down the chain when a channel fails, stays silent past 5000 ms or is switched off; at most once per channel): alimtalk (nhn-alimtalk) → sms (nhn-sms) → email (ses).',
+    );
+  });
+
+  test('a template whose threshold changes says the new one (read from the template, not the config)', () => {
+    const copy = JSON.parse(JSON.stringify(templates)) as Record<string, CfnTemplate>;
+    for (const t of Object.values(copy))
+      for (const r of Object.values(t.Resources ?? {}))
+        if (r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.MetricName === 'OldestUnsentAgeSeconds')
+          r.Properties.Threshold = 900;
+    const x = buildReport(copy, { budgetSeconds: config.failoverBudgetSeconds, stackRegions }).notifications;
+    expect(x.alarms.find((a) => a.alarmName === names.notifyOldestUnsentAlarm(regions[0]))?.threshold).toBe(
+      900,
+    );
+  });
+
+  test('without notice settings the section says nothing sends the notices', () => {
+    const copy = JSON.parse(JSON.stringify(templates)) as Record<string, CfnTemplate>;
+    for (const t of Object.values(copy))
+      for (const r of Object.values(t.Resources ?? {}))
+        if (r.Type === 'AWS::EC2::LaunchTemplate') {
+          const parts = r.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];
+          r.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] = parts.map((p: unknown) =>
+            typeof p === 'string' ? p.replace(/\nSHOP_NOTIFY='[^\n]*/, '') : p,
+          );
+        }
+    const r = buildReport(copy, { budgetSeconds: config.failoverBudgetSeconds, stackRegions });
+    expect(r.notifications.channels).toEqual([]);
+    expect(renderMarkdown(r)).toContain(
+      'No notice settings in the templates: notices are written to the outbox and nothing sends them.',
+    );
+  });
+});
+
 describe('every sentence about a template comes from the template', () => {
   const md = renderMarkdown(report);
   /** The default templates with `edit` applied to a deep copy of every resource of `type`. */

@@ -1,4 +1,5 @@
 import { gatherPayments, PaymentsReport, renderPaymentsLines } from '../payments/status';
+import { ChannelsReport, gatherChannels, renderChannelsLines } from '../channels/status';
 import { gatherStatus, RegionReport, StatusReport } from './status';
 import { getHealthz, healthzSummary } from '../shop/healthz';
 import { describeError, errorKind, EXIT } from '../aws/errors';
@@ -53,7 +54,12 @@ function pathText(r: RegionReport): string {
 }
 
 /** Plain-text report, readable at 3 a.m. */
-export function renderStatus(s: StatusReport, color: boolean, payments?: PaymentsReport): string {
+export function renderStatus(
+  s: StatusReport,
+  color: boolean,
+  payments?: PaymentsReport,
+  channels?: ChannelsReport,
+): string {
   const p = painter(color);
   const rows = s.regions.map((r) => [
     r.region,
@@ -98,6 +104,7 @@ export function renderStatus(s: StatusReport, color: boolean, payments?: Payment
     }`,
     `Switch path     ${s.regions.map(pathText).join('; ')}`,
     ...(payments ? renderPaymentsLines(payments) : []),
+    ...(channels ? renderChannelsLines(channels) : []),
     '',
     table(
       [
@@ -122,16 +129,24 @@ export function renderStatus(s: StatusReport, color: boolean, payments?: Payment
 export async function statusCommand(d: Deps, opts: { json?: boolean }): Promise<number> {
   let report: StatusReport;
   let payments: PaymentsReport;
+  let channels: ChannelsReport | undefined;
   try {
-    // Payments are shown beside the rest; they do not change the exit code, which says whether
-    // customers can reach the shop (`shopctl payments status` has its own).
-    [report, payments] = await Promise.all([gatherStatus(d), gatherPayments(d, { cloudwatch: false })]);
+    // Payments and notice channels are shown beside the rest; they do not change the exit code,
+    // which says whether customers can reach the shop (`shopctl payments status` and `shopctl
+    // channels status` have their own). Channels only when the config has notifications.
+    [report, payments, channels] = await Promise.all([
+      gatherStatus(d),
+      gatherPayments(d, { cloudwatch: false }),
+      d.config.notifications ? gatherChannels(d, { cloudwatch: false }) : Promise.resolve(undefined),
+    ]);
   } catch (e) {
     if (errorKind(e) !== 'credentials') throw e;
     return publicStatus(d, opts, describeError(e, d.profile));
   }
   d.out(
-    opts.json ? JSON.stringify({ ...report, payments }, null, 2) : renderStatus(report, d.color, payments),
+    opts.json
+      ? JSON.stringify({ ...report, payments, ...(channels ? { channels } : {}) }, null, 2)
+      : renderStatus(report, d.color, payments, channels),
   );
   return report.exitCode;
 }

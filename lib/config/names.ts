@@ -302,4 +302,46 @@ export class Names {
   testSigningSecretName(): string {
     return `${this.config.appName}/test-signing`;
   }
+
+  // --- customer notifications (issue #25) ---
+
+  /**
+   * Secrets Manager name of a notification channel's key (`{ "secretKey": "…" }`, NHN channels
+   * only), created in the primary region and replicated under this name to every other region.
+   */
+  notifySecretName(channelId: string): string {
+    return `${this.config.appName}/notify/${channelId}`;
+  }
+
+  /**
+   * SSM parameter, in every region, holding the notifications operator switch: a JSON array of
+   * channel ids the dispatcher stops using. Written by `shopctl channels` in every region that is up;
+   * the template only creates it (`[]`) and never updates the value.
+   */
+  notifySwitchParameter(): string {
+    return `/${this.config.appName}/notify/disabled`;
+  }
+
+  /** CloudWatch namespace of the shop's notice metrics (lib/contract/notify.ts `NOTIFY_METRICS`). */
+  notifyNamespace(): string {
+    return `${this.config.appName}/notify`;
+  }
+
+  /** Alarm (per region): the oldest unsent notice is older than `notifications.alarms.oldestUnsentSeconds`. */
+  notifyOldestUnsentAlarm(region: string): string {
+    return `${this.config.appName}-notify-oldest-unsent-${region}`;
+  }
+
+  /** Composite alarm (per region): the shop is up but publishes no notice metrics. */
+  notifyUnmeasuredAlarm(region: string): string {
+    return `${this.config.appName}-notify-unmeasured-${region}`;
+  }
+
+  /** The two metric alarms (no actions) the {@link notifyUnmeasuredAlarm} combines. */
+  notifyUnmeasuredParts(region: string): { silent: string; shopUp: string } {
+    return {
+      silent: `${this.config.appName}-notify-silent-${region}`,
+      shopUp: `${this.config.appName}-notify-shop-up-${region}`,
+    };
+  }
 }

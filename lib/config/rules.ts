@@ -1,5 +1,6 @@
 import { worstCaseFailoverSeconds } from '../report/failover-time';
 import { PROVIDER_KIND_METHODS } from '../contract/payments';
+import { NOTIFY_CHANNEL_KINDS, NOTIFY_NOTICE_KINDS, sesFromIdentities } from '../contract/notify';
 import { HEALTH_CHECKER_REGIONS, KNOWN_REGIONS } from './schema';
 import { nearest } from './suggest';
 
@@ -227,6 +228,7 @@ export function crossFieldProblems(raw: unknown): ConfigProblem[] {
   );
   if (budgetProblem) problems.push(budgetProblem);
   paymentProblems(obj(c.payments), str(c.appName) ?? '<appName>', add);
+  notificationProblems(obj(c.notifications), str(c.appName) ?? '<appName>', add);
   // A rule on a shared key (web.*, network.*) fires once per region; say it once.
   return problems.filter(
     (p, i) =>
@@ -355,4 +357,199 @@ function paymentProblems(
       'offers no manual way to pay: when every online method is down the shop could not sell at all. Fix: add "bankTransfer": { "bank", "account", "holder", "holdHours" } or set "phoneOrders": true',
     );
   }
+}
+
+/** Keys of a notification channel, and the kinds each belongs to. */
+const CHANNEL_KEYS_BY_KIND: Readonly<Record<string, readonly string[]>> = {
+  baseUrl: ['nhn-alimtalk', 'nhn-sms'],
+  appKey: ['nhn-alimtalk', 'nhn-sms'],
+  senderKey: ['nhn-alimtalk'],
+  templates: ['nhn-alimtalk'],
+  sendNo: ['nhn-sms'],
+  from: ['ses'],
+  configurationSet: ['ses'],
+};
+
+/** Keys a channel of each kind must have, with an example value for the fix. */
+const REQUIRED_CHANNEL_KEYS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  'nhn-alimtalk': [
+    ['baseUrl', '"https://api-alimtalk.cloud.toast.com"'],
+    ['appKey', '"<app key from the NHN Cloud console>"'],
+    ['senderKey', '"<sender key of the KakaoTalk channel>"'],
+    ['templates', '{ "order-received": "ORD01", ... }'],
+  ],
+  'nhn-sms': [
+    ['baseUrl', '"https://api-sms.cloud.toast.com"'],
+    ['appKey', '"<app key from the NHN Cloud console>"'],
+    ['sendNo', '"0212345678"'],
+  ],
+  ses: [['from', '"\\"Shop\\" <orders@shop.example.com>"']],
+};
+
+/**
+ * Rules across the `notifications` keys: one channel per id, the kind that id's adapter is, the keys
+ * each kind needs (and none it does not use), https base URLs without credentials (the shop sends the
+ * secret key there), a template for every notice for 알림톡, a sender number in digits, an SES From
+ * address in a domain, a lease long enough that a slow sender is never declared dead, and an alarm
+ * that does not fire on the dispatcher's ordinary recovery.
+ */
+function notificationProblems(
+  notifications: Obj | undefined,
+  appName: string,
+  add: (key: string, value: unknown, message: string) => void,
+): void {
+  if (!notifications) return;
+  const channels = list(notifications.channels).map((ch) => obj(ch) ?? {});
+  if (Array.isArray(notifications.channels) && channels.length === 0) {
+    add(
+      'notifications.channels',
+      [],
+      'lists no channel, so no notice could ever be sent. Fix: add one, e.g. { "id": "email", "kind": "ses", "from": "orders@shop.example.com" }, or remove the notifications key',
+    );
+  }
+  const ids = new Map<string, number>();
+  channels.forEach((ch, i) => {
+    const at = `notifications.channels[${i}]`;
+    const id = str(ch.id);
+    const kind = str(ch.kind);
+    if (id !== undefined) {
+      if (ids.has(id)) {
+        add(
+          `${at}.id`,
+          id,
+          `duplicates notifications.channels[${ids.get(id)}].id: the id names the channel's secret, its switch entry and its metric dimension, and a notice is sent at most once per channel. Fix: list each channel once`,
+        );
+      } else {
+        ids.set(id, i);
+      }
+    }
+    const expected = id !== undefined ? (NOTIFY_CHANNEL_KINDS as Record<string, string>)[id] : undefined;
+    if (expected !== undefined && kind !== undefined && kind !== expected) {
+      add(
+        `${at}.kind`,
+        kind,
+        `is not the adapter of channel "${id}" (it is ${expected}). Fix: use "${expected}"`,
+      );
+    }
+    // What the channel is, for the key rules: its kind when known, else the one its id implies.
+    const effective = kind !== undefined && kind in REQUIRED_CHANNEL_KEYS ? kind : expected;
+    if (effective === undefined) return;
+    for (const [key, example] of REQUIRED_CHANNEL_KEYS[effective]) {
+      if (ch[key] === undefined) {
+        add(
+          `${at}.${key}`,
+          undefined,
+          `is required for a ${effective} channel. Fix: add "${key}": ${example}`,
+        );
+      }
+    }
+    for (const [key, kinds] of Object.entries(CHANNEL_KEYS_BY_KIND)) {
+      if (ch[key] !== undefined && !kinds.includes(effective)) {
+        add(
+          `${at}.${key}`,
+          ch[key],
+          `is only used by ${kinds.join(' and ')} channels (this one is ${effective}). Fix: remove it`,
+        );
+      }
+    }
+    const baseUrl = str(ch.baseUrl);
+    const url = baseUrl !== undefined && URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+    if (url && url.protocol !== 'https:') {
+      add(
+        `${at}.baseUrl`,
+        baseUrl,
+        `is not https: the shop sends the channel's secret key with every message. Fix: use "https://${url.host}${url.pathname === '/' ? '' : url.pathname}"`,
+      );
+    }
+    if (url && (url.username || url.password)) {
+      add(
+        `${at}.baseUrl`,
+        baseUrl,
+        `carries credentials: secret keys live in Secrets Manager (${appName}/notify/${id ?? '<id>'}), never in the config. Fix: remove "${url.username}${url.password ? ':…' : ''}@" from the URL`,
+      );
+    }
+    const templates = obj(ch.templates);
+    if (effective === 'nhn-alimtalk' && templates) {
+      const missing = NOTIFY_NOTICE_KINDS.filter((k) => templates[k] === undefined);
+      if (missing.length > 0) {
+        add(
+          `${at}.templates`,
+          templates,
+          `has no template for ${missing.map((k) => `"${k}"`).join(', ')}: 알림톡 sends only approved templates, so those notices would always fall back to the next channel. Fix: add ${missing.map((k) => `"${k}": "<template code>"`).join(', ')}`,
+        );
+      }
+    }
+    const sendNo = ch.sendNo;
+    if (
+      effective === 'nhn-sms' &&
+      sendNo !== undefined &&
+      !(typeof sendNo === 'string' && /^\d{8,12}$/.test(sendNo))
+    ) {
+      const digits =
+        typeof sendNo === 'string' || typeof sendNo === 'number' ? String(sendNo).replace(/\D/g, '') : '';
+      add(
+        `${at}.sendNo`,
+        sendNo,
+        `must be the registered sender number as 8 to 12 digits in quotes, without "-", spaces or "+82". Fix: ${
+          /^\d{8,12}$/.test(digits) ? `use "${digits}"` : 'write it like "0212345678"'
+        }`,
+      );
+    }
+    const from = ch.from;
+    if (effective === 'ses' && from !== undefined) {
+      if (typeof from !== 'string' || sesFromIdentities(from) === undefined) {
+        add(
+          `${at}.from`,
+          from,
+          'is not an e-mail address in a domain: SES sends only from a verified address or domain identity. Fix: write it like "\\"Shop\\" <orders@shop.example.com>" or "orders@shop.example.com"',
+        );
+      }
+    }
+  });
+
+  const deadlineMs = num(notifications.deadlineMs);
+  const leaseSeconds = notifications.leaseSeconds === undefined ? 60 : num(notifications.leaseSeconds);
+  if (deadlineMs !== undefined && leaseSeconds !== undefined && deadlineMs * 3 >= leaseSeconds * 1000) {
+    add(
+      notifications.leaseSeconds === undefined ? 'notifications.deadlineMs' : 'notifications.leaseSeconds',
+      notifications.leaseSeconds === undefined ? deadlineMs : leaseSeconds,
+      `leaves the lease (${leaseSeconds} s${notifications.leaseSeconds === undefined ? ', the default' : ''}) no more than 3 × deadlineMs (${deadlineMs} ms): a sender that is slow but alive could be declared dead and its notice sent again by the next channel. Fix: set notifications.leaseSeconds to ${Math.floor((deadlineMs * 3) / 1000) + 1} or more, or lower deadlineMs below ${Math.ceil((leaseSeconds * 1000) / 3)}`,
+    );
+  }
+  const every = num(notifications.dispatchEverySeconds);
+  const threshold = num(obj(notifications.alarms)?.oldestUnsentSeconds);
+  if (
+    deadlineMs !== undefined &&
+    leaseSeconds !== undefined &&
+    every !== undefined &&
+    threshold !== undefined
+  ) {
+    const recovery = oldestUnsentRecoverySeconds(
+      every,
+      leaseSeconds,
+      deadlineMs,
+      Math.max(1, channels.length),
+    );
+    if (threshold <= recovery) {
+      add(
+        'notifications.alarms.oldestUnsentSeconds',
+        threshold,
+        `is not above the age a notice reaches in an ordinary recovery (${recovery} s: a pass every ${every} s, a dead sender's lease of ${leaseSeconds} s and a deadline of ${deadlineMs} ms on each of ${Math.max(1, channels.length)} channel(s)), so the alarm would fire when one instance stops. Fix: raise it to ${recovery + 60} or more`,
+      );
+    }
+  }
+}
+
+/**
+ * The age a notice can reach while nothing is wrong that the dispatcher does not heal by itself: it
+ * waits for the next pass, its first sender dies and the lease runs out, then every channel times
+ * out in turn before the last one sends. Whole seconds, rounded up.
+ */
+export function oldestUnsentRecoverySeconds(
+  dispatchEverySeconds: number,
+  leaseSeconds: number,
+  deadlineMs: number,
+  channels: number,
+): number {
+  return Math.ceil(dispatchEverySeconds + leaseSeconds + (channels * deadlineMs) / 1000);
 }

@@ -5,6 +5,7 @@ import {
   nearestAuroraVersions,
 } from './aurora-versions';
 import { MANUAL_METHODS, ONLINE_METHODS, PROVIDER_KINDS } from '../contract/payments';
+import { NOTIFY_CHANNELS, NOTIFY_KINDS, NOTIFY_NOTICE_KINDS } from '../contract/notify';
 import { INSTANCE_FAMILIES, INSTANCE_SIZES } from './instance-types';
 import { levenshtein, nearest } from './suggest';
 
@@ -484,8 +485,8 @@ export const paymentProviderSchema = z.strictObject({
     'Milliseconds the shop waits for one call; a call that times out has an unknown outcome until a look-up settles it.',
   ),
   /**
-   * Toss Payments only: the page that opens Toss's payment window (its JavaScript SDK) for the shop.
-   * The shop offers a Toss provider only when it is set (shop/src/payments/config.ts).
+   * Toss Payments only: a page of your own that opens Toss's payment window (its JavaScript SDK).
+   * Without it the shop serves its own page (shop/src/payments/toss-window.ts).
    */
   windowUrl: z
     .url({
@@ -494,7 +495,7 @@ export const paymentProviderSchema = z.strictObject({
     })
     .optional()
     .describe(
-      "Toss Payments only: the page that opens Toss's payment window; a Toss provider without it is not offered.",
+      "Toss Payments only: a page of your own that opens Toss's payment window; without it the shop serves its own page (/payments/window).",
     ),
 });
 
@@ -558,6 +559,132 @@ export const paymentsSchema = z.strictObject({
   ),
 });
 
+/** A notification channel id; a typo names the nearest. */
+const notifyChannelId = z.string().superRefine((value, ctx) => {
+  if ((NOTIFY_CHANNELS as readonly string[]).includes(value)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `is not a channel the shop has (${NOTIFY_CHANNELS.join(', ')}; lib/contract/notify.ts). Fix: use ${nearest(value, NOTIFY_CHANNELS, 1)[0]}`,
+  });
+});
+
+/** A notification channel kind this shop has an adapter for; a typo names the nearest. */
+const notifyKind = z.string().superRefine((value, ctx) => {
+  if (NOTIFY_KINDS.includes(value)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `is not a channel kind the shop has an adapter for (${NOTIFY_KINDS.join(', ')}; lib/contract/notify.ts). Fix: use ${nearest(value, NOTIFY_KINDS, 1)[0]}`,
+  });
+});
+
+/**
+ * An approved 알림톡 template code. The API guide documents no format for it, so only what cannot be
+ * one (empty, spaces) is refused.
+ */
+const templateCode = z
+  .string()
+  .regex(
+    /^\S+$/,
+    'must be the code NHN Cloud shows for the approved template, without spaces. Fix: copy it from the console, e.g. "ORD01"',
+  );
+
+/**
+ * One channel through which the shop reaches a customer. Which keys a channel needs depends on its
+ * kind; lib/config/rules.ts says which are missing or do not belong, all at once.
+ */
+export const notifyChannelSchema = z.strictObject({
+  id: notifyChannelId.describe(
+    'Channel id: `alimtalk`, `sms` or `email`, each at most once. Names its secret `<appName>/notify/<id>`, its switch entry and its metric dimension.',
+  ),
+  kind: notifyKind.describe(
+    'Adapter: `nhn-alimtalk` (for `alimtalk`), `nhn-sms` (for `sms`), `ses` (for `email`).',
+  ),
+  baseUrl: z
+    .url({
+      error: 'must be an absolute URL such as "https://api-alimtalk.cloud.toast.com". Fix: correct the value',
+    })
+    .optional()
+    .describe("NHN kinds (required): the API's base URL, https, e.g. `https://api-sms.cloud.toast.com`."),
+  appKey: z
+    .string()
+    .regex(/^\S+$/, 'must be the app key NHN Cloud shows, without spaces. Fix: copy it from the console')
+    .optional()
+    .describe(
+      'NHN kinds (required): the app key from the NHN Cloud console (part of the URL, not a secret; the secret key goes into Secrets Manager).',
+    ),
+  senderKey: z
+    .string()
+    .regex(/^\S+$/, 'must be the sender key NHN Cloud shows, without spaces. Fix: copy it from the console')
+    .optional()
+    .describe("`nhn-alimtalk` (required): the KakaoTalk channel's sender key."),
+  templates: z
+    .strictObject(
+      Object.fromEntries(
+        NOTIFY_NOTICE_KINDS.map((k) => [
+          k,
+          templateCode.optional().describe(`Template code of the \`${k}\` notice.`),
+        ]),
+      ) as Record<(typeof NOTIFY_NOTICE_KINDS)[number], z.ZodOptional<typeof templateCode>>,
+    )
+    .optional()
+    .describe(
+      '`nhn-alimtalk` (required): the reviewed template code for every notice kind (알림톡 sends only templates Kakao approved).',
+    ),
+  sendNo: z
+    .string()
+    .optional()
+    .describe('`nhn-sms` (required): the registered sender number, digits only, e.g. `"0212345678"`.'),
+  from: z
+    .string()
+    .optional()
+    .describe(
+      '`ses` (required): the From address, `"Shop" <orders@shop.example.com>` or `orders@shop.example.com`; its address or domain must be a verified SES identity in every region.',
+    ),
+  configurationSet: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,64}$/,
+      'must be an SES configuration set name: up to 64 letters, digits, "_" or "-". Fix: e.g. "shop-notices"',
+    )
+    .optional()
+    .describe('`ses` (optional): configuration set for event publishing; it must exist in every region.'),
+});
+
+/**
+ * Customer notifications (issue #25): the channels in fallback order, the dispatcher's deadline and
+ * breaker, and the alarm on notices left unsent. Optional: without it notices are written to the
+ * outbox and nothing sends them.
+ */
+export const notificationsSchema = z.strictObject({
+  channels: z
+    .array(notifyChannelSchema)
+    .describe(
+      'Channels in fallback order: a notice goes through the first that can reach the customer and works.',
+    ),
+  deadlineMs: int(500, 30000).describe(
+    'Milliseconds a channel may take to answer; after that the send counts as outcome-unknown and the next channel takes the notice.',
+  ),
+  leaseSeconds: int(5, 3600)
+    .default(60)
+    .describe(
+      'Seconds a dispatcher holds a claimed notice; after that another instance declares its sender dead. Must exceed 3 × deadlineMs.',
+    ),
+  dispatchEverySeconds: int(1, 300).describe('Seconds between dispatcher passes over the outbox.'),
+  breaker: z
+    .strictObject({
+      consecutiveFailures: int(1, 100).describe("Failures in a row that open a channel's circuit."),
+      halfOpenAfterSeconds: int(1, 3600).describe('Seconds an open circuit waits before one trial send.'),
+    })
+    .describe('Circuit breaker per channel.'),
+  alarms: z
+    .strictObject({
+      oldestUnsentSeconds: int(60, 86400).describe(
+        'Alarm when the oldest unsent notice is older than this for 3 minutes in a row.',
+      ),
+    })
+    .describe("Alarm per region over the shop's notice metrics."),
+});
+
 export const configSchema = z.strictObject({
   appName: z
     .string()
@@ -618,6 +745,11 @@ export const configSchema = z.strictObject({
   payments: paymentsSchema.describe(
     'Payment providers in fallback order, the manual ways to pay, the breaker and the payment alarms.',
   ),
+  notifications: notificationsSchema
+    .optional()
+    .describe(
+      'Customer notices (알림톡, SMS, e-mail) in fallback order, the dispatcher, the breaker and the alarm. Leave out to send none (notices are still written).',
+    ),
   waf: z
     .strictObject({
       alb: z.boolean().describe("In front of every region's ALB."),
@@ -638,3 +770,5 @@ export type NetworkSettings = z.output<typeof networkSchema>;
 export type Posture = NonNullable<z.output<typeof regionSchema>['posture']>;
 /** The config's `payments` key as parsed. */
 export type PaymentsSettings = z.output<typeof paymentsSchema>;
+/** The config's `notifications` key as parsed. */
+export type NotificationsSettings = z.output<typeof notificationsSchema>;

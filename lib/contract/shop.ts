@@ -75,6 +75,12 @@ export const SHOP_ENV = {
    */
   payments: 'SHOP_PAYMENTS',
   /**
+   * JSON of lib/contract/notify.ts `ShopNotify`: channels in fallback order (NHN channels with the
+   * name of their secret), deadline, lease, breaker, the operator switch's parameter and the metric
+   * namespace. Unset (no `notifications` in the config): notices are written but nothing sends them.
+   */
+  notify: 'SHOP_NOTIFY',
+  /**
    * Secrets Manager name (the local copy) of `{ key }`, the key that signs test requests
    * (lib/contract/test-signature.ts). Unset: every test header is refused.
    */

@@ -336,6 +336,7 @@ export function renderMarkdown(r: ReportData): string {
   );
 
   renderPayments(r, p);
+  renderNotifications(r, p);
 
   const c = r.cost;
   p('## Estimated monthly cost of the standby posture');
@@ -447,6 +448,63 @@ function renderPayments(r: ReportData, p: (s?: string) => void): void {
   );
   p(
     '`shopctl payments disable provider:<id>|method:<m>` writes it in every region that is up and reads it back; each shop applies it within its 15 s poll.',
+  );
+  p();
+}
+
+/** The customer notices section: channels in fallback order, their secrets, the alarms, the switch. */
+function renderNotifications(r: ReportData, p: (s?: string) => void): void {
+  const x = r.notifications;
+  p('## Customer notices');
+  p();
+  if (x.channels.length === 0) {
+    p('No notice settings in the templates: notices are written to the outbox and nothing sends them.');
+    p();
+    return;
+  }
+  p(
+    `Channels in fallback order (a notice goes down the chain when a channel fails, stays silent past ${x.deadlineMs} ms or is switched off; at most once per channel): ${x.channels
+      .map((c) => `${c.id} (${c.kind})`)
+      .join(' → ')}.`,
+  );
+  p();
+  p(
+    table(
+      ['Channel', 'Kind', 'Secret', 'Created in', 'Replicas'],
+      x.channels.map((c) => [
+        c.id,
+        c.kind,
+        c.secretName ?? 'none (instance role)',
+        c.secretName ? (c.secretStack ?? '**missing**') : '',
+        c.secretName ? c.replicas.join(', ') || '**none**' : '',
+      ]),
+    ),
+  );
+  p('### Detection');
+  p();
+  p(
+    table(
+      ['Stack', 'Alarm', 'Kind', 'Watches', 'Soonest alarm', 'Pages'],
+      x.alarms.map((a) => [
+        a.stack,
+        a.alarmName,
+        a.kind,
+        a.watches,
+        a.detectionSeconds !== undefined ? `${a.detectionSeconds} s` : 'when its parts are',
+        a.pages ? 'yes' : 'no',
+      ]),
+    ),
+  );
+  p('### The operator switch');
+  p();
+  p(
+    table(
+      ['Stack', 'Region', 'Parameter', 'Created as'],
+      x.switches.map((s) => [s.stack, s.region, s.parameter, s.initial]),
+    ),
+  );
+  p(
+    '`npx shopctl channels disable <channel>` writes it in every region that is up and reads it back; each shop applies it within its 15 s poll.',
   );
   p();
 }

@@ -23,6 +23,7 @@ import { endpointChecks, failoverTimes } from './failover-time';
 import { Headline, headline } from './headline';
 import { PagingSection, pagingSection } from './paging';
 import { PaymentsSection, paymentsSection } from './payments';
+import { NotificationsSection, notificationsSection } from './notifications';
 import { RetainedRow, retainedRows } from './retention';
 import {
   Chain,
@@ -39,6 +40,7 @@ export * from './detection';
 export * from './headline';
 export * from './paging';
 export * from './payments';
+export * from './notifications';
 export * from './rendering';
 export * from './retention';
 export * from './switching';
@@ -114,6 +116,8 @@ export interface ReportData {
   readonly paging: PagingSection;
   /** Providers, fallback order, manual ways, payment alarms and the operator switch. */
   readonly payments: PaymentsSection;
+  /** Notice channels in fallback order, their secrets, the notice alarms and the operator switch. */
+  readonly notifications: NotificationsSection;
   readonly cost: CostSection;
 }
 
@@ -178,6 +182,12 @@ export function buildReport(templates: Record<string, CfnTemplate>, options: Rep
       `The shops of ${payments.inconsistent.join(', ')} get other payment settings than the first region's: a failover would change how customers pay.`,
     );
   }
+  const notifications = notificationsSection(templates, regionOf);
+  if (notifications.inconsistent.length > 0) {
+    warnings.push(
+      `The shops of ${notifications.inconsistent.join(', ')} get other notice settings than the first region's: a failover would change how customers are told about their orders.`,
+    );
+  }
   const unpaged = paging.topics.filter((t) => t.subscriptions.length === 0);
   for (const t of unpaged)
     warnings.push(`SNS topic ${t.topicName} in ${t.stack} has no subscriptions: its alarms page nobody.`);
@@ -204,6 +214,7 @@ export function buildReport(templates: Record<string, CfnTemplate>, options: Rep
     retained: retainedRows(templates),
     paging,
     payments,
+    notifications,
     cost: costSection(templates, stacks, database),
   };
 }

@@ -19,6 +19,7 @@ import { GameDayExperiments } from '../fis/game-day-experiments';
 import { AlarmTopic } from '../monitoring/alarm-topic';
 import { RegionalKey } from '../monitoring/regional-key';
 import { Network } from '../network/network';
+import { RegionalNotify, shopNotify } from '../notify/regional-notify';
 import { readSecretStatement } from '../payments/replicated-secret';
 import { RegionalPayments, shopPayments } from '../payments/regional-payments';
 import { ShopArtifact } from '../web/shop-artifact';
@@ -52,6 +53,8 @@ export class RegionalStack extends Stack {
   readonly readiness: FailoverReadiness;
   readonly gameDays: GameDayExperiments;
   readonly payments: RegionalPayments;
+  /** Customer notifications (only when the config has `notifications`). */
+  readonly notify?: RegionalNotify;
   /** The test-signing key (primary region only; replicated to the others). */
   readonly testSigning?: TestSigningSecret;
   private readonly azs: string[];
@@ -88,6 +91,7 @@ export class RegionalStack extends Stack {
       secretsManagerEndpoint: this.network.secretsManagerEndpoint,
     });
 
+    const notify = shopNotify(config);
     const artifact = new ShopArtifact(this, 'ShopArtifact', { sourceDir: props.shopSourceDir });
     this.web = new WebTier(this, 'Web', {
       vpc: this.network.vpc,
@@ -123,6 +127,7 @@ export class RegionalStack extends Stack {
         currency: config.currency,
         payments: `'${JSON.stringify(shopPayments(config)).replace(/'/g, '\\u0027')}'`,
         testSigningSecretName: names.testSigningSecretName(),
+        ...(notify ? { notify: `'${JSON.stringify(notify).replace(/'/g, '\\u0027')}'` } : {}),
       },
     });
     this.database.allowFrom(this.web.instanceSecurityGroup);
@@ -170,6 +175,17 @@ export class RegionalStack extends Stack {
       alarms: this.alarms,
       instancePolicy: this.web.instancePolicy,
     });
+    // Customer notifications (#25): channel secrets (primary), the switch, the grants, the alarms.
+    if (notify) {
+      this.notify = new RegionalNotify(this, 'Notify', {
+        config,
+        region,
+        key: this.key.key,
+        alarms: this.alarms,
+        instancePolicy: this.web.instancePolicy,
+        targetGroup: this.web.targetGroup,
+      });
+    }
     if (region.role === 'primary') {
       this.testSigning = new TestSigningSecret(this, 'TestSigning', { config, key: this.key.key });
     }

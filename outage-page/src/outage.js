@@ -141,6 +141,8 @@
 
   var doc = document;
   var sections = {};
+  /* The first screen's short wording of each promise, per language (read from the HTML at start). */
+  var safeBaselines = {};
   var site = '';
 
   function pickLanguage() {
@@ -248,17 +250,30 @@
     section.querySelector('[data-regions-box]').hidden = Object.keys(regions).length === 0;
   }
 
-  /* Standing promises: kept, withheld (false) or reworded; compensation only when announced. */
+  /*
+   * Standing promises: kept, withheld (false) or reworded; compensation only when announced. The
+   * first screen's "safe" line says the same in short: the page's short wording for a kept promise,
+   * the notice's own text for a reworded one (cut to the line's height there, whole in the list
+   * below), nothing for a withheld one. The line keeps its height even when empty, and its text is one
+   * new text node each time: a node kept from before (a span, a space between two) that a longer
+   * first promise pushed along would count as a layout shift.
+   */
   function applyPromises(section, promises, lang) {
     var p = promises || {};
     var shown = 0;
+    var safe = [];
     PROMISES.forEach(function (key) {
       var el = section.querySelector('[data-promise="' + key + '"]');
       var value = has(p, key) ? p[key] : undefined;
       el.hidden = value === false;
       el.textContent = value ? value[lang] : el.getAttribute('data-baseline');
-      if (value !== false) shown++;
+      if (value !== false) {
+        shown++;
+        safe.push(value ? value[lang] : safeBaselines[lang][key]);
+      }
     });
+    section.querySelector('[data-safe] .safe-text').textContent = safe.join(' ');
+    section.querySelector('[data-safe]').setAttribute('data-empty', safe.length === 0 ? 'true' : 'false');
     var box = section.querySelector('[data-promise="compensation"]');
     var c = has(p, 'compensation') ? p.compensation : false;
     box.hidden = !c;
@@ -270,14 +285,14 @@
         li.textContent = TEXT[lang].offer[o];
         offers.appendChild(li);
       });
-      box.querySelector('.details').textContent = c.details[lang];
+      box.querySelector('.details-text').textContent = c.details[lang];
       shown++;
     }
     section.querySelector('[data-promises]').hidden = shown === 0;
   }
 
   /* A notice with severity "none" (after `shopctl notice clear`) is no notice: the baseline. */
-  function applyBaseline(section) {
+  function applyBaseline(section, lang) {
     var box = section.querySelector('[data-status]');
     box.removeAttribute('data-severity');
     field(section, 'severity').hidden = true;
@@ -287,7 +302,24 @@
       el.textContent = el.getAttribute('data-baseline');
     });
     section.querySelector('[data-regions-box]').hidden = true;
-    applyPromises(section, undefined);
+    applyPromises(section, undefined, lang);
+    showWholeMessage(section);
+  }
+
+  /*
+   * The first screen shows as many lines of the message as its fixed box holds (CSS line-clamp); when
+   * that cuts it, the whole message is repeated in the details below (below the first screen, so
+   * showing it moves nothing a reader sees). Measured, because where the text breaks depends on the
+   * width and the fonts. A hidden section measures nothing: it is measured again when shown.
+   */
+  function showWholeMessage(section) {
+    var message = field(section, 'message');
+    var whole = field(section, 'message-full');
+    if (message.offsetParent === null) return;
+    var cut = message.scrollHeight > message.clientHeight + 1;
+    whole.textContent = cut ? message.textContent : '';
+    whole.hidden = !cut;
+    section.setAttribute('data-message-cut', cut ? 'true' : 'false');
   }
 
   function applySection(section, s, lang) {
@@ -316,12 +348,13 @@
     }
     applyRegions(section, s.regions, lang);
     applyPromises(section, s.promises, lang);
+    showWholeMessage(section);
   }
 
   function applyStatus(s) {
     var cleared = s.severity === 'none';
     LANGS.forEach(function (lang) {
-      if (cleared) applyBaseline(sections[lang]);
+      if (cleared) applyBaseline(sections[lang], lang);
       else applySection(sections[lang], s, lang);
     });
     doc.documentElement.setAttribute('data-status', cleared ? 'cleared' : 'applied');
@@ -360,9 +393,14 @@
         var el = field(section, name);
         el.setAttribute('data-baseline', el.textContent.replace(/\s+/g, ' ').trim());
       });
+      safeBaselines[lang] = {};
       PROMISES.forEach(function (key) {
         var el = section.querySelector('[data-promise="' + key + '"]');
         el.setAttribute('data-baseline', el.textContent.replace(/\s+/g, ' ').trim());
+        safeBaselines[lang][key] = section
+          .querySelector('[data-safe-part="' + key + '"]')
+          .textContent.replace(/\s+/g, ' ')
+          .trim();
       });
       var updated = field(section, 'updated');
       updated.setAttribute(
@@ -378,6 +416,10 @@
         /* Private mode: the choice lasts for this page view only. */
       }
       setLanguage(lang);
+      showWholeMessage(sections[lang]);
+    });
+    root.addEventListener('resize', function () {
+      showWholeMessage(sections[doc.documentElement.getAttribute('data-lang')]);
     });
     doc.addEventListener('visibilitychange', function () {
       if (doc.visibilityState === 'visible' && timer !== null) {

@@ -1,10 +1,11 @@
 /**
  * `npm run drill:local -- [-c config=NAME]`: the whole failover on one machine (see ./drill.ts), then
- * the payment scenarios (./payments.ts). Prints the per-phase table with a legend of its columns and
+ * the payment scenarios (./payments.ts), then "messenger down" (./messenger.ts). Prints the per-phase table with a legend of its columns and
  * counts, and exits 1 when the worst case exceeds the config's failoverBudgetSeconds, when a planned
  * switchover lost an acknowledged order, when an order was duplicated, or when a payment scenario
- * lost a paid order, charged twice or left an unknown; 2 for a bad argument or config.
- * DRILL_ONLY=payments|failover runs one part.
+ * lost a paid order, charged twice or left an unknown, or when the messenger scenario lost a notice
+ * or sent one twice on one channel; 2 for a bad argument or config.
+ * DRILL_ONLY=failover|payments|messenger runs one part (a comma-separated list runs several).
  *
  *   npm run drill:local                          (env: DRILL_TIME_SCALE=10 DRILL_WORKERS=4 DRILL_PROMOTE_ON=page
  *                                                 DRILL_ALARM_READING=one-of-n|all-of-n)
@@ -13,7 +14,11 @@
 import { ConfigError, loadConfig } from '../../lib/config/load';
 import { DRILL_USAGE, DrillArgsError, parseDrillArgs } from './args';
 import { formatLegend, formatTable, runDrill } from './drill';
+import { formatMessengerTable, MESSENGER_LEGEND, runMessengerDrill } from './messenger';
 import { formatPaymentTable, runPaymentDrill } from './payments';
+
+/** The parts DRILL_ONLY may name, in the order they run. */
+const PARTS = ['failover', 'payments', 'messenger'] as const;
 
 async function main(): Promise<void> {
   let args;
@@ -33,8 +38,16 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
-  const only = process.env.DRILL_ONLY;
-  if (only !== 'payments') {
+  const only = process.env.DRILL_ONLY ? process.env.DRILL_ONLY.split(',').map((p) => p.trim()) : [...PARTS];
+  const unknown = only.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length) {
+    console.error(
+      `DRILL_ONLY: unknown part ${unknown.join(', ')}; use ${PARTS.join(', ')} or a comma-separated list`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  if (only.includes('failover')) {
     const result = await runDrill({
       config,
       timeScale: Number(process.env.DRILL_TIME_SCALE ?? 10),
@@ -47,11 +60,18 @@ async function main(): Promise<void> {
     console.log('\n' + formatLegend(result));
     if (result.failures.length) process.exitCode = 1;
   }
-  if (only !== 'failover') {
+  if (only.includes('payments')) {
     const payments = await runPaymentDrill({ customers: Number(process.env.DRILL_WORKERS ?? 4), log });
     console.log('\n' + formatPaymentTable(payments.results));
     for (const f of payments.failures) console.log(`FAILED: ${f}`);
     if (payments.failures.length) process.exitCode = 1;
+  }
+  if (only.includes('messenger')) {
+    const messenger = await runMessengerDrill({ customers: Number(process.env.DRILL_WORKERS ?? 4), log });
+    console.log('\n' + formatMessengerTable(messenger.results));
+    console.log('\n' + MESSENGER_LEGEND);
+    for (const f of messenger.failures) console.log(`FAILED: ${f}`);
+    if (messenger.failures.length) process.exitCode = 1;
   }
   console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -35,7 +35,12 @@ ul.products li,.card{background:#fff;border:1px solid #ddd;border-radius:8px;pad
 button{padding:.5rem 1rem;font-size:1rem}
 footer{color:#666;font-size:.85rem}
 header{display:flex;justify-content:space-between;align-items:center;gap:1rem}
-header nav a{font-size:1rem;font-weight:400;text-decoration:underline;margin-left:.75rem}`;
+header nav a{font-size:1rem;font-weight:400;text-decoration:underline;margin-left:.75rem}
+fieldset.notify{border:1px solid #ddd;border-radius:8px;margin:1rem 0;padding:.5rem 1rem}
+fieldset.notify label{display:block;margin:.4rem 0}
+fieldset.notify input[type=tel],fieldset.notify input[type=email]{display:block;width:100%;max-width:20rem;box-sizing:border-box;padding:.4rem;font-size:1rem}
+fieldset.notify .consent{font-size:.85rem;color:#444}
+.form-error{color:#a00;font-weight:700}`;
 
 /** Security headers for every HTML response; the inline stylesheet is allowed by its hash. */
 export const HTML_SECURITY_HEADERS: Record<string, string> = {
@@ -225,12 +230,33 @@ function linesTable(ctx: PageContext, lines: LineView[], totalCents?: number): s
   return `<table class="lines"><thead><tr><th>${esc(t.item)}</th><th class="num">${esc(t.amount)}</th></tr></thead><tbody>${rows}</tbody>${foot}</table>`;
 }
 
-/** `idempotencyKey`: a fresh key per rendered form, so a double click or a re-post places one order. */
+/** What the customer typed in the checkout form, and why it was refused (already in the page's language). */
+export interface CheckoutFormState {
+  error?: string;
+  phone?: string;
+  email?: string;
+  consent?: boolean;
+}
+
+/** The optional contact fields and the consent text (ko/en) of the checkout form. */
+function notifyFields(ctx: PageContext, s: CheckoutFormState): string {
+  const t = MESSAGES[ctx.lang];
+  return `<fieldset class="notify"><legend>${esc(t.notifyHeading)}</legend>
+<label>${esc(t.mobileNumber)} <input type="tel" name="phone" autocomplete="tel" inputmode="tel" maxlength="20" placeholder="${esc(t.mobilePlaceholder)}" value="${esc(s.phone ?? '')}"></label>
+<label>${esc(t.emailAddress)} <input type="email" name="email" autocomplete="email" maxlength="254" value="${esc(s.email ?? '')}"></label>
+<label class="consent"><input type="checkbox" name="consent" value="on"${s.consent ? ' checked' : ''}> ${esc(t.notifyConsent)}</label></fieldset>`;
+}
+
+/**
+ * `idempotencyKey`: a fresh key per rendered form, so a double click or a re-post places one order.
+ * `filled`: the contact fields as the customer filled them and the error to show (400 answer).
+ */
 export function cartPage(
   ctx: PageContext,
   cartId: string,
   items: LineView[],
   idempotencyKey?: string,
+  filled: CheckoutFormState = {},
 ): string {
   const t = MESSAGES[ctx.lang];
   const more = `<p><a href="/products">${esc(t.continueShopping)}</a></p>`;
@@ -238,7 +264,7 @@ export function cartPage(
     return layout(ctx, 'cart', t.yourCart, `<h1>${esc(t.yourCart)}</h1><p>${esc(t.cartEmpty)}</p>${more}`);
   const form =
     ctx.mode === 'read-write'
-      ? `<form method="post" action="/checkout"><input type="hidden" name="cartId" value="${esc(cartId)}">${idempotencyKey ? `<input type="hidden" name="idempotencyKey" value="${esc(idempotencyKey)}">` : ''}<button type="submit">${esc(t.placeOrder)}</button></form>`
+      ? `<form method="post" action="/checkout">${filled.error ? `<p class="form-error" role="alert">${esc(filled.error)}</p>` : ''}<input type="hidden" name="cartId" value="${esc(cartId)}">${idempotencyKey ? `<input type="hidden" name="idempotencyKey" value="${esc(idempotencyKey)}">` : ''}${notifyFields(ctx, filled)}<button type="submit">${esc(t.placeOrder)}</button></form>`
       : '';
   return layout(
     ctx,
@@ -298,8 +324,9 @@ export function readOnlyPage(ctx: PageContext): string {
     ctx,
     'read-only',
     t.orderingPaused,
-    `<h1>${esc(t.orderingPausedHeading)}</h1><p>${esc(t.nothingCharged)} ${t.stillPossible('<a href="/products">', '<a href="/orders">', '</a>')}</p>
-<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}`,
+    `<h1>${esc(t.orderingPausedHeading)}</h1><p class="safe">${esc(t.nothingCharged)} ${t.stillPossible('<a href="/products">', '<a href="/orders">', '</a>')}</p>
+<h2>${esc(t.orderAnotherWay)}</h2>${alternativesHtml(ctx.contacts, ctx.lang)}
+<p class="when">${t.cartKept('<a href="/cart">', '</a>')}</p>`,
   );
 }
 

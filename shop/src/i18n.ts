@@ -152,6 +152,11 @@ const en = {
   howToOrderNow: 'How to order right now',
   yourCart: 'Your cart',
   placeOrder: 'Place order',
+  /** The optional contact fields at checkout (shop/src/notify/contact.ts). */
+  notifyHeading: 'Messages about this order (optional)',
+  mobileNumber: 'Mobile number',
+  mobilePlaceholder: '010-1234-5678',
+  emailAddress: 'E-mail address',
   continueShopping: 'Continue shopping',
   product: (id: number) => `Product ${id}`,
   thankYou: 'Thank you',
@@ -180,6 +185,12 @@ const en = {
   orderingPaused: 'Ordering paused',
   orderingPausedHeading: 'Online ordering is paused',
   nothingCharged: 'Nothing was charged and nothing was ordered.',
+  /**
+   * When ordering is back, on the read-only page: the shop cannot know the time, so it says what stays
+   * ready (the cart) and links to it. The arguments open and close the link.
+   */
+  cartKept: (cart: string, close: string) =>
+    `Your cart is kept: when ordering is back, you can order from ${cart}your cart${close} right away.`,
   orderAnotherWay: 'Order or pay another way',
   backToCatalogue: 'Back to the catalogue',
   phoneOrders: 'Phone orders',
@@ -222,6 +233,10 @@ const ko: Messages = {
   howToOrderNow: '지금 주문하는 방법',
   yourCart: '장바구니',
   placeOrder: '주문하기',
+  notifyHeading: '주문 안내 받기 (선택)',
+  mobileNumber: '휴대전화 번호',
+  mobilePlaceholder: '010-1234-5678',
+  emailAddress: '이메일 주소',
   continueShopping: '쇼핑 계속하기',
   product: (id) => `상품 ${id}`,
   thankYou: '주문 완료',
@@ -248,6 +263,8 @@ const ko: Messages = {
   orderingPaused: '주문 일시 중단',
   orderingPausedHeading: '온라인 주문이 잠시 중단되었습니다',
   nothingCharged: '결제된 금액도, 접수된 주문도 없습니다.',
+  cartKept: (cart, close) =>
+    `장바구니는 그대로 있습니다. 주문이 다시 열리면 ${cart}장바구니${close}에서 바로 주문하실 수 있습니다.`,
   orderAnotherWay: '다른 방법으로 주문·결제하기',
   backToCatalogue: '상품 목록으로 돌아가기',
   phoneOrders: '전화 주문',

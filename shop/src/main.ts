@@ -4,7 +4,8 @@ import { isUnavailable } from './db';
 import { secretsManagerFetcher, secretsManagerJson } from './secrets';
 import { parsePayments, PAYMENTS_ENV } from './payments/index';
 import { cloudWatchPublisher } from './payments/metrics';
-import { ssmSwitchReader } from './payments/switch';
+import { ssmSwitchReader } from './operator-switch';
+import { NOTIFY_ENV, parseNotify } from './notify/index';
 import { createShop } from './shop';
 import { testRequestGateFromEnv } from './signed-test-request';
 import { jsonLogger as logger } from './types';
@@ -13,16 +14,32 @@ async function main(): Promise<void> {
   const { options, port, secretName } = configFromEnv(process.env, logger);
   if (secretName) options.fetchSecret = secretsManagerFetcher(secretName, options.region);
   const payments = parsePayments(process.env[PAYMENTS_ENV]);
-  if (payments) {
+  const notify = parseNotify(process.env[NOTIFY_ENV]);
+  const cloudWatch = async () => {
     const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+    return cloudWatchPublisher(new CloudWatchClient({ region: options.region, maxAttempts: 2 }));
+  };
+  if (payments) {
     options.payments = {
       settings: payments,
       readSecret: secretsManagerJson(options.region),
       switchReader: payments.switchParameter
         ? ssmSwitchReader(payments.switchParameter, options.region)
         : undefined,
-      publisher: cloudWatchPublisher(new CloudWatchClient({ region: options.region, maxAttempts: 2 })),
+      publisher: await cloudWatch(),
     };
+  }
+  if (notify) {
+    options.notify = {
+      settings: notify,
+      readSecret: secretsManagerJson(options.region),
+      switchReader: notify.switchParameter
+        ? ssmSwitchReader(notify.switchParameter, options.region)
+        : undefined,
+      publisher: await cloudWatch(),
+    };
+  } else {
+    logger.warn(`${NOTIFY_ENV} unset: notices are written to the outbox and nothing sends them`);
   }
   options.testRequests = testRequestGateFromEnv(process.env, options.region, logger);
   const shop = createShop({ ...options, logger });

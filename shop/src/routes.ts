@@ -19,7 +19,7 @@ import { crossSiteReason } from './origin';
 import { healthReport, type HealthMonitor } from './health';
 import { contactsIn } from '../../lib/contract/contacts';
 import * as html from './html';
-import { languageOf, MESSAGES, useLanguage } from './i18n';
+import { languageOf, MESSAGES, translate, useLanguage } from './i18n';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from './http';
 import type { Contacts, Logger, Mode, Role } from './types';
 import type { PaymentService } from './payments/service';
@@ -28,6 +28,7 @@ import { handlePaymentRoute, paymentChoiceAnswer, type PaymentRouteContext } fro
 import { paymentLine } from './payments/pages';
 import { ContactError, parseContact, saveContact } from './notify/contact';
 import { enqueueNotice } from './notify/outbox';
+import type { NotifyService } from './notify/index';
 
 export interface ShopContext {
   region: string;
@@ -48,10 +49,14 @@ export interface ShopContext {
   now?: () => number;
   /** Online and manual payments (shop/src/payments); without it checkout places orders unpaid, as before. */
   payments?: PaymentService;
+  /** The notice dispatcher (shop/src/notify); serves `GET /notify/health` when set. */
+  notify?: NotifyService;
   /** Verifies signed test headers; none: the unsigned `1` is accepted (local runs). */
   testRequests?: TestRequestGate;
 }
 
+/** The dispatcher's state per channel (NOTIFY-CONTRACT "Shop HTTP"; read by `shopctl channels status`). */
+const NOTIFY_HEALTH_PATH = '/notify/health';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PRODUCT_PATH_RE = /^\/products\/([^/]+)$/;
 const ORDER_PATH_RE = /^\/orders\/([^/]+)$/;
@@ -358,9 +363,8 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     );
   }
 
-  /** The browser's cart (cookie), with prices from the catalogue; an empty cart when there is none. */
-  async function cartView(req: IncomingMessage, res: ServerResponse, mode: Mode) {
-    const cartId = cartFromCookie(req);
+  /** The lines of an open cart, with names and prices from the catalogue ([] when not open). */
+  async function openCartLines(req: IncomingMessage, mode: Mode, cartId: string | undefined) {
     const rows = cartId
       ? await ctx.db.query<{ product_id: number; quantity: number }>(
           mode === 'read-write' ? 'writer' : 'reader',
@@ -372,7 +376,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
       : [];
     const snapshot = ctx.catalogue.peek()?.byId;
     const lang = languageOf(req);
-    const items = rows.map((r) => {
+    return rows.map((r) => {
       const p = snapshot?.get(r.product_id);
       return {
         productId: r.product_id,
@@ -381,16 +385,22 @@ export function createHandler(ctx: ShopContext): ShopHandler {
         priceCents: p?.priceCents,
       };
     });
-    if (wantsJson(req)) return sendJson(res, mode, 200, { cartId: rows.length ? cartId : null, items });
+  }
+
+  /** The browser's cart (cookie), with prices from the catalogue; an empty cart when there is none. */
+  async function cartView(req: IncomingMessage, res: ServerResponse, mode: Mode) {
+    const cartId = cartFromCookie(req);
+    const items = await openCartLines(req, mode, cartId);
+    if (wantsJson(req)) return sendJson(res, mode, 200, { cartId: items.length ? cartId : null, items });
     sendHtml(
       res,
       mode,
       200,
       html.cartPage(
         pageContext(mode, req),
-        rows.length ? cartId! : '',
+        items.length ? cartId! : '',
         items,
-        mode === 'read-write' && rows.length ? randomUUID() : undefined,
+        mode === 'read-write' && items.length ? randomUUID() : undefined,
       ),
     );
   }
@@ -423,8 +433,22 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     try {
       contact = parseContact(body, languageOf(req));
     } catch (err) {
-      if (err instanceof ContactError) throw new HttpError(400, err.message);
-      throw err;
+      if (!(err instanceof ContactError)) throw err;
+      // The HTML form: the cart page again, with the error and what was typed (nothing is lost).
+      const items = wantsJson(req) ? [] : await openCartLines(req, mode, cartId);
+      if (items.length === 0) throw new HttpError(400, err.message);
+      const text = (v: unknown) => (typeof v === 'string' ? v : '');
+      return sendHtml(
+        res,
+        mode,
+        400,
+        html.cartPage(pageContext(mode, req), cartId, items, key ?? randomUUID(), {
+          error: translate(languageOf(req), err.message),
+          phone: text(body.phone),
+          email: text(body.email),
+          consent: ['on', 'true', '1'].includes(text(body.consent)),
+        }),
+      );
     }
     if (mode === 'read-only') {
       // A retry of an order placed before the outage still gets its answer, when a reader has it.
@@ -659,6 +683,11 @@ export function createHandler(ctx: ShopContext): ShopHandler {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     if (path === HEALTH_PATH)
       return method === 'GET' ? healthz(res) : fail(req, res, mode, 405, 'Method not allowed.');
+    if (path === NOTIFY_HEALTH_PATH) {
+      if (method !== 'GET') return fail(req, res, mode, 405, 'Method not allowed.');
+      if (!ctx.notify) return sendJson(res, mode, 404, { error: 'not-configured', region: ctx.region });
+      return sendJson(res, mode, 200, await ctx.notify.health());
+    }
     if (paymentRoutes && (path.startsWith('/payments/') || path.startsWith('/orders/'))) {
       if (await handlePaymentRoute(paymentRoutes, req, res, mode, path, method)) return;
     }

@@ -19,6 +19,7 @@ import { OverloadedError } from './gate';
 import { createHandler } from './routes';
 import { createPayments } from './payments/index';
 import type { PaymentService } from './payments/service';
+import { NotifyService } from './notify/index';
 import { DEFAULT_TIMEOUTS, jsonLogger, type ShopOptions } from './types';
 
 export interface Shop {
@@ -35,6 +36,8 @@ export interface Shop {
   readonly cartCleanup: CartCleanup;
   /** Payments, when configured (`options.payments`). */
   readonly payments: PaymentService | undefined;
+  /** The notice dispatcher, when configured (`options.notify`). */
+  readonly notify: NotifyService | undefined;
   /** Resolves when the migration attempt at start has finished; the versions applied by this instance. */
   readonly migrations: () => Promise<number[]>;
 }
@@ -97,10 +100,12 @@ export function createShop(options: ShopOptions): Shop {
     now,
     logger,
     fence,
-    onChange: (_prev: HealthState, next: HealthState) => {
+    onChange: (prev: HealthState, next: HealthState) => {
       if (next.writable && !migrated && !draining) {
         void runMigrations().then(() => health.check());
       }
+      // Promoted: payments confirmed in the old primary's lost tail are found (payments/service.ts).
+      if (next.writable && !prev.writable && next.schemaReady) void payments?.onWritable();
       if (next.db !== 'unreachable' && next.schemaReady) void catalogue.refresh();
     },
   });
@@ -195,6 +200,18 @@ export function createShop(options: ShopOptions): Shop {
     ? createPayments(options.payments, { db, region: options.region, logger, now })
     : undefined;
 
+  const notify = options.notify
+    ? new NotifyService(options.notify, {
+        db,
+        region: options.region,
+        logger,
+        isWriter: () => {
+          const state = health.current();
+          return state.db === 'writer' && state.schemaReady;
+        },
+      })
+    : undefined;
+
   const handler = createHandler({
     region: options.region,
     role: options.role,
@@ -210,6 +227,7 @@ export function createShop(options: ShopOptions): Shop {
     limits: options.limits,
     now,
     payments,
+    notify,
     testRequests: options.testRequests,
   });
   const server = createServer(
@@ -225,6 +243,7 @@ export function createShop(options: ShopOptions): Shop {
     fence,
     cartCleanup,
     payments,
+    notify,
     migrations: () => migrating,
     async listen(port: number, host?: string): Promise<number> {
       await db.init();
@@ -238,6 +257,7 @@ export function createShop(options: ShopOptions): Shop {
       cartCleanup.start();
       // Reconciles unknown outcomes left by a previous process at once, then periodically.
       void payments?.run();
+      void notify?.run();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -263,6 +283,7 @@ export function createShop(options: ShopOptions): Shop {
         drainServer(server, timeouts.drainMs),
         cartCleanup.stop(),
         payments?.stop(),
+        notify?.stop(),
       ]);
       await migrating;
       clearTimeout(snapshotTimer);

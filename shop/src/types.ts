@@ -5,6 +5,7 @@ import type { Contacts } from '../../lib/contract/contacts';
 import type { CartCleanupOptions } from './cleanup';
 import type { ClientLimits } from './limits';
 import type { PaymentOptions } from './payments/index';
+import type { NotifyOptions } from './notify/index';
 import type { TestRequestGate } from './signed-test-request';
 
 export type Role = 'primary' | 'standby';
@@ -99,6 +100,11 @@ export interface ShopOptions {
   limits?: ClientLimits;
   /** Payments (SHOP_PAYMENTS): checkout then creates orders awaiting payment. None: orders are placed unpaid. */
   payments?: PaymentOptions;
+  /**
+   * Customer notices (SHOP_NOTIFY): the dispatcher sends the outbox through the channels. None: notices
+   * are still written to the outbox, and nothing sends them.
+   */
+  notify?: NotifyOptions;
   /** Checks signed test headers (shop/src/signed-test-request.ts); none: they are accepted unsigned (local runs). */
   testRequests?: TestRequestGate;
 }

@@ -278,6 +278,7 @@ describe('shopctl status', () => {
     expect(Object.keys(doc).sort()).toEqual(
       [
         'canary',
+        'channels',
         'config',
         'database',
         'dns',

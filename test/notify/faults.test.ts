@@ -1,14 +1,27 @@
 /**
  * Notices under channel faults, on real PostgreSQL and the fake channels over HTTP: a channel that
  * refuses (port closed) or rejects, one that stalls past the deadline, one that accepts and then
- * errors, a dispatcher that dies between the send and the outbox update, and a regional failover
- * with unsent notices. Every test ends by counting the fakes' own records against the outbox:
- * 0 notices lost and 0 duplicates on any one channel.
+ * errors, a dispatcher process SIGKILLed between the send and the outbox update, and a breaker that
+ * half-opens again (the regional failover with unsent notices: ./failover.test.ts). Every test
+ * ends by counting the fakes' own records against the outbox: 0 notices lost and 0 duplicates on
+ * any one channel.
  */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import type { Pool } from 'pg';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startFakeChannels } from '../support/fake-channels';
-import { clock, dispatcher, drain, type Fakes, ledger, migrated, openPool, seedOrders } from './harness';
+import {
+  clock,
+  dispatcher,
+  drain,
+  type Fakes,
+  ledger,
+  migrated,
+  openPool,
+  poolDb,
+  seedOrders,
+} from './harness';
 
 let pg: PostgresServer;
 let db: string;
@@ -152,34 +165,62 @@ test('알림톡 and SMS both fail: e-mail through SES takes it; a customer with 
   });
 });
 
-test('the dispatcher dies between the send and the outbox update: after the lease, the next one uses SMS, 0 duplicates per channel', async () => {
+test('the dispatcher process is SIGKILLed between the send and the outbox update: the attempt row (committed before the send) and the partial unique index stop a second 알림톡; after the lease SMS sends it', async () => {
   const [orderId] = await seedOrders(pool, 1);
-  const c = clock();
-  const dying = dispatcher(pool, fakes, {
-    now: c.now,
-    hooks: {
-      afterSend: () => {
-        throw new Error('killed');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'fixtures', 'dispatcher-process.ts')],
+    {
+      env: {
+        ...process.env,
+        NOTIFY_TEST_SETUP: JSON.stringify({
+          connection: pg.connection(db),
+          urls: Object.fromEntries(Object.entries(fakes).map(([k, f]) => [k, f.url])),
+        }),
       },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
+  );
+  const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
+  const sent = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the dispatcher process never sent')), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^sent (\S+) alimtalk$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
   });
-  await expect(dying.dispatchOnce()).rejects.toThrow('killed');
-  expect(fakes.alimtalk.delivered).toHaveLength(1);
-  const row = await pool.query('SELECT status FROM notice_attempts');
-  expect(row.rows).toEqual([{ status: 'sending' }]);
+  child.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+  // 알림톡 took it (its fake's record, with the attempt id as NHN's idempotency key); the outbox
+  // still says "sending": the process died before it could write the outcome.
+  expect(fakes.alimtalk.delivered.map((m) => m.key)).toEqual([sent]);
+  expect((await pool.query('SELECT id::text, channel, status FROM notice_attempts')).rows).toEqual([
+    { id: sent, channel: 'alimtalk', status: 'sending' },
+  ]);
+  // What stops a second 알림톡 send: the committed attempt row. A claim that tried to send on
+  // 알림톡 again would have to insert a second possibly-delivered attempt, which the partial unique
+  // index notice_attempts_once_per_channel refuses. (NHN's idempotency header would not: a new
+  // attempt carries a new key.)
+  const n = (await pool.query<{ id: string }>('SELECT id::text FROM notices')).rows[0].id;
+  await expect(
+    pool.query(
+      "INSERT INTO notice_attempts (id, notice_id, channel, status, started_at) VALUES (gen_random_uuid(), $1, 'alimtalk', 'sending', now())",
+      [n],
+    ),
+  ).rejects.toMatchObject({ code: '23505' });
 
-  // A new process (new pool) while the lease still runs: leaves the notice alone.
-  const pool2 = openPool(pg, db);
-  try {
-    const next = dispatcher(pool2, fakes, { now: c.now });
-    expect(await next.dispatchOnce()).toMatchObject({ recovered: 0, claimed: 0 });
-    // Past the lease: spent on 알림톡 (outcome unknown), sent by SMS.
-    c.advance(10_001);
-    expect(await drain(next)).toMatchObject({ recovered: 1, sent: 1 });
-  } finally {
-    await pool2.end();
-  }
-  expect(fakes.alimtalk.delivered).toHaveLength(1);
+  // Another instance: nothing while the lease runs; past it, 알림톡 is spent (unknown) and SMS sends.
+  const c = clock();
+  const next = dispatcher(pool, fakes, { now: c.now });
+  expect(await next.dispatchOnce()).toMatchObject({ recovered: 0, claimed: 0 });
+  c.advance(10_001);
+  expect(await drain(next)).toMatchObject({ recovered: 1, sent: 1 });
+  expect(fakes.alimtalk.requests.total).toBe(1);
   expect(fakes.sms.delivered).toHaveLength(1);
   const attempts = await pool.query<{ channel: string; status: string }>(
     'SELECT channel, status FROM notice_attempts ORDER BY started_at, channel',
@@ -213,4 +254,44 @@ test('a second possibly-delivered attempt on one channel is refused by the datab
       [n],
     );
   await drain(dispatcher(pool, fakes));
+});
+
+test('a breaker opened by 알림톡 refusing tries it again after halfOpenAfterMs: one trial notice, then 알림톡 carries notices again', async () => {
+  await seedOrders(pool, 3);
+  await fakes.alimtalk.setMode('down');
+  const d = dispatcher(pool, fakes, { breaker: { consecutiveFailures: 3, halfOpenAfterMs: 300 } });
+  await drain(d);
+  expect(d.channelReport()[0].breaker).toBe('open');
+  await fakes.alimtalk.setMode('ok');
+  await new Promise((r) => setTimeout(r, 350));
+  await seedOrders(pool, 3, 'order-received');
+  // One pass: the trial goes to 알림톡, the other two to SMS (nothing piles up behind the trial).
+  expect(await d.dispatchOnce()).toMatchObject({ claimed: 3, sent: 3 });
+  expect(fakes.alimtalk.delivered).toHaveLength(1);
+  expect(d.channelReport()[0].breaker).toBe('closed');
+  await seedOrders(pool, 2, 'payment-failed');
+  await drain(d);
+  expect(fakes.alimtalk.delivered).toHaveLength(3);
+  expect(fakes.sms.delivered).toHaveLength(5);
+});
+
+test('the database refuses the outcome write after a send (overloaded): written on a later try, no second copy on SMS', async () => {
+  await seedOrders(pool, 2);
+  const db = poolDb(pool);
+  let refuse = 0;
+  const d = dispatcher(pool, fakes, {
+    db: {
+      transaction: (fn) => {
+        if (refuse > 0) {
+          refuse--;
+          return Promise.reject(new Error('overloaded: too many requests waiting for the database'));
+        }
+        return db.transaction(fn);
+      },
+    },
+    hooks: { afterSend: () => void (refuse = 3) },
+  });
+  expect(await drain(d)).toMatchObject({ sent: 2, refused: 0, unknown: 0 });
+  expect(await ledger(pool, fakes)).toMatchObject({ sent: 2, open: 0, byChannel: { alimtalk: 2 } });
+  expect(fakes.sms.requests.total).toBe(0);
 });

@@ -4,7 +4,9 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { Pool } from 'pg';
 import { migrate } from '../../shop/src/migrations';
 import { saveContact, type Contact } from '../../shop/src/notify/contact';
+import { notifySchema, type NotifySettings } from '../../shop/src/notify/config';
 import { Dispatcher, type DispatcherOptions, type NoticeDb } from '../../shop/src/notify/dispatcher';
+import type { NotifyOptions } from '../../shop/src/notify/index';
 import { NhnAlimtalk, NhnSms } from '../../shop/src/notify/nhn';
 import { enqueueNotice, type NoticeKind } from '../../shop/src/notify/outbox';
 import { SesEmail } from '../../shop/src/notify/ses';
@@ -78,31 +80,76 @@ export async function seedOrders(
   return ids;
 }
 
-/** The three adapters against the fakes; SES with `maxAttempts: 1` and fake credentials. */
-export function fakeChannels(fakes: Fakes) {
-  const secret = async () => FAKE_CHANNEL_SECRET;
-  const ses = new SESv2Client({
+const TEMPLATES = {
+  'order-received': 'ORDER_RECEIVED',
+  'payment-confirmed': 'PAY_OK',
+  'payment-confirming': 'PAY_CHECKING',
+  'awaiting-transfer': 'PAY_TRANSFER',
+  'payment-failed': 'PAY_FAILED',
+  'order-cancelled': 'ORDER_CANCELLED',
+  'payment-refunded': 'PAY_REFUNDED',
+};
+
+/** An SES v2 client against the fake, `maxAttempts: 1` as in production, fake credentials. */
+export function fakeSes(fakes: Fakes): SESv2Client {
+  return new SESv2Client({
     region: 'ap-northeast-2',
     endpoint: fakes.email.url,
     maxAttempts: 1,
     credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' },
   });
-  return [
-    new NhnAlimtalk(
+}
+
+/** `SHOP_NOTIFY` settings (parsed) for the three fakes, in the chain order 알림톡, SMS, e-mail. */
+export function notifySettings(fakes: Fakes, over: Record<string, unknown> = {}): NotifySettings {
+  return notifySchema.parse({
+    channels: [
       {
+        id: 'alimtalk',
+        kind: 'nhn-alimtalk',
         baseUrl: fakes.alimtalk.url,
         appKey: 'app',
         senderKey: 'sender',
-        templates: {
-          'order-received': 'ORDER_RECEIVED',
-          'payment-confirmed': 'PAY_OK',
-          'payment-confirming': 'PAY_CHECKING',
-          'awaiting-transfer': 'PAY_TRANSFER',
-          'payment-failed': 'PAY_FAILED',
-          'order-cancelled': 'ORDER_CANCELLED',
-          'payment-refunded': 'PAY_REFUNDED',
-        },
+        templates: TEMPLATES,
+        secretName: 'shop/notify/alimtalk',
       },
+      {
+        id: 'sms',
+        kind: 'nhn-sms',
+        baseUrl: fakes.sms.url,
+        appKey: 'app',
+        sendNo: '0212345678',
+        secretName: 'shop/notify/sms',
+      },
+      { id: 'email', kind: 'ses', from: 'orders@shop.example.com', baseUrl: fakes.email.url },
+    ],
+    deadlineMs: 1000,
+    dispatchEverySeconds: 0.2,
+    breaker: { consecutiveFailures: 3, halfOpenAfterMs: 60_000 },
+    switchParameter: '/shop/notify/disabled',
+    retrySeconds: 1,
+    ...over,
+  });
+}
+
+/** The shop's `notify` options against the fakes (secrets and SES client of the fakes). */
+export function notifyOptions(fakes: Fakes, extra: Partial<NotifyOptions> = {}): NotifyOptions {
+  return {
+    settings: notifySettings(fakes),
+    readSecret: async () => ({ secretKey: FAKE_CHANNEL_SECRET }),
+    switchReader: async () => '[]',
+    sesClient: fakeSes(fakes),
+    ...extra,
+  };
+}
+
+/** The three adapters against the fakes; SES with `maxAttempts: 1` and fake credentials. */
+export function fakeChannels(fakes: Fakes) {
+  const secret = async () => FAKE_CHANNEL_SECRET;
+  const ses = fakeSes(fakes);
+  return [
+    new NhnAlimtalk(
+      { baseUrl: fakes.alimtalk.url, appKey: 'app', senderKey: 'sender', templates: TEMPLATES },
       secret,
     ),
     new NhnSms({ baseUrl: fakes.sms.url, appKey: 'app', sendNo: '0212345678' }, secret),

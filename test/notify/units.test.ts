@@ -6,6 +6,9 @@ import { isEmail, normaliseMobile, parseContact } from '../../shop/src/notify/co
 import { NhnSms } from '../../shop/src/notify/nhn';
 import { SesEmail } from '../../shop/src/notify/ses';
 import { NotifyMetrics } from '../../shop/src/notify/metrics';
+import { leaseOf, parseNotify, parseNotifySwitch } from '../../shop/src/notify/config';
+import { loadConfig } from '../../lib/config/load';
+import { shopNotify } from '../../lib/notify/regional-notify';
 import type { OutgoingMessage } from '../../shop/src/notify/channel';
 import { freePort } from '../support/postgres';
 
@@ -155,4 +158,85 @@ test('metrics: per-channel deltas since the last publication and the oldest unse
     ['shop/notify', [datum('Sent', 5), datum('Failed', 2), datum('Fallbacks', 2), oldest]],
     ['shop/notify', [datum('Sent', 2), datum('Failed', 0), datum('Fallbacks', 0), oldest]],
   ]);
+});
+
+const TEMPLATES = Object.fromEntries(
+  [
+    'order-received',
+    'payment-confirmed',
+    'payment-confirming',
+    'awaiting-transfer',
+    'payment-failed',
+    'order-cancelled',
+    'payment-refunded',
+  ].map((k) => [k, k.toUpperCase()]),
+);
+const ALIMTALK = {
+  id: 'alimtalk',
+  kind: 'nhn-alimtalk',
+  baseUrl: 'https://api-alimtalk.cloud.toast.com',
+  appKey: 'app',
+  senderKey: 'sender',
+  templates: TEMPLATES,
+  secretName: 'shop/notify/alimtalk',
+};
+const SES = { id: 'email', kind: 'ses', from: 'orders@shop.example.com' };
+
+test('SHOP_NOTIFY: unset is no dispatcher; defaults; the lease follows the deadline', () => {
+  expect(parseNotify(undefined)).toBeUndefined();
+  const s = parseNotify(
+    JSON.stringify({ channels: [ALIMTALK, SES], switchParameter: '/shop/notify/disabled' }),
+  )!;
+  expect(s).toMatchObject({
+    deadlineMs: 5000,
+    dispatchEverySeconds: 5,
+    breaker: { consecutiveFailures: 3, halfOpenAfterMs: 30_000 },
+    retrySeconds: 30,
+  });
+  expect(s.channels.map((c) => c.id)).toEqual(['alimtalk', 'email']);
+});
+
+test.each([
+  ['{', "SHOP_NOTIFY is not JSON; fix the web tier's environment file"],
+  ['{"channels":[]}', 'SHOP_NOTIFY.channels: Too small'],
+  [JSON.stringify({ channels: [{ ...ALIMTALK, id: 'sms' }] }), 'SHOP_NOTIFY.channels.0.id:'],
+  [
+    JSON.stringify({ channels: [{ ...ALIMTALK, secretName: undefined }] }),
+    'SHOP_NOTIFY.channels.0.secretName:',
+  ],
+  [
+    JSON.stringify({ channels: [SES, SES] }),
+    'SHOP_NOTIFY.channels: "email" appears twice; list each channel once',
+  ],
+  [
+    JSON.stringify({ channels: [{ ...ALIMTALK, templates: { 'order-received': 'X' } }] }),
+    'SHOP_NOTIFY.channels.0.templates: no template for payment-confirmed, payment-confirming, awaiting-transfer, payment-failed, order-cancelled, payment-refunded; add the approved template codes',
+  ],
+  [
+    JSON.stringify({ channels: [SES], deadlineMs: 5000, leaseMs: 9000 }),
+    'SHOP_NOTIFY.leaseMs: 9000 is less than twice deadlineMs (5000); a slow send would be declared dead',
+  ],
+])('SHOP_NOTIFY %s is refused naming the key', (raw, message) => {
+  expect(() => parseNotify(raw)).toThrow(message);
+});
+
+test('notify switch: an array of channel ids; anything else throws (the poller keeps the last value)', () => {
+  expect(parseNotifySwitch('[]')).toEqual([]);
+  expect(parseNotifySwitch('["alimtalk","fax"]')).toEqual(['alimtalk', 'fax']);
+  expect(() => parseNotifySwitch('{"alimtalk":true}')).toThrow('notify switch is not a JSON array');
+  expect(() => parseNotifySwitch('["provider:toss"]')).toThrow('is not a channel id');
+});
+
+test('the SHOP_NOTIFY the web tier writes from config/default.json is what the shop parses', () => {
+  const written = shopNotify(loadConfig('default'))!;
+  const s = parseNotify(JSON.stringify(written))!;
+  expect(s.channels.map((c) => [c.id, c.kind])).toEqual(written.channels.map((c) => [c.id, c.kind]));
+  expect(leaseOf(s)).toBe(written.leaseMs);
+  expect(s).toMatchObject({
+    deadlineMs: written.deadlineMs,
+    dispatchEverySeconds: written.dispatchEverySeconds,
+    breaker: written.breaker,
+    switchParameter: written.switchParameter,
+    namespace: written.namespace,
+  });
 });

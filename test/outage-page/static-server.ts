@@ -8,11 +8,14 @@ export const OUTAGE_CSP =
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
- * What `/status.json` answers: a body (200 unless `code` says otherwise), a bare error status, or
- * `cloudfront404`: what the distribution sends for a missing object (index.html with a 503).
+ * What `/status.json` answers: a body (200 unless `code` says otherwise; after `delayMs`, as on a slow
+ * network, so that it lands after the first paint), a bare error status, or `cloudfront404`: what the
+ * distribution sends for a missing object (index.html with a 503).
  */
 export type StatusReply =
-  { body: string; code?: number; contentType?: string } | { code: 403 | 404 } | 'cloudfront404';
+  | { body: string; code?: number; contentType?: string; delayMs?: number }
+  | { code: 403 | 404 }
+  | 'cloudfront404';
 
 export interface OutageServer {
   readonly origin: string;
@@ -47,12 +50,17 @@ export async function startOutageServer(files: Record<string, string>): Promise<
     };
     if (url.pathname === '/status.json' && status !== 'cloudfront404') {
       if ('body' in status) {
-        res.writeHead(status.code ?? 200, {
-          ...headers,
-          'content-type': status.contentType ?? contentTypeFor('status.json'),
-          'cache-control': 'no-store',
-        });
-        res.end(status.body);
+        const reply = status;
+        const send = () => {
+          res.writeHead(reply.code ?? 200, {
+            ...headers,
+            'content-type': reply.contentType ?? contentTypeFor('status.json'),
+            'cache-control': 'no-store',
+          });
+          res.end(reply.body);
+        };
+        if (reply.delayMs) setTimeout(send, reply.delayMs);
+        else send();
       } else {
         res.writeHead(status.code, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
         res.end('no notice');

@@ -27,6 +27,8 @@ export interface ShopProcess {
  */
 export async function spawnShop(
   options: Partial<ShopOptions> & Pick<ShopOptions, 'db'>,
+  /** Extra environment of the child (e.g. SHOP_TEST_PAYMENTS, see fixtures/shop-process.ts). */
+  env: Record<string, string> = {},
 ): Promise<ShopProcess> {
   const full: Omit<ShopOptions, 'logger'> = {
     region: 'ap-northeast-2',
@@ -48,7 +50,7 @@ export async function spawnShop(
       path.join(__dirname, 'fixtures', 'shop-process.ts'),
     ],
     {
-      env: { ...process.env, SHOP_TEST_OPTIONS: JSON.stringify(full) },
+      env: { ...process.env, ...env, SHOP_TEST_OPTIONS: JSON.stringify(full) },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -122,6 +122,10 @@ describe('graceful drain', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(output).toContain('"msg":"shop stopped"');
+      // No SHOP_NOTIFY: no dispatcher, said once.
+      expect(
+        output.match(/SHOP_NOTIFY unset: notices are written to the outbox and nothing sends them/g),
+      ).toHaveLength(1);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

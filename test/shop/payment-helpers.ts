@@ -6,11 +6,16 @@ import { FAKE_SECRET, type FakeProvider } from '../support/fake-pg';
 import type { PostgresServer } from '../support/postgres';
 import { JSON_HEADERS, postJson, startShop, type RunningShop } from './helpers';
 
-/** Toss for card and easy-pay, KakaoPay for easy-pay; a breaker that opens after 3 failures of 4. */
+/**
+ * Toss for card and easy-pay, KakaoPay for easy-pay; a breaker that opens after 3 failures of 4.
+ * Toss's window is the fake's window page (`windowUrl`, which the HTTP tests follow without a
+ * browser), or with `shopWindow` the shop's own page loading the fake's SDK stand-in.
+ */
 export function paymentSettings(
   fakes: { toss: FakeProvider; kakao: FakeProvider },
   overrides: Partial<PaymentsSettings> = {},
   timeoutMs = 600,
+  { shopWindow = false } = {},
 ): PaymentsSettings {
   return paymentsSchema.parse({
     providers: [
@@ -18,7 +23,7 @@ export function paymentSettings(
         id: 'toss',
         kind: 'toss-payments',
         baseUrl: fakes.toss.apiUrl,
-        windowUrl: fakes.toss.windowUrl,
+        ...(shopWindow ? { sdkUrl: fakes.toss.sdkUrl } : { windowUrl: fakes.toss.windowUrl }),
         methods: ['card', 'easy-pay'],
         timeoutMs,
         secretName: 'shop/payments/toss',

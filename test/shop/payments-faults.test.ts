@@ -1,16 +1,17 @@
 /**
  * Payments under provider faults, on real PostgreSQL and real HTTP fakes: a provider that charges
- * and never answers, a shop interrupted between the provider's approval and its own commit, a
+ * and never answers, a shop process SIGKILLed between the provider's approval and its own commit, a
  * provider that is down (breaker opens, checkouts go through the other provider, then half-open and
  * closed again), one that declines everything with a maintenance code, a slow one that must not
  * take the database pool from browsing customers, and a late charge after "not charged" (refunded
  * automatically). Each test ends with zero double charges and zero lost paid orders, counted on
- * the fakes' ledgers against the database.
+ * the fakes' ledgers against the database. A region failover mid-payment: payments-failover.test.ts.
  */
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import type { PaymentOptions } from '../../shop/src/payments/index';
 import type { ShopOptions } from '../../shop/src/types';
+import { spawnShop } from './fault-harness';
 import { JSON_HEADERS, type RunningShop } from './helpers';
 import {
   buy,
@@ -105,34 +106,52 @@ test('a stall that did not charge: resolved "not charged", paid through B, and a
   expect(await ledgerCheck(pg, db, [fakes.toss, fakes.kakao])).toMatchObject({ paid: 1, charges: 1 });
 });
 
-test('the shop is interrupted between the approval and its commit; a restarted shop reconciles at start', async () => {
-  let crash = true;
-  const first = await shopWith({
-    hooks: {
-      afterProviderAnswer: () => {
-        if (crash) throw new Error('process killed here');
-      },
+test('the shop process is SIGKILLed between the approval and its commit; the next process reconciles it at start', async () => {
+  // A real process, killed at the worst point: the provider has charged and answered, the answer
+  // is not written. No hook throws in the shop under test: the process just stops existing.
+  const child = await spawnShop(
+    { db: { writerHost: pg.host, port: pg.port, database: db, user: pg.user } },
+    {
+      SHOP_TEST_PAYMENTS: JSON.stringify({ settings: paymentSettings(fakes), stopAfterProviderAnswer: true }),
     },
-  });
-  const { orderId, result } = await buy(first.base, 'card');
-  expect(result?.status).toBe(500);
-  expect(fakes.toss.charges()).toHaveLength(1);
-  const [attempt] = await pg.sql<{ status: string }>(
-    'SELECT status FROM payment_attempts WHERE order_id = $1',
-    [orderId],
-    db,
   );
-  expect(attempt.status).toBe('confirming');
-  crash = false;
-  await first.close();
-  shops = [];
-  // The next process starts later than the confirm deadline (clock injected, not waited for).
-  const second = await shopWith({}, { now: () => Date.now() + 60_000 });
-  const deadline = Date.now() + 5000;
-  while ((await orderJson(second.base, orderId)).payment !== 'paid' && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
-  expect(await orderJson(second.base, orderId)).toMatchObject({ status: 'paid', payment: 'paid' });
-  expect(fakes.toss.calls['/v1/payments/confirm']).toBe(1);
+  try {
+    let out = '';
+    const answered = new Promise<string>((resolve) =>
+      child.child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /provider-answered (\S+) (\S+)/.exec(out);
+        if (m) resolve(`${m[1]} ${m[2]}`);
+      }),
+    );
+    const { orderId } = await newOrder(child.base);
+    const pay = await startPay(child.base, orderId, 'card');
+    const back = await throughWindow(pay.json.redirectUrl);
+    const customer = returnTo(back).catch((err: Error) => ({ status: 'no-answer', error: err.message }));
+    expect(await answered).toBe(`${pay.json.attemptId} approved`);
+    child.child.kill('SIGKILL');
+    await new Promise((r) => (child.alive() ? child.child.once('exit', r) : r(undefined)));
+    expect(child.child.signalCode).toBe('SIGKILL');
+    // The customer's request died with the process; the charge is on the provider's ledger only.
+    expect(await customer).toMatchObject({ status: 'no-answer' });
+    expect(fakes.toss.charges()).toHaveLength(1);
+    const [attempt] = await pg.sql<{ status: string }>(
+      'SELECT status FROM payment_attempts WHERE order_id = $1',
+      [orderId],
+      db,
+    );
+    expect(attempt.status).toBe('confirming');
+    // The next process starts later than the confirm deadline (clock injected, not waited for).
+    const next = await shopWith({}, { now: () => Date.now() + 60_000 });
+    const deadline = Date.now() + 5000;
+    while ((await orderJson(next.base, orderId)).payment !== 'paid' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await orderJson(next.base, orderId)).toMatchObject({ status: 'paid', payment: 'paid' });
+    expect(fakes.toss.calls['/v1/payments/confirm']).toBe(1);
+    expect(await ledgerCheck(pg, db, [fakes.toss, fakes.kakao])).toMatchObject({ paid: 1, charges: 1 });
+  } finally {
+    await child.stop();
+  }
 });
 
 test('provider A down: its breaker opens, checkouts go through B, card is shown unavailable; A recovers via half-open', async () => {

@@ -6,7 +6,7 @@
  */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { startPostgres, type PostgresServer } from '../support/postgres';
-import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
+import { FAKE_SECRET, startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { JSON_HEADERS, postJson, stockOf, type RunningShop } from './helpers';
 import {
   buy,
@@ -214,6 +214,94 @@ test('the HTML choice page lists methods; phone orders show the number to call',
   });
   expect(phone.status).toBe(201);
   expect(await phone.text()).toContain('tel:+82212345678');
+});
+
+test.each([
+  ['card', 'toss', '/v1/payments/confirm'],
+  ['easy-pay', 'kakaopay', '/online/v1/payment/approve'],
+] as const)(
+  '%s through %s: a confirm whose record was lost (the attempt back at started, as after a failover) is confirmed again and charged once',
+  async (method, provider, endpoint) => {
+    const { orderId, back } = await buy(shop.base, method, provider);
+    const fake = provider === 'toss' ? fakes.toss : fakes.kakao;
+    const calls = fake.calls[endpoint];
+    const charges = fake.charges().length;
+    // The old primary's last commits never reached the promoted standby.
+    await pg.sql("UPDATE payment_attempts SET status = 'started' WHERE order_id = $1", [orderId], db);
+    await pg.sql("UPDATE orders SET status = 'awaiting_payment' WHERE id = $1", [orderId], db);
+    // Toss answers the repeated confirm from its idempotency key; KakaoPay refuses the second
+    // approve and the adapter's look-up finds the charge.
+    expect((await returnTo(back!)).json).toMatchObject({ orderId, payment: 'paid' });
+    expect(fake.calls[endpoint]).toBe(calls + 1);
+    expect(fake.charges()).toHaveLength(charges);
+  },
+);
+
+describe("Toss without a windowUrl: the shop's own window page", () => {
+  let windowShop: RunningShop;
+  beforeAll(async () => {
+    windowShop = await startPayShop(pg, db, paymentSettings(fakes, {}, 600, { shopWindow: true }));
+  });
+  afterAll(() => windowShop?.close());
+
+  /** The request in the page's data block, as the SDK receives it. */
+  const requestIn = (page: string) =>
+    JSON.parse(/<script type="application\/json" id="toss-request">([^<]*)<\/script>/.exec(page)![1]);
+
+  test('loads the SDK with the client key and the amount from the database; only the SDK origin may run scripts; the return confirms', async () => {
+    const { orderId, amount } = await newOrder(windowShop.base);
+    const pay = await startPay(windowShop.base, orderId, 'card');
+    expect(pay.json.redirectUrl).toBe(`${windowShop.base}/payments/window?attempt=${pay.json.attemptId}`);
+    const res = await fetch(pay.json.redirectUrl, { headers: { 'accept-language': 'ko' } });
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy')!;
+    const scriptSrc = /script-src ([^;]+)/.exec(csp)![1].split(' ');
+    expect(scriptSrc).toHaveLength(2);
+    expect(scriptSrc[0]).toBe(new URL(fakes.toss.sdkUrl).origin);
+    expect(scriptSrc[1]).toMatch(/^'sha256-[A-Za-z0-9+/]+=*'$/);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    const page = await res.text();
+    expect(page).toContain(`<script src="${fakes.toss.sdkUrl}"></script>`);
+    expect(page).not.toContain(FAKE_SECRET.secretKey);
+    const request = requestIn(page);
+    expect(request).toEqual({
+      clientKey: FAKE_SECRET.clientKey,
+      customerKey: `guest_${pay.json.attemptId}`,
+      method: 'CARD',
+      amount: { currency: 'KRW', value: amount },
+      orderId: pay.json.attemptId,
+      orderName: expect.any(String),
+      successUrl: `${windowShop.base}/payments/return?attempt=${pay.json.attemptId}`,
+      failUrl: `${windowShop.base}/payments/fail?attempt=${pay.json.attemptId}`,
+    });
+    // What the SDK stand-in sends to the window (the browser test runs the script itself).
+    const window = new URL(fakes.toss.windowUrl);
+    for (const [k, v] of Object.entries({ ...request, amount: String(amount), currency: 'KRW' }))
+      window.searchParams.set(k, String(v));
+    const result = await returnTo(await throughWindow(window.toString()));
+    expect(result.json).toMatchObject({ orderId, payment: 'paid' });
+    // Paid: the window page now sends the customer to the order instead of opening the window again.
+    const again = await fetch(pay.json.redirectUrl, { redirect: 'manual' });
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toBe(`/orders/${orderId}`);
+  });
+
+  test('a wrong client key is refused by the window: back to the fail URL, nothing charged', async () => {
+    const { orderId } = await newOrder(windowShop.base);
+    const pay = await startPay(windowShop.base, orderId, 'card');
+    const request = requestIn(await (await fetch(pay.json.redirectUrl)).text());
+    const window = new URL(fakes.toss.windowUrl);
+    for (const [k, v] of Object.entries({ ...request, clientKey: 'test_ck_other', amount: '1' }))
+      window.searchParams.set(k, String(v));
+    const back = await throughWindow(window.toString());
+    expect(back).toContain('/payments/fail?');
+    expect((await returnTo(back)).json).toMatchObject({
+      orderId,
+      payment: 'failed',
+      code: 'INVALID_CLIENT_KEY',
+    });
+  });
 });
 
 test('GET /payments/health reports each provider and method, and /healthz is unchanged', async () => {

@@ -104,11 +104,24 @@ interface NoticeRow {
 
 const SPENT = ['sending', 'sent', 'unknown'];
 
+/**
+ * Waits before writing a send's outcome again after the database refused or failed the write (the
+ * admission gate sheds work under load; a writer may be restarting). The outcome is known in
+ * memory; giving up leaves the attempt `sending` until the lease runs out, which spends the channel
+ * and sends the notice again on the next one: a second copy for the customer, so worth 4.4 s.
+ */
+const SETTLE_RETRY_MS = [100, 300, 1000, 3000];
+
 export class Dispatcher {
-  private readonly policies = new Map<ChannelId, { policy: IPolicy; state: () => CircuitState }>();
+  private readonly policies = new Map<
+    ChannelId,
+    { policy: IPolicy; state: () => CircuitState; openedAt: number }
+  >();
   private readonly counters = new Map<ChannelId, ChannelCounters>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PassReport> | undefined;
+  /** Outcome writes, one at a time: a batch of sends ending together must not flood the admission gate. */
+  private settling: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: DispatcherOptions) {
     if (o.leaseMs < o.deadlineMs * 2)
@@ -119,7 +132,10 @@ export class Dispatcher {
         breaker: new ConsecutiveBreaker(o.breaker.consecutiveFailures),
       });
       const deadline = timeout(o.deadlineMs, TimeoutStrategy.Aggressive);
-      this.policies.set(ch.id, { policy: wrap(breaker, deadline), state: () => breaker.state });
+      const entry = { policy: wrap(breaker, deadline), state: () => breaker.state, openedAt: 0 };
+      // cockatiel's clock (Date.now), not the outbox clock: it decides when the trial is allowed.
+      breaker.onBreak(() => (entry.openedAt = Date.now()));
+      this.policies.set(ch.id, entry);
       this.counters.set(ch.id, { sent: 0, failed: 0, fallbacks: 0 });
     }
   }
@@ -176,7 +192,18 @@ export class Dispatcher {
     report.recovered = await this.recover(now);
     const claimed = await this.claim(now, report);
     report.claimed = claimed.length;
-    await Promise.all(claimed.map((c) => this.sendOne(c, report)));
+    // Every send settles (or gives up) before the pass ends, so passes never overlap sends.
+    await Promise.all(
+      claimed.map((c) =>
+        this.sendOne(c, report).catch((err: Error) =>
+          this.o.logger.error('notice outcome not written; the lease will recover it', {
+            noticeId: c.message.noticeId,
+            channel: c.channel.id,
+            error: err.message,
+          }),
+        ),
+      ),
+    );
     report.erased = await this.o.db.transaction((c) => eraseExpiredContacts(c, this.o.now()));
     return report;
   }
@@ -207,6 +234,7 @@ export class Dispatcher {
 
   private async claim(now: Date, report: PassReport): Promise<Claimed[]> {
     const disabled = this.o.disabled?.() ?? new Set<string>();
+    const trials = new Set<ChannelId>();
     return this.o.db.transaction(async (c) => {
       const rows = await c.query<NoticeRow>(
         `SELECT n.id::text AS id, n.order_id, n.kind, n.detail, k.phone, k.email, k.lang,
@@ -235,9 +263,7 @@ export class Dispatcher {
           });
           continue;
         }
-        const open = reachable.filter(
-          (ch) => !disabled.has(ch.id) && this.policies.get(ch.id)!.state() !== CircuitState.Open,
-        );
+        const open = reachable.filter((ch) => !disabled.has(ch.id) && this.usable(ch.id, trials));
         if (open.length === 0) {
           await c.query('UPDATE notices SET next_at = $2 WHERE id = $1', [
             n.id,
@@ -249,6 +275,7 @@ export class Dispatcher {
         // notice on to the next channel at once, and the chain starts over once every one refused.
         const fewest = Math.min(...open.map((ch) => refusals(ch.id)));
         const channel = open.find((ch) => refusals(ch.id) === fewest)!;
+        if (this.policies.get(channel.id)!.state() === CircuitState.Open) trials.add(channel.id);
         const attemptId = randomUUID();
         await c.query(
           "INSERT INTO notice_attempts (id, notice_id, channel, status, started_at) VALUES ($1, $2, $3, 'sending', $4)",
@@ -276,6 +303,21 @@ export class Dispatcher {
     });
   }
 
+  /**
+   * Whether a notice may be given to this channel now: its breaker is closed, or it has been open
+   * for `halfOpenAfterMs` and this pass has not yet picked the one notice that tries it. cockatiel
+   * moves an open breaker to half-open only when a call is made after that time (its `state` stays
+   * `Open` until then), so "open" alone would keep a recovered channel unused forever. While the
+   * trial is in flight (half-open) the channel takes nothing else.
+   */
+  private usable(id: ChannelId, trials: Set<ChannelId>): boolean {
+    const p = this.policies.get(id)!;
+    const state = p.state();
+    if (state === CircuitState.Closed) return true;
+    if (state !== CircuitState.Open || trials.has(id)) return false;
+    return Date.now() - p.openedAt >= this.o.breaker.halfOpenAfterMs;
+  }
+
   private async sendOne({ channel, message }: Claimed, report: PassReport): Promise<void> {
     const { policy } = this.policies.get(channel.id)!;
     let outcome: { status: 'sent'; ref?: string } | { status: 'refused' | 'unknown'; error: string };
@@ -298,7 +340,19 @@ export class Dispatcher {
       };
     }
     await this.o.hooks?.afterSend?.(message.attemptId, channel.id);
-    await this.settle(channel.id, message, outcome);
+    const write = async () => {
+      for (let i = 0; ; i++) {
+        try {
+          return await this.settle(channel.id, message, outcome);
+        } catch (err) {
+          if (i >= SETTLE_RETRY_MS.length) throw err;
+          await new Promise((r) => setTimeout(r, SETTLE_RETRY_MS[i]));
+        }
+      }
+    };
+    const written = this.settling.then(write);
+    this.settling = written.catch(() => undefined);
+    await written;
     if (outcome.status === 'sent') {
       report.sent++;
       this.count(channel.id, 'sent');
@@ -365,10 +419,14 @@ export class Dispatcher {
     if (c) c[what]++;
   }
 
-  /** Runs a pass every `everyMs` until `stop()`. */
-  start(everyMs: number): void {
+  /**
+   * Runs a pass every `everyMs` until `stop()`; a tick when `when()` is false is skipped (the shop
+   * passes "the database is the writer", so a reader instance does not fail a pass every tick).
+   */
+  start(everyMs: number, when: () => boolean = () => true): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
+      if (!when()) return;
       this.dispatchOnce().catch((err: Error) =>
         this.o.logger.warn('notice dispatch pass failed', { error: err.message }),
       );

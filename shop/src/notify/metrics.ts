@@ -43,13 +43,17 @@ export class NotifyMetrics {
         });
       this.last.set(ch.channel, ch.counters);
     }
-    data.push({
-      MetricName: 'OldestUnsentAgeSeconds',
-      Dimensions: [{ Name: 'Region', Value: this.region }],
-      Timestamp: at,
-      Unit: 'Seconds',
-      Value: await this.dispatcher.oldestUnsentAgeSeconds(),
-    });
+    // Database unreadable: the gauge is left out (missing data, which the alarm treats on purpose)
+    // rather than a reassuring zero; the counters above still go out.
+    const age = await this.dispatcher.oldestUnsentAgeSeconds().catch(() => undefined);
+    if (age !== undefined)
+      data.push({
+        MetricName: 'OldestUnsentAgeSeconds',
+        Dimensions: [{ Name: 'Region', Value: this.region }],
+        Timestamp: at,
+        Unit: 'Seconds',
+        Value: age,
+      });
     return data;
   }
 

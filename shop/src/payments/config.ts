@@ -7,6 +7,9 @@ import { z } from 'zod';
 import type { LocalizedText } from '../../../lib/contract/contacts';
 import { ONLINE_METHODS } from './types';
 
+/** Toss's JavaScript SDK v2 (https://docs.tosspayments.com/sdk/v2/js, "SDK 설치"). */
+export const TOSS_SDK_URL = 'https://js.tosspayments.com/v2/standard';
+
 /** Environment variable holding the JSON (PAYMENTS-CONTRACT "Shop environment"). */
 export const PAYMENTS_ENV = 'SHOP_PAYMENTS';
 
@@ -20,10 +23,15 @@ const providerSchema = z.object({
   timeoutMs: z.number().int().min(100).max(60_000).default(8000),
   secretName: z.string().min(1).optional(),
   /**
-   * Toss only: the page that opens Toss's payment window (its JavaScript SDK) for the shop. Not in
-   * the contract; without it the Toss provider is reported unavailable ("no window").
+   * Toss only: a page of your own that opens Toss's payment window. Without it the shop serves its
+   * own page (`GET /payments/window`, shop/src/payments/toss-window.ts).
    */
   windowUrl: z.string().url().optional(),
+  /**
+   * Toss only: where the shop's window page loads Toss's JavaScript SDK from. Not in the config: the
+   * default is Toss's own; tests point it at the fake's stand-in.
+   */
+  sdkUrl: z.string().url().default(TOSS_SDK_URL),
 });
 
 export const paymentsSchema = z.object({
@@ -55,6 +63,11 @@ export const paymentsSchema = z.object({
   confirmGraceSeconds: z.number().positive().default(5),
   /** Not in the contract: how long an attempt resolved "not charged" after an unknown is re-checked. */
   recheckMinutes: z.number().positive().default(60),
+  /**
+   * Not in the contract: how far back the sweep after a promotion (and at start) looks up attempts
+   * still `started` (service.ts `sweepStarted`); longer than a customer stays in a payment window.
+   */
+  sweepMinutes: z.number().positive().default(30),
 });
 
 export type PaymentsSettings = z.infer<typeof paymentsSchema>;

@@ -40,7 +40,11 @@ function secretOf(p: ProviderSettings, read: PaymentOptions['readSecret']) {
     if (!p.secretName) throw new Error(`provider ${p.id} has no secretName`);
     const v = await read(p.secretName);
     if (typeof v.secretKey !== 'string') throw new Error(`secret of provider ${p.id} lacks "secretKey"`);
-    return { secretKey: v.secretKey, cid: typeof v.cid === 'string' ? v.cid : '' };
+    return {
+      secretKey: v.secretKey,
+      cid: typeof v.cid === 'string' ? v.cid : '',
+      clientKey: typeof v.clientKey === 'string' ? v.clientKey : undefined,
+    };
   };
 }
 
@@ -51,19 +55,11 @@ export function createPayments(
 ): PaymentService {
   const providers =
     o.providers ??
-    o.settings.providers
-      .filter((p) => {
-        if (p.kind === 'toss-payments' && !p.windowUrl) {
-          shop.logger.error('Toss provider without windowUrl: not offered', { provider: p.id });
-          return false;
-        }
-        return true;
-      })
-      .map((p) =>
-        p.kind === 'toss-payments'
-          ? new TossPayments(p, secretOf(p, o.readSecret))
-          : new KakaoPay(p, secretOf(p, o.readSecret)),
-      );
+    o.settings.providers.map((p) =>
+      p.kind === 'toss-payments'
+        ? new TossPayments(p, secretOf(p, o.readSecret))
+        : new KakaoPay(p, secretOf(p, o.readSecret)),
+    );
   const app = /^\/([^/]+)\/payments\//.exec(o.settings.switchParameter ?? '')?.[1] ?? 'resilient-shop';
   const metrics = new PaymentMetrics(o.namespace ?? `${app}/payments`, shop.region, o.publisher, shop.logger);
   const health = new PaymentHealth(o.settings, {

@@ -121,6 +121,17 @@ export class KakaoPay implements PaymentProvider {
     }
     const { code, message } = errorFields(b, 'error_code', 'error_message');
     if (answer.status >= 500) return { kind: 'unknown', code: `HTTP_${answer.status}`, message };
+    // A refusal may mean "already approved": after a failover, the other region's approve of this
+    // tid may have gone through and its record been lost. KakaoPay documents no such code, so the
+    // order look-up decides: charged means approved, whatever the refusal said.
+    const found = await this.lookup(attempt).catch(() => undefined);
+    if (found?.kind === 'charged')
+      return {
+        kind: 'approved',
+        providerRef: found.providerRef,
+        providerOrderId: found.providerOrderId,
+        amount: found.amount,
+      };
     throw new ProviderCallError('maintenance', true, message || code, answer.status, code);
   }
 

@@ -1,6 +1,7 @@
 /**
  * The payment endpoints (PAYMENTS-CONTRACT "Shop HTTP"):
  * - `GET|POST /orders/{id}/pay`: the choice page / start paying with `{method, provider?}`;
+ * - `GET /payments/window?attempt=…`: the shop's page that opens Toss's window (toss-window.ts);
  * - `GET /payments/return?attempt=…` (+ the provider's parameters): confirm server-side;
  * - `GET /payments/fail?attempt=…`: the customer left the window without paying;
  * - `GET /payments/health`: breaker and switch state per provider and method (JSON).
@@ -12,6 +13,7 @@ import type { Mode } from '../types';
 import { choicePage, manualPage } from './pages';
 import type { PaymentService, ReturnResult } from './service';
 import './texts';
+import { tossWindowHeaders, tossWindowPage } from './toss-window';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAY_PATH_RE = /^\/orders\/([^/]+)\/pay$/;
@@ -84,6 +86,35 @@ export async function handlePaymentRoute(
   if (path === '/payments/health') {
     if (method !== 'GET') throw new HttpError(405, 'Method not allowed.');
     sendJson(res, mode, 200, await ctx.payments.healthReport(ctx.region));
+    return true;
+  }
+  if (path === '/payments/window') {
+    if (method !== 'GET') throw new HttpError(405, 'Method not allowed.');
+    if (mode === 'read-only') {
+      // Its return could not be confirmed: no window, the other ways to pay instead.
+      ctx.readOnly(req, res);
+      return true;
+    }
+    const param = new URL(req.url ?? '/', 'http://shop').searchParams.get('attempt') ?? '';
+    if (!UUID_RE.test(param)) throw new HttpError(404, 'There is no such payment.');
+    const { orderId, page } = await ctx.payments.windowPage(param.toLowerCase(), origin(req));
+    if (!page) {
+      // Paid, confirming or given up: the order says which; its page offers what is left to do.
+      res.writeHead(303, {
+        location: `/orders/${orderId}`,
+        'cache-control': 'no-store',
+        'content-length': 0,
+      });
+      res.end();
+      return true;
+    }
+    sendHtml(
+      res,
+      mode,
+      200,
+      tossWindowPage(ctx.pageContext(mode, req), page.sdkUrl, page.request, orderId),
+      tossWindowHeaders(page.sdkUrl),
+    );
     return true;
   }
   if (path === '/payments/return' || path === '/payments/fail') {

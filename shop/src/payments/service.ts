@@ -37,6 +37,8 @@ import {
   type PaymentProvider,
   ProviderCallError,
   type ReturnParams,
+  type ReturnUrls,
+  type WindowPage,
 } from './types';
 
 /** The payment state of an order as `GET /orders/{id}` reports it. */
@@ -233,13 +235,9 @@ export class PaymentService {
       }
       tried.add(provider.id);
       const attempt = await this.createAttempt(orderId, provider, method);
-      const urls = {
-        success: `${base}/payments/return?attempt=${attempt.id}`,
-        fail: `${base}/payments/fail?attempt=${attempt.id}`,
-        cancel: `${base}/payments/fail?attempt=${attempt.id}&code=USER_CANCEL`,
-      };
+      const urls = returnUrls(base, attempt.id);
       try {
-        const prepare = () => provider.startWindow(attempt, urls, `Resilient Shop ${orderId.slice(0, 8)}`);
+        const prepare = () => provider.startWindow(attempt, urls, orderName(orderId));
         const window = provider.windowCallsProvider
           ? await this.o.health.run(provider.id, method, prepare)
           : await prepare();
@@ -351,6 +349,23 @@ export class PaymentService {
       { priority: 'high' },
     );
     return { kind: method, orderId, amount, dueAt: dueAt.toISOString() };
+  }
+
+  /**
+   * The shop's own window page of an attempt (`GET /payments/window`): what to hand to the provider's
+   * SDK, read from the attempt as committed (amount, ids), or the order to show instead when the
+   * attempt is no longer waiting for its window (paid, confirming, given up).
+   */
+  async windowPage(attemptId: string, base: string): Promise<{ orderId: string; page?: WindowPage }> {
+    const rows = await this.o.db.query<AttemptRow>('writer', 'SELECT * FROM payment_attempts WHERE id = $1', [
+      attemptId,
+    ]);
+    const row = rows[0];
+    if (!row) throw new HttpError(404, 'There is no such payment.');
+    const provider = this.providers.get(row.provider);
+    if (row.status !== 'started' || !provider?.windowPage) return { orderId: row.order_id };
+    const page = await provider.windowPage(toRef(row), returnUrls(base, row.id), orderName(row.order_id));
+    return { orderId: row.order_id, page };
   }
 
   /** The customer came back from the window without paying (cancel or failure inside the window). */
@@ -797,11 +812,61 @@ export class PaymentService {
     });
   }
 
+  /**
+   * Looks up the attempts still `started` that were touched in the last `sweepMinutes`. After an
+   * unplanned failover the old primary's last commits may be missing here: a confirm the other region
+   * sent (and the provider charged) can have been written only in that lost tail, leaving the attempt
+   * `started` and the customer told "paid". Charged ones are settled now; the others are left alone,
+   * since their customer may still be at the window. Runs at start and whenever this shop's database
+   * becomes writable (a promotion), not on every pass: abandoned windows are common.
+   */
+  async sweepStarted(): Promise<{ looked: number; approved: number }> {
+    const since = new Date(this.o.now() - this.o.settings.sweepMinutes * 60_000);
+    const rows = await this.o.db.query<AttemptRow>(
+      'writer',
+      "SELECT * FROM payment_attempts WHERE status = 'started' AND updated_at > $1 ORDER BY created_at LIMIT 500",
+      [since],
+    );
+    const report = { looked: 0, approved: 0 };
+    for (const row of rows) {
+      const provider = this.providers.get(row.provider);
+      if (!provider) continue;
+      report.looked++;
+      const found = await provider.lookup(toRef(row)).catch((err: Error) => {
+        this.o.logger.warn('payment look-up of a started attempt failed', {
+          attemptId: row.id,
+          error: err.message,
+        });
+        return undefined;
+      });
+      if (found?.kind !== 'charged') continue;
+      await this.settle(toRef(row), provider, found, ['started']);
+      report.approved++;
+      this.o.logger.warn('a started attempt was charged (confirmed before a failover): settled', {
+        attemptId: row.id,
+      });
+    }
+    return report;
+  }
+
+  /** The shop's database has just become writable (promotion): sweep, then reconcile. */
+  async onWritable(): Promise<void> {
+    try {
+      await this.sweepStarted();
+      await this.reconcile();
+    } catch (err) {
+      this.o.logger.warn('payment sweep after promotion failed', { error: (err as Error).message });
+    }
+  }
+
   /** Reads the switch, reconciles now and every `reconcileEverySeconds`, publishes metrics every minute. */
   async run(): Promise<void> {
     if (this.timer) return;
     await this.o.switch.refresh();
     this.o.switch.start();
+    await this.sweepStarted().catch((err: Error) =>
+      this.o.logger.warn('payment sweep at start failed', { error: err.message }),
+    );
     const tick = async () => {
       try {
         await this.reconcile();
@@ -841,6 +906,19 @@ export class PaymentService {
     await this.reconciling?.catch(() => undefined);
   }
 }
+
+/** The shop's URLs of one attempt: its window page and where the provider's window returns. */
+function returnUrls(base: string, attemptId: string): ReturnUrls {
+  return {
+    window: `${base}/payments/window?attempt=${attemptId}`,
+    success: `${base}/payments/return?attempt=${attemptId}`,
+    fail: `${base}/payments/fail?attempt=${attemptId}`,
+    cancel: `${base}/payments/fail?attempt=${attemptId}&code=USER_CANCEL`,
+  };
+}
+
+/** The order's name as the provider's window shows it. */
+const orderName = (orderId: string) => `Resilient Shop ${orderId.slice(0, 8)}`;
 
 function toRef(row: AttemptRow): AttemptRef {
   return {

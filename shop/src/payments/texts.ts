@@ -21,6 +21,9 @@ const en = {
   allOnlineDown:
     'Online payment is not available right now. You can still pay by bank transfer or by phone: your order is kept for you.',
   continueToWindow: 'Continue to the payment window',
+  windowMissing:
+    'The payment window could not be loaded. Please try again in a moment, or choose another way to pay.',
+  otherWays: 'Choose another way to pay',
   transferTitle: 'Please transfer the amount',
   transferTo: (bank: string, account: string, holder: string) => `${bank} ${account} (${holder})`,
   transferBy: 'We keep your order until',
@@ -57,6 +60,8 @@ const ko: typeof en = {
   allOnlineDown:
     '지금은 온라인 결제를 이용할 수 없습니다. 계좌이체나 전화로 결제하실 수 있으며, 주문은 그대로 보관됩니다.',
   continueToWindow: '결제창으로 이동',
+  windowMissing: '결제창을 불러오지 못했습니다. 잠시 후 다시 시도하시거나 다른 결제 방법을 선택해 주세요.',
+  otherWays: '다른 결제 방법 선택하기',
   transferTitle: '아래 계좌로 입금해 주세요',
   transferTo: (bank, account, holder) => `${bank} ${account} (예금주 ${holder})`,
   transferBy: '입금 기한',

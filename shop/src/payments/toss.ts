@@ -12,8 +12,8 @@
  * - error codes (`NOT_FOUND_PAYMENT`, `ALREADY_PROCESSED_PAYMENT`, `PROVIDER_ERROR`, card refusals):
  *   https://docs.tosspayments.com/reference/error-codes
  *
- * The payment window itself is Toss's JavaScript SDK (`requestPayment`) in production; the shop
- * sends the customer to `windowUrl` (a page hosting the SDK, or the fake's window in tests).
+ * The payment window itself is Toss's JavaScript SDK (`requestPayment`): the shop sends the customer
+ * to its own page that loads the SDK (toss-window.ts), or to `windowUrl` when one is configured.
  */
 import { callProvider, errorFields, type ProviderAnswer } from './call';
 import type { ProviderSettings } from './config';
@@ -26,6 +26,7 @@ import {
   ProviderCallError,
   type ReturnParams,
   type ReturnUrls,
+  type WindowPage,
 } from './types';
 
 /** Refusals about the customer's card or account, not about the provider: health leaves them out. */
@@ -56,9 +57,14 @@ const PROVIDER_SIDE = new Set([
   'COMMON_ERROR',
 ]);
 
-/** Secret of a Toss provider (`${appName}/payments/${id}`): `{ "secretKey": "…" }`. */
+/**
+ * Secret of a Toss provider (`${appName}/payments/${id}`): `{ "secretKey": "…", "clientKey": "…" }`.
+ * The client key is public (the window page shows it to every browser); it is kept beside the secret
+ * key because the two come as a pair (test_ck/test_sk or live_ck/live_sk) and must not be mixed.
+ */
 export interface TossSecret {
   secretKey: string;
+  clientKey?: string;
 }
 
 export class TossPayments implements PaymentProvider {
@@ -89,6 +95,7 @@ export class TossPayments implements PaymentProvider {
 
   async startWindow(attempt: AttemptRef, urls: ReturnUrls, orderName: string) {
     // No server call: Toss assigns the paymentKey inside its window.
+    if (!this.settings.windowUrl) return { redirectUrl: urls.window };
     const q = new URLSearchParams({
       orderId: attempt.id,
       amount: String(attempt.amount),
@@ -98,6 +105,30 @@ export class TossPayments implements PaymentProvider {
       failUrl: urls.fail,
     });
     return { redirectUrl: `${this.settings.windowUrl}?${q}` };
+  }
+
+  async windowPage(attempt: AttemptRef, urls: ReturnUrls, orderName: string): Promise<WindowPage> {
+    const { clientKey } = await this.secret();
+    if (!clientKey)
+      throw new Error(`secret of provider ${this.id} lacks "clientKey" (Toss's window needs it)`);
+    return {
+      sdkUrl: this.settings.sdkUrl,
+      request: {
+        clientKey,
+        // A fresh random id per attempt: guests have no account, and the docs ask for a value that
+        // cannot be guessed (https://docs.tosspayments.com/sdk/v2/js, customerKey).
+        customerKey: `guest_${attempt.id}`,
+        // Card and easy-pay both open Toss's card window, which lists the easy-pay apps beside the
+        // cards ("Use CARD to open a card company or digital wallet payment window":
+        // https://docs.tosspayments.com/guides/international/integration).
+        method: 'CARD',
+        amount: { currency: 'KRW', value: attempt.amount },
+        orderId: attempt.id,
+        orderName,
+        successUrl: urls.success,
+        failUrl: urls.fail,
+      },
+    };
   }
 
   returnRef(_attempt: AttemptRef, params: ReturnParams): string | undefined {

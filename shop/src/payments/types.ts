@@ -3,6 +3,7 @@
  * adapter per provider kind implements it (toss.ts, kakaopay.ts); the fakes in test/support/fake-pg
  * speak the same HTTP.
  */
+import type { TossWindowRequest } from './toss-window';
 
 /** Payment methods of the contract (docs/payments.md). */
 export const ONLINE_METHODS = ['card', 'easy-pay'] as const;
@@ -31,6 +32,8 @@ export interface AttemptRef {
 
 /** Where the provider's window sends the customer back to. */
 export interface ReturnUrls {
+  /** The shop's own window page for this attempt (Toss without a `windowUrl`). */
+  window: string;
   success: string;
   fail: string;
   cancel: string;
@@ -73,6 +76,12 @@ export class ProviderCallError extends Error {
   }
 }
 
+/** The shop's window page: the SDK to load and the request to give it (toss-window.ts). */
+export interface WindowPage {
+  sdkUrl: string;
+  request: TossWindowRequest;
+}
+
 /** The port. Every method may throw `ProviderCallError`; none holds anything of the shop's. */
 export interface PaymentProvider {
   readonly id: string;
@@ -89,6 +98,11 @@ export interface PaymentProvider {
     urls: ReturnUrls,
     orderName: string,
   ): Promise<{ redirectUrl: string; providerRef?: string }>;
+  /**
+   * What the shop's own window page hands to the provider's browser SDK (Toss without a
+   * `windowUrl`); absent for providers whose window is their own page.
+   */
+  windowPage?(attempt: AttemptRef, urls: ReturnUrls, orderName: string): Promise<WindowPage>;
   /** The provider's payment id carried by the return from the window (Toss paymentKey, KakaoPay tid). */
   returnRef(attempt: AttemptRef, params: ReturnParams): string | undefined;
   /** Checks the return's own claims (order id, amount) against the attempt; a message when they differ. */

@@ -34,7 +34,21 @@ export interface FakePayment {
   canceledAt?: number;
 }
 
-export const FAKE_SECRET = { secretKey: 'test_sk_fake', cid: 'TC0ONETIME' };
+export const FAKE_SECRET = { secretKey: 'test_sk_fake', cid: 'TC0ONETIME', clientKey: 'test_ck_fake' };
+
+/**
+ * A stand-in for Toss's JavaScript SDK v2 (`TossPayments(clientKey).payment({customerKey})
+ * .requestPayment({...})`, https://docs.tosspayments.com/sdk/v2/js): it sends the browser to the
+ * fake's window with the request, where the real SDK would open Toss's own window.
+ */
+function sdkStandIn(windowBase: string): string {
+  return `(function(){var base=${JSON.stringify(windowBase)};
+window.TossPayments=function(clientKey){return{payment:function(o){return{requestPayment:function(r){
+var u=new URL(base+'/_window');var q=u.searchParams;q.set('clientKey',clientKey);q.set('customerKey',(o&&o.customerKey)||'');
+q.set('method',r.method);q.set('amount',String(r.amount&&r.amount.value));q.set('currency',(r.amount&&r.amount.currency)||'');
+q.set('orderId',r.orderId);q.set('orderName',r.orderName);q.set('successUrl',r.successUrl);q.set('failUrl',r.failUrl);
+location.assign(u.toString());return new Promise(function(){});}};}};};})();`;
+}
 
 export interface FakeProviderOptions {
   kind: FakeKind;
@@ -65,6 +79,12 @@ export class FakeProvider {
 
   /** The Toss window page (the adapter's `windowUrl`). */
   windowUrl = '';
+  /** The stand-in for Toss's SDK script (the adapter's `sdkUrl`). */
+  sdkUrl = '';
+  /** Times the SDK stand-in was served. */
+  sdkLoads = 0;
+  /** Query parameters of every request that reached the Toss window. */
+  readonly windowRequests: Record<string, string>[] = [];
   private windowBase = '';
 
   /** Charges booked and not canceled. */
@@ -82,6 +102,7 @@ export class FakeProvider {
     await listen(this.window, 0);
     this.windowBase = `http://127.0.0.1:${(this.window.address() as AddressInfo).port}`;
     this.windowUrl = `${this.windowBase}/_window`;
+    this.sdkUrl = `${this.windowBase}/v2/standard`;
     this.api = this.makeApi();
     await listen(this.api, 0);
     this.apiPort = (this.api.address() as AddressInfo).port;
@@ -122,11 +143,27 @@ export class FakeProvider {
   private onWindow(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', this.windowBase);
     const q = url.searchParams;
+    if (url.pathname === '/v2/standard') {
+      this.sdkLoads++;
+      const script = sdkStandIn(this.windowBase);
+      res.writeHead(200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'content-length': Buffer.byteLength(script),
+      });
+      return res.end(script);
+    }
     if (url.pathname === '/_window') {
       // Toss: the window creates the payment and returns paymentKey, orderId, amount to successUrl.
+      this.windowRequests.push(Object.fromEntries(q));
       const orderId = q.get('orderId') ?? '';
       const amount = Number(q.get('amount'));
       const successUrl = q.get('successUrl') ?? '';
+      // Through the SDK: a wrong client key is refused by the window, back to the fail URL.
+      if (q.has('clientKey') && q.get('clientKey') !== FAKE_SECRET.clientKey)
+        return redirect(
+          res,
+          withParams(q.get('failUrl') ?? '', { code: 'INVALID_CLIENT_KEY', message: 'bad client key' }),
+        );
       const ref = `tpk_${randomUUID().replace(/-/g, '')}`;
       this.payments.set(ref, { ref, orderId, amount, status: 'IN_PROGRESS' });
       return redirect(res, withParams(successUrl, { paymentKey: ref, orderId, amount: String(amount) }));

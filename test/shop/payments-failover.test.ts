@@ -1,0 +1,261 @@
+/**
+ * A region failover in the middle of payments, on real PostgreSQL (a primary and its streaming
+ * standby) with two shop instances, region A on the primary and region B on the standby, both
+ * against the same fake providers.
+ *
+ * Customers are caught by the failure at the two points that matter:
+ * - at the provider's window (the attempt committed in region A, the customer authenticated at Toss
+ *   or KakaoPay, nothing confirmed yet);
+ * - with region A's confirm already sent: the provider has charged and answered, and region A dies
+ *   before it writes the answer (its database killed with `immediate`, a crash).
+ * The standby is promoted and the fence moved (the promotion procedure); the customers' return URLs,
+ * which name the shop's one host, now reach region B (DNS failed over). A return that reaches B before
+ * the promotion is refused read-only and confirms nothing. Region B confirms the waiting payments once
+ * and its reconciler settles the one whose answer died with region A.
+ *
+ * Counted against the fakes' ledgers: paid orders, charges, confirm calls, double charges (0), lost
+ * paid orders (0) and unknowns left after the reconciler (0). The long tier runs more customers of
+ * each kind at once (SHOP_TEST_LONG=1, test/support/long.ts).
+ *
+ * And customers in the replication lag: their attempts reached the standby, then replication stopped
+ * while region A confirmed them, wrote "paid" and told them so; that record is lost with A. Region B,
+ * once promoted, sweeps its recent `started` attempts and finds their charges by look-up.
+ *
+ * Not covered: an attempt whose very first commit (`started`) never reached the standby;
+ * docs/payments.md "Region failover in the middle of a payment" says what happens then.
+ */
+import { HEALTH_MARKER } from '../../lib/contract/shop';
+import type { Outcome } from '../../shop/src/payments/types';
+import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
+import { LONG } from '../support/long';
+import { startPostgres, type PostgresServer } from '../support/postgres';
+import { waitForDb } from './fault-harness';
+import { getHealth, waitFor, type RunningShop } from './helpers';
+import {
+  ledgerCheck,
+  newOrder,
+  orderJson,
+  paymentSettings,
+  returnTo,
+  startPay,
+  startPayShop,
+  throughWindow,
+} from './payment-helpers';
+
+/** Customers of each kind: at Toss's window, at KakaoPay's window, with A's Toss confirm in flight. */
+const EACH = LONG ? 6 : 1;
+
+let primary: PostgresServer;
+let standby: PostgresServer;
+let db: string;
+let fakes: { toss: FakeProvider; kakao: FakeProvider };
+let shopA: RunningShop;
+let shopB: RunningShop;
+/** Region B's clock runs this far ahead, so that its reconciler sees A's confirms as stale. */
+let skewB = 0;
+/** Attempts whose provider answer region A holds (A dies before writing it), and their release. */
+const heldInA = new Map<string, () => void>();
+const answeredInA = new Set<string>();
+
+beforeAll(async () => {
+  [primary, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  db = await primary.createDatabase();
+  standby = await primary.createStandby();
+  const settings = paymentSettings(fakes, {}, 2000);
+  [shopA, shopB] = await Promise.all([
+    startPayShop(
+      primary,
+      db,
+      settings,
+      {
+        hooks: {
+          afterProviderAnswer: (attemptId: string, _outcome: Outcome) => {
+            answeredInA.add(attemptId);
+            if (!heldInA.has(attemptId)) return;
+            return new Promise<void>((resolve) => heldInA.set(attemptId, resolve));
+          },
+        },
+      },
+      {
+        region: 'region-a',
+        role: 'primary',
+        fenceWitnesses: [{ host: standby.host, port: standby.port }],
+      },
+    ),
+    startPayShop(
+      standby,
+      db,
+      settings,
+      {},
+      {
+        region: 'region-b',
+        role: 'standby',
+        fenceWitnesses: [{ host: primary.host, port: primary.port }],
+        now: () => Date.now() + skewB,
+      },
+    ),
+  ]);
+  await waitForDb(shopA.base, (s) => s === 'writer');
+  await waitFor(
+    async () => (await getHealth(shopB.base)).body.marker === HEALTH_MARKER,
+    20_000,
+    'region B healthy on the replica',
+  );
+});
+afterAll(async () => {
+  for (const release of heldInA.values()) release();
+  await Promise.all([shopA?.close(), shopB?.close()]);
+  await Promise.all([fakes?.toss.close(), fakes?.kakao.close()]);
+  await standby?.destroy();
+  await primary?.destroy();
+});
+
+/** The same return URL, reached through the shop's host after DNS failed over to region B. */
+const inRegionB = (url: string) => {
+  const u = new URL(url);
+  const b = new URL(shopB.base);
+  u.host = b.host;
+  return u.toString();
+};
+
+/** Waits until the standby has replayed everything the primary has written so far. */
+async function standbyCaughtUp(): Promise<void> {
+  const [{ lsn }] = await primary.sql<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  await waitFor(
+    async () =>
+      (await standby.sql<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [lsn]))[0]
+        .ok,
+    10_000,
+    'the standby to replay the primary',
+  );
+}
+
+test('region A dies with customers at the window, a confirm charged but not written and confirms lost in the replication lag; region B charges each once', async () => {
+  // At the window: attempt committed in A, customer authenticated, return URL not yet requested.
+  const atWindow: { orderId: string; back: string }[] = [];
+  for (let i = 0; i < EACH; i++)
+    for (const [method, provider] of [
+      ['card', 'toss'],
+      ['easy-pay', 'kakaopay'],
+    ] as const) {
+      const { orderId } = await newOrder(shopA.base);
+      const pay = await startPay(shopA.base, orderId, method, provider);
+      expect(pay.json.provider).toBe(provider);
+      atWindow.push({ orderId, back: await throughWindow(pay.json.redirectUrl) });
+    }
+  // Confirm in flight: A sent the confirm, Toss charged and answered, A has not written it.
+  const inFlight: { orderId: string; back: string; answer: Promise<unknown> }[] = [];
+  for (let i = 0; i < EACH; i++) {
+    const { orderId } = await newOrder(shopA.base);
+    const pay = await startPay(shopA.base, orderId, 'card', 'toss');
+    heldInA.set(pay.json.attemptId, () => undefined);
+    const back = await throughWindow(pay.json.redirectUrl);
+    const answer = returnTo(back).catch((err: Error) => ({ status: 'no-answer', error: err.message }));
+    inFlight.push({ orderId, back, answer });
+    await waitFor(() => answeredInA.has(pay.json.attemptId), 10_000, 'the provider to answer A');
+  }
+  expect(fakes.toss.charges()).toHaveLength(EACH);
+  // In the replication lag: customers at the window whose attempts the standby has...
+  const inLag: { orderId: string; back: string }[] = [];
+  for (let i = 0; i < EACH; i++)
+    for (const [method, provider] of [
+      ['card', 'toss'],
+      ['easy-pay', 'kakaopay'],
+    ] as const) {
+      const { orderId } = await newOrder(shopA.base);
+      const pay = await startPay(shopA.base, orderId, method, provider);
+      inLag.push({ orderId, back: await throughWindow(pay.json.redirectUrl) });
+    }
+  await standbyCaughtUp();
+  // ...and then replication stops (the standby's WAL receiver is turned off) ...
+  await standby.sql("ALTER SYSTEM SET primary_conninfo = ''");
+  await standby.sql('SELECT pg_reload_conf()');
+  await waitFor(
+    async () => (await standby.sql('SELECT 1 FROM pg_stat_wal_receiver')).length === 0,
+    10_000,
+    'the standby to stop receiving',
+  );
+  // ...while region A confirms them and tells them "paid": that record never reaches the standby.
+  for (const c of inLag)
+    expect((await returnTo(c.back)).json).toMatchObject({ orderId: c.orderId, payment: 'paid' });
+
+  // Region A dies: its database crashes.
+  await primary.stop('immediate');
+  // The standby still has them as `started`: A's confirms and "paid" are gone with A.
+  const onStandby = await standby.sql<{ status: string }>(
+    'SELECT a.status FROM payment_attempts a WHERE a.order_id = ANY($1::uuid[])',
+    [inLag.map((c) => c.orderId)],
+    db,
+  );
+  expect(onStandby.map((r) => r.status)).toEqual(inLag.map(() => 'started'));
+
+  // DNS sends the customers to region B before its database is promoted: refused, nothing confirmed.
+  const early = await returnTo(inRegionB(atWindow[0].back));
+  expect(early.status).toBe(503);
+  expect(early.json?.error).toBe('read-only');
+  expect(fakes.toss.calls['/v1/payments/confirm']).toBe(2 * EACH);
+  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(EACH);
+
+  // The promotion procedure: promote the standby, move the fence to region B.
+  await standby.sql('SELECT pg_promote(true, 30)');
+  await standby.sql(
+    "UPDATE writer_fence SET epoch = epoch + 1, writer_region = 'region-b', updated_at = now()",
+    [],
+    db,
+  );
+  await waitForDb(shopB.base, (s) => s === 'writer');
+  // Promoted, region B sweeps its recent `started` attempts: the lag customers' charges are found.
+  await waitFor(
+    async () => {
+      for (const c of inLag) if ((await orderJson(shopB.base, c.orderId)).payment !== 'paid') return false;
+      return true;
+    },
+    10_000,
+    'the sweep after promotion to settle the confirms lost in the lag',
+  );
+
+  // The customers at the window come back through region B: each confirmed once, paid.
+  for (const c of atWindow) {
+    const result = await returnTo(inRegionB(c.back));
+    expect({ orderId: c.orderId, ...result.json }).toMatchObject({ orderId: c.orderId, payment: 'paid' });
+  }
+  // The customer whose answer died with A reloads in region B: "confirming", never a second confirm.
+  for (const c of inFlight) {
+    const result = await returnTo(inRegionB(c.back));
+    expect(result.json).toMatchObject({ orderId: c.orderId, payment: 'confirming' });
+  }
+  expect(fakes.toss.calls['/v1/payments/confirm']).toBe(3 * EACH);
+  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(2 * EACH);
+
+  // Region B's reconciler, once A's confirm deadline has passed (clock moved, not waited for).
+  skewB = 60_000;
+  expect(await shopB.shop.payments!.reconcile()).toMatchObject({
+    looked: EACH,
+    approved: EACH,
+    unresolved: 0,
+  });
+  for (const c of [...atWindow, ...inFlight, ...inLag])
+    expect(await orderJson(shopB.base, c.orderId)).toMatchObject({ status: 'paid', payment: 'paid' });
+
+  // Region A finally tries to write its answer: its database is gone, nothing more happens.
+  for (const release of heldInA.values()) release();
+  for (const c of inFlight) expect(await c.answer).not.toMatchObject({ json: { payment: 'paid' } });
+
+  const unknowns = await standby.sql<{ n: string }>(
+    "SELECT count(*) AS n FROM payment_attempts WHERE status IN ('confirming', 'unknown', 'duplicate')",
+    [],
+    db,
+  );
+  expect(Number(unknowns[0].n)).toBe(0);
+  expect(await ledgerCheck(standby, db, [fakes.toss, fakes.kakao])).toEqual({
+    paid: 5 * EACH,
+    approved: 5 * EACH,
+    charges: 5 * EACH,
+    doubleCharges: 0,
+    lostPaidOrders: 0,
+    unpaidButPaid: 0,
+  });
+  // Nothing was charged and refunded either.
+  expect(fakes.toss.everCharged()).toHaveLength(3 * EACH);
+  expect(fakes.kakao.everCharged()).toHaveLength(2 * EACH);
+});
