@@ -41,11 +41,16 @@ describe('provider secrets: created in the primary, replicated like the database
     Description: Match.stringLikeRegexp('^Encrypts resilient-shop data'),
   });
 
-  test.each(config.payments.providers.map((p) => p.id))('%s', (id) => {
+  test.each(
+    config.payments.providers.flatMap((p) => [
+      [p.id, `resilient-shop/payments/${p.id}`],
+      [`${p.id} (test keys of the canary's test payment)`, `resilient-shop/payments/${p.id}/test`],
+    ]),
+  )('%s', (_id, name) => {
     t.hasResource('AWS::SecretsManager::Secret', {
       DeletionPolicy: 'Retain',
       Properties: {
-        Name: `resilient-shop/payments/${id}`,
+        Name: name,
         KmsKeyId: { 'Fn::GetAtt': [dataKey, 'Arn'] },
         // The standby's replica uses its foundation stack's replica key, named by alias.
         ReplicaRegions: [{ Region: STANDBY, KmsKeyId: arn('kms', STANDBY, 'alias/resilient-shop-replicas') }],
@@ -100,6 +105,27 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
     });
   });
 
+  test("the game day's fault switch exists as {} with exactly these properties (a deploy never rewrites it)", () => {
+    const params = resourcesOf(t, 'AWS::SSM::Parameter').filter(
+      ([, r]) => r.Properties.Name === '/resilient-shop/payments/drill-fault',
+    );
+    expect(params).toHaveLength(1);
+    expect(params[0][0]).toMatch(/^PaymentsDrillFault/);
+    expect(params[0][1].Properties).toEqual({
+      Name: '/resilient-shop/payments/drill-fault',
+      Type: 'String',
+      Value: '{}',
+      Tier: 'Standard',
+      Description:
+        'Payment game day fault switch: {} or {provider, mode, until}; the shop makes its calls to that provider fail until then. Written by shopctl drill payment-provider-outage, never by a deploy.',
+    });
+    expect(shopPayments(config).faultParameter).toBe('/resilient-shop/payments/drill-fault');
+    expect(shopPayments(config).providers.map((p) => p.testSecretName)).toEqual([
+      'resilient-shop/payments/toss/test',
+      'resilient-shop/payments/kakaopay/test',
+    ]);
+  });
+
   test('the instances read exactly the provider secrets, the test-signing key and the switch here, and publish only payment metrics', () => {
     const statements = instanceStatements(t);
     // One statement (CDK merges statements that differ only in resources), each name exact.
@@ -108,14 +134,19 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
       Effect: 'Allow',
       Resource: [
         arn('secretsmanager', region, 'secret:resilient-shop/payments/kakaopay-??????'),
+        arn('secretsmanager', region, 'secret:resilient-shop/payments/kakaopay/test-??????'),
         arn('secretsmanager', region, 'secret:resilient-shop/payments/toss-??????'),
+        arn('secretsmanager', region, 'secret:resilient-shop/payments/toss/test-??????'),
         arn('secretsmanager', region, 'secret:resilient-shop/test-signing-??????'),
       ],
     });
     expect(statements).toContainEqual({
       Action: 'ssm:GetParameter',
       Effect: 'Allow',
-      Resource: arn('ssm', region, 'parameter/resilient-shop/payments/disabled'),
+      Resource: [
+        arn('ssm', region, 'parameter/resilient-shop/payments/disabled'),
+        arn('ssm', region, 'parameter/resilient-shop/payments/drill-fault'),
+      ],
     });
     expect(statements).toContainEqual({
       Action: 'cloudwatch:PutMetricData',

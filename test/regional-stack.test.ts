@@ -735,6 +735,42 @@ describe.each(regions)('regional stack %s (%s)', (region, role, rc) => {
       expect(own).toHaveLength(0);
     });
 
+    test("the canary's test payment pages when it fails from two vantage points, not when nothing was published", () => {
+      const [, alarm] = resourcesOf(t, 'AWS::CloudWatch::Alarm').find(
+        ([, a]) => a.Properties.AlarmName === names.canaryPaymentPathAlarm(),
+      )!;
+      const vantages = names.canaryVantages();
+      expect(alarm.Properties).toMatchObject({
+        Threshold: 2,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: config.canary.evaluationPeriods,
+        DatapointsToAlarm: config.canary.failuresToAlarm,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: expect.stringMatching(/^AlarmsTopic/) }],
+      });
+      const metrics = alarm.Properties.Metrics as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] } };
+      }[];
+      expect(metrics.find((m) => m.Expression)!.Expression).toBe(
+        vantages.map((_, i) => `FILL(p${i}, 0)`).join(' + '),
+      );
+      expect(
+        metrics
+          .filter((m) => m.MetricStat)
+          .map((m) => [m.MetricStat!.Metric.MetricName, m.MetricStat!.Metric.Dimensions]),
+      ).toEqual(
+        vantages.map((v) => [
+          'PaymentPathBroken',
+          [
+            { Name: 'Target', Value: 'public' },
+            { Name: 'Vantage', Value: v },
+          ],
+        ]),
+      );
+    });
+
     test('a dashboard shows every target', () => {
       const [, dash] = resourcesOf(t, 'AWS::CloudWatch::Dashboard')[0];
       const body = JSON.stringify(dash.Properties.DashboardBody);

@@ -242,6 +242,31 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
       monthlyUsd: 29.2,
     });
   }
+  // Route 53 health-check traffic through each region's WAF and ALB, from the edge template's
+  // endpoint checks of that region: two checks (endpoint, endpoint2) × 5 checker regions × 3 assumed
+  // checkers, every 10 s = 3 requests/s = 7.776 M requests a month.
+  for (const r of regions) {
+    const stack = `${config.appName}-${r}`;
+    expect(
+      cost.lines.find((l) => l.stack === stack && /WAF requests from Route 53/.test(l.item)),
+    ).toMatchObject({
+      quantity: 7.776,
+      unit: 'million requests',
+      unitUsd: 0.6,
+      monthlyUsd: 4.67,
+    });
+    expect(
+      cost.lines.find((l) => l.stack === stack && /ALB capacity for Route 53/.test(l.item)),
+    ).toMatchObject({
+      quantity: (3 / 25) * 730,
+      unit: 'LCU-hour',
+    });
+  }
+  for (const key of ['waf-req', 'alb-lcu'])
+    expect(cost.prices.find((p) => p.key === key)).toMatchObject({
+      source: expect.stringMatching(/^https:\/\/aws\.amazon\.com\//),
+      asOf: '2026-12-08',
+    });
   const canaryRuns = cost.lines.find((l) => /CanaryHandler.*runs/.test(l.item));
   expect(canaryRuns?.item).toContain('43,200 runs');
   for (const line of cost.lines)

@@ -5,6 +5,7 @@ import type { CapacityClientsFor } from '../capacity/capacity';
 import type { Deps } from '../aws/deps';
 import { drill, type DrillFlags, type DrillIo } from './drill';
 import { fisOverHttp } from './fis';
+import { PAYMENT_OUTAGE_SCENARIO, paymentOutageDrill, type PaymentOutageFlags } from './payment-outage';
 import { ProbeCustomer } from './probe';
 import { testSigner } from './signing';
 import { SCENARIO_IDS } from '../../lib/fis/scenarios';
@@ -84,6 +85,31 @@ export async function drillCommand(
   }
 }
 
+/** `shopctl drill payment-provider-outage`: no FIS (cli/drill/payment-outage.ts); Ctrl-C restores. */
+async function paymentOutageCommand(
+  d: Deps,
+  flags: PaymentOutageFlags,
+  io: Partial<DrillIo>,
+  args: readonly string[],
+): Promise<number> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await paymentOutageDrill(
+      d,
+      {
+        signal: io.signal ?? abort.signal,
+        writeFile: io.writeFile ?? ((file, text) => fs.writeFileSync(file, text)),
+      },
+      flags,
+      args,
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
 function parseMinutes(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1)
@@ -101,8 +127,10 @@ export function registerDrillCommand(
 ): void {
   program
     .command('drill')
-    .description(`game day: inject a fault with AWS FIS, watch, report (${SCENARIO_IDS.join(' | ')})`)
-    .argument('<scenario>', SCENARIO_IDS.join(' | '))
+    .description(
+      `game day: inject a fault with AWS FIS (${SCENARIO_IDS.join(' | ')}) or fail a payment provider (${PAYMENT_OUTAGE_SCENARIO}), watch, report`,
+    )
+    .argument('<scenario>', [...SCENARIO_IDS, PAYMENT_OUTAGE_SCENARIO].join(' | '))
     .option('--region <region>', 'region of the experiment (default: the primary region)')
     .option('--dry-run', 'print the plan; start nothing')
     .option('--yes', 'do not ask for confirmation')
@@ -111,9 +139,20 @@ export function registerDrillCommand(
       'start although an alarm is in ALARM, a failover target is not ready or the probe customer cannot buy',
     )
     .option('--report <file>', 'markdown report path')
+    .option(
+      '--provider <id>',
+      `${PAYMENT_OUTAGE_SCENARIO}: provider to fail (default: the first of the config)`,
+    )
+    .option(
+      '--minutes <n>',
+      `${PAYMENT_OUTAGE_SCENARIO}: how long the fault lasts (default 10)`,
+      parseMinutes,
+    )
+    .option('--mode <mode>', `${PAYMENT_OUTAGE_SCENARIO}: refuse (default) or stall`)
+    .option('--restore', `${PAYMENT_OUTAGE_SCENARIO}: only clear the region's fault switch`)
     .addHelpText(
       'after',
-      '\nExamples:\n  npx shopctl drill web-instance-loss --dry-run\n  npx shopctl drill web-instance-loss --region ap-northeast-1 --yes\n\nRunbook: docs/runbook.md',
+      '\nExamples:\n  npx shopctl drill web-instance-loss --dry-run\n  npx shopctl drill web-instance-loss --region ap-northeast-1 --yes\n  npx shopctl drill payment-provider-outage --region ap-northeast-2 --provider toss --minutes 10 --dry-run\n\nRunbook: docs/runbook.md; payments: docs/payments-operations.md',
     )
     .option('--max-minutes <n>', 'stop the experiment after this long (default 60)', parseMinutes)
     .option(
@@ -121,7 +160,20 @@ export function registerDrillCommand(
       'after the experiment, wait this long for the shop to take orders again (default 10)',
       parseMinutes,
     )
-    .action(async (scenario: string, opts: DrillFlags, cmd: Command) => {
+    .action(async (scenario: string, opts: DrillFlags & PaymentOutageFlags, cmd: Command) => {
+      if (scenario === PAYMENT_OUTAGE_SCENARIO) {
+        const region = opts.region ?? cmd.parent?.opts<{ region?: string }>().region;
+        return run(
+          'drill',
+          (d, args) => {
+            // --region names the drill's region here, not the global region (as for FIS drills).
+            const own: Deps = { ...d, globalRegion: Names.EDGE_REGION };
+            delete (own as { globalRegionFlag?: string }).globalRegionFlag;
+            return paymentOutageCommand(own, { ...opts, ...(region ? { region } : {}) }, io, args);
+          },
+          failed,
+        )();
+      }
       // The program's own --region (global reads and writes) is parsed first and takes the value
       // given after `drill` too: here it names the experiment's region. Route 53 alarms and the other
       // global reads of the drill stay in the edge region.

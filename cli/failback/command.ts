@@ -51,6 +51,16 @@ function offlineFailback(d: Deps, args: readonly string[], fast: boolean): Promi
     args,
     `Plan: failback to ${primary}`,
     [
+      ...(fast
+        ? [
+            {
+              title: `Hold the serving region in DNS during the switchover (Route 53 control plane; when a standby is the writer)`,
+              region: d.globalRegion,
+              changes:
+                'UpdateHealthCheck region:<writer region> HealthThreshold=0 (always healthy) until verified',
+            },
+          ]
+        : []),
       {
         title: `Promote the database to ${primary} (planned switchover, no data loss)`,
         region: primary,

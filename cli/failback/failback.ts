@@ -1,6 +1,6 @@
 import type { ActionSpec } from '../action/action';
 import { accountRefusal, commandPrefix, type Refusal } from '../action/refusals';
-import { fastPathStep } from '../failover/fastSwitch';
+import { fastPathStep, holdInStep, releaseHoldStep } from '../failover/fastSwitch';
 import {
   capacityOrWarn,
   CapacityClientsFor,
@@ -92,17 +92,23 @@ export async function planFailback(
   const [primaryCapacity, ...standbyCapacity] = await Promise.all(
     order.map((r) => capacityOrWarn(d, o.capacity, r, warnings)),
   );
+  // The switchover makes the serving region's database unavailable for a while: held in, it keeps
+  // its customers (read-only) instead of sending them to the outage page while the primary is
+  // still drained. The restore steps after the verification end the hold.
+  const serving = db.writerRegion && db.writerRegion !== primary ? db.writerRegion : undefined;
   const steps: Step[] = [
+    ...(o.fastSwitch && serving ? [holdInStep(d, serving)] : []),
     promoteStep(d, db, primary, member.arn, false),
     waitStep(d, db, primary),
     verifyStep(d, primary),
+    ...(o.fastSwitch && serving ? [releaseHoldStep(d, serving)] : []),
     ...(primaryCapacity
       ? [
           scaleUpStep(d, primaryCapacity.clients, primaryCapacity.plan),
           waitCapacityStep(d, primaryCapacity.clients, primaryCapacity.plan),
         ]
       : []),
-    ...(o.fastSwitch ? order.map((r) => fastPathStep(d, r, false)) : []),
+    ...(o.fastSwitch ? order.filter((r) => r !== serving).map((r) => fastPathStep(d, r, false)) : []),
     // never "already done" here: a switch that no holder could be read for is not known to serve
     ...undrainFirst.map((s) => ({
       ...undrainStep(d, s.target, s, false),

@@ -1,9 +1,14 @@
 import { GetHealthCheckCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
-import { fastPathHealthThreshold, regionHealthThreshold } from '../../lib/failover/dns-failover';
+import {
+  fastPathHealthThreshold,
+  HOLD_IN_HEALTH_THRESHOLD,
+  regionHealthThreshold,
+} from '../../lib/failover/dns-failover';
 import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/failover-time';
 import { confirmedWrite, LATE, OutcomeUnknown } from '../action/readBack';
 import { aws, describeError, errorKind } from '../aws/errors';
 import { findHealthChecks } from './healthchecks';
+import { getHealthz, healthzSummary } from '../shop/healthz';
 import type { Deps } from '../aws/deps';
 import type { Step } from '../action/steps';
 
@@ -32,7 +37,7 @@ export function fastPathSeconds(d: Pick<Deps, 'config'>): number {
  */
 export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
   const seconds = fastPathSeconds(d);
-  return {
+  return thresholdStep(d, region, hold ? 'out' : 'deployed', {
     title: `${hold ? 'Fast path: take' : 'Restore'} the region health check of ${region} ${hold ? 'out (Route 53 control plane)' : '(Route 53 control plane)'}`,
     region: d.globalRegion,
     changes: `UpdateHealthCheck region:${region} HealthThreshold=${hold ? 'children + 1 (always unhealthy)' : 'as deployed'} (a Route 53 API error is a warning, not a failure)`,
@@ -42,6 +47,78 @@ export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
     kind: 'change',
     done: false,
     baseline: !hold,
+  });
+}
+
+/**
+ * Holds the serving `region` in DNS while a planned switchover runs (`shopctl failback`): its region
+ * check's HealthThreshold is set to {@link HOLD_IN_HEALTH_THRESHOLD} ("always healthy"), because the
+ * switchover makes its database unavailable for a while and its `/healthz` fails meanwhile, while the
+ * primary is still drained: without the hold, the chain sends every customer to the outage page. The
+ * failback's restore step ({@link fastPathStep} with `hold` false), right after the switchover is
+ * verified, ends the hold. Like the fast path it never fails the action: without the Route 53 API, the
+ * failback goes on and the warning says what customers may see.
+ */
+export function holdInStep(d: Deps, region: string): Step {
+  return thresholdStep(d, region, 'in', {
+    title: `Hold ${region} in DNS during the switchover (Route 53 control plane)`,
+    region: d.globalRegion,
+    changes: `UpdateHealthCheck region:${region} HealthThreshold=0 (always healthy) until the switchover is verified (a Route 53 API error is a warning, not a failure)`,
+    expected: `seconds; customers stay on ${region} (read-only pages) while its database switches role`,
+    kind: 'change',
+    done: false,
+  });
+}
+
+/**
+ * Ends the hold of {@link holdInStep} once `region` can stand on its own: its `/healthz` answers 200
+ * again (the switchover is over, its database answers as a reader), then one endpoint detection
+ * (`failureThreshold` checks `intervalSeconds` apart) so that Route 53's checkers have seen it healthy
+ * before the region check counts them again; then the deployed threshold is written back. A region
+ * that does not come back within the verify timeout is released anyway, with a warning: a region held
+ * in would keep customers even if it died.
+ */
+export function releaseHoldStep(d: Deps, region: string): Step {
+  const hc = d.config.healthCheck;
+  const restore = thresholdStep(d, region, 'deployed', {
+    title: `End the hold on ${region} once its /healthz is back (Route 53 control plane)`,
+    region: d.globalRegion,
+    changes: `UpdateHealthCheck region:${region} HealthThreshold as deployed, after /healthz answers 200 and ${hc.intervalSeconds} s × ${hc.failureThreshold}`,
+    expected: `under a minute after the switchover (gives up waiting after ${Math.round(d.verifyTimeoutMs / 1000)} s and restores anyway)`,
+    kind: 'change',
+    done: false,
+    baseline: true,
+  });
+  return {
+    ...restore,
+    async run(ctx) {
+      const start = d.now().getTime();
+      for (;;) {
+        const hz = await getHealthz(d, region);
+        ctx.update(`${region} /healthz ${healthzSummary(hz)}`);
+        if (hz.status === 200) break;
+        if (d.now().getTime() - start >= d.verifyTimeoutMs) {
+          ctx.warn(
+            `${region} /healthz is not back (${healthzSummary(hz)}); its region check is restored anyway, so Route 53 judges it by its real health`,
+          );
+          return restore.run(ctx);
+        }
+        await d.sleep(d.pollMs);
+      }
+      await d.sleep(hc.intervalSeconds * hc.failureThreshold * 1000);
+      return restore.run(ctx);
+    },
+  };
+}
+
+/** What a threshold step sets: out (always unhealthy), in (always healthy) or as deployed. */
+type ThresholdMode = 'out' | 'in' | 'deployed';
+
+function thresholdStep(d: Deps, region: string, mode: ThresholdMode, step: Omit<Step, 'run'>): Step {
+  const seconds = fastPathSeconds(d);
+  const hold = mode === 'out';
+  return {
+    ...step,
     async run(ctx) {
       const r53 = d.clients(d.globalRegion).route53;
       try {
@@ -54,9 +131,18 @@ export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
         ).HealthCheck;
         const children = hc?.HealthCheckConfig?.ChildHealthChecks?.length ?? 0;
         if (children === 0) throw new Error(`health check ${id} (region:${region}) has no children`);
-        const threshold = hold ? fastPathHealthThreshold(children) : regionHealthThreshold(children);
+        const threshold =
+          mode === 'out'
+            ? fastPathHealthThreshold(children)
+            : mode === 'in'
+              ? HOLD_IN_HEALTH_THRESHOLD
+              : regionHealthThreshold(children);
         if (hc?.HealthCheckConfig?.HealthThreshold === threshold) {
-          return hold ? `fast path: ${id} already held out` : `${id} as deployed`;
+          return mode === 'out'
+            ? `fast path: ${id} already held out`
+            : mode === 'in'
+              ? `${id} already held in`
+              : `${id} as deployed`;
         }
         // The version guards against overwriting a concurrent change (Route 53 rejects a stale one).
         // No answer: read the threshold back before saying anything.
@@ -82,13 +168,14 @@ export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
         );
         if (how === 'read-back') ctx.warn(`route53:UpdateHealthCheck of ${id}: ${LATE}`);
         ctx.changed();
+        if (mode === 'in') return `${id} held in: needs 0 of ${children} healthy (always healthy)`;
         return hold
           ? `fast path acted: ${id} needs ${threshold} of ${children} healthy (always unhealthy), traffic moves within ${seconds} s`
           : `${id} restored (${threshold} of ${children})`;
       } catch (e) {
         if (e instanceof OutcomeUnknown) {
           ctx.warn(
-            `UNKNOWN whether the region check of ${region} is ${hold ? 'held out' : 'restored'} (${e.message}); ` +
+            `UNKNOWN whether the region check of ${region} is ${mode === 'out' ? 'held out' : mode === 'in' ? 'held in' : 'restored'} (${e.message}); ` +
               `npx shopctl status shows it, and a re-run sets it`,
           );
           return 'unknown (no answer, no read-back)';
@@ -98,11 +185,13 @@ export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
         // Never blocks: a failover still has the drain switch, and a failback must work while the
         // Route 53 API is down (a check left held out shows in status and is restored by a re-run).
         ctx.warn(
-          hold
+          mode === 'out'
             ? `Route 53 control plane unavailable (${why}): the data-plane drain switch alone moves traffic (2-5 min)`
-            : `could not make sure the region health check of ${region} is as deployed (${why}); re-run when the Route 53 API answers`,
+            : mode === 'in'
+              ? `Route 53 control plane unavailable (${why}): ${region} is not held in; if the switchover makes its /healthz fail for longer than a detection, customers see the outage page until the primary is back`
+              : `could not make sure the region health check of ${region} is as deployed (${why}); re-run when the Route 53 API answers`,
         );
-        return hold ? 'data-plane switch only' : 'not verified';
+        return mode === 'out' ? 'data-plane switch only' : mode === 'in' ? 'not held in' : 'not verified';
       }
     },
   };
@@ -111,6 +200,8 @@ export function fastPathStep(d: Deps, region: string, hold: boolean): Step {
 /** Whether the fast path holds a region out now; null when Route 53 did not say. */
 export interface FastPathView {
   readonly held: boolean | null;
+  /** Held in (HealthThreshold 0, always healthy): a failback stopped before it restored the check. */
+  readonly heldIn?: boolean;
   readonly error?: string;
 }
 
@@ -142,7 +233,10 @@ export async function readFastPath(
           d.clients(d.globalRegion).route53.send(new GetHealthCheckCommand({ HealthCheckId: id }), o),
         );
         const c = res.HealthCheck?.HealthCheckConfig;
-        out.set(region, { held: (c?.HealthThreshold ?? 0) > (c?.ChildHealthChecks?.length ?? 0) });
+        out.set(region, {
+          held: (c?.HealthThreshold ?? 0) > (c?.ChildHealthChecks?.length ?? 0),
+          heldIn: c?.HealthThreshold === HOLD_IN_HEALTH_THRESHOLD,
+        });
       } catch (e) {
         if (errorKind(e) === 'interrupted') throw e;
         out.set(region, { held: null, error: describeError(e, d.profile) });

@@ -37,6 +37,8 @@ export interface SwitchPathView {
   readonly acting: readonly ('drain-switch' | 'route53-fast-path')[];
   /** The region check held out by the fast path (null: Route 53 did not answer, see `route53Error`). */
   readonly route53FastPath: boolean | null;
+  /** The region check held in (always healthy) by a failback that stopped before restoring it. */
+  readonly route53HeldIn?: true;
   readonly route53Error?: string;
 }
 
@@ -111,6 +113,7 @@ function switchPath(sw: SwitchState, inv: FastPathView | undefined): SwitchPathV
   return {
     acting,
     route53FastPath: inv?.held ?? null,
+    ...(inv?.heldIn ? { route53HeldIn: true as const } : {}),
     ...(inv?.error ? { route53Error: inv.error } : {}),
   };
 }
@@ -165,6 +168,11 @@ export async function gatherStatus(d: Deps): Promise<StatusReport> {
     if (r.readiness?.state === 'not-ready') {
       warnings.push(
         `a failover to ${r.region} would not succeed now: readiness NOT READY (failed: ${r.readiness.failed.join(', ') || 'unnamed'}); run "npx shopctl check --target ${r.region}" for details`,
+      );
+    }
+    if (r.switchPath.route53HeldIn) {
+      warnings.push(
+        `the region health check of ${r.region} is held in (always healthy, left by a failback that did not finish): Route 53 sends customers to ${r.region} even if it fails; "npx shopctl failback" restores it`,
       );
     }
     if (r.switchPath.route53FastPath && r.switch.state !== 'drained') {

@@ -5,7 +5,13 @@ import type { Context } from 'aws-lambda';
 import type { CanaryConfig } from './config';
 import type { FetchFn } from './http';
 import { signTestRequest } from '../../lib/contract/test-signature';
-import { TargetRun, type PaymentsVerdict, type ShopMode, type StepResult } from './journeys';
+import {
+  TargetRun,
+  type PaymentsVerdict,
+  type ShopMode,
+  type StepResult,
+  type TestPaymentVerdict,
+} from './journeys';
 
 /** Metric names and dimension names the canary emits (the CDK alarms use the same). */
 export const CANARY_METRICS = {
@@ -28,6 +34,13 @@ export const CANARY_METRICS = {
    * its payments.
    */
   paymentsDown: 'PaymentsDown',
+  /**
+   * Beside TargetFailed, only when the journey succeeded and the target ran a test payment: 1 when
+   * the payment path is broken (the shop is up; its provider's test cycle failed), else 0; and
+   * `PaymentPathUnknown` 1 when the test payment's answer was lost. Dimensions Target, Vantage.
+   */
+  paymentPathBroken: 'PaymentPathBroken',
+  paymentPathUnknown: 'PaymentPathUnknown',
 } as const;
 
 export interface CanaryDeps {
@@ -50,6 +63,8 @@ export interface TargetSummary {
   verdict?: 'ok' | 'shop-down' | 'payments-down';
   /** The shop's payment verdict, for targets that take payments. */
   payments?: PaymentsVerdict;
+  /** The test payment's verdict, for targets that run one. */
+  testPayment?: TestPaymentVerdict;
   failedStep?: string;
   reason?: string;
   latencyMs: number;
@@ -172,6 +187,13 @@ export function createHandler(deps: CanaryDeps) {
         ...snapshots
           .filter((s) => s.ok && s.payments && s.payments !== 'unreachable')
           .map((s) => datum(CANARY_METRICS.paymentsDown, s, s.payments === 'all-online-down' ? 1 : 0)),
+        // A shop that is down says nothing of its payment path: only after a journey that worked.
+        ...snapshots
+          .filter((s) => s.ok && s.testPayment)
+          .flatMap((s) => [
+            datum(CANARY_METRICS.paymentPathBroken, s, s.testPayment === 'broken' ? 1 : 0),
+            datum(CANARY_METRICS.paymentPathUnknown, s, s.testPayment === 'unknown' ? 1 : 0),
+          ]),
       ],
     };
     const outcomes = await Promise.all(
@@ -232,6 +254,7 @@ function snapshot(run: TargetRun, at: number): Snapshot {
     target: run.target.id,
     ...(run.mode && { mode: run.mode }),
     ...(run.payments && { payments: run.payments }),
+    ...(run.testPayment && { testPayment: run.testPayment }),
   };
   const steps = [...run.steps];
   if (run.verdict) {

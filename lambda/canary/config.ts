@@ -16,6 +16,11 @@ export interface ShopTarget {
   requireWritable: boolean;
   /** Read the shop's `GET /payments/health` and publish `PaymentsDown` (the shop takes payments). */
   payments?: boolean;
+  /**
+   * Pay through the shop's signed `POST /payments/test` (a provider's test mode, refunded) and
+   * publish `PaymentPathBroken` / `PaymentPathUnknown`.
+   */
+  testPayment?: boolean;
 }
 
 export interface OutageTarget {
@@ -166,7 +171,7 @@ export function parseCanaryConfig(raw: unknown): CanaryConfig {
         t,
         key,
         kind === 'shop'
-          ? ['id', 'kind', 'baseUrl', 'requireWritable', 'payments']
+          ? ['id', 'kind', 'baseUrl', 'requireWritable', 'payments', 'testPayment']
           : ['id', 'kind', 'baseUrl'],
       );
       const id = str(t.id, `${key}.id`, ID_RE, '1-64 characters of A-Z a-z 0-9 . _ -');
@@ -174,8 +179,8 @@ export function parseCanaryConfig(raw: unknown): CanaryConfig {
       const baseUrl = url(t.baseUrl, `${key}.baseUrl`);
       if (kind === 'shop' && typeof t.requireWritable !== 'boolean')
         bad(`${key}.requireWritable`, 'must be a boolean');
-      if (t.payments !== undefined && typeof t.payments !== 'boolean')
-        bad(`${key}.payments`, 'must be a boolean');
+      for (const k of ['payments', 'testPayment'])
+        if (t[k] !== undefined && typeof t[k] !== 'boolean') bad(`${key}.${k}`, 'must be a boolean');
       if (id === undefined || baseUrl === undefined) return undefined;
       targets.push(
         kind === 'shop'
@@ -185,6 +190,7 @@ export function parseCanaryConfig(raw: unknown): CanaryConfig {
               baseUrl,
               requireWritable: t.requireWritable === true,
               ...(t.payments === true ? { payments: true } : {}),
+              ...(t.testPayment === true ? { testPayment: true } : {}),
             }
           : { id, kind, baseUrl },
       );

@@ -44,6 +44,9 @@ export interface JourneyEnv {
 /** What the shop's `GET /payments/health` says, or `unreachable` when it did not answer with JSON. */
 export type PaymentsVerdict = 'ok' | 'degraded' | 'all-online-down' | 'unreachable';
 
+/** The shop's test payment as the canary saw it: `unknown` when the answer was lost (it may have charged). */
+export type TestPaymentVerdict = 'ok' | 'broken' | 'unknown';
+
 /** One target's run. Mutable so the handler can snapshot a run the deadline cut short. */
 export class TargetRun {
   readonly steps: StepResult[] = [];
@@ -52,6 +55,8 @@ export class TargetRun {
   mode?: ShopMode;
   /** The shop's own payment verdict (targets with `payments`); it never decides the journey's verdict. */
   payments?: PaymentsVerdict;
+  /** The test payment's verdict (targets with `testPayment`); absent when not run (read-only shop). */
+  testPayment?: TestPaymentVerdict;
   /** Set once the verdict is known (informational steps may still be running). */
   verdict?: { ok: boolean; failedStep?: string; reason?: string; latencyMs: number };
   readonly startedAt: number;
@@ -69,6 +74,7 @@ export class TargetRun {
     const info = Promise.all([
       t.kind === 'shop' ? this.healthz() : undefined,
       t.kind === 'shop' && t.payments ? this.paymentsHealth() : undefined,
+      t.kind === 'shop' && t.testPayment ? this.payTest() : undefined,
     ]);
     try {
       if (t.kind === 'shop') await this.shop(t);
@@ -252,6 +258,40 @@ export class TargetRun {
       true,
     ).catch(() => {
       this.payments ??= 'unreachable';
+    });
+  }
+
+  /**
+   * Informational: one payment through a provider's test mode and its refund (the shop's signed
+   * `POST /payments/test`). HTTP 200 carries the shop's verdict; a lost answer is `unknown` (the
+   * shop settles it); any other answer is `broken`; a read-only shop, or one without test keys
+   * (404), publishes nothing.
+   */
+  private payTest(): Promise<void> {
+    return this.step(
+      'test-payment',
+      async (http) => {
+        const res = await http('/payments/test', {
+          method: 'POST',
+          json: {},
+          headers: { accept: 'application/json', [SYNTHETIC_HEADER]: this.signed('POST', '/payments/test') },
+        });
+        // Read-only shop, or no provider with test keys there (404): nothing to say of the path.
+        if (res.status === 404 || (res.status === 503 && res.headers.get(MODE_HEADER) === 'read-only'))
+          return;
+        let v: unknown;
+        try {
+          v = (JSON.parse(res.body) as { verdict?: unknown }).verdict;
+        } catch {
+          v = undefined;
+        }
+        this.testPayment = res.status === 200 && (v === 'ok' || v === 'unknown') ? v : 'broken';
+        if (this.testPayment !== 'ok')
+          throw new StepFailure(`test payment ${this.testPayment} (${res.status})`);
+      },
+      true,
+    ).catch(() => {
+      this.testPayment ??= 'unknown';
     });
   }
 

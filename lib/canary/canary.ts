@@ -23,6 +23,8 @@ export interface CanaryTarget {
   readonly requireWritable?: boolean;
   /** Read the shop's payment verdict (lambda/canary `PaymentsDown`). */
   readonly payments?: boolean;
+  /** Pay through the shop's signed test-payment route (a provider's test mode, refunded). */
+  readonly testPayment?: boolean;
 }
 
 /** Lambda timeout; the handler's own deadline stays well under it. */
@@ -39,6 +41,8 @@ export function canaryTargets(config: ShopConfig): CanaryTarget[] {
       baseUrl: `https://${config.domainName}`,
       requireWritable: true,
       payments: true,
+      // One test payment per vantage and minute, where customers pay: on the public name only.
+      testPayment: true,
     },
     ...config.regions.map((r) => ({
       id: r.name,
@@ -62,6 +66,8 @@ export class Canary extends Construct {
   readonly handler: LoggedFunction;
   readonly vantageAlarms: cloudwatch.Alarm[] = [];
   readonly consensusAlarms: cloudwatch.CompositeAlarm[] = [];
+  /** Pages when the canary's test payment fails from two vantage points (regions that watch `public`). */
+  paymentPathAlarm: cloudwatch.Alarm | undefined;
   readonly dashboard: cloudwatch.Dashboard;
   private readonly config: ShopConfig;
 
@@ -153,6 +159,40 @@ export class Canary extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
       props.alarms.page(silent);
+    }
+
+    // The test payment (POST /payments/test through a provider's TEST mode) is tried only after a
+    // journey that worked, so a shop that is down says nothing here; it pages when the payment path
+    // is broken from at least two vantage points in M of the last N runs, the same consensus as the
+    // journeys. No data (no test key configured yet, or every journey failing) is not a finding.
+    if (names.canaryWatchers('public').includes(region)) {
+      this.paymentPathAlarm = new cloudwatch.Alarm(this, 'PaymentPathBroken-public', {
+        alarmName: names.canaryPaymentPathAlarm(),
+        alarmDescription: `Test payments through the shop's confirm path fail from at least two of ${regions.join(', ')} in ${config.canary.failuresToAlarm} of the last ${config.canary.evaluationPeriods} runs while the shop answers: customers may be unable to pay. If only the provider's TEST environment is down, production payments may still work: check the approval-rate alarms and run: npx shopctl payments status`,
+        metric: new cloudwatch.MathExpression({
+          expression: regions.map((_, i) => `FILL(p${i}, 0)`).join(' + '),
+          usingMetrics: Object.fromEntries(
+            regions.map((vantage, i) => [
+              `p${i}`,
+              new cloudwatch.Metric({
+                namespace,
+                metricName: 'PaymentPathBroken',
+                dimensionsMap: { Target: 'public', Vantage: vantage },
+                statistic: 'Maximum',
+                period: Duration.minutes(config.canary.scheduleMinutes),
+              }),
+            ]),
+          ),
+          period: Duration.minutes(config.canary.scheduleMinutes),
+          label: 'Vantage points whose test payment failed',
+        }),
+        threshold: 2,
+        evaluationPeriods: config.canary.evaluationPeriods,
+        datapointsToAlarm: config.canary.failuresToAlarm,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      props.alarms.page(this.paymentPathAlarm);
     }
 
     const notRunning = new cloudwatch.Alarm(this, 'NotRunning', {

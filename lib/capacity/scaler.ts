@@ -13,6 +13,7 @@ import type { RegionConfig, ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
 import { LoggedFunction } from '../monitoring/logged-function';
+import { ScalerGuard } from './scaler-guard';
 
 /**
  * How long the scaler holds a standby at its maximum when no mirrored capacity is known (the mirror
@@ -147,7 +148,8 @@ export class StandbyScaler extends Construct {
       // authorization reference gives rds:ModifyDBCluster no condition key for the master password,
       // deletion protection or the scaling configuration; the one parameter it can see is
       // rds:ManageMasterUserPassword (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
-      // So any request that names it is refused; the rest of the residual is in docs/template-review.md.
+      // So any request that names it is refused; anything else beyond the scaling configuration is
+      // detected and paged (ScalerGuard, ./scaler-guard.ts).
       new iam.PolicyStatement({
         effect: iam.Effect.DENY,
         actions: ['rds:ModifyDBCluster'],
@@ -176,6 +178,13 @@ export class StandbyScaler extends Construct {
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${stack.region}:${stack.account}:autoScalingGroup:*:autoScalingGroupName/<${stack.getLogicalId(props.asg.node.defaultChild as CfnResource)}>]`,
       'An Auto Scaling group ARN contains a generated id; the grant names this one group by its name.',
     );
+
+    // IAM cannot keep ModifyDBCluster to the scaling configuration: anything more is detected and paged.
+    new ScalerGuard(this, 'Guard', {
+      roleArn: this.handler.role.roleArn,
+      alarms: props.alarms,
+      dbClusterId: names.dbClusterId(region.name),
+    });
 
     this.handler.runEvery(
       'EveryMinute',

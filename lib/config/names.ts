@@ -169,6 +169,11 @@ export class Names {
   }
 
   /** Composite alarm: target down as seen from at least two vantage points. */
+  /** Alarm paging when the canary's test payment fails from two vantage points. */
+  canaryPaymentPathAlarm(): string {
+    return `${this.config.appName}-payment-path-broken`;
+  }
+
   canaryConsensusAlarm(target: string): string {
     return `${this.config.appName}-down-${target}`;
   }
@@ -267,12 +272,30 @@ export class Names {
   }
 
   /**
+   * Secrets Manager name of a payment provider's TEST keys (`{ secretKey: "test_…", keyIn }` for Toss,
+   * `{ secretKey, cid: "TC0ONETIME" }` for KakaoPay), for the canary's test payment; replicated like
+   * the live keys. The shop refuses anything but the provider's test key in it.
+   */
+  paymentTestSecretName(providerId: string): string {
+    return `${this.config.appName}/payments/${providerId}/test`;
+  }
+
+  /**
    * SSM parameter, in every region, holding the payments operator switch: a JSON array of
    * `provider:<id>` / `method:<method>` that the shop stops offering. Written by `shopctl payments`
    * in every region that is up; the template only creates it (`[]`) and never updates the value.
    */
   paymentsSwitchParameter(): string {
     return `/${this.config.appName}/payments/disabled`;
+  }
+
+  /**
+   * SSM parameter, in every region, holding the payment game day's fault switch
+   * (lib/contract/payments.ts `DrillFault`): `{}`, or the provider whose calls the shop in that region
+   * makes fail until a time. Written only by `shopctl drill payment-provider-outage`.
+   */
+  paymentsFaultParameter(): string {
+    return `/${this.config.appName}/payments/drill-fault`;
   }
 
   /** CloudWatch namespace of the shop's payment metrics (lib/contract/payments.ts `PAYMENT_METRICS`). */

@@ -66,6 +66,8 @@ export interface ShopPaymentProvider {
   readonly secretName: string;
   /** Toss Payments only: the page that opens its payment window. */
   readonly windowUrl?: string;
+  /** Secrets Manager name of the provider's TEST keys (the canary's test payment). */
+  readonly testSecretName?: string;
 }
 
 /** JSON of `SHOP_PAYMENTS`, written by the web tier. */
@@ -75,6 +77,8 @@ export interface ShopPayments {
   readonly breaker: BreakerSettings;
   /** SSM parameter (in the instance's region) holding the operator switch: see {@link parseSwitchValue}. */
   readonly switchParameter: string;
+  /** SSM parameter (in the instance's region) of the game day's fault switch: see {@link DrillFault}. */
+  readonly faultParameter?: string;
   readonly reconcileEverySeconds: number;
 }
 
@@ -121,3 +125,62 @@ export const PAYMENT_METRICS = {
 
 /** Dimension names of the payment metrics. */
 export const PAYMENT_DIMENSIONS = { region: 'Region', provider: 'Provider', method: 'Method' } as const;
+
+/**
+ * The payment game day's fault switch (`Names.paymentsFaultParameter()`, one SSM String parameter
+ * per region, written only by `shopctl drill payment-provider-outage`): while it names a provider and
+ * its `until` has not passed, the shop in that region makes its own calls to that provider fail as
+ * an outage would (`refuse`: connection refused; `stall`: no answer until the provider's timeout),
+ * so that the circuit breaker, not an operator, must notice and route around it. `{}` when no drill
+ * runs. `until` makes the fault end by itself even if nobody restores the parameter.
+ */
+export interface DrillFault {
+  readonly provider: string;
+  readonly mode: DrillFaultMode;
+  /** ISO 8601 time after which the shop ignores the fault. */
+  readonly until: string;
+  /** Who started it (the operator's OS user), for the shop's log. */
+  readonly by?: string;
+}
+
+/** How the shop's calls to the faulted provider fail. */
+export const DRILL_FAULT_MODES = ['refuse', 'stall'] as const;
+export type DrillFaultMode = (typeof DRILL_FAULT_MODES)[number];
+
+/** The fault switch's value when no drill runs. */
+export const NO_DRILL_FAULT = '{}';
+
+/**
+ * Parses the fault switch's value: undefined for `{}`, a fault otherwise.
+ * @throws Error naming what is wrong, so that a reader can keep its last good value.
+ */
+export function parseDrillFault(value: string): DrillFault | undefined {
+  const v: unknown = JSON.parse(value);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`payments fault switch is not a JSON object: ${value.slice(0, 80)}`);
+  const o = v as Record<string, unknown>;
+  if (Object.keys(o).length === 0) return undefined;
+  if (typeof o.provider !== 'string' || !/^[a-z0-9-]{1,32}$/.test(o.provider))
+    throw new Error('payments fault switch: "provider" must be a provider id');
+  if (!(DRILL_FAULT_MODES as readonly unknown[]).includes(o.mode))
+    throw new Error(`payments fault switch: "mode" must be one of ${DRILL_FAULT_MODES.join(', ')}`);
+  if (typeof o.until !== 'string' || Number.isNaN(Date.parse(o.until)))
+    throw new Error('payments fault switch: "until" must be an ISO 8601 time');
+  return {
+    provider: o.provider,
+    mode: o.mode as DrillFaultMode,
+    until: o.until,
+    ...(typeof o.by === 'string' ? { by: o.by.slice(0, 100) } : {}),
+  };
+}
+
+/** The fault switch's value for `fault` (`{}` for none). */
+export function formatDrillFault(fault: DrillFault | undefined): string {
+  if (!fault) return NO_DRILL_FAULT;
+  return JSON.stringify({
+    provider: fault.provider,
+    mode: fault.mode,
+    until: fault.until,
+    ...(fault.by ? { by: fault.by } : {}),
+  });
+}

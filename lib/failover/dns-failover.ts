@@ -53,6 +53,18 @@ export function fastPathHealthThreshold(children: number): number {
   return children + 1;
 }
 
+/**
+ * HealthThreshold that `shopctl failback` sets on the serving region's CALCULATED check while the
+ * planned switchover runs: 0, which Route 53 documents as "always healthy"
+ * (https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/route53/aws.sdk.kotlin.services.route53.model/-update-health-check-request/health-threshold.html).
+ * A switchover makes every cluster of the global database unavailable for a short time
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_SwitchoverGlobalCluster.html), so
+ * the serving region's `/healthz` fails meanwhile; with the primary still drained, the chain would
+ * send every customer to the outage page. Held in, customers keep the serving region's cached
+ * catalogue (read-only pages) until the primary is back. Restored as soon as the switchover is verified.
+ */
+export const HOLD_IN_HEALTH_THRESHOLD = 0;
+
 /** The health checks of one region. */
 export interface RegionHealthChecks {
   /** HTTPS string-match check of the region's direct name `/healthz`. */

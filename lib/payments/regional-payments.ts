@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { acknowledgeNag } from '../compliance/acknowledge';
 import type { RegionConfig, ShopConfig } from '../config/load';
 import { Names } from '../config/names';
-import type { ShopPayments } from '../contract/payments';
+import { NO_DRILL_FAULT, type ShopPayments } from '../contract/payments';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
 import { PaymentAlarms } from './payment-alarms';
 import { readSecretStatement, ReplicatedSecret } from './replicated-secret';
@@ -26,11 +26,13 @@ export function shopPayments(config: ShopConfig): ShopPayments {
       methods: provider.methods as ShopPayments['providers'][number]['methods'],
       timeoutMs: provider.timeoutMs,
       secretName: names.paymentSecretName(provider.id),
+      testSecretName: names.paymentTestSecretName(provider.id),
       ...(provider.windowUrl ? { windowUrl: provider.windowUrl } : {}),
     })),
     manual: p.manual,
     breaker: p.breaker,
     switchParameter: names.paymentsSwitchParameter(),
+    faultParameter: names.paymentsFaultParameter(),
     reconcileEverySeconds: p.reconcileEverySeconds,
   };
 }
@@ -57,14 +59,19 @@ export interface RegionalPaymentsProps {
  *   value only when it creates the parameter or when this resource's properties change, so a
  *   deploy that leaves them alone never re-enables what an operator switched off (the test pins
  *   them); `shopctl payments` writes it in every region that is up;
- * - the instances may read exactly these secrets and this parameter, and publish metrics only into
+ * - the game day's fault switch `Names.paymentsFaultParameter()`, created `{}` (no fault), written
+ *   only by `shopctl drill payment-provider-outage`; like the switch, a deploy never rewrites it;
+ * - the instances may read exactly these secrets and these parameters, and publish metrics only into
  *   the payments namespace;
  * - the payment alarms.
  */
 export class RegionalPayments extends Construct {
   /** Provider secrets by provider id (primary region only). */
   readonly secrets: Record<string, ReplicatedSecret> = {};
+  /** Provider test-key secrets by provider id (primary region only). */
+  readonly testSecrets: Record<string, ReplicatedSecret> = {};
   readonly switchParameter: ssm.StringParameter;
+  readonly faultParameter: ssm.StringParameter;
   readonly alarms: PaymentAlarms;
 
   constructor(scope: Construct, id: string, props: RegionalPaymentsProps) {
@@ -85,6 +92,18 @@ export class RegionalPayments extends Construct {
           initialValue: { template: { configured: false }, generateKey: 'placeholder' },
           noRotationReason: `The provider (${provider.kind}) issues these keys in its own console; no Lambda can rotate them. The operator replaces them with put-secret-value in the primary region and the replicas follow.`,
         });
+        // The provider's TEST keys, for the canary's test payment (shop/src/payments/test-payment.ts):
+        // `configured: false` until the operator puts them; the shop then answers 404 and the
+        // canary says nothing of the payment path.
+        this.testSecrets[provider.id] = new ReplicatedSecret(this, `ProviderTest-${provider.id}`, {
+          secretName: names.paymentTestSecretName(provider.id),
+          description: `TEST keys of payment provider ${provider.id} (${provider.kind}) for the canary's test payment; never live keys (the shop refuses them)`,
+          key: props.key,
+          replicaRegions: config.regions.filter((r) => r.role === 'standby').map((r) => r.name),
+          replicaKeyAlias: names.replicaKeyAlias(),
+          initialValue: { template: { configured: false }, generateKey: 'placeholder' },
+          noRotationReason: `The provider (${provider.kind}) issues its test keys in its own console; no Lambda can rotate them.`,
+        });
       }
     }
 
@@ -96,21 +115,32 @@ export class RegionalPayments extends Construct {
       tier: ssm.ParameterTier.STANDARD,
     });
 
+    this.faultParameter = new ssm.StringParameter(this, 'DrillFault', {
+      parameterName: names.paymentsFaultParameter(),
+      description:
+        'Payment game day fault switch: {} or {provider, mode, until}; the shop makes its calls to that provider fail until then. Written by shopctl drill payment-provider-outage, never by a deploy.',
+      stringValue: NO_DRILL_FAULT,
+      tier: ssm.ParameterTier.STANDARD,
+    });
+
     props.instancePolicy.addStatements(
       readSecretStatement(
         stack,
-        config.payments.providers.map((p) => names.paymentSecretName(p.id)),
+        config.payments.providers.flatMap((p) => [
+          names.paymentSecretName(p.id),
+          names.paymentTestSecretName(p.id),
+        ]),
       ),
       new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],
-        resources: [
+        resources: [names.paymentsSwitchParameter(), names.paymentsFaultParameter()].map((name) =>
           stack.formatArn({
             service: 'ssm',
             resource: 'parameter',
-            resourceName: names.paymentsSwitchParameter().replace(/^\//, ''),
+            resourceName: name.replace(/^\//, ''),
             arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
           }),
-        ],
+        ),
       }),
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],

@@ -17,7 +17,22 @@ export interface UnitPrice {
   readonly item: string;
   readonly unit: string;
   readonly usd: number;
+  /** Where the price was read, and when (prices without one predate this field). */
+  readonly source?: string;
+  readonly asOf?: string;
 }
+
+/**
+ * Route 53 health checkers per checker region: Route 53 does not document it (its guide says only that
+ * checkers "don't coordinate" and that an endpoint sees "several requests per second regardless of the
+ * interval": https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
+ * An assumption, the same as the local drill's (scripts/drill-local/route53.ts); the health-check
+ * traffic lines are estimates that scale with it.
+ */
+export const ASSUMED_CHECKERS_PER_REGION = 3;
+
+/** New connections per second that one ALB LCU covers (the dimension a health check costs). */
+export const ALB_NEW_CONNECTIONS_PER_LCU = 25;
 
 /** One priced line. */
 export interface CostLine {
@@ -87,6 +102,24 @@ export const UNIT_PRICES: readonly UnitPrice[] = [
   { key: 'lambda-arm', item: 'Lambda compute, arm64', unit: 'GB-second', usd: 0.0000133334 },
   { key: 'lambda-x86', item: 'Lambda compute, x86_64', unit: 'GB-second', usd: 0.0000166667 },
   { key: 's3-list', item: 'S3 Standard LIST requests', unit: '1,000 requests', usd: 0.005 },
+  {
+    key: 'waf-req',
+    item: 'WAF requests inspected (same price in every region)',
+    unit: 'million requests',
+    usd: 0.6,
+    source:
+      'https://aws.amazon.com/waf/pricing/ ; "The pricing for AWS WAF is consistent across all AWS Regions": https://aws.amazon.com/blogs/networking-and-content-delivery/cost-effective-ways-for-securing-your-web-applications-using-aws-waf/',
+    asOf: '2026-12-08',
+  },
+  {
+    key: 'alb-lcu',
+    item: 'ALB capacity unit (25 new connections/s, us-east-1 list price)',
+    unit: 'LCU-hour',
+    usd: 0.008,
+    source:
+      'https://aws.amazon.com/elasticloadbalancing/pricing/ (its price table is rendered by script: $0.008 and the LCU dimensions as quoted by https://handbook.vantage.sh/aws/services/elb-pricing; us-east-1, other regions not read)',
+    asOf: '2026-12-08',
+  },
   {
     key: 'hc-basic',
     item: 'Route 53 health check, AWS endpoint (basic; also CALCULATED and alarm-based)',
@@ -330,6 +363,37 @@ export function costSection(
       }
     }
 
+    // Route 53 health-check requests to this region's endpoint (its direct name): they pass the ALB
+    // and its WAF like any customer. Read from every template (the checks live in the edge stack).
+    if (s.kind === 'regional') {
+      const perSecond = Object.values(templates)
+        .flatMap((tt) => entries(tt, 'AWS::Route53::HealthCheck'))
+        .map(([, r]) => r.Properties?.HealthCheckConfig ?? {})
+        .filter(
+          (c: Json) =>
+            /^HTTPS?(_STR_MATCH)?$/.test(String(c.Type)) &&
+            String(c.FullyQualifiedDomainName ?? '').startsWith(`${s.region}.`),
+        )
+        .reduce((n: number, c: Json) => {
+          const regions = Array.isArray(c.Regions) && c.Regions.length ? c.Regions.length : 8;
+          return n + (regions * ASSUMED_CHECKERS_PER_REGION) / (num(c.RequestInterval) ?? 30);
+        }, 0);
+      if (perSecond > 0) {
+        const perMonth = perSecond * SECONDS_PER_MONTH;
+        const how = `${perSecond.toFixed(1)} requests/s = ${(perMonth / 1e6).toFixed(1)} M/month, assuming ${ASSUMED_CHECKERS_PER_REGION} checkers per checker region (estimate)`;
+        if (count('AWS::WAFv2::WebACL') > 0)
+          add(s.name, 'waf-req', `WAF requests from Route 53 health checks (${how})`, perMonth / 1e6);
+        if (albs.length > 0)
+          add(
+            s.name,
+            'alb-lcu',
+            `ALB capacity for Route 53 health checks (each a new connection: ${perSecond.toFixed(1)}/s ÷ ${ALB_NEW_CONNECTIONS_PER_LCU} per LCU)`,
+            (perSecond / ALB_NEW_CONNECTIONS_PER_LCU) * HOURS_PER_MONTH,
+            'estimate; the LCU is the largest of its dimensions, so customers may already pay it',
+          );
+      }
+    }
+
     const checksByType = new Map<string, { count: number; options: number }>();
     for (const [, r] of entries(t, 'AWS::Route53::HealthCheck')) {
       const c = r.Properties?.HealthCheckConfig ?? {};
@@ -378,7 +442,8 @@ export function costSection(
     totalUsd: round(perStack.reduce((n, p) => n + p.monthlyUsd, 0)),
     excluded: [
       'data transfer (inter-region replication, internet egress), NAT gateway and interface endpoint data processing',
-      'ALB LCUs, CloudFront requests and transfer, WAF requests, Route 53 queries and the hosted zone (not in these templates)',
+      "ALB LCUs and WAF requests of customers (the health checks' are priced), CloudFront requests and transfer, Route 53 queries and the hosted zone (not in these templates)",
+      'prices of regions other than us-east-1 (read only where noted: WAF is the same everywhere)',
       'Aurora storage, I/O and replicated writes; capacity above the minimum ACUs',
       'AWS Backup storage and cross-region copies, RDS snapshots',
       'CloudWatch Logs ingestion and storage (VPC flow logs, WAF logs, Lambda logs), PutMetricData requests',

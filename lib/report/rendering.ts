@@ -367,8 +367,13 @@ export function renderMarkdown(r: ReportData): string {
   p();
   p(
     table(
-      ['Item', 'Unit', 'USD'],
-      c.prices.map((x) => [x.item, x.unit, x.usd]),
+      ['Item', 'Unit', 'USD', 'Source (read on)'],
+      c.prices.map((x) => [
+        x.item,
+        x.unit,
+        x.usd,
+        x.source ? `${x.source} (${x.asOf ?? 'undated'})` : 'public list price, source not recorded',
+      ]),
     ),
   );
   p('Itemised:');

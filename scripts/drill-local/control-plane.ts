@@ -156,9 +156,14 @@ export class LocalRoute53ControlPlane {
  * The part of `shopctl`'s dependencies that its Route 53 steps use, wired to the local control
  * plane: the real step code runs, only the API answers are local.
  */
-export function controlPlaneDeps(config: ShopConfig, plane: LocalRoute53ControlPlane): Deps {
+export function controlPlaneDeps(
+  config: ShopConfig,
+  plane: LocalRoute53ControlPlane,
+  extras: Partial<Pick<Deps, 'fetch' | 'sleep' | 'pollMs' | 'verifyTimeoutMs'>> = {},
+): Deps {
   const route53 = plane.client();
   const deps: Partial<Deps> = {
+    ...extras,
     config,
     names: new Names(config),
     globalRegion: Names.EDGE_REGION,

@@ -32,13 +32,20 @@ import { migrate } from '../../shop/src/migrations';
 import { sharedTemplates } from '../../test/support/synth';
 import type { WriterPromotion } from '../../cli/drill/promotion';
 import { DB_HOST, DB_USER, LocalGlobalDatabase } from './database';
-import { fastPathSeconds, fastPathStep } from '../../cli/failover/fastSwitch';
+import { fastPathSeconds, fastPathStep, holdInStep, releaseHoldStep } from '../../cli/failover/fastSwitch';
 import { controlPlaneDeps, LocalRoute53ControlPlane } from './control-plane';
 import { chainOrder, readModel, type DrillModel } from './model';
 import { CachingResolver, judgeResponse, LocalRoute53, type AlarmReading, type Answer } from './route53';
 import { bundleShop, ShopProcess, tmpDir, waitForBody } from './shops';
 import { LocalSwitches } from './switches';
-import { CheckoutLoad, LocalCloudWatch, outageSeconds, resolvingFetch } from './traffic';
+import {
+  CheckoutLoad,
+  failureGroups,
+  LocalCloudWatch,
+  outageSeconds,
+  resolvingFetch,
+  type FailureGroup,
+} from './traffic';
 
 export interface DrillOptions {
   /** Compression of time (10: a 10 s health check interval runs every second). @default 10 */
@@ -95,6 +102,10 @@ export interface PhaseResult {
   /** Shop processes that exited on their own and were restarted by the supervisor. */
   readonly shopRestarts: number;
   readonly dnsPath: string;
+  /** Failed page samples (neither a shop page nor the outage page), grouped by what answered. */
+  readonly pageFailures: FailureGroup[];
+  /** Failed checkouts, grouped by the answer (e.g. `checkout HTTP 503 read-only`: the honest "ordering paused" page). */
+  readonly buyFailures?: FailureGroup[];
 }
 
 export interface DrillResult {
@@ -218,14 +229,25 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     for (const s of Object.values(shops)) await waitForBody(s.base + HEALTH_PATH, HEALTH_MARKER, 20_000);
 
     const outageFiles = renderOutagePage(config);
+    // CloudFront in front of the private bucket: a path with no object (any shop path, such as
+    // /products/1) is S3's 403 or 404, which the distribution answers with its custom error response
+    // as synthesized (the outage page with a 503); a status without one passes through, empty.
+    const missing =
+      model.outageErrorResponses.find((e) => e.errorCode === 403) ??
+      model.outageErrorResponses.find((e) => e.errorCode === 404);
     const outage = http.createServer((req, res) => {
       const file = (req.url ?? '/').split('?')[0].replace(/^\//, '') || 'index.html';
       const body = outageFiles[file];
-      if (body === undefined) {
+      if (body !== undefined) {
+        res.writeHead(200, { 'content-type': contentTypeFor(file) }).end(body);
+        return;
+      }
+      const page = missing && outageFiles[missing.pagePath.replace(/^\//, '')];
+      if (!missing || page === undefined) {
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-type': contentTypeFor(file) }).end(body);
+      res.writeHead(missing.responseCode, { 'content-type': contentTypeFor(missing.pagePath) }).end(page);
     });
     await new Promise<void>((r) => outage.listen(0, '127.0.0.1', r));
     cleanups.push(
@@ -384,6 +406,14 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
         .map(([r, s]) => `${r} ${s.exits.length}`)
         .join(', ')}`;
     };
+    const pageFailures = (from: number, to: number) => {
+      const groups = failureGroups(load.samples, 'page', from, to);
+      for (const g of groups)
+        log(
+          `  page failures: ${g.count} × ${g.detail}, ${((g.first - from) / 1000).toFixed(2)}–${((g.last - from) / 1000).toFixed(2)} s into the phase`,
+        );
+      return groups;
+    };
     const waitBudgetMs = ((config.failoverBudgetSeconds * 4) / K) * 1000 + 20_000;
 
     // shopctl's switch writes: every holder that answers (a region that is down cannot be written).
@@ -398,7 +428,23 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       changed: () => undefined,
       warn: (t: string) => log(`warning: ${t}`),
     };
-    const controlPlane = controlPlaneDeps(config, new LocalRoute53ControlPlane(model));
+    // shopctl's steps against the local control plane; its /healthz reads go to the regions' shops
+    // (https://<region record>/healthz), and its waits run compressed like everything else.
+    const controlPlane = controlPlaneDeps(config, new LocalRoute53ControlPlane(model), {
+      fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+        const url = new URL(
+          typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+        );
+        const region = config.regions.find((r) => names.regionRecord(r.name) === url.hostname)?.name;
+        if (!region) throw new TypeError(`fetch failed: ${url.hostname} is not a region record`);
+        return fetch(`${shops[region].base}${url.pathname}`, init);
+      }) as typeof fetch,
+      sleep: async (ms) => {
+        await sleep(ms / K);
+      },
+      pollMs: 1000,
+      verifyTimeoutMs: waitBudgetMs * K,
+    });
     const statedFastSeconds = fastPathSeconds(controlPlane);
 
     // Phase 1: the fast path (Route 53 control plane) takes the primary out, then is undone.
@@ -433,6 +479,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       pageSeconds: null,
       moveSeconds: (moved - tf0) / 1000,
       reachSeconds: Math.max(...outageSeconds(load.samples, 'page', tf0, tf1)),
+      pageFailures: pageFailures(tf0, tf1),
       browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', tf0, tf1)),
       // the standby is read-only while the writer stays in the primary: checkouts wait for the return
       buySeconds: Math.max(...outageSeconds(load.samples, 'buy', tf0, tf1)),
@@ -489,6 +536,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       detectSeconds: (detected - t0) / 1000,
       pageSeconds: pagedAt === null ? null : (pagedAt - t0) / 1000,
       reachSeconds: Math.max(...outageSeconds(load.samples, 'page', t0, t1)),
+      pageFailures: pageFailures(t0, t1),
       browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', t0, t1)),
       buySeconds: Math.max(...outageSeconds(load.samples, 'buy', t0, t1)),
       acknowledged: lost1.length,
@@ -560,6 +608,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       pageSeconds: null,
       servingOutSeconds: outMs / 1000,
       reachSeconds: Math.max(...outageSeconds(load.samples, 'page', tb0, tb1)),
+      pageFailures: pageFailures(tb0, tb1),
       browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', tb0, tb1)),
       buySeconds: Math.max(...outageSeconds(load.samples, 'buy', tb0, tb1)),
       acknowledged: ackedB.length,
@@ -576,9 +625,13 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     log(`phase 4: planned switchover back to ${primary}, then undrain it in every holder`);
     // Customers can only be affected from the switchover on: the rebuild serves no one.
     const t2 = Date.now();
+    // shopctl failback: the serving region held in DNS while the switchover makes its database
+    // unavailable (the primary is still drained), released once its /healthz is back.
+    log(`phase 4: ${await holdInStep(controlPlane, standby).run(stepCtx)}`);
     await promotion.promote(primary, false);
     await promotion.waitForWriter(primary, () => undefined);
     const switched = Date.now();
+    log(`phase 4: ${await releaseHoldStep(controlPlane, standby).run(stepCtx)}`);
     shopctlSwitch(primary, 'serving');
     const back = await until(`Route 53 to see ${primary} healthy`, waitBudgetMs, () =>
       route53.checkHealthy(regionCheck),
@@ -591,6 +644,8 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       () => Date.now() > back + ttlMs && everyWorkerBought(back + ttlMs),
     );
     await load.stop();
+    for (const e of events.filter((x) => x.at >= t2))
+      log(`phase 4: ${((e.at - t2) / 1000).toFixed(2)} s ${e.what}`);
     const phase2Acked = load.acknowledged.filter((a) => a.at >= promoted).map((a) => a.orderId);
     phases.push({
       name: `planned: fail back to ${primary}`,
@@ -598,6 +653,8 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       detectSeconds: (back - t2) / 1000,
       pageSeconds: null,
       reachSeconds: Math.max(...outageSeconds(load.samples, 'page', t2, t3)),
+      pageFailures: pageFailures(t2, t3),
+      buyFailures: failureGroups(load.samples, 'buy', t2, t3),
       browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', t2, t3)),
       buySeconds: Math.max(...outageSeconds(load.samples, 'buy', t2, t3)),
       acknowledged: phase2Acked.length,

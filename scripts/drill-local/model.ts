@@ -199,6 +199,19 @@ export interface DrillModel {
   readonly metricAlarms: Readonly<Record<string, MetricAlarmSpec>>;
   /** The drain switch publishers, by region (the shop regions and the edge region). */
   readonly switchPublishers: Readonly<Record<string, SwitchPublisherSpec>>;
+  /**
+   * The outage distribution's custom error responses (CloudFront `CustomErrorResponses`): what a
+   * customer gets for a path the bucket has no object for, such as `/products/1` on the public name.
+   */
+  readonly outageErrorResponses: readonly OutageErrorResponse[];
+}
+
+/** One CloudFront custom error response: the origin's `errorCode` is answered with `responseCode` and the page. */
+export interface OutageErrorResponse {
+  readonly errorCode: number;
+  readonly responseCode: number;
+  /** Path of the object served instead, e.g. `/index.html`. */
+  readonly pagePath: string;
 }
 
 /** Key of an alarm in {@link DrillModel.metricAlarms}. */
@@ -437,6 +450,20 @@ export function readModel(
       issues.push(`${r.id}: health check ${r.healthCheckId} is not in the edge stack`);
   }
   if (issues.length) throw new ModelError(issues);
+  // A missing object in a private bucket behind OAC answers 403 (or 404 with s3:ListBucket): the
+  // distribution turns both into its outage page, so the drill's outage server must do the same.
+  const outageErrorResponses: OutageErrorResponse[] = [];
+  for (const r of Object.values(edge.Resources ?? {})) {
+    if (r.Type !== 'AWS::CloudFront::Distribution') continue;
+    for (const e of (r.Properties?.DistributionConfig?.CustomErrorResponses ?? []) as Cfn[])
+      if (e.ResponsePagePath)
+        outageErrorResponses.push({
+          errorCode: Number(e.ErrorCode),
+          responseCode: Number(e.ResponseCode ?? e.ErrorCode),
+          pagePath: String(e.ResponsePagePath),
+        });
+  }
+
   return {
     checks,
     records,
@@ -446,6 +473,7 @@ export function readModel(
     pagingAlarms,
     metricAlarms,
     switchPublishers,
+    outageErrorResponses,
   };
 }
 

@@ -5,7 +5,7 @@
  * canary handler publishes its verdicts to, with the canary alarms evaluated from the templates.
  */
 import type { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { PAGE_MARKER } from '../../lib/contract/shop';
+import { MODE_HEADER, PAGE_MARKER, REGION_HEADER } from '../../lib/contract/shop';
 import type { Answer, CachingResolver } from './route53';
 import type { CanaryAlarmSpec, PagingAlarmSpec } from './model';
 
@@ -75,7 +75,12 @@ export class CheckoutLoad {
     let pendingCart: string | undefined;
     const call = async (path: string, init: RequestInit = {}) => {
       const res = await f(base + path, { ...init, signal: AbortSignal.timeout(this.o.requestTimeoutMs) });
-      return { status: res.status, text: await res.text() };
+      return {
+        status: res.status,
+        text: await res.text(),
+        region: res.headers.get(REGION_HEADER),
+        mode: res.headers.get(MODE_HEADER),
+      };
     };
     const json = (body: unknown) => ({
       method: 'POST',
@@ -88,12 +93,16 @@ export class CheckoutLoad {
       try {
         const page = await call('/products/1');
         const shopPage = page.status === 200 && page.text.includes(PAGE_MARKER);
-        record('page', shopPage || page.text.includes(this.o.outageMarker));
-        record('browse', shopPage);
+        const outagePage = page.text.includes(this.o.outageMarker);
+        const answer = describeAnswer(page.status, page.region, page.text, this.o.outageMarker);
+        record('page', shopPage || outagePage, shopPage || outagePage ? undefined : answer);
+        record('browse', shopPage, shopPage ? undefined : answer);
         if (shopPage) {
+          let cartAnswer = 'no cart';
           if (!pendingCart) {
             const cart = await call('/cart', json({ productId: 1, quantity: 1 }));
             if (cart.status === 201) pendingCart = JSON.parse(cart.text).cartId;
+            else cartAnswer = `cart HTTP ${cart.status}${cart.mode ? ` ${cart.mode}` : ''}`;
           }
           if (pendingCart) {
             const out = await call('/checkout', json({ cartId: pendingCart }));
@@ -106,14 +115,14 @@ export class CheckoutLoad {
               pendingCart = undefined;
               record('buy', true);
             } else {
-              record('buy', false, `checkout HTTP ${out.status}`);
+              record('buy', false, `checkout HTTP ${out.status}${out.mode ? ` ${out.mode}` : ''}`);
               if (out.status === 409) {
                 this.unacknowledgedCommits.push(pendingCart);
                 pendingCart = undefined;
               } else if (out.status === 404) pendingCart = undefined; // the cart was lost with a region
             }
-          } else record('buy', false, 'no cart');
-        } else record('buy', false, `product page HTTP ${page.status}`);
+          } else record('buy', false, cartAnswer);
+        } else record('buy', false, `product page: ${answer}`);
       } catch (e) {
         const detail = String((e as Error).cause ?? (e as Error).message);
         record('page', false, detail);
@@ -123,6 +132,25 @@ export class CheckoutLoad {
       await new Promise((r) => setTimeout(r, this.o.pauseMs));
     }
   }
+}
+
+/**
+ * What answered a page request, for the diagnostics of a failed sample: the status, who answered
+ * (the shop of a region names itself in a header; anything else is the outage page's server) and
+ * which marker the body held.
+ */
+export function describeAnswer(
+  status: number,
+  region: string | null,
+  body: string,
+  outageMarker: string,
+): string {
+  const marker = body.includes(PAGE_MARKER)
+    ? PAGE_MARKER
+    : body.includes(outageMarker)
+      ? outageMarker
+      : `no marker (${body.length} bytes)`;
+  return `HTTP ${status} from ${region ? `the shop in ${region}` : 'the outage page server'}, ${marker}`;
 }
 
 /**
@@ -151,6 +179,35 @@ export function outageSeconds(
     out.push(((recovered?.at ?? until) - from) / 1000);
   }
   return out;
+}
+
+/** Failed samples of one kind, grouped by what answered. */
+export interface FailureGroup {
+  readonly detail: string;
+  readonly count: number;
+  /** First and last failure, in local milliseconds. */
+  readonly first: number;
+  readonly last: number;
+}
+
+/** The failed `what` samples between `from` and `until`, grouped by their detail, most frequent first. */
+export function failureGroups(
+  samples: readonly Sample[],
+  what: Outcome,
+  from: number,
+  until: number,
+): FailureGroup[] {
+  const groups = new Map<string, { count: number; first: number; last: number }>();
+  for (const s of samples) {
+    if (s.what !== what || s.ok || s.at < from || s.at > until) continue;
+    const key = s.detail ?? 'unknown';
+    const g = groups.get(key);
+    if (g) {
+      g.count++;
+      g.last = s.at;
+    } else groups.set(key, { count: 1, first: s.at, last: s.at });
+  }
+  return [...groups].map(([detail, g]) => ({ detail, ...g })).sort((a, b) => b.count - a.count);
 }
 
 /** CloudWatch for the canary verdicts, in memory, with the template's alarms evaluated over it. */

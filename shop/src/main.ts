@@ -26,6 +26,9 @@ async function main(): Promise<void> {
       switchReader: payments.switchParameter
         ? ssmSwitchReader(payments.switchParameter, options.region)
         : undefined,
+      faultReader: payments.faultParameter
+        ? ssmSwitchReader(payments.faultParameter, options.region)
+        : undefined,
       publisher: await cloudWatch(),
     };
   }

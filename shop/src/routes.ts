@@ -146,7 +146,7 @@ export function createHandler(ctx: ShopContext): ShopHandler {
   };
 
   const paymentRoutes: PaymentRouteContext | undefined = ctx.payments
-    ? { payments: ctx.payments, region: ctx.region, pageContext, readOnly }
+    ? { payments: ctx.payments, region: ctx.region, pageContext, readOnly, testRequests: ctx.testRequests }
     : undefined;
 
   /** Too busy right now (admission gate full): 503 + Retry-After, nothing was done. */

@@ -111,12 +111,41 @@ test('failback restores the deployed threshold before it undrains', async () => 
   thresholds['hc-region-ap-northeast-2'] = 5;
   expect(await run(w, 'failback', '--yes')).toBe(0);
   expect(updates(w)).toEqual([
+    { HealthCheckId: 'hc-region-ap-northeast-1', HealthCheckVersion: 3, HealthThreshold: 0 },
+    { HealthCheckId: 'hc-region-ap-northeast-1', HealthCheckVersion: 3, HealthThreshold: 3 },
     { HealthCheckId: 'hc-region-ap-northeast-2', HealthCheckVersion: 3, HealthThreshold: 3 },
   ]);
-  const restoreAt = w.out.indexOf('[ OK ] 4. Restore the region health check of ap-northeast-2');
-  const undrainAt = w.out.indexOf('[ OK ] 6. Undrain ap-northeast-2');
+  const restoreAt = w.out.indexOf('[ OK ] 6. Restore the region health check of ap-northeast-2');
+  const undrainAt = w.out.indexOf('[ OK ] 7. Undrain ap-northeast-2');
   expect(restoreAt).toBeGreaterThan(0);
   expect(undrainAt).toBeGreaterThan(restoreAt);
+});
+
+test('failback holds the serving region in DNS (0 of 4: always healthy) during the switchover and ends the hold right after the verification', async () => {
+  const { w, thresholds } = world();
+  w.state.writer = STANDBY;
+  w.state.drained[PRIMARY] = { [STANDBY]: true, [EDGE]: true };
+  // the threshold of the serving region's check when the switchover was requested
+  let duringSwitchover: number | undefined;
+  w.m(PRIMARY)
+    .rds.on(SwitchoverGlobalClusterCommand)
+    .callsFake(() => {
+      duringSwitchover = thresholds['hc-region-ap-northeast-1'];
+      w.onSleep = () => {
+        w.state.writer = PRIMARY;
+        w.state.healthz[PRIMARY] = { status: 200, mode: 'read-write', db: 'writer' };
+      };
+      return {};
+    });
+  expect(await run(w, 'failback', '--yes')).toBe(0);
+  expect(duringSwitchover).toBe(0);
+  expect(thresholds['hc-region-ap-northeast-1']).toBe(3);
+  expect(w.out).toMatch(
+    /\[ OK \] 1\. Hold ap-northeast-1 in DNS during the switchover .*hc-region-ap-northeast-1 held in: needs 0 of 4 healthy \(always healthy\)/,
+  );
+  expect(w.out).toMatch(
+    /\[ OK \] 4\. Verify ap-northeast-2 serves read-write[\s\S]*\[ OK \] 5\. End the hold on ap-northeast-1 once its \/healthz is back/,
+  );
 });
 
 test('failback with the Route 53 API down still completes (warning), the drain switch undone', async () => {
@@ -129,5 +158,6 @@ test('failback with the Route 53 API down still completes (warning), the drain s
   expect(w.out + w.err).toContain(
     'could not make sure the region health check of ap-northeast-2 is as deployed',
   );
+  expect(w.out + w.err).toContain('ap-northeast-1 is not held in');
   expect(w.state.drained[PRIMARY][STANDBY]).toBe(false);
 });

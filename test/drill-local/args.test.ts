@@ -78,6 +78,7 @@ describe('the drill table says what its columns and counts mean', () => {
         unacknowledgedCommits: 0,
         shopRestarts: 0,
         dnsPath: '',
+        pageFailures: [],
       },
       {
         name: 'planned: fail back to ap-northeast-2',
@@ -93,6 +94,7 @@ describe('the drill table says what its columns and counts mean', () => {
         unacknowledgedCommits: 0,
         shopRestarts: 0,
         dnsPath: '',
+        pageFailures: [],
       },
     ],
     worstCaseSeconds: 58,

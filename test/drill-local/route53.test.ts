@@ -64,6 +64,15 @@ test('the model is read from the synthesized templates: chain order, interval, t
   ]);
 });
 
+test('the outage page for any shop path, as the distribution is synthesized: a missing object (403/404) answers /index.html with 503', () => {
+  // The drill's outage server answers from this; an empty 404 counted every customer sent down the
+  // chain as unable to reach any page, which CloudFront never does.
+  expect(model.outageErrorResponses).toEqual([
+    { errorCode: 403, responseCode: 503, pagePath: '/index.html' },
+    { errorCode: 404, responseCode: 503, pagePath: '/index.html' },
+  ]);
+});
+
 test("the region check as synthesized: the endpoint twice, one switch copy per holder (the edge region's included), threshold copies + 1", () => {
   const regionCheck = model.checks[
     model.records.find((r) => r.name === config.domainName && r.failover === 'PRIMARY')!.healthCheckId!

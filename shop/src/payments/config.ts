@@ -32,6 +32,8 @@ const providerSchema = z.object({
    * default is Toss's own; tests point it at the fake's stand-in.
    */
   sdkUrl: z.string().url().default(TOSS_SDK_URL),
+  /** Secrets Manager name of the provider's TEST keys, for the canary's test payment (test-payment.ts). */
+  testSecretName: z.string().min(1).optional(),
 });
 
 export const paymentsSchema = z.object({
@@ -58,6 +60,8 @@ export const paymentsSchema = z.object({
     })
     .default({ failureRatePercent: 50, minimumAttempts: 10, windowSeconds: 60, halfOpenAfterSeconds: 30 }),
   switchParameter: z.string().min(1).optional(),
+  /** SSM parameter of the payment game day's fault switch (lib/contract/payments.ts `DrillFault`). */
+  faultParameter: z.string().min(1).optional(),
   reconcileEverySeconds: z.number().positive().default(60),
   /** Not in the contract: how long a shop may wait after its own confirm deadline before a look-up. */
   confirmGraceSeconds: z.number().positive().default(5),

@@ -2,11 +2,13 @@
 import type { Database } from '../db';
 import type { Logger } from '../types';
 import type { PaymentsSettings, ProviderSettings } from './config';
+import { DrillFaultSwitch, withDrillFault } from './fault';
 import { PaymentHealth } from './health';
 import { KakaoPay } from './kakaopay';
 import { type MetricPublisher, PaymentMetrics } from './metrics';
-import { type PaymentHooks, PaymentService } from './service';
-import { PaymentSwitch, type SwitchReader } from './switch';
+import { type PaymentHooks, PaymentService, type PaymentServiceOptions } from './service';
+import { PaymentSwitch, SWITCH_POLL_MS, type SwitchReader } from './switch';
+import { TestPayments } from './test-payment';
 import { TossPayments } from './toss';
 import type { PaymentProvider } from './types';
 
@@ -22,6 +24,8 @@ export interface PaymentOptions {
   switchReader?: SwitchReader;
   /** Poll interval of the switch (default 15 s). */
   switchPollMs?: number;
+  /** Reads the game day's fault switch (SSM in production); none: no drill can fault a provider. */
+  faultReader?: SwitchReader;
   /** Sends PutMetricData (CloudWatch in production); none: metrics are counted, not sent. */
   publisher?: MetricPublisher;
   /** CloudWatch namespace; default `${appName}/payments` from the switch parameter's name. */
@@ -51,15 +55,26 @@ function secretOf(p: ProviderSettings, read: PaymentOptions['readSecret']) {
 /** Builds the payment service for a shop. */
 export function createPayments(
   o: PaymentOptions,
-  shop: { db: Database; region: string; logger: Logger; now: () => number },
+  shop: {
+    db: Database;
+    region: string;
+    logger: Logger;
+    now: () => number;
+    fence?: PaymentServiceOptions['fence'];
+  },
 ): PaymentService {
-  const providers =
+  const adapters =
     o.providers ??
     o.settings.providers.map((p) =>
       p.kind === 'toss-payments'
         ? new TossPayments(p, secretOf(p, o.readSecret))
         : new KakaoPay(p, secretOf(p, o.readSecret)),
     );
+  const pollMs = o.switchPollMs ?? SWITCH_POLL_MS;
+  const faults = new DrillFaultSwitch(o.faultReader, shop.logger, pollMs);
+  const timeouts = new Map(o.settings.providers.map((p) => [p.id, p.timeoutMs]));
+  // Every adapter answers to the game day's fault switch; without a reader it never fires.
+  const providers = adapters.map((p) => withDrillFault(p, faults, timeouts.get(p.id) ?? 8000));
   const app = /^\/([^/]+)\/payments\//.exec(o.settings.switchParameter ?? '')?.[1] ?? 'resilient-shop';
   const metrics = new PaymentMetrics(o.namespace ?? `${app}/payments`, shop.region, o.publisher, shop.logger);
   const health = new PaymentHealth(o.settings, {
@@ -67,16 +82,26 @@ export function createPayments(
     onSample: (s) => metrics.record(s),
     now: o.breakerClock,
   });
-  const sw = new PaymentSwitch(o.switchReader, shop.logger, o.switchPollMs);
+  const sw = new PaymentSwitch(o.switchReader, shop.logger, pollMs);
   return new PaymentService({
     settings: o.settings,
     db: shop.db,
     providers,
     health,
     switch: sw,
+    faults,
+    tests: o.settings.providers.some((p) => p.testSecretName)
+      ? new TestPayments({
+          db: shop.db,
+          providers: o.settings.providers.filter((p) => p.testSecretName),
+          readSecret: o.readSecret,
+          logger: shop.logger,
+        })
+      : undefined,
     metrics,
     logger: shop.logger,
     now: shop.now,
     hooks: o.hooks,
+    fence: shop.fence,
   });
 }

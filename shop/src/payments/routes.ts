@@ -10,6 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PageContext } from '../html';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from '../http';
 import type { Mode } from '../types';
+import { SYNTHETIC_HEADER } from '../../../lib/contract/shop';
+import { type TestRequestGate, unsignedTestHeaders } from '../signed-test-request';
 import { choicePage, manualPage } from './pages';
 import type { PaymentService, ReturnResult } from './service';
 import './texts';
@@ -24,6 +26,8 @@ export interface PaymentRouteContext {
   pageContext: (mode: Mode, req: IncomingMessage) => PageContext;
   /** Answers "read-only: order another way" (the shop's own page). */
   readOnly: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Verifies signed test headers (none: local runs, the unsigned `1`). */
+  testRequests?: TestRequestGate;
 }
 
 /** The shop's own origin as the customer reached it, for the provider's return URLs. */
@@ -81,6 +85,23 @@ export async function handlePaymentRoute(
     } else {
       sendHtml(res, mode, 201, manualPage(ctx.pageContext(mode, req), result, ctx.payments.settings));
     }
+    return true;
+  }
+  if (path === '/payments/test') {
+    // The canary's test payment: only with a signed synthetic header, never a customer's request.
+    if (method !== 'POST') throw new HttpError(405, 'Method not allowed.');
+    const tests = ctx.payments.tests;
+    if (!tests) throw new HttpError(404, 'No provider has test keys here.');
+    const { synthetic } = ctx.testRequests ? await ctx.testRequests.check(req) : unsignedTestHeaders(req);
+    if (!synthetic) throw new HttpError(403, `The ${SYNTHETIC_HEADER} header needs a valid signature.`);
+    if (mode === 'read-only') {
+      ctx.readOnly(req, res);
+      return true;
+    }
+    const provider = new URL(req.url ?? '/', 'http://shop').searchParams.get('provider') ?? undefined;
+    if (provider !== undefined && !tests.providerIds.includes(provider))
+      throw new HttpError(404, 'That provider has no test keys here.');
+    sendJson(res, mode, 200, await tests.run(provider));
     return true;
   }
   if (path === '/payments/health') {

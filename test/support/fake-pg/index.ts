@@ -11,6 +11,8 @@
  * accepted and never answered); `5xx` (HTTP 500, nothing charged); `charge-then-timeout` (the charge
  * is booked, then no answer: the worst case); `maintenance` (every confirm refused with the
  * provider's "temporary error" code); `decline` (every confirm refused as a customer decline).
+ * Toss's card number payment (`key-in`, the canary's test payment) approves at once and follows the
+ * same modes.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -26,6 +28,8 @@ export interface FakePayment {
   /** The merchant's order id (Toss orderId / KakaoPay partner_order_id): the shop's attempt id. */
   orderId: string;
   userId?: string;
+  /** Toss: the customerKey the SDK passed to the window (none through a plain `windowUrl`). */
+  customerKey?: string;
   amount: number;
   status: 'READY' | 'IN_PROGRESS' | 'DONE' | 'CANCELED';
   pgToken?: string;
@@ -165,7 +169,8 @@ export class FakeProvider {
           withParams(q.get('failUrl') ?? '', { code: 'INVALID_CLIENT_KEY', message: 'bad client key' }),
         );
       const ref = `tpk_${randomUUID().replace(/-/g, '')}`;
-      this.payments.set(ref, { ref, orderId, amount, status: 'IN_PROGRESS' });
+      const customerKey = q.get('customerKey') ?? undefined;
+      this.payments.set(ref, { ref, orderId, amount, status: 'IN_PROGRESS', customerKey });
       return redirect(res, withParams(successUrl, { paymentKey: ref, orderId, amount: String(amount) }));
     }
     if (url.pathname === '/_kakao_window') {
@@ -235,6 +240,26 @@ export class FakeProvider {
         return { status: 400, body: { code: 'ALREADY_PROCESSED_PAYMENT', message: 'already processed' } };
       if (this.mode === 'decline')
         return { status: 403, body: { code: 'REJECT_CARD_COMPANY', message: 'declined by card company' } };
+      if (!this.charge(p)) return undefined;
+      return { status: 200, body: tossPayment(p) };
+    }
+    if (method === 'GET' && path === '/v1/transactions') {
+      // Every approval and cancellation (the fake ignores the period: tests are short).
+      const rows = [...this.payments.values()].flatMap((p) => [
+        ...(p.chargedAt ? [tossTransaction(p, 'DONE', p.chargedAt)] : []),
+        ...(p.canceledAt ? [tossTransaction(p, 'CANCELED', p.canceledAt)] : []),
+      ]);
+      return { status: 200, body: rows };
+    }
+    if (method === 'POST' && path === '/v1/payments/key-in') {
+      // Card number payment (server to server): approved at once; the test secret carries the card.
+      if (this.mode === 'maintenance')
+        return { status: 400, body: { code: 'PROVIDER_ERROR', message: '일시적인 오류가 발생했습니다.' } };
+      if (typeof b.cardNumber !== 'string' || typeof b.orderId !== 'string')
+        return { status: 400, body: { code: 'INVALID_REQUEST', message: 'cardNumber and orderId required' } };
+      const ref = `tpk_${randomUUID().replace(/-/g, '')}`;
+      const p: FakePayment = { ref, orderId: b.orderId, amount: Number(b.amount), status: 'IN_PROGRESS' };
+      this.payments.set(ref, p);
       if (!this.charge(p)) return undefined;
       return { status: 200, body: tossPayment(p) };
     }
@@ -327,6 +352,22 @@ function tossPayment(p: FakePayment) {
     balanceAmount: p.status === 'CANCELED' ? 0 : p.amount,
     method: '카드',
     approvedAt: p.chargedAt ? new Date(p.chargedAt).toISOString() : null,
+  };
+}
+
+function tossTransaction(p: FakePayment, status: string, at: number) {
+  return {
+    mId: 'fake',
+    transactionKey: `${p.ref}-${status}`,
+    paymentKey: p.ref,
+    orderId: p.orderId,
+    currency: 'KRW',
+    method: '카드',
+    customerKey: p.customerKey ?? '',
+    useEscrow: false,
+    amount: p.amount,
+    status,
+    transactionAt: new Date(at).toISOString(),
   };
 }
 
