@@ -6,22 +6,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type BrowserContextOptions,
-  type Page,
-} from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { parseConfig } from '../../lib/config/load';
 import { KNOWN_REGIONS } from '../../lib/config/schema';
 import { COMPENSATION_OFFERS, PROMISE_MAX_CHARS, statusSchema, type Status } from '../../lib/contract/status';
 import { contactsIn } from '../../lib/contract/contacts';
 import { exampleStatus, REGION_NAMES, renderOutagePage } from '../../outage-page/render';
+import { launchChromium } from '../support/browser';
 import { LONG, shortOrLong } from '../support/long';
 import { OUTAGE_CSP, startOutageServer, type OutageServer, type StatusReply } from './static-server';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 const NOW = new Date('2026-12-05T05:00:00Z');
 
@@ -138,27 +132,9 @@ async function text(page: Page, selector: string): Promise<string> {
 const visibleText = (page: Page) => page.locator('body').innerText();
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. The outage page browser tests need it: run \`apt-get install -y chromium\` ` +
-        '(CI installs it), or set CHROMIUM_PATH.',
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-sync',
-      // Every test opens a fresh context; letting them share one renderer process saves starting a
-      // renderer per page (~0.2 s each here). Contexts stay isolated (storage, cookies, permissions).
-      '--renderer-process-limit=1',
-    ],
-  });
+  // Every test opens a fresh context; letting them share one renderer process saves starting a
+  // renderer per page (~0.2 s each here). Contexts stay isolated (storage, cookies, permissions).
+  browser = await launchChromium(['--renderer-process-limit=1']);
   server = await startOutageServer(files);
 });
 
