@@ -317,6 +317,10 @@ export async function main(argv: readonly string[], o: Overrides = {}): Promise<
     .requiredOption('--ko <text>', 'message in Korean (required)')
     .requiredOption('--en <text>', 'message in English (required)')
     .option('--eta <time>', 'next update: ISO time or +30m / +2h')
+    .option(
+      '--back-at <time>',
+      'when service is expected back: ISO time or +2h (left out: the page says it is not known yet)',
+    )
     .addOption(
       new Option('--severity <level>', 'severity').choices(['info', 'minor', 'major']).default('major'),
     )

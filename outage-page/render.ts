@@ -245,7 +245,7 @@ export function defaultStatus(config: Pick<ShopConfig, 'regions'>, now = new Dat
 
 /**
  * A realistic major-incident notice (for tests and previews): a payment failure, primary down,
- * standbys degraded, the double-charge promise reworded and a coupon announced.
+ * standbys degraded, recovery expected in two hours, the double-charge promise reworded and a coupon announced.
  */
 export function exampleStatus(
   config: Pick<ShopConfig, 'regions'>,
@@ -259,6 +259,7 @@ export function exampleStatus(
     },
     updatedAt: now.toISOString(),
     nextUpdateAt: new Date(now.getTime() + 30 * 60 * 1000).toISOString(),
+    expectedBackAt: new Date(now.getTime() + 2 * 60 * 60 * 1000).toISOString(),
     regions: Object.fromEntries(config.regions.map((r, i) => [r.name, i === 0 ? 'down' : 'degraded'])),
     // A payment incident is exactly when "you will not be charged twice" may not hold: say what will happen.
     promises: {

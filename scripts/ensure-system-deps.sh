@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests run against when they are missing: PostgreSQL (the shop's
-# tests start a throwaway cluster) and Chromium (the outage page's browser tests), plus a CJK font
-# so Korean screenshots render. Nothing is downloaded outside Debian's packages.
+# tests start a throwaway cluster) and Chromium's headless shell (the browser tests; see
+# test/support/browser.ts, CHROMIUM_PATH picks another binary), plus a CJK font so Korean screenshots
+# render. Nothing is downloaded outside Debian's packages.
 set -euo pipefail
 
 missing=()
@@ -10,7 +11,11 @@ have_initdb() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
 }
 have_initdb || missing+=(postgresql)
-[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+if [ -n "${CHROMIUM_PATH:-}" ]; then
+  [ -x "$CHROMIUM_PATH" ] || missing+=(chromium)
+else
+  [ -x /usr/bin/chromium-headless-shell ] || missing+=(chromium-headless-shell)
+fi
 fc-list 2>/dev/null | grep -qi -e nanum -e 'noto sans cjk' || missing+=(fonts-nanum)
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -1,12 +1,13 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { Names } from '../lib/config/names';
-import { resourcesOf, synth, testConfig } from './support/synth';
+import { resourcesOf, sharedTemplates, testConfig } from './support/synth';
 
 // Failure paths found in review of the templates: each test names the AWS behaviour it rests on
 // (sources in docs/template-review.md).
 const config = testConfig();
 const names = new Names(config);
-const { templates } = synth(config);
+// The default app's templates, synthesized once per Jest run for every suite that only reads them.
+const templates = sharedTemplates(config);
 const standby = config.regions.find((r) => r.role === 'standby')!.name;
 
 describe('secret replicas after a rotation', () => {

@@ -43,6 +43,7 @@ function noticeCommand(d: Deps, status: Status | undefined): string {
     `--ko ${shellQuote(status.message.ko)}`,
     `--en ${shellQuote(status.message.en)}`,
     ...(status.nextUpdateAt ? [`--eta ${status.nextUpdateAt}`] : []),
+    ...(status.expectedBackAt ? [`--back-at ${status.expectedBackAt}`] : []),
     ...promiseFlagArgs(status.promises, shellQuote),
     '--yes',
   ].join(' ');
@@ -103,7 +104,7 @@ export async function applyNotice(d: Deps, req: NoticeRequest): Promise<number> 
         const how = await putStatus(d, desired, () => ctx.changed());
         const what = clearing
           ? 'severity none'
-          : `${desired.severity}, next update ${desired.nextUpdateAt ?? 'not promised'}`;
+          : `${desired.severity}, next update ${desired.nextUpdateAt ?? 'not promised'}${desired.expectedBackAt ? `, expected back ${desired.expectedBackAt}` : ''}`;
         return how === 'read-back' ? `${what} (${LATE})` : what;
       },
     },

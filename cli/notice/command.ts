@@ -1,5 +1,10 @@
 import { UsageError } from '../aws/errors';
-import { formatProblems, noticeTextProblems, parseNoticeEta } from '../../lib/contract/notice-input';
+import {
+  formatProblems,
+  noticeTextProblems,
+  parseNoticeBackAt,
+  parseNoticeEta,
+} from '../../lib/contract/notice-input';
 import { applyNotice } from './apply';
 import { parsePromises, PromiseFlags } from './promises';
 import type { Deps } from '../aws/deps';
@@ -8,6 +13,8 @@ export interface NoticeSetFlags extends PromiseFlags {
   readonly ko: string;
   readonly en: string;
   readonly eta?: string;
+  /** When service is expected back: ISO time or +2h (status.json `expectedBackAt`). */
+  readonly backAt?: string;
   readonly severity?: string;
   readonly dryRun?: boolean;
   readonly yes?: boolean;
@@ -22,11 +29,14 @@ export async function noticeSetCommand(d: Deps, f: NoticeSetFlags, args: readonl
     throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')} (got "${f.severity}")`);
   }
   // Validated like config, before any AWS call: every problem at once, each with flag, value, fix.
-  const eta = f.eta === undefined ? undefined : parseNoticeEta(f.eta, d.now());
+  const now = d.now();
+  const eta = f.eta === undefined ? undefined : parseNoticeEta(f.eta, now);
+  const backAt = f.backAt === undefined ? undefined : parseNoticeBackAt(f.backAt, now);
   const problems = [
     ...noticeTextProblems('--ko', f.ko),
     ...noticeTextProblems('--en', f.en),
     ...(eta?.problem ? [eta.problem] : []),
+    ...(backAt?.problem ? [backAt.problem] : []),
   ];
   if (problems.length) throw new UsageError(formatProblems(problems));
   const promises = parsePromises(f);
@@ -37,6 +47,7 @@ export async function noticeSetCommand(d: Deps, f: NoticeSetFlags, args: readonl
       ko: f.ko,
       en: f.en,
       nextUpdateAt: eta?.iso ?? null,
+      ...(backAt?.iso ? { expectedBackAt: backAt.iso } : {}),
       ...(promises ? { promises } : {}),
     },
     dryRun: !!f.dryRun,

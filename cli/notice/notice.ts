@@ -64,6 +64,8 @@ export interface NoticeInput {
   readonly ko: string;
   readonly en: string;
   readonly nextUpdateAt: string | null;
+  /** When service is expected back (absent: not known, and the page says so). */
+  readonly expectedBackAt?: string;
   /** The page's promises and compensation (absent: the page keeps its own wording). */
   readonly promises?: Promises;
 }
@@ -74,6 +76,7 @@ export function buildStatus(input: NoticeInput, regions: Record<string, RegionSt
     message: { ko: input.ko, en: input.en },
     updatedAt: now.toISOString(),
     nextUpdateAt: input.nextUpdateAt,
+    ...(input.expectedBackAt ? { expectedBackAt: input.expectedBackAt } : {}),
     regions,
     ...(input.promises ? { promises: input.promises } : {}),
   });

@@ -1,7 +1,12 @@
 import { Command, Option } from 'commander';
 import { executeAction } from '../action/action';
 import { EXIT, UsageError } from '../aws/errors';
-import { formatProblems, parseNoticeEta } from '../../lib/contract/notice-input';
+import {
+  formatProblems,
+  parseNoticeBackAt,
+  parseNoticeEta,
+  type TimeResult,
+} from '../../lib/contract/notice-input';
 import { applyNotice } from '../notice/apply';
 import { parsePaymentsTarget, planPaymentsSwitch } from './switch';
 import { paymentIncidentNotice, parseIncidentMethods } from './notice';
@@ -51,6 +56,8 @@ export async function paymentsStatusCommand(d: Deps, opts: { json?: boolean }): 
 export interface PaymentIncidentFlags {
   readonly method: readonly string[];
   readonly eta?: string;
+  /** When service is expected back, as `shopctl notice set --back-at`. */
+  readonly backAt?: string;
   readonly severity?: 'info' | 'minor' | 'major';
   readonly dryRun?: boolean;
   readonly yes?: boolean;
@@ -78,6 +85,7 @@ export async function paymentIncidentCommand(
       ko: notice.ko,
       en: notice.en,
       nextUpdateAt: f.eta ? etaOrRefuse(f.eta, d.now()) : null,
+      ...(f.backAt ? { expectedBackAt: timeOrRefuse(parseNoticeBackAt(f.backAt, d.now())) } : {}),
       ...(notice.promises ? { promises: notice.promises } : {}),
     },
     dryRun: !!f.dryRun,
@@ -133,6 +141,10 @@ export function registerPaymentsCommands(program: Command, notice: Command, run:
       'online methods down: card, easy-pay (comma-separated or repeated)',
     )
     .option('--eta <time>', 'next update: ISO time or +30m / +2h')
+    .option(
+      '--back-at <time>',
+      'when payments are expected back: ISO time or +2h (left out: the page says it is not known yet)',
+    )
     .addOption(
       new Option('--severity <level>', 'severity').choices(['info', 'minor', 'major']).default('minor'),
     )
@@ -146,7 +158,11 @@ export function registerPaymentsCommands(program: Command, notice: Command, run:
 
 /** The notice's ETA, validated like `shopctl notice set --eta` (exit 2 with the fix, before any AWS call). */
 function etaOrRefuse(value: string, now: Date): string {
-  const eta = parseNoticeEta(value, now);
-  if (eta.problem) throw new UsageError(formatProblems([eta.problem]));
-  return eta.iso;
+  return timeOrRefuse(parseNoticeEta(value, now));
+}
+
+/** A parsed notice time, or exit 2 with the flag, value and fix. */
+function timeOrRefuse(t: TimeResult): string {
+  if (t.problem) throw new UsageError(formatProblems([t.problem]));
+  return t.iso;
 }

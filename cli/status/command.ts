@@ -94,7 +94,7 @@ export function renderStatus(
         : `${s.dns.resolvesTo}${s.dns.resolvesTo === s.primaryRegion ? ' (primary)' : ' (standby)'}`;
   const notice =
     s.notice.state === 'active' && s.notice.status
-      ? `${s.notice.status.severity} since ${s.notice.status.updatedAt}, next update ${s.notice.status.nextUpdateAt ?? 'not promised'}: "${s.notice.status.message.en}"`
+      ? `${s.notice.status.severity} since ${s.notice.status.updatedAt}, next update ${s.notice.status.nextUpdateAt ?? 'not promised'}${s.notice.status.expectedBackAt ? `, expected back ${s.notice.status.expectedBackAt}` : ''}: "${s.notice.status.message.en}"`
       : s.notice.state === 'none'
         ? 'none'
         : `unknown (${s.notice.error ?? 'unreadable'})`;

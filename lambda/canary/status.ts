@@ -79,6 +79,7 @@ export function statusProblem(doc: unknown): string | undefined {
   if (!isObject(doc)) return 'not an object';
   const keyProblem = strictKeys(doc, ['severity', 'message', 'updatedAt', 'nextUpdateAt', 'regions'], '', [
     'promises',
+    'expectedBackAt',
   ]);
   if (keyProblem) return keyProblem;
   if (typeof doc.severity !== 'string' || !SEVERITIES.includes(doc.severity)) return 'severity: invalid';
@@ -94,6 +95,9 @@ export function statusProblem(doc: unknown): string | undefined {
   if (!isDatetime(doc.updatedAt)) return 'updatedAt: not an ISO 8601 UTC datetime';
   if (doc.nextUpdateAt !== null && !isDatetime(doc.nextUpdateAt))
     return 'nextUpdateAt: not null or an ISO 8601 UTC datetime';
+  // Optional (absent = recovery time not known); when present, a time like nextUpdateAt, never null.
+  if ('expectedBackAt' in doc && !isDatetime(doc.expectedBackAt))
+    return 'expectedBackAt: not an ISO 8601 UTC datetime';
   if ('promises' in doc) {
     const problem = promisesProblem(doc.promises);
     if (problem) return problem;

@@ -8,6 +8,11 @@
 export const NOTICE_MAX_CHARS = 2000;
 /** Furthest an ETA may be: a "next update" promised more than a week ahead is no promise. */
 export const ETA_MAX_AHEAD_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * Furthest an expected recovery may be: beyond 30 days it is no time a customer can wait for, and
+ * the message should say what to do instead.
+ */
+export const BACK_AT_MAX_AHEAD_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Control characters (ANSI escapes start with one), except the line feed a message may contain. */
 const CONTROL_RE = /[^\P{Cc}\n]/u;
@@ -66,17 +71,28 @@ const ABSOLUTE_RE =
 const RELATIVE_RE = /^\+(\d{1,7})([smh])$/;
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
 
+/** A parsed time flag: the ISO time in UTC, or the problem. */
+export type TimeResult = { iso: string; problem?: undefined } | { iso?: undefined; problem: InputProblem };
+
+/** What differs between the notice's times: the flag, what the time means, how far ahead it may be. */
+interface TimeFlag {
+  readonly flag: string;
+  /** Completes "give ...", e.g. "the time of the next update". */
+  readonly what: string;
+  readonly maxAheadMs: number;
+  /** The problem and fix when the time is further ahead than `maxAheadMs`. */
+  readonly tooFar: { problem: string; fix: string };
+  /** Added to the fix of a time that is not in the future. */
+  readonly pastHint?: string;
+}
+
 /**
- * The ETA (`+30m`, `+2h`, `+45s`, or an ISO 8601 time with its offset) as an ISO string in UTC, or
- * the problem: not a time, not a real calendar date (2026-02-30), not in the future, more than a
- * week ahead.
+ * A time flag (`+30m`, `+2h`, `+45s`, or an ISO 8601 time with its offset) as an ISO string in UTC,
+ * or the problem: not a time, not a real calendar date (2026-02-30), not in the future, too far ahead.
  */
-export function parseNoticeEta(
-  value: string,
-  now: Date,
-): { iso: string; problem?: undefined } | { iso?: undefined; problem: InputProblem } {
+function parseNoticeTime(value: string, now: Date, f: TimeFlag): TimeResult {
   const fail = (problem: string, fix: string) => ({
-    problem: { flag: '--eta', value: showValue(value), problem, fix },
+    problem: { flag: f.flag, value: showValue(value), problem, fix },
   });
   const example = new Date(now.getTime() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const rel = RELATIVE_RE.exec(value.trim());
@@ -113,14 +129,44 @@ export function parseNoticeEta(
   if (t <= now.getTime())
     return fail(
       `is not in the future (now is ${now.toISOString()})`,
-      `give the time of the next update, e.g. ${example} or +30m`,
+      `give ${f.what}, e.g. ${example} or +30m${f.pastHint ?? ''}`,
     );
-  if (t - now.getTime() > ETA_MAX_AHEAD_MS)
-    return fail(
-      'is more than 7 days ahead',
-      'promise the next update within a week (customers check back sooner); post a new one then',
-    );
+  if (t - now.getTime() > f.maxAheadMs) return fail(f.tooFar.problem, f.tooFar.fix);
   return { iso: new Date(t).toISOString() };
+}
+
+/**
+ * The ETA of the next update (`--eta`) as an ISO string in UTC, or the problem: not a time, not a
+ * real calendar date (2026-02-30), not in the future, more than a week ahead.
+ */
+export function parseNoticeEta(value: string, now: Date): TimeResult {
+  return parseNoticeTime(value, now, {
+    flag: '--eta',
+    what: 'the time of the next update',
+    maxAheadMs: ETA_MAX_AHEAD_MS,
+    tooFar: {
+      problem: 'is more than 7 days ahead',
+      fix: 'promise the next update within a week (customers check back sooner); post a new one then',
+    },
+  });
+}
+
+/**
+ * When service is expected back (`--back-at`, status.json `expectedBackAt`) as an ISO string in UTC,
+ * or the problem: the same forms and checks as `--eta`, at most 30 days ahead. A time already past
+ * is refused rather than written: the page would at once say "taking longer than expected".
+ */
+export function parseNoticeBackAt(value: string, now: Date): TimeResult {
+  return parseNoticeTime(value, now, {
+    flag: '--back-at',
+    what: 'when service is expected back',
+    maxAheadMs: BACK_AT_MAX_AHEAD_MS,
+    tooFar: {
+      problem: 'is more than 30 days ahead',
+      fix: 'leave --back-at out (the page then says the time is not known yet) and say in the message what customers can do meanwhile',
+    },
+    pastHint: '; if it is not known, leave --back-at out and the page says so',
+  });
 }
 
 /** All problems as one message, one line per problem: `flag value: problem. Fix: fix`. */

@@ -62,6 +62,13 @@ export const statusSchema = z.strictObject({
   updatedAt: z.iso.datetime(),
   /** ISO 8601 time of the next promised update, or null. */
   nextUpdateAt: z.iso.datetime().nullable(),
+  /**
+   * ISO 8601 time service is expected back (`shopctl notice set --back-at`); absent = not known, and
+   * the page says so. The page judges it against the visitor's clock: once it has passed without the
+   * notice being replaced or cleared, the page says recovery is taking longer than expected instead
+   * of showing a time in the past.
+   */
+  expectedBackAt: z.iso.datetime().optional(),
   /** State per region code. */
   regions: z.record(z.string(), regionStateSchema),
   /** Changes to the page's standing promises and any compensation; absent = the page's own wording. */

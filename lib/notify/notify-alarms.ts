@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import type { ShopConfig } from '../config/load';
 import { Names } from '../config/names';
 import { NOTIFY_DIMENSIONS, NOTIFY_METRICS } from '../contract/notify';
+import { acknowledgeGuard } from '../compliance/acknowledge';
 import type { AlarmTopic } from '../monitoring/alarm-topic';
 
 /**
@@ -100,6 +101,13 @@ export class NotifyAlarms extends Construct {
       datapointsToAlarm,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+
+    for (const part of [this.silent, this.shopUp])
+      acknowledgeGuard(
+        part,
+        'cloudwatch_alarm_action_check',
+        `Deliberately silent: one half of the composite ${names.notifyUnmeasuredAlarm(region)} (no notice metrics WHILE the shop is up), which pages; alone it would page for a shop that is simply down, which other alarms report.`,
+      );
 
     this.unmeasured = new cloudwatch.CompositeAlarm(this, 'Unmeasured', {
       compositeAlarmName: names.notifyUnmeasuredAlarm(region),

@@ -28,6 +28,9 @@
       state: { operational: '정상', degraded: '일부 장애', down: '중단', unknown: '확인되지 않음' },
       offer: { coupon: '할인 쿠폰', 'extended-delivery': '배송 기한 연장', points: '적립금 지급' },
       next: '다음 안내 예정: ',
+      back: '복구 예상: ',
+      backUnknown: '복구 예상 시간은 아직 알 수 없습니다.',
+      backLate: '예상보다 복구가 늦어지고 있습니다.',
       locale: 'ko-KR',
     },
     en: {
@@ -45,6 +48,9 @@
         points: 'Shop points',
       },
       next: 'Next update expected by ',
+      back: 'Expected back: ',
+      backUnknown: 'We do not know yet when the shop will be back.',
+      backLate: 'This is taking longer than expected.',
       locale: 'en-US',
     },
   };
@@ -114,7 +120,11 @@
   function isValidStatus(s) {
     if (
       !isPlainObject(s) ||
-      !keysOk(s, ['severity', 'message', 'updatedAt', 'nextUpdateAt', 'regions'], ['promises'])
+      !keysOk(
+        s,
+        ['severity', 'message', 'updatedAt', 'nextUpdateAt', 'regions'],
+        ['promises', 'expectedBackAt'],
+      )
     ) {
       return false;
     }
@@ -126,6 +136,7 @@
     }
     if (!isDateTime(s.updatedAt)) return false;
     if (s.nextUpdateAt !== null && !isDateTime(s.nextUpdateAt)) return false;
+    if (has(s, 'expectedBackAt') && !isDateTime(s.expectedBackAt)) return false;
     if (has(s, 'promises') && !isPromises(s.promises)) return false;
     if (!isPlainObject(s.regions)) return false;
     return Object.keys(s.regions).every(function (k) {
@@ -297,10 +308,11 @@
     box.removeAttribute('data-severity');
     field(section, 'severity').hidden = true;
     field(section, 'updated').hidden = true;
-    ['message', 'next'].forEach(function (name) {
+    ['message', 'back', 'next'].forEach(function (name) {
       var el = field(section, name);
       el.textContent = el.getAttribute('data-baseline');
     });
+    field(section, 'back').removeAttribute('data-back');
     section.querySelector('[data-regions-box]').hidden = true;
     applyPromises(section, undefined, lang);
     showWholeMessage(section);
@@ -322,6 +334,25 @@
     section.setAttribute('data-message-cut', cut ? 'true' : 'false');
   }
 
+  /*
+   * When service is expected back, judged against this browser's clock at every poll: a time that has
+   * passed while the notice still stands is never shown as if it were ahead; the page says recovery is
+   * taking longer than expected (the next-update line below says when news comes). No time: the page
+   * says it is not known rather than guess.
+   */
+  function applyBack(section, s, lang) {
+    var t = TEXT[lang];
+    var back = field(section, 'back');
+    var state = !s.expectedBackAt
+      ? 'unknown'
+      : Date.parse(s.expectedBackAt) > Date.now()
+        ? 'expected'
+        : 'late';
+    if (state === 'expected') setTime(back, t.back, s.expectedBackAt, lang);
+    else back.textContent = state === 'late' ? t.backLate : t.backUnknown;
+    back.setAttribute('data-back', state);
+  }
+
   function applySection(section, s, lang) {
     var t = TEXT[lang];
     var box = section.querySelector('[data-status]');
@@ -341,6 +372,7 @@
       lang,
     );
     field(section, 'updated').hidden = false;
+    applyBack(section, s, lang);
     if (s.nextUpdateAt) {
       setTime(next, t.next, s.nextUpdateAt, lang);
     } else {
@@ -351,8 +383,12 @@
     showWholeMessage(section);
   }
 
+  /* The notice shown now (severity not "none"), so each poll can judge its recovery time again. */
+  var shown = null;
+
   function applyStatus(s) {
     var cleared = s.severity === 'none';
+    shown = cleared ? null : s;
     LANGS.forEach(function (lang) {
       if (cleared) applyBaseline(sections[lang], lang);
       else applySection(sections[lang], s, lang);
@@ -380,7 +416,15 @@
       .catch(function () {
         /* Network error or invalid JSON: keep whatever is shown. */
       })
-      .then(schedule);
+      .then(function () {
+        /* Even when status.json could not be read: a recovery time that has passed is not shown as ahead. */
+        if (shown !== null) {
+          LANGS.forEach(function (lang) {
+            applyBack(sections[lang], shown, lang);
+          });
+        }
+        schedule();
+      });
   }
 
   function init() {
@@ -389,7 +433,7 @@
     LANGS.forEach(function (lang) {
       var section = doc.getElementById(lang);
       sections[lang] = section;
-      ['message', 'next'].forEach(function (name) {
+      ['message', 'back', 'next'].forEach(function (name) {
         var el = field(section, name);
         el.setAttribute('data-baseline', el.textContent.replace(/\s+/g, ' ').trim());
       });

@@ -197,7 +197,7 @@ export function createShop(options: ShopOptions): Shop {
   });
 
   const payments = options.payments
-    ? createPayments(options.payments, { db, region: options.region, logger, now })
+    ? createPayments(options.payments, { db, region: options.region, logger, now, fence })
     : undefined;
 
   const notify = options.notify

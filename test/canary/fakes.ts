@@ -169,6 +169,8 @@ export const VALID_STATUS = {
   message: { ko: '주문이 일시 중단되었습니다.', en: 'Ordering is paused.' },
   updatedAt: '2025-03-01T09:30:00Z',
   nextUpdateAt: '2025-03-01T10:00:00.000Z',
+  // Optional since the first version: the canary's outage journey must accept it.
+  expectedBackAt: '2025-03-01T12:00:00.000Z',
   regions: { 'ap-northeast-2': 'down', 'ap-northeast-1': 'operational' },
 };
 

@@ -1,15 +1,20 @@
 /**
  * `shopctl notice set` validates its input like config, before any AWS call: lengths, real
- * calendar dates, an ETA in the future (injected clock), no control characters, not blank once
+ * calendar dates, an ETA and an expected recovery time in the future (injected clock), no control characters, not blank once
  * invisible characters are removed. Exit 2 with flag, value and fix.
  */
+import { CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
+  BACK_AT_MAX_AHEAD_MS,
   ETA_MAX_AHEAD_MS,
   NOTICE_MAX_CHARS,
   noticeTextProblems,
+  parseNoticeBackAt,
   parseNoticeEta,
 } from '../../lib/contract/notice-input';
-import { EDGE, PRIMARY, SERVICES, STANDBY, World } from './world';
+import { statusSchema } from '../../lib/contract/status';
+import { EDGE, PRIMARY, SERVICES, STANDBY, throttle, World } from './world';
 
 const NOW = new Date('2026-05-01T03:00:00Z');
 const BASE = ['notice', 'set', '--severity', 'major'];
@@ -34,6 +39,18 @@ test.each([
     'an ETA in 1970',
     ['--ko', '지연', '--en', 'Delayed', '--eta', '1970-01-01T00:00:00Z'],
     'is not in the future',
+  ],
+  [
+    'a recovery time already past',
+    ['--ko', '지연', '--en', 'Delayed', '--back-at', '2026-05-01T11:59:00+09:00'],
+    '--back-at "2026-05-01T11:59:00+09:00" is not in the future (now is 2026-05-01T03:00:00.000Z). ' +
+      'Fix: give when service is expected back, e.g. 2026-05-01T04:00:00Z or +30m; ' +
+      'if it is not known, leave --back-at out and the page says so',
+  ],
+  [
+    'a recovery time of +721h',
+    ['--ko', '지연', '--en', 'Delayed', '--back-at', '+721h'],
+    '--back-at "+721h" is more than 30 days ahead. Fix: leave --back-at out',
   ],
   ['ANSI escapes', ['--ko', '지연', '--en', '\u001b[2J\u001b[31mDelayed'], 'control characters'],
   ['only a zero-width space', ['--ko', '\u200b', '--en', 'Delayed'], '--ko "\\u200b" is blank'],
@@ -85,6 +102,130 @@ describe('parseNoticeEta', () => {
     const week = new Date(NOW.getTime() + ETA_MAX_AHEAD_MS).toISOString();
     expect(parseNoticeEta(week, NOW).iso).toBe(week);
   });
+});
+
+describe('parseNoticeBackAt', () => {
+  test.each([
+    ['+2h', '2026-05-01T05:00:00.000Z'],
+    ['+90m', '2026-05-01T04:30:00.000Z'],
+    ['2026-05-01T16:00:00+09:00', '2026-05-01T07:00:00.000Z'],
+    ['2026-05-01T03:00:01Z', '2026-05-01T03:00:01.000Z'],
+  ])('%s -> %s', (value, iso) => {
+    expect(parseNoticeBackAt(value, NOW)).toEqual({ iso });
+  });
+  test.each([
+    ['2026-05-01T03:00:00Z', 'is not in the future (now is 2026-05-01T03:00:00.000Z)'],
+    ['2026-05-01T11:00:00+09:00', 'is not in the future'],
+    ['+0h', 'is not in the future'],
+    ['2026-02-30T10:00:00Z', 'not a real calendar date'],
+    ['soon', 'neither an ISO 8601 time'],
+    ['+721h', 'more than 30 days ahead'],
+  ])('%s is refused, naming --back-at: %s', (value, problem) => {
+    const r = parseNoticeBackAt(value, NOW);
+    expect(r.iso).toBeUndefined();
+    expect(r.problem).toMatchObject({ flag: '--back-at', value: JSON.stringify(value) });
+    expect(r.problem?.problem).toContain(problem);
+  });
+  test('30 days ahead is the limit; "now" comes from the injected clock', () => {
+    const limit = new Date(NOW.getTime() + BACK_AT_MAX_AHEAD_MS).toISOString();
+    expect(parseNoticeBackAt(limit, NOW).iso).toBe(limit);
+    expect(parseNoticeBackAt(limit, new Date(NOW.getTime() - 1)).problem?.problem).toContain('30 days');
+  });
+});
+
+describe('expectedBackAt in status.json (lib/contract/status.ts)', () => {
+  const doc = {
+    severity: 'major',
+    message: { ko: '지연', en: 'Delayed' },
+    updatedAt: '2026-05-01T03:00:00.000Z',
+    nextUpdateAt: null,
+    regions: {},
+  };
+  test.each([
+    ['absent (not known; every older notice)', true, doc],
+    ['a UTC time', true, { ...doc, expectedBackAt: '2026-05-01T05:00:00.000Z' }],
+    ['null', false, { ...doc, expectedBackAt: null }],
+    ['an offset instead of Z', false, { ...doc, expectedBackAt: '2026-05-01T14:00:00+09:00' }],
+    ['not a time', false, { ...doc, expectedBackAt: 'in two hours' }],
+  ])('%s: valid %s', (_name, ok, value) => {
+    expect(statusSchema.safeParse(value).success).toBe(ok);
+  });
+});
+
+test('--back-at: the exact PutObject body in both page buckets; shopctl status reads it back', async () => {
+  const w = new World();
+  const code = await w.run(
+    ...BASE,
+    '--ko',
+    '결제 지연 중',
+    '--en',
+    'Payments are delayed',
+    '--eta',
+    '+30m',
+    '--back-at',
+    '2026-05-01T14:00:00+09:00',
+    '--yes',
+  );
+  expect(code).toBe(0);
+  const body = JSON.stringify(
+    {
+      severity: 'major',
+      message: { ko: '결제 지연 중', en: 'Payments are delayed' },
+      updatedAt: '2026-05-01T03:00:00.000Z',
+      nextUpdateAt: '2026-05-01T03:30:00.000Z',
+      expectedBackAt: '2026-05-01T05:00:00.000Z',
+      regions: { [PRIMARY]: 'operational', [STANDBY]: 'operational' },
+    },
+    null,
+    2,
+  );
+  const puts = [EDGE, PRIMARY].flatMap((r) =>
+    w
+      .m(r)
+      .s3.commandCalls(PutObjectCommand)
+      .map((c) => c.args[0].input),
+  );
+  expect(puts).toEqual([
+    {
+      Bucket: 'resilient-shop-outage-111111111111',
+      Key: 'status.json',
+      Body: body,
+      ContentType: 'application/json',
+      CacheControl: 'max-age=30',
+    },
+    {
+      Bucket: expect.stringMatching(/^resilient-shop-outage-replica-/),
+      Key: 'status.json',
+      Body: body,
+      ContentType: 'application/json',
+      CacheControl: 'max-age=30',
+    },
+  ]);
+  expect(w.out + w.err).toContain(
+    'next update 2026-05-01T03:30:00.000Z, expected back 2026-05-01T05:00:00.000Z',
+  );
+  // The written notice reads back as a valid one: shopctl status shows when service is expected back.
+  await w.run('status');
+  expect(w.out).toContain(
+    'Notice          major since 2026-05-01T03:00:00.000Z, next update 2026-05-01T03:30:00.000Z, expected back 2026-05-01T05:00:00.000Z: "Payments are delayed"',
+  );
+});
+
+test('the printed rollback puts the previous expected recovery back (--back-at)', async () => {
+  const w = new World();
+  w.state.notice = JSON.stringify({
+    severity: 'minor',
+    message: { ko: '지연', en: 'Delayed' },
+    updatedAt: '2026-05-01T02:00:00.000Z',
+    nextUpdateAt: '2026-05-01T03:30:00.000Z',
+    expectedBackAt: '2026-05-01T06:00:00.000Z',
+    regions: { [PRIMARY]: 'operational', [STANDBY]: 'operational' },
+  });
+  w.m(EDGE).cloudfront.on(CreateInvalidationCommand).rejects(throttle());
+  expect(await w.run(...BASE, '--ko', '결제 지연 중', '--en', 'Payments are delayed', '--yes')).toBe(4);
+  expect(w.err).toContain(
+    "To roll back instead: npx shopctl notice set --severity minor --ko '지연' --en Delayed --eta 2026-05-01T03:30:00.000Z --back-at 2026-05-01T06:00:00.000Z --yes",
+  );
 });
 
 describe('noticeTextProblems', () => {

@@ -362,11 +362,43 @@ describe('shopctl notice payment-incident', () => {
   const written = (w: World) =>
     JSON.parse(w.m('us-east-1').s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
 
+  test('--back-at in the past: exit 2 with flag, value and fix; nothing written', async () => {
+    const { w } = paymentsWorld();
+    withShopHealth(w, { [PRIMARY]: cardDown(PRIMARY, 0), [STANDBY]: healthy(STANDBY) });
+    expect(
+      await w.run(
+        'notice',
+        'payment-incident',
+        '--method',
+        'card',
+        '--back-at',
+        '2026-05-01T02:00:00Z',
+        '--yes',
+      ),
+    ).toBe(2);
+    expect(w.err).toContain(
+      '--back-at "2026-05-01T02:00:00Z" is not in the future (now is 2026-05-01T03:00:00.000Z). Fix: give when service is expected back',
+    );
+    expect(w.m('us-east-1').s3.commandCalls(PutObjectCommand)).toEqual([]);
+  });
+
   test('unknown outcomes remain: names the method down and the other ways, withholds "not charged twice"', async () => {
     const { w } = paymentsWorld();
     withShopHealth(w, { [PRIMARY]: cardDown(PRIMARY, 0), [STANDBY]: healthy(STANDBY) });
     unknownsMetric(w, { [PRIMARY]: 2 });
-    expect(await w.run('notice', 'payment-incident', '--method', 'card', '--eta', '+30m', '--yes')).toBe(0);
+    expect(
+      await w.run(
+        'notice',
+        'payment-incident',
+        '--method',
+        'card',
+        '--eta',
+        '+30m',
+        '--back-at',
+        '+2h',
+        '--yes',
+      ),
+    ).toBe(0);
     const status = written(w);
     expect(status.severity).toBe('minor');
     expect(status.message.en).toBe(
@@ -377,6 +409,7 @@ describe('shopctl notice payment-incident', () => {
     );
     expect(status.promises).toEqual({ notChargedTwice: false });
     expect(status.nextUpdateAt).toBe('2026-05-01T03:30:00.000Z');
+    expect(status.expectedBackAt).toBe('2026-05-01T05:00:00.000Z');
     expect(w.out).toContain(
       '"You will not be charged twice" is WITHHELD: 2 payments have an outcome not settled yet',
     );

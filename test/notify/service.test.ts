@@ -132,9 +132,10 @@ test('a checkout with a phone is sent by 알림톡 within a pass; /notify/health
   await p.query("DELETE FROM notices WHERE status = 'pending'");
 });
 
-test('the operator switch: 알림톡 switched off sends by SMS; a failed read keeps it off; switched on again uses 알림톡', async () => {
+test('the operator switch: 알림톡 switched off sends by SMS; a failed read keeps it off; switched on again uses 알림톡; metrics on their timer until close', async () => {
   const values: (string | Error)[] = ['["alimtalk"]', new Error('SSM unavailable'), '[]'];
   let reads = 0;
+  const namespaces: string[] = [];
   const shop = await startShop(pg, db, {
     notify: notifyOptions(fakes, {
       switchReader: async () => {
@@ -143,6 +144,8 @@ test('the operator switch: 알림톡 switched off sends by SMS; a failed read ke
         return v;
       },
       switchPollMs: 3_600_000, // refreshed by hand below
+      metricsEveryMs: 200,
+      publisher: async (ns) => void namespaces.push(ns),
     }),
   });
   shops.push(shop);
@@ -170,6 +173,14 @@ test('the operator switch: 알림톡 switched off sends by SMS; a failed read ke
   await until('알림톡 delivery', () => fakes.alimtalk.delivered.length === 1);
   expect(fakes.alimtalk.delivered[0].to).toBe('01033336666');
   expect(fakes.sms.delivered.map((d) => d.to)).toEqual(['01033334444', '01033335555']);
+  // The publication timer runs (every 200 ms here, 60 s by default) and stops with the shop.
+  await until('a timed metric publication', () => namespaces.length > 0);
+  expect(new Set(namespaces)).toEqual(new Set(['shop/notify']));
+  await shop.close();
+  shops.length = 0;
+  const published = namespaces.length;
+  await new Promise((r) => setTimeout(r, 500));
+  expect(namespaces).toHaveLength(published);
 });
 
 test('without notify settings: no dispatcher, /notify/health answers 404 not-configured', async () => {

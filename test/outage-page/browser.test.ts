@@ -6,22 +6,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type BrowserContextOptions,
-  type Page,
-} from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { parseConfig } from '../../lib/config/load';
 import { KNOWN_REGIONS } from '../../lib/config/schema';
 import { COMPENSATION_OFFERS, PROMISE_MAX_CHARS, statusSchema, type Status } from '../../lib/contract/status';
 import { contactsIn } from '../../lib/contract/contacts';
 import { exampleStatus, REGION_NAMES, renderOutagePage } from '../../outage-page/render';
+import { launchChromium } from '../support/browser';
 import { LONG, shortOrLong } from '../support/long';
 import { OUTAGE_CSP, startOutageServer, type OutageServer, type StatusReply } from './static-server';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 const NOW = new Date('2026-12-05T05:00:00Z');
 
@@ -138,27 +132,9 @@ async function text(page: Page, selector: string): Promise<string> {
 const visibleText = (page: Page) => page.locator('body').innerText();
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. The outage page browser tests need it: run \`apt-get install -y chromium\` ` +
-        '(CI installs it), or set CHROMIUM_PATH.',
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-sync',
-      // Every test opens a fresh context; letting them share one renderer process saves starting a
-      // renderer per page (~0.2 s each here). Contexts stay isolated (storage, cookies, permissions).
-      '--renderer-process-limit=1',
-    ],
-  });
+  // Every test opens a fresh context; letting them share one renderer process saves starting a
+  // renderer per page (~0.2 s each here). Contexts stay isolated (storage, cookies, permissions).
+  browser = await launchChromium(['--renderer-process-limit=1']);
   server = await startOutageServer(files);
 });
 
@@ -589,7 +565,11 @@ describe('issue 13: the outage page never contradicts itself', () => {
     );
     expect(await page.isHidden('#en [data-promise="compensation"]')).toBe(true);
     expect(await page.isHidden('#en [data-regions-box]')).toBe(true);
-    // ... and so is the first screen's short line.
+    // ... and so is the first screen's recovery line and short line.
+    expect(await text(page, '#en [data-field="back"]')).toBe(
+      'We do not know yet when the shop will be back.',
+    );
+    expect(await page.getAttribute('#en [data-field="back"]', 'data-back')).toBeNull();
     expect(await text(page, '#en [data-safe]')).toBe(
       'Your orders, payments and account details are safe: no need to order again. ' +
         'You will not be charged twice for the same order.',
@@ -709,7 +689,8 @@ describe('issue 13: the outage page never contradicts itself', () => {
   });
 
   // The four questions of a customer in a panic, each answered on the first screen: what happened,
-  // are my money and data safe, how else can I order or pay, when is it back (the next update, KST).
+  // are my money and data safe, how else can I order or pay, when is it back (the expected recovery
+  // and the next update, KST).
   const FOUR_ANSWERS = (lang: 'ko' | 'en') => ({
     happened: [`#${lang} h1`, `#${lang} [data-field="message"]`],
     safe: [`#${lang} [data-safe] .safe-text`],
@@ -719,7 +700,7 @@ describe('issue 13: the outage page never contradicts itself', () => {
       `#${lang} .order-now a[href^="mailto:"]`,
       `#${lang} .order-now .payments`,
     ],
-    back: [`#${lang} [data-field="next"]`],
+    back: [`#${lang} [data-field="back"]`, `#${lang} [data-field="next"]`],
   });
 
   /**
@@ -765,6 +746,7 @@ describe('issue 13: the outage page never contradicts itself', () => {
         en: fill('A payment system failure has stopped online orders. ', 2000),
       },
       nextUpdateAt: '2026-12-25T03:30:00Z', // 12:30 PM KST on a two-digit day
+      expectedBackAt: '2026-12-25T03:30:00Z',
       promises: {
         dataSafe: {
           ko: fill('이미 완료된 주문과 결제는 안전합니다. ', PROMISE_MAX_CHARS),
@@ -789,7 +771,8 @@ describe('issue 13: the outage page never contradicts itself', () => {
     test('example notice: the four answers are whole on the first screen, in ko and en', async () => {
       const notice = exampleStatus(config, NOW);
       server.setStatus({ body: JSON.stringify(notice) });
-      const s = await open({ locale: 'ko-KR', viewport });
+      // The browser's clock at the notice's time: its expected recovery is two hours ahead.
+      const s = await open({ locale: 'ko-KR', viewport, clock: true });
       await s.page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'applied');
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       for (const lang of ['ko', 'en'] as const) {
@@ -802,8 +785,16 @@ describe('issue 13: the outage page never contradicts itself', () => {
         const report = await firstScreen(s.page, Object.values(answers).flat());
         for (const [selector, r] of Object.entries(report))
           expect({ selector, ...r }).toEqual({ selector, inside: true, whole: true });
-        // What they say: the notice itself, the next update in KST, the notice's money promise.
+        // What they say: the notice itself, recovery and the next update in KST, the money promise.
         expect(await text(s.page, `#${lang} [data-field="message"]`)).toBe(notice.message[lang]);
+        expect(await text(s.page, `#${lang} [data-field="back"]`)).toMatch(
+          lang === 'ko'
+            ? /^복구 예상: 2026년 12월 5일 오후 4:00 KST$/
+            : /^Expected back: Dec 5, 2026, 4:00\sPM KST$/,
+        );
+        expect(await s.page.getAttribute(`#${lang} [data-field="back"] time`, 'datetime')).toBe(
+          notice.expectedBackAt,
+        );
         expect(await text(s.page, `#${lang} [data-field="next"]`)).toMatch(
           lang === 'ko'
             ? /^다음 안내 예정: 2026년 12월 5일 오후 2:30 KST$/
@@ -824,7 +815,7 @@ describe('issue 13: the outage page never contradicts itself', () => {
       expect(notice.message.ko).toHaveLength(2000);
       expect(notice.message.en).toHaveLength(2000);
       server.setStatus({ body: JSON.stringify(notice) });
-      const s = await open({ locale: 'ko-KR', viewport });
+      const s = await open({ locale: 'ko-KR', viewport, clock: true });
       await s.page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'applied');
       for (const lang of ['ko', 'en'] as const) {
         if (lang === 'en') await s.page.click('#lang-toggle');
@@ -849,6 +840,11 @@ describe('issue 13: the outage page never contradicts itself', () => {
             ? /^다음 안내 예정: 2026년 12월 25일 오후 12:30 KST$/
             : /^Next update expected by Dec 25, 2026, 12:30\sPM KST$/,
         );
+        expect(await text(s.page, `#${lang} [data-field="back"]`)).toMatch(
+          lang === 'ko'
+            ? /^복구 예상: 2026년 12월 25일 오후 12:30 KST$/
+            : /^Expected back: Dec 25, 2026, 12:30\sPM KST$/,
+        );
         // The message's first line is what the first screen shows ...
         const firstLine = await s.page.evaluate((l) => {
           const el = document.querySelector(`#${l} [data-field="message"]`)!;
@@ -870,6 +866,76 @@ describe('issue 13: the outage page never contradicts itself', () => {
       }
       expect(unexpected(s)).toEqual([]);
     });
+  });
+
+  test('when is it back: not known, then a time, then "taking longer" once the browser\'s clock passes it (fake clock; even with status.json unreadable), in fixed boxes', async () => {
+    const unknownBack = { ...exampleStatus(config, NOW), expectedBackAt: undefined };
+    server.setStatus({ body: JSON.stringify(unknownBack) });
+    const s = await open({ locale: 'ko-KR', viewport: VIEWPORTS[0], clock: true });
+    const { page } = s;
+    const back = (lang: 'ko' | 'en') => `#${lang} [data-field="back"]`;
+    const state = async () => ({
+      ko: await text(page, back('ko')),
+      en: await text(page, back('en')),
+      data: await page.getAttribute(back('ko'), 'data-back'),
+      next: await text(page, '#ko [data-field="next"]'),
+    });
+    const boxes = () =>
+      Promise.all(
+        ['[data-field="back"]', '[data-field="next"]', '[data-safe]', '.order-now'].map((q) =>
+          page.locator(`#ko ${q}`).boundingBox(),
+        ),
+      );
+    const onFirstScreen = async () =>
+      Object.values(await firstScreen(page, [back('ko'), '#ko [data-field="next"]']));
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-status') === 'applied');
+    const next = '다음 안내 예정: 2026년 12월 5일 오후 2:30 KST';
+    // No time given: the page says it does not know, and when the next news comes.
+    expect(await state()).toEqual({
+      ko: '복구 예상 시간은 아직 알 수 없습니다.',
+      en: 'We do not know yet when the shop will be back.',
+      data: 'unknown',
+      next,
+    });
+    const before = await boxes();
+    expect(await onFirstScreen()).toEqual([
+      { inside: true, whole: true },
+      { inside: true, whole: true },
+    ]);
+    // A recovery time 90 s after the notice: shown at the next poll (60 s), while it is still ahead.
+    server.setStatus({ body: status({ expectedBackAt: '2026-12-05T05:01:30.000Z' }) });
+    await page.clock.runFor(60_000);
+    await page.waitForFunction(
+      (q) => document.querySelector(q)?.getAttribute('data-back') === 'expected',
+      back('ko'),
+    );
+    expect(await state()).toEqual({
+      ko: '복구 예상: 2026년 12월 5일 오후 2:01 KST',
+      en: 'Expected back: Dec 5, 2026, 2:01 PM KST',
+      data: 'expected',
+      next,
+    });
+    // The time passes without a new notice, and status.json cannot even be read: the page says it is
+    // taking longer than expected at its next poll, never a time in the past.
+    server.setStatus({ body: 'Service Unavailable', code: 503 });
+    await page.clock.runFor(60_000);
+    await page.waitForFunction(
+      (q) => document.querySelector(q)?.getAttribute('data-back') === 'late',
+      back('ko'),
+    );
+    expect(await state()).toEqual({
+      ko: '예상보다 복구가 늦어지고 있습니다.',
+      en: 'This is taking longer than expected.',
+      data: 'late',
+      next,
+    });
+    // Every state in the same fixed boxes: nothing below moved, and the line is whole on the first screen.
+    expect(await boxes()).toEqual(before);
+    expect(await onFirstScreen()).toEqual([
+      { inside: true, whole: true },
+      { inside: true, whole: true },
+    ]);
+    expect(unexpected(s, true)).toEqual([]);
   });
 
   // Short run: each viewport and each language once; `npm run test:long`: every pair.

@@ -193,6 +193,11 @@ describe('status.json validation in the page script agrees with lib/contract/sta
     ['example', good],
     ['default', defaultStatus(config)],
     ['null next update', { ...good, nextUpdateAt: null }],
+    ['no expected recovery (older shopctl)', { ...good, expectedBackAt: undefined }],
+    ['expected recovery null', { ...good, expectedBackAt: null }],
+    ['expected recovery with offset', { ...good, expectedBackAt: '2026-12-05T16:00:00+09:00' }],
+    ['expected recovery impossible date', { ...good, expectedBackAt: '2026-02-30T05:00:00Z' }],
+    ['expected recovery not a time', { ...good, expectedBackAt: 'soon' }],
     ['fractional seconds', { ...good, updatedAt: '2026-12-05T05:00:00.123Z' }],
     ['offset time', { ...good, updatedAt: '2026-12-05T14:00:00+09:00' }],
     ['no seconds', { ...good, updatedAt: '2026-12-05T05:00Z' }],
@@ -246,6 +251,10 @@ describe('status.json validation in the page script agrees with lib/contract/sta
     ['null', null],
     ['string', 'down'],
   ];
+
+  test('the example notice says when service is expected back', () => {
+    expect(good.expectedBackAt).toBe('2026-12-05T07:00:00.000Z');
+  });
 
   test.each(cases)('%s', (_name, value) => {
     expect(isValidStatus(JSON.parse(JSON.stringify(value)))).toBe(statusSchema.safeParse(value).success);

@@ -6,12 +6,13 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import * as path from 'node:path';
 import { contactsIn } from '../../lib/contract/contacts';
 import { IDEMPOTENCY_HEADER, MODE_HEADER } from '../../lib/contract/shop';
 import { parseContacts, parseCurrency } from '../../shop/src/config';
 import { formatPrice, LANG_COOKIE, MESSAGES, translate } from '../../shop/src/i18n';
+import { launchChromium } from '../support/browser';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { testConfig } from '../support/synth';
 import { shortOrLong } from '../support/long';
@@ -347,18 +348,7 @@ describe('the catalogue', () => {
 describe('in a real browser (Chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

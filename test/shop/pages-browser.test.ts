@@ -9,13 +9,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { parseConfig } from '../../lib/config/load';
 import { contactsIn } from '../../lib/contract/contacts';
 import * as html from '../../shop/src/html';
 import { MESSAGES } from '../../shop/src/i18n';
 import { choicePage } from '../../shop/src/payments/pages';
 import { PAYMENT_TEXTS } from '../../shop/src/payments/texts';
+import { launchChromium } from '../support/browser';
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { CONTACTS, startShop, type RunningShop } from './helpers';
@@ -57,10 +58,7 @@ beforeAll(async () => {
       cartCleanup: false,
     },
   );
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -287,6 +287,22 @@ describe("Toss without a windowUrl: the shop's own window page", () => {
     expect(again.headers.get('location')).toBe(`/orders/${orderId}`);
   });
 
+  test('a Toss secret without its client key: the window page answers 503 with the way out, nothing is sent to Toss', async () => {
+    const noKey = await startPayShop(pg, db, paymentSettings(fakes, {}, 600, { shopWindow: true }), {
+      readSecret: async () => ({ secretKey: FAKE_SECRET.secretKey }),
+    });
+    try {
+      const { orderId } = await newOrder(noKey.base);
+      const pay = await startPay(noKey.base, orderId, 'card');
+      const res = await fetch(pay.json.redirectUrl, { headers: JSON_HEADERS });
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('Please choose another way to pay.');
+      expect((await orderJson(noKey.base, orderId)).payment).toBe('awaiting-payment');
+    } finally {
+      await noKey.close();
+    }
+  });
+
   test('a wrong client key is refused by the window: back to the fail URL, nothing charged', async () => {
     const { orderId } = await newOrder(windowShop.base);
     const pay = await startPay(windowShop.base, orderId, 'card');

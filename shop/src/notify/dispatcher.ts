@@ -322,7 +322,12 @@ export class Dispatcher {
     const { policy } = this.policies.get(channel.id)!;
     let outcome: { status: 'sent'; ref?: string } | { status: 'refused' | 'unknown'; error: string };
     try {
-      const receipt = await policy.execute(({ signal }) => channel.send(message, signal));
+      // A signal of its own per send: without one, cockatiel's timeout hangs every call's abort
+      // listener on one shared signal, and a batch of sends trips Node's MaxListeners warning.
+      const receipt = await policy.execute(
+        ({ signal }) => channel.send(message, signal),
+        new AbortController().signal,
+      );
       outcome = { status: 'sent', ref: receipt.providerRef };
     } catch (err) {
       const delivered =

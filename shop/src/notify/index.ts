@@ -92,6 +92,7 @@ export class NotifyService {
   readonly metrics: NotifyMetrics | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
   private running = false;
+  private stopped = false;
 
   constructor(
     private readonly o: NotifyOptions,
@@ -126,6 +127,8 @@ export class NotifyService {
     if (this.running) return;
     this.running = true;
     await this.switch.refresh();
+    // Closed while the first switch read was in flight (a shop stopped right after start).
+    if (this.stopped) return;
     this.switch.start();
     this.dispatcher.start(this.o.settings.dispatchEverySeconds * 1000, this.shop.isWriter);
     if (this.metrics) {
@@ -167,6 +170,7 @@ export class NotifyService {
   /** Stops the timers and waits for the pass in flight (its sends end by their deadline). */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     this.switch.stop();
     clearInterval(this.metricsTimer);
     this.metricsTimer = undefined;

@@ -107,6 +107,13 @@ export function withDrillFault(
       await gate();
       return provider.lookup(attempt);
     },
+    // The transaction list (Toss) is a provider API call like the look-up: the fault applies.
+    ...(provider.listCharges && {
+      listCharges: async (since: Date, until: Date) => {
+        await gate();
+        return provider.listCharges!(since, until);
+      },
+    }),
     async cancel(attempt, reason) {
       await gate();
       return provider.cancel(attempt, reason);

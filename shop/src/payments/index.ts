@@ -6,7 +6,7 @@ import { DrillFaultSwitch, withDrillFault } from './fault';
 import { PaymentHealth } from './health';
 import { KakaoPay } from './kakaopay';
 import { type MetricPublisher, PaymentMetrics } from './metrics';
-import { type PaymentHooks, PaymentService } from './service';
+import { type PaymentHooks, PaymentService, type PaymentServiceOptions } from './service';
 import { PaymentSwitch, SWITCH_POLL_MS, type SwitchReader } from './switch';
 import { TestPayments } from './test-payment';
 import { TossPayments } from './toss';
@@ -55,7 +55,13 @@ function secretOf(p: ProviderSettings, read: PaymentOptions['readSecret']) {
 /** Builds the payment service for a shop. */
 export function createPayments(
   o: PaymentOptions,
-  shop: { db: Database; region: string; logger: Logger; now: () => number },
+  shop: {
+    db: Database;
+    region: string;
+    logger: Logger;
+    now: () => number;
+    fence?: PaymentServiceOptions['fence'];
+  },
 ): PaymentService {
   const adapters =
     o.providers ??
@@ -96,5 +102,6 @@ export function createPayments(
     logger: shop.logger,
     now: shop.now,
     hooks: o.hooks,
+    fence: shop.fence,
   });
 }

@@ -94,6 +94,11 @@ export interface PaymentServiceOptions {
   logger: Logger;
   now: () => number;
   hooks?: PaymentHooks;
+  /**
+   * The shop's fence (shop/src/fence.ts): orphan charges are refunded only by the region that may
+   * take orders, never by a standby reading a lagging replica or an old primary that came back.
+   */
+  fence?: { check(client: PoolClient): Promise<void> };
 }
 
 /** Result of `start`: where the customer goes next. */
@@ -129,6 +134,8 @@ export class PaymentService {
   private reconciling: Promise<ReconcileReport> | undefined;
   private lastPublish = 0;
   private lastUnknowns = 0;
+  /** A sweep of `started` attempts is due (at start, after a promotion, until one succeeds). */
+  private sweepDue = true;
 
   constructor(private readonly o: PaymentServiceOptions) {
     for (const p of o.providers) this.providers.set(p.id, p);
@@ -377,8 +384,21 @@ export class PaymentService {
     if (!row) throw new HttpError(404, 'There is no such payment.');
     const provider = this.providers.get(row.provider);
     if (row.status !== 'started' || !provider?.windowPage) return { orderId: row.order_id };
-    const page = await provider.windowPage(toRef(row), returnUrls(base, row.id), orderName(row.order_id));
-    return { orderId: row.order_id, page };
+    try {
+      const page = await provider.windowPage(toRef(row), returnUrls(base, row.id), orderName(row.order_id));
+      return { orderId: row.order_id, page };
+    } catch (err) {
+      // A secret without its client key, or unreadable: the operator's to fix, the customer's to
+      // route around (the message is the one the choice page's other ways answer to).
+      this.o.logger.error('payment window page not served', {
+        provider: row.provider,
+        error: (err as Error).message,
+      });
+      throw new HttpError(
+        503,
+        'This payment method is not available right now. Please choose another way to pay.',
+      );
+    }
   }
 
   /** The customer came back from the window without paying (cancel or failure inside the window). */
@@ -677,7 +697,7 @@ export class PaymentService {
     });
   }
 
-  private async event(attemptId: string, orderId: string, kind: string, detail: unknown) {
+  private async event(attemptId: string | null, orderId: string | null, kind: string, detail: unknown) {
     await this.o.db
       .query(
         'writer',
@@ -831,45 +851,150 @@ export class PaymentService {
    * sent (and the provider charged) can have been written only in that lost tail, leaving the attempt
    * `started` and the customer told "paid". Charged ones are settled now; the others are left alone,
    * since their customer may still be at the window. Runs at start and whenever this shop's database
-   * becomes writable (a promotion), not on every pass: abandoned windows are common.
+   * becomes writable (a promotion), not on every pass: abandoned windows are common. `failed` counts
+   * the attempts it could not check (look-up or write failed): the sweep is then due again.
    */
-  async sweepStarted(): Promise<{ looked: number; approved: number }> {
+  private async sweepStarted(): Promise<{ looked: number; approved: number; failed: number }> {
     const since = new Date(this.o.now() - this.o.settings.sweepMinutes * 60_000);
     const rows = await this.o.db.query<AttemptRow>(
       'writer',
       "SELECT * FROM payment_attempts WHERE status = 'started' AND updated_at > $1 ORDER BY created_at LIMIT 500",
       [since],
     );
-    const report = { looked: 0, approved: 0 };
+    const report = { looked: 0, approved: 0, failed: 0 };
     for (const row of rows) {
       const provider = this.providers.get(row.provider);
       if (!provider) continue;
       report.looked++;
-      const found = await provider.lookup(toRef(row)).catch((err: Error) => {
-        this.o.logger.warn('payment look-up of a started attempt failed', {
+      try {
+        const found = await provider.lookup(toRef(row));
+        if (found.kind !== 'charged') continue;
+        await this.settle(toRef(row), provider, found, ['started']);
+        report.approved++;
+        this.o.logger.warn('a started attempt was charged (confirmed before a failover): settled', {
           attemptId: row.id,
-          error: err.message,
         });
-        return undefined;
-      });
-      if (found?.kind !== 'charged') continue;
-      await this.settle(toRef(row), provider, found, ['started']);
-      report.approved++;
-      this.o.logger.warn('a started attempt was charged (confirmed before a failover): settled', {
-        attemptId: row.id,
-      });
+      } catch (err) {
+        report.failed++;
+        this.o.logger.warn('started attempt not checked; the sweep will run again', {
+          attemptId: row.id,
+          error: (err as Error).message,
+        });
+      }
     }
     return report;
   }
 
-  /** The shop's database has just become writable (promotion): sweep, then reconcile. */
-  async onWritable(): Promise<void> {
-    try {
-      await this.sweepStarted();
-      await this.reconcile();
-    } catch (err) {
-      this.o.logger.warn('payment sweep after promotion failed', { error: (err as Error).message });
+  /**
+   * Refunds the charges the provider holds for attempts this database has never heard of: confirmed
+   * in another region whose every record of the payment (even the attempt's first commit) was lost in
+   * a failover. Only charges the shop's own window page made are touched (Toss's `customerKey` is
+   * `guest_<attempt id>`), so payments taken elsewhere on the same merchant account are left alone.
+   * The shop cannot know which order such a charge was for, so it refunds it and records it.
+   */
+  private async sweepOrphans(): Promise<{ refunded: number; failed: number }> {
+    const report = { refunded: 0, failed: 0 };
+    const until = new Date(this.o.now());
+    const since = new Date(until.getTime() - this.o.settings.sweepMinutes * 60_000);
+    for (const provider of this.o.providers) {
+      if (!provider.listCharges) continue;
+      let charges;
+      try {
+        charges = (await provider.listCharges(since, until)).filter((c) => c.fromShopWindow);
+      } catch (err) {
+        report.failed++;
+        this.o.logger.warn('provider transactions not read; the sweep will run again', {
+          provider: provider.id,
+          error: (err as Error).message,
+        });
+        continue;
+      }
+      if (!charges.length) continue;
+      // Attempts are written here before any window opens: a charge of this shop's window page
+      // whose attempt is not here was recorded only in a database this region lost.
+      const known = new Set(
+        (
+          await this.o.db.query<{ id: string }>(
+            'writer',
+            'SELECT id::text AS id FROM payment_attempts WHERE id::text = ANY($1)',
+            [charges.map((x) => x.providerOrderId)],
+          )
+        ).map((r) => r.id),
+      );
+      for (const c of charges.filter((x) => !known.has(x.providerOrderId))) {
+        try {
+          await provider.cancel(
+            {
+              id: c.providerOrderId,
+              orderId: '',
+              method: 'card',
+              amount: c.amount,
+              idempotencyKey: `orphan-${c.providerOrderId}`,
+              providerRef: c.providerRef,
+            },
+            'Payment record lost in a region failover (refunded automatically)',
+          );
+        } catch (err) {
+          report.failed++;
+          this.o.logger.error('orphan charge not refunded yet; will retry', {
+            providerRef: c.providerRef,
+            error: (err as Error).message,
+          });
+          continue;
+        }
+        report.refunded++;
+        await this.event(null, null, 'orphan-refunded', { provider: provider.id, ...c });
+        this.o.logger.error('a charge with no record here was refunded (lost in a failover)', {
+          provider: provider.id,
+          providerRef: c.providerRef,
+          amount: c.amount,
+        });
+      }
     }
+    return report;
+  }
+
+  /**
+   * Runs the sweeps if due, and keeps them due until one has checked everything: a database or
+   * provider hiccup right after a promotion must not leave a charge unfound.
+   */
+  private async sweepIfDue(): Promise<void> {
+    if (!this.sweepDue) return;
+    try {
+      // Only the authoritative writer sweeps: a standby reading a lagging replica, or an old primary
+      // that came back fenced, would take another region's fresh charges for orphans (and would
+      // look up every recent attempt each pass). Elsewhere the sweep stays due until a promotion.
+      const authoritative = await this.o.db.transaction(async (c) => {
+        if ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r) return false;
+        try {
+          await this.o.fence?.check(c);
+        } catch {
+          return false;
+        }
+        return true;
+      });
+      if (!authoritative) return;
+      const started = await this.sweepStarted();
+      const orphans = await this.sweepOrphans();
+      if (started.failed + orphans.failed === 0) this.sweepDue = false;
+    } catch (err) {
+      this.o.logger.warn('payment sweep failed; will run again', { error: (err as Error).message });
+    }
+  }
+
+  /**
+   * The shop's database has just become writable (a promotion): sweep (retried a few times a second
+   * apart, then on every reconcile pass until it succeeds), then reconcile.
+   */
+  async onWritable(): Promise<void> {
+    this.sweepDue = true;
+    for (let attempt = 0; attempt < 5 && this.sweepDue; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 1000));
+      await this.sweepIfDue();
+    }
+    await this.reconcile().catch((err: Error) =>
+      this.o.logger.warn('payment reconcile after promotion failed', { error: err.message }),
+    );
   }
 
   /** Reads the switch, reconciles now and every `reconcileEverySeconds`, publishes metrics every minute. */
@@ -878,11 +1003,9 @@ export class PaymentService {
     await Promise.all([this.o.switch.refresh(), this.o.faults?.refresh()]);
     this.o.switch.start();
     this.o.faults?.start();
-    await this.sweepStarted().catch((err: Error) =>
-      this.o.logger.warn('payment sweep at start failed', { error: err.message }),
-    );
     const tick = async () => {
       try {
+        await this.sweepIfDue();
         // Test charges whose answer was lost are settled on the same period as customers' unknowns.
         await Promise.all([this.reconcile(), this.o.tests?.reconcile()]);
       } catch (err) {

@@ -9,6 +9,9 @@
  * - look-up by order id `GET /v1/payments/orders/{orderId}`: https://docs.rs/tosspayments-rs/latest/src/tosspayments/api/get_payment.rs.html
  * - cancel `POST /v1/payments/{paymentKey}/cancel` with `cancelReason`:
  *   https://docs.tosspayments.com/guides/apis/cancel-payment
+ * - transactions of a period `GET /v1/transactions?startDate&endDate` (approvals and cancellations,
+ *   each with paymentKey, orderId, customerKey, amount, status, transactionAt in +09:00):
+ *   https://docs.tosspayments.com/guides/apis/transactions
  * - error codes (`NOT_FOUND_PAYMENT`, `ALREADY_PROCESSED_PAYMENT`, `PROVIDER_ERROR`, card refusals):
  *   https://docs.tosspayments.com/reference/error-codes
  *
@@ -25,6 +28,7 @@ import {
   type PaymentProvider,
   ProviderCallError,
   type ReturnParams,
+  type ProviderCharge,
   type ReturnUrls,
   type WindowPage,
 } from './types';
@@ -180,6 +184,43 @@ export class TossPayments implements PaymentProvider {
       providerOrderId: b.orderId,
       amount: Number(b.totalAmount),
     };
+  }
+
+  async listCharges(since: Date, until: Date): Promise<ProviderCharge[]> {
+    // The docs' examples give startDate/endDate as local date-times and answer in +09:00 without
+    // saying which zone the query is read in: a day of margin on each side covers either reading.
+    const day = 24 * 3600_000;
+    const kst = (d: Date) => new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 19);
+    const q = new URLSearchParams({
+      startDate: kst(new Date(since.getTime() - day)),
+      endDate: kst(new Date(until.getTime() + day)),
+      limit: '5000',
+    });
+    const answer = await callProvider(
+      this.url(`/v1/transactions?${q}`),
+      { method: 'GET', headers: await this.headers() },
+      this.settings.timeoutMs,
+    );
+    if (answer.status !== 200 || !Array.isArray(answer.body)) {
+      const { code, message } = errorFields(answer.body);
+      throw new ProviderCallError(
+        answer.status >= 500 ? '5xx' : '4xx',
+        true,
+        message || code || 'transactions',
+        answer.status,
+        code,
+      );
+    }
+    const rows = answer.body as Record<string, unknown>[];
+    const canceled = new Set(rows.filter((r) => r.status !== 'DONE').map((r) => String(r.paymentKey)));
+    return rows
+      .filter((r) => r.status === 'DONE' && !canceled.has(String(r.paymentKey)))
+      .map((r) => ({
+        providerRef: String(r.paymentKey),
+        providerOrderId: String(r.orderId),
+        amount: Number(r.amount),
+        fromShopWindow: r.customerKey === `guest_${String(r.orderId)}`,
+      }));
   }
 
   async lookup(attempt: AttemptRef): Promise<LookupResult> {

@@ -55,6 +55,16 @@ export type LookupResult =
   | { kind: 'not-charged'; detail: string }
   | { kind: 'canceled'; providerRef: string };
 
+/** A charge as the provider's own transaction list shows it (a sweep for records lost in a failover). */
+export interface ProviderCharge {
+  providerRef: string;
+  /** The merchant's order id the provider holds: the shop's attempt id. */
+  providerOrderId: string;
+  amount: number;
+  /** Whether the shop's own window page made it (see `listCharges`). */
+  fromShopWindow: boolean;
+}
+
 /**
  * How a failed call to a provider is classified (the `ErrorClass` of the health report):
  * `connect` never reached the provider (nothing can have happened), `timeout` and `reset` may have
@@ -109,6 +119,11 @@ export interface PaymentProvider {
   checkReturn(attempt: AttemptRef, params: ReturnParams): string | undefined;
   /** Confirms (approves) the payment server-side: the call that moves the money. */
   confirm(attempt: AttemptRef, params: ReturnParams): Promise<Outcome>;
+  /**
+   * The provider's charges (approved, not cancelled) made between the two times, from its own
+   * transaction list; absent for providers without one.
+   */
+  listCharges?(since: Date, until: Date): Promise<ProviderCharge[]>;
   /** Asks the provider whether this attempt was charged. */
   lookup(attempt: AttemptRef): Promise<LookupResult>;
   /** Cancels (refunds) a charged attempt in full. */

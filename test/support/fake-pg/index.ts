@@ -28,6 +28,8 @@ export interface FakePayment {
   /** The merchant's order id (Toss orderId / KakaoPay partner_order_id): the shop's attempt id. */
   orderId: string;
   userId?: string;
+  /** Toss: the customerKey the SDK passed to the window (none through a plain `windowUrl`). */
+  customerKey?: string;
   amount: number;
   status: 'READY' | 'IN_PROGRESS' | 'DONE' | 'CANCELED';
   pgToken?: string;
@@ -167,7 +169,8 @@ export class FakeProvider {
           withParams(q.get('failUrl') ?? '', { code: 'INVALID_CLIENT_KEY', message: 'bad client key' }),
         );
       const ref = `tpk_${randomUUID().replace(/-/g, '')}`;
-      this.payments.set(ref, { ref, orderId, amount, status: 'IN_PROGRESS' });
+      const customerKey = q.get('customerKey') ?? undefined;
+      this.payments.set(ref, { ref, orderId, amount, status: 'IN_PROGRESS', customerKey });
       return redirect(res, withParams(successUrl, { paymentKey: ref, orderId, amount: String(amount) }));
     }
     if (url.pathname === '/_kakao_window') {
@@ -239,6 +242,14 @@ export class FakeProvider {
         return { status: 403, body: { code: 'REJECT_CARD_COMPANY', message: 'declined by card company' } };
       if (!this.charge(p)) return undefined;
       return { status: 200, body: tossPayment(p) };
+    }
+    if (method === 'GET' && path === '/v1/transactions') {
+      // Every approval and cancellation (the fake ignores the period: tests are short).
+      const rows = [...this.payments.values()].flatMap((p) => [
+        ...(p.chargedAt ? [tossTransaction(p, 'DONE', p.chargedAt)] : []),
+        ...(p.canceledAt ? [tossTransaction(p, 'CANCELED', p.canceledAt)] : []),
+      ]);
+      return { status: 200, body: rows };
     }
     if (method === 'POST' && path === '/v1/payments/key-in') {
       // Card number payment (server to server): approved at once; the test secret carries the card.
@@ -341,6 +352,22 @@ function tossPayment(p: FakePayment) {
     balanceAmount: p.status === 'CANCELED' ? 0 : p.amount,
     method: '카드',
     approvedAt: p.chargedAt ? new Date(p.chargedAt).toISOString() : null,
+  };
+}
+
+function tossTransaction(p: FakePayment, status: string, at: number) {
+  return {
+    mId: 'fake',
+    transactionKey: `${p.ref}-${status}`,
+    paymentKey: p.ref,
+    orderId: p.orderId,
+    currency: 'KRW',
+    method: '카드',
+    customerKey: p.customerKey ?? '',
+    useEscrow: false,
+    amount: p.amount,
+    status,
+    transactionAt: new Date(at).toISOString(),
   };
 }
 
