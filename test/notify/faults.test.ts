@@ -66,6 +66,20 @@ test('all channels up: every notice goes out by 알림톡, once', async () => {
   );
 });
 
+test('a notice written in the same millisecond as the pass (microseconds later) is claimed by that pass', async () => {
+  const [order] = await seedOrders(pool, 1);
+  const at = new Date('2026-12-07T03:00:00.123Z');
+  // PostgreSQL keeps microseconds; the dispatcher's clock has milliseconds.
+  await pool.query(
+    "UPDATE notices SET next_at = $1::timestamptz + interval '600 microseconds' WHERE order_id = $2",
+    [at, order],
+  );
+  const d = dispatcher(pool, fakes, { now: () => at });
+  const r = await d.dispatchOnce();
+  expect(r).toMatchObject({ claimed: 1, sent: 1 });
+  expect(fakes.alimtalk.delivered).toHaveLength(1);
+});
+
 test.each(['down', 'reject'] as const)(
   '알림톡 %s (certainly not delivered): SMS takes every notice in the same pass chain, 알림톡 tried again later',
   async (mode) => {

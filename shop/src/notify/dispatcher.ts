@@ -236,12 +236,15 @@ export class Dispatcher {
     const disabled = this.o.disabled?.() ?? new Set<string>();
     const trials = new Set<ChannelId>();
     return this.o.db.transaction(async (c) => {
+      // Due at the clock's resolution: `now` is a JavaScript Date (milliseconds) and next_at is
+      // PostgreSQL's now() (microseconds), so a notice written in the pass's own millisecond would
+      // otherwise wait a whole pass (seen on an idle machine, where a write and the pass fit in 1 ms).
       const rows = await c.query<NoticeRow>(
         `SELECT n.id::text AS id, n.order_id, n.kind, n.detail, k.phone, k.email, k.lang,
                 COALESCE((SELECT json_agg(json_build_object('channel', a.channel, 'status', a.status))
                           FROM notice_attempts a WHERE a.notice_id = n.id), '[]') AS tries
          FROM notices n LEFT JOIN order_contacts k ON k.order_id = n.order_id
-         WHERE n.status = 'pending' AND n.next_at <= $1
+         WHERE n.status = 'pending' AND n.next_at < $1::timestamptz + interval '1 millisecond'
          ORDER BY n.next_at, n.id LIMIT $2 FOR UPDATE OF n SKIP LOCKED`,
         [now, this.o.batch ?? 20],
       );
