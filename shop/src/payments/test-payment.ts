@@ -64,6 +64,12 @@ class NotATestKey extends Error {}
 
 export class TestPayments {
   private reconciling: Promise<number> | undefined;
+  /**
+   * Test payments this process is running now: not open, in flight. The periodic reconcile skips
+   * them, so it never refunds a cycle under way and reports that as an earlier unknown (another
+   * instance still may; the refund is idempotent: ALREADY_CANCELED_PAYMENT counts as refunded).
+   */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly o: TestPaymentsOptions) {}
 
@@ -142,6 +148,19 @@ export class TestPayments {
         reason: `the test secret of ${p.id} has no "keyIn" test card`,
       };
     const id = `canary-${randomUUID()}`;
+    this.inFlight.add(id);
+    try {
+      return await this.tossCharge(p, { ...secret, keyIn: secret.keyIn }, id);
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  private async tossCharge(
+    p: ProviderSettings,
+    secret: TestSecret & { keyIn: Record<string, string> },
+    id: string,
+  ): Promise<Pick<TestPaymentResult, 'verdict' | 'depth' | 'step' | 'reason'>> {
     await this.o.db.query(
       'writer',
       "INSERT INTO payment_events (kind, detail) VALUES ('test-payment-started', $1)",
@@ -227,6 +246,7 @@ export class TestPayments {
     );
     let refunded = 0;
     for (const { detail } of open) {
+      if (this.inFlight.has(detail.id)) continue;
       const p = this.o.providers.find((x) => x.id === detail.provider);
       if (!p || p.kind !== 'toss-payments') continue;
       try {
