@@ -110,11 +110,17 @@ it('a retry with the same key returns the original order; a new key on the same 
 it('a double click (concurrent requests, same key) places one order and both get it', async () => {
   const cartId = await newCart();
   const key = 'double-click-0001';
-  const answers = await Promise.all(
-    Array.from({ length: 5 }, () =>
-      postJson(shop.base, '/checkout', { cartId }, { [IDEMPOTENCY_HEADER]: key }),
-    ),
-  );
+  // A duplicate that arrives while the first is still being written may be told to come back
+  // (503 + Retry-After: busy, or outcome not known yet), as a browser retrying would; on a loaded
+  // machine that happens (seen beside stress-ng). Each click retries such an answer, bounded.
+  const click = async () => {
+    for (let attempt = 0; ; attempt++) {
+      const a = await postJson(shop.base, '/checkout', { cartId }, { [IDEMPOTENCY_HEADER]: key });
+      if (a.status !== 503 || !a.headers.get('retry-after') || attempt >= 20) return a;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const answers = await Promise.all(Array.from({ length: 5 }, click));
   expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
   const ids = new Set(answers.map((a) => a.json.orderId));
   expect(ids.size).toBe(1);
