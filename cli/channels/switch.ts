@@ -7,6 +7,7 @@ import { accountRefusal, commandPrefix, type Refusal } from '../action/refusals'
 import type { Step } from '../action/steps';
 import type { CallContext } from '../aws/deadline';
 import type { Deps } from '../aws/deps';
+import { readSwitchParameter } from '../aws/switchParameter';
 import { aws, describeError, errorKind, StepFailure, UsageError } from '../aws/errors';
 
 /**
@@ -70,21 +71,14 @@ export interface RegionChannelSwitch {
 
 /** Reads the switch in `region`; never throws but for credentials and Ctrl-C. */
 export async function readChannelSwitch(d: Deps, region: string): Promise<RegionChannelSwitch> {
-  try {
-    const res = await aws(d, region, 'ssm:GetParameter', (o) =>
-      d.clients(region).ssm.send(new GetParameterCommand({ Name: d.names.notifySwitchParameter() }), o),
-    );
-    const value = res.Parameter?.Value ?? '[]';
-    try {
-      return { region, disabled: parseNotifySwitchValue(value) };
-    } catch (e) {
-      return { region, error: `unreadable value ${JSON.stringify(value)}: ${(e as Error).message}` };
-    }
-  } catch (e) {
-    if (errorKind(e) === 'credentials' || errorKind(e) === 'interrupted') throw e;
-    if (errorKind(e) === 'not-found') return { region, disabled: [], missing: true };
-    return { region, error: describeError(e, d.profile), unreachable: errorKind(e) === 'unreachable' };
-  }
+  const { value, ...rest } = await readSwitchParameter<readonly string[]>(
+    d,
+    region,
+    d.names.notifySwitchParameter(),
+    parseNotifySwitchValue,
+    [],
+  );
+  return { region, ...(value ? { disabled: value } : {}), ...rest };
 }
 
 /** Reads the switch in every region of the config, in parallel. */

@@ -1,4 +1,4 @@
-import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { ShopConfig } from '../../lib/config/load';
 import {
   formatSwitchValue,
@@ -13,6 +13,7 @@ import type { Refusal } from '../action/refusals';
 import { aws, describeError, errorKind, StepFailure, UsageError } from '../aws/errors';
 import { accountRefusal, commandPrefix } from '../action/refusals';
 import type { Deps } from '../aws/deps';
+import { readSwitchParameter } from '../aws/switchParameter';
 import type { Step } from '../action/steps';
 
 /**
@@ -86,25 +87,14 @@ export interface RegionSwitch {
 
 /** Reads the switch in `region`; never throws (a value that is not the contract's JSON is an error). */
 export async function readPaymentsSwitch(d: Deps, region: string): Promise<RegionSwitch> {
-  try {
-    const res = await aws(d, region, 'ssm:GetParameter', (o) =>
-      d.clients(region).ssm.send(new GetParameterCommand({ Name: d.names.paymentsSwitchParameter() }), o),
-    );
-    const value = res.Parameter?.Value ?? '[]';
-    try {
-      return { region, entries: parseSwitchValue(value) };
-    } catch (e) {
-      return { region, error: `unreadable value ${JSON.stringify(value)}: ${(e as Error).message}` };
-    }
-  } catch (e) {
-    if (errorKind(e) === 'credentials' || errorKind(e) === 'interrupted') throw e;
-    if (errorKind(e) === 'not-found') return { region, entries: [], missing: true };
-    return {
-      region,
-      error: describeError(e, d.profile),
-      unreachable: errorKind(e) === 'unreachable',
-    };
-  }
+  const { value, ...rest } = await readSwitchParameter(
+    d,
+    region,
+    d.names.paymentsSwitchParameter(),
+    parseSwitchValue,
+    [] as SwitchEntry[],
+  );
+  return { region, ...(value ? { entries: value } : {}), ...rest };
 }
 
 /** Reads the switch in every region of the config, in parallel. */
