@@ -203,7 +203,7 @@ export function renderStalePeak(config: ShopConfig): string[] {
     '### Stale mirror data: the scaler at its maximum, and its bound',
     '',
     `When a standby's absorb alarm fires and no mirrored capacity is known (the capacity mirror never ran or its data expired), the scaler assumes the worst: the group's minimum goes to the region's maximum and the Aurora minimum to the maximum ACU (a cluster setting: all ${SECONDARY_INSTANCES} instances of the secondary run at it). ` +
-      `After ${rows[0].boundMinutes} min of that (UNKNOWN_PEAK_MAX_MINUTES, lib/capacity/scaler.ts) it sizes the floor by the requests the region really receives and returns the ACU floor to the posture, so one episode of stale data adds at most the figure below; target tracking then scales in as the load allows. EC2 and ACU prices as in the table above (per region where found).`,
+      `After ${rows[0].boundMinutes} min of that (UNKNOWN_PEAK_MAX_MINUTES, lib/capacity/scaler.ts) it sizes the floor by the requests the region really receives and returns the ACU floor to the posture, so one episode of stale data adds at most the figure below; target tracking then scales in as the load allows. EC2 and ACU prices of the standby's region where a source was found, else us-east-1's (lib/report/prices.ts; the cost section flags each such line).`,
     '',
     '| standby | posture floor | its cost/hour | at maximum | its cost/hour | extra/hour | held at most | extra per episode |',
     '|---|---|---:|---|---:|---:|---:|---:|',
