@@ -312,6 +312,31 @@ test('custom metrics are counted from the publishers, per region, with their Put
   expect(md).toContain('| canary journeys | ap-northeast-2 | EMF | 53 | 43,200 | none (log lines) |');
 });
 
+test('the count follows the settings the publishers get: one channel fewer is 3 metrics fewer per region, one method more 6 more', () => {
+  const copy = JSON.parse(JSON.stringify(templates)) as Record<string, CfnTemplate>;
+  for (const t of Object.values(copy))
+    for (const r of Object.values(t.Resources ?? {}))
+      if (r.Type === 'AWS::EC2::LaunchTemplate') {
+        const parts = r.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];
+        r.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] = parts.map((p: unknown) =>
+          typeof p !== 'string'
+            ? p
+            : p.replace(/\nSHOP_(NOTIFY|PAYMENTS)='([^\n]*)'/g, (_all, key: string, json: string) => {
+                const v = JSON.parse(json);
+                if (key === 'NOTIFY') v.channels = v.channels.filter((c: { id: string }) => c.id !== 'sms');
+                else v.providers[1].methods.push('card');
+                return `\nSHOP_${key}='${JSON.stringify(v)}'`;
+              }),
+        );
+      }
+  const r = buildReport(copy, { budgetSeconds: config.failoverBudgetSeconds, stackRegions });
+  expect(r.cost.customMetrics.perRegion).toEqual({
+    [regions[0]]: 141 - 3 + 6,
+    [regions[1]]: 141 - 3 + 6,
+    'us-east-1': 82,
+  });
+});
+
 test("prices per region: the region's own where found, else us-east-1 flagged on the line", () => {
   const cost = report.cost;
   const nat = (region: string) =>
