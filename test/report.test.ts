@@ -263,7 +263,7 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
     });
   }
   for (const key of ['waf-req', 'alb-lcu'])
-    expect(cost.prices.find((p) => p.key === key)).toMatchObject({
+    expect(cost.prices.find((p) => p.key === key && p.region === regions[0])).toMatchObject({
       source: expect.stringMatching(/^https:\/\/aws\.amazon\.com\//),
       asOf: '2026-12-08',
     });
@@ -348,6 +348,13 @@ test("prices per region: the region's own where found, else us-east-1 flagged on
     unitUsd: 0.045,
     note: 'plus $0.045/GB processed; us-east-1 price; no source for ap-northeast-2 found',
   });
+  // ap-northeast-1's ALB hour and LCU were found too; a public IPv4 address costs the same everywhere.
+  expect(
+    cost.lines.find(
+      (l) => l.stack === names.regionalStack('ap-northeast-1') && /^Application Load/.test(l.item),
+    ),
+  ).toMatchObject({ unitUsd: 0.0243, monthlyUsd: 17.74, note: 'LCUs extra (≈0 idle)' });
+  for (const l of cost.lines.filter((x) => /^Public IPv4/.test(x.item))) expect(l.note).toBeUndefined();
   // WAF costs the same everywhere: never flagged.
   for (const l of cost.lines.filter((x) => /^WAF/.test(x.item)))
     expect(l.note ?? '').not.toMatch(/us-east-1 price/);
