@@ -208,7 +208,7 @@ test('without notify settings: no dispatcher, /notify/health answers 404 not-con
   expect(await res.json()).toEqual({ error: 'not-configured', region: 'ap-northeast-2' });
 });
 
-test('messenger-down drill, short run: 알림톡 refuses, then stalls; notices flow through SMS, 0 lost, 0 duplicates per channel', async () => {
+test('messenger-down drill, short run: 알림톡 refuses, stalls, then reports undelivered; notices flow through SMS, 0 lost, 0 duplicates per channel', async () => {
   const r = await runMessengerScenario(pg, fakes, db, { customers: 2, steadyMs: 400, faultMs: 1500 });
   expect(r).toMatchObject({ lost: 0, duplicates: { alimtalk: 0, sms: 0, email: 0 }, open: 0 });
   expect(r.acknowledged).toBeGreaterThan(4);
@@ -221,5 +221,11 @@ test('messenger-down drill, short run: 알림톡 refuses, then stalls; notices f
   expect(r.stall.throughNextS).not.toBeNull();
   expect(r.stall.throughNextS!).toBeGreaterThanOrEqual(0.9);
   expect(r.stall.throughNextS!).toBeLessThan(6);
-  expect(formatMessengerTable([r])).toContain('| 알림톡 refuses, then stalls |');
+  // ... and when 알림톡 accepts but reports undelivered, after the first result look-up (0.2 s).
+  expect(r.undelivered.throughNextS).not.toBeNull();
+  expect(r.undelivered.throughNextS!).toBeGreaterThanOrEqual(0.2);
+  expect(r.undelivered.throughNextS!).toBeLessThan(10); // two sends and a look-up, each behind the queue
+  expect(formatMessengerTable([r])).toContain(
+    '| 알림톡 refuses, stalls, then reports undelivered | undelivered |',
+  );
 });
