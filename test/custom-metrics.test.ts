@@ -94,12 +94,15 @@ test('shop payments: every provider × method and the two gauges, as the registr
   expect(registry).toHaveLength(3 * 6 + 2);
 });
 
-test('shop notices: three per channel and the oldest-unsent gauge', async () => {
+test('shop notices: six per channel (sent, failed, fallbacks, delivered, delivery failed, delivery unknown) and the oldest-unsent gauge', async () => {
   const channels = ['alimtalk', 'sms', 'email'];
   const calls: { namespace: string; data: PutMetricDataCommandInput['MetricData'] }[] = [];
   const dispatcher = {
     channelReport: () =>
-      channels.map((channel) => ({ channel, counters: { sent: 3, failed: 1, fallbacks: 1 } })),
+      channels.map((channel) => ({
+        channel,
+        counters: { sent: 3, failed: 1, fallbacks: 1, delivered: 2, deliveryFailed: 1, deliveryUnknown: 0 },
+      })),
     oldestUnsentAgeSeconds: async () => 12,
   } as never;
   await new NotifyMetrics(
@@ -109,7 +112,9 @@ test('shop notices: three per channel and the oldest-unsent gauge', async () => 
     PRIMARY,
   ).publish(new Date(0));
   const sent = sentKeys(PRIMARY, { Namespace: calls[0].namespace, MetricData: calls[0].data });
-  expect([...new Set(sent)].sort()).toEqual(keys(notifySeries('resilient-shop/notify', PRIMARY, channels)));
+  const registry = notifySeries('resilient-shop/notify', PRIMARY, channels);
+  expect([...new Set(sent)].sort()).toEqual(keys(registry));
+  expect(registry).toHaveLength(3 * 6 + 1);
 });
 
 test('drain switch publisher: one Drained per held target, one request', async () => {

@@ -276,19 +276,19 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
 test('custom metrics are counted from the publishers, per region, with their PutMetricData requests', () => {
   const cost = report.cost;
   const m = cost.customMetrics;
-  // Per regional stack: payments 3 lanes × 6 + 2 = 20, notices 3 channels × 3 + 1 = 10, 1 switch copy,
+  // Per regional stack: payments 3 lanes × 6 + 2 = 20, notices 3 channels × 6 + 1 = 19, 1 switch copy,
   // canary verdicts from 3 vantages × (4 targets + 3 PaymentsDown + 2 test-payment verdicts) = 27,
   // its own canary's EMF 53, the mirror 2 sources × 6 = 12, readiness 2 sources × 9 = 18.
-  expect(m.perRegion).toEqual({ [regions[0]]: 141, [regions[1]]: 141, 'us-east-1': 82 });
-  expect(m.total).toBe(364);
+  expect(m.perRegion).toEqual({ [regions[0]]: 150, [regions[1]]: 150, 'us-east-1': 82 });
+  expect(m.total).toBe(382);
   // Primary: 2 instances × 2 shop publishers × 43,200 + switch 43,200 + 3 canaries × 43,200
   // + 2 mirrors × 43,200 + 2 readiness × 8,640. The standby runs 1 instance.
   expect(m.requestsPerMonth).toEqual({ [regions[0]]: 449_280, [regions[1]]: 362_880, 'us-east-1': 172_800 });
   const line = (stack: string, re: RegExp) => cost.lines.find((l) => l.stack === stack && re.test(l.item));
   expect(line(names.regionalStack(regions[0]), /^Custom metrics stored/)).toMatchObject({
-    quantity: 141,
+    quantity: 150,
     unitUsd: 0.3,
-    monthlyUsd: 42.3,
+    monthlyUsd: 45,
   });
   expect(line(names.regionalStack(regions[0]), /^PutMetricData requests/)).toMatchObject({
     quantity: 449.28,
@@ -307,7 +307,7 @@ test('custom metrics are counted from the publishers, per region, with their Put
   expect(cost.unpublishedAlarmMetrics).toEqual([]);
   const md = renderMarkdown(report);
   expect(md).toContain(
-    `Custom metrics: **364** (141 in ${regions[0]}, 141 in ${regions[1]}, 82 in us-east-1)`,
+    `Custom metrics: **382** (150 in ${regions[0]}, 150 in ${regions[1]}, 82 in us-east-1)`,
   );
   expect(md).toContain('| canary journeys | ap-northeast-2 | EMF | 53 | 43,200 | none (log lines) |');
 });

@@ -15,6 +15,11 @@ export interface ShopChannelView {
   readonly sent: number;
   readonly failed: number;
   readonly fallbacks: number;
+  /**
+   * Sends the provider accepted and then reported undelivered, or left without a final result by
+   * the report deadline (the shop's `deliveryFailed + deliveryUnknown`); absent from older shops.
+   */
+  readonly undelivered?: number;
 }
 
 /** What a region's shop says of its notices (`GET /notify/health`), reduced to what shopctl shows. */
@@ -90,6 +95,9 @@ export async function getShopNotify(d: Deps, region: string): Promise<ShopNotify
                 sent: Number(c.sent ?? 0),
                 failed: Number(c.failed ?? 0),
                 fallbacks: Number(c.fallbacks ?? 0),
+                ...(c.deliveryFailed !== undefined || c.deliveryUnknown !== undefined
+                  ? { undelivered: Number(c.deliveryFailed ?? 0) + Number(c.deliveryUnknown ?? 0) }
+                  : {}),
               }))
           : undefined;
         return {
@@ -225,7 +233,10 @@ export function renderChannelsLines(c: ChannelsReport): string[] {
     if (s.status === null) return `shop no answer (${s.error ?? 'unknown'})`;
     if (!s.channels) return `shop ${s.status}${s.error ? ` (${s.error})` : ''}`;
     const chans = s.channels
-      .map((x) => `${x.channel} ${x.disabled ? 'off' : x.breaker} ${x.sent}/${x.failed}/${x.fallbacks}`)
+      .map(
+        (x) =>
+          `${x.channel} ${x.disabled ? 'off' : x.breaker} ${x.sent}/${x.failed}/${x.fallbacks}${x.undelivered ? ` (${x.undelivered} undelivered)` : ''}`,
+      )
       .join(', ');
     const age = s.oldestUnsentAgeSeconds === null ? 'unknown' : `${s.oldestUnsentAgeSeconds ?? '?'} s`;
     return `shop ${chans}; oldest unsent ${age}`;

@@ -130,9 +130,32 @@ export const NOTIFY_METRICS = {
   failed: 'Failed',
   /** Count, dimensions Region, Channel: notices this channel gave up on that went on to the next one. */
   fallbacks: 'Fallbacks',
+  /** Count, dimensions Region, Channel: accepted sends the provider's result look-up reported delivered. */
+  delivered: 'Delivered',
+  /** Count, dimensions Region, Channel: accepted sends the provider reported undelivered (moved on). */
+  deliveryFailed: 'DeliveryFailed',
+  /** Count, dimensions Region, Channel: accepted sends with no final result by the report deadline (moved on). */
+  deliveryUnknown: 'DeliveryUnknown',
   /** Seconds, dimension Region only: age of the oldest notice not yet sent. */
   oldestUnsentAge: 'OldestUnsentAgeSeconds',
 } as const;
+
+/**
+ * The per-channel counters of {@link NOTIFY_METRICS} in publication order (Count, dimensions Region
+ * and Channel), keyed as the shop's counters are: one list for the shop's publisher and for
+ * anything that counts the metrics (the report's metric registry).
+ */
+export const NOTIFY_CHANNEL_COUNTERS = [
+  'sent',
+  'failed',
+  'fallbacks',
+  'delivered',
+  'deliveryFailed',
+  'deliveryUnknown',
+] as const satisfies readonly (keyof typeof NOTIFY_METRICS)[];
+
+/** Every metric name the shop publishes in `${appName}/notify`. */
+export const NOTIFY_METRIC_NAMES: readonly string[] = Object.values(NOTIFY_METRICS);
 
 /** Dimension names of the notify metrics. */
 export const NOTIFY_DIMENSIONS = { region: 'Region', channel: 'Channel' } as const;

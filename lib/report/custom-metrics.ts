@@ -20,7 +20,12 @@ import { stepsOf } from '../../lambda/canary/journeys';
 import { CAPACITY_METRICS, SOURCE_DIMENSION } from '../../lambda/capacity-mirror/metrics';
 import { CHECKS } from '../../lambda/readiness/checks';
 import { CHECK_FAILED_METRIC, READY_METRIC } from '../../lambda/readiness/metrics';
-import { NOTIFY_METRICS, NOTIFY_METRICS_EVERY_SECONDS, notifyNamespaceOf } from '../contract/notify';
+import {
+  NOTIFY_CHANNEL_COUNTERS,
+  NOTIFY_METRICS,
+  NOTIFY_METRICS_EVERY_SECONDS,
+  notifyNamespaceOf,
+} from '../contract/notify';
 import { PAYMENT_METRICS, PAYMENT_METRICS_EVERY_SECONDS, paymentsNamespaceOf } from '../contract/payments';
 import { shopNotifyOf } from './notifications';
 import { shopPaymentsOf } from './payments';
@@ -112,12 +117,15 @@ export function paymentSeries(
   ];
 }
 
-/** Notice metrics of one region's shop: three per channel, the oldest-unsent gauge per region. */
+/**
+ * Notice metrics of one region's shop: the per-channel counters (NOTIFY_CHANNEL_COUNTERS: sent,
+ * failed, fallbacks and the delivery results), the oldest-unsent gauge per region.
+ */
 export function notifySeries(namespace: string, region: string, channels: readonly string[]): MetricSeries[] {
   const m = NOTIFY_METRICS;
   return [
     ...channels.flatMap((channel) =>
-      [m.sent, m.failed, m.fallbacks].map((metricName) => ({
+      NOTIFY_CHANNEL_COUNTERS.map((key) => m[key]).map((metricName) => ({
         region,
         namespace,
         metricName,

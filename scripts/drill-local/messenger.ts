@@ -2,11 +2,12 @@
  * The "messenger down" scenario of `npm run drill:local`: real PostgreSQL, the shop running its
  * notice dispatcher (shop/src/notify) against the fake channels (test/support/fake-channels), and
  * customers checking out with a phone and an e-mail all the time. Mid-run 알림톡 first refuses
- * connections, recovers, then stalls (takes the message and never answers). For each fault: the
+ * connections, recovers, then stalls (takes the message and never answers), recovers, then accepts
+ * every message and reports it undelivered through its result look-up. For each fault: the
  * time until notices flow through the next channel (the first SMS the fake took after the fault
- * began); after the run and a drain: notices lost and duplicates per channel, counted on the fakes'
- * own records against the outbox and the orders the customers were told were placed. Lost and
- * duplicates must be 0.
+ * began); after the run and a drain: notices lost (no channel reached the customer) and duplicates
+ * per channel, counted on the fakes' own records against the outbox and the orders the customers
+ * were told were placed. Lost and duplicates must be 0.
  */
 import { Pool } from 'pg';
 import { notifyOptions, notifySettings } from '../../test/notify/harness';
@@ -42,16 +43,19 @@ export interface MessengerResult {
   duplicates: PerChannel;
   refuse: MessengerPhase;
   stall: MessengerPhase;
+  /** 알림톡 accepts every message and its result look-up reports it undelivered. */
+  undelivered: MessengerPhase;
 }
 
-export const MESSENGER_SCENARIO = '알림톡 refuses, then stalls';
+export const MESSENGER_SCENARIO = '알림톡 refuses, stalls, then reports undelivered';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs the scenario on a fresh database `db` of `pg` with the given fakes (left open for the
  * caller). Breaker: 3 failures in a row, half-open after 1 s (production: 30 s), so that 알림톡
- * carries notices again between the two faults; deadline 1 s; a pass every 0.2 s.
+ * carries notices again between the faults; deadline 1 s; a pass every 0.2 s; delivery results
+ * looked up 0.2 s after the accept and every 0.2 s, unknown after 5 s (production: 10 s, 30 s, 10 min).
  */
 export async function runMessengerScenario(
   pg: PostgresServer,
@@ -98,20 +102,36 @@ export async function runMessengerScenario(
     const refuseEnd = Date.now();
     await fakes.alimtalk.setMode('ok');
     // Recovered once the breaker closed again and 알림톡 took a notice (bounded).
-    const okAt = fakes.alimtalk.delivered.length;
-    for (const end = Date.now() + 10_000; Date.now() < end; await sleep(50))
-      if ((await health()).channels[0].breaker === 'closed' && fakes.alimtalk.delivered.length > okAt) break;
+    const recovered = async () => {
+      const okAt = fakes.alimtalk.delivered.length;
+      for (const end = Date.now() + 10_000; Date.now() < end; await sleep(50))
+        if ((await health()).channels[0].breaker === 'closed' && fakes.alimtalk.delivered.length > okAt)
+          break;
+    };
+    await recovered();
     log(`${MESSENGER_SCENARIO}: 알림톡 back; now it stalls`);
     const stallAt = Date.now();
     await fakes.alimtalk.setMode('stall');
     await sleep(faultMs);
     const stallEnd = Date.now();
     await fakes.alimtalk.setMode('ok');
+    await recovered();
+    log(`${MESSENGER_SCENARIO}: 알림톡 back; now it accepts and reports every message undelivered`);
+    const undeliveredAt = Date.now();
+    fakes.alimtalk.reportMode = 'failed';
+    await sleep(faultMs);
+    const undeliveredEnd = Date.now();
+    fakes.alimtalk.reportMode = 'delivered';
     running = false;
     await Promise.all(customers);
-    // Drain: every notice sent (a stalled send is cut at the deadline; the lease covers a dead one).
+    // Drain: every notice sent (a stalled send is cut at the deadline; the lease covers a dead one)
+    // and every 알림톡/SMS result read (the report deadline covers a result that never comes).
     for (const end = Date.now() + 15_000; Date.now() < end; await sleep(100)) {
-      const r = await pool.query("SELECT 1 FROM notices WHERE status IN ('pending', 'sending') LIMIT 1");
+      const r = await pool.query(
+        `SELECT 1 FROM notices WHERE status IN ('pending', 'sending')
+         UNION ALL SELECT 1 FROM notice_attempts WHERE delivery = 'accepted' AND delivery_check_at IS NOT NULL
+         LIMIT 1`,
+      );
       if (r.rowCount === 0) break;
     }
     const rows = (
@@ -120,7 +140,8 @@ export async function runMessengerScenario(
       )
     ).rows;
     const all = Object.values(fakes);
-    const delivered = new Set(all.flatMap((f) => f.delivered.map((d) => d.noticeId)));
+    // Reached the customer: taken by a fake and not reported undelivered.
+    const delivered = new Set(all.flatMap((f) => [...f.reached()]));
     const noticeOf = new Map(rows.map((r) => [r.order_id, r]));
     const lost =
       acknowledged.filter((o) => !noticeOf.has(o) || !delivered.has(noticeOf.get(o)!.id)).length +
@@ -148,6 +169,7 @@ export async function runMessengerScenario(
       duplicates,
       refuse: phase(refuseAt, refuseEnd),
       stall: phase(stallAt, stallEnd),
+      undelivered: phase(undeliveredAt, undeliveredEnd),
     };
     log(`${MESSENGER_SCENARIO}: ${JSON.stringify(result)}`);
     return result;
@@ -177,6 +199,9 @@ export async function runMessengerDrill(
     ...(r.open ? [`${r.scenario}: ${r.open} notices still unsent after the drain`] : []),
     ...(r.refuse.throughNextS === null ? [`${r.scenario}: no notice went by SMS while 알림톡 refused`] : []),
     ...(r.stall.throughNextS === null ? [`${r.scenario}: no notice went by SMS while 알림톡 stalled`] : []),
+    ...(r.undelivered.throughNextS === null
+      ? [`${r.scenario}: no notice went by SMS while 알림톡 reported undelivered`]
+      : []),
   ];
   return { results: [r], failures };
 }
@@ -187,6 +212,7 @@ export function formatMessengerTable(results: MessengerResult[]): string {
   const rows = results.flatMap((r) => [
     `| ${r.scenario} | refuse | ${r.refuse.throughNextS ?? 'never'} | ${r.refuse.notices} | ${ch(r.refuse.byChannel)} | | |`,
     `| ${r.scenario} | stall | ${r.stall.throughNextS ?? 'never'} | ${r.stall.notices} | ${ch(r.stall.byChannel)} | | |`,
+    `| ${r.scenario} | undelivered | ${r.undelivered.throughNextS ?? 'never'} | ${r.undelivered.notices} | ${ch(r.undelivered.byChannel)} | | |`,
     `| ${r.scenario} | whole run | | ${r.notices} (${r.acknowledged} orders) | | ${r.lost} | ${ch(r.duplicates)} |`,
   ]);
   return [
@@ -198,14 +224,17 @@ export function formatMessengerTable(results: MessengerResult[]): string {
 
 /** What the messenger table's columns mean. */
 export const MESSENGER_LEGEND = [
-  'messenger scenario: customers check out with a phone and an e-mail all the time; 알림톡 refuses connections, recovers, then stalls',
+  'messenger scenario: customers check out with a phone and an e-mail all the time; 알림톡 refuses connections, recovers, stalls,',
+  '                  recovers, then accepts every message and reports it undelivered',
   "  refuse          알림톡's port closed (connection refused: certainly not delivered; 알림톡 may be tried again later)",
   '  stall           알림톡 takes the message and never answers (worst case: maybe delivered; 알림톡 is never tried again for it)',
+  '  undelivered     알림톡 accepts, then its result look-up says not delivered (3019, not a KakaoTalk user): SMS sends it',
   "  through SMS     seconds from the fault's start until the SMS fake took the first notice written during the fault",
   '  notices         notices written while the fault lasted (whole run: all, and the orders acknowledged to customers)',
   '  sent by         the channel the outbox records as having delivered each of those notices',
-  '  lost            acknowledged orders no fake delivered a notice for + notices marked sent that the fake never took (must be 0)',
+  '  lost            acknowledged orders no fake delivered a notice to the customer for + notices marked sent that the fake never took (must be 0)',
   "  duplicates      deliveries of one notice on one channel beyond the first, on the fakes' records (must be 0 per channel;",
   '                  after a stall the same notice may arrive once by 알림톡 and once by SMS, which is not a duplicate)',
-  '  settings        deadline 1 s, a pass every 0.2 s, breaker opens after 3 failures in a row and half-opens after 1 s',
+  '  settings        deadline 1 s, a pass every 0.2 s, breaker opens after 3 failures in a row and half-opens after 1 s;',
+  '                  results looked up 0.2 s after the accept and every 0.2 s, unknown after 5 s',
 ].join('\n');

@@ -290,6 +290,23 @@ export const MIGRATIONS: Migration[] = [
       CREATE UNIQUE INDEX IF NOT EXISTS notice_attempts_once_per_channel ON notice_attempts (notice_id, channel) WHERE status <> 'refused';
     `,
   },
+  {
+    version: 8,
+    name: 'notice delivery reports',
+    // What the provider said after it accepted a send (shop/src/notify/dispatcher.ts "delivery
+    // reports"): 'accepted' (no result yet), then 'delivered', 'failed' (delivery_code = the
+    // provider's result code) or 'unknown' (no final result by delivery_due). delivery_check_at is
+    // when the next look-up is due; NULL for channels that offer none (SES: accepted is final).
+    sql: `
+      ALTER TABLE notice_attempts
+        ADD COLUMN IF NOT EXISTS delivery text CHECK (delivery IN ('accepted', 'delivered', 'failed', 'unknown')),
+        ADD COLUMN IF NOT EXISTS delivery_code text,
+        ADD COLUMN IF NOT EXISTS delivery_due timestamptz,
+        ADD COLUMN IF NOT EXISTS delivery_check_at timestamptz,
+        ADD COLUMN IF NOT EXISTS delivery_at timestamptz;
+      CREATE INDEX IF NOT EXISTS notice_attempts_report_due_idx ON notice_attempts (delivery_check_at) WHERE delivery = 'accepted';
+    `,
+  },
 ];
 
 function quote(s: string): string {

@@ -303,6 +303,24 @@ const health = (region: string, over: Record<string, unknown> = {}) => ({
 });
 
 describe('shopctl channels status', () => {
+  test('delivery results: sends the provider accepted and then did not deliver are shown per channel', async () => {
+    const { w } = channelsWorld();
+    const reported = {
+      channels: [
+        { ...channel('alimtalk'), delivered: 7, deliveryFailed: 2, deliveryUnknown: 1 },
+        { ...channel('sms'), delivered: 10, deliveryFailed: 0, deliveryUnknown: 0 },
+        channel('email'),
+      ],
+    };
+    withNotifyHealth(w, { [PRIMARY]: health(PRIMARY, reported), [STANDBY]: health(STANDBY) });
+    expect(await w.run('channels', 'status')).toBe(0);
+    expect(w.out).toMatch(
+      new RegExp(
+        `${PRIMARY}\\s+switch nothing off; shop alimtalk closed 10/0/0 \\(3 undelivered\\), sms closed 10/0/0, email closed 10/0/0;`,
+      ),
+    );
+  });
+
   test('healthy: exit 0; reads the switch, every shop and the notify alarms with exact arguments', async () => {
     const { w } = channelsWorld();
     const asked = withNotifyHealth(w, { [PRIMARY]: health(PRIMARY), [STANDBY]: health(STANDBY) });

@@ -48,6 +48,18 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   }
 }
 
+const idle = (channel: string) => ({
+  channel,
+  breaker: 'closed',
+  disabled: false,
+  sent: 0,
+  failed: 0,
+  fallbacks: 0,
+  delivered: 0,
+  deliveryFailed: 0,
+  deliveryUnknown: 0,
+});
+
 async function checkout(base: string, contact: Record<string, unknown>) {
   const cart = await postJson(base, '/cart', { productId: 2, quantity: 1 });
   const res = await postJson(base, '/checkout', { cartId: cart.json.cartId, ...contact });
@@ -68,17 +80,18 @@ test('a checkout with a phone is sent by 알림톡 within a pass; /notify/health
   await until('the outbox to say sent', async () => (await ledger(p, fakes)).sent === 1);
   const [notice] = (await p.query('SELECT order_id, kind, status, channel FROM notices')).rows;
   expect(notice).toEqual({ order_id: orderId, kind: 'order-received', status: 'sent', channel: 'alimtalk' });
+  // NHN's result look-up (harness: first check 0.2 s after the accept) says it arrived.
+  await until(
+    'the delivery result',
+    async () => (await p.query("SELECT 1 FROM notice_attempts WHERE delivery = 'delivered'")).rowCount === 1,
+  );
 
   const res = await fetch(`${shop.base}/notify/health`, { headers: { accept: 'application/json' } });
   expect(res.status).toBe(200);
   const health = await res.json();
   expect(health).toEqual({
     region: 'ap-northeast-2',
-    channels: [
-      { channel: 'alimtalk', breaker: 'closed', disabled: false, sent: 1, failed: 0, fallbacks: 0 },
-      { channel: 'sms', breaker: 'closed', disabled: false, sent: 0, failed: 0, fallbacks: 0 },
-      { channel: 'email', breaker: 'closed', disabled: false, sent: 0, failed: 0, fallbacks: 0 },
-    ],
+    channels: [{ ...idle('alimtalk'), sent: 1, delivered: 1 }, idle('sms'), idle('email')],
     oldestUnsentAgeSeconds: 0,
     switch: { disabled: [], lastReadAt: expect.any(String), error: null },
   });
@@ -104,11 +117,14 @@ test('a checkout with a phone is sent by 알림톡 within a pass; /notify/health
         count('Sent', 'alimtalk', 1),
         count('Failed', 'alimtalk', 0),
         count('Fallbacks', 'alimtalk', 0),
-        ...['sms', 'email'].flatMap((c) => [
-          count('Sent', c, 0),
-          count('Failed', c, 0),
-          count('Fallbacks', c, 0),
-        ]),
+        count('Delivered', 'alimtalk', 1),
+        count('DeliveryFailed', 'alimtalk', 0),
+        count('DeliveryUnknown', 'alimtalk', 0),
+        ...['sms', 'email'].flatMap((c) =>
+          ['Sent', 'Failed', 'Fallbacks', 'Delivered', 'DeliveryFailed', 'DeliveryUnknown'].map((m) =>
+            count(m, c, 0),
+          ),
+        ),
         {
           MetricName: 'OldestUnsentAgeSeconds',
           Dimensions: [{ Name: 'Region', Value: 'ap-northeast-2' }],
@@ -192,7 +208,7 @@ test('without notify settings: no dispatcher, /notify/health answers 404 not-con
   expect(await res.json()).toEqual({ error: 'not-configured', region: 'ap-northeast-2' });
 });
 
-test('messenger-down drill, short run: 알림톡 refuses, then stalls; notices flow through SMS, 0 lost, 0 duplicates per channel', async () => {
+test('messenger-down drill, short run: 알림톡 refuses, stalls, then reports undelivered; notices flow through SMS, 0 lost, 0 duplicates per channel', async () => {
   const r = await runMessengerScenario(pg, fakes, db, { customers: 2, steadyMs: 400, faultMs: 1500 });
   expect(r).toMatchObject({ lost: 0, duplicates: { alimtalk: 0, sms: 0, email: 0 }, open: 0 });
   expect(r.acknowledged).toBeGreaterThan(4);
@@ -205,5 +221,11 @@ test('messenger-down drill, short run: 알림톡 refuses, then stalls; notices f
   expect(r.stall.throughNextS).not.toBeNull();
   expect(r.stall.throughNextS!).toBeGreaterThanOrEqual(0.9);
   expect(r.stall.throughNextS!).toBeLessThan(6);
-  expect(formatMessengerTable([r])).toContain('| 알림톡 refuses, then stalls |');
+  // ... and when 알림톡 accepts but reports undelivered, after the first result look-up (0.2 s).
+  expect(r.undelivered.throughNextS).not.toBeNull();
+  expect(r.undelivered.throughNextS!).toBeGreaterThanOrEqual(0.2);
+  expect(r.undelivered.throughNextS!).toBeLessThan(10); // two sends and a look-up, each behind the queue
+  expect(formatMessengerTable([r])).toContain(
+    '| 알림톡 refuses, stalls, then reports undelivered | undelivered |',
+  );
 });

@@ -3,10 +3,10 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChannelError } from '../../shop/src/notify/channel';
 import { isEmail, normaliseMobile, parseContact } from '../../shop/src/notify/contact';
-import { NhnSms } from '../../shop/src/notify/nhn';
+import { alimtalkDelivery, NhnSms, smsDelivery } from '../../shop/src/notify/nhn';
 import { SesEmail } from '../../shop/src/notify/ses';
 import { NotifyMetrics } from '../../shop/src/notify/metrics';
-import { leaseOf, parseNotify, parseNotifySwitch } from '../../shop/src/notify/config';
+import { leaseOf, parseNotify, parseNotifySwitch, reportsOf } from '../../shop/src/notify/config';
 import { loadConfig } from '../../lib/config/load';
 import { shopNotify } from '../../lib/notify/regional-notify';
 import type { OutgoingMessage } from '../../shop/src/notify/channel';
@@ -118,7 +118,7 @@ test('NHN SMS: a refused connection is certainly not delivered', async () => {
 });
 
 test('metrics: per-channel deltas since the last publication and the oldest unsent age', async () => {
-  const counters = { sent: 5, failed: 2, fallbacks: 2 };
+  const counters = { sent: 5, failed: 2, fallbacks: 2, delivered: 3, deliveryFailed: 1, deliveryUnknown: 1 };
   const fake = {
     channelReport: () => [
       { channel: 'alimtalk' as const, breaker: 'open' as const, disabled: false, counters: { ...counters } },
@@ -135,6 +135,7 @@ test('metrics: per-channel deltas since the last publication and the oldest unse
   const at = new Date('2026-12-07T12:00:00Z');
   await m.publish(at);
   counters.sent = 7;
+  counters.delivered = 5;
   await m.publish(at);
   const dims = [
     { Name: 'Region', Value: 'ap-northeast-2' },
@@ -155,8 +156,30 @@ test('metrics: per-channel deltas since the last publication and the oldest unse
     Value: 42,
   };
   expect(sent).toEqual([
-    ['shop/notify', [datum('Sent', 5), datum('Failed', 2), datum('Fallbacks', 2), oldest]],
-    ['shop/notify', [datum('Sent', 2), datum('Failed', 0), datum('Fallbacks', 0), oldest]],
+    [
+      'shop/notify',
+      [
+        datum('Sent', 5),
+        datum('Failed', 2),
+        datum('Fallbacks', 2),
+        datum('Delivered', 3),
+        datum('DeliveryFailed', 1),
+        datum('DeliveryUnknown', 1),
+        oldest,
+      ],
+    ],
+    [
+      'shop/notify',
+      [
+        datum('Sent', 2),
+        datum('Failed', 0),
+        datum('Fallbacks', 0),
+        datum('Delivered', 2),
+        datum('DeliveryFailed', 0),
+        datum('DeliveryUnknown', 0),
+        oldest,
+      ],
+    ],
   ]);
 });
 
@@ -194,6 +217,70 @@ test('SHOP_NOTIFY: unset is no dispatcher; defaults; the lease follows the deadl
     retrySeconds: 30,
   });
   expect(s.channels.map((c) => c.id)).toEqual(['alimtalk', 'email']);
+  // Delivery results are read by default: first look-up 10 s after the accept, every 30 s, 10 min.
+  expect(reportsOf(s)).toEqual({ firstCheckMs: 10_000, everyMs: 30_000, deadlineMs: 600_000 });
+  const off = parseNotify(JSON.stringify({ channels: [SES], deliveryReports: { enabled: false } }))!;
+  expect(reportsOf(off)).toBeUndefined();
+});
+
+// NHN Cloud 알림톡 "Get Messages" and SMS "Query Delivery" results (codes: shop/src/notify/nhn.ts).
+test.each([
+  [
+    { messageStatus: 'COMPLETED', resultCode: '1000', resendStatus: 'RSC01' },
+    { state: 'delivered', code: '1000' },
+  ],
+  [
+    { messageStatus: 'FAILED', resultCode: '3019', resendStatus: 'RSC01' },
+    { state: 'failed', code: '3019' },
+  ],
+  [
+    { messageStatus: 'COMPLETED', resultCode: '3020' },
+    { state: 'failed', code: '3020' },
+  ],
+  [{ messageStatus: 'CANCEL' }, { state: 'failed', code: 'CANCEL' }],
+  [
+    { messageStatus: 'COMPLETED', resultCode: '3005' },
+    { state: 'pending', code: '3005' },
+  ],
+  [{ messageStatus: 'READY' }, { state: 'pending', code: 'READY' }],
+  [{}, { state: 'pending' }],
+  [
+    { messageStatus: 'FAILED', resultCode: '3019', resendStatus: 'RSC03' },
+    { state: 'pending', code: 'RSC03' },
+  ],
+  [
+    { messageStatus: 'FAILED', resultCode: '3019', resendStatus: 'RSC04', resendResultCode: '1000' },
+    { state: 'delivered', code: 'RSC04 1000' },
+  ],
+  [
+    { messageStatus: 'FAILED', resultCode: '3019', resendStatus: 'RSC05', resendResultCode: '3001' },
+    { state: 'failed', code: '3019 RSC05 3001' },
+  ],
+])('알림톡 result %j means %j', (result, report) => {
+  expect(alimtalkDelivery(result)).toEqual(report);
+});
+
+test.each([
+  [
+    { msgStatus: '3', resultCode: '1000' },
+    { state: 'delivered', code: '1000' },
+  ],
+  [
+    { msgStatus: '3', resultCode: '3001' },
+    { state: 'failed', code: '3001' },
+  ],
+  [
+    { msgStatus: '0', resultCode: '2003' },
+    { state: 'failed', code: '2003' },
+  ],
+  [{ msgStatus: '4' }, { state: 'failed', code: 'msgStatus 4' }],
+  [{ msgStatus: '5' }, { state: 'failed', code: 'msgStatus 5' }],
+  [{ msgStatus: '1' }, { state: 'pending', code: 'msgStatus 1' }],
+  [{ msgStatus: '2' }, { state: 'pending', code: 'msgStatus 2' }],
+  [{ msgStatus: '7' }, { state: 'pending', code: 'msgStatus 7' }],
+  [{ msgStatus: '3' }, { state: 'pending', code: 'msgStatus 3' }],
+])('SMS result %j means %j', (result, report) => {
+  expect(smsDelivery(result)).toEqual(report);
 });
 
 test.each([
@@ -215,6 +302,10 @@ test.each([
   [
     JSON.stringify({ channels: [SES], deadlineMs: 5000, leaseMs: 9000 }),
     'SHOP_NOTIFY.leaseMs: 9000 is less than twice deadlineMs (5000); a slow send would be declared dead',
+  ],
+  [
+    JSON.stringify({ channels: [SES], deliveryReports: { firstCheckSeconds: 60, deadlineSeconds: 30 } }),
+    'SHOP_NOTIFY.deliveryReports.deadlineSeconds: 30 is less than firstCheckSeconds (60); no result would ever be read',
   ],
 ])('SHOP_NOTIFY %s is refused naming the key', (raw, message) => {
   expect(() => parseNotify(raw)).toThrow(message);

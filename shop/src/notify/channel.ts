@@ -20,8 +20,20 @@ export interface OutgoingMessage {
 
 /** A send the provider accepted. */
 export interface SendReceipt {
+  /** What the channel's {@link Channel.checkDelivery} needs to look the message up later. */
   providerRef?: string;
 }
+
+/**
+ * What a provider's result look-up says about a message it accepted. `pending`: no final result
+ * yet (still being delivered, or a result the provider itself calls uncertain); the dispatcher
+ * asks again until the report deadline, after which the delivery counts as unknown, never as
+ * delivered. `code` is the provider's result code, kept with the attempt.
+ */
+export type DeliveryReport =
+  | { state: 'delivered'; code?: string }
+  | { state: 'failed'; code: string }
+  | { state: 'pending'; code?: string };
 
 /**
  * Why a send failed. `delivered: 'no'`: the provider certainly did not take it (connection refused,
@@ -45,6 +57,12 @@ export interface Channel {
   /** True if the message has the address this channel needs. */
   canReach(m: Pick<OutgoingMessage, 'phone' | 'email'>): boolean;
   send(m: OutgoingMessage, signal: AbortSignal): Promise<SendReceipt>;
+  /**
+   * Looks up the delivery result of an accepted send by its receipt's `providerRef`. Absent: the
+   * channel offers no look-up and "accepted" is final for it (SES, see ./ses.ts). Throws on a
+   * failed look-up (the dispatcher's report breaker counts it; the result stays pending).
+   */
+  checkDelivery?(providerRef: string, signal: AbortSignal): Promise<DeliveryReport>;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { notifyNamespaceOf, parseNotifySwitchValue } from '../../../lib/contract/notify';
+import type { DeliveryReportOptions } from './dispatcher';
 import { NOTICE_KINDS } from './outbox';
 
 /** Environment variable holding the JSON. */
@@ -56,6 +57,20 @@ export const notifySchema = z.object({
   namespace: z.string().min(1).optional(),
   /** Not in the contract: wait before the chain starts over once every reachable channel refused. */
   retrySeconds: z.number().positive().default(30),
+  /**
+   * Not in the contract (defaults when absent): reading the providers' delivery results
+   * (docs/notifications.md "Delivery results"). First look-up `firstCheckSeconds` after the accept,
+   * then every `everySeconds`; no final result `deadlineSeconds` after the accept: unknown, and the
+   * notice goes to the next channel. `enabled: false`: "accepted" is final, as before.
+   */
+  deliveryReports: z
+    .object({
+      enabled: z.boolean().default(true),
+      firstCheckSeconds: z.number().positive().max(3600).default(10),
+      everySeconds: z.number().positive().max(3600).default(30),
+      deadlineSeconds: z.number().positive().max(86_400).default(600),
+    })
+    .default({ enabled: true, firstCheckSeconds: 10, everySeconds: 30, deadlineSeconds: 600 }),
 });
 
 export type NotifySettings = z.infer<typeof notifySchema>;
@@ -92,11 +107,28 @@ export function parseNotify(raw: string | undefined): NotifySettings | undefined
     throw new Error(
       `${NOTIFY_ENV}.channels.${ids.indexOf('alimtalk')}.templates: no template for ${missing.join(', ')}; add the approved template codes`,
     );
+  const r = s.deliveryReports;
+  if (r.deadlineSeconds < r.firstCheckSeconds)
+    throw new Error(
+      `${NOTIFY_ENV}.deliveryReports.deadlineSeconds: ${r.deadlineSeconds} is less than firstCheckSeconds (${r.firstCheckSeconds}); no result would ever be read`,
+    );
   if (leaseOf(s) < s.deadlineMs * 2)
     throw new Error(
       `${NOTIFY_ENV}.leaseMs: ${leaseOf(s)} is less than twice deadlineMs (${s.deadlineMs}); a slow send would be declared dead`,
     );
   return s;
+}
+
+/** The dispatcher's report options from the settings; undefined when switched off. */
+export function reportsOf(s: NotifySettings): DeliveryReportOptions | undefined {
+  const r = s.deliveryReports;
+  return r.enabled
+    ? {
+        firstCheckMs: r.firstCheckSeconds * 1000,
+        everyMs: r.everySeconds * 1000,
+        deadlineMs: r.deadlineSeconds * 1000,
+      }
+    : undefined;
 }
 
 /**

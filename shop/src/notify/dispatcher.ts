@@ -12,7 +12,15 @@
  *    channel is spent for this notice and the next one takes it at once.
  * A process that dies between 2 and 3 leaves the attempt `sending`; when the lease runs out, any
  * instance marks it `unknown` (spent) and the notice moves down the chain. A partial unique index
- * (migration 6) refuses a second possibly-delivered attempt per notice and channel.
+ * (migration 7) refuses a second possibly-delivered attempt per notice and channel.
+ *
+ * Delivery reports (`reports` set, channels with `checkDelivery`): a send the provider accepted is
+ * `accepted`, not delivered. The same pass looks up accepted attempts whose check is due (claimed
+ * in one short transaction that moves their next check on, looked up with no connection held,
+ * through a second breaker per channel), and writes `delivered`, `failed` (the provider's code) or,
+ * once `reports.deadlineMs` has passed without a final result, `unknown`. A failed or unknown
+ * delivery sends the notice down the chain: the attempt stays `sent`, so that channel is spent for
+ * the notice and never sends it again.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -31,7 +39,13 @@ import {
 import type { PoolClient } from 'pg';
 import type { Language } from '../i18n';
 import type { Logger } from '../types';
-import { type Channel, ChannelError, type ChannelId, type OutgoingMessage } from './channel';
+import {
+  type Channel,
+  ChannelError,
+  type ChannelId,
+  type DeliveryReport,
+  type OutgoingMessage,
+} from './channel';
 import { eraseExpiredContacts } from './contact';
 import type { NoticeDetail, NoticeKind } from './outbox';
 
@@ -52,6 +66,36 @@ export interface ChannelCounters {
   failed: number;
   /** Notices this channel gave up on that went on to the next channel. */
   fallbacks: number;
+  /** Accepted sends the provider's result look-up reported delivered. */
+  delivered: number;
+  /** Accepted sends the provider reported undelivered (with its code): the notice moved on. */
+  deliveryFailed: number;
+  /** Accepted sends with no final result by the report deadline: the notice moved on. */
+  deliveryUnknown: number;
+}
+
+/** Counters of a channel that has done nothing yet. */
+export const ZERO_COUNTERS: Readonly<ChannelCounters> = {
+  sent: 0,
+  failed: 0,
+  fallbacks: 0,
+  delivered: 0,
+  deliveryFailed: 0,
+  deliveryUnknown: 0,
+};
+
+/** How the dispatcher reads delivery results of accepted sends (channels with `checkDelivery`). */
+export interface DeliveryReportOptions {
+  /** First look-up this long after the provider accepted the send. */
+  firstCheckMs: number;
+  /** Then every this long while the result is pending. */
+  everyMs: number;
+  /** No final result this long after the accept: the delivery is unknown and the notice moves on. */
+  deadlineMs: number;
+  /** Look-ups per pass (default 50). */
+  batch?: number;
+  /** A look-up with no answer by then is abandoned (still pending); default the send `deadlineMs`. */
+  timeoutMs?: number;
 }
 
 export interface DispatcherOptions {
@@ -68,6 +112,8 @@ export interface DispatcherOptions {
   breaker: { consecutiveFailures: number; halfOpenAfterMs: number };
   /** Notices claimed per pass. */
   batch?: number;
+  /** Read delivery results (none: "accepted" is final for every channel). */
+  reports?: DeliveryReportOptions;
   /** Channels switched off by the operator (data-plane switch); none by default. */
   disabled?: () => ReadonlySet<string>;
   logger: Logger;
@@ -84,12 +130,26 @@ export interface PassReport {
   unknown: number;
   undeliverable: number;
   erased: number;
+  /** Delivery results written in this pass. */
+  delivered: number;
+  deliveryFailed: number;
+  deliveryUnknown: number;
 }
 
 interface Claimed {
   message: OutgoingMessage;
   channel: Channel;
 }
+
+interface DueReport {
+  id: string;
+  notice_id: string;
+  channel: ChannelId;
+  provider_ref: string | null;
+  delivery_due: Date;
+}
+
+type DeliveryOutcome = { delivery: 'delivered' | 'failed' | 'unknown'; code?: string };
 
 interface NoticeRow {
   id: string;
@@ -117,6 +177,8 @@ export class Dispatcher {
     ChannelId,
     { policy: IPolicy; state: () => CircuitState; openedAt: number }
   >();
+  /** The result look-ups' own breaker per channel: a failing look-up never blocks sends. */
+  private readonly reportPolicies = new Map<ChannelId, IPolicy>();
   private readonly counters = new Map<ChannelId, ChannelCounters>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PassReport> | undefined;
@@ -136,7 +198,18 @@ export class Dispatcher {
       // cockatiel's clock (Date.now), not the outbox clock: it decides when the trial is allowed.
       breaker.onBreak(() => (entry.openedAt = Date.now()));
       this.policies.set(ch.id, entry);
-      this.counters.set(ch.id, { sent: 0, failed: 0, fallbacks: 0 });
+      this.counters.set(ch.id, { ...ZERO_COUNTERS });
+      if (ch.checkDelivery && o.reports)
+        this.reportPolicies.set(
+          ch.id,
+          wrap(
+            circuitBreaker(handleAll, {
+              halfOpenAfter: o.breaker.halfOpenAfterMs,
+              breaker: new ConsecutiveBreaker(o.breaker.consecutiveFailures),
+            }),
+            timeout(o.reports.timeoutMs ?? o.deadlineMs, TimeoutStrategy.Aggressive),
+          ),
+        );
     }
   }
 
@@ -187,14 +260,19 @@ export class Dispatcher {
       unknown: 0,
       undeliverable: 0,
       erased: 0,
+      delivered: 0,
+      deliveryFailed: 0,
+      deliveryUnknown: 0,
     };
     const now = this.o.now();
     report.recovered = await this.recover(now);
     const claimed = await this.claim(now, report);
     report.claimed = claimed.length;
-    // Every send settles (or gives up) before the pass ends, so passes never overlap sends.
-    await Promise.all(
-      claimed.map((c) =>
+    const due = await this.dueReports(now);
+    // Sends and look-ups run side by side, and every one settles (or gives up) before the pass
+    // ends, so passes never overlap them and a pass lasts about one deadline at most.
+    await Promise.all([
+      ...claimed.map((c) =>
         this.sendOne(c, report).catch((err: Error) =>
           this.o.logger.error('notice outcome not written; the lease will recover it', {
             noticeId: c.message.noticeId,
@@ -203,7 +281,16 @@ export class Dispatcher {
           }),
         ),
       ),
-    );
+      ...due.map((a) =>
+        this.checkOne(a, report).catch((err: Error) =>
+          this.o.logger.warn('delivery result not written; asked again at the next check', {
+            noticeId: a.notice_id,
+            channel: a.channel,
+            error: err.message,
+          }),
+        ),
+      ),
+    ]);
     report.erased = await this.o.db.transaction((c) => eraseExpiredContacts(c, this.o.now()));
     return report;
   }
@@ -348,19 +435,7 @@ export class Dispatcher {
       };
     }
     await this.o.hooks?.afterSend?.(message.attemptId, channel.id);
-    const write = async () => {
-      for (let i = 0; ; i++) {
-        try {
-          return await this.settle(channel.id, message, outcome);
-        } catch (err) {
-          if (i >= SETTLE_RETRY_MS.length) throw err;
-          await new Promise((r) => setTimeout(r, SETTLE_RETRY_MS[i]));
-        }
-      }
-    };
-    const written = this.settling.then(write);
-    this.settling = written.catch(() => undefined);
-    await written;
+    await this.serialised(() => this.settle(channel, message, outcome));
     if (outcome.status === 'sent') {
       report.sent++;
       this.count(channel.id, 'sent');
@@ -376,18 +451,49 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Runs an outcome write after the previous one, retried after SETTLE_RETRY_MS when the database
+   * refuses it: writes one at a time, so that a batch ending together does not flood the gate.
+   */
+  private async serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const write = async () => {
+      for (let i = 0; ; i++) {
+        try {
+          return await fn();
+        } catch (err) {
+          if (i >= SETTLE_RETRY_MS.length) throw err;
+          await new Promise((r) => setTimeout(r, SETTLE_RETRY_MS[i]));
+        }
+      }
+    };
+    const written = this.settling.then(write);
+    this.settling = written.catch(() => undefined);
+    return written;
+  }
+
   private async settle(
-    channel: ChannelId,
+    sender: Channel,
     m: OutgoingMessage,
     outcome: { status: 'sent'; ref?: string } | { status: 'refused' | 'unknown'; error: string },
   ): Promise<void> {
+    const channel = sender.id;
     const now = this.o.now();
+    const r = this.o.reports;
     await this.o.db.transaction(async (c) => {
       if (outcome.status === 'sent') {
-        // Also when the lease ran out meanwhile: the record says what happened.
+        // Also when the lease ran out meanwhile: the record says what happened. Accepted, not yet
+        // delivered: a channel with a result look-up gets its first check and its deadline.
+        const tracked = Boolean(r && sender.checkDelivery);
         await c.query(
-          "UPDATE notice_attempts SET status = 'sent', provider_ref = $2, error = NULL, finished_at = $3 WHERE id = $1",
-          [m.attemptId, outcome.ref ?? null, now],
+          `UPDATE notice_attempts SET status = 'sent', provider_ref = $2, error = NULL, finished_at = $3,
+             delivery = 'accepted', delivery_check_at = $4, delivery_due = $5 WHERE id = $1`,
+          [
+            m.attemptId,
+            outcome.ref ?? null,
+            now,
+            tracked ? new Date(now.getTime() + r!.firstCheckMs) : null,
+            tracked ? new Date(now.getTime() + r!.deadlineMs) : null,
+          ],
         );
         await c.query(
           "UPDATE notices SET status = 'sent', channel = $2, sent_at = $3, lease_until = NULL WHERE id = $1 AND status <> 'sent'",
@@ -419,6 +525,141 @@ export class Dispatcher {
         "UPDATE notices SET status = 'pending', next_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending'",
         [m.noticeId, nextAt],
       );
+    });
+  }
+
+  /**
+   * Accepted attempts whose result look-up is due, claimed in one short transaction that moves
+   * their next check `everyMs` on (so that another instance does not ask at the same time); the
+   * look-ups then run with no connection held.
+   */
+  private async dueReports(now: Date): Promise<DueReport[]> {
+    const r = this.o.reports;
+    const checkable = [...this.reportPolicies.keys()];
+    if (!r || checkable.length === 0) return [];
+    return this.o.db.transaction(async (c) => {
+      const due = await c.query<DueReport>(
+        `UPDATE notice_attempts SET delivery_check_at = $2 WHERE id IN (
+           SELECT id FROM notice_attempts
+           WHERE delivery = 'accepted' AND delivery_check_at < $1::timestamptz + interval '1 millisecond'
+             AND channel = ANY($3::text[])
+           ORDER BY delivery_check_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+         RETURNING id, notice_id::text AS notice_id, channel, provider_ref, delivery_due`,
+        [now, new Date(now.getTime() + r.everyMs), checkable, r.batch ?? 50],
+      );
+      return due.rows;
+    });
+  }
+
+  /** One result look-up, then its outcome written; pending before the deadline writes nothing. */
+  private async checkOne(a: DueReport, report: PassReport): Promise<void> {
+    const channel = this.o.channels.find((ch) => ch.id === a.channel)!;
+    let result: DeliveryReport | undefined;
+    let error: string | undefined;
+    if (a.provider_ref) {
+      try {
+        result = await this.reportPolicies
+          .get(a.channel)!
+          .execute(
+            ({ signal }) => channel.checkDelivery!(a.provider_ref!, signal),
+            new AbortController().signal,
+          );
+      } catch (err) {
+        error =
+          err instanceof TaskCancelledError
+            ? 'no answer by the deadline'
+            : err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError
+              ? 'look-up breaker open'
+              : (err as Error).message;
+      }
+    }
+    let outcome: DeliveryOutcome | undefined;
+    if (result?.state === 'delivered') outcome = { delivery: 'delivered', code: result.code };
+    else if (result?.state === 'failed') outcome = { delivery: 'failed', code: result.code };
+    // Read the clock after the look-up: it may have taken up to a deadline.
+    else if (this.o.now().getTime() >= new Date(a.delivery_due).getTime())
+      outcome = {
+        delivery: 'unknown',
+        code: result?.code
+          ? `still ${result.code} at the deadline`
+          : error
+            ? `look-up failed at the deadline: ${error}`
+            : a.provider_ref
+              ? 'no final result by the deadline'
+              : 'no message reference to look up',
+      };
+    if (!outcome) return;
+    const moved = await this.serialised(() => this.settleDelivery(a, outcome));
+    if (moved === undefined) return; // another instance wrote it first
+    const key =
+      outcome.delivery === 'delivered'
+        ? 'delivered'
+        : outcome.delivery === 'failed'
+          ? 'deliveryFailed'
+          : 'deliveryUnknown';
+    report[key]++;
+    this.count(a.channel, key);
+    if (moved) this.count(a.channel, 'fallbacks');
+    if (outcome.delivery !== 'delivered')
+      this.o.logger.warn('notice not confirmed delivered; moving down the chain', {
+        noticeId: a.notice_id,
+        channel: a.channel,
+        delivery: outcome.delivery,
+        code: outcome.code,
+        movedOn: moved,
+      });
+  }
+
+  /**
+   * Writes a delivery result. Failed or unknown: the notice goes back to `pending` for the next
+   * reachable channel not yet spent (this one is: its attempt stays `sent`); with none left a
+   * failed notice is `undeliverable` and an unknown one stays `sent` (it may have arrived).
+   * Returns undefined when the result was already written, else whether the notice moved on.
+   */
+  private async settleDelivery(a: DueReport, outcome: DeliveryOutcome): Promise<boolean | undefined> {
+    const now = this.o.now();
+    return this.o.db.transaction(async (c) => {
+      const n = await c.query<{ phone: string | null; email: string | null }>(
+        `SELECT k.phone, k.email FROM notices n LEFT JOIN order_contacts k ON k.order_id = n.order_id
+         WHERE n.id = $1 FOR UPDATE OF n`,
+        [a.notice_id],
+      );
+      const w = await c.query(
+        `UPDATE notice_attempts SET delivery = $2, delivery_code = $3, delivery_at = $4, delivery_check_at = NULL
+         WHERE id = $1 AND delivery = 'accepted'`,
+        [a.id, outcome.delivery, outcome.code?.slice(0, 200) ?? null, now],
+      );
+      if (w.rowCount === 0) return undefined;
+      if (outcome.delivery === 'delivered') return false;
+      const contact = { phone: n.rows[0]?.phone ?? undefined, email: n.rows[0]?.email ?? undefined };
+      const tries = await c.query<{ channel: string; status: string }>(
+        'SELECT channel, status FROM notice_attempts WHERE notice_id = $1',
+        [a.notice_id],
+      );
+      const reachable = this.o.channels.filter(
+        (ch) =>
+          ch.canReach(contact) && !tries.rows.some((t) => t.channel === ch.id && SPENT.includes(t.status)),
+      );
+      if (reachable.length > 0) {
+        const moved = await c.query(
+          `UPDATE notices SET status = 'pending', channel = NULL, sent_at = NULL, next_at = $2, lease_until = NULL
+           WHERE id = $1 AND status = 'sent' AND channel = $3`,
+          [a.notice_id, now, a.channel],
+        );
+        return (moved.rowCount ?? 0) > 0;
+      }
+      if (outcome.delivery === 'failed') {
+        await c.query(
+          "UPDATE notices SET status = 'undeliverable' WHERE id = $1 AND status = 'sent' AND channel = $2",
+          [a.notice_id, a.channel],
+        );
+        this.o.logger.error('notice undeliverable: the last channel reported it undelivered', {
+          noticeId: a.notice_id,
+          channel: a.channel,
+          code: outcome.code,
+        });
+      }
+      return false;
     });
   }
 

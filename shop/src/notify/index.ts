@@ -17,8 +17,9 @@ import {
   type NotifyChannelSettings,
   type NotifySettings,
   parseNotifySwitch,
+  reportsOf,
 } from './config';
-import { Dispatcher, type DispatchHooks, type NoticeDb } from './dispatcher';
+import { type ChannelCounters, Dispatcher, type DispatchHooks, type NoticeDb } from './dispatcher';
 import { NotifyMetrics } from './metrics';
 import { NhnAlimtalk, NhnSms } from './nhn';
 import { SesEmail } from './ses';
@@ -50,14 +51,15 @@ export interface NotifyOptions {
 /** `GET /notify/health` (NOTIFY-CONTRACT "Shop HTTP"). */
 export interface NotifyHealth {
   region: string;
-  channels: {
+  /**
+   * Counters since start: `sent` (the provider accepted), `failed`, `fallbacks`, and from the
+   * delivery reports `delivered`, `deliveryFailed`, `deliveryUnknown`.
+   */
+  channels: ({
     channel: ChannelId;
     breaker: 'closed' | 'open' | 'half-open';
     disabled: boolean;
-    sent: number;
-    failed: number;
-    fallbacks: number;
-  }[];
+  } & ChannelCounters)[];
   /** Null when the database did not answer. */
   oldestUnsentAgeSeconds: number | null;
   switch: SwitchReport;
@@ -113,6 +115,7 @@ export class NotifyService {
       leaseMs: leaseOf(s),
       retryMs: s.retrySeconds * 1000,
       breaker: s.breaker,
+      reports: reportsOf(s),
       disabled: () => this.switch.set(),
       logger: shop.logger,
       now: o.now ?? (() => new Date()),

@@ -1,14 +1,17 @@
 /**
- * Per-channel notice metrics for CloudWatch: `Sent`, `Failed`, `Fallbacks` (Count, dimension
- * `Channel`, the change since the last publication) and `OldestUnsentAgeSeconds` (Seconds, no
- * channel: the age of the oldest notice not yet sent, the figure to alarm on). One PutMetricData per
- * publication through the same injectable publisher as payments:
+ * Per-channel notice metrics for CloudWatch: `Sent`, `Failed`, `Fallbacks`, and from the delivery
+ * reports `Delivered`, `DeliveryFailed`, `DeliveryUnknown` (Count, dimension `Channel`, the change
+ * since the last publication; names and order from lib/contract/notify.ts NOTIFY_CHANNEL_COUNTERS)
+ * and `OldestUnsentAgeSeconds` (Seconds, no channel: the age of the oldest notice not yet sent, the
+ * figure to alarm on). One PutMetricData per publication (at most 1 + 3 × 6 = 19 data, under the
+ * API's 1,000) through the same injectable publisher as payments:
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
  */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { NOTIFY_CHANNEL_COUNTERS, NOTIFY_METRICS } from '../../../lib/contract/notify';
 import type { MetricPublisher } from '../payments/metrics';
 import type { ChannelId } from './channel';
-import type { ChannelCounters, Dispatcher } from './dispatcher';
+import { type ChannelCounters, type Dispatcher, ZERO_COUNTERS } from './dispatcher';
 
 export class NotifyMetrics {
   private last = new Map<ChannelId, ChannelCounters>();
@@ -24,18 +27,14 @@ export class NotifyMetrics {
   async data(at: Date): Promise<MetricDatum[]> {
     const data: MetricDatum[] = [];
     for (const ch of this.dispatcher.channelReport()) {
-      const prev = this.last.get(ch.channel) ?? { sent: 0, failed: 0, fallbacks: 0 };
+      const prev = this.last.get(ch.channel) ?? ZERO_COUNTERS;
       const dims = [
         { Name: 'Region', Value: this.region },
         { Name: 'Channel', Value: ch.channel },
       ];
-      for (const [name, key] of [
-        ['Sent', 'sent'],
-        ['Failed', 'failed'],
-        ['Fallbacks', 'fallbacks'],
-      ] as const)
+      for (const key of NOTIFY_CHANNEL_COUNTERS)
         data.push({
-          MetricName: name,
+          MetricName: NOTIFY_METRICS[key],
           Dimensions: dims,
           Timestamp: at,
           Unit: 'Count',
@@ -48,7 +47,7 @@ export class NotifyMetrics {
     const age = await this.dispatcher.oldestUnsentAgeSeconds().catch(() => undefined);
     if (age !== undefined)
       data.push({
-        MetricName: 'OldestUnsentAgeSeconds',
+        MetricName: NOTIFY_METRICS.oldestUnsentAge,
         Dimensions: [{ Name: 'Region', Value: this.region }],
         Timestamp: at,
         Unit: 'Seconds',
