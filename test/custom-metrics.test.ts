@@ -94,27 +94,33 @@ test('shop payments: every provider × method and the two gauges, as the registr
   expect(registry).toHaveLength(3 * 6 + 2);
 });
 
-test('shop notices: six per channel (sent, failed, fallbacks, delivered, delivery failed, delivery unknown) and the oldest-unsent gauge', async () => {
+test('shop notices: six per channel (sent, failed, fallbacks, delivered, delivery failed, delivery unknown), the heartbeat, the unreadable flag and the oldest-unsent gauge', async () => {
   const channels = ['alimtalk', 'sms', 'email'];
   const calls: { namespace: string; data: PutMetricDataCommandInput['MetricData'] }[] = [];
-  const dispatcher = {
-    channelReport: () =>
-      channels.map((channel) => ({
-        channel,
-        counters: { sent: 3, failed: 1, fallbacks: 1, delivered: 2, deliveryFailed: 1, deliveryUnknown: 0 },
-      })),
-    oldestUnsentAgeSeconds: async () => 12,
-  } as never;
-  await new NotifyMetrics(
-    dispatcher,
-    async (namespace, data) => void calls.push({ namespace, data }),
-    'resilient-shop/notify',
-    PRIMARY,
-  ).publish(new Date(0));
-  const sent = sentKeys(PRIMARY, { Namespace: calls[0].namespace, MetricData: calls[0].data });
+  const dispatcher = (age: () => Promise<number>) =>
+    ({
+      channelReport: () =>
+        channels.map((channel) => ({
+          channel,
+          counters: { sent: 3, failed: 1, fallbacks: 1, delivered: 2, deliveryFailed: 1, deliveryUnknown: 0 },
+        })),
+      oldestUnsentAgeSeconds: age,
+    }) as never;
+  const publish = (age: () => Promise<number>) =>
+    new NotifyMetrics(
+      dispatcher(age),
+      async (namespace, data) => void calls.push({ namespace, data }),
+      'resilient-shop/notify',
+      PRIMARY,
+    ).publish(new Date(0));
+  await publish(async () => 12);
+  // The outbox unreadable: fewer series, none outside the registry.
+  await publish(() => Promise.reject(new Error('database unavailable')));
+  const sent = calls.flatMap((c) => sentKeys(PRIMARY, { Namespace: c.namespace, MetricData: c.data }));
   const registry = notifySeries('resilient-shop/notify', PRIMARY, channels);
   expect([...new Set(sent)].sort()).toEqual(keys(registry));
-  expect(registry).toHaveLength(3 * 6 + 1);
+  expect(registry).toHaveLength(3 * 6 + 3);
+  expect(calls[1].data).toHaveLength(3 * 6 + 2);
 });
 
 test('drain switch publisher: one Drained per held target, one request', async () => {

@@ -181,15 +181,17 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
     });
   });
 
-  test('no notice metrics while the shop has a healthy host, 3 minutes: the composite pages; its parts do not', () => {
+  test('no publisher heartbeat while the shop has a healthy host, 3 minutes: the composite pages; its parts do not', () => {
     const silent = idOf(t, 'AWS::CloudWatch::Alarm', {
       AlarmName: `resilient-shop-notify-silent-${region}`,
     });
     const up = idOf(t, 'AWS::CloudWatch::Alarm', { AlarmName: `resilient-shop-notify-shop-up-${region}` });
     const alarms = t.findResources('AWS::CloudWatch::Alarm');
+    // The silent half watches the heartbeat, not the age: a shop whose outbox cannot be read
+    // (database gone, standby mid-promotion) still publishes it and does not page as "stopped".
     expect(alarms[silent].Properties).toMatchObject({
       Namespace: 'resilient-shop/notify',
-      MetricName: 'OldestUnsentAgeSeconds',
+      MetricName: 'PublisherHeartbeat',
       Dimensions: [{ Name: 'Region', Value: region }],
       Statistic: 'SampleCount',
       Period: 60,
@@ -217,7 +219,7 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
     t.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
       AlarmName: `resilient-shop-notify-unmeasured-${region}`,
       AlarmDescription: Match.stringLikeRegexp(
-        `^PAGE: the shop in ${region} is up but has published no notice metrics`,
+        `^PAGE: the shop in ${region} is up but its notice metric publisher has sent no heartbeat`,
       ),
       AlarmRule: {
         'Fn::Join': [
@@ -234,6 +236,30 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
       AlarmActions: [{ Ref: topic() }],
       OKActions: [{ Ref: topic() }],
     });
+  });
+
+  test('an outbox the shop cannot read, 3 of 3 minutes: its own alarm, no actions; missing data is not breaching', () => {
+    const found = resourcesOf(t, 'AWS::CloudWatch::Alarm').filter(
+      ([, r]) => r.Properties.AlarmName === `resilient-shop-notify-outbox-unreadable-${region}`,
+    );
+    expect(found).toHaveLength(1);
+    const [id, alarm] = found[0];
+    // Construct id 'OutboxUnreadable' beside the other notice alarms: a new logical id, none renamed.
+    expect(id).toMatch(/AlarmsOutboxUnreadable[0-9A-F]{8}$/);
+    expect(alarm.Properties).toMatchObject({
+      Namespace: 'resilient-shop/notify',
+      MetricName: 'OutboxUnreadable',
+      Dimensions: [{ Name: 'Region', Value: region }],
+      Statistic: 'Maximum',
+      Period: 60,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm.Properties.AlarmActions).toBeUndefined();
+    expect(alarm.Properties.OKActions).toBeUndefined();
   });
 });
 

@@ -205,6 +205,11 @@ test('every paging alarm reaches the on-call through the alarm topic; silent ala
       .sort(),
   );
   for (const s of report.paging.silent) expect(s.usedBy.length).toBeGreaterThan(0);
+  // The unreadable-outbox alarm pages nobody by design: shopctl lists it.
+  for (const r of regions)
+    expect(
+      report.paging.silent.find((s) => s.alarmName === names.notifyOutboxUnreadableAlarm(r))?.usedBy,
+    ).toEqual(['npx shopctl channels status']);
   const names2 = report.paging.paging.map((p) => p.alarmName);
   for (const r of regions) expect(names2).toContain(`${config.appName}-route53-${r}-unhealthy`);
 });
@@ -276,19 +281,19 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
 test('custom metrics are counted from the publishers, per region, with their PutMetricData requests', () => {
   const cost = report.cost;
   const m = cost.customMetrics;
-  // Per regional stack: payments 3 lanes × 6 + 2 = 20, notices 3 channels × 6 + 1 = 19, 1 switch copy,
+  // Per regional stack: payments 3 lanes × 6 + 2 = 20, notices 3 channels × 6 + 3 = 21, 1 switch copy,
   // canary verdicts from 3 vantages × (4 targets + 3 PaymentsDown + 2 test-payment verdicts) = 27,
   // its own canary's EMF 53, the mirror 2 sources × 6 = 12, readiness 2 sources × 9 = 18.
-  expect(m.perRegion).toEqual({ [regions[0]]: 150, [regions[1]]: 150, 'us-east-1': 82 });
-  expect(m.total).toBe(382);
+  expect(m.perRegion).toEqual({ [regions[0]]: 152, [regions[1]]: 152, 'us-east-1': 82 });
+  expect(m.total).toBe(386);
   // Primary: 2 instances × 2 shop publishers × 43,200 + switch 43,200 + 3 canaries × 43,200
   // + 2 mirrors × 43,200 + 2 readiness × 8,640. The standby runs 1 instance.
   expect(m.requestsPerMonth).toEqual({ [regions[0]]: 449_280, [regions[1]]: 362_880, 'us-east-1': 172_800 });
   const line = (stack: string, re: RegExp) => cost.lines.find((l) => l.stack === stack && re.test(l.item));
   expect(line(names.regionalStack(regions[0]), /^Custom metrics stored/)).toMatchObject({
-    quantity: 150,
+    quantity: 152,
     unitUsd: 0.3,
-    monthlyUsd: 45,
+    monthlyUsd: 45.6,
   });
   expect(line(names.regionalStack(regions[0]), /^PutMetricData requests/)).toMatchObject({
     quantity: 449.28,
@@ -307,12 +312,12 @@ test('custom metrics are counted from the publishers, per region, with their Put
   expect(cost.unpublishedAlarmMetrics).toEqual([]);
   const md = renderMarkdown(report);
   expect(md).toContain(
-    `Custom metrics: **382** (150 in ${regions[0]}, 150 in ${regions[1]}, 82 in us-east-1)`,
+    `Custom metrics: **386** (152 in ${regions[0]}, 152 in ${regions[1]}, 82 in us-east-1)`,
   );
   expect(md).toContain('| canary journeys | ap-northeast-2 | EMF | 53 | 43,200 | none (log lines) |');
 });
 
-test('the count follows the settings the publishers get: one channel fewer is 3 metrics fewer per region, one method more 6 more', () => {
+test('the count follows the settings the publishers get: one channel fewer is 6 metrics fewer per region, one method more 6 more', () => {
   const copy = JSON.parse(JSON.stringify(templates)) as Record<string, CfnTemplate>;
   for (const t of Object.values(copy))
     for (const r of Object.values(t.Resources ?? {}))
@@ -331,8 +336,8 @@ test('the count follows the settings the publishers get: one channel fewer is 3 
       }
   const r = buildReport(copy, { budgetSeconds: config.failoverBudgetSeconds, stackRegions });
   expect(r.cost.customMetrics.perRegion).toEqual({
-    [regions[0]]: 141 - 3 + 6,
-    [regions[1]]: 141 - 3 + 6,
+    [regions[0]]: 152 - 6 + 6,
+    [regions[1]]: 152 - 6 + 6,
     'us-east-1': 82,
   });
 });
@@ -642,12 +647,19 @@ describe('customer notices', () => {
       expect(mine.map((a) => [a.alarmName, a.kind, a.threshold, a.detectionSeconds, a.pages])).toEqual([
         [names.notifyOldestUnsentAlarm(r), 'metric', 300, 180, true],
         [names.notifyUnmeasuredParts(r).silent, 'metric', 1, 180, false],
+        [names.notifyOutboxUnreadableAlarm(r), 'metric', 1, 180, false],
         [names.notifyUnmeasuredAlarm(r), 'composite', undefined, undefined, true],
       ]);
+      expect(mine[1].watches).toBe(
+        'PublisherHeartbeat SampleCount LessThanThreshold 1 (missing data: breaching)',
+      );
+      expect(mine[2].watches).toBe(
+        'OutboxUnreadable Maximum GreaterThanOrEqualToThreshold 1 (missing data: notBreaching)',
+      );
       expect(mine[0].watches).toBe(
         'OldestUnsentAgeSeconds Maximum GreaterThanThreshold 300 (missing data: notBreaching)',
       );
-      expect(mine[2].watches).toBe(
+      expect(mine[3].watches).toBe(
         `${names.notifyUnmeasuredParts(r).silent} AND ${names.notifyUnmeasuredParts(r).shopUp} in ALARM`,
       );
     }

@@ -355,9 +355,17 @@ export class Names {
     return `${this.config.appName}-notify-oldest-unsent-${region}`;
   }
 
-  /** Composite alarm (per region): the shop is up but publishes no notice metrics. */
+  /** Composite alarm (per region): the shop is up but its notice publisher sends no heartbeat. */
   notifyUnmeasuredAlarm(region: string): string {
     return `${this.config.appName}-notify-unmeasured-${region}`;
+  }
+
+  /**
+   * Alarm (per region, no actions): the shop's notice publisher could not read the outbox in each of
+   * 3 minutes (lib/notify/notify-alarms.ts says why it does not page).
+   */
+  notifyOutboxUnreadableAlarm(region: string): string {
+    return `${this.config.appName}-notify-outbox-unreadable-${region}`;
   }
 
   /** The two metric alarms (no actions) the {@link notifyUnmeasuredAlarm} combines. */

@@ -136,9 +136,32 @@ export const NOTIFY_METRICS = {
   deliveryFailed: 'DeliveryFailed',
   /** Count, dimensions Region, Channel: accepted sends with no final result by the report deadline (moved on). */
   deliveryUnknown: 'DeliveryUnknown',
-  /** Seconds, dimension Region only: age of the oldest notice not yet sent. */
+  /**
+   * Seconds, dimension Region only: age of the oldest notice not yet sent. Left out of a publication
+   * when the outbox could not be read ({@link NOTIFY_METRICS.outboxUnreadable} says so).
+   */
   oldestUnsentAge: 'OldestUnsentAgeSeconds',
+  /**
+   * Count (always 1), dimension Region only: the instance's metric publisher ran. In every
+   * publication, whatever the database does: "the publisher is alive" apart from "the outbox was read".
+   */
+  heartbeat: 'PublisherHeartbeat',
+  /**
+   * Count, dimension Region only: 1 when this publication could not read the outbox (its database
+   * unreachable, read-only mid-promotion, too slow), else 0. In every publication.
+   */
+  outboxUnreadable: 'OutboxUnreadable',
 } as const;
+
+/**
+ * The per-region series of {@link NOTIFY_METRICS} (dimension Region only) in publication order: the
+ * heartbeat and the unreadable flag always, the age only when the outbox was read.
+ */
+export const NOTIFY_REGION_GAUGES = [
+  'heartbeat',
+  'outboxUnreadable',
+  'oldestUnsentAge',
+] as const satisfies readonly (keyof typeof NOTIFY_METRICS)[];
 
 /**
  * The per-channel counters of {@link NOTIFY_METRICS} in publication order (Count, dimensions Region

@@ -24,6 +24,7 @@ import {
   NOTIFY_CHANNEL_COUNTERS,
   NOTIFY_METRICS,
   NOTIFY_METRICS_EVERY_SECONDS,
+  NOTIFY_REGION_GAUGES,
   notifyNamespaceOf,
 } from '../contract/notify';
 import { PAYMENT_METRICS, PAYMENT_METRICS_EVERY_SECONDS, paymentsNamespaceOf } from '../contract/payments';
@@ -119,7 +120,8 @@ export function paymentSeries(
 
 /**
  * Notice metrics of one region's shop: the per-channel counters (NOTIFY_CHANNEL_COUNTERS: sent,
- * failed, fallbacks and the delivery results), the oldest-unsent gauge per region.
+ * failed, fallbacks and the delivery results), and per region the publisher's heartbeat, the
+ * unreadable-outbox flag and the oldest-unsent gauge (NOTIFY_REGION_GAUGES).
  */
 export function notifySeries(namespace: string, region: string, channels: readonly string[]): MetricSeries[] {
   const m = NOTIFY_METRICS;
@@ -132,7 +134,12 @@ export function notifySeries(namespace: string, region: string, channels: readon
         dimensions: { Region: region, Channel: channel },
       })),
     ),
-    { region, namespace, metricName: m.oldestUnsentAge, dimensions: { Region: region } },
+    ...NOTIFY_REGION_GAUGES.map((key) => ({
+      region,
+      namespace,
+      metricName: m[key],
+      dimensions: { Region: region },
+    })),
   ];
 }
 

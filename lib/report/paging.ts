@@ -1,6 +1,7 @@
 /**
  * Paging: who is woken by which alarm, and what the alarms that page nobody feed instead.
  */
+import { shopNotifyOf } from './notifications';
 import {
   alarmName,
   CfnTemplate,
@@ -96,6 +97,12 @@ export function pagingSection(
         feeds.set(child, list);
       }
     }
+    // Notice alarms: `npx shopctl channels status` lists those in ALARM (cli/channels/status.ts reads
+    // every alarm named `<app>-notify-*`), so an operator sees one that pages nobody by design.
+    const notifyNamespace = shopNotifyOf(t)?.namespace;
+    for (const [id, r] of entries(t, 'AWS::CloudWatch::Alarm'))
+      if (notifyNamespace && r.Properties?.Namespace === notifyNamespace)
+        feeds.set(id, [...(feeds.get(id) ?? []), 'npx shopctl channels status']);
     // Alarms that stop fault experiments (the game-day brake): FIS reads them, nobody is paged.
     const stops = new Map<string, number>();
     for (const [, r] of entries(t, 'AWS::FIS::ExperimentTemplate')) {

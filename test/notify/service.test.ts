@@ -125,13 +125,19 @@ test('a checkout with a phone is sent by 알림톡 within a pass; /notify/health
             count(m, c, 0),
           ),
         ),
-        {
-          MetricName: 'OldestUnsentAgeSeconds',
+        ...(
+          [
+            ['PublisherHeartbeat', 'Count', 1],
+            ['OutboxUnreadable', 'Count', 0],
+            ['OldestUnsentAgeSeconds', 'Seconds', 0],
+          ] as const
+        ).map(([MetricName, Unit, Value]) => ({
+          MetricName,
           Dimensions: [{ Name: 'Region', Value: 'ap-northeast-2' }],
           Timestamp: at,
-          Unit: 'Seconds',
-          Value: 0,
-        },
+          Unit,
+          Value,
+        })),
       ],
     ],
   ]);

@@ -117,7 +117,7 @@ test('NHN SMS: a refused connection is certainly not delivered', async () => {
   expect(err).toMatchObject({ channel: 'sms', delivered: 'no', message: 'sms: ECONNREFUSED' });
 });
 
-test('metrics: per-channel deltas since the last publication and the oldest unsent age', async () => {
+test('metrics: per-channel deltas since the last publication, the heartbeat, the read flag and the oldest unsent age', async () => {
   const counters = { sent: 5, failed: 2, fallbacks: 2, delivered: 3, deliveryFailed: 1, deliveryUnknown: 1 };
   const fake = {
     channelReport: () => [
@@ -148,13 +148,18 @@ test('metrics: per-channel deltas since the last publication and the oldest unse
     Unit: 'Count',
     Value,
   });
-  const oldest = {
-    MetricName: 'OldestUnsentAgeSeconds',
+  const regional = (MetricName: string, Value: number, Unit = 'Count') => ({
+    MetricName,
     Dimensions: [{ Name: 'Region', Value: 'ap-northeast-2' }],
     Timestamp: at,
-    Unit: 'Seconds',
-    Value: 42,
-  };
+    Unit,
+    Value,
+  });
+  const gauges = [
+    regional('PublisherHeartbeat', 1),
+    regional('OutboxUnreadable', 0),
+    regional('OldestUnsentAgeSeconds', 42, 'Seconds'),
+  ];
   expect(sent).toEqual([
     [
       'shop/notify',
@@ -165,7 +170,7 @@ test('metrics: per-channel deltas since the last publication and the oldest unse
         datum('Delivered', 3),
         datum('DeliveryFailed', 1),
         datum('DeliveryUnknown', 1),
-        oldest,
+        ...gauges,
       ],
     ],
     [
@@ -177,7 +182,7 @@ test('metrics: per-channel deltas since the last publication and the oldest unse
         datum('Delivered', 2),
         datum('DeliveryFailed', 0),
         datum('DeliveryUnknown', 0),
-        oldest,
+        ...gauges,
       ],
     ],
   ]);

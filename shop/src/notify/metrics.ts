@@ -2,9 +2,10 @@
  * Per-channel notice metrics for CloudWatch: `Sent`, `Failed`, `Fallbacks`, and from the delivery
  * reports `Delivered`, `DeliveryFailed`, `DeliveryUnknown` (Count, dimension `Channel`, the change
  * since the last publication; names and order from lib/contract/notify.ts NOTIFY_CHANNEL_COUNTERS)
- * and `OldestUnsentAgeSeconds` (Seconds, no channel: the age of the oldest notice not yet sent, the
- * figure to alarm on). One PutMetricData per publication (at most 1 + 3 × 6 = 19 data, under the
- * API's 1,000) through the same injectable publisher as payments:
+ * and per region `PublisherHeartbeat` (always 1), `OutboxUnreadable` (1 when the outbox could not be
+ * read, else 0) and `OldestUnsentAgeSeconds` (Seconds, the age of the oldest notice not yet sent,
+ * the figure to alarm on; only when read). One PutMetricData per publication (at most 3 + 3 × 6 = 21
+ * data, under the API's 1,000) through the same injectable publisher as payments:
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
  */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
@@ -42,13 +43,26 @@ export class NotifyMetrics {
         });
       this.last.set(ch.channel, ch.counters);
     }
-    // Database unreadable: the gauge is left out (missing data, which the alarm treats on purpose)
-    // rather than a reassuring zero; the counters above still go out.
+    // The heartbeat and the read flag go out in every publication, so that a silent publisher and
+    // an unreadable outbox are two facts (lib/notify/notify-alarms.ts): a standby whose database is
+    // mid-promotion is alive and says so. The age is left out when unread (missing, not a
+    // reassuring zero).
     const age = await this.dispatcher.oldestUnsentAgeSeconds().catch(() => undefined);
+    const region = [{ Name: 'Region', Value: this.region }];
+    data.push(
+      { MetricName: NOTIFY_METRICS.heartbeat, Dimensions: region, Timestamp: at, Unit: 'Count', Value: 1 },
+      {
+        MetricName: NOTIFY_METRICS.outboxUnreadable,
+        Dimensions: region,
+        Timestamp: at,
+        Unit: 'Count',
+        Value: age === undefined ? 1 : 0,
+      },
+    );
     if (age !== undefined)
       data.push({
         MetricName: NOTIFY_METRICS.oldestUnsentAge,
-        Dimensions: [{ Name: 'Region', Value: this.region }],
+        Dimensions: region,
         Timestamp: at,
         Unit: 'Seconds',
         Value: age,
