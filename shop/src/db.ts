@@ -189,6 +189,8 @@ export interface TransactionOptions {
   priority?: AdmissionOptions['priority'];
   /** Who asked, for fair shares of the admission gate (shop/src/client.ts). */
   client?: string;
+  /** Background work (`priority: 'low'`) that can wait for a quieter moment (shop/src/gate.ts). */
+  yieldToCustomers?: boolean;
 }
 
 export class Database {
@@ -251,7 +253,8 @@ export class Database {
     const make = (target: Target) => {
       const pool = new Pool({
         ...this.connectionConfig(target),
-        max: this.settings.poolMax ?? 10,
+        // The gate's customer slots plus its background slots: the pool itself never queues.
+        max: this.gate.capacity + this.gate.backgroundSlots,
         idleTimeoutMillis: 10000,
         query_timeout: this.timeouts.queryMs,
         statement_timeout: this.timeouts.queryMs,
@@ -401,6 +404,7 @@ export class Database {
       rollback = false,
       priority = 'normal',
       client,
+      yieldToCustomers,
     } = typeof opts === 'boolean' ? { rollback: opts } : opts;
     return this.withClient(
       'writer',
@@ -430,7 +434,7 @@ export class Database {
         }
         return result;
       },
-      { priority, client },
+      { priority, client, yieldToCustomers },
     );
   }
 

@@ -11,6 +11,15 @@
  * the queue gets one slot in turn like a client with one. When the queue is full, a newcomer takes
  * the place of the newest waiter of the client with the most waiters, if that client has more
  * waiters than the newcomer's client: one client can fill the queue only while nobody else wants it.
+ *
+ * Background work (`priority: 'low'`, the notice dispatcher) never takes a customer slot: it runs in
+ * `backgroundSlots` slots of its own (the pool has that many connections more), so it cannot make a
+ * checkout wait or be shed. Work that can wait for a quieter moment (`yieldToCustomers`, the
+ * dispatcher's outbox reads) is refused while every customer slot is busy or anyone waits (checked
+ * when it asks and again when the background slot comes free): under overload the database's time
+ * goes to customers. Work that must not be lost (the write that records a notice as sent, which
+ * guards against a second send) does not yield. Both wait for a busy background slot up to
+ * `backgroundWaitMs` (then refused; the dispatcher's caller retries).
  */
 
 /** The instance is busy: the request was not admitted (nothing was done). */
@@ -20,7 +29,9 @@ export class OverloadedError extends Error {
   }
 }
 
-export type Priority = 'high' | 'normal';
+export type Priority = 'high' | 'normal' | 'low';
+/** The priorities of work in the customer slots. */
+type CustomerPriority = Exclude<Priority, 'low'>;
 
 /** Client of work that no customer asked for (catalogue refresh). */
 export const BACKGROUND_CLIENT = 'background';
@@ -30,7 +41,14 @@ interface Waiter {
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
   client: string;
-  priority: Priority;
+  priority: CustomerPriority;
+}
+
+interface BackgroundWaiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+  yieldToCustomers: boolean;
 }
 
 export interface GateStats {
@@ -38,6 +56,8 @@ export interface GateStats {
   queued: number;
   admitted: number;
   shed: number;
+  /** The background slots (`priority: 'low'`), counted apart from the customers'. */
+  background: { active: number; queued: number; admitted: number; shed: number };
 }
 
 /** Options of `Gate.run`. */
@@ -51,26 +71,52 @@ export interface AdmissionOptions {
   wait?: boolean;
   /** Who asked (fair shares); default: one shared anonymous client. */
   client?: string;
+  /**
+   * `low` only (default true): refuse while every customer slot is busy or anyone waits. False for
+   * work that must be done (and is retried).
+   */
+  yieldToCustomers?: boolean;
 }
 
 export class Gate {
   private active = 0;
   /** Per priority, the waiting clients in turn order (Map order), each with its waiters oldest first. */
-  private readonly queues: Record<Priority, Map<string, Waiter[]>> = { high: new Map(), normal: new Map() };
+  private readonly queues: Record<CustomerPriority, Map<string, Waiter[]>> = {
+    high: new Map(),
+    normal: new Map(),
+  };
   /** Waiters per client over both priorities. */
   private readonly perClient = new Map<string, number>();
   private queued = 0;
   private admitted = 0;
   private shed = 0;
+  private readonly background = { active: 0, admitted: 0, shed: 0 };
+  /** Background work waiting for a background slot, oldest first. */
+  private readonly backgroundQueue: BackgroundWaiter[] = [];
 
+  /**
+   * @param backgroundSlots slots for `priority: 'low'` work on top of `capacity` (the pool must have
+   *   `capacity + backgroundSlots` connections).
+   * @param backgroundWaitMs longest wait for a busy background slot.
+   */
   constructor(
     readonly capacity: number,
     readonly maxQueue: number,
     readonly maxWaitMs: number,
+    readonly backgroundSlots = 1,
+    readonly backgroundWaitMs = 1000,
   ) {}
 
   /** Runs `fn` once a slot is free (see `AdmissionOptions`). */
   async run<T>(fn: () => Promise<T>, opts: AdmissionOptions = {}): Promise<T> {
+    if (opts.priority === 'low') {
+      await this.acquireBackground(opts.yieldToCustomers ?? true);
+      try {
+        return await fn();
+      } finally {
+        this.releaseBackground();
+      }
+    }
     await this.acquire(opts.priority ?? 'normal', opts.wait ?? true, opts.client ?? '');
     try {
       return await fn();
@@ -84,8 +130,68 @@ export class Gate {
     return this.active < this.capacity;
   }
 
+  /** Whether customers are using every slot or waiting for one: background work that yields is refused. */
+  get busy(): boolean {
+    return this.active >= this.capacity || this.queued > 0;
+  }
+
   stats(): GateStats {
-    return { active: this.active, queued: this.queued, admitted: this.admitted, shed: this.shed };
+    return {
+      active: this.active,
+      queued: this.queued,
+      admitted: this.admitted,
+      shed: this.shed,
+      background: { ...this.background, queued: this.backgroundQueue.length },
+    };
+  }
+
+  private acquireBackground(yieldToCustomers: boolean): Promise<void> {
+    const b = this.background;
+    if (yieldToCustomers && this.busy) {
+      b.shed++;
+      return Promise.reject(new OverloadedError(1));
+    }
+    if (b.active < this.backgroundSlots) {
+      b.active++;
+      b.admitted++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: BackgroundWaiter = {
+        resolve,
+        reject,
+        yieldToCustomers,
+        timer: setTimeout(() => {
+          const i = this.backgroundQueue.indexOf(waiter);
+          if (i === -1) return;
+          this.backgroundQueue.splice(i, 1);
+          b.shed++;
+          reject(new OverloadedError(1));
+        }, this.backgroundWaitMs),
+      };
+      waiter.timer.unref();
+      this.backgroundQueue.push(waiter);
+    });
+  }
+
+  /** The slot passes to the oldest background waiter; one that yields is refused if customers are busy now. */
+  private releaseBackground(): void {
+    for (;;) {
+      const next = this.backgroundQueue.shift();
+      if (!next) {
+        this.background.active--;
+        return;
+      }
+      clearTimeout(next.timer);
+      if (next.yieldToCustomers && this.busy) {
+        this.background.shed++;
+        next.reject(new OverloadedError(1));
+        continue;
+      }
+      this.background.admitted++;
+      next.resolve(); // the slot passes to the waiter
+      return;
+    }
   }
 
   private refuse(): OverloadedError {
@@ -112,7 +218,7 @@ export class Gate {
    * when it has more than `client` (its normal work first), else, for a checkout, the newest normal
    * waiter of the busiest client that has one.
    */
-  private victim(client: string, priority: Priority): Waiter | undefined {
+  private victim(client: string, priority: CustomerPriority): Waiter | undefined {
     const mine = this.perClient.get(client) ?? 0;
     let heaviest: string | undefined;
     let most = 0;
@@ -133,7 +239,7 @@ export class Gate {
     return best?.[best.length - 1];
   }
 
-  private acquire(priority: Priority, wait: boolean, client: string): Promise<void> {
+  private acquire(priority: CustomerPriority, wait: boolean, client: string): Promise<void> {
     if (this.active < this.capacity) {
       this.active++;
       this.admitted++;

@@ -32,7 +32,10 @@ export interface DbSettings {
   password?: string;
   /** TLS: false/undefined for none, true for verified TLS with the default CAs, or explicit options. */
   ssl?: boolean | ConnectionOptions;
-  /** Connections per pool (writer and reader each); also the admission gate's capacity. */
+  /**
+   * The admission gate's customer capacity; each pool (writer and reader) has one connection more,
+   * the gate's background slot (the notice dispatcher: shop/src/gate.ts).
+   */
   poolMax?: number;
   /** Most requests that may wait for a database slot (default 2 × poolMax); the rest get 503 at once. */
   maxQueue?: number;

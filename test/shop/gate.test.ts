@@ -61,6 +61,54 @@ describe('Gate', () => {
     await Promise.all([running, normal, high]);
     expect(order).toEqual(['high', 'normal']);
   });
+
+  test('background work runs in its own slot: it never takes a customer slot nor holds a customer back', async () => {
+    const gate = new Gate(1, 2, 10_000, 1);
+    const notice = held();
+    const reading = gate.run(() => notice.done, { priority: 'low' });
+    // The one customer slot is still free for a checkout, while the background slot is held.
+    expect(gate.idle).toBe(true);
+    const customer = held();
+    const buying = gate.run(() => customer.done, { priority: 'high' });
+    expect(gate.stats()).toMatchObject({ active: 1, background: { active: 1 } });
+    notice.release();
+    customer.release();
+    await Promise.all([reading, buying]);
+  });
+
+  test('a read waiting for the background slot is refused when it comes free while customers are busy', async () => {
+    const gate = new Gate(1, 2, 10_000, 1, 10_000);
+    const other = held();
+    const first = gate.run(() => other.done, { priority: 'low', yieldToCustomers: false });
+    const read = gate.run(async () => 'read', { priority: 'low' });
+    const customer = held();
+    const buying = gate.run(() => customer.done, { priority: 'high' });
+    other.release();
+    await expect(read).rejects.toBeInstanceOf(OverloadedError);
+    customer.release();
+    await Promise.all([first, buying]);
+  });
+
+  test('a read that yields is refused while customers use every slot or wait; a write that must be done waits for the background slot', async () => {
+    const gate = new Gate(1, 2, 10_000, 1, 10_000);
+    const customer = held();
+    const buying = gate.run(() => customer.done, { priority: 'high' });
+    await expect(gate.run(async () => 'read', { priority: 'low' })).rejects.toBeInstanceOf(OverloadedError);
+    // The outcome write of a sent notice goes through under the same load.
+    await expect(gate.run(async () => 'written', { priority: 'low', yieldToCustomers: false })).resolves.toBe(
+      'written',
+    );
+    // And waits its turn behind another background unit rather than being refused.
+    const other = held();
+    const first = gate.run(() => other.done, { priority: 'low', yieldToCustomers: false });
+    const second = gate.run(async () => 'after', { priority: 'low', yieldToCustomers: false });
+    expect(gate.stats().background).toMatchObject({ active: 1, queued: 1 });
+    other.release();
+    await expect(second).resolves.toBe('after');
+    customer.release();
+    await Promise.all([buying, first]);
+    expect(gate.stats().background).toEqual({ active: 0, queued: 0, admitted: 3, shed: 1 });
+  });
 });
 
 describe('RateLimiter', () => {

@@ -49,9 +49,25 @@ import {
 import { eraseExpiredContacts } from './contact';
 import type { NoticeDetail, NoticeKind } from './outbox';
 
+/**
+ * How the dispatcher's work passes the shop's admission gate (shop/src/gate.ts): always as
+ * background work (`low`) in the gate's own background slot, never in a customer's. Reads that a
+ * later pass can repeat yield to customers (refused at once under overload); the writes that record
+ * a send's outcome do not (the `sent` write is what stops a second send).
+ */
+export interface NoticeAdmission {
+  priority: 'low';
+  yieldToCustomers: boolean;
+}
+
+/** The outbox reads a later pass repeats: refused while customers use or wait for every slot. */
+export const NOTICE_READ: NoticeAdmission = { priority: 'low', yieldToCustomers: true };
+/** Outcome writes and the minute's age read: they wait for the background slot instead. */
+export const NOTICE_MUST: NoticeAdmission = { priority: 'low', yieldToCustomers: false };
+
 /** The database the outbox lives in (the shop's `Database`, or a pool in tests). */
 export interface NoticeDb {
-  transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (c: PoolClient) => Promise<T>, admission?: NoticeAdmission): Promise<T>;
 }
 
 /** Test hooks: fault injection between the steps (never set in production). */
@@ -119,6 +135,8 @@ export interface DispatcherOptions {
   logger: Logger;
   now: () => Date;
   hooks?: DispatchHooks;
+  /** Waits between outcome write attempts (default SETTLE_RETRY_MS; tests shorten them). */
+  settleRetryMs?: readonly number[];
 }
 
 /** What one pass did. */
@@ -165,10 +183,12 @@ interface NoticeRow {
 const SPENT = ['sending', 'sent', 'unknown'];
 
 /**
- * Waits before writing a send's outcome again after the database refused or failed the write (the
- * admission gate sheds work under load; a writer may be restarting). The outcome is known in
- * memory; giving up leaves the attempt `sending` until the lease runs out, which spends the channel
- * and sends the notice again on the next one: a second copy for the customer, so worth 4.4 s.
+ * Waits before writing an outcome again after the database refused or failed the write (the
+ * background slot busy; a writer may be restarting). A send's outcome is known in memory; giving up
+ * leaves the attempt `sending` until the lease runs out, which spends the channel and sends the
+ * notice again on the next one: a second copy for the customer. So a send's outcome is retried every
+ * last delay until written (or the dispatcher stops); a delivery result gives up after 4.4 s (the
+ * next check asks again).
  */
 const SETTLE_RETRY_MS = [100, 300, 1000, 3000];
 
@@ -184,6 +204,10 @@ export class Dispatcher {
   private running: Promise<PassReport> | undefined;
   /** Outcome writes, one at a time: a batch of sends ending together must not flood the admission gate. */
   private settling: Promise<unknown> = Promise.resolve();
+  /** Set by `stop()`: a send's outcome write stops retrying (the lease recovers it). */
+  private stopping = false;
+  /** Outcome writes tried again after a refusal or failure, since start (tests, logs). */
+  settleRetries = 0;
 
   constructor(private readonly o: DispatcherOptions) {
     if (o.leaseMs < o.deadlineMs * 2)
@@ -234,13 +258,14 @@ export class Dispatcher {
 
   /** Age in seconds of the oldest notice not yet sent (0 when none). */
   async oldestUnsentAgeSeconds(): Promise<number> {
+    // Does not yield: once a minute, and an overloaded shop must not read as "outbox unreadable".
     return this.o.db.transaction(async (c) => {
       const r = await c.query<{ age: string | null }>(
         "SELECT extract(epoch FROM ($1::timestamptz - min(created_at))) AS age FROM notices WHERE status IN ('pending', 'sending')",
         [this.o.now()],
       );
       return Math.max(0, Number(r.rows[0]?.age ?? 0));
-    });
+    }, NOTICE_MUST);
   }
 
   /** One pass: recover expired leases, claim, send, settle. Passes never overlap in one process. */
@@ -291,7 +316,7 @@ export class Dispatcher {
         ),
       ),
     ]);
-    report.erased = await this.o.db.transaction((c) => eraseExpiredContacts(c, this.o.now()));
+    report.erased = await this.o.db.transaction((c) => eraseExpiredContacts(c, this.o.now()), NOTICE_READ);
     return report;
   }
 
@@ -316,7 +341,7 @@ export class Dispatcher {
       );
       this.o.logger.warn('notice sends recovered after an expired lease', { notices: ids.length });
       return ids.length;
-    });
+    }, NOTICE_READ);
   }
 
   private async claim(now: Date, report: PassReport): Promise<Claimed[]> {
@@ -390,7 +415,7 @@ export class Dispatcher {
         });
       }
       return out;
-    });
+    }, NOTICE_READ);
   }
 
   /**
@@ -435,7 +460,7 @@ export class Dispatcher {
       };
     }
     await this.o.hooks?.afterSend?.(message.attemptId, channel.id);
-    await this.serialised(() => this.settle(channel, message, outcome));
+    await this.serialised(() => this.settle(channel, message, outcome), true);
     if (outcome.status === 'sent') {
       report.sent++;
       this.count(channel.id, 'sent');
@@ -454,15 +479,18 @@ export class Dispatcher {
   /**
    * Runs an outcome write after the previous one, retried after SETTLE_RETRY_MS when the database
    * refuses it: writes one at a time, so that a batch ending together does not flood the gate.
+   * `untilWritten` (a send's outcome): after those, again every last delay until written or stopped.
    */
-  private async serialised<T>(fn: () => Promise<T>): Promise<T> {
+  private async serialised<T>(fn: () => Promise<T>, untilWritten = false): Promise<T> {
     const write = async () => {
       for (let i = 0; ; i++) {
         try {
           return await fn();
         } catch (err) {
-          if (i >= SETTLE_RETRY_MS.length) throw err;
-          await new Promise((r) => setTimeout(r, SETTLE_RETRY_MS[i]));
+          const waits = this.o.settleRetryMs ?? SETTLE_RETRY_MS;
+          if (i >= waits.length && (!untilWritten || this.stopping)) throw err;
+          this.settleRetries++;
+          await new Promise((r) => setTimeout(r, waits[Math.min(i, waits.length - 1)]));
         }
       }
     };
@@ -525,7 +553,7 @@ export class Dispatcher {
         "UPDATE notices SET status = 'pending', next_at = $2, lease_until = NULL WHERE id = $1 AND status = 'sending'",
         [m.noticeId, nextAt],
       );
-    });
+    }, NOTICE_MUST);
   }
 
   /**
@@ -548,7 +576,7 @@ export class Dispatcher {
         [now, new Date(now.getTime() + r.everyMs), checkable, r.batch ?? 50],
       );
       return due.rows;
-    });
+    }, NOTICE_READ);
   }
 
   /** One result look-up, then its outcome written; pending before the deadline writes nothing. */
@@ -660,7 +688,7 @@ export class Dispatcher {
         });
       }
       return false;
-    });
+    }, NOTICE_MUST);
   }
 
   private count(channel: ChannelId, what: keyof ChannelCounters) {
@@ -684,6 +712,7 @@ export class Dispatcher {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
