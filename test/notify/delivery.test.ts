@@ -271,9 +271,9 @@ test.each(shortOrLong([6], [6, 60]))(
     fakes.alimtalk.reportFor = (i) => CYCLE[i % CYCLE.length];
     fakes.sms.reportFor = (i) => (i % 2 ? 'failed' : 'delivered');
     const c = clock();
-    // Look-ups cut at 200 ms (a stalled one never answers; a slow "delivered" one is asked again).
+    // Look-ups cut at 100 ms (a stalled one never answers; a slow "delivered" one is asked again).
     const d = reporting(c, {
-      reports: { ...REPORTS, timeoutMs: 200 },
+      reports: { ...REPORTS, timeoutMs: 100 },
       breaker: { consecutiveFailures: 3, halfOpenAfterMs: 100 },
     });
     await drain(d);
