@@ -263,7 +263,7 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
     });
   }
   for (const key of ['waf-req', 'alb-lcu'])
-    expect(cost.prices.find((p) => p.key === key)).toMatchObject({
+    expect(cost.prices.find((p) => p.key === key && p.region === regions[0])).toMatchObject({
       source: expect.stringMatching(/^https:\/\/aws\.amazon\.com\//),
       asOf: '2026-12-08',
     });
@@ -312,6 +312,31 @@ test('custom metrics are counted from the publishers, per region, with their Put
   expect(md).toContain('| canary journeys | ap-northeast-2 | EMF | 53 | 43,200 | none (log lines) |');
 });
 
+test('the count follows the settings the publishers get: one channel fewer is 6 metrics fewer per region, one method more 6 more', () => {
+  const copy = JSON.parse(JSON.stringify(templates)) as Record<string, CfnTemplate>;
+  for (const t of Object.values(copy))
+    for (const r of Object.values(t.Resources ?? {}))
+      if (r.Type === 'AWS::EC2::LaunchTemplate') {
+        const parts = r.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];
+        r.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] = parts.map((p: unknown) =>
+          typeof p !== 'string'
+            ? p
+            : p.replace(/\nSHOP_(NOTIFY|PAYMENTS)='([^\n]*)'/g, (_all, key: string, json: string) => {
+                const v = JSON.parse(json);
+                if (key === 'NOTIFY') v.channels = v.channels.filter((c: { id: string }) => c.id !== 'sms');
+                else v.providers[1].methods.push('card');
+                return `\nSHOP_${key}='${JSON.stringify(v)}'`;
+              }),
+        );
+      }
+  const r = buildReport(copy, { budgetSeconds: config.failoverBudgetSeconds, stackRegions });
+  expect(r.cost.customMetrics.perRegion).toEqual({
+    [regions[0]]: 150 - 6 + 6,
+    [regions[1]]: 150 - 6 + 6,
+    'us-east-1': 82,
+  });
+});
+
 test("prices per region: the region's own where found, else us-east-1 flagged on the line", () => {
   const cost = report.cost;
   const nat = (region: string) =>
@@ -323,6 +348,13 @@ test("prices per region: the region's own where found, else us-east-1 flagged on
     unitUsd: 0.045,
     note: 'plus $0.045/GB processed; us-east-1 price; no source for ap-northeast-2 found',
   });
+  // ap-northeast-1's ALB hour and LCU were found too; a public IPv4 address costs the same everywhere.
+  expect(
+    cost.lines.find(
+      (l) => l.stack === names.regionalStack('ap-northeast-1') && /^Application Load/.test(l.item),
+    ),
+  ).toMatchObject({ unitUsd: 0.0243, monthlyUsd: 17.74, note: 'LCUs extra (≈0 idle)' });
+  for (const l of cost.lines.filter((x) => /^Public IPv4/.test(x.item))) expect(l.note).toBeUndefined();
   // WAF costs the same everywhere: never flagged.
   for (const l of cost.lines.filter((x) => /^WAF/.test(x.item)))
     expect(l.note ?? '').not.toMatch(/us-east-1 price/);

@@ -276,7 +276,7 @@ export function costSection(
         'metric',
         `Custom metrics stored in ${s.region} (${stored}: ${[...byPublisher].map(([k, n]) => `${k} ${n}`).join(', ')})`,
         stored,
-        'counted from the publishers (lib/report/custom-metrics.ts); free tier not deducted',
+        'counted from the publishers (lib/report/custom-metrics.ts) as if every series received data all month (a payment lane without traffic sends nothing that minute); free tier not deducted',
       );
       const requests = metrics.requestsPerMonth[s.region] ?? 0;
       add(

@@ -9,8 +9,10 @@
  * themselves use (lib/contract, lambda/*). test/custom-metrics.test.ts runs each publisher against a
  * fake CloudWatch and fails when it sends a metric or a dimension set this registry does not list.
  *
- * Alarms' metric math creates no metric: an expression is evaluated when the alarm reads it, and the
- * alarm is priced per metric it reads (lib/report/cost.ts), not as a custom metric.
+ * Alarms' metric math creates no metric: each MetricDataQuery of an alarm "specifies either a metric to
+ * retrieve, or a math expression to be performed on retrieved metrics"
+ * (https://boto3.amazonaws.com/v1/documentation/api/1.26.93/reference/services/cloudwatch/alarm/metrics.html);
+ * the alarm is priced per metric it retrieves (lib/report/cost.ts), not as a custom metric.
  */
 import { CANARY_METRICS } from '../../lambda/canary/canary';
 import type { CanaryConfig } from '../../lambda/canary/config';

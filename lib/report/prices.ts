@@ -29,6 +29,10 @@ const CLOUDWATCH_PRICES =
 const WAF_PRICES =
   'https://aws.amazon.com/waf/pricing/ ; "The pricing for AWS WAF is consistent across all AWS Regions": https://aws.amazon.com/blogs/networking-and-content-delivery/cost-effective-ways-for-securing-your-web-applications-using-aws-waf/';
 
+/** ALB in ap-northeast-1: $0.0243 per ALB-hour and $0.008 per LCU-hour (a third-party page quoting the AWS table). */
+const ALB_TOKYO =
+  'https://aws.darcy-it.com/elb%E3%81%AE%E3%82%B3%E3%82%B9%E3%83%88%E6%96%99%E9%87%91/ ("時間(または1時間未満)あたり、0.0243USD / LCU時間…0.008USD"; third-party, the AWS table is rendered by script)';
+
 /** A price read for one region. */
 export interface RegionalPrice {
   readonly usd: number;
@@ -81,11 +85,26 @@ export const UNIT_PRICES: readonly UnitPrice[] = [
       },
     },
   },
-  { key: 'ipv4', item: 'Public IPv4 address (EIP, ALB node)', unit: 'address-hour', usd: 0.005 },
+  {
+    key: 'ipv4',
+    item: 'Public IPv4 address (EIP, ALB node)',
+    unit: 'address-hour',
+    usd: 0.005,
+    // "US$0.005 per address ... in all AWS regions": the 2024 announcement as reported.
+    source: 'https://www.techpartner.news/news/aws-to-charge-for-ipv4-addresses-598672',
+    asOf: READ_ON,
+    scope: 'global',
+  },
   // Billed per endpoint per Availability Zone (one network interface per subnet), whether used or
   // not, plus $0.01/GB processed: https://aws.amazon.com/privatelink/pricing/
   { key: 'vpce', item: 'Interface VPC endpoint (PrivateLink)', unit: 'endpoint-AZ-hour', usd: 0.01 },
-  { key: 'alb', item: 'Application Load Balancer (fixed part, LCUs extra)', unit: 'ALB-hour', usd: 0.0225 },
+  {
+    key: 'alb',
+    item: 'Application Load Balancer (fixed part, LCUs extra)',
+    unit: 'ALB-hour',
+    usd: 0.0225,
+    regional: { 'ap-northeast-1': { usd: 0.0243, source: ALB_TOKYO, asOf: READ_ON } },
+  },
   { key: 'ec2:t4g.nano', item: 'EC2 t4g.nano on-demand', unit: 'instance-hour', usd: 0.0042 },
   { key: 'ec2:t4g.micro', item: 'EC2 t4g.micro on-demand', unit: 'instance-hour', usd: 0.0084 },
   { key: 'ec2:t4g.small', item: 'EC2 t4g.small on-demand', unit: 'instance-hour', usd: 0.0168 },
@@ -158,12 +177,13 @@ export const UNIT_PRICES: readonly UnitPrice[] = [
   },
   {
     key: 'alb-lcu',
-    item: 'ALB capacity unit (25 new connections/s, us-east-1 list price)',
+    item: 'ALB capacity unit (25 new connections/s)',
     unit: 'LCU-hour',
     usd: 0.008,
     source:
-      'https://aws.amazon.com/elasticloadbalancing/pricing/ (its price table is rendered by script: $0.008 and the LCU dimensions as quoted by https://handbook.vantage.sh/aws/services/elb-pricing; us-east-1, other regions not read)',
+      'https://aws.amazon.com/elasticloadbalancing/pricing/ (its price table is rendered by script: $0.008 and the LCU dimensions as quoted by https://handbook.vantage.sh/aws/services/elb-pricing)',
     asOf: READ_ON,
+    regional: { 'ap-northeast-1': { usd: 0.008, source: ALB_TOKYO, asOf: READ_ON } },
   },
   {
     key: 'hc-basic',
