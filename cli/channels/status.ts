@@ -20,6 +20,8 @@ export interface ShopChannelView {
    * the report deadline (the shop's `deliveryFailed + deliveryUnknown`); absent from older shops.
    */
   readonly undelivered?: number;
+  /** The shop's result look-up breaker for the channel (알림톡, SMS); absent from older shops and e-mail. */
+  readonly lookups?: string;
 }
 
 /** What a region's shop says of its notices (`GET /notify/health`), reduced to what shopctl shows. */
@@ -95,6 +97,7 @@ export async function getShopNotify(d: Deps, region: string): Promise<ShopNotify
                 sent: Number(c.sent ?? 0),
                 failed: Number(c.failed ?? 0),
                 fallbacks: Number(c.fallbacks ?? 0),
+                ...(typeof c.lookups === 'string' ? { lookups: c.lookups } : {}),
                 ...(c.deliveryFailed !== undefined || c.deliveryUnknown !== undefined
                   ? { undelivered: Number(c.deliveryFailed ?? 0) + Number(c.deliveryUnknown ?? 0) }
                   : {}),
@@ -235,7 +238,7 @@ export function renderChannelsLines(c: ChannelsReport): string[] {
     const chans = s.channels
       .map(
         (x) =>
-          `${x.channel} ${x.disabled ? 'off' : x.breaker} ${x.sent}/${x.failed}/${x.fallbacks}${x.undelivered ? ` (${x.undelivered} undelivered)` : ''}`,
+          `${x.channel} ${x.disabled ? 'off' : x.breaker} ${x.sent}/${x.failed}/${x.fallbacks}${x.undelivered ? ` (${x.undelivered} undelivered)` : ''}${x.lookups && x.lookups !== 'closed' ? ` results ${x.lookups}` : ''}`,
       )
       .join(', ');
     const age = s.oldestUnsentAgeSeconds === null ? 'unknown' : `${s.oldestUnsentAgeSeconds ?? '?'} s`;

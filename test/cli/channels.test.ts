@@ -303,12 +303,12 @@ const health = (region: string, over: Record<string, unknown> = {}) => ({
 });
 
 describe('shopctl channels status', () => {
-  test('delivery results: sends the provider accepted and then did not deliver are shown per channel', async () => {
+  test('delivery results: sends the provider accepted and then did not deliver, and an open result look-up breaker, are shown per channel', async () => {
     const { w } = channelsWorld();
     const reported = {
       channels: [
-        { ...channel('alimtalk'), delivered: 7, deliveryFailed: 2, deliveryUnknown: 1 },
-        { ...channel('sms'), delivered: 10, deliveryFailed: 0, deliveryUnknown: 0 },
+        { ...channel('alimtalk'), lookups: 'open', delivered: 7, deliveryFailed: 2, deliveryUnknown: 1 },
+        { ...channel('sms'), lookups: 'closed', delivered: 10, deliveryFailed: 0, deliveryUnknown: 0 },
         channel('email'),
       ],
     };
@@ -316,7 +316,7 @@ describe('shopctl channels status', () => {
     expect(await w.run('channels', 'status')).toBe(0);
     expect(w.out).toMatch(
       new RegExp(
-        `${PRIMARY}\\s+switch nothing off; shop alimtalk closed 10/0/0 \\(3 undelivered\\), sms closed 10/0/0, email closed 10/0/0;`,
+        `${PRIMARY}\\s+switch nothing off; shop alimtalk closed 10/0/0 \\(3 undelivered\\) results open, sms closed 10/0/0, email closed 10/0/0;`,
       ),
     );
   });

@@ -253,7 +253,8 @@ test('a failing look-up API (HTTP 500) opens the look-up breaker, not the send b
   fakes.alimtalk.reportMode = 'delivered';
   await seedOrders(pool, 1, 'order-received');
   expect(await d.dispatchOnce()).toMatchObject({ claimed: 1, sent: 1 });
-  expect(d.channelReport()[0].breaker).toBe('closed');
+  expect(d.channelReport()[0]).toMatchObject({ breaker: 'closed', lookups: 'open' });
+  expect(d.channelReport()[1]).toMatchObject({ breaker: 'closed', lookups: 'closed' });
   expect(fakes.alimtalk.requests.total).toBe(4);
   // Past the report deadline the three without a result move on to SMS; the fourth is unknown too
   // (its look-up is refused by the open breaker), which the worst case requires.
