@@ -4,18 +4,22 @@ import { parseNotifySwitchValue } from '../lib/contract/notify';
 import { NOTIFY_ALARM_SHAPE } from '../lib/notify/notify-alarms';
 import { NOTIFY_SWITCH_INITIAL, sendEmailStatement, shopNotify } from '../lib/notify/regional-notify';
 import { leaseOf, parseNotify } from '../shop/src/notify/config';
-import { envLine, idOf, instanceStatements, regionalFixture } from './support/regional-templates';
+import {
+  dataKeyOf,
+  envLine,
+  idOf,
+  instanceStatements,
+  PRIMARY,
+  regionalFixture,
+  STANDBY,
+} from './support/regional-templates';
 import { resourcesOf, testConfig } from './support/synth';
 
 const { config, regional, arn } = regionalFixture();
-const PRIMARY = 'ap-northeast-2';
-const STANDBY = 'ap-northeast-1';
 
 describe('channel secrets: NHN channels only, created in the primary, replicated like the payment secrets', () => {
   const t = regional(PRIMARY);
-  const dataKey = idOf(t, 'AWS::KMS::Key', {
-    Description: Match.stringLikeRegexp('^Encrypts resilient-shop data'),
-  });
+  const dataKey = dataKeyOf(t);
 
   test.each(['alimtalk', 'sms'])('%s', (id) => {
     t.hasResource('AWS::SecretsManager::Secret', {

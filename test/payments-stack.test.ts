@@ -2,23 +2,22 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { PAYMENT_ALARM_SHAPE, unknownsAlarmMinutes } from '../lib/payments/payment-alarms';
 import { shopPayments } from '../lib/payments/regional-payments';
 import {
+  dataKeyOf,
   envLine,
   idOf,
   instanceStatements,
+  PRIMARY,
   regionalFixture,
+  STANDBY,
   userDataText,
 } from './support/regional-templates';
 import { resourcesOf } from './support/synth';
 
 const { config, names, templates, regional, arn } = regionalFixture();
-const PRIMARY = 'ap-northeast-2';
-const STANDBY = 'ap-northeast-1';
 
 describe('provider secrets: created in the primary, replicated like the database secret', () => {
   const t = regional(PRIMARY);
-  const dataKey = idOf(t, 'AWS::KMS::Key', {
-    Description: Match.stringLikeRegexp('^Encrypts resilient-shop data'),
-  });
+  const dataKey = dataKeyOf(t);
 
   test.each(
     config.payments.providers.flatMap((p) => [

@@ -2,10 +2,14 @@
  * The default config's regional templates (from the one shared synth, ./synth.ts sharedTemplates)
  * and the lookups the stack suites of the shop's capabilities (payments, notices) make in them.
  */
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig, type ShopConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { resourcesOf, sharedTemplates } from './synth';
+
+/** The default config's primary and standby regions. */
+export const PRIMARY = 'ap-northeast-2';
+export const STANDBY = 'ap-northeast-1';
 
 /** The default config, its names and its templates by stack; `regional(region)` is that region's. */
 export function regionalFixture(): {
@@ -38,6 +42,11 @@ export function idOf(t: Template, type: string, props: Record<string, unknown>):
   const found = Object.keys(t.findResources(type, { Properties: props }));
   expect(found).toHaveLength(1);
   return found[0];
+}
+
+/** Logical id of the region's data key (the one that encrypts the database and the secrets). */
+export function dataKeyOf(t: Template): string {
+  return idOf(t, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('^Encrypts resilient-shop data') });
 }
 
 /** The statements of the web tier's instance policy. */
