@@ -44,6 +44,11 @@ export interface NotificationsSection {
   readonly inconsistent: readonly string[];
 }
 
+/** `SHOP_NOTIFY` from a launch template's user data (the env file line), or undefined. */
+export function shopNotifyOf(t: CfnTemplate): Json | undefined {
+  return shopSettingsOf(t, 'SHOP_NOTIFY');
+}
+
 /** The customer notices section, from every template. */
 export function notificationsSection(
   templates: Record<string, CfnTemplate>,
@@ -51,7 +56,7 @@ export function notificationsSection(
 ): NotificationsSection {
   const settings = Object.entries(templates)
     .filter(([, t]) => entries(t, 'AWS::EC2::LaunchTemplate').length > 0)
-    .map(([stack, t]) => [stack, shopSettingsOf(t, 'SHOP_NOTIFY')] as const);
+    .map(([stack, t]) => [stack, shopNotifyOf(t)] as const);
   const first = settings.find(([, s]) => s !== undefined)?.[1];
   const inconsistent = settings
     .filter(([, s]) => JSON.stringify(s) !== JSON.stringify(first))

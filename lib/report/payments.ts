@@ -44,13 +44,18 @@ export interface PaymentsSection {
   readonly inconsistent: readonly string[];
 }
 
+/** `SHOP_PAYMENTS` from a launch template's user data (the env file line), or undefined. */
+export function shopPaymentsOf(t: CfnTemplate): Json | undefined {
+  return shopSettingsOf(t, 'SHOP_PAYMENTS');
+}
+
 /** The payments section, from every template. */
 export function paymentsSection(
   templates: Record<string, CfnTemplate>,
   regionOf: Map<string, string>,
 ): PaymentsSection {
   const settings = Object.entries(templates)
-    .map(([stack, t]) => [stack, shopSettingsOf(t, 'SHOP_PAYMENTS')] as const)
+    .map(([stack, t]) => [stack, shopPaymentsOf(t)] as const)
     .filter(([, s]) => s !== undefined);
   const first = settings[0]?.[1];
   const inconsistent = settings
