@@ -84,7 +84,7 @@ export interface ListSwitchChange<E extends string> {
   readonly feature: string;
   /**
    * Refusals and warnings of the change, judged on the union of every region's list before and after
-   * it (a region that is off stays off wherever any region has it).
+   * it (an entry off in any region counts as off).
    */
   readonly judge: (before: readonly E[], after: readonly E[]) => ListSwitchJudgement;
   readonly dryRun: boolean;
