@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: the static checks (ESLint + Prettier, and tsc) run beside Jest instead of before it,
+# `npm test`: the static checks (oxlint + oxfmt, and tsc) run beside Jest instead of before it,
 # each on its own and at a low CPU priority (nice 15): Jest's workers spend part of their time
 # waiting (Chromium, PostgreSQL, child processes, deadlines), and the checks take those idle cycles
 # instead of slowing the suites that run on real time (docs/testing.md, "How long `npm test` takes"). Their output is
