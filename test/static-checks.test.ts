@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /**
- * `npm run lint` (inside `npm test`) runs oxlint and `oxfmt --check` with the project's
- * `.oxlintrc.json` and `.oxfmtrc.json`. These tests run the same binaries with copies of the same
- * files on fixtures in a scratch directory, so they show that a lint error and a misformatted file
- * fail the check, and that every rule the project enforced under ESLint (`@eslint/js` recommended +
- * typescript-eslint recommended) still fires (docs/testing.md, "Static checks").
+ * `npm test` runs `npm run lint` (oxlint and `oxfmt --check`, with `.oxlintrc.json` and
+ * `.oxfmtrc.json`) and `npm run typecheck` (TypeScript 7's tsc with tsconfig.json). These tests run
+ * the same binaries with the same configuration on fixtures in a scratch directory: a lint error, a
+ * misformatted file and a type error each fail their check, and every rule the project enforced under
+ * ESLint (`@eslint/js` recommended + typescript-eslint recommended) still fires (docs/testing.md,
+ * "Static checks").
  */
 
 const ROOT = join(__dirname, '..');
@@ -301,5 +302,26 @@ describe('format (oxfmt --check, .oxfmtrc.json)', () => {
     const out = readFileSync(join(dir, 'lib/long.ts'), 'utf8');
     expect(out.split('\n').every((l) => l.length <= 110)).toBe(true);
     expect(out).toContain("  'name-11',\n];");
+  });
+});
+
+describe('types (tsc, TypeScript 7, tsconfig.json)', () => {
+  test('a type error and an unused local fail the check with the project options; correct code passes', () => {
+    put(
+      'types/tsconfig.json',
+      JSON.stringify({
+        extends: join(ROOT, 'tsconfig.json'),
+        compilerOptions: { typeRoots: [join(ROOT, 'node_modules', '@types')] },
+        include: ['*.ts'],
+      }),
+    );
+    put('types/bad.ts', "export const n: number = 'one';\nexport function f() {\n  const unused = 1;\n}\n");
+    const bad = run('tsc', ['-p', 'types', '--singleThreaded']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toContain('error TS2322');
+    expect(bad.out).toContain('error TS6133');
+    rmSync(join(dir, 'types/bad.ts'));
+    put('types/good.ts', 'export const n: number = Number(process.env.N ?? 1);\n');
+    expect(run('tsc', ['-p', 'types', '--singleThreaded'])).toEqual({ code: 0, out: '' });
   });
 });
