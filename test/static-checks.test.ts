@@ -296,7 +296,7 @@ describe('format (oxfmt --check, .oxfmtrc.json)', () => {
   });
 
   test('the project style holds: single quotes, trailing commas, 110 columns', () => {
-    const long = `export const names = [${Array.from({ length: 12 }, (_, i) => `'name-${i}'`).join(', ')}];\n`;
+    const long = `export const names = [${Array.from({ length: 12 }, (_, i) => `"name-${i}"`).join(', ')}];\n`;
     put('lib/long.ts', long);
     run('oxfmt', ['lib/long.ts']);
     const out = readFileSync(join(dir, 'lib/long.ts'), 'utf8');
