@@ -253,7 +253,8 @@ test('a failing look-up API (HTTP 500) opens the look-up breaker, not the send b
   fakes.alimtalk.reportMode = 'delivered';
   await seedOrders(pool, 1, 'order-received');
   expect(await d.dispatchOnce()).toMatchObject({ claimed: 1, sent: 1 });
-  expect(d.channelReport()[0].breaker).toBe('closed');
+  expect(d.channelReport()[0]).toMatchObject({ breaker: 'closed', lookups: 'open' });
+  expect(d.channelReport()[1]).toMatchObject({ breaker: 'closed', lookups: 'closed' });
   expect(fakes.alimtalk.requests.total).toBe(4);
   // Past the report deadline the three without a result move on to SMS; the fourth is unknown too
   // (its look-up is refused by the open breaker), which the worst case requires.
@@ -271,9 +272,9 @@ test.each(shortOrLong([6], [6, 60]))(
     fakes.alimtalk.reportFor = (i) => CYCLE[i % CYCLE.length];
     fakes.sms.reportFor = (i) => (i % 2 ? 'failed' : 'delivered');
     const c = clock();
-    // Look-ups cut at 200 ms (a stalled one never answers; a slow "delivered" one is asked again).
+    // Look-ups cut at 100 ms (a stalled one never answers; a slow "delivered" one is asked again).
     const d = reporting(c, {
-      reports: { ...REPORTS, timeoutMs: 200 },
+      reports: { ...REPORTS, timeoutMs: 100 },
       breaker: { consecutiveFailures: 3, halfOpenAfterMs: 100 },
     });
     await drain(d);

@@ -91,7 +91,11 @@ test('a checkout with a phone is sent by 알림톡 within a pass; /notify/health
   const health = await res.json();
   expect(health).toEqual({
     region: 'ap-northeast-2',
-    channels: [{ ...idle('alimtalk'), sent: 1, delivered: 1 }, idle('sms'), idle('email')],
+    channels: [
+      { ...idle('alimtalk'), lookups: 'closed', sent: 1, delivered: 1 },
+      { ...idle('sms'), lookups: 'closed' },
+      idle('email'),
+    ],
     oldestUnsentAgeSeconds: 0,
     switch: { disabled: [], lastReadAt: expect.any(String), error: null },
   });

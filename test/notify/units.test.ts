@@ -3,7 +3,9 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChannelError } from '../../shop/src/notify/channel';
 import { isEmail, normaliseMobile, parseContact } from '../../shop/src/notify/contact';
-import { alimtalkDelivery, NhnSms, smsDelivery } from '../../shop/src/notify/nhn';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { alimtalkDelivery, NhnAlimtalk, NhnSms, smsDelivery } from '../../shop/src/notify/nhn';
 import { SesEmail } from '../../shop/src/notify/ses';
 import { NotifyMetrics } from '../../shop/src/notify/metrics';
 import { leaseOf, parseNotify, parseNotifySwitch, reportsOf } from '../../shop/src/notify/config';
@@ -115,6 +117,101 @@ test('NHN SMS: a refused connection is certainly not delivered', async () => {
     .send({ ...message, phone: '01012345678' }, new AbortController().signal)
     .catch((e) => e);
   expect(err).toMatchObject({ channel: 'sms', delivered: 'no', message: 'sms: ECONNREFUSED' });
+});
+
+/** A one-answer HTTP server recording what it was asked. */
+async function answering(status: number, body: unknown) {
+  const seen: { method?: string; url?: string; secret?: string }[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    seen.push({ method: req.method, url: req.url, secret: req.headers['x-secret-key'] as string });
+    req.resume();
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const TEMPLATE_CODES = Object.fromEntries(
+  ['order-received', 'payment-confirmed'].map((k) => [k, k.toUpperCase()]),
+);
+
+test('NHN 알림톡: the receipt is requestId/recipientSeq; a recipient refused in the send answer is certainly not delivered', async () => {
+  const ok = await answering(200, {
+    header: { isSuccessful: true, resultCode: 0, resultMessage: 'SUCCESS' },
+    message: { requestId: 'R1', sendResults: [{ recipientSeq: 1, resultCode: 0, resultMessage: 'SUCCESS' }] },
+  });
+  const refused = await answering(200, {
+    header: { isSuccessful: true, resultCode: 0, resultMessage: 'SUCCESS' },
+    message: {
+      requestId: 'R2',
+      sendResults: [{ recipientSeq: 1, resultCode: -5000, resultMessage: 'RecipientNo is invalid.' }],
+    },
+  });
+  try {
+    const at = (url: string) =>
+      new NhnAlimtalk(
+        { baseUrl: url, appKey: 'app', senderKey: 's', templates: TEMPLATE_CODES },
+        async () => 'k',
+      );
+    const m = { ...message, phone: '01012345678' };
+    expect(await at(ok.url).send(m, new AbortController().signal)).toEqual({ providerRef: 'R1/1' });
+    expect(
+      await at(refused.url)
+        .send(m, new AbortController().signal)
+        .catch((e) => e),
+    ).toMatchObject({
+      channel: 'alimtalk',
+      delivered: 'no',
+      message: 'alimtalk: recipient rejected (-5000 RecipientNo is invalid.)',
+    });
+  } finally {
+    await Promise.all([ok.close(), refused.close()]);
+  }
+});
+
+test.each([
+  [
+    'alimtalk',
+    { message: { messageStatus: 'FAILED', resultCode: '3019' } },
+    '/alimtalk/v2.3/appkeys/app/messages/R1/1',
+    { state: 'failed', code: '3019' },
+  ],
+  [
+    'sms',
+    { body: { data: { msgStatus: '3', resultCode: '1000' } } },
+    '/sms/v3.0/appKeys/app/sender/sms/R1?recipientSeq=1',
+    { state: 'delivered', code: '1000' },
+  ],
+])('NHN %s result look-up: GET the documented path with the secret key', async (id, body, path, report) => {
+  const srv = await answering(200, { header: { isSuccessful: true, resultCode: 0 }, ...body });
+  try {
+    const channel =
+      id === 'alimtalk'
+        ? new NhnAlimtalk({ baseUrl: srv.url, appKey: 'app', senderKey: 's', templates: {} }, async () => 'k')
+        : new NhnSms({ baseUrl: srv.url, appKey: 'app', sendNo: '0212345678' }, async () => 'k');
+    expect(await channel.checkDelivery('R1/1', new AbortController().signal)).toEqual(report);
+    expect(srv.seen).toEqual([{ method: 'GET', url: path, secret: 'k' }]);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('NHN result look-up: isSuccessful false or HTTP 500 throws (the look-up breaker counts it)', async () => {
+  for (const [status, body] of [
+    [200, { header: { isSuccessful: false, resultCode: -1001, resultMessage: 'Invalid secretKey.' } }],
+    [500, { message: 'internal' }],
+  ] as const) {
+    const srv = await answering(status, body);
+    try {
+      const sms = new NhnSms({ baseUrl: srv.url, appKey: 'app', sendNo: '0212345678' }, async () => 'k');
+      await expect(sms.checkDelivery('R1/1', new AbortController().signal)).rejects.toThrow(
+        status === 200 ? 'sms look-up: HTTP 200 -1001 Invalid secretKey.' : 'sms look-up: HTTP 500',
+      );
+    } finally {
+      await srv.close();
+    }
+  }
 });
 
 test('metrics: per-channel deltas since the last publication, the heartbeat, the read flag and the oldest unsent age', async () => {

@@ -182,6 +182,13 @@ interface NoticeRow {
 
 const SPENT = ['sending', 'sent', 'unknown'];
 
+/** A breaker's state as `/notify/health` shows it. */
+export type BreakerView = 'closed' | 'open' | 'half-open';
+
+function viewOf(s: CircuitState): BreakerView {
+  return s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half-open' : 'open';
+}
+
 /**
  * Waits before writing an outcome again after the database refused or failed the write (the
  * background slot busy; a writer may be restarting). A send's outcome is known in memory; giving up
@@ -198,7 +205,7 @@ export class Dispatcher {
     { policy: IPolicy; state: () => CircuitState; openedAt: number }
   >();
   /** The result look-ups' own breaker per channel: a failing look-up never blocks sends. */
-  private readonly reportPolicies = new Map<ChannelId, IPolicy>();
+  private readonly reportPolicies = new Map<ChannelId, { policy: IPolicy; state: () => CircuitState }>();
   private readonly counters = new Map<ChannelId, ChannelCounters>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PassReport> | undefined;
@@ -223,33 +230,35 @@ export class Dispatcher {
       breaker.onBreak(() => (entry.openedAt = Date.now()));
       this.policies.set(ch.id, entry);
       this.counters.set(ch.id, { ...ZERO_COUNTERS });
-      if (ch.checkDelivery && o.reports)
-        this.reportPolicies.set(
-          ch.id,
-          wrap(
-            circuitBreaker(handleAll, {
-              halfOpenAfter: o.breaker.halfOpenAfterMs,
-              breaker: new ConsecutiveBreaker(o.breaker.consecutiveFailures),
-            }),
-            timeout(o.reports.timeoutMs ?? o.deadlineMs, TimeoutStrategy.Aggressive),
-          ),
-        );
+      if (ch.checkDelivery && o.reports) {
+        const lookups = circuitBreaker(handleAll, {
+          halfOpenAfter: o.breaker.halfOpenAfterMs,
+          breaker: new ConsecutiveBreaker(o.breaker.consecutiveFailures),
+        });
+        this.reportPolicies.set(ch.id, {
+          policy: wrap(lookups, timeout(o.reports.timeoutMs ?? o.deadlineMs, TimeoutStrategy.Aggressive)),
+          state: () => lookups.state,
+        });
+      }
     }
   }
 
   /** Breaker state and counters per channel. */
   channelReport(): {
     channel: ChannelId;
-    breaker: 'closed' | 'open' | 'half-open';
+    breaker: BreakerView;
+    /** The result look-ups' breaker; absent for a channel without look-ups (SES) or with reports off. */
+    lookups?: BreakerView;
     disabled: boolean;
     counters: ChannelCounters;
   }[] {
     const disabled = this.o.disabled?.() ?? new Set<string>();
     return this.o.channels.map((ch) => {
-      const s = this.policies.get(ch.id)!.state();
+      const lookups = this.reportPolicies.get(ch.id);
       return {
         channel: ch.id,
-        breaker: s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half-open' : 'open',
+        breaker: viewOf(this.policies.get(ch.id)!.state()),
+        ...(lookups ? { lookups: viewOf(lookups.state()) } : {}),
         disabled: disabled.has(ch.id),
         counters: { ...this.counters.get(ch.id)! },
       };
@@ -588,7 +597,7 @@ export class Dispatcher {
       try {
         result = await this.reportPolicies
           .get(a.channel)!
-          .execute(
+          .policy.execute(
             ({ signal }) => channel.checkDelivery!(a.provider_ref!, signal),
             new AbortController().signal,
           );

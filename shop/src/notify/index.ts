@@ -19,7 +19,13 @@ import {
   parseNotifySwitch,
   reportsOf,
 } from './config';
-import { type ChannelCounters, Dispatcher, type DispatchHooks, type NoticeDb } from './dispatcher';
+import {
+  type BreakerView,
+  type ChannelCounters,
+  Dispatcher,
+  type DispatchHooks,
+  type NoticeDb,
+} from './dispatcher';
 import { NotifyMetrics } from './metrics';
 import { NhnAlimtalk, NhnSms } from './nhn';
 import { SesEmail } from './ses';
@@ -57,7 +63,9 @@ export interface NotifyHealth {
    */
   channels: ({
     channel: ChannelId;
-    breaker: 'closed' | 'open' | 'half-open';
+    breaker: BreakerView;
+    /** The result look-ups' own breaker (알림톡, SMS); absent for e-mail. */
+    lookups?: BreakerView;
     disabled: boolean;
   } & ChannelCounters)[];
   /** Null when the database did not answer. */
@@ -163,6 +171,7 @@ export class NotifyService {
       channels: this.dispatcher.channelReport().map((c) => ({
         channel: c.channel,
         breaker: c.breaker,
+        ...(c.lookups ? { lookups: c.lookups } : {}),
         disabled: c.disabled,
         ...c.counters,
       })),
