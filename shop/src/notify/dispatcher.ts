@@ -265,16 +265,20 @@ export class Dispatcher {
     });
   }
 
-  /** Age in seconds of the oldest notice not yet sent (0 when none). */
-  async oldestUnsentAgeSeconds(): Promise<number> {
-    // Does not yield: once a minute, and an overloaded shop must not read as "outbox unreadable".
+  /**
+   * Age in seconds of the oldest notice not yet sent (0 when none).
+   * @param admission `NOTICE_MUST` (default) for the minute's metric: an overloaded shop must not
+   *   read as "outbox unreadable"; `NOTICE_READ` for `GET /notify/health`, which anyone may call and
+   *   which must not hold the background slot the outcome writes need.
+   */
+  async oldestUnsentAgeSeconds(admission: NoticeAdmission = NOTICE_MUST): Promise<number> {
     return this.o.db.transaction(async (c) => {
       const r = await c.query<{ age: string | null }>(
         "SELECT extract(epoch FROM ($1::timestamptz - min(created_at))) AS age FROM notices WHERE status IN ('pending', 'sending')",
         [this.o.now()],
       );
       return Math.max(0, Number(r.rows[0]?.age ?? 0));
-    }, NOTICE_MUST);
+    }, admission);
   }
 
   /** One pass: recover expired leases, claim, send, settle. Passes never overlap in one process. */

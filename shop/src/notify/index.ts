@@ -25,6 +25,7 @@ import {
   Dispatcher,
   type DispatchHooks,
   type NoticeDb,
+  NOTICE_READ,
 } from './dispatcher';
 import { NotifyMetrics } from './metrics';
 import { NhnAlimtalk, NhnSms } from './nhn';
@@ -176,7 +177,7 @@ export class NotifyService {
         ...c.counters,
       })),
       oldestUnsentAgeSeconds: await this.dispatcher
-        .oldestUnsentAgeSeconds()
+        .oldestUnsentAgeSeconds(NOTICE_READ)
         .then((s) => Math.round(s * 10) / 10)
         .catch(() => null),
       switch: this.switch.report(),
