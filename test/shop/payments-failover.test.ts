@@ -23,7 +23,10 @@
  *
  * And purchases wholly in the lag (order, attempt, confirm, "paid" never reached the standby): the
  * promoted region finds their charges in Toss's transaction list, knows no record of them, and
- * refunds them (recorded as `orphan-refunded`). KakaoPay has no such list: docs/payments.md.
+ * refunds them (recorded as `orphan-refunded`). KakaoPay has no such list: its customers' browsers
+ * keep a signed recovery key (tid) in a cookie; one who comes back to region B (the return from the
+ * window, or "check my payment") has the payment looked up by tid and refunded, or is told nothing
+ * was charged. A forged or missing key finds nothing.
  */
 import { HEALTH_MARKER } from '../../lib/contract/shop';
 import type { Outcome } from '../../shop/src/payments/types';
@@ -143,6 +146,26 @@ async function notReadOnly<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The recovery cookie the shop set when the payment started (`name=value`), for the customer's next requests. */
+const recoveryCookie = (pay: { headers: Headers }) => {
+  const set = pay.headers.get('set-cookie') ?? '';
+  if (!set.startsWith('shop-pay-')) throw new Error(`no recovery cookie: ${set}`);
+  return set.split(';')[0];
+};
+
+/** A GET as the customer's browser makes it, with its cookie (JSON for the test). */
+async function getWithCookie(url: string, cookie: string) {
+  const res = await fetch(url, { headers: { accept: 'application/json', cookie } });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, setCookie: res.headers.get('set-cookie') };
+}
+
 /** Waits until the standby has replayed everything the primary has written so far. */
 async function standbyCaughtUp(): Promise<void> {
   const [{ lsn }] = await primary.sql<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
@@ -223,6 +246,24 @@ test('region A dies with customers at the window, a confirm charged but not writ
     expect((await notReadOnly(() => returnTo(back))).json).toMatchObject({ orderId, payment: 'paid' });
     lostWhole.push({ attemptId: pay.json.attemptId });
   }
+  // The same through KakaoPay (no transaction list): customers told "paid" by region A...
+  const kakaoPaidLost: { attemptId: string; cookie: string }[] = [];
+  // ...and customers at KakaoPay's window (authenticated, approve not yet sent) when A dies.
+  const kakaoAtWindowLost: { attemptId: string; cookie: string; back: string }[] = [];
+  for (let i = 0; i < EACH; i++) {
+    for (const told of [true, false]) {
+      const { orderId } = await notReadOnly(() => newOrder(shopA.base));
+      const pay = await notReadOnly(() => startPay(shopA.base, orderId, 'easy-pay', 'kakaopay'));
+      expect(pay.json.provider).toBe('kakaopay');
+      expect(pay.json.recovery).toBeUndefined(); // the key goes to the cookie only
+      const cookie = recoveryCookie(pay);
+      const back = await throughWindow(pay.json.redirectUrl);
+      if (told) {
+        expect((await getWithCookie(back, cookie)).json).toMatchObject({ orderId, payment: 'paid' });
+        kakaoPaidLost.push({ attemptId: pay.json.attemptId, cookie });
+      } else kakaoAtWindowLost.push({ attemptId: pay.json.attemptId, cookie, back });
+    }
+  }
 
   // Region A dies: its database crashes.
   await primary.stop('immediate');
@@ -239,7 +280,7 @@ test('region A dies with customers at the window, a confirm charged but not writ
   expect(early.status).toBe(503);
   expect(early.json?.error).toBe('read-only');
   expect(fakes.toss.calls['/v1/payments/confirm']).toBe(3 * EACH);
-  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(EACH);
+  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(2 * EACH);
 
   // The promotion procedure: promote the standby, move the fence to region B.
   await standby.sql('SELECT pg_promote(true, 30)');
@@ -276,6 +317,60 @@ test('region A dies with customers at the window, a confirm charged but not writ
   );
   expect(orphans.map((o) => o.order_id).sort()).toEqual(lostWhole.map((c) => c.attemptId).sort());
 
+  // KakaoPay purchases wholly lost: region B knows nothing of them; only the customer's key finds them.
+  const kakaoLost = [...kakaoPaidLost, ...kakaoAtWindowLost];
+  const onB = await standby.sql(
+    'SELECT 1 FROM payment_attempts WHERE id = ANY($1::uuid[])',
+    [kakaoLost.map((c) => c.attemptId)],
+    db,
+  );
+  expect(onB).toHaveLength(0);
+  const kakaoCharged = (attemptId: string) =>
+    [...fakes.kakao.payments.values()].find((p) => p.orderId === attemptId)!;
+  for (const c of kakaoPaidLost) expect(kakaoCharged(c.attemptId).status).toBe('DONE');
+  const orderCalls = () => fakes.kakao.calls['/online/v1/payment/order'] ?? 0;
+  // At the window: the return without its cookie, or with a forged one, finds nothing and asks nothing.
+  for (const c of kakaoAtWindowLost) {
+    const before = orderCalls();
+    expect((await returnTo(inRegionB(c.back))).status).toBe(404);
+    const [name, value] = c.cookie.split('=');
+    const [provider, payload, mac] = value.split('.');
+    const forged = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    forged.m = 1;
+    const forgedCookie = `${name}=${provider}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${mac}`;
+    expect((await getWithCookie(inRegionB(c.back), forgedCookie)).status).toBe(404);
+    expect(orderCalls()).toBe(before);
+    // With it: looked up by tid, not charged, never approved by B (its order is gone): order again.
+    const r = await notReadOnly(() => getWithCookie(inRegionB(c.back), c.cookie));
+    expect(r.status).toBe(410);
+    expect(r.json.error).toBe(
+      'We lost the record of this order in a failover before it was paid. Nothing was charged; please order again.',
+    );
+    expect(r.setCookie).toMatch(/^shop-pay-[0-9a-f-]+=; Path=\/payments; Max-Age=0/);
+    expect(kakaoCharged(c.attemptId).chargedAt).toBeUndefined();
+  }
+  // Told "paid" by A: "check my payment" in region B looks the tid up and refunds the charge.
+  for (const c of kakaoPaidLost) {
+    const check = await notReadOnly(() => getWithCookie(`${shopB.base}/payments/check`, c.cookie));
+    expect(check.status).toBe(200);
+    expect(check.json.payments).toEqual([
+      expect.objectContaining({ attemptId: c.attemptId, provider: 'kakaopay', outcome: 'refunded' }),
+    ]);
+    expect(kakaoCharged(c.attemptId).status).toBe('CANCELED');
+    // Asked again (the cookie not yet gone): the same answer, no second refund.
+    const cancels = fakes.kakao.calls['/online/v1/payment/cancel'];
+    expect((await getWithCookie(`${shopB.base}/payments/check`, c.cookie)).json.payments[0].outcome).toBe(
+      'refunded',
+    );
+    expect(fakes.kakao.calls['/online/v1/payment/cancel']).toBe(cancels);
+  }
+  const kakaoOrphans = await standby.sql<{ order_id: string }>(
+    "SELECT detail->>'providerOrderId' AS order_id FROM payment_events WHERE kind = 'orphan-refunded' AND detail->>'provider' = 'kakaopay'",
+    [],
+    db,
+  );
+  expect(kakaoOrphans.map((o) => o.order_id).sort()).toEqual(kakaoPaidLost.map((c) => c.attemptId).sort());
+
   // The customers at the window come back through region B: each confirmed once, paid.
   for (const c of atWindow) {
     const result = await notReadOnly(() => returnTo(inRegionB(c.back)));
@@ -288,7 +383,7 @@ test('region A dies with customers at the window, a confirm charged but not writ
     expect(['confirming', 'paid']).toContain(result.json?.payment);
   }
   expect(fakes.toss.calls['/v1/payments/confirm']).toBe(4 * EACH);
-  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(2 * EACH);
+  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(3 * EACH);
 
   // Region B's reconciler, once A's confirm deadline has passed (clock moved, not waited for).
   skewB = 60_000;
@@ -316,5 +411,12 @@ test('region A dies with customers at the window, a confirm charged but not writ
   });
   // Nothing else was charged and refunded.
   expect(fakes.toss.everCharged()).toHaveLength(4 * EACH);
-  expect(fakes.kakao.everCharged()).toHaveLength(2 * EACH);
+  expect(fakes.kakao.everCharged()).toHaveLength(3 * EACH);
+  // Paid but recorded nowhere after recovery: no KakaoPay charge stands without a paid order.
+  const attempts = new Set(
+    (await standby.sql<{ id: string }>('SELECT id::text AS id FROM payment_attempts', [], db)).map(
+      (r) => r.id,
+    ),
+  );
+  expect(fakes.kakao.charges().filter((p) => !attempts.has(p.orderId))).toEqual([]);
 });

@@ -103,7 +103,18 @@ export interface PaymentServiceOptions {
 
 /** Result of `start`: where the customer goes next. */
 export type StartResult =
-  | { kind: 'redirect'; orderId: string; attemptId: string; provider: string; redirectUrl: string }
+  | {
+      kind: 'redirect';
+      orderId: string;
+      attemptId: string;
+      provider: string;
+      redirectUrl: string;
+      /**
+       * The sealed recovery key for the customer's browser (`<provider id>.<sealed>`), when the
+       * provider's charges cannot be found without this database's record (KakaoPay).
+       */
+      recovery?: string;
+    }
   | { kind: 'bank-transfer'; orderId: string; amount: number; dueAt: string }
   | { kind: 'phone'; orderId: string; amount: number; dueAt: string };
 
@@ -114,6 +125,29 @@ export interface ReturnResult {
   /** A short reason when not paid. */
   code?: string;
 }
+
+/**
+ * A payment whose every record here was lost, found again from the key the customer's browser kept:
+ * `refunded` (it was charged: the order is gone, so the charge is refunded), `not-charged`, or
+ * `unchecked` (the provider, or this region's right to act, could not be confirmed now: ask again).
+ */
+export interface LostPayment {
+  attemptId: string;
+  orderId: string;
+  provider: string;
+  amount: number;
+  outcome: 'refunded' | 'not-charged' | 'unchecked';
+}
+
+/** The customer-facing answers of a return whose payment record was lost here. */
+export const LOST_PAYMENT_MESSAGES = {
+  refunded:
+    'We lost the record of this order in a failover. Your payment was refunded in full; please order again.',
+  'not-charged':
+    'We lost the record of this order in a failover before it was paid. Nothing was charged; please order again.',
+  unchecked:
+    'We cannot check this payment with the provider right now. Nothing more will be charged; please check again in a few minutes.',
+} as const;
 
 /** What one reconcile pass did. */
 export interface ReconcileReport {
@@ -268,12 +302,14 @@ export class PaymentService {
             [attempt.id, window.providerRef],
           );
         }
+        const recovery = await this.sealRecovery(provider, attempt, window.providerRef);
         return {
           kind: 'redirect',
           orderId,
           attemptId: attempt.id,
           provider: provider.id,
           redirectUrl: window.redirectUrl,
+          ...(recovery && { recovery }),
         };
       } catch (err) {
         if (!(err instanceof ProviderCallError)) throw err;
@@ -286,6 +322,139 @@ export class PaymentService {
         });
       }
     }
+  }
+
+  /** The recovery key of an attempt for the customer's browser, if its provider needs one. */
+  private async sealRecovery(
+    provider: PaymentProvider,
+    attempt: AttemptRef,
+    providerRef: string | undefined,
+  ): Promise<string | undefined> {
+    if (!provider.sealRecovery || !providerRef) return undefined;
+    try {
+      const sealed = await provider.sealRecovery({
+        attemptId: attempt.id,
+        orderId: attempt.orderId,
+        providerRef,
+        amount: attempt.amount,
+      });
+      return `${provider.id}.${sealed}`;
+    } catch (err) {
+      // The payment goes on; only its recovery after a lost record would depend on it.
+      this.o.logger.warn('payment recovery key not sealed', {
+        attemptId: attempt.id,
+        error: (err as Error).message,
+      });
+      return undefined;
+    }
+  }
+
+  /**
+   * A payment this database has no record of, found again from the recovery key the customer's
+   * browser kept (`recovery`, as `sealRecovery` made it). Undefined when the key does not open, names
+   * another attempt, or the attempt IS known here (then the ordinary paths apply).
+   *
+   * After an unplanned failover the order, the attempt and the provider's id of the payment can all
+   * be lost with the old primary's last commits; for KakaoPay nothing else finds the payment (its
+   * only look-up is by tid). The order is gone, so a charged payment is refunded (recorded as
+   * `orphan-refunded`, like the Toss sweep's) and the customer told to order again. Only the region
+   * that may take orders acts; anywhere else, or when the provider does not answer, `unchecked`.
+   */
+  async recoverLost(attemptId: string, recovery: string): Promise<LostPayment | undefined> {
+    const dot = recovery.indexOf('.');
+    const provider = dot > 0 ? this.providers.get(recovery.slice(0, dot)) : undefined;
+    const key = await provider?.openRecovery?.(recovery.slice(dot + 1)).catch(() => undefined);
+    if (!provider || !key || key.attemptId !== attemptId) return undefined;
+    const known = await this.o.db.query('writer', 'SELECT 1 FROM payment_attempts WHERE id = $1', [
+      attemptId,
+    ]);
+    if (known.length) return undefined;
+    const lost = (outcome: LostPayment['outcome']): LostPayment => ({
+      attemptId,
+      orderId: key.orderId,
+      provider: provider.id,
+      amount: key.amount,
+      outcome,
+    });
+    if (!(await this.authoritative().catch(() => false))) return lost('unchecked');
+    const ref: AttemptRef = {
+      id: key.attemptId,
+      orderId: key.orderId,
+      method: provider.methods[0],
+      amount: key.amount,
+      idempotencyKey: `lost-${key.attemptId}`,
+      providerRef: key.providerRef,
+    };
+    let found: LookupResult;
+    try {
+      found = await provider.lookup(ref);
+    } catch (err) {
+      this.o.logger.warn('lost payment not looked up yet', { attemptId, error: (err as Error).message });
+      return lost('unchecked');
+    }
+    if (found.kind === 'canceled') return lost('refunded');
+    if (found.kind === 'not-charged') return lost('not-charged');
+    if (found.providerOrderId !== attemptId) {
+      // Signed by this shop yet another order at the provider: never refund what may not be ours.
+      this.o.logger.error('lost payment key names a payment of another order; left alone', {
+        attemptId,
+        providerOrderId: found.providerOrderId,
+      });
+      return lost('unchecked');
+    }
+    try {
+      await provider.cancel(
+        { ...ref, amount: found.amount },
+        'Payment record lost in a region failover (refunded automatically)',
+      );
+    } catch (err) {
+      this.o.logger.error('lost payment not refunded yet; the customer is told to check again', {
+        attemptId,
+        error: (err as Error).message,
+      });
+      return lost('unchecked');
+    }
+    await this.event(null, null, 'orphan-refunded', {
+      provider: provider.id,
+      providerRef: found.providerRef,
+      providerOrderId: attemptId,
+      amount: found.amount,
+      via: 'customer-return',
+    });
+    this.o.logger.error('a charge with no record here was refunded (lost in a failover)', {
+      provider: provider.id,
+      providerRef: found.providerRef,
+      amount: found.amount,
+    });
+    return lost('refunded');
+  }
+
+  /**
+   * The payments a browser's recovery keys name (`GET /payments/check`): the order's payment state
+   * for those known here, the recovery's outcome for those lost.
+   */
+  async check(
+    keys: { attemptId: string; recovery: string }[],
+  ): Promise<({ attemptId: string; orderId: string; payment: PaymentState } | LostPayment)[]> {
+    const out: ({ attemptId: string; orderId: string; payment: PaymentState } | LostPayment)[] = [];
+    for (const k of keys) {
+      const rows = await this.o.db.query<{ order_id: string }>(
+        'writer',
+        'SELECT order_id FROM payment_attempts WHERE id = $1',
+        [k.attemptId],
+      );
+      if (rows[0]) {
+        out.push({
+          attemptId: k.attemptId,
+          orderId: rows[0].order_id,
+          payment: await this.paymentState(rows[0].order_id),
+        });
+        continue;
+      }
+      const lost = await this.recoverLost(k.attemptId, k.recovery);
+      if (lost) out.push(lost);
+    }
+    return out;
   }
 
   private async createAttempt(
@@ -427,11 +596,14 @@ export class PaymentService {
    * The return from the window: checks it against the order, commits `confirming`, confirms with the
    * provider (no connection held), and writes what the provider answered.
    */
-  async handleReturn(attemptId: string, params: ReturnParams): Promise<ReturnResult> {
+  async handleReturn(attemptId: string, params: ReturnParams, recovery?: string): Promise<ReturnResult> {
     const checked = await this.o.db.transaction(
       async (c) => {
         const a = await c.query<AttemptRow>('SELECT * FROM payment_attempts WHERE id = $1', [attemptId]);
-        if (a.rowCount === 0) throw new HttpError(404, 'There is no such payment.');
+        if (a.rowCount === 0) {
+          if (recovery) return { lost: true as const };
+          throw new HttpError(404, 'There is no such payment.');
+        }
         const orderId = a.rows[0].order_id;
         const o = await c.query<{ status: string; total_cents: string }>(
           'SELECT status, total_cents FROM orders WHERE id = $1 FOR UPDATE',
@@ -474,6 +646,16 @@ export class PaymentService {
       },
       { priority: 'high' },
     );
+    if ('lost' in checked) {
+      // Never confirmed here: the order it paid for is not in this database.
+      const lost = await this.recoverLost(attemptId, recovery!);
+      if (!lost) throw new HttpError(404, 'There is no such payment.');
+      throw new HttpError(
+        lost.outcome === 'unchecked' ? 503 : 410,
+        LOST_PAYMENT_MESSAGES[lost.outcome],
+        lost.outcome === 'unchecked' ? { 'retry-after': '60' } : {},
+      );
+    }
     if ('done' in checked && checked.done) return checked.done;
     if ('refused' in checked && checked.refused) {
       await this.event(attemptId, checked.orderId, 'return-refused', { reason: checked.refused, params });
@@ -954,6 +1136,19 @@ export class PaymentService {
     return report;
   }
 
+  /** Whether this shop's database is the writer that may take orders (not in recovery, fence held). */
+  private authoritative(): Promise<boolean> {
+    return this.o.db.transaction(async (c) => {
+      if ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r) return false;
+      try {
+        await this.o.fence?.check(c);
+      } catch {
+        return false;
+      }
+      return true;
+    });
+  }
+
   /**
    * Runs the sweeps if due, and keeps them due until one has checked everything: a database or
    * provider hiccup right after a promotion must not leave a charge unfound.
@@ -964,16 +1159,7 @@ export class PaymentService {
       // Only the authoritative writer sweeps: a standby reading a lagging replica, or an old primary
       // that came back fenced, would take another region's fresh charges for orphans (and would
       // look up every recent attempt each pass). Elsewhere the sweep stays due until a promotion.
-      const authoritative = await this.o.db.transaction(async (c) => {
-        if ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r) return false;
-        try {
-          await this.o.fence?.check(c);
-        } catch {
-          return false;
-        }
-        return true;
-      });
-      if (!authoritative) return;
+      if (!(await this.authoritative())) return;
       const started = await this.sweepStarted();
       const orphans = await this.sweepOrphans();
       if (started.failed + orphans.failed === 0) this.sweepDue = false;
