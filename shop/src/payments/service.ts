@@ -277,9 +277,12 @@ export class PaymentService {
   ): Promise<StartResult> {
     if (isManualMethod(method)) return this.startManual(orderId, method);
     if (!isOnlineMethod(method)) throw new HttpError(400, 'Choose a payment method we offer.');
+    const drillProvider = await this.drillProvider(orderId);
     const tried = new Set<string>();
     for (;;) {
-      const all = this.candidates(method).filter((p) => !tried.has(p.id));
+      const all = this.candidates(method).filter(
+        (p) => !tried.has(p.id) && (drillProvider === undefined || p.id === drillProvider),
+      );
       const provider = all.find((p) => p.id === preferred) ?? all[0];
       if (!provider || !this.o.health.admits(provider.id, method, true)) {
         throw new HttpError(
@@ -322,6 +325,28 @@ export class PaymentService {
         });
       }
     }
+  }
+
+  /**
+   * For a drill order (placed with a signed `x-shop-drill`, shopctl's synthetic checkouts): the
+   * provider the game day's fault names now, the only one it may use; undefined for customers'
+   * orders. A drill order is refused when no fault is in force, so its made-up payment never reaches
+   * a provider: the fault fails every call before it is sent (fault.ts), and the breaker counts it.
+   */
+  private async drillProvider(orderId: string): Promise<string | undefined> {
+    const rows = await this.o.db.query<{ drill: boolean }>(
+      'writer',
+      'SELECT drill FROM orders WHERE id = $1',
+      [orderId],
+    );
+    if (!rows[0]?.drill) return undefined;
+    const fault = this.o.faults?.active();
+    if (!fault)
+      throw new HttpError(
+        409,
+        'A drill order pays only through a provider the game day has faulted; nothing was sent to any provider.',
+      );
+    return fault.provider;
   }
 
   /** The recovery key of an attempt for the customer's browser, if its provider needs one. */
@@ -605,8 +630,8 @@ export class PaymentService {
           throw new HttpError(404, 'There is no such payment.');
         }
         const orderId = a.rows[0].order_id;
-        const o = await c.query<{ status: string; total_cents: string }>(
-          'SELECT status, total_cents FROM orders WHERE id = $1 FOR UPDATE',
+        const o = await c.query<{ status: string; total_cents: string; drill: boolean }>(
+          'SELECT status, total_cents, drill FROM orders WHERE id = $1 FOR UPDATE',
           [orderId],
         );
         const attempt = (
@@ -628,7 +653,10 @@ export class PaymentService {
         const problem =
           Number(attempt.amount) !== Number(o.rows[0].total_cents)
             ? 'The amount returned by the payment window does not match the order.'
-            : provider.checkReturn(ref, params);
+            : // A drill order's return is made up by shopctl: sent only into a provider's fault.
+              o.rows[0].drill && !this.o.faults?.activeFor(provider.id)
+              ? 'A drill payment is confirmed only while the game day faults its provider.'
+              : provider.checkReturn(ref, params);
         if (problem) return { refused: problem, orderId };
         const providerRef = provider.returnRef(ref, params);
         try {
