@@ -26,7 +26,9 @@
  * refunds them (recorded as `orphan-refunded`). KakaoPay has no such list: its customers' browsers
  * keep a signed recovery key (tid) in a cookie; one who comes back to region B (the return from the
  * window, or "check my payment") has the payment looked up by tid and refunded, or is told nothing
- * was charged. A forged or missing key finds nothing.
+ * was charged. A forged or missing key finds nothing. And KakaoPay payments whose order reached the
+ * standby but whose attempt did not: found the same way and recorded against the order (paid), or
+ * the order left to be paid again when nothing was charged.
  */
 import { HEALTH_MARKER } from '../../lib/contract/shop';
 import type { Outcome } from '../../shop/src/payments/types';
@@ -217,6 +219,10 @@ test('region A dies with customers at the window, a confirm charged but not writ
       const pay = await notReadOnly(() => startPay(shopA.base, orderId, method, provider));
       inLag.push({ orderId, back: await throughWindow(pay.json.redirectUrl) });
     }
+  // Orders the standby will have, whose KakaoPay payment starts once replication has stopped.
+  const kakaoOrderOnly: string[] = [];
+  for (let i = 0; i < 2 * EACH; i++)
+    kakaoOrderOnly.push((await notReadOnly(() => newOrder(shopA.base))).orderId);
   await standbyCaughtUp();
   // ...and then replication stops (the standby's WAL receiver is turned off) ...
   await standby.sql("ALTER SYSTEM SET primary_conninfo = ''");
@@ -265,6 +271,18 @@ test('region A dies with customers at the window, a confirm charged but not writ
     }
   }
 
+  // KakaoPay payments of orders the standby has: one told "paid" by A, one at the window.
+  const attemptLost: { orderId: string; attemptId: string; cookie: string; back: string; told: boolean }[] =
+    [];
+  for (const [i, orderId] of kakaoOrderOnly.entries()) {
+    const pay = await notReadOnly(() => startPay(shopA.base, orderId, 'easy-pay', 'kakaopay'));
+    const cookie = recoveryCookie(pay);
+    const back = await throughWindow(pay.json.redirectUrl);
+    const told = i % 2 === 0;
+    if (told) expect((await getWithCookie(back, cookie)).json).toMatchObject({ orderId, payment: 'paid' });
+    attemptLost.push({ orderId, attemptId: pay.json.attemptId, cookie, back, told });
+  }
+
   // Region A dies: its database crashes.
   await primary.stop('immediate');
   // The standby still has them as `started`: A's confirms and "paid" are gone with A.
@@ -280,7 +298,7 @@ test('region A dies with customers at the window, a confirm charged but not writ
   expect(early.status).toBe(503);
   expect(early.json?.error).toBe('read-only');
   expect(fakes.toss.calls['/v1/payments/confirm']).toBe(3 * EACH);
-  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(2 * EACH);
+  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(3 * EACH);
 
   // The promotion procedure: promote the standby, move the fence to region B.
   await standby.sql('SELECT pg_promote(true, 30)');
@@ -371,6 +389,24 @@ test('region A dies with customers at the window, a confirm charged but not writ
   );
   expect(kakaoOrphans.map((o) => o.order_id).sort()).toEqual(kakaoPaidLost.map((c) => c.attemptId).sort());
 
+  // Only the attempt lost, the order here: told "paid" -> recorded against the order (paid, the
+  // charge kept); at the window -> nothing charged, the order waits and is paid again in B.
+  for (const c of attemptLost) {
+    if (c.told) {
+      const check = await notReadOnly(() => getWithCookie(`${shopB.base}/payments/check`, c.cookie));
+      expect(check.json.payments).toEqual([{ attemptId: c.attemptId, orderId: c.orderId, payment: 'paid' }]);
+      expect(kakaoCharged(c.attemptId).status).toBe('DONE');
+    } else {
+      const r = await notReadOnly(() => getWithCookie(inRegionB(c.back), c.cookie));
+      expect(r.json).toEqual({ orderId: c.orderId, payment: 'awaiting-payment' });
+      const again = await notReadOnly(() => startPay(shopB.base, c.orderId, 'easy-pay', 'kakaopay'));
+      expect((await returnTo(await throughWindow(again.json.redirectUrl))).json).toMatchObject({
+        orderId: c.orderId,
+        payment: 'paid',
+      });
+    }
+  }
+
   // The customers at the window come back through region B: each confirmed once, paid.
   for (const c of atWindow) {
     const result = await notReadOnly(() => returnTo(inRegionB(c.back)));
@@ -383,12 +419,12 @@ test('region A dies with customers at the window, a confirm charged but not writ
     expect(['confirming', 'paid']).toContain(result.json?.payment);
   }
   expect(fakes.toss.calls['/v1/payments/confirm']).toBe(4 * EACH);
-  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(3 * EACH);
+  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(5 * EACH);
 
   // Region B's reconciler, once A's confirm deadline has passed (clock moved, not waited for).
   skewB = 60_000;
   expect(await shopB.shop.payments!.reconcile()).toMatchObject({ unresolved: 0, notCharged: 0 });
-  for (const c of [...atWindow, ...inFlight, ...inLag])
+  for (const c of [...atWindow, ...inFlight, ...inLag, ...attemptLost])
     expect(await orderJson(shopB.base, c.orderId)).toMatchObject({ status: 'paid', payment: 'paid' });
 
   // Region A finally tries to write its answer: its database is gone, nothing more happens.
@@ -402,16 +438,16 @@ test('region A dies with customers at the window, a confirm charged but not writ
   );
   expect(Number(unknowns[0].n)).toBe(0);
   expect(await ledgerCheck(standby, db, [fakes.toss, fakes.kakao])).toEqual({
-    paid: 5 * EACH,
-    approved: 5 * EACH,
-    charges: 5 * EACH,
+    paid: 7 * EACH,
+    approved: 7 * EACH,
+    charges: 7 * EACH,
     doubleCharges: 0,
     lostPaidOrders: 0,
     unpaidButPaid: 0,
   });
   // Nothing else was charged and refunded.
   expect(fakes.toss.everCharged()).toHaveLength(4 * EACH);
-  expect(fakes.kakao.everCharged()).toHaveLength(3 * EACH);
+  expect(fakes.kakao.everCharged()).toHaveLength(5 * EACH);
   // Paid but recorded nowhere after recovery: no KakaoPay charge stands without a paid order.
   const attempts = new Set(
     (await standby.sql<{ id: string }>('SELECT id::text AS id FROM payment_attempts', [], db)).map(

@@ -127,27 +127,33 @@ export interface ReturnResult {
 }
 
 /**
- * A payment whose every record here was lost, found again from the key the customer's browser kept:
- * `refunded` (it was charged: the order is gone, so the charge is refunded), `not-charged`, or
- * `unchecked` (the provider, or this region's right to act, could not be confirmed now: ask again).
+ * A payment whose record here was lost, found again from the key the customer's browser kept. When
+ * the order itself is here (`orderKnown`: only the attempt was lost), a charge is recorded against it
+ * (`recorded`: paid, or refunded as a duplicate if the order was paid otherwise meanwhile) and a
+ * payment never charged leaves the order to be paid again. When the order is gone too: `refunded`
+ * (it was charged, and there is nothing to fulfil) or `not-charged`. `unchecked`: the provider, or
+ * this region's right to act, could not be confirmed now: ask again.
  */
 export interface LostPayment {
   attemptId: string;
   orderId: string;
   provider: string;
   amount: number;
-  outcome: 'refunded' | 'not-charged' | 'unchecked';
+  orderKnown: boolean;
+  outcome: 'recorded' | 'refunded' | 'not-charged' | 'unchecked';
 }
 
 /** The customer-facing answers of a return whose payment record was lost here. */
-export const LOST_PAYMENT_MESSAGES = {
+export const LOST_PAYMENT_MESSAGES: Record<LostPayment['outcome'], string> = {
+  // (the order is here: its page says paid; this text is only for completeness)
+  recorded: 'Your payment is recorded with your order.',
   refunded:
     'We lost the record of this order in a failover. Your payment was refunded in full; please order again.',
   'not-charged':
     'We lost the record of this order in a failover before it was paid. Nothing was charged; please order again.',
   unchecked:
     'We cannot check this payment with the provider right now. Nothing more will be charged; please check again in a few minutes.',
-} as const;
+};
 
 /** What one reconcile pass did. */
 export interface ReconcileReport {
@@ -394,11 +400,17 @@ export class PaymentService {
       attemptId,
     ]);
     if (known.length) return undefined;
+    const order = await this.o.db.query<{ status: string }>(
+      'writer',
+      'SELECT status FROM orders WHERE id = $1',
+      [key.orderId],
+    );
     const lost = (outcome: LostPayment['outcome']): LostPayment => ({
       attemptId,
       orderId: key.orderId,
       provider: provider.id,
       amount: key.amount,
+      orderKnown: order.length > 0,
       outcome,
     });
     if (!(await this.authoritative().catch(() => false))) return lost('unchecked');
@@ -426,6 +438,29 @@ export class PaymentService {
         providerOrderId: found.providerOrderId,
       });
       return lost('unchecked');
+    }
+    if (order.length) {
+      // Only the attempt was lost: write it back as an unknown outcome and settle it as the
+      // reconciler would (paid if the order still waits for it and the amount matches, else refunded
+      // as a duplicate). The in-flight index refuses it while another attempt of the order is open.
+      try {
+        await this.o.db.query(
+          'writer',
+          `INSERT INTO payment_attempts (id, order_id, provider, method, amount, idempotency_key, status, provider_ref)
+           VALUES ($1, $2, $3, $4, $5, $6, 'unknown', $7)`,
+          [ref.id, ref.orderId, provider.id, ref.method, ref.amount, ref.idempotencyKey, found.providerRef],
+        );
+        await this.event(attemptId, key.orderId, 'lost-attempt-restored', {
+          provider: provider.id,
+          providerRef: found.providerRef,
+          amount: found.amount,
+        });
+        await this.settle(ref, provider, found, ['unknown']);
+      } catch (err) {
+        this.o.logger.warn('lost attempt not restored yet', { attemptId, error: (err as Error).message });
+        return lost('unchecked');
+      }
+      return lost('recorded');
     }
     try {
       await provider.cancel(
@@ -477,7 +512,13 @@ export class PaymentService {
         continue;
       }
       const lost = await this.recoverLost(k.attemptId, k.recovery);
-      if (lost) out.push(lost);
+      if (lost?.orderKnown && lost.outcome !== 'unchecked')
+        out.push({
+          attemptId: k.attemptId,
+          orderId: lost.orderId,
+          payment: await this.paymentState(lost.orderId),
+        });
+      else if (lost) out.push(lost);
     }
     return out;
   }
@@ -675,9 +716,12 @@ export class PaymentService {
       { priority: 'high' },
     );
     if ('lost' in checked) {
-      // Never confirmed here: the order it paid for is not in this database.
+      // Never confirmed here. With its order here, the order says what is left to do (paid, or pay
+      // again); without it, the customer is told what happened to the money.
       const lost = await this.recoverLost(attemptId, recovery!);
       if (!lost) throw new HttpError(404, 'There is no such payment.');
+      if (lost.orderKnown && lost.outcome !== 'unchecked')
+        return { orderId: lost.orderId, payment: await this.paymentState(lost.orderId) };
       throw new HttpError(
         lost.outcome === 'unchecked' ? 503 : 410,
         LOST_PAYMENT_MESSAGES[lost.outcome],

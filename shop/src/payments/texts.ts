@@ -122,6 +122,7 @@ export const PAYMENT_ROUTE_TEXTS_KO: Record<string, string> = {
     '훈련 주문은 장애 훈련 중인 결제 대행사로만 결제합니다. 어느 대행사에도 요청하지 않았습니다.',
   'A drill payment is confirmed only while the game day faults its provider. Nothing was charged.':
     '훈련 결제는 장애 훈련 중에만 승인을 요청합니다. 결제되지 않았습니다.',
+  'Your payment is recorded with your order.': '결제가 주문에 기록되었습니다.',
   'We lost the record of this order in a failover. Your payment was refunded in full; please order again.':
     '장애 전환 중에 이 주문의 기록이 사라졌습니다. 결제 금액은 전액 환불되었습니다. 다시 주문해 주세요.',
   'We lost the record of this order in a failover before it was paid. Nothing was charged; please order again.':
