@@ -31,8 +31,9 @@
  * the order left to be paid again when nothing was charged.
  */
 import { HEALTH_MARKER } from '../../lib/contract/shop';
+import { KakaoPay } from '../../shop/src/payments/kakaopay';
 import type { Outcome } from '../../shop/src/payments/types';
-import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
+import { FAKE_SECRET, startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { LONG } from '../support/long';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { waitForDb } from './fault-harness';
@@ -265,7 +266,10 @@ test('region A dies with customers at the window, a confirm charged but not writ
       const cookie = recoveryCookie(pay);
       const back = await throughWindow(pay.json.redirectUrl);
       if (told) {
-        expect((await getWithCookie(back, cookie)).json).toMatchObject({ orderId, payment: 'paid' });
+        expect((await notReadOnly(() => getWithCookie(back, cookie))).json).toMatchObject({
+          orderId,
+          payment: 'paid',
+        });
         kakaoPaidLost.push({ attemptId: pay.json.attemptId, cookie });
       } else kakaoAtWindowLost.push({ attemptId: pay.json.attemptId, cookie, back });
     }
@@ -279,7 +283,11 @@ test('region A dies with customers at the window, a confirm charged but not writ
     const cookie = recoveryCookie(pay);
     const back = await throughWindow(pay.json.redirectUrl);
     const told = i % 2 === 0;
-    if (told) expect((await getWithCookie(back, cookie)).json).toMatchObject({ orderId, payment: 'paid' });
+    if (told)
+      expect((await notReadOnly(() => getWithCookie(back, cookie))).json).toMatchObject({
+        orderId,
+        payment: 'paid',
+      });
     attemptLost.push({ orderId, attemptId: pay.json.attemptId, cookie, back, told });
   }
 
@@ -328,12 +336,19 @@ test('region A dies with customers at the window, a confirm charged but not writ
     10_000,
     'the sweep to refund the charges whose every record was lost',
   );
-  const orphans = await standby.sql<{ order_id: string }>(
-    "SELECT detail->>'providerOrderId' AS order_id FROM payment_events WHERE kind = 'orphan-refunded'",
-    [],
-    db,
+  // The sweep records each refund right after the provider confirms it: waited for, not raced.
+  const orphans = () =>
+    standby.sql<{ order_id: string }>(
+      "SELECT detail->>'providerOrderId' AS order_id FROM payment_events WHERE kind = 'orphan-refunded'",
+      [],
+      db,
+    );
+  await waitFor(
+    async () => (await orphans()).length >= lostWhole.length,
+    10_000,
+    'the refunds to be recorded',
   );
-  expect(orphans.map((o) => o.order_id).sort()).toEqual(lostWhole.map((c) => c.attemptId).sort());
+  expect((await orphans()).map((o) => o.order_id).sort()).toEqual(lostWhole.map((c) => c.attemptId).sort());
 
   // KakaoPay purchases wholly lost: region B knows nothing of them; only the customer's key finds them.
   const kakaoLost = [...kakaoPaidLost, ...kakaoAtWindowLost];
@@ -350,13 +365,13 @@ test('region A dies with customers at the window, a confirm charged but not writ
   // At the window: the return without its cookie, or with a forged one, finds nothing and asks nothing.
   for (const c of kakaoAtWindowLost) {
     const before = orderCalls();
-    expect((await returnTo(inRegionB(c.back))).status).toBe(404);
+    expect((await notReadOnly(() => returnTo(inRegionB(c.back)))).status).toBe(404);
     const [name, value] = c.cookie.split('=');
     const [provider, payload, mac] = value.split('.');
     const forged = JSON.parse(Buffer.from(payload, 'base64url').toString());
     forged.m = 1;
     const forgedCookie = `${name}=${provider}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${mac}`;
-    expect((await getWithCookie(inRegionB(c.back), forgedCookie)).status).toBe(404);
+    expect((await notReadOnly(() => getWithCookie(inRegionB(c.back), forgedCookie))).status).toBe(404);
     expect(orderCalls()).toBe(before);
     // With it: looked up by tid, not charged, never approved by B (its order is gone): order again.
     const r = await notReadOnly(() => getWithCookie(inRegionB(c.back), c.cookie));
@@ -367,6 +382,25 @@ test('region A dies with customers at the window, a confirm charged but not writ
     expect(r.setCookie).toMatch(/^shop-pay-[0-9a-f-]+=; Path=\/payments; Max-Age=0/);
     expect(kakaoCharged(c.attemptId).chargedAt).toBeUndefined();
   }
+  // A key sealed (by the real adapter, with the real key) more than 30 days ago opens nothing and asks nothing.
+  const kakao = new KakaoPay(
+    paymentSettings(fakes).providers.find((p) => p.id === 'kakaopay')!,
+    async () => FAKE_SECRET,
+  );
+  const old = kakaoPaidLost[0];
+  const sealedOld = await kakao.sealRecovery({
+    attemptId: old.attemptId,
+    orderId: 'x',
+    providerRef: kakaoCharged(old.attemptId).ref,
+    amount: kakaoCharged(old.attemptId).amount,
+    createdAt: Date.now() - 31 * 24 * 3600_000,
+  });
+  const lookupsBefore = orderCalls();
+  const stale = await notReadOnly(() =>
+    getWithCookie(`${shopB.base}/payments/check`, `shop-pay-${old.attemptId}=kakaopay.${sealedOld}`),
+  );
+  expect(stale.json).toEqual({ payments: [] });
+  expect(orderCalls()).toBe(lookupsBefore);
   // Told "paid" by A: "check my payment" in region B looks the tid up and refunds the charge.
   for (const c of kakaoPaidLost) {
     const check = await notReadOnly(() => getWithCookie(`${shopB.base}/payments/check`, c.cookie));
@@ -377,9 +411,10 @@ test('region A dies with customers at the window, a confirm charged but not writ
     expect(kakaoCharged(c.attemptId).status).toBe('CANCELED');
     // Asked again (the cookie not yet gone): the same answer, no second refund.
     const cancels = fakes.kakao.calls['/online/v1/payment/cancel'];
-    expect((await getWithCookie(`${shopB.base}/payments/check`, c.cookie)).json.payments[0].outcome).toBe(
-      'refunded',
-    );
+    expect(
+      (await notReadOnly(() => getWithCookie(`${shopB.base}/payments/check`, c.cookie))).json.payments[0]
+        .outcome,
+    ).toBe('refunded');
     expect(fakes.kakao.calls['/online/v1/payment/cancel']).toBe(cancels);
   }
   const kakaoOrphans = await standby.sql<{ order_id: string }>(

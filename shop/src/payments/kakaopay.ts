@@ -104,7 +104,13 @@ export class KakaoPay implements PaymentProvider {
 
   async sealRecovery(key: RecoveryKey): Promise<string> {
     const payload = Buffer.from(
-      JSON.stringify({ a: key.attemptId, o: key.orderId, t: key.providerRef, m: key.amount }),
+      JSON.stringify({
+        a: key.attemptId,
+        o: key.orderId,
+        t: key.providerRef,
+        m: key.amount,
+        c: key.createdAt,
+      }),
     ).toString('base64url');
     return `${payload}.${(await this.recoveryMac(payload)).toString('base64url')}`;
   }
@@ -118,8 +124,8 @@ export class KakaoPay implements PaymentProvider {
     try {
       const v = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
       if (typeof v.a !== 'string' || typeof v.o !== 'string' || typeof v.t !== 'string') return undefined;
-      if (typeof v.m !== 'number') return undefined;
-      return { attemptId: v.a, orderId: v.o, providerRef: v.t, amount: v.m };
+      if (typeof v.m !== 'number' || typeof v.c !== 'number') return undefined;
+      return { attemptId: v.a, orderId: v.o, providerRef: v.t, amount: v.m, createdAt: v.c };
     } catch {
       return undefined;
     }

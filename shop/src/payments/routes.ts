@@ -16,7 +16,7 @@ import type { Mode } from '../types';
 import { SYNTHETIC_HEADER } from '../../../lib/contract/shop';
 import { type TestRequestGate, unsignedTestHeaders } from '../signed-test-request';
 import { checkPage, choicePage, manualPage } from './pages';
-import type { PaymentService, ReturnResult } from './service';
+import { type PaymentService, RECOVERY_MAX_AGE_S, type ReturnResult } from './service';
 import './texts';
 import { tossWindowHeaders, tossWindowPage } from './toss-window';
 
@@ -35,11 +35,6 @@ export interface PaymentRouteContext {
 
 /** Prefix of the recovery cookies, one per attempt: `shop-pay-<attempt id>` (service.ts `recoverLost`). */
 const RECOVERY_COOKIE = 'shop-pay-';
-/**
- * How long the browser keeps a recovery key: long enough for a customer told "paid" by a region
- * that then died to come back and check; the key opens nothing but a look-up of its own payment.
- */
-const RECOVERY_MAX_AGE_S = 30 * 24 * 3600;
 
 /**
  * The recovery cookie of an attempt: sent only to /payments (the return and the check page),

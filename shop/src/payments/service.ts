@@ -143,6 +143,13 @@ export interface LostPayment {
   outcome: 'recorded' | 'refunded' | 'not-charged' | 'unchecked';
 }
 
+/**
+ * How long a recovery key works (and the browser keeps it): long enough for a customer told "paid" by
+ * a region that then died to come back and check. Older keys open nothing, so a key can never
+ * refund a payment whose records were removed on purpose long after.
+ */
+export const RECOVERY_MAX_AGE_S = 30 * 24 * 3600;
+
 /** The customer-facing answers of a return whose payment record was lost here. */
 export const LOST_PAYMENT_MESSAGES: Record<LostPayment['outcome'], string> = {
   // (the order is here: its page says paid; this text is only for completeness)
@@ -368,6 +375,7 @@ export class PaymentService {
         orderId: attempt.orderId,
         providerRef,
         amount: attempt.amount,
+        createdAt: this.o.now(),
       });
       return `${provider.id}.${sealed}`;
     } catch (err) {
@@ -396,6 +404,7 @@ export class PaymentService {
     const provider = dot > 0 ? this.providers.get(recovery.slice(0, dot)) : undefined;
     const key = await provider?.openRecovery?.(recovery.slice(dot + 1)).catch(() => undefined);
     if (!provider || !key || key.attemptId !== attemptId) return undefined;
+    if (this.o.now() - key.createdAt > RECOVERY_MAX_AGE_S * 1000) return undefined;
     const known = await this.o.db.query('writer', 'SELECT 1 FROM payment_attempts WHERE id = $1', [
       attemptId,
     ]);

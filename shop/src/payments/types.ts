@@ -97,6 +97,8 @@ export interface RecoveryKey {
   /** The provider's id of the payment (KakaoPay tid): what its look-up needs. */
   providerRef: string;
   amount: number;
+  /** When the key was sealed (ms since the epoch): an old key opens nothing. */
+  createdAt: number;
 }
 
 /** The shop's window page: the SDK to load and the request to give it (toss-window.ts). */
