@@ -12,6 +12,7 @@
  * Nothing can be charged: no customer ever authenticates in a provider's window.
  */
 import { randomUUID } from 'node:crypto';
+import { DRILL_FAILED_AT_PROVIDER } from '../../lib/contract/payments';
 import { IDEMPOTENCY_HEADER, DRILL_HEADER } from '../../lib/contract/shop';
 import { request, type FetchFn, type HttpResponse, type RequestInput } from '../../lambda/canary/http';
 import { type CallContext, withDeadline } from '../aws/deadline';
@@ -120,7 +121,11 @@ export class SyntheticCheckouts {
         return { outcome: 'error', detail: `POST /checkout answered ${order.status}${errorOf(order)}` };
       const pay = await this.http(ctx, `/orders/${o.orderId}/pay`, json({ method, provider }));
       const p = parse(pay);
-      if (pay.status === 503) return { outcome: returnFromWindow ? 'no-provider' : 'failed-at-provider' };
+      // 503: the fault failed the provider's window (the shop says so), or no provider may take it.
+      if (pay.status === 503)
+        return {
+          outcome: parse(pay)?.error === DRILL_FAILED_AT_PROVIDER ? 'failed-at-provider' : 'no-provider',
+        };
       if (pay.status === 409) return { outcome: 'refused', detail: `pay${errorOf(pay)}` };
       if (pay.status !== 200 || typeof p?.attemptId !== 'string')
         return { outcome: 'error', detail: `POST /orders/…/pay answered ${pay.status}${errorOf(pay)}` };

@@ -343,3 +343,31 @@ test('a drill order never reaches a provider without the fault: refused before a
   expect((await unsigned.send(ctx, 'toss', 'card', true)).outcome).toBe('error');
   expect((await pg.sql('SELECT 1 FROM orders', [], db)).length).toBe(2);
 });
+
+test("KakaoPay faulted, no customer: its window's ready fails inside the shop, the breaker opens, Toss takes easy-pay", async () => {
+  const ctrl = new AbortController();
+  const { w } = drillWorld(ctrl.signal);
+  const readies = fakes.kakao.calls['/online/v1/payment/ready'] ?? 0;
+  const running = w.run(
+    'drill',
+    'payment-provider-outage',
+    '--provider',
+    'kakaopay',
+    '--minutes',
+    '5',
+    '--yes',
+  );
+  await printed(w, 'routing switched: easy-pay via toss');
+  const customer = await buy(shop.base, 'easy-pay');
+  expect(customer.pay.json.provider).toBe('toss');
+  expect(customer.result?.json).toMatchObject({ payment: 'paid' });
+  ctrl.abort();
+  expect(await running).toBe(130);
+  // The shop tells "the fault failed it" from "no provider": 3 failed (the breaker's), then 1 found none.
+  expect(w.out).toContain(
+    'synthetic checkouts: 4 sent: 3 failed at kakaopay, 1 found no provider, 0 refused, 0 errors',
+  );
+  expect(w.out).toContain('breaker detected the outage: kakaopay/easy-pay open');
+  expect(fakes.kakao.calls['/online/v1/payment/ready'] ?? 0).toBe(readies);
+  expect(ssm[FAULT]).toBe('{}');
+});

@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import { DRILL_FAILED_AT_PROVIDER } from '../../../lib/contract/payments';
 import type { Database } from '../db';
 import { OverloadedError } from '../gate';
 import { HttpError } from '../http';
@@ -331,6 +332,8 @@ export class PaymentService {
         if (!(err instanceof ProviderCallError)) throw err;
         // Preparing the window moves no money: the attempt is over, the next provider may try.
         await this.finish(attempt.id, ['started'], 'failed', err.code ?? err.errorClass, err.message);
+        // A drill order has no next provider: say that the fault failed it (the drill counts that).
+        if (drillProvider !== undefined) throw new HttpError(503, DRILL_FAILED_AT_PROVIDER);
         this.o.logger.warn('payment window not prepared; trying the next provider', {
           provider: provider.id,
           method,

@@ -120,6 +120,8 @@ export const PAYMENT_ROUTE_TEXTS_KO: Record<string, string> = {
   'Online payments are not enabled in this shop.': '이 상점은 온라인 결제를 사용하지 않습니다.',
   'A drill order pays only through a provider the game day has faulted; nothing was sent to any provider.':
     '훈련 주문은 장애 훈련 중인 결제 대행사로만 결제합니다. 어느 대행사에도 요청하지 않았습니다.',
+  "The game day's fault failed this drill payment at the provider; nothing was sent to it.":
+    '장애 훈련이 이 훈련 결제를 결제 대행사 단계에서 실패시켰습니다. 대행사에는 요청하지 않았습니다.',
   'A drill payment is confirmed only while the game day faults its provider. Nothing was charged.':
     '훈련 결제는 장애 훈련 중에만 승인을 요청합니다. 결제되지 않았습니다.',
   'Your payment is recorded with your order.': '결제가 주문에 기록되었습니다.',
