@@ -193,7 +193,7 @@ export function paymentOutageOfflinePlan(d: Deps, f: PaymentOutageFlags, region:
       `the shop in ${region}: every call to ${provider} (${methods.join(', ') || 'its methods'}) ${mode === 'stall' ? 'hangs until its timeout' : 'fails as a refused connection'}; the other regions are untouched`,
     ],
     changes: [
-      `SSM ${parameter} in ${region} = ${fault} (read back)`,
+      `SSM ${parameter} in ${region} = ${fault} (read back when an answer is lost)`,
       (f.syntheticCheckouts ?? 3 * d.config.payments.breaker.minimumAttempts) > 0
         ? `up to ${f.syntheticCheckouts ?? 3 * d.config.payments.breaker.minimumAttempts} synthetic checkouts (signed drill orders, no stock taken) through ${provider} once the fault applies, until its breaker opens; the fault fails them before they leave the shop`
         : 'no payment is sent by the drill (--synthetic-checkouts 0): the breaker needs real checkouts',
