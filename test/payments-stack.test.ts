@@ -42,6 +42,17 @@ describe('provider secrets: created in the primary, replicated like the database
     });
   });
 
+  test.each([
+    ['toss', '{ "secretKey": ..., "clientKey": ... } (the client key opens the payment window)'],
+    ['kakaopay', '{ "secretKey": ..., "cid": ... }'],
+  ])("the %s secret's description names every field the shop reads", (id, shape) => {
+    const kind = config.payments.providers.find((p) => p.id === id)!.kind;
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: `resilient-shop/payments/${id}`,
+      Description: `API keys of payment provider ${id} (${kind}); put ${shape} here, replicated to every standby region`,
+    });
+  });
+
   test('the standby creates no secret of its own: it has the replicas', () => {
     expect(
       resourcesOf(regional(STANDBY), 'AWS::SecretsManager::Secret').map(([, r]) => r.Properties.Name),

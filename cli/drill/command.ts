@@ -6,6 +6,7 @@ import type { Deps } from '../aws/deps';
 import { drill, type DrillFlags, type DrillIo } from './drill';
 import { fisOverHttp } from './fis';
 import { PAYMENT_OUTAGE_SCENARIO, paymentOutageDrill, type PaymentOutageFlags } from './payment-outage';
+import { SyntheticCheckouts } from './payment-checkouts';
 import { ProbeCustomer } from './probe';
 import { testSigner } from './signing';
 import { SCENARIO_IDS } from '../../lib/fis/scenarios';
@@ -121,6 +122,9 @@ async function paymentOutageCommand(
           {
             signal: io.signal ?? abort.signal,
             writeFile: io.writeFile ?? ((file, text) => fs.writeFileSync(file, text)),
+            checkouts:
+              io.paymentCheckouts ??
+              ((o) => new SyntheticCheckouts({ ...o, fetch: globalThis.fetch, sign: testSigner(d) })),
           },
           flags,
           args,
@@ -143,6 +147,12 @@ function parseMinutes(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError('must be a whole number of minutes (1 or more)');
+  return n;
+}
+
+function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number (0 or more)');
   return n;
 }
 
@@ -179,6 +189,11 @@ export function registerDrillCommand(
     )
     .option('--mode <mode>', `${PAYMENT_OUTAGE_SCENARIO}: refuse (default) or stall`)
     .option('--restore', `${PAYMENT_OUTAGE_SCENARIO}: only clear the region's fault switch`)
+    .option(
+      '--synthetic-checkouts <n>',
+      `${PAYMENT_OUTAGE_SCENARIO}: drill orders the drill pays through the faulted provider until its breaker opens (default 3 x the breaker's minimumAttempts; 0: real traffic only)`,
+      parseCount,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  npx shopctl drill web-instance-loss --dry-run\n  npx shopctl drill web-instance-loss --region ap-northeast-1 --yes\n  npx shopctl drill payment-provider-outage --region ap-northeast-2 --provider toss --minutes 10 --dry-run\n\nRunbook: docs/runbook.md; payments: docs/payments-operations.md',

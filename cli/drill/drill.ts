@@ -18,6 +18,7 @@ import {
 } from '../../lib/fis/scenarios';
 import { renderReadiness } from '../readiness/render';
 import type { CapacityClientsFor } from '../capacity/capacity';
+import type { SyntheticCheckouts } from './payment-checkouts';
 import type { CallContext } from '../aws/deadline';
 import type { Deps } from '../aws/deps';
 import type { FisApi, FisExperiment, FisTemplate } from './fis';
@@ -58,6 +59,11 @@ export interface DrillIo {
   readonly capacity: CapacityClientsFor;
   /** The probe customer on the shop's public name. */
   readonly probe: (ctx: ProbeContexts) => Probe;
+  /**
+   * The payment drill's synthetic checkouts against a region's shop (cli/drill/payment-checkouts.ts);
+   * default: real fetch, signed with the test-signing key.
+   */
+  readonly paymentCheckouts?: (o: { baseUrl: string; timeoutMs: number }) => SyntheticCheckouts;
 }
 
 const TERMINAL = new Set(['completed', 'stopped', 'failed', 'cancelled']);

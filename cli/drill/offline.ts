@@ -194,7 +194,9 @@ export function paymentOutageOfflinePlan(d: Deps, f: PaymentOutageFlags, region:
     ],
     changes: [
       `SSM ${parameter} in ${region} = ${fault} (read back when an answer is lost)`,
-      'no payment is sent by the drill: the breaker needs real checkouts',
+      (f.syntheticCheckouts ?? 3 * d.config.payments.breaker.minimumAttempts) > 0
+        ? `up to ${f.syntheticCheckouts ?? 3 * d.config.payments.breaker.minimumAttempts} synthetic checkouts (signed drill orders, no stock taken) through ${provider} once the fault applies, until its breaker opens; the fault fails them before they leave the shop`
+        : 'no payment is sent by the drill (--synthetic-checkouts 0): the breaker needs real checkouts',
     ],
     rollback: [
       `always (the end, Ctrl-C, an error): ${parameter} back to {} in ${region}, read back`,

@@ -9,8 +9,11 @@
  * before sending it. Nobody tells the routing: the circuit breaker must notice and route around P.
  *
  * Plan first (refusals, what customers lose, the commands to resume and restore), confirmation,
- * the fault written (read back when its answer is lost), a watch of the shop's `GET /payments/health` (fault applied,
- * breaker open, routing switched) until `--minutes` pass or Ctrl-C, the fault ALWAYS restored (also
+ * the fault written (read back when its answer is lost), a watch of the shop's `GET /payments/health`
+ * (fault applied, breaker open, routing switched) until `--minutes` pass or Ctrl-C, with the drill's
+ * own synthetic checkouts through the faulted provider until its breaker opens
+ * (cli/drill/payment-checkouts.ts: at low traffic customers alone may never open it), the fault
+ * ALWAYS restored (also
  * on Ctrl-C and on any error; the fault's own `until` ends it in the shop if even that fails), the
  * shop's payment metrics of the window from CloudWatch, a markdown report and an audit record.
  */
@@ -32,12 +35,16 @@ import type { Deps } from '../aws/deps';
 import { aws, CliError, describeError, EXIT, UsageError } from '../aws/errors';
 import { readSwitchParameter, type SwitchCodec, writeSwitchParameter } from '../aws/switchParameter';
 import { PAYMENTS_HEALTH_PATH } from '../payments/status';
+import type { SyntheticCheckouts, SyntheticOutcome } from './payment-checkouts';
 
 /** The scenario name on the command line. */
 export const PAYMENT_OUTAGE_SCENARIO = 'payment-provider-outage';
 
 /** Longest fault the drill writes (the fault's `until` bounds it in the shop as well). */
 export const MAX_FAULT_MINUTES = 120;
+
+/** Most synthetic checkouts one run may send. */
+export const MAX_SYNTHETIC_CHECKOUTS = 500;
 
 /** Flags of `shopctl drill payment-provider-outage`. */
 export interface PaymentOutageFlags {
@@ -57,6 +64,12 @@ export interface PaymentOutageFlags {
   readonly restore?: boolean;
   /** Report file. @default drill-payment-provider-outage-REGION-TIME.md */
   readonly report?: string;
+  /**
+   * Drill orders the drill pays through the faulted provider, once the shop applies the fault and
+   * until its breaker opens; 0 leaves the breaker to real checkouts.
+   * @default 3 x the breaker's `minimumAttempts` (each instance has its own breaker)
+   */
+  readonly syntheticCheckouts?: number;
 }
 
 /** What the drill needs besides Deps (tests pass their own). */
@@ -64,6 +77,8 @@ export interface PaymentOutageIo {
   /** Aborted on Ctrl-C: the watch ends and the fault is restored. */
   readonly signal: AbortSignal;
   readonly writeFile: (path: string, text: string) => void;
+  /** The synthetic checkouts against the region's shop (absent: none are sent). */
+  readonly checkouts?: (o: { baseUrl: string; timeoutMs: number }) => SyntheticCheckouts;
 }
 
 /** One provider+method lane as `GET /payments/health` reports it (the fields the drill reads). */
@@ -297,6 +312,12 @@ export async function paymentOutageDrill(
   const mode = (f.mode ?? 'refuse') as DrillFaultMode;
   if (!DRILL_FAULT_MODES.includes(mode))
     throw new UsageError(`--mode ${f.mode}: use one of ${DRILL_FAULT_MODES.join(', ')}`);
+  const breaker = d.config.payments.breaker;
+  const budget = f.syntheticCheckouts ?? 3 * breaker.minimumAttempts;
+  if (!Number.isInteger(budget) || budget < 0 || budget > MAX_SYNTHETIC_CHECKOUTS)
+    throw new UsageError(
+      `--synthetic-checkouts ${budget}: use a whole number from 0 to ${MAX_SYNTHETIC_CHECKOUTS}`,
+    );
   const parameter = d.names.paymentsFaultParameter();
   const prefix = `${commandPrefix(d)} drill ${PAYMENT_OUTAGE_SCENARIO} --region ${region}`;
   const rollback = `${prefix} --restore --yes`;
@@ -343,7 +364,6 @@ export async function paymentOutageDrill(
     judged = judgeHealth(provider, health);
     refusals.push(...judged.refusals);
   }
-  const breaker = d.config.payments.breaker;
   const until = new Date(d.now().getTime() + minutes * 60_000);
   const fault: DrillFault = { provider, mode, until: until.toISOString(), by: d.osUser };
   d.out(`Game day: ${PAYMENT_OUTAGE_SCENARIO} in ${region}`);
@@ -362,7 +382,17 @@ export async function paymentOutageDrill(
   d.out(
     `  measure: ${healthUrl(d, region)} every ${Math.round(d.pollMs / 1000)} s (fault applied, breaker open, routing switched); CloudWatch ${d.names.paymentsNamespace()} for the window`,
   );
-  d.out(`  the drill sends no payment itself: the breaker needs traffic (real checkouts in ${region})`);
+  const settings = d.config.payments.providers.find((p) => p.id === provider)!;
+  const lane =
+    judged.sharedMethods[0] ??
+    (health instanceof Error ? undefined : health.providers.find((l) => l.provider === provider)?.method) ??
+    settings.methods[0];
+  const synthetic = budget > 0 && io.checkouts ? io.checkouts : undefined;
+  if (synthetic)
+    d.out(
+      `  synthetic checkouts: up to ${budget} drill orders (signed, no stock taken) paying ${lane} with ${provider} once the shop applies the fault, until its breaker opens; the fault fails each before it leaves the shop: nothing can be charged`,
+    );
+  else d.out(`  the drill sends no payment itself: the breaker needs traffic (real checkouts in ${region})`);
   d.out(`  restore (always, also on Ctrl-C): ${rollback}`);
   for (const w of judged.warnings) d.out(`warning: ${w}`);
   if (refusals.length && !f.force) {
@@ -407,6 +437,19 @@ export async function paymentOutageDrill(
   let interrupted = false;
   let seen: { applied?: Date; detected?: Date; switched?: Date; cleared?: Date } = {};
   let lastHealth: Health | Error = health;
+  const checkouts = synthetic?.({
+    baseUrl: `https://${d.names.regionRecord(region)}`,
+    // A stalled confirm answers after the provider's timeout: the request waits longer than that.
+    timeoutMs: settings.timeoutMs + d.httpTimeoutMs,
+  });
+  const sent: SentTally = {
+    total: 0,
+    'failed-at-provider': 0,
+    'no-provider': 0,
+    refused: 0,
+    error: 0,
+    details: new Set<string>(),
+  };
   try {
     const w = await writeFault(d, region, fault, after);
     if (w.result !== 'ok') throw new CliError(`fault not written in ${region}: ${w.error}`, EXIT.failed);
@@ -426,6 +469,25 @@ export async function paymentOutageDrill(
       lastHealth = h;
       if (h instanceof Error) d.err(`could not read the shop's payment health (${h.message}); retrying`);
       else seen = observe(h, provider, judged.sharedMethods, seen, d.now(), note);
+      if (checkouts && seen.applied && !seen.detected && sent.total < budget) {
+        // A batch the size of the breaker's threshold, then the health again.
+        const batch = Math.min(breaker.minimumAttempts, budget - sent.total);
+        for (let i = 0; i < batch && !io.signal.aborted; i++) {
+          const r = await checkouts.send(
+            { ...after, signal: io.signal },
+            provider,
+            lane,
+            settings.kind !== 'kakaopay',
+          );
+          sent.total++;
+          sent[r.outcome]++;
+          if (r.detail && r.outcome !== 'failed-at-provider') sent.details.add(r.detail);
+          // The shop has no provider for it any more: the breaker (of the instance it reached) is open.
+          if (r.outcome === 'no-provider') break;
+        }
+        note(`synthetic checkouts: ${describeSent(sent, provider)}`);
+        continue;
+      }
       await pause(d, io.signal, d.pollMs);
     }
   } finally {
@@ -473,7 +535,11 @@ export async function paymentOutageDrill(
   if (!seen.applied) findings.push(`the shop in ${region} never reported the fault as applied`);
   else if (!seen.detected)
     findings.push(
-      `the breaker of ${provider} did not open within the drill (too few checkouts in ${region}, or thresholds too high)`,
+      `the breaker of ${provider} did not open within the drill (too few checkouts in ${region}${checkouts ? `, ${sent.total} of them the drill's` : ''}, or thresholds too high)`,
+    );
+  if (sent.refused + sent.error)
+    findings.push(
+      `${sent.refused + sent.error} synthetic checkout(s) did not reach the fault: ${[...sent.details].slice(0, 3).join('; ')}`,
     );
   else if (judged.sharedMethods.length && !seen.switched)
     findings.push(`routing did not move ${judged.sharedMethods.join(', ')} to the other provider`);
@@ -491,6 +557,7 @@ export async function paymentOutageDrill(
     totals,
     unknowns,
     findings,
+    synthetic: checkouts ? describeSent(sent, provider) : undefined,
     interrupted,
     restored: restored?.result === 'ok',
     rollback,
@@ -515,6 +582,12 @@ export async function paymentOutageDrill(
   if (interrupted) return EXIT.interrupted;
   return findings.length ? EXIT.affected : EXIT.ok;
 }
+
+/** The synthetic checkouts sent so far, by outcome. */
+type SentTally = Record<SyntheticOutcome | 'total', number> & { details: Set<string> };
+
+const describeSent = (s: SentTally, provider: string) =>
+  `${s.total} sent: ${s['failed-at-provider']} failed at ${provider}, ${s['no-provider']} found no provider, ${s.refused} refused, ${s.error} errors`;
 
 /** Notes, at `at`, what one health reading shows that was not seen before. */
 function observe(
@@ -582,6 +655,8 @@ interface ReportInput {
   totals: LaneTotals[] | Error;
   unknowns: number | null;
   findings: string[];
+  /** The drill's own synthetic checkouts (undefined: none sent). */
+  synthetic?: string;
   interrupted: boolean;
   restored: boolean;
   rollback: string;
@@ -606,6 +681,7 @@ export function renderReport(r: ReportInput): string {
     `| applied → breaker open (detection) | ${seconds(r.seen.applied, r.seen.detected)} |`,
     `| applied → routing on the other provider (switch-over) | ${seconds(r.seen.applied, r.seen.switched)} |`,
     `| payments with an unknown outcome at the end | ${r.unknowns ?? 'not read'} |`,
+    `| the drill's synthetic checkouts | ${r.synthetic ?? 'none (real traffic only)'} |`,
     '',
     '## Payments in the window (CloudWatch, the shop publishes once a minute)',
     '',

@@ -158,6 +158,14 @@ export interface DrillFault {
 
 /** How the shop's calls to the faulted provider fail. */
 export const DRILL_FAULT_MODES = ['refuse', 'stall'] as const;
+
+/**
+ * The shop's answer (503 `error`) to a drill order whose payment the game day's fault failed while
+ * the provider's window was prepared: shopctl's synthetic checkouts tell it from "no provider".
+ */
+export const DRILL_FAILED_AT_PROVIDER =
+  "The game day's fault failed this drill payment at the provider; nothing was sent to it.";
+
 export type DrillFaultMode = (typeof DRILL_FAULT_MODES)[number];
 
 /** The fault switch's value when no drill runs. */

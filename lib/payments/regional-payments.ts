@@ -14,6 +14,15 @@ import { readSecretStatement, ReplicatedSecret } from './replicated-secret';
 /** The value CloudFormation creates the payments switch with: nothing switched off. */
 export const PAYMENTS_SWITCH_INITIAL = '[]';
 
+/**
+ * What the operator puts in a provider's secret, by kind (shop/src/payments/index.ts reads it): Toss's
+ * `clientKey` is read by the shop's own window page, which hands it to Toss's browser SDK.
+ */
+const SECRET_SHAPE: Readonly<Record<string, string>> = {
+  'toss-payments': '{ "secretKey": ..., "clientKey": ... } (the client key opens the payment window)',
+  kakaopay: '{ "secretKey": ..., "cid": ... }',
+};
+
 /** What the web tier writes to `SHOP_PAYMENTS` (the same in every region: names, not references). */
 export function shopPayments(config: ShopConfig): ShopPayments {
   const names = new Names(config);
@@ -84,7 +93,7 @@ export class RegionalPayments extends Construct {
       for (const provider of config.payments.providers) {
         this.secrets[provider.id] = new ReplicatedSecret(this, `Provider-${provider.id}`, {
           secretName: names.paymentSecretName(provider.id),
-          description: `API keys of payment provider ${provider.id} (${provider.kind}); put { "secretKey": ... } here, replicated to every standby region`,
+          description: `API keys of payment provider ${provider.id} (${provider.kind}); put ${SECRET_SHAPE[provider.kind] ?? `{ "secretKey": ... }`} here, replicated to every standby region`,
           key: props.key,
           replicaRegions: config.regions.filter((r) => r.role === 'standby').map((r) => r.name),
           replicaKeyAlias: names.replicaKeyAlias(),

@@ -6,11 +6,15 @@
  * easy-pay, preferring Toss, while the drill fails Toss: the breaker (not the operator) must open
  * and send easy-pay to KakaoPay. Counted on the fakes' ledgers: checkouts paid through KakaoPay
  * during the fault, double charges (0), lost paid orders (0); and the fault switch is back to `{}`
- * after Ctrl-C and after the deadline.
+ * after Ctrl-C and after the deadline. With no customer at all, the drill's own synthetic checkouts
+ * (signed drill orders paying through the faulted provider) open the breaker.
  */
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { HttpResponse } from '../../cli/aws/deps';
+import { SyntheticCheckouts } from '../../cli/drill/payment-checkouts';
+import { signTestRequest } from '../../lib/contract/test-signature';
+import { TestRequestGate } from '../../shop/src/signed-test-request';
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { type RunningShop, waitFor } from '../shop/helpers';
@@ -20,6 +24,8 @@ import { PRIMARY, World } from './world';
 const FAULT = '/resilient-shop/payments/drill-fault';
 const SWITCH = '/resilient-shop/payments/disabled';
 const HEALTH = `https://${PRIMARY}.shop.example.com/payments/health`;
+/** The shop's test-signing key: the drill's synthetic checkouts are signed drill orders. */
+const KEY = 'k'.repeat(64);
 
 let pg: PostgresServer;
 let db: string;
@@ -53,6 +59,7 @@ beforeEach(async () => {
       faultReader: async () => ssm[FAULT],
       switchPollMs: 50,
     },
+    { testRequests: new TestRequestGate({ readKeys: async () => [KEY] }) },
   );
 });
 afterEach(async () => {
@@ -92,10 +99,26 @@ function drillWorld(signal = new AbortController().signal) {
       const res = await fetch(`${shop.base}/payments/health`, { signal: init?.signal ?? null });
       return { status: res.status, json: () => res.json() };
     },
-    drillIo: { signal, writeFile: (_file, text) => reports.push(text) },
+    drillIo: {
+      signal,
+      writeFile: (_file, text) => reports.push(text),
+      // The region's record is the local shop; signed as shopctl signs (cli/drill/signing.ts).
+      paymentCheckouts: (o) => {
+        checkoutTargets.push(o);
+        return new SyntheticCheckouts({
+          ...o,
+          baseUrl: shop.base,
+          fetch: globalThis.fetch,
+          sign: async (header, method, path) => signTestRequest(KEY, header, method, path, Date.now()),
+        });
+      },
+    },
   };
   return { w, reports };
 }
+
+/** Where the drill aimed its synthetic checkouts (before the test points them at the local shop). */
+const checkoutTargets: { baseUrl: string; timeoutMs: number }[] = [];
 
 /** Waits for `text` in the drill's output; fails with what it printed after `ms`. */
 async function printed(w: World, text: string, ms = 15_000): Promise<void> {
@@ -116,7 +139,8 @@ test('Toss refused: the breaker routes easy-pay to KakaoPay, no double charge, C
   const ctrl = new AbortController();
   const { w, reports } = drillWorld(ctrl.signal);
   const args = ['drill', 'payment-provider-outage', '--region', PRIMARY, '--provider', 'toss'];
-  const running = w.run(...args, '--minutes', '5', '--yes');
+  // Real traffic only: the customer's checkouts must open the breaker.
+  const running = w.run(...args, '--minutes', '5', '--synthetic-checkouts', '0', '--yes');
   await printed(w, 'the shop applies the fault');
   const faultStart = Date.now();
   const kakaoBefore = fakes.kakao.charges().length;
@@ -183,7 +207,17 @@ test('Toss refused: the breaker routes easy-pay to KakaoPay, no double charge, C
 
 test('the deadline restores the fault; no checkout during it is a finding, not a pass', async () => {
   const { w } = drillWorld();
-  const running = w.run('drill', 'payment-provider-outage', '--provider', 'toss', '--minutes', '1', '--yes');
+  const running = w.run(
+    'drill',
+    'payment-provider-outage',
+    '--provider',
+    'toss',
+    '--minutes',
+    '1',
+    '--synthetic-checkouts',
+    '0',
+    '--yes',
+  );
   await printed(w, 'the shop applies the fault');
   skew = 61_000; // the drill's minute is over; the shop, on the real clock, still applies the fault
   expect(await running).toBe(1);
@@ -211,4 +245,129 @@ test('refused without --force when KakaoPay is already down; --dry-run writes no
   );
   expect([...faultPuts(w), ...faultPuts(dry.w)]).toEqual([]);
   expect(dry.w.auditRecords().at(-1)).toMatchObject({ command: 'drill', result: 'dry-run' });
+});
+
+test("no customer at all: the drill's own synthetic checkouts open the breaker, and KakaoPay takes the next payment", async () => {
+  const ctrl = new AbortController();
+  const { w, reports } = drillWorld(ctrl.signal);
+  const tossConfirms = fakes.toss.calls['/v1/payments/confirm'] ?? 0;
+  const tossCharged = fakes.toss.everCharged().length;
+  const kakaoCharged = fakes.kakao.charges().length;
+  const stock = async () =>
+    Number((await pg.sql<{ n: string }>('SELECT sum(stock) AS n FROM products', [], db))[0].n);
+  const stockBefore = await stock();
+  checkoutTargets.length = 0;
+  const running = w.run(
+    'drill',
+    'payment-provider-outage',
+    '--region',
+    PRIMARY,
+    '--provider',
+    'toss',
+    '--minutes',
+    '5',
+    '--yes',
+  );
+  await printed(w, 'routing switched: easy-pay via kakaopay');
+  // The first customer after the switch: paid through KakaoPay, without a failure first.
+  const customer = await buy(shop.base, 'easy-pay');
+  expect(customer.pay.json.provider).toBe('kakaopay');
+  expect(customer.result?.json).toMatchObject({ payment: 'paid' });
+  ctrl.abort();
+  expect(await running).toBe(130);
+
+  // Aimed at the region's own record, with a deadline past the provider's timeout (the config's
+  // 8000 ms, plus the CLI's HTTP deadline of 5000 ms).
+  expect(checkoutTargets).toEqual([{ baseUrl: `https://${PRIMARY}.shop.example.com`, timeoutMs: 13_000 }]);
+  expect(w.out).toContain(
+    'synthetic checkouts: up to 30 drill orders (signed, no stock taken) paying easy-pay with toss',
+  );
+  // The shop's breaker opens after 3 (the CLI's config says 10 a batch, 3 x 10 in all): the 4th found
+  // no provider and the batch stopped. All failed inside the shop: nothing reached Toss.
+  expect(w.out).toContain(
+    'synthetic checkouts: 4 sent: 3 failed at toss, 1 found no provider, 0 refused, 0 errors',
+  );
+  expect(w.out).toContain('breaker detected the outage: toss/easy-pay open');
+  expect(fakes.toss.calls['/v1/payments/confirm'] ?? 0).toBe(tossConfirms);
+  expect(fakes.toss.everCharged()).toHaveLength(tossCharged);
+  expect(fakes.kakao.charges()).toHaveLength(kakaoCharged + 1);
+  const drillAttempts = await pg.sql<{ provider: string; status: string; failure_code: string }>(
+    'SELECT a.provider, a.status, a.failure_code FROM payment_attempts a JOIN orders o ON o.id = a.order_id WHERE o.drill',
+    [],
+    db,
+  );
+  expect(drillAttempts).toEqual(
+    Array.from({ length: 3 }, () => ({ provider: 'toss', status: 'failed', failure_code: 'connect' })),
+    // (the 4th drill order found no provider: no attempt)
+  );
+  // Drill orders take no stock: only the customer's order did.
+  expect(await stock()).toBe(stockBefore - 1);
+  // The ledgers (shared by the suite's tests): this test's one charge is the customer's, paid here.
+  const newCharge = fakes.kakao.charges().at(-1)!;
+  expect(newCharge.orderId).toBe(customer.pay.json.attemptId);
+  expect(await pg.sql("SELECT id FROM orders WHERE status = 'paid'", [], db)).toEqual([
+    { id: customer.orderId },
+  ]);
+  expect(ssm[FAULT]).toBe('{}');
+  expect(reports[0]).toContain(
+    "| the drill's synthetic checkouts | 4 sent: 3 failed at toss, 1 found no provider, 0 refused, 0 errors |",
+  );
+  expect(w.err).not.toContain('FINDING');
+});
+
+test('a drill order never reaches a provider without the fault: refused before any call', async () => {
+  const checkouts = new SyntheticCheckouts({
+    baseUrl: shop.base,
+    fetch: globalThis.fetch,
+    timeoutMs: 2000,
+    sign: async (header, method, path) => signTestRequest(KEY, header, method, path, Date.now()),
+  });
+  // Every call that could move money or prepare a window (the transaction-list sweep runs on its own).
+  const paymentCalls = () =>
+    JSON.stringify(
+      [fakes.toss.calls, fakes.kakao.calls].map((c) =>
+        Object.entries(c).filter(([endpoint]) => endpoint !== '/v1/transactions'),
+      ),
+    );
+  const calls = paymentCalls();
+  const ctx = { signal: new AbortController().signal, callTimeoutMs: 2000 };
+  expect(await checkouts.send(ctx, 'toss', 'card', true)).toEqual({
+    outcome: 'refused',
+    detail:
+      'pay: A drill order pays only through a provider the game day has faulted; nothing was sent to any provider.',
+  });
+  expect(await checkouts.send(ctx, 'kakaopay', 'easy-pay', false)).toMatchObject({ outcome: 'refused' });
+  expect(paymentCalls()).toBe(calls);
+  // Unsigned, the drill header is refused and no order is placed.
+  const unsigned = new SyntheticCheckouts({ baseUrl: shop.base, fetch: globalThis.fetch, timeoutMs: 2000 });
+  expect((await unsigned.send(ctx, 'toss', 'card', true)).outcome).toBe('error');
+  expect((await pg.sql('SELECT 1 FROM orders', [], db)).length).toBe(2);
+});
+
+test("KakaoPay faulted, no customer: its window's ready fails inside the shop, the breaker opens, Toss takes easy-pay", async () => {
+  const ctrl = new AbortController();
+  const { w } = drillWorld(ctrl.signal);
+  const readies = fakes.kakao.calls['/online/v1/payment/ready'] ?? 0;
+  const running = w.run(
+    'drill',
+    'payment-provider-outage',
+    '--provider',
+    'kakaopay',
+    '--minutes',
+    '5',
+    '--yes',
+  );
+  await printed(w, 'routing switched: easy-pay via toss');
+  const customer = await buy(shop.base, 'easy-pay');
+  expect(customer.pay.json.provider).toBe('toss');
+  expect(customer.result?.json).toMatchObject({ payment: 'paid' });
+  ctrl.abort();
+  expect(await running).toBe(130);
+  // The shop tells "the fault failed it" from "no provider": 3 failed (the breaker's), then 1 found none.
+  expect(w.out).toContain(
+    'synthetic checkouts: 4 sent: 3 failed at kakaopay, 1 found no provider, 0 refused, 0 errors',
+  );
+  expect(w.out).toContain('breaker detected the outage: kakaopay/easy-pay open');
+  expect(fakes.kakao.calls['/online/v1/payment/ready'] ?? 0).toBe(readies);
+  expect(ssm[FAULT]).toBe('{}');
 });

@@ -23,11 +23,17 @@
  *
  * And purchases wholly in the lag (order, attempt, confirm, "paid" never reached the standby): the
  * promoted region finds their charges in Toss's transaction list, knows no record of them, and
- * refunds them (recorded as `orphan-refunded`). KakaoPay has no such list: docs/payments.md.
+ * refunds them (recorded as `orphan-refunded`). KakaoPay has no such list: its customers' browsers
+ * keep a signed recovery key (tid) in a cookie; one who comes back to region B (the return from the
+ * window, or "check my payment") has the payment looked up by tid and refunded, or is told nothing
+ * was charged. A forged or missing key finds nothing. And KakaoPay payments whose order reached the
+ * standby but whose attempt did not: found the same way and recorded against the order (paid), or
+ * the order left to be paid again when nothing was charged.
  */
 import { HEALTH_MARKER } from '../../lib/contract/shop';
+import { KakaoPay } from '../../shop/src/payments/kakaopay';
 import type { Outcome } from '../../shop/src/payments/types';
-import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
+import { FAKE_SECRET, startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { LONG } from '../support/long';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { waitForDb } from './fault-harness';
@@ -143,6 +149,26 @@ async function notReadOnly<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The recovery cookie the shop set when the payment started (`name=value`), for the customer's next requests. */
+const recoveryCookie = (pay: { headers: Headers }) => {
+  const set = pay.headers.get('set-cookie') ?? '';
+  if (!set.startsWith('shop-pay-')) throw new Error(`no recovery cookie: ${set}`);
+  return set.split(';')[0];
+};
+
+/** A GET as the customer's browser makes it, with its cookie (JSON for the test). */
+async function getWithCookie(url: string, cookie: string) {
+  const res = await fetch(url, { headers: { accept: 'application/json', cookie } });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, setCookie: res.headers.get('set-cookie') };
+}
+
 /** Waits until the standby has replayed everything the primary has written so far. */
 async function standbyCaughtUp(): Promise<void> {
   const [{ lsn }] = await primary.sql<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
@@ -194,6 +220,10 @@ test('region A dies with customers at the window, a confirm charged but not writ
       const pay = await notReadOnly(() => startPay(shopA.base, orderId, method, provider));
       inLag.push({ orderId, back: await throughWindow(pay.json.redirectUrl) });
     }
+  // Orders the standby will have, whose KakaoPay payment starts once replication has stopped.
+  const kakaoOrderOnly: string[] = [];
+  for (let i = 0; i < 2 * EACH; i++)
+    kakaoOrderOnly.push((await notReadOnly(() => newOrder(shopA.base))).orderId);
   await standbyCaughtUp();
   // ...and then replication stops (the standby's WAL receiver is turned off) ...
   await standby.sql("ALTER SYSTEM SET primary_conninfo = ''");
@@ -223,6 +253,43 @@ test('region A dies with customers at the window, a confirm charged but not writ
     expect((await notReadOnly(() => returnTo(back))).json).toMatchObject({ orderId, payment: 'paid' });
     lostWhole.push({ attemptId: pay.json.attemptId });
   }
+  // The same through KakaoPay (no transaction list): customers told "paid" by region A...
+  const kakaoPaidLost: { attemptId: string; cookie: string }[] = [];
+  // ...and customers at KakaoPay's window (authenticated, approve not yet sent) when A dies.
+  const kakaoAtWindowLost: { attemptId: string; cookie: string; back: string }[] = [];
+  for (let i = 0; i < EACH; i++) {
+    for (const told of [true, false]) {
+      const { orderId } = await notReadOnly(() => newOrder(shopA.base));
+      const pay = await notReadOnly(() => startPay(shopA.base, orderId, 'easy-pay', 'kakaopay'));
+      expect(pay.json.provider).toBe('kakaopay');
+      expect(pay.json.recovery).toBeUndefined(); // the key goes to the cookie only
+      const cookie = recoveryCookie(pay);
+      const back = await throughWindow(pay.json.redirectUrl);
+      if (told) {
+        expect((await notReadOnly(() => getWithCookie(back, cookie))).json).toMatchObject({
+          orderId,
+          payment: 'paid',
+        });
+        kakaoPaidLost.push({ attemptId: pay.json.attemptId, cookie });
+      } else kakaoAtWindowLost.push({ attemptId: pay.json.attemptId, cookie, back });
+    }
+  }
+
+  // KakaoPay payments of orders the standby has: one told "paid" by A, one at the window.
+  const attemptLost: { orderId: string; attemptId: string; cookie: string; back: string; told: boolean }[] =
+    [];
+  for (const [i, orderId] of kakaoOrderOnly.entries()) {
+    const pay = await notReadOnly(() => startPay(shopA.base, orderId, 'easy-pay', 'kakaopay'));
+    const cookie = recoveryCookie(pay);
+    const back = await throughWindow(pay.json.redirectUrl);
+    const told = i % 2 === 0;
+    if (told)
+      expect((await notReadOnly(() => getWithCookie(back, cookie))).json).toMatchObject({
+        orderId,
+        payment: 'paid',
+      });
+    attemptLost.push({ orderId, attemptId: pay.json.attemptId, cookie, back, told });
+  }
 
   // Region A dies: its database crashes.
   await primary.stop('immediate');
@@ -239,7 +306,7 @@ test('region A dies with customers at the window, a confirm charged but not writ
   expect(early.status).toBe(503);
   expect(early.json?.error).toBe('read-only');
   expect(fakes.toss.calls['/v1/payments/confirm']).toBe(3 * EACH);
-  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(EACH);
+  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(3 * EACH);
 
   // The promotion procedure: promote the standby, move the fence to region B.
   await standby.sql('SELECT pg_promote(true, 30)');
@@ -269,12 +336,111 @@ test('region A dies with customers at the window, a confirm charged but not writ
     10_000,
     'the sweep to refund the charges whose every record was lost',
   );
-  const orphans = await standby.sql<{ order_id: string }>(
-    "SELECT detail->>'providerOrderId' AS order_id FROM payment_events WHERE kind = 'orphan-refunded'",
+  // The sweep records each refund right after the provider confirms it: waited for, not raced.
+  const orphans = () =>
+    standby.sql<{ order_id: string }>(
+      "SELECT detail->>'providerOrderId' AS order_id FROM payment_events WHERE kind = 'orphan-refunded'",
+      [],
+      db,
+    );
+  await waitFor(
+    async () => (await orphans()).length >= lostWhole.length,
+    10_000,
+    'the refunds to be recorded',
+  );
+  expect((await orphans()).map((o) => o.order_id).sort()).toEqual(lostWhole.map((c) => c.attemptId).sort());
+
+  // KakaoPay purchases wholly lost: region B knows nothing of them; only the customer's key finds them.
+  const kakaoLost = [...kakaoPaidLost, ...kakaoAtWindowLost];
+  const onB = await standby.sql(
+    'SELECT 1 FROM payment_attempts WHERE id = ANY($1::uuid[])',
+    [kakaoLost.map((c) => c.attemptId)],
+    db,
+  );
+  expect(onB).toHaveLength(0);
+  const kakaoCharged = (attemptId: string) =>
+    [...fakes.kakao.payments.values()].find((p) => p.orderId === attemptId)!;
+  for (const c of kakaoPaidLost) expect(kakaoCharged(c.attemptId).status).toBe('DONE');
+  const orderCalls = () => fakes.kakao.calls['/online/v1/payment/order'] ?? 0;
+  // At the window: the return without its cookie, or with a forged one, finds nothing and asks nothing.
+  for (const c of kakaoAtWindowLost) {
+    const before = orderCalls();
+    expect((await notReadOnly(() => returnTo(inRegionB(c.back)))).status).toBe(404);
+    const [name, value] = c.cookie.split('=');
+    const [provider, payload, mac] = value.split('.');
+    const forged = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    forged.m = 1;
+    const forgedCookie = `${name}=${provider}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${mac}`;
+    expect((await notReadOnly(() => getWithCookie(inRegionB(c.back), forgedCookie))).status).toBe(404);
+    expect(orderCalls()).toBe(before);
+    // With it: looked up by tid, not charged, never approved by B (its order is gone): order again.
+    const r = await notReadOnly(() => getWithCookie(inRegionB(c.back), c.cookie));
+    expect(r.status).toBe(410);
+    expect(r.json.error).toBe(
+      'We lost the record of this order in a failover before it was paid. Nothing was charged; please order again.',
+    );
+    expect(r.setCookie).toMatch(/^shop-pay-[0-9a-f-]+=; Path=\/payments; Max-Age=0/);
+    expect(kakaoCharged(c.attemptId).chargedAt).toBeUndefined();
+  }
+  // A key sealed (by the real adapter, with the real key) more than 30 days ago opens nothing and asks nothing.
+  const kakao = new KakaoPay(
+    paymentSettings(fakes).providers.find((p) => p.id === 'kakaopay')!,
+    async () => FAKE_SECRET,
+  );
+  const old = kakaoPaidLost[0];
+  const sealedOld = await kakao.sealRecovery({
+    attemptId: old.attemptId,
+    orderId: 'x',
+    providerRef: kakaoCharged(old.attemptId).ref,
+    amount: kakaoCharged(old.attemptId).amount,
+    createdAt: Date.now() - 31 * 24 * 3600_000,
+  });
+  const lookupsBefore = orderCalls();
+  const stale = await notReadOnly(() =>
+    getWithCookie(`${shopB.base}/payments/check`, `shop-pay-${old.attemptId}=kakaopay.${sealedOld}`),
+  );
+  expect(stale.json).toEqual({ payments: [] });
+  expect(orderCalls()).toBe(lookupsBefore);
+  // Told "paid" by A: "check my payment" in region B looks the tid up and refunds the charge.
+  for (const c of kakaoPaidLost) {
+    const check = await notReadOnly(() => getWithCookie(`${shopB.base}/payments/check`, c.cookie));
+    expect(check.status).toBe(200);
+    expect(check.json.payments).toEqual([
+      expect.objectContaining({ attemptId: c.attemptId, provider: 'kakaopay', outcome: 'refunded' }),
+    ]);
+    expect(kakaoCharged(c.attemptId).status).toBe('CANCELED');
+    // Asked again (the cookie not yet gone): the same answer, no second refund.
+    const cancels = fakes.kakao.calls['/online/v1/payment/cancel'];
+    expect(
+      (await notReadOnly(() => getWithCookie(`${shopB.base}/payments/check`, c.cookie))).json.payments[0]
+        .outcome,
+    ).toBe('refunded');
+    expect(fakes.kakao.calls['/online/v1/payment/cancel']).toBe(cancels);
+  }
+  const kakaoOrphans = await standby.sql<{ order_id: string }>(
+    "SELECT detail->>'providerOrderId' AS order_id FROM payment_events WHERE kind = 'orphan-refunded' AND detail->>'provider' = 'kakaopay'",
     [],
     db,
   );
-  expect(orphans.map((o) => o.order_id).sort()).toEqual(lostWhole.map((c) => c.attemptId).sort());
+  expect(kakaoOrphans.map((o) => o.order_id).sort()).toEqual(kakaoPaidLost.map((c) => c.attemptId).sort());
+
+  // Only the attempt lost, the order here: told "paid" -> recorded against the order (paid, the
+  // charge kept); at the window -> nothing charged, the order waits and is paid again in B.
+  for (const c of attemptLost) {
+    if (c.told) {
+      const check = await notReadOnly(() => getWithCookie(`${shopB.base}/payments/check`, c.cookie));
+      expect(check.json.payments).toEqual([{ attemptId: c.attemptId, orderId: c.orderId, payment: 'paid' }]);
+      expect(kakaoCharged(c.attemptId).status).toBe('DONE');
+    } else {
+      const r = await notReadOnly(() => getWithCookie(inRegionB(c.back), c.cookie));
+      expect(r.json).toEqual({ orderId: c.orderId, payment: 'awaiting-payment' });
+      const again = await notReadOnly(() => startPay(shopB.base, c.orderId, 'easy-pay', 'kakaopay'));
+      expect((await returnTo(await throughWindow(again.json.redirectUrl))).json).toMatchObject({
+        orderId: c.orderId,
+        payment: 'paid',
+      });
+    }
+  }
 
   // The customers at the window come back through region B: each confirmed once, paid.
   for (const c of atWindow) {
@@ -288,12 +454,12 @@ test('region A dies with customers at the window, a confirm charged but not writ
     expect(['confirming', 'paid']).toContain(result.json?.payment);
   }
   expect(fakes.toss.calls['/v1/payments/confirm']).toBe(4 * EACH);
-  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(2 * EACH);
+  expect(fakes.kakao.calls['/online/v1/payment/approve']).toBe(5 * EACH);
 
   // Region B's reconciler, once A's confirm deadline has passed (clock moved, not waited for).
   skewB = 60_000;
   expect(await shopB.shop.payments!.reconcile()).toMatchObject({ unresolved: 0, notCharged: 0 });
-  for (const c of [...atWindow, ...inFlight, ...inLag])
+  for (const c of [...atWindow, ...inFlight, ...inLag, ...attemptLost])
     expect(await orderJson(shopB.base, c.orderId)).toMatchObject({ status: 'paid', payment: 'paid' });
 
   // Region A finally tries to write its answer: its database is gone, nothing more happens.
@@ -307,14 +473,21 @@ test('region A dies with customers at the window, a confirm charged but not writ
   );
   expect(Number(unknowns[0].n)).toBe(0);
   expect(await ledgerCheck(standby, db, [fakes.toss, fakes.kakao])).toEqual({
-    paid: 5 * EACH,
-    approved: 5 * EACH,
-    charges: 5 * EACH,
+    paid: 7 * EACH,
+    approved: 7 * EACH,
+    charges: 7 * EACH,
     doubleCharges: 0,
     lostPaidOrders: 0,
     unpaidButPaid: 0,
   });
   // Nothing else was charged and refunded.
   expect(fakes.toss.everCharged()).toHaveLength(4 * EACH);
-  expect(fakes.kakao.everCharged()).toHaveLength(2 * EACH);
+  expect(fakes.kakao.everCharged()).toHaveLength(5 * EACH);
+  // Paid but recorded nowhere after recovery: no KakaoPay charge stands without a paid order.
+  const attempts = new Set(
+    (await standby.sql<{ id: string }>('SELECT id::text AS id FROM payment_attempts', [], db)).map(
+      (r) => r.id,
+    ),
+  );
+  expect(fakes.kakao.charges().filter((p) => !attempts.has(p.orderId))).toEqual([]);
 });

@@ -87,6 +87,32 @@ test('easy-pay through KakaoPay: ready (tid stored), window, approve with pg_tok
   expect(fakes.kakao.payments.get(attempt.provider_ref)?.status).toBe('DONE');
 });
 
+test("KakaoPay's tid is also kept in the customer's recovery cookie, and 'check my payment' reads it", async () => {
+  const { orderId } = await newOrder(shop.base);
+  const pay = await startPay(shop.base, orderId, 'easy-pay', 'kakaopay');
+  expect(Object.keys(pay.json).sort()).toEqual(['attemptId', 'kind', 'orderId', 'provider', 'redirectUrl']);
+  const set = pay.headers.get('set-cookie')!;
+  expect(set).toMatch(
+    new RegExp(
+      `^shop-pay-${pay.json.attemptId}=kakaopay\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+; Path=/payments; Max-Age=2592000; SameSite=Lax; HttpOnly; Secure$`,
+    ),
+  );
+  const cookie = set.split(';')[0];
+  await returnTo(await throughWindow(pay.json.redirectUrl));
+  const check = (lang: string, c = cookie) =>
+    fetch(`${shop.base}/payments/check`, { headers: { cookie: `${c}; shop-lang=${lang}` } }).then((r) =>
+      r.text(),
+    );
+  const en = await check('en');
+  expect(en).toContain(`<li data-attempt="${pay.json.attemptId}"><a href="/orders/${orderId}">`);
+  expect(en).toContain('paid');
+  expect(await check('ko')).toContain('결제 완료');
+  expect(await check('en', 'other=1')).toContain('This browser has no recent payment to check.');
+  // Toss assigns its payment key in the window: no cookie for it (its sweep reads Toss's list).
+  const toss = await startPay(shop.base, (await newOrder(shop.base)).orderId, 'card', 'toss');
+  expect(toss.headers.get('set-cookie')).toBeNull();
+});
+
 test('replaying the return URL confirms nothing a second time', async () => {
   const { orderId, back } = await buy(shop.base, 'card');
   const confirms = fakes.toss.calls['/v1/payments/confirm'];

@@ -2,7 +2,8 @@
  * The canary's test payment (`POST /payments/test`) on a real PostgreSQL shop against the HTTP fake
  * providers: signed requests only; Toss's cycle charges in test mode and refunds; KakaoPay's stops at
  * ready (no server-side approval exists); a live key is refused before any call; a charge whose
- * answer is lost is reported unknown and refunded by the next pass, never left on the ledger.
+ * answer is lost is reported unknown and refunded by the next pass, never left on the ledger; and a
+ * reconcile pass that runs while this process's own cycle waits for its answer leaves that cycle alone.
  */
 import { SYNTHETIC_HEADER } from '../../lib/contract/shop';
 import { signTestRequest } from '../../lib/contract/test-signature';
@@ -27,7 +28,8 @@ const secrets: Record<string, Record<string, unknown>> = {};
 
 beforeAll(async () => {
   [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
-  const base = paymentSettings(fakes);
+  // 2 s deadlines: the in-flight test holds an answer while a reconcile pass runs, far inside them.
+  const base = paymentSettings(fakes, {}, 2000);
   shop = await startPayShop(
     pg,
     await pg.createDatabase(),
@@ -104,4 +106,31 @@ test('the provider charges and the answer is lost: unknown now, refunded by the 
   expect(next.json).toEqual({ provider: 'toss', verdict: 'ok', depth: 'confirm-cycle', refundedEarlier: 1 });
   expect(standing(fakes.toss)).toBe(0);
   expect(await shop.shop.payments!.tests!.reconcile()).toBe(0); // nothing open any more
+});
+
+test('a reconcile pass while this process awaits the answer of its own test charge neither refunds it nor counts it', async () => {
+  const cancels = () => fakes.toss.calls['/v1/payments/{x}/cancel'] ?? 0;
+  const cancelsBefore = cancels();
+  // The fake books the charge and holds its answer: the cycle is in flight, its charge DONE.
+  const hold = fakes.toss.hold('/v1/payments/key-in');
+  const running = testPay('toss');
+  await hold.arrived;
+  const charge = fakes.toss.everCharged().at(-1)!;
+  expect(charge).toMatchObject({ amount: 100, status: 'DONE' });
+  // The periodic pass (same entry point as the timer's) runs now, the cycle's start event still open.
+  expect(await shop.shop.payments!.tests!.reconcile()).toBe(0);
+  expect(charge.status).toBe('DONE');
+  expect(cancels()).toBe(cancelsBefore);
+  hold.release();
+  // The cycle refunds its own charge, once; the next call finds nothing earlier to report.
+  expect((await running).json).toEqual({
+    provider: 'toss',
+    verdict: 'ok',
+    depth: 'confirm-cycle',
+    refundedEarlier: 0,
+  });
+  expect(charge.status).toBe('CANCELED');
+  expect(cancels()).toBe(cancelsBefore + 1);
+  expect((await testPay('toss')).json).toMatchObject({ verdict: 'ok', refundedEarlier: 0 });
+  expect(standing(fakes.toss)).toBe(0);
 });

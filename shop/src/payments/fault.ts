@@ -97,6 +97,9 @@ export function withDrillFault(
     },
     // The shop's own window page (Toss's browser SDK): no call to the provider's API.
     ...(provider.windowPage && { windowPage: provider.windowPage.bind(provider) }),
+    // Sealing and opening a recovery key is the shop's own signature: no call to the provider.
+    ...(provider.sealRecovery && { sealRecovery: provider.sealRecovery.bind(provider) }),
+    ...(provider.openRecovery && { openRecovery: provider.openRecovery.bind(provider) }),
     returnRef: (attempt, params) => provider.returnRef(attempt, params),
     checkReturn: (attempt, params) => provider.checkReturn(attempt, params),
     async confirm(attempt, params) {

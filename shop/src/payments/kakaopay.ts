@@ -15,6 +15,7 @@
  * The customer's own refusals end in the window (fail/cancel URL), so an approve refusal is counted
  * as the provider's (health), never as a customer decline.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { callProvider, errorFields } from './call';
 import type { ProviderSettings } from './config';
 import {
@@ -24,6 +25,7 @@ import {
   type Outcome,
   type PaymentProvider,
   ProviderCallError,
+  type RecoveryKey,
   type ReturnParams,
   type ReturnUrls,
 } from './types';
@@ -84,6 +86,49 @@ export class KakaoPay implements PaymentProvider {
     if (answer.status !== 200 || typeof b.tid !== 'string' || typeof b.next_redirect_pc_url !== 'string')
       throw this.fail(answer);
     return { redirectUrl: b.next_redirect_pc_url, providerRef: b.tid };
+  }
+
+  /**
+   * KakaoPay's only look-up is by `tid` (`/online/v1/payment/order`), which `ready` returns and the
+   * merchant must keep; there is no look-up by `partner_order_id` and no transaction list. If the
+   * shop's record of the tid is lost (a failover's replication lag), the customer's browser still
+   * has it: sealed here with an HMAC keyed by a key derived from the secret key, which every region
+   * holds (the secret is replicated), so any region can verify what it gets back and nobody can
+   * make it look up (and refund) a payment that is not theirs.
+   */
+  private async recoveryMac(payload: string): Promise<Buffer> {
+    const { secretKey } = await this.secret();
+    const key = createHmac('sha256', secretKey).update('resilient-shop payment recovery v1').digest();
+    return createHmac('sha256', key).update(payload).digest();
+  }
+
+  async sealRecovery(key: RecoveryKey): Promise<string> {
+    const payload = Buffer.from(
+      JSON.stringify({
+        a: key.attemptId,
+        o: key.orderId,
+        t: key.providerRef,
+        m: key.amount,
+        c: key.createdAt,
+      }),
+    ).toString('base64url');
+    return `${payload}.${(await this.recoveryMac(payload)).toString('base64url')}`;
+  }
+
+  async openRecovery(sealed: string): Promise<RecoveryKey | undefined> {
+    const [payload, mac, extra] = sealed.split('.');
+    if (!payload || !mac || extra !== undefined) return undefined;
+    const given = Buffer.from(mac, 'base64url');
+    const expected = await this.recoveryMac(payload);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    try {
+      const v = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+      if (typeof v.a !== 'string' || typeof v.o !== 'string' || typeof v.t !== 'string') return undefined;
+      if (typeof v.m !== 'number' || typeof v.c !== 'number') return undefined;
+      return { attemptId: v.a, orderId: v.o, providerRef: v.t, amount: v.m, createdAt: v.c };
+    } catch {
+      return undefined;
+    }
   }
 
   returnRef(attempt: AttemptRef): string | undefined {

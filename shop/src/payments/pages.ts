@@ -1,9 +1,15 @@
 /** HTML of the payment pages (choice, hand-over to the window, bank transfer, phone, confirming). */
 import { textIn } from '../../../lib/contract/contacts';
 import { esc, layout, type PageContext } from '../html';
-import { formatPrice, formatTime } from '../i18n';
+import { formatPrice, formatTime, translate } from '../i18n';
 import type { PaymentsSettings } from './config';
-import type { MethodChoice, PaymentState, StartResult } from './service';
+import {
+  LOST_PAYMENT_MESSAGES,
+  type LostPayment,
+  type MethodChoice,
+  type PaymentState,
+  type StartResult,
+} from './service';
 import { PAYMENT_TEXTS } from './texts';
 
 const price = (ctx: PageContext, amount: number) => esc(formatPrice(amount, ctx.currency, ctx.lang));
@@ -87,4 +93,23 @@ export function paymentLine(ctx: PageContext, orderId: string, state: PaymentSta
           ? ` <a href="/orders/${esc(orderId)}/pay">${esc(t.tryAgain)}</a>`
           : '';
   return `<p data-payment="${esc(state)}">${esc(t.payment[state])}.${note}</p>`;
+}
+
+/** "Check my payment": each payment this browser's recovery keys name, known here or found again. */
+export function checkPage(
+  ctx: PageContext,
+  found: ({ attemptId: string; orderId: string; payment: PaymentState } | LostPayment)[],
+): string {
+  const t = PAYMENT_TEXTS[ctx.lang];
+  const items = found.map((f) =>
+    'outcome' in f
+      ? `<li data-attempt="${esc(f.attemptId)}" data-lost="${esc(f.outcome)}">${esc(translate(ctx.lang, LOST_PAYMENT_MESSAGES[f.outcome]))}</li>`
+      : `<li data-attempt="${esc(f.attemptId)}"><a href="/orders/${esc(f.orderId)}">${esc(f.orderId.slice(0, 8))}</a>: ${esc(t.payment[f.payment] ?? f.payment)}</li>`,
+  );
+  return layout(
+    ctx,
+    'payment-check',
+    t.checkTitle,
+    `<h1>${esc(t.checkTitle)}</h1>${items.length ? `<ul class="payment-check">${items.join('\n')}</ul>` : `<p>${esc(t.checkNone)}</p>`}`,
+  );
 }

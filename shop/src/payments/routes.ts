@@ -4,16 +4,19 @@
  * - `GET /payments/window?attempt=…`: the shop's page that opens Toss's window (toss-window.ts);
  * - `GET /payments/return?attempt=…` (+ the provider's parameters): confirm server-side;
  * - `GET /payments/fail?attempt=…`: the customer left the window without paying;
+ * - `GET /payments/check`: the payments this browser's recovery cookies name, found again even when
+ *   every record of them here was lost in a failover;
  * - `GET /payments/health`: breaker and switch state per provider and method (JSON).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PageContext } from '../html';
+import { readCookie } from '../cookies';
 import { HttpError, readBody, sendHtml, sendJson, wantsJson } from '../http';
 import type { Mode } from '../types';
 import { SYNTHETIC_HEADER } from '../../../lib/contract/shop';
 import { type TestRequestGate, unsignedTestHeaders } from '../signed-test-request';
-import { choicePage, manualPage } from './pages';
-import type { PaymentService, ReturnResult } from './service';
+import { checkPage, choicePage, manualPage } from './pages';
+import { type PaymentService, RECOVERY_MAX_AGE_S, type ReturnResult } from './service';
 import './texts';
 import { tossWindowHeaders, tossWindowPage } from './toss-window';
 
@@ -28,6 +31,30 @@ export interface PaymentRouteContext {
   readOnly: (req: IncomingMessage, res: ServerResponse) => void;
   /** Verifies signed test headers (none: local runs, the unsigned `1`). */
   testRequests?: TestRequestGate;
+}
+
+/** Prefix of the recovery cookies, one per attempt: `shop-pay-<attempt id>` (service.ts `recoverLost`). */
+const RECOVERY_COOKIE = 'shop-pay-';
+
+/**
+ * The recovery cookie of an attempt: sent only to /payments (the return and the check page),
+ * HttpOnly, SameSite=Lax (the provider's redirect back is a top-level GET, which Lax lets through).
+ */
+function recoveryCookie(attemptId: string, value: string, maxAgeS = RECOVERY_MAX_AGE_S): string {
+  return `${RECOVERY_COOKIE}${attemptId}=${value}; Path=/payments; Max-Age=${maxAgeS}; SameSite=Lax; HttpOnly; Secure`;
+}
+
+/** The recovery keys the browser sent, by attempt id. */
+function recoveryKeys(req: IncomingMessage): { attemptId: string; recovery: string }[] {
+  const keys: { attemptId: string; recovery: string }[] = [];
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    const name = part.slice(0, eq).trim();
+    const attemptId = name.slice(RECOVERY_COOKIE.length).toLowerCase();
+    if (eq > 0 && name.startsWith(RECOVERY_COOKIE) && UUID_RE.test(attemptId))
+      keys.push({ attemptId, recovery: part.slice(eq + 1).trim() });
+  }
+  return keys.slice(0, 20);
 }
 
 /** The shop's own origin as the customer reached it, for the provider's return URLs. */
@@ -75,7 +102,13 @@ export async function handlePaymentRoute(
     const body = await readBody(req);
     const chosen = typeof body.method === 'string' ? body.method : '';
     const provider = typeof body.provider === 'string' && body.provider ? body.provider : undefined;
-    const result = await ctx.payments.start(orderId, chosen as never, provider, origin(req));
+    let result = await ctx.payments.start(orderId, chosen as never, provider, origin(req));
+    if (result.kind === 'redirect' && result.recovery) {
+      // The recovery key goes to the browser's cookie only, never into the page or the JSON.
+      const { recovery, ...rest } = result;
+      res.appendHeader('set-cookie', recoveryCookie(result.attemptId, recovery));
+      result = rest;
+    }
     if (wantsJson(req)) {
       sendJson(res, mode, result.kind === 'redirect' ? 200 : 201, result);
     } else if (result.kind === 'redirect') {
@@ -102,6 +135,24 @@ export async function handlePaymentRoute(
     if (provider !== undefined && !tests.providerIds.includes(provider))
       throw new HttpError(404, 'That provider has no test keys here.');
     sendJson(res, mode, 200, await tests.run(provider));
+    return true;
+  }
+  if (path === '/payments/check') {
+    // "Check my payment": also answers for payments whose every record here was lost.
+    if (method !== 'GET') throw new HttpError(405, 'Method not allowed.');
+    if (mode === 'read-only') {
+      ctx.readOnly(req, res);
+      return true;
+    }
+    const found = await ctx.payments.check(recoveryKeys(req));
+    for (const f of found)
+      if ('outcome' in f && f.outcome !== 'unchecked')
+        res.appendHeader('set-cookie', recoveryCookie(f.attemptId, '', 0));
+    if (wantsJson(req)) {
+      sendJson(res, mode, 200, { payments: found });
+      return true;
+    }
+    sendHtml(res, mode, 200, checkPage(ctx.pageContext(mode, req), found));
     return true;
   }
   if (path === '/payments/health') {
@@ -149,10 +200,19 @@ export async function handlePaymentRoute(
       ctx.readOnly(req, res);
       return true;
     }
-    const result =
-      path === '/payments/return'
-        ? await ctx.payments.handleReturn(attemptId, params)
-        : await ctx.payments.windowFailed(attemptId, params.code);
+    const recovery = readCookie(req, `${RECOVERY_COOKIE}${attemptId}`);
+    let result: ReturnResult;
+    try {
+      result =
+        path === '/payments/return'
+          ? await ctx.payments.handleReturn(attemptId, params, recovery)
+          : await ctx.payments.windowFailed(attemptId, params.code);
+    } catch (err) {
+      // A lost payment settled (refunded or never charged): the browser's key has done its work.
+      if (err instanceof HttpError && err.status === 410)
+        throw new HttpError(410, err.message, { 'set-cookie': recoveryCookie(attemptId, '', 0) });
+      throw err;
+    }
     answerResult(req, res, mode, result);
     return true;
   }

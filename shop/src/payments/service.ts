@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { PAYMENT_METRICS_EVERY_SECONDS } from '../../../lib/contract/payments';
+import { DRILL_FAILED_AT_PROVIDER, PAYMENT_METRICS_EVERY_SECONDS } from '../../../lib/contract/payments';
 import type { Database } from '../db';
 import { OverloadedError } from '../gate';
 import { HttpError } from '../http';
@@ -104,7 +104,18 @@ export interface PaymentServiceOptions {
 
 /** Result of `start`: where the customer goes next. */
 export type StartResult =
-  | { kind: 'redirect'; orderId: string; attemptId: string; provider: string; redirectUrl: string }
+  | {
+      kind: 'redirect';
+      orderId: string;
+      attemptId: string;
+      provider: string;
+      redirectUrl: string;
+      /**
+       * The sealed recovery key for the customer's browser (`<provider id>.<sealed>`), when the
+       * provider's charges cannot be found without this database's record (KakaoPay).
+       */
+      recovery?: string;
+    }
   | { kind: 'bank-transfer'; orderId: string; amount: number; dueAt: string }
   | { kind: 'phone'; orderId: string; amount: number; dueAt: string };
 
@@ -115,6 +126,42 @@ export interface ReturnResult {
   /** A short reason when not paid. */
   code?: string;
 }
+
+/**
+ * A payment whose record here was lost, found again from the key the customer's browser kept. When
+ * the order itself is here (`orderKnown`: only the attempt was lost), a charge is recorded against it
+ * (`recorded`: paid, or refunded as a duplicate if the order was paid otherwise meanwhile) and a
+ * payment never charged leaves the order to be paid again. When the order is gone too: `refunded`
+ * (it was charged, and there is nothing to fulfil) or `not-charged`. `unchecked`: the provider, or
+ * this region's right to act, could not be confirmed now: ask again.
+ */
+export interface LostPayment {
+  attemptId: string;
+  orderId: string;
+  provider: string;
+  amount: number;
+  orderKnown: boolean;
+  outcome: 'recorded' | 'refunded' | 'not-charged' | 'unchecked';
+}
+
+/**
+ * How long a recovery key works (and the browser keeps it): long enough for a customer told "paid" by
+ * a region that then died to come back and check. Older keys open nothing, so a key can never
+ * refund a payment whose records were removed on purpose long after.
+ */
+export const RECOVERY_MAX_AGE_S = 30 * 24 * 3600;
+
+/** The customer-facing answers of a return whose payment record was lost here. */
+export const LOST_PAYMENT_MESSAGES: Record<LostPayment['outcome'], string> = {
+  // (the order is here: its page says paid; this text is only for completeness)
+  recorded: 'Your payment is recorded with your order.',
+  refunded:
+    'We lost the record of this order in a failover. Your payment was refunded in full; please order again.',
+  'not-charged':
+    'We lost the record of this order in a failover before it was paid. Nothing was charged; please order again.',
+  unchecked:
+    'We cannot check this payment with the provider right now. Nothing more will be charged; please check again in a few minutes.',
+};
 
 /** What one reconcile pass did. */
 export interface ReconcileReport {
@@ -244,9 +291,12 @@ export class PaymentService {
   ): Promise<StartResult> {
     if (isManualMethod(method)) return this.startManual(orderId, method);
     if (!isOnlineMethod(method)) throw new HttpError(400, 'Choose a payment method we offer.');
+    const drillProvider = await this.drillProvider(orderId);
     const tried = new Set<string>();
     for (;;) {
-      const all = this.candidates(method).filter((p) => !tried.has(p.id));
+      const all = this.candidates(method).filter(
+        (p) => !tried.has(p.id) && (drillProvider === undefined || p.id === drillProvider),
+      );
       const provider = all.find((p) => p.id === preferred) ?? all[0];
       if (!provider || !this.o.health.admits(provider.id, method, true)) {
         throw new HttpError(
@@ -269,17 +319,21 @@ export class PaymentService {
             [attempt.id, window.providerRef],
           );
         }
+        const recovery = await this.sealRecovery(provider, attempt, window.providerRef);
         return {
           kind: 'redirect',
           orderId,
           attemptId: attempt.id,
           provider: provider.id,
           redirectUrl: window.redirectUrl,
+          ...(recovery && { recovery }),
         };
       } catch (err) {
         if (!(err instanceof ProviderCallError)) throw err;
         // Preparing the window moves no money: the attempt is over, the next provider may try.
         await this.finish(attempt.id, ['started'], 'failed', err.code ?? err.errorClass, err.message);
+        // A drill order has no next provider: say that the fault failed it (the drill counts that).
+        if (drillProvider !== undefined) throw new HttpError(503, DRILL_FAILED_AT_PROVIDER);
         this.o.logger.warn('payment window not prepared; trying the next provider', {
           provider: provider.id,
           method,
@@ -287,6 +341,198 @@ export class PaymentService {
         });
       }
     }
+  }
+
+  /**
+   * For a drill order (placed with a signed `x-shop-drill`, shopctl's synthetic checkouts): the
+   * provider the game day's fault names now, the only one it may use; undefined for customers'
+   * orders. A drill order is refused when no fault is in force, so its made-up payment never reaches
+   * a provider: the fault fails every call before it is sent (fault.ts), and the breaker counts it.
+   */
+  private async drillProvider(orderId: string): Promise<string | undefined> {
+    const rows = await this.o.db.query<{ drill: boolean }>(
+      'writer',
+      'SELECT drill FROM orders WHERE id = $1',
+      [orderId],
+    );
+    if (!rows[0]?.drill) return undefined;
+    const fault = this.o.faults?.active();
+    if (!fault)
+      throw new HttpError(
+        409,
+        'A drill order pays only through a provider the game day has faulted; nothing was sent to any provider.',
+      );
+    return fault.provider;
+  }
+
+  /** The recovery key of an attempt for the customer's browser, if its provider needs one. */
+  private async sealRecovery(
+    provider: PaymentProvider,
+    attempt: AttemptRef,
+    providerRef: string | undefined,
+  ): Promise<string | undefined> {
+    if (!provider.sealRecovery || !providerRef) return undefined;
+    try {
+      const sealed = await provider.sealRecovery({
+        attemptId: attempt.id,
+        orderId: attempt.orderId,
+        providerRef,
+        amount: attempt.amount,
+        createdAt: this.o.now(),
+      });
+      return `${provider.id}.${sealed}`;
+    } catch (err) {
+      // The payment goes on; only its recovery after a lost record would depend on it.
+      this.o.logger.warn('payment recovery key not sealed', {
+        attemptId: attempt.id,
+        error: (err as Error).message,
+      });
+      return undefined;
+    }
+  }
+
+  /**
+   * A payment this database has no record of, found again from the recovery key the customer's
+   * browser kept (`recovery`, as `sealRecovery` made it). Undefined when the key does not open, names
+   * another attempt, or the attempt IS known here (then the ordinary paths apply).
+   *
+   * After an unplanned failover the order, the attempt and the provider's id of the payment can all
+   * be lost with the old primary's last commits; for KakaoPay nothing else finds the payment (its
+   * only look-up is by tid). The order is gone, so a charged payment is refunded (recorded as
+   * `orphan-refunded`, like the Toss sweep's) and the customer told to order again. Only the region
+   * that may take orders acts; anywhere else, or when the provider does not answer, `unchecked`.
+   */
+  async recoverLost(attemptId: string, recovery: string): Promise<LostPayment | undefined> {
+    const dot = recovery.indexOf('.');
+    const provider = dot > 0 ? this.providers.get(recovery.slice(0, dot)) : undefined;
+    const key = await provider?.openRecovery?.(recovery.slice(dot + 1)).catch(() => undefined);
+    if (!provider || !key || key.attemptId !== attemptId) return undefined;
+    if (this.o.now() - key.createdAt > RECOVERY_MAX_AGE_S * 1000) return undefined;
+    const known = await this.o.db.query('writer', 'SELECT 1 FROM payment_attempts WHERE id = $1', [
+      attemptId,
+    ]);
+    if (known.length) return undefined;
+    const order = await this.o.db.query<{ status: string }>(
+      'writer',
+      'SELECT status FROM orders WHERE id = $1',
+      [key.orderId],
+    );
+    const lost = (outcome: LostPayment['outcome']): LostPayment => ({
+      attemptId,
+      orderId: key.orderId,
+      provider: provider.id,
+      amount: key.amount,
+      orderKnown: order.length > 0,
+      outcome,
+    });
+    if (!(await this.authoritative().catch(() => false))) return lost('unchecked');
+    const ref: AttemptRef = {
+      id: key.attemptId,
+      orderId: key.orderId,
+      method: provider.methods[0],
+      amount: key.amount,
+      idempotencyKey: `lost-${key.attemptId}`,
+      providerRef: key.providerRef,
+    };
+    let found: LookupResult;
+    try {
+      found = await provider.lookup(ref);
+    } catch (err) {
+      this.o.logger.warn('lost payment not looked up yet', { attemptId, error: (err as Error).message });
+      return lost('unchecked');
+    }
+    if (found.kind === 'canceled') return lost('refunded');
+    if (found.kind === 'not-charged') return lost('not-charged');
+    if (found.providerOrderId !== attemptId) {
+      // Signed by this shop yet another order at the provider: never refund what may not be ours.
+      this.o.logger.error('lost payment key names a payment of another order; left alone', {
+        attemptId,
+        providerOrderId: found.providerOrderId,
+      });
+      return lost('unchecked');
+    }
+    if (order.length) {
+      // Only the attempt was lost: write it back as an unknown outcome and settle it as the
+      // reconciler would (paid if the order still waits for it and the amount matches, else refunded
+      // as a duplicate). The in-flight index refuses it while another attempt of the order is open.
+      try {
+        await this.o.db.query(
+          'writer',
+          `INSERT INTO payment_attempts (id, order_id, provider, method, amount, idempotency_key, status, provider_ref)
+           VALUES ($1, $2, $3, $4, $5, $6, 'unknown', $7)`,
+          [ref.id, ref.orderId, provider.id, ref.method, ref.amount, ref.idempotencyKey, found.providerRef],
+        );
+        await this.event(attemptId, key.orderId, 'lost-attempt-restored', {
+          provider: provider.id,
+          providerRef: found.providerRef,
+          amount: found.amount,
+        });
+        await this.settle(ref, provider, found, ['unknown']);
+      } catch (err) {
+        this.o.logger.warn('lost attempt not restored yet', { attemptId, error: (err as Error).message });
+        return lost('unchecked');
+      }
+      return lost('recorded');
+    }
+    try {
+      await provider.cancel(
+        { ...ref, amount: found.amount },
+        'Payment record lost in a region failover (refunded automatically)',
+      );
+    } catch (err) {
+      this.o.logger.error('lost payment not refunded yet; the customer is told to check again', {
+        attemptId,
+        error: (err as Error).message,
+      });
+      return lost('unchecked');
+    }
+    await this.event(null, null, 'orphan-refunded', {
+      provider: provider.id,
+      providerRef: found.providerRef,
+      providerOrderId: attemptId,
+      amount: found.amount,
+      via: 'customer-return',
+    });
+    this.o.logger.error('a charge with no record here was refunded (lost in a failover)', {
+      provider: provider.id,
+      providerRef: found.providerRef,
+      amount: found.amount,
+    });
+    return lost('refunded');
+  }
+
+  /**
+   * The payments a browser's recovery keys name (`GET /payments/check`): the order's payment state
+   * for those known here, the recovery's outcome for those lost.
+   */
+  async check(
+    keys: { attemptId: string; recovery: string }[],
+  ): Promise<({ attemptId: string; orderId: string; payment: PaymentState } | LostPayment)[]> {
+    const out: ({ attemptId: string; orderId: string; payment: PaymentState } | LostPayment)[] = [];
+    for (const k of keys) {
+      const rows = await this.o.db.query<{ order_id: string }>(
+        'writer',
+        'SELECT order_id FROM payment_attempts WHERE id = $1',
+        [k.attemptId],
+      );
+      if (rows[0]) {
+        out.push({
+          attemptId: k.attemptId,
+          orderId: rows[0].order_id,
+          payment: await this.paymentState(rows[0].order_id),
+        });
+        continue;
+      }
+      const lost = await this.recoverLost(k.attemptId, k.recovery);
+      if (lost?.orderKnown && lost.outcome !== 'unchecked')
+        out.push({
+          attemptId: k.attemptId,
+          orderId: lost.orderId,
+          payment: await this.paymentState(lost.orderId),
+        });
+      else if (lost) out.push(lost);
+    }
+    return out;
   }
 
   private async createAttempt(
@@ -428,14 +674,17 @@ export class PaymentService {
    * The return from the window: checks it against the order, commits `confirming`, confirms with the
    * provider (no connection held), and writes what the provider answered.
    */
-  async handleReturn(attemptId: string, params: ReturnParams): Promise<ReturnResult> {
+  async handleReturn(attemptId: string, params: ReturnParams, recovery?: string): Promise<ReturnResult> {
     const checked = await this.o.db.transaction(
       async (c) => {
         const a = await c.query<AttemptRow>('SELECT * FROM payment_attempts WHERE id = $1', [attemptId]);
-        if (a.rowCount === 0) throw new HttpError(404, 'There is no such payment.');
+        if (a.rowCount === 0) {
+          if (recovery) return { lost: true as const };
+          throw new HttpError(404, 'There is no such payment.');
+        }
         const orderId = a.rows[0].order_id;
-        const o = await c.query<{ status: string; total_cents: string }>(
-          'SELECT status, total_cents FROM orders WHERE id = $1 FOR UPDATE',
+        const o = await c.query<{ status: string; total_cents: string; drill: boolean }>(
+          'SELECT status, total_cents, drill FROM orders WHERE id = $1 FOR UPDATE',
           [orderId],
         );
         const attempt = (
@@ -457,7 +706,10 @@ export class PaymentService {
         const problem =
           Number(attempt.amount) !== Number(o.rows[0].total_cents)
             ? 'The amount returned by the payment window does not match the order.'
-            : provider.checkReturn(ref, params);
+            : // A drill order's return is made up by shopctl: sent only into a provider's fault.
+              o.rows[0].drill && !this.o.faults?.activeFor(provider.id)
+              ? 'A drill payment is confirmed only while the game day faults its provider.'
+              : provider.checkReturn(ref, params);
         if (problem) return { refused: problem, orderId };
         const providerRef = provider.returnRef(ref, params);
         try {
@@ -475,6 +727,19 @@ export class PaymentService {
       },
       { priority: 'high' },
     );
+    if ('lost' in checked) {
+      // Never confirmed here. With its order here, the order says what is left to do (paid, or pay
+      // again); without it, the customer is told what happened to the money.
+      const lost = await this.recoverLost(attemptId, recovery!);
+      if (!lost) throw new HttpError(404, 'There is no such payment.');
+      if (lost.orderKnown && lost.outcome !== 'unchecked')
+        return { orderId: lost.orderId, payment: await this.paymentState(lost.orderId) };
+      throw new HttpError(
+        lost.outcome === 'unchecked' ? 503 : 410,
+        LOST_PAYMENT_MESSAGES[lost.outcome],
+        lost.outcome === 'unchecked' ? { 'retry-after': '60' } : {},
+      );
+    }
     if ('done' in checked && checked.done) return checked.done;
     if ('refused' in checked && checked.refused) {
       await this.event(attemptId, checked.orderId, 'return-refused', { reason: checked.refused, params });
@@ -955,6 +1220,19 @@ export class PaymentService {
     return report;
   }
 
+  /** Whether this shop's database is the writer that may take orders (not in recovery, fence held). */
+  private authoritative(): Promise<boolean> {
+    return this.o.db.transaction(async (c) => {
+      if ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r) return false;
+      try {
+        await this.o.fence?.check(c);
+      } catch {
+        return false;
+      }
+      return true;
+    });
+  }
+
   /**
    * Runs the sweeps if due, and keeps them due until one has checked everything: a database or
    * provider hiccup right after a promotion must not leave a charge unfound.
@@ -965,16 +1243,7 @@ export class PaymentService {
       // Only the authoritative writer sweeps: a standby reading a lagging replica, or an old primary
       // that came back fenced, would take another region's fresh charges for orphans (and would
       // look up every recent attempt each pass). Elsewhere the sweep stays due until a promotion.
-      const authoritative = await this.o.db.transaction(async (c) => {
-        if ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r) return false;
-        try {
-          await this.o.fence?.check(c);
-        } catch {
-          return false;
-        }
-        return true;
-      });
-      if (!authoritative) return;
+      if (!(await this.authoritative())) return;
       const started = await this.sweepStarted();
       const orphans = await this.sweepOrphans();
       if (started.failed + orphans.failed === 0) this.sweepDue = false;

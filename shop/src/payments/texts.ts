@@ -43,6 +43,8 @@ const en = {
   confirmingNote:
     'We are confirming your payment with the provider. You will not be charged twice: check this page again in a minute.',
   paidThanks: 'Thank you: your payment is confirmed.',
+  checkTitle: 'Your payments',
+  checkNone: 'This browser has no recent payment to check.',
   tryAgain: 'Choose a way to pay',
 };
 
@@ -81,6 +83,8 @@ const ko: typeof en = {
   confirmingNote:
     '결제 대행사와 결제를 확인하고 있습니다. 두 번 결제되지 않으니, 잠시 후 이 페이지를 다시 확인해 주세요.',
   paidThanks: '결제가 확인되었습니다. 감사합니다.',
+  checkTitle: '내 결제 확인',
+  checkNone: '이 브라우저에서 확인할 최근 결제가 없습니다.',
   tryAgain: '결제 방법 선택하기',
 };
 
@@ -114,6 +118,19 @@ export const PAYMENT_ROUTE_TEXTS_KO: Record<string, string> = {
   'This payment key was already used for another payment. Nothing was charged.':
     '이미 다른 결제에 사용된 결제 키입니다. 결제되지 않았습니다.',
   'Online payments are not enabled in this shop.': '이 상점은 온라인 결제를 사용하지 않습니다.',
+  'A drill order pays only through a provider the game day has faulted; nothing was sent to any provider.':
+    '훈련 주문은 장애 훈련 중인 결제 대행사로만 결제합니다. 어느 대행사에도 요청하지 않았습니다.',
+  "The game day's fault failed this drill payment at the provider; nothing was sent to it.":
+    '장애 훈련이 이 훈련 결제를 결제 대행사 단계에서 실패시켰습니다. 대행사에는 요청하지 않았습니다.',
+  'A drill payment is confirmed only while the game day faults its provider. Nothing was charged.':
+    '훈련 결제는 장애 훈련 중에만 승인을 요청합니다. 결제되지 않았습니다.',
+  'Your payment is recorded with your order.': '결제가 주문에 기록되었습니다.',
+  'We lost the record of this order in a failover. Your payment was refunded in full; please order again.':
+    '장애 전환 중에 이 주문의 기록이 사라졌습니다. 결제 금액은 전액 환불되었습니다. 다시 주문해 주세요.',
+  'We lost the record of this order in a failover before it was paid. Nothing was charged; please order again.':
+    '장애 전환 중에 결제 전 이 주문의 기록이 사라졌습니다. 결제된 금액은 없습니다. 다시 주문해 주세요.',
+  'We cannot check this payment with the provider right now. Nothing more will be charged; please check again in a few minutes.':
+    '지금은 결제 대행사에서 이 결제를 확인할 수 없습니다. 더 결제되는 금액은 없으니, 몇 분 뒤 다시 확인해 주세요.',
 };
 
 Object.assign(MESSAGES.ko.routes, PAYMENT_ROUTE_TEXTS_KO);

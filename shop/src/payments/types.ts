@@ -86,6 +86,21 @@ export class ProviderCallError extends Error {
   }
 }
 
+/**
+ * What finds a payment again when every record of it here was lost (a failover's replication lag
+ * took the order, the attempt and its provider id): sealed by the adapter into a value the
+ * customer's browser keeps (a cookie), opened by whichever region the customer comes back to.
+ */
+export interface RecoveryKey {
+  attemptId: string;
+  orderId: string;
+  /** The provider's id of the payment (KakaoPay tid): what its look-up needs. */
+  providerRef: string;
+  amount: number;
+  /** When the key was sealed (ms since the epoch): an old key opens nothing. */
+  createdAt: number;
+}
+
 /** The shop's window page: the SDK to load and the request to give it (toss-window.ts). */
 export interface WindowPage {
   sdkUrl: string;
@@ -124,6 +139,14 @@ export interface PaymentProvider {
    * transaction list; absent for providers without one.
    */
   listCharges?(since: Date, until: Date): Promise<ProviderCharge[]>;
+  /**
+   * Seals a recovery key for the customer's browser (signed with a key derived from the provider's
+   * secret, which every region holds); present for providers whose charges the shop could not
+   * otherwise find without its own records (KakaoPay: no transaction list).
+   */
+  sealRecovery?(key: RecoveryKey): Promise<string>;
+  /** Opens a sealed recovery key; undefined when it is malformed or its signature does not verify. */
+  openRecovery?(sealed: string): Promise<RecoveryKey | undefined>;
   /** Asks the provider whether this attempt was charged. */
   lookup(attempt: AttemptRef): Promise<LookupResult>;
   /** Cancels (refunds) a charged attempt in full. */

@@ -13,6 +13,10 @@
  * provider's "temporary error" code); `decline` (every confirm refused as a customer decline).
  * Toss's card number payment (`key-in`, the canary's test payment) approves at once and follows the
  * same modes.
+ *
+ * `hold(endpoint)` keeps the answers of one endpoint (after the fake has acted on the request: a charge
+ * is booked) until the test releases them, so a test can run something while an answer is on its way
+ * without racing a timer.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -71,6 +75,7 @@ export class FakeProvider {
   private window!: Server;
   private apiPort = 0;
   private readonly sockets = new Set<Socket>();
+  private held: { endpoint: string; arrived: () => void; released: Promise<void> } | undefined;
 
   constructor(readonly opts: FakeProviderOptions) {
     this.latencyMs = opts.latencyMs ?? 0;
@@ -120,6 +125,25 @@ export class FakeProvider {
       s.on('close', () => this.sockets.delete(s));
     });
     return server;
+  }
+
+  /**
+   * Holds every answer of `endpoint` (a key of `calls`) after the fake has acted on the request, until
+   * `release()`. `arrived` resolves when the first such request has been acted on.
+   */
+  hold(endpoint: string): { arrived: Promise<void>; release: () => void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const arrivedP = new Promise<void>((r) => (arrived = r));
+    const released = new Promise<void>((r) => (release = r));
+    this.held = { endpoint, arrived, released };
+    return {
+      arrived: arrivedP,
+      release: () => {
+        this.held = undefined;
+        release();
+      },
+    };
   }
 
   /** Changes the failure mode; `refuse` closes the API port, leaving it reopens it on the same port. */
@@ -190,7 +214,7 @@ export class FakeProvider {
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const endpoint = path.replace(
-      /\/v1\/payments\/(?!confirm$)[^/]+(\/cancel)?$/,
+      /\/v1\/payments\/(?!confirm$|key-in$)[^/]+(\/cancel)?$/,
       (_, c) => `/v1/payments/{x}${c ?? ''}`,
     );
     this.calls[endpoint] = (this.calls[endpoint] ?? 0) + 1;
@@ -213,6 +237,11 @@ export class FakeProvider {
       this.opts.kind === 'toss-payments'
         ? this.toss(req.method ?? 'GET', path, body)
         : this.kakao(path, body);
+    const held = this.held;
+    if (held?.endpoint === endpoint) {
+      held.arrived();
+      await held.released;
+    }
     if (!answer) return; // charged, never answered
     if (typeof key === 'string' && req.method === 'POST') this.idempotent.set(key, answer);
     json(res, answer.status, answer.body);
