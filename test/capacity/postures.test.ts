@@ -1,6 +1,6 @@
 import { loadConfig } from '../../lib/config/load';
 import { postureRows, renderPostures } from '../../lib/report/postures';
-import { testConfig } from '../support/synth';
+import { testConfig } from '../support/config';
 
 test('the posture table of the default config, every posture compared (pinned)', () => {
   const table = renderPostures(loadConfig('default'), true)

@@ -14,7 +14,7 @@ import { parseContacts, parseCurrency } from '../../shop/src/config';
 import { formatPrice, LANG_COOKIE, MESSAGES, translate } from '../../shop/src/i18n';
 import { launchChromium } from '../support/browser';
 import { startPostgres, type PostgresServer } from '../support/postgres';
-import { testConfig } from '../support/synth';
+import { testConfig } from '../support/config';
 import { shortOrLong } from '../support/long';
 import * as html from '../../shop/src/html';
 import { getHealth, postJson, startShop, waitFor, type RunningShop } from './helpers';
