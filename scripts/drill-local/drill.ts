@@ -77,6 +77,13 @@ export interface DrillOptions {
    * at once. @default 3
    */
   readonly checkersPerRegion?: number;
+  /**
+   * Where the PostgreSQL servers' directories are made. The short drill in `npm test` uses tmpfs
+   * (test/support/postgres.ts, `clusterParentDir`): fsync and synchronous commit stay on, and what
+   * the drill counts as lost is what had not reached the standby, which the medium does not change.
+   * @default the temporary directory
+   */
+  readonly dataParentDir?: string;
   /** Progress lines. @default silent */
   readonly log?: (line: string) => void;
 }
@@ -199,7 +206,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
   const cleanups: (() => Promise<void> | void)[] = [];
   const events: { at: number; what: string }[] = [];
   try {
-    const db = new LocalGlobalDatabase(config.database.databaseName);
+    const db = new LocalGlobalDatabase(config.database.databaseName, options.dataParentDir);
     cleanups.push(() => db.destroy());
     const promotion: WriterPromotion = db;
     log(`PostgreSQL: primary ${primary}, streaming standby ${standby}`);
