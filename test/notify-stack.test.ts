@@ -1,59 +1,25 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { loadConfig } from '../lib/config/load';
-import { Names } from '../lib/config/names';
+import { Match } from 'aws-cdk-lib/assertions';
 import { parseNotifySwitchValue } from '../lib/contract/notify';
 import { NOTIFY_ALARM_SHAPE } from '../lib/notify/notify-alarms';
 import { NOTIFY_SWITCH_INITIAL, sendEmailStatement, shopNotify } from '../lib/notify/regional-notify';
 import { leaseOf, parseNotify } from '../shop/src/notify/config';
-import { resourcesOf, sharedTemplates, testConfig } from './support/synth';
+import {
+  dataKeyOf,
+  envLine,
+  idOf,
+  instanceStatements,
+  PRIMARY,
+  regionalFixture,
+  STANDBY,
+} from './support/regional-templates';
+import { resourcesOf, testConfig } from './support/synth';
 
-const config = loadConfig('default');
-const names = new Names(config);
-const templates = sharedTemplates(config);
-const regional = (region: string): Template => templates[names.regionalStack(region)];
-const PRIMARY = 'ap-northeast-2';
-const STANDBY = 'ap-northeast-1';
-
-const arn = (service: string, region: string, resource: string) => ({
-  'Fn::Join': [
-    '',
-    ['arn:', { Ref: 'AWS::Partition' }, `:${service}:${region}:${config.account}:${resource}`],
-  ],
-});
-
-/** Logical id of the one resource of `type` whose properties match. */
-function idOf(t: Template, type: string, props: Record<string, unknown>): string {
-  const found = Object.keys(t.findResources(type, { Properties: props }));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
-
-/** The statements of the web tier's instance policy. */
-function instanceStatements(t: Template): any[] {
-  const policies = resourcesOf(t, 'AWS::IAM::ManagedPolicy').filter(([id]) =>
-    id.startsWith('WebInstancePolicy'),
-  );
-  expect(policies).toHaveLength(1);
-  return policies[0][1].Properties.PolicyDocument.Statement;
-}
-
-/** The value of `name=` in the instances' environment file (from the launch template's user data). */
-function envLine(t: Template, name: string): string | undefined {
-  const lt = resourcesOf(t, 'AWS::EC2::LaunchTemplate')[0][1];
-  const parts: unknown[] = lt.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];
-  const script = parts.filter((p): p is string => typeof p === 'string').join('');
-  return script
-    .split('\n')
-    .find((l) => l.startsWith(`${name}=`))
-    ?.slice(name.length + 1);
-}
+const { config, regional, arn } = regionalFixture();
 
 describe('channel secrets: NHN channels only, created in the primary, replicated like the payment secrets', () => {
   const t = regional(PRIMARY);
-  const dataKey = idOf(t, 'AWS::KMS::Key', {
-    Description: Match.stringLikeRegexp('^Encrypts resilient-shop data'),
-  });
+  const dataKey = dataKeyOf(t);
 
   test.each(['alimtalk', 'sms'])('%s', (id) => {
     t.hasResource('AWS::SecretsManager::Secret', {

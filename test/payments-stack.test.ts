@@ -1,45 +1,23 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { loadConfig } from '../lib/config/load';
-import { Names } from '../lib/config/names';
+import { Match } from 'aws-cdk-lib/assertions';
 import { PAYMENT_ALARM_SHAPE, unknownsAlarmMinutes } from '../lib/payments/payment-alarms';
 import { shopPayments } from '../lib/payments/regional-payments';
-import { resourcesOf, sharedTemplates } from './support/synth';
+import {
+  dataKeyOf,
+  envLine,
+  idOf,
+  instanceStatements,
+  PRIMARY,
+  regionalFixture,
+  STANDBY,
+  userDataText,
+} from './support/regional-templates';
+import { resourcesOf } from './support/synth';
 
-const config = loadConfig('default');
-const names = new Names(config);
-const templates = sharedTemplates(config);
-const regional = (region: string): Template => templates[names.regionalStack(region)];
-const PRIMARY = 'ap-northeast-2';
-const STANDBY = 'ap-northeast-1';
-
-const arn = (service: string, region: string, resource: string) => ({
-  'Fn::Join': [
-    '',
-    ['arn:', { Ref: 'AWS::Partition' }, `:${service}:${region}:${config.account}:${resource}`],
-  ],
-});
-
-/** Logical id of the one resource of `type` whose properties match. */
-function idOf(t: Template, type: string, props: Record<string, unknown>): string {
-  const found = Object.keys(t.findResources(type, { Properties: props }));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
-
-/** The statements of the web tier's instance policy. */
-function instanceStatements(t: Template): any[] {
-  const policies = resourcesOf(t, 'AWS::IAM::ManagedPolicy').filter(([id]) =>
-    id.startsWith('WebInstancePolicy'),
-  );
-  expect(policies).toHaveLength(1);
-  return policies[0][1].Properties.PolicyDocument.Statement;
-}
+const { config, names, templates, regional, arn } = regionalFixture();
 
 describe('provider secrets: created in the primary, replicated like the database secret', () => {
   const t = regional(PRIMARY);
-  const dataKey = idOf(t, 'AWS::KMS::Key', {
-    Description: Match.stringLikeRegexp('^Encrypts resilient-shop data'),
-  });
+  const dataKey = dataKeyOf(t);
 
   test.each(
     config.payments.providers.flatMap((p) => [
@@ -159,18 +137,15 @@ describe.each([PRIMARY, STANDBY])('regional stack %s', (region) => {
   });
 
   test('SHOP_PAYMENTS and the signing secret name are in the environment the instances write', () => {
-    const lt = resourcesOf(t, 'AWS::EC2::LaunchTemplate')[0][1];
-    const parts: unknown[] = lt.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];
-    const script = parts.filter((p): p is string => typeof p === 'string').join('');
-    const line = script.split('\n').find((l) => l.startsWith('SHOP_PAYMENTS='));
+    const line = envLine(t, 'SHOP_PAYMENTS');
     expect(line).toBeDefined();
-    expect(JSON.parse(line!.slice("SHOP_PAYMENTS='".length, -1))).toEqual(shopPayments(config));
+    expect(JSON.parse(line!.slice(1, -1))).toEqual(shopPayments(config));
     expect(shopPayments(config).providers.map((p) => [p.id, p.secretName])).toEqual([
       ['toss', 'resilient-shop/payments/toss'],
       ['kakaopay', 'resilient-shop/payments/kakaopay'],
     ]);
     expect(shopPayments(config).switchParameter).toBe('/resilient-shop/payments/disabled');
-    expect(script).toContain('\nSHOP_TEST_SIGNING_SECRET_NAME=resilient-shop/test-signing\n');
+    expect(userDataText(t)).toContain('\nSHOP_TEST_SIGNING_SECRET_NAME=resilient-shop/test-signing\n');
   });
 
   const topic = () => idOf(t, 'AWS::SNS::Topic', { TopicName: 'resilient-shop-alarms' });

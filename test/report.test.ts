@@ -263,7 +263,7 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
     });
   }
   for (const key of ['waf-req', 'alb-lcu'])
-    expect(cost.prices.find((p) => p.key === key)).toMatchObject({
+    expect(cost.prices.find((p) => p.key === key && p.region === regions[0])).toMatchObject({
       source: expect.stringMatching(/^https:\/\/aws\.amazon\.com\//),
       asOf: '2026-12-08',
     });
@@ -271,6 +271,126 @@ test('the cost estimate is positive, itemised and states its unit prices', () =>
   expect(canaryRuns?.item).toContain('43,200 runs');
   for (const line of cost.lines)
     expect(cost.prices.some((p) => p.usd === line.unitUsd) || line.unitUsd === 0).toBe(true);
+});
+
+test('custom metrics are counted from the publishers, per region, with their PutMetricData requests', () => {
+  const cost = report.cost;
+  const m = cost.customMetrics;
+  // Per regional stack: payments 3 lanes × 6 + 2 = 20, notices 3 channels × 3 + 1 = 10, 1 switch copy,
+  // canary verdicts from 3 vantages × (4 targets + 3 PaymentsDown + 2 test-payment verdicts) = 27,
+  // its own canary's EMF 53, the mirror 2 sources × 6 = 12, readiness 2 sources × 9 = 18.
+  expect(m.perRegion).toEqual({ [regions[0]]: 141, [regions[1]]: 141, 'us-east-1': 82 });
+  expect(m.total).toBe(364);
+  // Primary: 2 instances × 2 shop publishers × 43,200 + switch 43,200 + 3 canaries × 43,200
+  // + 2 mirrors × 43,200 + 2 readiness × 8,640. The standby runs 1 instance.
+  expect(m.requestsPerMonth).toEqual({ [regions[0]]: 449_280, [regions[1]]: 362_880, 'us-east-1': 172_800 });
+  const line = (stack: string, re: RegExp) => cost.lines.find((l) => l.stack === stack && re.test(l.item));
+  expect(line(names.regionalStack(regions[0]), /^Custom metrics stored/)).toMatchObject({
+    quantity: 141,
+    unitUsd: 0.3,
+    monthlyUsd: 42.3,
+  });
+  expect(line(names.regionalStack(regions[0]), /^PutMetricData requests/)).toMatchObject({
+    quantity: 449.28,
+    unit: '1,000 requests',
+    unitUsd: 0.01,
+    monthlyUsd: 4.49,
+  });
+  expect(line(names.edgeStack(), /^Custom metrics stored/)).toMatchObject({ quantity: 82, monthlyUsd: 24.6 });
+  // No foundation stack carries a metric line: each region counts once.
+  expect(cost.lines.filter((l) => /Custom metrics/.test(l.item)).map((l) => l.stack)).toEqual([
+    names.regionalStack(regions[0]),
+    names.regionalStack(regions[1]),
+    names.edgeStack(),
+  ]);
+  // Every custom metric an alarm reads is one a publisher sends.
+  expect(cost.unpublishedAlarmMetrics).toEqual([]);
+  const md = renderMarkdown(report);
+  expect(md).toContain(
+    `Custom metrics: **364** (141 in ${regions[0]}, 141 in ${regions[1]}, 82 in us-east-1)`,
+  );
+  expect(md).toContain('| canary journeys | ap-northeast-2 | EMF | 53 | 43,200 | none (log lines) |');
+});
+
+test('the count follows the settings the publishers get: one channel fewer is 3 metrics fewer per region, one method more 6 more', () => {
+  const copy = JSON.parse(JSON.stringify(templates)) as Record<string, CfnTemplate>;
+  for (const t of Object.values(copy))
+    for (const r of Object.values(t.Resources ?? {}))
+      if (r.Type === 'AWS::EC2::LaunchTemplate') {
+        const parts = r.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];
+        r.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] = parts.map((p: unknown) =>
+          typeof p !== 'string'
+            ? p
+            : p.replace(/\nSHOP_(NOTIFY|PAYMENTS)='([^\n]*)'/g, (_all, key: string, json: string) => {
+                const v = JSON.parse(json);
+                if (key === 'NOTIFY') v.channels = v.channels.filter((c: { id: string }) => c.id !== 'sms');
+                else v.providers[1].methods.push('card');
+                return `\nSHOP_${key}='${JSON.stringify(v)}'`;
+              }),
+        );
+      }
+  const r = buildReport(copy, { budgetSeconds: config.failoverBudgetSeconds, stackRegions });
+  expect(r.cost.customMetrics.perRegion).toEqual({
+    [regions[0]]: 141 - 3 + 6,
+    [regions[1]]: 141 - 3 + 6,
+    'us-east-1': 82,
+  });
+});
+
+test("prices per region: the region's own where found, else us-east-1 flagged on the line", () => {
+  const cost = report.cost;
+  const nat = (region: string) =>
+    cost.lines.find((l) => l.stack === names.regionalStack(region) && /NAT gateways/.test(l.item));
+  // ap-northeast-1's NAT gateway hour was found ($0.062); ap-northeast-2's was not.
+  expect(nat('ap-northeast-1')).toMatchObject({ unitUsd: 0.062, monthlyUsd: 45.26 });
+  expect(nat('ap-northeast-1')?.note).not.toMatch(/us-east-1 price/);
+  expect(nat('ap-northeast-2')).toMatchObject({
+    unitUsd: 0.045,
+    note: 'plus $0.045/GB processed; us-east-1 price; no source for ap-northeast-2 found',
+  });
+  // ap-northeast-1's ALB hour and LCU were found too; a public IPv4 address costs the same everywhere.
+  expect(
+    cost.lines.find(
+      (l) => l.stack === names.regionalStack('ap-northeast-1') && /^Application Load/.test(l.item),
+    ),
+  ).toMatchObject({ unitUsd: 0.0243, monthlyUsd: 17.74, note: 'LCUs extra (≈0 idle)' });
+  for (const l of cost.lines.filter((x) => /^Public IPv4/.test(x.item))) expect(l.note).toBeUndefined();
+  // WAF costs the same everywhere: never flagged.
+  for (const l of cost.lines.filter((x) => /^WAF/.test(x.item)))
+    expect(l.note ?? '').not.toMatch(/us-east-1 price/);
+  // The edge stack is in us-east-1: its own prices.
+  for (const l of cost.lines.filter((x) => x.stack === names.edgeStack()))
+    expect(l.note ?? '').not.toMatch(/us-east-1 price/);
+  expect(cost.prices).toContainEqual(
+    expect.objectContaining({ key: 'nat', region: 'ap-northeast-1', usd: 0.062, asOf: '2026-12-08' }),
+  );
+  expect(cost.prices).toContainEqual(
+    expect.objectContaining({
+      key: 'acu',
+      region: 'ap-northeast-1',
+      usd: 0.14,
+      flag: 'us-east-1 price; no source for ap-northeast-1 found',
+    }),
+  );
+  expect(cost.unpricedRegions).toEqual([]);
+  expect(report.warnings.join('\n')).not.toMatch(/No prices for/);
+});
+
+test('a region the price table does not cover is warned about, never priced silently', () => {
+  const moved = Object.fromEntries(
+    Object.entries(stackRegions).map(([stack, region]) => [
+      stack,
+      region === regions[1] ? 'eu-west-3' : region,
+    ]),
+  );
+  const r = buildReport(templates, { budgetSeconds: config.failoverBudgetSeconds, stackRegions: moved });
+  expect(r.cost.unpricedRegions).toEqual(['eu-west-3']);
+  expect(r.warnings).toContain(
+    "No prices for eu-west-3 in lib/report/prices.ts: its stacks are priced at us-east-1 list prices, usually the lowest. Read that region's prices and add them with their sources.",
+  );
+  const ec2 = r.cost.lines.find((l) => l.stack === names.regionalStack(regions[1]) && /^EC2/.test(l.item));
+  expect(ec2?.note).toBe('us-east-1 price; eu-west-3 is not in the price table');
+  expect(renderMarkdown(r)).toContain('> **⚠ No prices for eu-west-3');
 });
 
 test('the game-day brake is silent and read by every FIS template of its region; the FIS extension is priced when on', () => {

@@ -1,7 +1,8 @@
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { bounded, withDeadline } from '../aws/deadline';
 import type { Deps } from '../aws/deps';
-import { aws, describeError, errorKind, rootMessage } from '../aws/errors';
+import { describeError, errorKind } from '../aws/errors';
+import { unionOfLists } from '../aws/listSwitch';
+import { getShopJson, type ShopJson } from '../shop/json';
+import { type AlarmsInAlarm, alarmsInAlarm } from '../status/alarms';
 import { configuredChannels, readChannelSwitches, type RegionChannelSwitch } from './switch';
 
 /** Path of the shop's notice health (owned by the shop; NOTIFY-CONTRACT "Shop HTTP"). */
@@ -63,78 +64,34 @@ export interface ChannelsReport {
   readonly reasons: readonly string[];
 }
 
-type Json = Record<string, unknown>;
-
 /** GET /notify/health of one region within `httpTimeoutMs`; never throws. */
-export async function getShopNotify(d: Deps, region: string): Promise<ShopNotifyView> {
-  try {
-    return await withDeadline(
-      d,
-      async (signal) => {
-        const res = await d.fetch(`https://${d.names.regionRecord(region)}${NOTIFY_HEALTH_PATH}`, { signal });
-        let body: Json = {};
-        try {
-          const parsed = await bounded(res.json(), signal, () => new Error('body not received in time'));
-          if (parsed && typeof parsed === 'object') body = parsed as Json;
-        } catch {
-          return { status: res.status, error: 'not JSON' };
-        }
-        const sw = (body.switch ?? {}) as Json;
-        const channels = Array.isArray(body.channels)
-          ? body.channels
-              .filter((c): c is Json => !!c && typeof c === 'object')
-              .map((c) => ({
-                channel: String(c.channel),
-                breaker: String(c.breaker),
-                disabled: c.disabled === true,
-                sent: Number(c.sent ?? 0),
-                failed: Number(c.failed ?? 0),
-                fallbacks: Number(c.fallbacks ?? 0),
-              }))
-          : undefined;
-        return {
-          status: res.status,
-          ...(channels ? { channels } : {}),
-          ...(body.oldestUnsentAgeSeconds === null || typeof body.oldestUnsentAgeSeconds === 'number'
-            ? { oldestUnsentAgeSeconds: body.oldestUnsentAgeSeconds }
-            : {}),
-          ...(Array.isArray(sw.disabled) ? { switchApplied: sw.disabled.map(String) } : {}),
-          ...(typeof sw.error === 'string' && sw.error ? { switchError: sw.error } : {}),
-        };
-      },
-      { timeoutMs: d.httpTimeoutMs },
-    );
-  } catch (e) {
-    return { status: null, error: rootMessage(e) };
-  }
-}
-
-/** Notify alarms (metric and composite) of `region` in ALARM. */
-async function notifyAlarmsInAlarm(
-  d: Deps,
-  region: string,
-): Promise<{ alarms: string[] | null; error?: string }> {
-  const prefix = `${d.names.alarmPrefix()}notify-`;
-  try {
-    const res = await aws(d, region, 'cloudwatch:DescribeAlarms', (o) =>
-      d.clients(region).cloudwatch.send(
-        new DescribeAlarmsCommand({
-          AlarmNamePrefix: prefix,
-          StateValue: 'ALARM',
-          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-        }),
-        o,
-      ),
-    );
+export function getShopNotify(d: Deps, region: string): Promise<ShopNotifyView> {
+  const url = `https://${d.names.regionRecord(region)}${NOTIFY_HEALTH_PATH}`;
+  return getShopJson(d, url, (status, body): ShopNotifyView => {
+    if (!body) return { status, error: 'not JSON' };
+    const sw = (body.switch ?? {}) as ShopJson;
+    const channels = Array.isArray(body.channels)
+      ? body.channels
+          .filter((c): c is ShopJson => !!c && typeof c === 'object')
+          .map((c) => ({
+            channel: String(c.channel),
+            breaker: String(c.breaker),
+            disabled: c.disabled === true,
+            sent: Number(c.sent ?? 0),
+            failed: Number(c.failed ?? 0),
+            fallbacks: Number(c.fallbacks ?? 0),
+          }))
+      : undefined;
     return {
-      alarms: [...(res.MetricAlarms ?? []), ...(res.CompositeAlarms ?? [])]
-        .filter((a) => a.AlarmName?.startsWith(prefix) && a.StateValue === 'ALARM')
-        .map((a) => a.AlarmName as string),
+      status,
+      ...(channels ? { channels } : {}),
+      ...(body.oldestUnsentAgeSeconds === null || typeof body.oldestUnsentAgeSeconds === 'number'
+        ? { oldestUnsentAgeSeconds: body.oldestUnsentAgeSeconds }
+        : {}),
+      ...(Array.isArray(sw.disabled) ? { switchApplied: sw.disabled.map(String) } : {}),
+      ...(typeof sw.error === 'string' && sw.error ? { switchError: sw.error } : {}),
     };
-  } catch (e) {
-    if (errorKind(e) === 'credentials' || errorKind(e) === 'interrupted') throw e;
-    return { alarms: null, error: describeError(e, d.profile) };
-  }
+  });
 }
 
 /**
@@ -149,13 +106,22 @@ export async function gatherChannels(d: Deps, o: { cloudwatch?: boolean } = {}):
   let withoutCredentials: string | undefined;
   const awsSide = async (): Promise<{
     switches: (RegionChannelSwitch | undefined)[];
-    alarms: { alarms: string[] | null; error?: string }[];
+    alarms: AlarmsInAlarm[];
   }> => {
     const skipped = d.config.regions.map(() => ({ alarms: null, error: 'not read' }));
     try {
       const [switches, alarms] = await Promise.all([
         readChannelSwitches(d),
-        cloudwatch ? Promise.all(d.config.regions.map((r) => notifyAlarmsInAlarm(d, r.name))) : skipped,
+        cloudwatch
+          ? Promise.all(
+              d.config.regions.map((r) =>
+                alarmsInAlarm(d, r.name, `${d.names.alarmPrefix()}notify-`, [
+                  'MetricAlarm',
+                  'CompositeAlarm',
+                ]),
+              ),
+            )
+          : skipped,
       ]);
       return { switches, alarms };
     } catch (e) {
@@ -172,9 +138,8 @@ export async function gatherChannels(d: Deps, o: { cloudwatch?: boolean } = {}):
     alarms: alarms[i].alarms,
     ...(alarms[i].error ? { alarmsError: alarms[i].error } : {}),
   }));
-  const read = switches.filter((s): s is RegionChannelSwitch => !!s?.disabled);
-  const disabled = [...new Set(read.flatMap((s) => s.disabled ?? []))].sort();
-  const switchesDisagree = new Set(read.map((s) => JSON.stringify([...(s.disabled ?? [])].sort()))).size > 1;
+  const read = switches.flatMap((s) => (s?.disabled ? [s.disabled] : []));
+  const { union: disabled, disagree: switchesDisagree } = unionOfLists(read);
   const on = channels.filter((c) => !disabled.includes(c));
   const ages = regions
     .map((r) => r.shop.oldestUnsentAgeSeconds)

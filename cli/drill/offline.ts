@@ -193,7 +193,7 @@ export function paymentOutageOfflinePlan(d: Deps, f: PaymentOutageFlags, region:
       `the shop in ${region}: every call to ${provider} (${methods.join(', ') || 'its methods'}) ${mode === 'stall' ? 'hangs until its timeout' : 'fails as a refused connection'}; the other regions are untouched`,
     ],
     changes: [
-      `SSM ${parameter} in ${region} = ${fault} (read back)`,
+      `SSM ${parameter} in ${region} = ${fault} (read back when an answer is lost)`,
       'no payment is sent by the drill: the breaker needs real checkouts',
     ],
     rollback: [

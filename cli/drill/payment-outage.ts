@@ -9,18 +9,18 @@
  * before sending it. Nobody tells the routing: the circuit breaker must notice and route around P.
  *
  * Plan first (refusals, what customers lose, the commands to resume and restore), confirmation,
- * the fault written and read back, a watch of the shop's `GET /payments/health` (fault applied,
+ * the fault written (read back when its answer is lost), a watch of the shop's `GET /payments/health` (fault applied,
  * breaker open, routing switched) until `--minutes` pass or Ctrl-C, the fault ALWAYS restored (also
  * on Ctrl-C and on any error; the fault's own `until` ends it in the shop if even that fails), the
  * shop's payment metrics of the window from CloudWatch, a markdown report and an audit record.
  */
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import {
   DRILL_FAULT_MODES,
   type DrillFault,
   type DrillFaultMode,
   formatDrillFault,
+  NO_DRILL_FAULT,
   parseDrillFault,
   PAYMENT_DIMENSIONS,
   PAYMENT_METRICS,
@@ -29,7 +29,8 @@ import { commandPrefix } from '../action/refusals';
 import { writeAudit } from '../aws/audit';
 import { bounded, type CallContext, withDeadline } from '../aws/deadline';
 import type { Deps } from '../aws/deps';
-import { aws, CliError, describeError, errorKind, EXIT, UsageError } from '../aws/errors';
+import { aws, CliError, describeError, EXIT, UsageError } from '../aws/errors';
+import { readSwitchParameter, type SwitchCodec, writeSwitchParameter } from '../aws/switchParameter';
 import { PAYMENTS_HEALTH_PATH } from '../payments/status';
 
 /** The scenario name on the command line. */
@@ -132,32 +133,30 @@ async function readHealth(d: Deps, region: string, ctx: CallContext): Promise<He
   }
 }
 
+/** How the fault switch's value is read and written: `null` is no fault (`{}`). */
+const DRILL_FAULT: SwitchCodec<DrillFault | null> = {
+  parse: (value) => parseDrillFault(value) ?? null,
+  format: (fault) => formatDrillFault(fault ?? undefined),
+  empty: NO_DRILL_FAULT,
+};
+
 /** The region's fault switch: the fault in it (undefined for `{}`), or why it could not be read. */
 async function readFault(
   d: Deps,
   region: string,
-  ctx: CallContext,
 ): Promise<{ fault?: DrillFault; error?: string; missing?: boolean }> {
-  const name = d.names.paymentsFaultParameter();
-  try {
-    const res = await aws(ctx, region, 'ssm:GetParameter', (o) =>
-      d.clients(region).ssm.send(new GetParameterCommand({ Name: name }), o),
-    );
-    try {
-      return { fault: parseDrillFault(res.Parameter?.Value ?? '{}') };
-    } catch (e) {
-      return { error: `unreadable value: ${(e as Error).message}` };
-    }
-  } catch (e) {
-    if (errorKind(e) === 'interrupted' || errorKind(e) === 'credentials') throw e;
-    if (errorKind(e) === 'not-found') return { missing: true };
-    return { error: describeError(e, d.profile) };
-  }
+  const r = await readSwitchParameter(d, region, d.names.paymentsFaultParameter(), DRILL_FAULT);
+  return {
+    ...(r.value ? { fault: r.value } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.missing ? { missing: true } : {}),
+  };
 }
 
 /**
- * Writes the fault switch (Overwrite) and reads it back. `ok` only when the read-back shows the
- * value; an error answer is `failed`; a lost answer with no read-back is `unknown`.
+ * Writes the fault switch (Overwrite) under `ctx`, read back (twice, after a settle) when its answer
+ * is lost (cli/aws/switchParameter.ts). `ok`: answered, or read back in effect; `failed`: refused,
+ * or read back as not written; `unknown`: no answer and no read-back.
  */
 async function writeFault(
   d: Deps,
@@ -165,33 +164,10 @@ async function writeFault(
   fault: DrillFault | undefined,
   ctx: CallContext,
 ): Promise<{ result: 'ok' | 'failed' | 'unknown'; error?: string }> {
-  const value = formatDrillFault(fault);
-  let lost: string | undefined;
-  try {
-    await aws(ctx, region, 'ssm:PutParameter', (o) =>
-      d.clients(region).ssm.send(
-        new PutParameterCommand({
-          Name: d.names.paymentsFaultParameter(),
-          Value: value,
-          Type: 'String',
-          Overwrite: true,
-        }),
-        o,
-      ),
-    );
-  } catch (e) {
-    if (errorKind(e) === 'interrupted') throw e;
-    if (errorKind(e) !== 'unreachable') return { result: 'failed', error: describeError(e, d.profile) };
-    lost = describeError(e, d.profile);
-  }
-  const back = await readFault(d, region, ctx);
-  if (back.error || back.missing)
-    return {
-      result: lost ? 'unknown' : 'ok',
-      error: `${lost ? `the write's answer never came (${lost}) and ` : ''}the read-back failed (${back.error ?? 'parameter missing'})`,
-    };
-  if (formatDrillFault(back.fault) === value) return { result: 'ok' };
-  return { result: 'failed', error: `read back ${formatDrillFault(back.fault)} instead of ${value}` };
+  const name = d.names.paymentsFaultParameter();
+  const w = await writeSwitchParameter(d, region, name, DRILL_FAULT, formatDrillFault(fault), ctx);
+  const result = w.result === 'done' ? 'ok' : w.result === 'not-done' ? 'failed' : 'unknown';
+  return { result, ...(w.error ? { error: w.error } : {}) };
 }
 
 /** Sums of the shop's payment metrics per provider and method in `region` over [start, end]. */
@@ -337,7 +313,7 @@ export async function paymentOutageDrill(
   }
 
   // Preflight: the switch exists and holds no fault, the shop answers and has something to lose.
-  const current = await readFault(d, region, d);
+  const current = await readFault(d, region);
   if (current.missing)
     throw new CliError(
       `${parameter} does not exist in ${region}. Fix: deploy the regional stack of ${region} (it creates the fault switch).`,
@@ -374,7 +350,7 @@ export async function paymentOutageDrill(
     `  fault: the shop in ${region} makes every call to ${provider} ${mode === 'refuse' ? 'fail as a refused connection' : 'hang until its timeout'}, for ${minutes} min`,
   );
   d.out(
-    `  write: SSM ${parameter} = ${formatDrillFault(fault)} (read back; the shop applies it within its 15 s poll and ignores it after "until")`,
+    `  write: SSM ${parameter} = ${formatDrillFault(fault)} (read back when an answer is lost; the shop applies it within its 15 s poll and ignores it after "until")`,
   );
   d.out(
     `  expect: the breaker opens after ${breaker.minimumAttempts} failures in a row or ${breaker.failureRatePercent} % of at least ${breaker.minimumAttempts} calls in ${breaker.windowSeconds} s; ` +

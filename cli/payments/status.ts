@@ -1,7 +1,9 @@
-import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PAYMENT_DIMENSIONS, PAYMENT_METRICS, SwitchEntry } from '../../lib/contract/payments';
-import { bounded, withDeadline } from '../aws/deadline';
-import { aws, describeError, errorKind, rootMessage } from '../aws/errors';
+import { aws, describeError, errorKind } from '../aws/errors';
+import { unionOfLists } from '../aws/listSwitch';
+import { getShopJson, type ShopJson } from '../shop/json';
+import { type AlarmsInAlarm, alarmsInAlarm } from '../status/alarms';
 import { readPaymentsSwitches, RegionSwitch, remainingWays, RemainingWays } from './switch';
 import type { Deps } from '../aws/deps';
 
@@ -59,53 +61,36 @@ export interface PaymentsReport {
   readonly reasons: readonly string[];
 }
 
-type Json = Record<string, unknown>;
-
 function shopPaymentsUrl(d: Deps, region: string): string {
   return `https://${d.names.regionRecord(region)}${PAYMENTS_HEALTH_PATH}`;
 }
 
 /** GET /payments/health of one region within `httpTimeoutMs`; never throws. */
-export async function getShopPayments(d: Deps, region: string): Promise<ShopPaymentsView> {
-  try {
-    return await withDeadline(
-      d,
-      async (signal) => {
-        const res = await d.fetch(shopPaymentsUrl(d, region), { signal });
-        let body: Json = {};
-        try {
-          const parsed = await bounded(res.json(), signal, () => new Error('body not received in time'));
-          if (parsed && typeof parsed === 'object') body = parsed as Json;
-        } catch {
-          return { status: res.status, error: 'not JSON' };
-        }
-        const list = (v: unknown): Json[] =>
-          Array.isArray(v) ? v.filter((x): x is Json => !!x && typeof x === 'object') : [];
-        const sw = (body.switch ?? {}) as Json;
-        return {
-          status: res.status,
-          ...(typeof body.status === 'string' ? { verdict: body.status } : {}),
-          ...(typeof body.onlineMethodsAvailable === 'number'
-            ? { onlineAvailable: body.onlineMethodsAvailable }
-            : {}),
-          ...(typeof body.onlineMethods === 'number' ? { onlineMethods: body.onlineMethods } : {}),
-          methodsDown: list(body.methods)
-            .filter((m) => m.available === false)
-            .map((m) => String(m.method)),
-          breakers: list(body.providers)
-            .filter((l) => typeof l.breaker === 'string' && l.breaker !== 'closed')
-            .map((l) => `${String(l.provider)}/${String(l.method)} ${String(l.breaker)}`),
-          ...(Array.isArray(sw.disabled) ? { switchApplied: sw.disabled.map(String) } : {}),
-          ...(body.unresolvedUnknowns === null || typeof body.unresolvedUnknowns === 'number'
-            ? { unresolvedUnknowns: body.unresolvedUnknowns }
-            : {}),
-        };
-      },
-      { timeoutMs: d.httpTimeoutMs },
-    );
-  } catch (e) {
-    return { status: null, error: rootMessage(e) };
-  }
+export function getShopPayments(d: Deps, region: string): Promise<ShopPaymentsView> {
+  return getShopJson(d, shopPaymentsUrl(d, region), (status, body): ShopPaymentsView => {
+    if (!body) return { status, error: 'not JSON' };
+    const list = (v: unknown): ShopJson[] =>
+      Array.isArray(v) ? v.filter((x): x is ShopJson => !!x && typeof x === 'object') : [];
+    const sw = (body.switch ?? {}) as ShopJson;
+    return {
+      status,
+      ...(typeof body.status === 'string' ? { verdict: body.status } : {}),
+      ...(typeof body.onlineMethodsAvailable === 'number'
+        ? { onlineAvailable: body.onlineMethodsAvailable }
+        : {}),
+      ...(typeof body.onlineMethods === 'number' ? { onlineMethods: body.onlineMethods } : {}),
+      methodsDown: list(body.methods)
+        .filter((m) => m.available === false)
+        .map((m) => String(m.method)),
+      breakers: list(body.providers)
+        .filter((l) => typeof l.breaker === 'string' && l.breaker !== 'closed')
+        .map((l) => `${String(l.provider)}/${String(l.method)} ${String(l.breaker)}`),
+      ...(Array.isArray(sw.disabled) ? { switchApplied: sw.disabled.map(String) } : {}),
+      ...(body.unresolvedUnknowns === null || typeof body.unresolvedUnknowns === 'number'
+        ? { unresolvedUnknowns: body.unresolvedUnknowns }
+        : {}),
+    };
+  });
 }
 
 /** Latest `UnresolvedUnknowns` (Maximum per minute) of `region` over the last 10 minutes. */
@@ -147,33 +132,6 @@ export async function readUnknownsMetric(
   }
 }
 
-async function paymentAlarmsInAlarm(
-  d: Deps,
-  region: string,
-): Promise<{ alarms: string[] | null; error?: string }> {
-  const prefix = `${d.names.alarmPrefix()}payments-`;
-  try {
-    const res = await aws(d, region, 'cloudwatch:DescribeAlarms', (o) =>
-      d.clients(region).cloudwatch.send(
-        new DescribeAlarmsCommand({
-          AlarmNamePrefix: prefix,
-          StateValue: 'ALARM',
-          AlarmTypes: ['MetricAlarm'],
-        }),
-        o,
-      ),
-    );
-    return {
-      alarms: (res.MetricAlarms ?? [])
-        .filter((a) => a.AlarmName?.startsWith(prefix) && a.StateValue === 'ALARM')
-        .map((a) => a.AlarmName as string),
-    };
-  } catch (e) {
-    if (errorKind(e) === 'credentials' || errorKind(e) === 'interrupted') throw e;
-    return { alarms: null, error: describeError(e, d.profile) };
-  }
-}
-
 /**
  * Reads every region's switch and shop payment health and, unless `cloudwatch` is false, its payment
  * alarms and unknowns metric, all in parallel. `shopctl status` reads without CloudWatch: the shop's
@@ -182,7 +140,7 @@ async function paymentAlarmsInAlarm(
  */
 export async function gatherPayments(d: Deps, o: { cloudwatch?: boolean } = {}): Promise<PaymentsReport> {
   const cloudwatch = o.cloudwatch ?? true;
-  const skipped: { alarms: string[] | null; error?: string } = { alarms: null, error: 'not read' };
+  const skipped: AlarmsInAlarm = { alarms: null, error: 'not read' };
   const noMetric: { value: number | null; error?: string } = { value: null };
   const [switches, perRegion] = await Promise.all([
     readPaymentsSwitches(d),
@@ -190,7 +148,9 @@ export async function gatherPayments(d: Deps, o: { cloudwatch?: boolean } = {}):
       d.config.regions.map(async (r) => {
         const [shop, alarms, metric] = await Promise.all([
           getShopPayments(d, r.name),
-          cloudwatch ? paymentAlarmsInAlarm(d, r.name) : skipped,
+          cloudwatch
+            ? alarmsInAlarm(d, r.name, `${d.names.alarmPrefix()}payments-`, ['MetricAlarm'])
+            : skipped,
           cloudwatch ? readUnknownsMetric(d, r.name) : noMetric,
         ]);
         return { shop, alarms, metric };
@@ -206,9 +166,8 @@ export async function gatherPayments(d: Deps, o: { cloudwatch?: boolean } = {}):
     ...(perRegion[i].alarms.error ? { alarmsError: perRegion[i].alarms.error } : {}),
     ...(perRegion[i].metric.error ? { metricError: perRegion[i].metric.error } : {}),
   }));
-  const read = switches.filter((s) => s.entries);
-  const disabled = [...new Set(read.flatMap((s) => s.entries ?? []))].sort();
-  const switchesDisagree = new Set(read.map((s) => JSON.stringify([...(s.entries ?? [])].sort()))).size > 1;
+  const read = switches.flatMap((s) => (s.entries ? [s.entries] : []));
+  const { union: disabled, disagree: switchesDisagree } = unionOfLists(read);
   const ways = remainingWays(d.config, disabled);
   const unknownSources = regions.flatMap((r) => [
     r.unknownsMetric,

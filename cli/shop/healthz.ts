@@ -1,7 +1,6 @@
 import { HEALTH_PATH } from '../../lib/contract/shop';
-import { bounded, withDeadline } from '../aws/deadline';
-import { rootMessage } from '../aws/errors';
 import type { Deps } from '../aws/deps';
+import { getShopJson } from './json';
 
 export interface HealthzView {
   /** HTTP status, or null when nothing answered. */
@@ -19,30 +18,13 @@ export function healthzUrl(d: Deps, region: string): string {
  * GET /healthz of one region through its direct name, headers and body within `httpTimeoutMs` (or
  * Ctrl-C); never throws. The error keeps its causes: `fetch failed: getaddrinfo ENOTFOUND …`.
  */
-export async function getHealthz(d: Deps, region: string): Promise<HealthzView> {
-  try {
-    return await withDeadline(
-      d,
-      async (signal) => {
-        const res = await d.fetch(healthzUrl(d, region), { signal });
-        let body: Record<string, unknown> = {};
-        try {
-          const parsed = await bounded(res.json(), signal, () => new Error('body not received in time'));
-          if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
-        } catch {
-          // not JSON (or cut off): report the status only
-        }
-        return {
-          status: res.status,
-          ...(typeof body.mode === 'string' ? { mode: body.mode } : {}),
-          ...(typeof body.db === 'string' ? { db: body.db } : {}),
-        };
-      },
-      { timeoutMs: d.httpTimeoutMs },
-    );
-  } catch (e) {
-    return { status: null, error: rootMessage(e) };
-  }
+export function getHealthz(d: Deps, region: string): Promise<HealthzView> {
+  // a body that is not JSON (or cut off): the status only
+  return getShopJson(d, healthzUrl(d, region), (status, body = {}) => ({
+    status,
+    ...(typeof body.mode === 'string' ? { mode: body.mode } : {}),
+    ...(typeof body.db === 'string' ? { db: body.db } : {}),
+  }));
 }
 
 export function isReadWriteWriter(h: HealthzView): boolean {

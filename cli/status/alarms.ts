@@ -1,5 +1,5 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { aws } from '../aws/errors';
+import { aws, describeError, errorKind } from '../aws/errors';
 import type { Deps } from '../aws/deps';
 
 export interface AlarmView {
@@ -61,4 +61,40 @@ async function alarmsIn(d: Deps, region: string): Promise<{ name: string; state:
     token = res.NextToken;
   } while (token);
   return out;
+}
+
+/** The alarms of one region in ALARM, or null with why they could not be read. */
+export interface AlarmsInAlarm {
+  readonly alarms: string[] | null;
+  readonly error?: string;
+}
+
+/**
+ * The alarms of `region` named `prefix…` (of `types`) in ALARM, one DescribeAlarms call; never throws
+ * but for credentials and Ctrl-C. For a capability's own alarms (`payments-`, `notify-`).
+ */
+export async function alarmsInAlarm(
+  d: Deps,
+  region: string,
+  prefix: string,
+  types: readonly ('MetricAlarm' | 'CompositeAlarm')[],
+): Promise<AlarmsInAlarm> {
+  try {
+    const res = await aws(d, region, 'cloudwatch:DescribeAlarms', (o) =>
+      d
+        .clients(region)
+        .cloudwatch.send(
+          new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, StateValue: 'ALARM', AlarmTypes: [...types] }),
+          o,
+        ),
+    );
+    return {
+      alarms: [...(res.MetricAlarms ?? []), ...(res.CompositeAlarms ?? [])]
+        .filter((a) => a.AlarmName?.startsWith(prefix) && a.StateValue === 'ALARM')
+        .map((a) => a.AlarmName as string),
+    };
+  } catch (e) {
+    if (errorKind(e) === 'credentials' || errorKind(e) === 'interrupted') throw e;
+    return { alarms: null, error: describeError(e, d.profile) };
+  }
 }

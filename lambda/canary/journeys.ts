@@ -14,6 +14,39 @@ import { statusProblem } from './status';
 /** Attribute the outage page's HTML must carry (on any element) so the canary can recognise it. */
 export const OUTAGE_MARKER = 'data-outage-page';
 
+/**
+ * The step names a run records (the `Step` dimension of StepSuccess and StepLatency). Every custom
+ * metric costs money, so the report counts them from here (lib/report/custom-metrics.ts).
+ */
+export const STEPS = {
+  home: 'home',
+  product: 'product',
+  cart: 'cart',
+  checkout: 'checkout',
+  /** Informational: the shop's `/healthz`. */
+  healthz: 'healthz',
+  /** Informational, targets with `payments`. */
+  payments: 'payments',
+  /** Informational, targets with `testPayment`. */
+  testPayment: 'test-payment',
+  page: 'page',
+  status: 'status',
+} as const;
+
+/** Every step a full run of `t` records (a failed run stops earlier). */
+export function stepsOf(t: CanaryTarget): string[] {
+  if (t.kind === 'outage') return [STEPS.page, STEPS.status];
+  return [
+    STEPS.home,
+    STEPS.product,
+    STEPS.cart,
+    STEPS.checkout,
+    STEPS.healthz,
+    ...(t.payments ? [STEPS.payments] : []),
+    ...(t.testPayment ? [STEPS.testPayment] : []),
+  ];
+}
+
 export type ShopMode = 'read-write' | 'read-only';
 
 export interface StepResult {
@@ -148,7 +181,7 @@ export class TargetRun {
 
   private async shop(t: ShopTarget): Promise<void> {
     const html = { headers: { accept: 'text/html' } };
-    const productId = await this.step('home', async (http) => {
+    const productId = await this.step(STEPS.home, async (http) => {
       const res = await http('/', html);
       expectPage(res);
       const mode = res.headers.get(MODE_HEADER);
@@ -157,7 +190,7 @@ export class TargetRun {
       if (!m) throw new StepFailure('no product link (data-product-id) on home page');
       return m[1];
     });
-    await this.step('product', async (http) =>
+    await this.step(STEPS.product, async (http) =>
       expectPage(await http(`/products/${encodeURIComponent(productId)}`, html)),
     );
 
@@ -166,7 +199,7 @@ export class TargetRun {
       json: body,
       headers: { accept: 'application/json', ...headers },
     });
-    const cartId = await this.step('cart', async (http) => {
+    const cartId = await this.step(STEPS.cart, async (http) => {
       const res = await http('/cart', json({ productId, quantity: 1 }));
       if (this.readOnly(res, t)) return undefined;
       expectStatus(res, 201);
@@ -177,7 +210,7 @@ export class TargetRun {
     });
     if (cartId === undefined) return; // read-only, acceptable for this target: nothing to check out
 
-    await this.step('checkout', async (http) => {
+    await this.step(STEPS.checkout, async (http) => {
       // An idempotency key as every client should send: even if the synthetic header were lost on
       // the way and the shop placed an order, a retry of this step could not place a second one.
       const res = await http(
@@ -236,7 +269,7 @@ export class TargetRun {
    */
   private paymentsHealth(): Promise<void> {
     return this.step(
-      'payments',
+      STEPS.payments,
       async (http) => {
         const res = await http('/payments/health', { headers: { accept: 'application/json' } });
         let status: unknown;
@@ -269,7 +302,7 @@ export class TargetRun {
    */
   private payTest(): Promise<void> {
     return this.step(
-      'test-payment',
+      STEPS.testPayment,
       async (http) => {
         const res = await http('/payments/test', {
           method: 'POST',
@@ -297,7 +330,7 @@ export class TargetRun {
 
   private healthz(): Promise<void> {
     return this.step(
-      'healthz',
+      STEPS.healthz,
       async (http) => {
         const res = await http(HEALTH_PATH, { headers: { accept: 'application/json' } });
         expectStatus(res, 200);
@@ -308,14 +341,14 @@ export class TargetRun {
   }
 
   private async outage(_t: OutageTarget): Promise<void> {
-    await this.step('page', async (http) => {
+    await this.step(STEPS.page, async (http) => {
       const res = await http('/', { headers: { accept: 'text/html' } });
       expectStatus(res, 200);
       if (!/<html[\s>]/i.test(res.body) || !res.body.includes(OUTAGE_MARKER)) {
         throw new StepFailure(`not the outage page (no <html> with ${OUTAGE_MARKER})`);
       }
     });
-    await this.step('status', async (http) => {
+    await this.step(STEPS.status, async (http) => {
       const res = await http('/status.json', { headers: { accept: 'application/json' } });
       if (res.status === 404 || res.status === 403) return; // no live notice: the page shows its default
       // CloudFront answers a missing object with the page itself and a 503 (its error response).

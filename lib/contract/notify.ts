@@ -107,6 +107,22 @@ export function formatNotifySwitchValue(channels: readonly string[]): string {
 }
 
 /** CloudWatch metrics the shop publishes in namespace `${appName}/notify` (shop/src/notify/metrics.ts). */
+/**
+ * How often each shop instance publishes {@link NOTIFY_METRICS} by default (one PutMetricData call).
+ * The report counts requests from it (lib/report/custom-metrics.ts).
+ */
+export const NOTIFY_METRICS_EVERY_SECONDS = 60;
+
+/** Namespace of {@link NOTIFY_METRICS}: the given one, else `<app>/notify` from the switch parameter's path. */
+export function notifyNamespaceOf(s: {
+  readonly namespace?: string;
+  readonly switchParameter?: string;
+}): string {
+  if (s.namespace) return s.namespace;
+  const app = /^\/([^/]+)\/notify\//.exec(s.switchParameter ?? '')?.[1] ?? 'resilient-shop';
+  return `${app}/notify`;
+}
+
 export const NOTIFY_METRICS = {
   /** Count, dimensions Region, Channel: notices the channel's provider accepted. */
   sent: 'Sent',

@@ -123,6 +123,19 @@ export const PAYMENT_METRICS = {
   onlineMethodsAvailable: 'OnlineMethodsAvailable',
 } as const;
 
+/**
+ * How often each shop instance publishes {@link PAYMENT_METRICS} (one PutMetricData call: a few
+ * providers × methods are far below its 1,000-metric limit): the alarms read 1-minute periods.
+ * The report counts requests from it (lib/report/custom-metrics.ts).
+ */
+export const PAYMENT_METRICS_EVERY_SECONDS = 60;
+
+/** Namespace of {@link PAYMENT_METRICS}: `<app>/payments`, the app read from the switch parameter's path. */
+export function paymentsNamespaceOf(settings: { readonly switchParameter?: string }): string {
+  const app = /^\/([^/]+)\/payments\//.exec(settings.switchParameter ?? '')?.[1] ?? 'resilient-shop';
+  return `${app}/payments`;
+}
+
 /** Dimension names of the payment metrics. */
 export const PAYMENT_DIMENSIONS = { region: 'Region', provider: 'Provider', method: 'Method' } as const;
 

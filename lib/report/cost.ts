@@ -2,25 +2,19 @@
  * Cost: an estimate of what the standby posture costs per month, itemised from the templates'
  * resource counts and public on-demand list prices.
  */
+import { customMetricsSection, CustomMetricsSection, seriesKey } from './custom-metrics';
 import type { DatabaseSection } from './database';
+import { priceIn, ResolvedPrice, unpricedRegions } from './prices';
 import { CfnTemplate, entries, flatten, Json, num, refId, scheduledFunctions, StackInfo } from './template';
+
+export { PRICED_REGIONS, priceIn, READ_ON, UNIT_PRICES, unpricedRegions } from './prices';
+export type { RegionalPrice, ResolvedPrice, UnitPrice } from './prices';
 
 /** Hours in a billing month, as AWS price pages use. */
 export const HOURS_PER_MONTH = 730;
 
 /** Seconds in the 30-day month used for invocation counts (43,200 one-minute runs). */
 export const SECONDS_PER_MONTH = 30 * 24 * 3600;
-
-/** A unit price the estimate assumes. */
-export interface UnitPrice {
-  readonly key: string;
-  readonly item: string;
-  readonly unit: string;
-  readonly usd: number;
-  /** Where the price was read, and when (prices without one predate this field). */
-  readonly source?: string;
-  readonly asOf?: string;
-}
 
 /**
  * Route 53 health checkers per checker region: Route 53 does not document it (its guide says only that
@@ -47,7 +41,14 @@ export interface CostLine {
 
 /** The cost section of the report. */
 export interface CostSection {
-  readonly prices: readonly UnitPrice[];
+  /** Every price a line uses, per region, with its source or the flag that it is not the region's own. */
+  readonly prices: readonly ResolvedPrice[];
+  /** What the app publishes to CloudWatch (lib/report/custom-metrics.ts). */
+  readonly customMetrics: CustomMetricsSection;
+  /** Custom metrics an alarm reads that no publisher in the registry sends (should be none). */
+  readonly unpublishedAlarmMetrics: readonly string[];
+  /** Regions of the stacks that the price table does not cover (their lines use us-east-1 prices). */
+  readonly unpricedRegions: readonly string[];
   readonly lines: readonly CostLine[];
   readonly perStack: ReadonlyArray<{ readonly stack: string; readonly monthlyUsd: number }>;
   /**
@@ -59,82 +60,6 @@ export interface CostSection {
   readonly totalUsd: number;
   readonly excluded: readonly string[];
 }
-
-/**
- * Unit prices assumed (USD, public on-demand list prices, us-east-1 unless noted). Other regions
- * have their own prices (the report names the Asia Pacific ones it finds, where list prices are
- * usually higher); the estimate is a floor for usage-driven items it leaves out.
- */
-export const UNIT_PRICES: readonly UnitPrice[] = [
-  { key: 'nat', item: 'NAT gateway', unit: 'gateway-hour', usd: 0.045 },
-  { key: 'ipv4', item: 'Public IPv4 address (EIP, ALB node)', unit: 'address-hour', usd: 0.005 },
-  // Billed per endpoint per Availability Zone (one network interface per subnet), whether used or
-  // not, plus $0.01/GB processed: https://aws.amazon.com/privatelink/pricing/
-  { key: 'vpce', item: 'Interface VPC endpoint (PrivateLink)', unit: 'endpoint-AZ-hour', usd: 0.01 },
-  { key: 'alb', item: 'Application Load Balancer (fixed part, LCUs extra)', unit: 'ALB-hour', usd: 0.0225 },
-  { key: 'ec2:t4g.nano', item: 'EC2 t4g.nano on-demand', unit: 'instance-hour', usd: 0.0042 },
-  { key: 'ec2:t4g.micro', item: 'EC2 t4g.micro on-demand', unit: 'instance-hour', usd: 0.0084 },
-  { key: 'ec2:t4g.small', item: 'EC2 t4g.small on-demand', unit: 'instance-hour', usd: 0.0168 },
-  { key: 'ec2:t4g.medium', item: 'EC2 t4g.medium on-demand', unit: 'instance-hour', usd: 0.0336 },
-  { key: 'ec2:t4g.large', item: 'EC2 t4g.large on-demand', unit: 'instance-hour', usd: 0.0672 },
-  { key: 'ebs', item: 'EBS gp3 storage', unit: 'GiB-month', usd: 0.08 },
-  {
-    key: 'acu',
-    item: 'Aurora Serverless v2 capacity (upper end of $0.12–0.14)',
-    unit: 'ACU-hour',
-    usd: 0.14,
-  },
-  { key: 'secret', item: 'Secrets Manager secret or replica', unit: 'secret-month', usd: 0.4 },
-  { key: 'kms', item: 'KMS customer-managed key', unit: 'key-month', usd: 1 },
-  { key: 'waf-acl', item: 'WAF web ACL', unit: 'ACL-month', usd: 5 },
-  { key: 'waf-rule', item: 'WAF rule (incl. AWS managed rule group)', unit: 'rule-month', usd: 1 },
-  { key: 'alarm', item: 'CloudWatch standard-resolution alarm metric', unit: 'metric-month', usd: 0.1 },
-  { key: 'alarm-hr', item: 'CloudWatch high-resolution alarm metric', unit: 'metric-month', usd: 0.3 },
-  { key: 'composite', item: 'CloudWatch composite alarm', unit: 'alarm-month', usd: 0.5 },
-  {
-    key: 'dashboard',
-    item: 'CloudWatch dashboard (first 3 per account free)',
-    unit: 'dashboard-month',
-    usd: 3,
-  },
-  { key: 'metric', item: 'CloudWatch custom metric', unit: 'metric-month', usd: 0.3 },
-  { key: 'lambda-req', item: 'Lambda requests', unit: 'million requests', usd: 0.2 },
-  { key: 'lambda-arm', item: 'Lambda compute, arm64', unit: 'GB-second', usd: 0.0000133334 },
-  { key: 'lambda-x86', item: 'Lambda compute, x86_64', unit: 'GB-second', usd: 0.0000166667 },
-  { key: 's3-list', item: 'S3 Standard LIST requests', unit: '1,000 requests', usd: 0.005 },
-  {
-    key: 'waf-req',
-    item: 'WAF requests inspected (same price in every region)',
-    unit: 'million requests',
-    usd: 0.6,
-    source:
-      'https://aws.amazon.com/waf/pricing/ ; "The pricing for AWS WAF is consistent across all AWS Regions": https://aws.amazon.com/blogs/networking-and-content-delivery/cost-effective-ways-for-securing-your-web-applications-using-aws-waf/',
-    asOf: '2026-12-08',
-  },
-  {
-    key: 'alb-lcu',
-    item: 'ALB capacity unit (25 new connections/s, us-east-1 list price)',
-    unit: 'LCU-hour',
-    usd: 0.008,
-    source:
-      'https://aws.amazon.com/elasticloadbalancing/pricing/ (its price table is rendered by script: $0.008 and the LCU dimensions as quoted by https://handbook.vantage.sh/aws/services/elb-pricing; us-east-1, other regions not read)',
-    asOf: '2026-12-08',
-  },
-  {
-    key: 'hc-basic',
-    item: 'Route 53 health check, AWS endpoint (basic; also CALCULATED and alarm-based)',
-    unit: 'check-month',
-    usd: 0.5,
-  },
-  {
-    key: 'hc-option',
-    item: 'Route 53 health check option (HTTPS, string match, fast interval, latency), AWS endpoint',
-    unit: 'option-month',
-    usd: 1,
-  },
-];
-
-const PRICE = new Map(UNIT_PRICES.map((p) => [p.key, p]));
 
 /**
  * Instances a warm pool holds at the group's minimum (desired = min): "If a value for
@@ -157,9 +82,12 @@ export function costSection(
   db: DatabaseSection,
 ): CostSection {
   const lines: CostLine[] = [];
+  const used = new Map<string, ResolvedPrice>();
+  const regionOf = new Map(stacks.map((s) => [s.name, s.region]));
   const add = (stack: string, key: string, item: string, quantity: number, note?: string) => {
-    const price = PRICE.get(key);
+    const price = priceIn(key, regionOf.get(stack) ?? 'us-east-1');
     if (!price || quantity <= 0) return;
+    used.set(`${price.key}|${price.region}`, price);
     const monthly = Math.round(quantity * price.usd * 100) / 100;
     lines.push({
       stack,
@@ -168,9 +96,17 @@ export function costSection(
       unit: price.unit,
       unitUsd: price.usd,
       monthlyUsd: monthly,
-      note,
+      note: [note, price.flag].filter(Boolean).join('; ') || undefined,
     });
   };
+  const metrics = customMetricsSection(templates, stacks);
+  const published = new Set(metrics.publishers.flatMap((p) => p.series.map(seriesKey)));
+  const unpublishedAlarmMetrics: string[] = [];
+  // The stack that holds a region's metric lines: its regional stack (not the foundation), else the edge.
+  const metricStack = new Map<string, string>();
+  for (const s of stacks)
+    if (!metricStack.has(s.region) || metricStack.get(s.region)!.endsWith('-foundation'))
+      metricStack.set(s.region, s.name);
   for (const s of stacks) {
     const t = templates[s.name];
     const count = (type: string) => entries(t, type).length;
@@ -232,7 +168,7 @@ export function costSection(
       const warm = entries(t, 'AWS::AutoScaling::WarmPool')
         .filter(([, w]) => refId(w.Properties?.AutoScalingGroupName) === asgId)
         .reduce((n, [, w]) => n + warmPoolSize(w.Properties, min, max), 0);
-      if (PRICE.has(`ec2:${type}`)) {
+      if (priceIn(`ec2:${type}`, s.region)) {
         add(s.name, `ec2:${type}`, `EC2 ${type} × ${min} (ASG minimum)`, min * HOURS_PER_MONTH);
       } else {
         lines.push({
@@ -293,7 +229,6 @@ export function costSection(
 
     let standard = 0;
     let highRes = 0;
-    const customMetrics = new Set<string>();
     for (const [, r] of entries(t, 'AWS::CloudWatch::Alarm')) {
       const p = r.Properties ?? {};
       const metrics = p.Metrics ? (p.Metrics as Json[]).filter((m) => m.MetricStat) : [p];
@@ -304,8 +239,14 @@ export function costSection(
         else standard++;
         const ns = stat ? stat.Metric?.Namespace : p.Namespace;
         if (typeof ns === 'string' && !ns.startsWith('AWS/')) {
-          const dims = stat ? stat.Metric?.Dimensions : p.Dimensions;
-          customMetrics.add(`${ns}|${stat ? stat.Metric?.MetricName : p.MetricName}|${flatten(dims)}`);
+          const dims: Json[] = (stat ? stat.Metric?.Dimensions : p.Dimensions) ?? [];
+          const key = seriesKey({
+            region: s.region,
+            namespace: ns,
+            metricName: String(stat ? stat.Metric?.MetricName : p.MetricName),
+            dimensions: Object.fromEntries(dims.map((d) => [String(d.Name), flatten(d.Value)])),
+          });
+          if (!published.has(key)) unpublishedAlarmMetrics.push(`${s.name}: ${key}`);
         }
       }
     }
@@ -323,12 +264,28 @@ export function costSection(
       `Dashboards (${count('AWS::CloudWatch::Dashboard')})`,
       count('AWS::CloudWatch::Dashboard'),
     );
-    add(
-      s.name,
-      'metric',
-      `Custom metrics read by alarms (${customMetrics.size}; lower bound)`,
-      customMetrics.size,
-    );
+    if (metricStack.get(s.region) === s.name) {
+      const stored = metrics.perRegion[s.region] ?? 0;
+      const by = metrics.publishers
+        .map((p) => [p.publisher, p.series.filter((x) => x.region === s.region).length] as const)
+        .filter(([, n]) => n > 0);
+      const byPublisher = new Map<string, number>();
+      for (const [name, n] of by) byPublisher.set(name, (byPublisher.get(name) ?? 0) + n);
+      add(
+        s.name,
+        'metric',
+        `Custom metrics stored in ${s.region} (${stored}: ${[...byPublisher].map(([k, n]) => `${k} ${n}`).join(', ')})`,
+        stored,
+        'counted from the publishers (lib/report/custom-metrics.ts) as if every series received data all month (a payment lane without traffic sends nothing that minute); free tier not deducted',
+      );
+      const requests = metrics.requestsPerMonth[s.region] ?? 0;
+      add(
+        s.name,
+        'cw-request',
+        `PutMetricData requests into ${s.region} (${requests.toLocaleString('en-US')}/month: each publisher's runs × one batch of ≤ 1,000 metrics per region)`,
+        requests / 1000,
+      );
+    }
 
     const scheduled = scheduledFunctions(t);
     for (const [fnId, fn] of entries(t, 'AWS::Lambda::Function')) {
@@ -432,7 +389,10 @@ export function costSection(
       .map((s) => s.name),
   );
   return {
-    prices: UNIT_PRICES.filter((p) => lines.some((l) => l.unitUsd === p.usd && l.unit === p.unit)),
+    prices: [...used.values()].sort((a, b) => a.key.localeCompare(b.key) || a.region.localeCompare(b.region)),
+    customMetrics: metrics,
+    unpublishedAlarmMetrics,
+    unpricedRegions: unpricedRegions(stacks.map((s) => s.region)),
     lines,
     perStack,
     standbyStacks: [...standbyStacks],
@@ -443,10 +403,10 @@ export function costSection(
     excluded: [
       'data transfer (inter-region replication, internet egress), NAT gateway and interface endpoint data processing',
       "ALB LCUs and WAF requests of customers (the health checks' are priced), CloudFront requests and transfer, Route 53 queries and the hosted zone (not in these templates)",
-      'prices of regions other than us-east-1 (read only where noted: WAF is the same everywhere)',
+      'the difference between us-east-1 and the regions whose price was not found (each such line says so)',
       'Aurora storage, I/O and replicated writes; capacity above the minimum ACUs',
       'AWS Backup storage and cross-region copies, RDS snapshots',
-      'CloudWatch Logs ingestion and storage (VPC flow logs, WAF logs, Lambda logs), PutMetricData requests',
+      'CloudWatch Logs ingestion and storage (VPC flow logs, WAF logs, Lambda logs, the canary journey metrics sent as EMF log lines)',
       'free tiers (Lambda, first 10 alarms, 3 dashboards): not deducted',
     ],
   };

@@ -4,6 +4,7 @@
  * templates: the `SHOP_NOTIFY` the web tier writes into each launch template, the secrets, the
  * notify alarms and the switch parameters.
  */
+import { secretsByName, shopSettingsOf, type SwitchRow, switchRows } from './shop-settings';
 import { alarmName, CfnTemplate, entries, Json } from './template';
 
 /** A channel as the shops receive it, with where its secret lives (NHN channels). */
@@ -38,21 +39,14 @@ export interface NotificationsSection {
   readonly deadlineMs?: number;
   readonly alarms: readonly NotifyAlarmRow[];
   /** The operator switch per regional stack: parameter and initial value. */
-  readonly switches: readonly { stack: string; region: string; parameter: string; initial: string }[];
+  readonly switches: readonly SwitchRow[];
   /** Stacks whose shops get notice settings that differ from the first (they should not). */
   readonly inconsistent: readonly string[];
 }
 
 /** `SHOP_NOTIFY` from a launch template's user data (the env file line), or undefined. */
 export function shopNotifyOf(t: CfnTemplate): Json | undefined {
-  for (const [, lt] of entries(t, 'AWS::EC2::LaunchTemplate')) {
-    const parts: Json[] =
-      lt.Properties?.LaunchTemplateData?.UserData?.['Fn::Base64']?.['Fn::Join']?.[1] ?? [];
-    const text = parts.filter((p) => typeof p === 'string').join('');
-    const line = text.split('\n').find((l) => l.startsWith("SHOP_NOTIFY='"));
-    if (line) return JSON.parse(line.slice("SHOP_NOTIFY='".length, -1));
-  }
-  return undefined;
+  return shopSettingsOf(t, 'SHOP_NOTIFY');
 }
 
 /** The customer notices section, from every template. */
@@ -69,17 +63,7 @@ export function notificationsSection(
     .map(([stack]) => stack);
   if (!first) return { channels: [], alarms: [], switches: [], inconsistent };
 
-  const secrets = new Map<string, { stack: string; replicas: string[] }>();
-  for (const [stack, t] of Object.entries(templates)) {
-    for (const [, r] of entries(t, 'AWS::SecretsManager::Secret')) {
-      const name = r.Properties?.Name;
-      if (typeof name !== 'string') continue;
-      const replicas = ((r.Properties?.ReplicaRegions ?? []) as Json[]).map(
-        (x) => `${x.Region} (${x.KmsKeyId ? 'replica key' : 'aws/secretsmanager'})`,
-      );
-      secrets.set(name, { stack, replicas });
-    }
-  }
+  const secrets = secretsByName(templates);
   const channels: NotifyChannelRow[] = ((first.channels ?? []) as Json[]).map((c) => ({
     id: c.id,
     kind: c.kind,
@@ -90,18 +74,8 @@ export function notificationsSection(
 
   const namespace: string | undefined = first.namespace;
   const alarms: NotifyAlarmRow[] = [];
-  const switches: { stack: string; region: string; parameter: string; initial: string }[] = [];
   for (const [stack, t] of Object.entries(templates)) {
     const region = regionOf.get(stack) ?? 'unknown';
-    for (const [, r] of entries(t, 'AWS::SSM::Parameter')) {
-      if (r.Properties?.Name === first.switchParameter)
-        switches.push({
-          stack,
-          region,
-          parameter: first.switchParameter,
-          initial: String(r.Properties?.Value),
-        });
-    }
     const notifyAlarmIds = new Set<string>();
     for (const [id, r] of entries(t, 'AWS::CloudWatch::Alarm')) {
       const p = r.Properties ?? {};
@@ -139,5 +113,6 @@ export function notificationsSection(
       });
     }
   }
+  const switches = switchRows(templates, regionOf, first.switchParameter);
   return { channels, deadlineMs: first.deadlineMs, alarms, switches, inconsistent };
 }

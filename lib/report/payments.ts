@@ -4,6 +4,7 @@
  * the `SHOP_PAYMENTS` the web tier writes into each launch template, the payment alarms and the
  * switch parameters.
  */
+import { secretsByName, shopSettingsOf, type SwitchRow, switchRows } from './shop-settings';
 import { alarmName, CfnTemplate, entries, Json } from './template';
 
 /** A provider as the shops receive it, with where its secret lives. */
@@ -38,21 +39,14 @@ export interface PaymentsSection {
   readonly manual: readonly string[];
   readonly alarms: readonly PaymentAlarmRow[];
   /** The operator switch per regional stack: parameter and initial value. */
-  readonly switches: readonly { stack: string; region: string; parameter: string; initial: string }[];
+  readonly switches: readonly SwitchRow[];
   /** Stacks whose shops get payments settings that differ from the first (they should not). */
   readonly inconsistent: readonly string[];
 }
 
 /** `SHOP_PAYMENTS` from a launch template's user data (the env file line), or undefined. */
 export function shopPaymentsOf(t: CfnTemplate): Json | undefined {
-  for (const [, lt] of entries(t, 'AWS::EC2::LaunchTemplate')) {
-    const parts: Json[] =
-      lt.Properties?.LaunchTemplateData?.UserData?.['Fn::Base64']?.['Fn::Join']?.[1] ?? [];
-    const text = parts.filter((p) => typeof p === 'string').join('');
-    const line = text.split('\n').find((l) => l.startsWith("SHOP_PAYMENTS='"));
-    if (line) return JSON.parse(line.slice("SHOP_PAYMENTS='".length, -1));
-  }
-  return undefined;
+  return shopSettingsOf(t, 'SHOP_PAYMENTS');
 }
 
 /** The payments section, from every template. */
@@ -68,17 +62,7 @@ export function paymentsSection(
     .filter(([, s]) => JSON.stringify(s) !== JSON.stringify(first))
     .map(([stack]) => stack);
 
-  const secrets = new Map<string, { stack: string; replicas: string[] }>();
-  for (const [stack, t] of Object.entries(templates)) {
-    for (const [, r] of entries(t, 'AWS::SecretsManager::Secret')) {
-      const name = r.Properties?.Name;
-      if (typeof name !== 'string') continue;
-      const replicas = ((r.Properties?.ReplicaRegions ?? []) as Json[]).map(
-        (x) => `${x.Region} (${x.KmsKeyId ? 'replica key' : 'aws/secretsmanager'})`,
-      );
-      secrets.set(name, { stack, replicas });
-    }
-  }
+  const secrets = secretsByName(templates);
   const providers: PaymentProviderRow[] = ((first?.providers ?? []) as Json[]).map((p) => ({
     id: p.id,
     kind: p.kind,
@@ -96,14 +80,8 @@ export function paymentsSection(
   ];
 
   const alarms: PaymentAlarmRow[] = [];
-  const switches: { stack: string; region: string; parameter: string; initial: string }[] = [];
   for (const [stack, t] of Object.entries(templates)) {
     const region = regionOf.get(stack) ?? 'unknown';
-    const parameter = first?.switchParameter;
-    for (const [, r] of entries(t, 'AWS::SSM::Parameter')) {
-      if (parameter && r.Properties?.Name === parameter)
-        switches.push({ stack, region, parameter, initial: String(r.Properties?.Value) });
-    }
     for (const [id, r] of entries(t, 'AWS::CloudWatch::Alarm')) {
       const p = r.Properties ?? {};
       const stats: Json[] = (p.Metrics ?? [])
@@ -134,5 +112,6 @@ export function paymentsSection(
       });
     }
   }
+  const switches = switchRows(templates, regionOf, first?.switchParameter);
   return { providers, fallback, manual, alarms, switches, inconsistent };
 }

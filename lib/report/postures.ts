@@ -4,9 +4,11 @@
  * side. Computed from the config (the posture is a config choice; the templates follow it) and from
  * documented AWS timings, each with its source below.
  */
+import { UNKNOWN_PEAK_MAX_MINUTES } from '../capacity/scaler';
 import type { ShopConfig } from '../config/load';
 import type { Posture } from '../config/schema';
-import { HOURS_PER_MONTH, UNIT_PRICES } from './cost';
+import { HOURS_PER_MONTH } from './cost';
+import { priceIn } from './prices';
 
 /** Every posture, cheapest first. */
 export const POSTURES: readonly Posture[] = ['pilot-light', 'warm', 'hot'];
@@ -67,8 +69,9 @@ export interface PostureRow {
   readonly monthlyUsd: number;
 }
 
-const price = (key: string): number => {
-  const p = UNIT_PRICES.find((u) => u.key === key);
+/** The unit price in `region` (lib/report/prices.ts: the region's own, or us-east-1's where none was found). */
+const price = (key: string, region: string): number => {
+  const p = priceIn(key, region);
   if (!p) throw new Error(`no unit price ${key}`);
   return p.usd;
 };
@@ -104,11 +107,11 @@ export function postureRow(config: ShopConfig, region: string, posture: Posture)
   const secondsToFullLoad =
     missing === 0 ? 0 : TIMINGS.triggerSeconds + Math.max(web, TIMINGS.acuRaiseSeconds);
 
-  const ec2 = price(`ec2:${rc.web.instanceType}`);
+  const ec2 = price(`ec2:${rc.web.instanceType}`, region);
   const monthlyUsd =
     inServiceAtRest * ec2 * HOURS_PER_MONTH +
-    (inServiceAtRest + warmPool) * rc.web.rootVolumeGiB * price('ebs') +
-    SECONDARY_INSTANCES * config.database.minCapacityAcu * price('acu') * HOURS_PER_MONTH;
+    (inServiceAtRest + warmPool) * rc.web.rootVolumeGiB * price('ebs', region) +
+    SECONDARY_INSTANCES * config.database.minCapacityAcu * price('acu', region) * HOURS_PER_MONTH;
   return {
     region,
     posture,
@@ -134,6 +137,84 @@ export function postureRows(config: ShopConfig, compare = false): PostureRow[] {
     .flatMap((r) => (compare ? POSTURES : [r.posture]).map((p) => postureRow(config, r.name, p)));
 }
 
+/**
+ * What stale mirror data costs one standby: while its absorb alarm is in ALARM and no mirrored
+ * capacity is known (the mirror never ran or its data expired), the scaler assumes the worst and
+ * raises the group's minimum to the region's maximum and the Aurora minimum to the maximum ACU
+ * (lambda/scaler/targets.ts `absorbTarget`); after `unknownPeakMaxMinutes`
+ * ({@link UNKNOWN_PEAK_MAX_MINUTES}, lib/capacity/scaler.ts) it sizes the floor by the requests the
+ * region really receives and returns the ACU floor to the posture (lambda/scaler/index.ts
+ * `unknownPeakBound`). The Aurora minimum is a cluster setting, so every instance of the secondary
+ * cluster runs at it.
+ */
+export interface StalePeakRow {
+  readonly region: string;
+  readonly posture: Posture;
+  /** Running instances and ACU floor at the posture, and their cost per hour. */
+  readonly postureInstances: number;
+  readonly postureAcu: number;
+  readonly postureUsdPerHour: number;
+  /** The same at the maximum the scaler assumes without data. */
+  readonly maxInstances: number;
+  readonly maxAcu: number;
+  readonly maxUsdPerHour: number;
+  /** What the maximum costs above the posture, per hour. */
+  readonly extraUsdPerHour: number;
+  /** Minutes the scaler holds the maximum without data before it sizes by the local load. */
+  readonly boundMinutes: number;
+  /** The most one episode of stale data adds: extra per hour × the bound. */
+  readonly extraUsdPerEpisode: number;
+}
+
+/** The stale-mirror row of one standby (its configured posture). */
+export function stalePeakRow(config: ShopConfig, region: string): StalePeakRow {
+  const rc = config.regions.find((r) => r.name === region);
+  if (!rc) throw new Error(`${region} is not a region of the config`);
+  const atRest = postureRow(config, region, rc.posture).inServiceAtRest;
+  const ec2 = price(`ec2:${rc.web.instanceType}`, region);
+  const acu = price('acu', region);
+  const hourly = (instances: number, acuFloor: number) =>
+    instances * ec2 + SECONDARY_INSTANCES * acuFloor * acu;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const postureUsdPerHour = hourly(atRest, config.database.minCapacityAcu);
+  const maxUsdPerHour = hourly(rc.web.maxCapacity, config.database.maxCapacityAcu);
+  const extra = maxUsdPerHour - postureUsdPerHour;
+  return {
+    region,
+    posture: rc.posture,
+    postureInstances: atRest,
+    postureAcu: config.database.minCapacityAcu,
+    postureUsdPerHour: round(postureUsdPerHour),
+    maxInstances: rc.web.maxCapacity,
+    maxAcu: config.database.maxCapacityAcu,
+    maxUsdPerHour: round(maxUsdPerHour),
+    extraUsdPerHour: round(extra),
+    boundMinutes: UNKNOWN_PEAK_MAX_MINUTES,
+    extraUsdPerEpisode: round((extra * UNKNOWN_PEAK_MAX_MINUTES) / 60),
+  };
+}
+
+/** The stale-mirror paragraph and table of the posture section. */
+export function renderStalePeak(config: ShopConfig): string[] {
+  const rows = config.regions.filter((r) => r.role === 'standby').map((r) => stalePeakRow(config, r.name));
+  if (rows.length === 0) return [];
+  const usd = (x: number) => `$${x.toFixed(2)}`;
+  return [
+    '### Stale mirror data: the scaler at its maximum, and its bound',
+    '',
+    `When a standby's absorb alarm fires and no mirrored capacity is known (the capacity mirror never ran or its data expired), the scaler assumes the worst: the group's minimum goes to the region's maximum and the Aurora minimum to the maximum ACU (a cluster setting: all ${SECONDARY_INSTANCES} instances of the secondary run at it). ` +
+      `After ${rows[0].boundMinutes} min of that (UNKNOWN_PEAK_MAX_MINUTES, lib/capacity/scaler.ts) it sizes the floor by the requests the region really receives and returns the ACU floor to the posture, so one episode of stale data adds at most the figure below; target tracking then scales in as the load allows. EC2 and ACU prices of the standby's region where a source was found, else us-east-1's (lib/report/prices.ts; the cost section flags each such line).`,
+    '',
+    '| standby | posture floor | its cost/hour | at maximum | its cost/hour | extra/hour | held at most | extra per episode |',
+    '|---|---|---:|---|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.region} | ${r.postureInstances} instances, ${r.postureAcu} ACU | ${usd(r.postureUsdPerHour)} | ${r.maxInstances} instances, ${r.maxAcu} ACU | ${usd(r.maxUsdPerHour)} | ${usd(r.extraUsdPerHour)} | ${r.boundMinutes} min | ${usd(r.extraUsdPerEpisode)} |`,
+    ),
+    '',
+  ];
+}
+
 /** The markdown section appended to the resilience report. */
 export function renderPostures(config: ShopConfig, compare = false): string {
   const rows = postureRows(config, compare);
@@ -155,5 +236,6 @@ export function renderPostures(config: ShopConfig, compare = false): string {
     '',
     ...table,
     '',
+    ...renderStalePeak(config),
   ].join('\n');
 }

@@ -345,7 +345,8 @@ export function renderMarkdown(r: ReportData): string {
     `**Estimate, not a quote.** Standby posture (${c.standbyStacks.join(', ')}: the regions that do not hold the writer, ` +
       `plus health checks, failover alarms and the outage page): **${usd(c.standbyRegionsUsd)} per month**. ` +
       `Everything the templates keep running at minimum capacity, the writer region included: ${usd(c.totalUsd)} per month. ` +
-      `Counts come from the templates; unit prices are public on-demand list prices of us-east-1 unless noted, ${HOURS_PER_MONTH} h per month.` +
+      `Counts come from the templates; unit prices are public on-demand list prices of each stack's region where a source was found (lib/report/prices.ts), ${HOURS_PER_MONTH} h per month; ` +
+      `a line priced at us-east-1's price because no source was found for its region says so in its note (${c.lines.filter((l) => /us-east-1 price;/.test(l.note ?? '')).length} lines).` +
       priceRegionNote(r.stacks.map((s) => s.region)),
   );
   p();
@@ -363,16 +364,56 @@ export function renderMarkdown(r: ReportData): string {
       ],
     ),
   );
-  p('Unit prices assumed:');
+  const m = c.customMetrics;
+  p(
+    `Custom metrics: **${m.total}** (${Object.entries(m.perRegion)
+      .map(([region, n]) => `${n} in ${region}`)
+      .join(
+        ', ',
+      )}), each namespace + metric name + dimension set counted once per region, from what each publisher sends (lib/report/custom-metrics.ts). ` +
+      `PutMetricData requests: ${Object.entries(m.requestsPerMonth)
+        .map(([region, n]) => `${n.toLocaleString('en-US')}/month into ${region}`)
+        .join(
+          ', ',
+        )} (one request per publication and destination region: each batch is far below the API's 1,000 metrics per request, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html).`,
+  );
   p();
   p(
     table(
-      ['Item', 'Unit', 'USD', 'Source (read on)'],
+      [
+        'Publisher',
+        'Runs in',
+        'Sends by',
+        'Metrics per publication',
+        'Publications/month',
+        'Requests per publication',
+      ],
+      m.publishers.map((x) => [
+        x.publisher,
+        x.runsIn,
+        x.transport,
+        x.series.length,
+        x.publicationsPerMonth.toLocaleString('en-US'),
+        x.transport === 'EMF'
+          ? 'none (log lines)'
+          : Object.entries(x.requestsPerPublication)
+              .map(([region, n]) => `${n} into ${region}`)
+              .join(', '),
+      ]),
+    ),
+  );
+  p('Unit prices assumed, per region:');
+  p();
+  p(
+    table(
+      ['Item', 'Region', 'Unit', 'USD', 'Source (read on)'],
       c.prices.map((x) => [
         x.item,
+        x.region,
         x.unit,
         x.usd,
-        x.source ? `${x.source} (${x.asOf ?? 'undated'})` : 'public list price, source not recorded',
+        (x.source ? `${x.source} (${x.asOf ?? 'undated'})` : 'public list price, source not recorded') +
+          (x.flag ? `; **${x.flag}**` : ''),
       ]),
     ),
   );

@@ -174,6 +174,16 @@ export function buildReport(templates: Record<string, CfnTemplate>, options: Rep
     warnings.push('No AWS::RDS::GlobalCluster found: the database does not replicate to another region.');
   }
 
+  const cost = costSection(templates, stacks, database);
+  for (const region of cost.unpricedRegions)
+    warnings.push(
+      `No prices for ${region} in lib/report/prices.ts: its stacks are priced at us-east-1 list prices, usually the lowest. Read that region's prices and add them with their sources.`,
+    );
+  if (cost.unpublishedAlarmMetrics.length > 0)
+    warnings.push(
+      `Alarms read custom metrics that no publisher sends (lib/report/custom-metrics.ts): ${cost.unpublishedAlarmMetrics.join('; ')}.`,
+    );
+
   const canaries = canaryRows(templates, regionOf);
   const paging = pagingSection(templates, regionOf, tagKey);
   const payments = paymentsSection(templates, regionOf);
@@ -215,7 +225,7 @@ export function buildReport(templates: Record<string, CfnTemplate>, options: Rep
     paging,
     payments,
     notifications,
-    cost: costSection(templates, stacks, database),
+    cost,
   };
 }
 

@@ -35,7 +35,14 @@ import { DB_HOST, DB_USER, LocalGlobalDatabase } from './database';
 import { fastPathSeconds, fastPathStep, holdInStep, releaseHoldStep } from '../../cli/failover/fastSwitch';
 import { controlPlaneDeps, LocalRoute53ControlPlane } from './control-plane';
 import { chainOrder, readModel, type DrillModel } from './model';
-import { CachingResolver, judgeResponse, LocalRoute53, type AlarmReading, type Answer } from './route53';
+import {
+  CachingResolver,
+  judgeResponse,
+  LocalRoute53,
+  unhealthyChildren,
+  type AlarmReading,
+  type Answer,
+} from './route53';
 import { bundleShop, ShopProcess, tmpDir, waitForBody } from './shops';
 import { LocalSwitches } from './switches';
 import {
@@ -104,8 +111,15 @@ export interface PhaseResult {
   readonly buySeconds: number;
   /** Until every customer was answered by the region DNS moved to (fast path phase). */
   readonly moveSeconds?: number | null;
-  /** Time Route 53 kept the serving region out of DNS (primary-back phase; must be 0). */
+  /** Time Route 53 kept the serving region out of DNS (primary-back phase), whatever the cause. */
   readonly servingOutSeconds?: number;
+  /**
+   * Of that, the time a switch vote (a CLOUDWATCH_METRIC child of the region's check) was among the
+   * unhealthy children: the stale "drained" draining the serving region. Must be 0.
+   */
+  readonly servingDrainedSeconds?: number;
+  /** Each time the serving region went out: the children of its check that were unhealthy then. */
+  readonly servingOutCauses?: readonly string[];
   /** Orders acknowledged to a customer in the window this phase checks (the denominator of "lost"). */
   readonly acknowledged: number;
   /** Orders acknowledged to a customer and missing from the writer afterwards. */
@@ -580,7 +594,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
     const detectionMs = (endpoint.intervalSeconds * endpoint.failureThreshold * 1000) / K;
     await sleep(switchWindowMs + detectionMs);
     const tb0 = Date.now();
-    const standbyOut: { from: number; to?: number }[] = [];
+    const standbyOut: { from: number; to?: number; causes: string[]; switchVote: boolean }[] = [];
     let watching = true;
     cleanups.push(() => {
       watching = false;
@@ -589,7 +603,16 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       while (watching) {
         const out = !route53.checkHealthy(standbyCheck);
         const last = standbyOut[standbyOut.length - 1];
-        if (out && (!last || last.to !== undefined)) standbyOut.push({ from: Date.now() });
+        if (out && (!last || last.to !== undefined)) {
+          // Which votes took it out: a switch copy (the defect this phase is about) or the region's
+          // own endpoint checks (its shop failed /healthz, e.g. starved of CPU on a loaded machine).
+          const causes = unhealthyChildren(model, route53, standbyCheck);
+          standbyOut.push({
+            from: Date.now(),
+            causes: causes.map((c) => c.label),
+            switchVote: causes.some((c) => c.kind !== 'endpoint'),
+          });
+        }
         if (!out && last && last.to === undefined) last.to = Date.now();
         await sleep(10);
       }
@@ -617,12 +640,17 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       log(`phase 3: ${((e.at - tb0) / 1000).toFixed(2)} s ${e.what}`);
     const ackedB = load.acknowledged.filter((x) => x.at >= tb0 && x.at <= tb1).map((x) => x.orderId);
     const outMs = standbyOut.reduce((n, o) => n + ((o.to ?? tb1) - o.from), 0);
+    const drainedMs = standbyOut
+      .filter((o) => o.switchVote)
+      .reduce((n, o) => n + ((o.to ?? tb1) - o.from), 0);
     phases.push({
       name: `${primary} back, stale "drained" for ${standby}`,
       planned: false,
       detectSeconds: null,
       pageSeconds: null,
       servingOutSeconds: outMs / 1000,
+      servingDrainedSeconds: drainedMs / 1000,
+      servingOutCauses: standbyOut.map((o) => o.causes.join(' + ')),
       reachSeconds: Math.max(...outageSeconds(load.samples, 'page', tb0, tb1)),
       pageFailures: pageFailures(tb0, tb1),
       browseSeconds: Math.max(...outageSeconds(load.samples, 'browse', tb0, tb1)),
@@ -693,9 +721,13 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
         failures.push(
           `${p.name}: customers moved in ${(p.moveSeconds * K).toFixed(0)} s, above the stated ${statedFastSeconds} s`,
         );
-      if (p.servingOutSeconds)
+      if (p.servingDrainedSeconds)
         failures.push(
-          `${p.name}: the serving region was out of DNS for ${(p.servingOutSeconds * K).toFixed(0)} s (AWS time)`,
+          `${p.name}: a switch vote took the serving region out of DNS for ${(p.servingDrainedSeconds * K).toFixed(0)} s (AWS time); unhealthy then: ${p.servingOutCauses?.join('; ')}`,
+        );
+      else if (p.servingOutSeconds)
+        failures.push(
+          `${p.name}: the serving region's own endpoint checks failed for ${(p.servingOutSeconds * K).toFixed(0)} s (AWS time), no switch vote among them (${p.servingOutCauses?.join('; ')}): its shop missed /healthz, look at the machine's load`,
         );
       if (p.planned && p.acknowledgedLost > 0)
         failures.push(`${p.name}: ${p.acknowledgedLost} acknowledged orders lost`);

@@ -35,6 +35,7 @@ import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/failover-time';
 import {
   alarmKey,
   type AliasTarget,
+  type CheckSpec,
   type DrillModel,
   type EndpointCheckSpec,
   type MetricAlarmSpec,
@@ -196,6 +197,32 @@ export interface Answer {
   readonly ttlSeconds: number;
   /** Records followed, for the report. */
   readonly via: readonly string[];
+}
+
+/** A child of a CALCULATED check that was unhealthy, for the drill's account of why a region went out. */
+export interface UnhealthyChild {
+  readonly id: string;
+  readonly kind: CheckSpec['kind'];
+  /** `endpoint <fqdn><path>`, `switch <alarm> in <region>`, or `calculated <id>`. */
+  readonly label: string;
+}
+
+/** The direct children of a CALCULATED check that `route53` counts as unhealthy now (none for other kinds). */
+export function unhealthyChildren(model: DrillModel, route53: LocalRoute53, id: string): UnhealthyChild[] {
+  const c = model.checks[id];
+  if (c?.kind !== 'calculated') return [];
+  return c.children
+    .filter((child) => !route53.checkHealthy(child))
+    .map((child) => {
+      const k = model.checks[child];
+      const label =
+        k.kind === 'endpoint'
+          ? `endpoint ${k.fqdn}${k.path}`
+          : k.kind === 'metric'
+            ? `switch ${k.alarmName} in ${k.alarmRegion}`
+            : `calculated ${child}`;
+      return { id: child, kind: k.kind, label };
+    });
 }
 
 /** Route 53 health checking and failover answers over local endpoints. */

@@ -7,39 +7,13 @@ import { parseChannel, unreachedContacts } from '../../cli/channels/switch';
 import type { Deps } from '../../cli/aws/deps';
 import { testConfig } from '../support/config';
 import { FaultServer } from './support/fault-server';
-import { awsError, EDGE, paramNotFound, PRIMARY, STALL_ATTEMPT_MS, STANDBY, World } from './world';
+import { listSwitchWorld, puts } from './support/list-switch';
+import { awsError, EDGE, PRIMARY, STALL_ATTEMPT_MS, STANDBY, World } from './world';
 
 const PARAM = '/resilient-shop/notify/disabled';
 
-/** A world whose regions hold the notify switch in `switches` (absent region: parameter missing). */
-function channelsWorld(initial: Record<string, string[]> = { [PRIMARY]: [], [STANDBY]: [] }) {
-  const w = new World();
-  const switches: Record<string, string> = Object.fromEntries(
-    Object.entries(initial).map(([r, v]) => [r, JSON.stringify(v)]),
-  );
-  for (const r of [PRIMARY, STANDBY]) {
-    w.m(r)
-      .ssm.on(GetParameterCommand, { Name: PARAM })
-      .callsFake(() => {
-        if (switches[r] === undefined) throw paramNotFound();
-        return { Parameter: { Name: PARAM, Value: switches[r] } };
-      });
-    w.m(r)
-      .ssm.on(PutParameterCommand, { Name: PARAM })
-      .callsFake((input: { Value: string }) => {
-        switches[r] = input.Value;
-        return { Version: 2 };
-      });
-  }
-  return { w, switches };
-}
-
-const puts = (w: World) =>
-  w
-    .calls()
-    .filter((c) => c.command === 'PutParameter')
-    .map((c) => ({ region: c.region, input: c.input }))
-    .sort((x, y) => x.region.localeCompare(y.region));
+/** A world whose regions hold the notify switch (absent region: parameter missing). */
+const channelsWorld = (initial?: Record<string, string[]>) => listSwitchWorld(PARAM, initial);
 
 const switchReads = (w: World, r: string) =>
   w.m(r).ssm.commandCalls(GetParameterCommand, { Name: PARAM }).length;
@@ -65,21 +39,6 @@ describe('shopctl channels disable / enable', () => {
     });
   });
 
-  test('enable removes only that channel and keeps the others', async () => {
-    const both = ['alimtalk', 'sms'];
-    const { w, switches } = channelsWorld({ [PRIMARY]: both, [STANDBY]: both });
-    expect(await w.run('channels', 'enable', 'alimtalk', '--yes')).toBe(0);
-    expect(switches).toEqual({ [PRIMARY]: '["sms"]', [STANDBY]: '["sms"]' });
-  });
-
-  test('--dry-run prints the plan and writes nothing', async () => {
-    const { w } = channelsWorld();
-    expect(await w.run('channels', 'disable', 'sms', '--dry-run')).toBe(0);
-    expect(puts(w)).toEqual([]);
-    expect(w.out).toContain('Dry run: nothing changed. Would run: Disable channel sms in every region.');
-    expect(w.auditRecords().at(-1)).toMatchObject({ command: 'channels disable', result: 'dry-run' });
-  });
-
   test('--dry-run without credentials prints the plan from the config and what it skipped', async () => {
     const { w } = channelsWorld();
     const noCreds = () =>
@@ -95,13 +54,6 @@ describe('shopctl channels disable / enable', () => {
     expect(w.out).toContain(`changes: SSM ${PARAM} (add "alimtalk"), read back when an answer is lost`);
     expect(w.out).toContain('whether any channel stays on (if only alimtalk were off: sms → email)');
     expect(puts(w)).toEqual([]);
-  });
-
-  test('already in effect in every region: no write', async () => {
-    const { w } = channelsWorld({ [PRIMARY]: ['sms'], [STANDBY]: ['sms'] });
-    expect(await w.run('channels', 'disable', 'sms', '--yes')).toBe(0);
-    expect(puts(w)).toEqual([]);
-    expect(w.out).toContain('Already in effect: sms is already disabled in every region');
   });
 
   test('a region whose stack predates notifications gets the parameter written, with a warning', async () => {
@@ -136,24 +88,6 @@ describe('shopctl channels disable / enable', () => {
     ]);
   });
 
-  test('a region that refuses the write: NOT DONE there, partial (exit 4), with the command that completes it', async () => {
-    const { w, switches } = channelsWorld();
-    w.m(STANDBY)
-      .ssm.on(PutParameterCommand, { Name: PARAM })
-      .rejects(awsError('AccessDeniedException', 'not allowed'));
-    expect(await w.run('channels', 'disable', 'alimtalk', '--yes')).toBe(4);
-    expect(switches[PRIMARY]).toBe('["alimtalk"]');
-    expect(switches[STANDBY]).toBe('[]');
-    expect(w.err).toContain(
-      `${PRIMARY} DONE; ${STANDBY} NOT DONE: Access denied: ssm:PutParameter in ${STANDBY}`,
-    );
-    expect(w.err).toContain(
-      'To resume (the command is idempotent): npx shopctl channels disable alimtalk --yes',
-    );
-    expect(w.err).toContain('To roll back instead: npx shopctl channels enable alimtalk --yes');
-    expect(w.auditRecords().at(-1)).toMatchObject({ command: 'channels disable', result: 'partial' });
-  });
-
   test('a config without notifications: status and the switch say so (usage error), before any call', async () => {
     const config = testConfig((r) => delete r.notifications);
     const why = 'config "test" has no notifications key';
@@ -170,8 +104,84 @@ describe('shopctl channels disable / enable', () => {
 });
 
 /**
+ * What `shopctl channels` and `shopctl payments` share as regional list switches
+ * (cli/aws/listSwitch.ts, cli/aws/switchParameter.ts), run through each command: the plan, the
+ * write in every region, a region that refuses, a write whose answer is lost. What each switch
+ * judges (refusals, warnings, what customers keep) is tested with its own command.
+ */
+const SWITCHES = [
+  {
+    command: 'channels',
+    param: '/resilient-shop/notify/disabled',
+    entry: 'alimtalk',
+    other: 'sms',
+    title: 'channel alimtalk',
+    reader: 'dispatcher',
+  },
+  {
+    command: 'payments',
+    param: '/resilient-shop/payments/disabled',
+    entry: 'provider:toss',
+    other: 'method:card',
+    title: 'provider:toss',
+    reader: 'shop',
+  },
+] as const;
+
+describe.each(SWITCHES)('shopctl $command disable / enable', (s) => {
+  test('enable removes only that entry and keeps the others', async () => {
+    const both = [s.other, s.entry].sort();
+    const { w, switches } = listSwitchWorld(s.param, { [PRIMARY]: both, [STANDBY]: both });
+    expect(await w.run(s.command, 'enable', s.entry, '--yes')).toBe(0);
+    const left = JSON.stringify([s.other]);
+    expect(switches).toEqual({ [PRIMARY]: left, [STANDBY]: left });
+    expect(puts(w).map((p) => p.input)).toEqual([
+      { Name: s.param, Value: left, Type: 'String', Overwrite: true },
+      { Name: s.param, Value: left, Type: 'String', Overwrite: true },
+    ]);
+  });
+
+  test('--dry-run prints the plan and writes nothing', async () => {
+    const { w } = listSwitchWorld(s.param);
+    expect(await w.run(s.command, 'disable', s.entry, '--dry-run')).toBe(0);
+    expect(puts(w)).toEqual([]);
+    expect(w.out).toContain(`Dry run: nothing changed. Would run: Disable ${s.title} in every region.`);
+    expect(w.out).toContain(`changes: SSM ${s.param} (add "${s.entry}"), read back when an answer is lost`);
+    expect(w.auditRecords().at(-1)).toMatchObject({ command: `${s.command} disable`, result: 'dry-run' });
+  });
+
+  test('already in effect in every region: no write', async () => {
+    const { w } = listSwitchWorld(s.param, { [PRIMARY]: [s.entry], [STANDBY]: [s.entry] });
+    expect(await w.run(s.command, 'disable', s.entry, '--yes')).toBe(0);
+    expect(puts(w)).toEqual([]);
+    expect(w.out).toContain(`Already in effect: ${s.entry} is already disabled in every region`);
+  });
+
+  test('a region that refuses the write: NOT DONE there, partial (exit 4), with the command that completes it', async () => {
+    const { w, switches } = listSwitchWorld(s.param);
+    w.m(STANDBY)
+      .ssm.on(PutParameterCommand, { Name: s.param })
+      .rejects(awsError('AccessDeniedException', 'not allowed'));
+    expect(await w.run(s.command, 'disable', s.entry, '--yes')).toBe(4);
+    expect(switches[PRIMARY]).toBe(JSON.stringify([s.entry]));
+    expect(switches[STANDBY]).toBe('[]');
+    expect(w.err).toContain(
+      `${PRIMARY} DONE; ${STANDBY} NOT DONE: Access denied: ssm:PutParameter in ${STANDBY}`,
+    );
+    expect(w.err).toContain(`A region left out keeps its old value and its ${s.reader} acts on it`);
+    expect(w.err).toContain(
+      `To resume (the command is idempotent): npx shopctl ${s.command} disable ${s.entry} --yes`,
+    );
+    expect(w.err).toContain(`To roll back instead: npx shopctl ${s.command} enable ${s.entry} --yes`);
+    expect(w.auditRecords().at(-1)).toMatchObject({ command: `${s.command} disable`, result: 'partial' });
+  });
+});
+
+/**
  * A write whose answer never comes, against a real stalled endpoint (the deadline tests' hanging
- * server): the standby's SSM client sends PutParameter there and every other call to the mock.
+ * server), through the notice channels' switch (the payments switch and the drill fault share its
+ * writer; payments.test.ts has their second read-back): the standby's SSM client sends PutParameter
+ * there and every other call to the mock.
  * `delivered` decides whether the write landed before its answer was lost.
  */
 describe('a write whose answer is lost is read back: DONE, NOT DONE or UNKNOWN', () => {

@@ -505,7 +505,7 @@ test('drill payment-provider-outage --dry-run without credentials prints the fau
     'Game day: payment-provider-outage in ap-northeast-1 (offline preview: no AWS credentials; from config "default" alone)',
   );
   expect(w.out).toContain(
-    '    SSM /resilient-shop/payments/drill-fault in ap-northeast-1 = {"provider":"kakaopay","mode":"refuse","until":"<start + 5 min>"} (read back)',
+    '    SSM /resilient-shop/payments/drill-fault in ap-northeast-1 = {"provider":"kakaopay","mode":"refuse","until":"<start + 5 min>"} (read back when an answer is lost)',
   );
   expect(w.out).toContain(
     '    the shop in ap-northeast-1: every call to kakaopay (easy-pay) fails as a refused connection; the other regions are untouched',

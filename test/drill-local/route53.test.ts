@@ -26,6 +26,7 @@ import {
   evaluateAlarm,
   judgeResponse,
   LocalRoute53,
+  unhealthyChildren,
 } from '../../scripts/drill-local/route53';
 import { LocalSwitches } from '../../scripts/drill-local/switches';
 
@@ -242,6 +243,27 @@ describe.each(['one-of-n', 'all-of-n'] as const)('Route 53 reading the switch al
     for (const h of names.switchHolders(primary)) switches.set(h, primary, 'serving');
     await jest.advanceTimersByTimeAsync(windowMs + periodMs / 2);
     expect(target()).toEqual({ kind: 'alb', region: primary });
+  });
+
+  test('why a region is out: the unhealthy children of its check name the switch copies that voted, not the endpoint checks that passed', async () => {
+    await watch(windowMs + periodMs);
+    const regionCheck = model.records.find(
+      (r) => r.name === config.domainName && r.failover === 'PRIMARY',
+    )!.healthCheckId!;
+    expect(unhealthyChildren(model, route53, regionCheck)).toEqual([]);
+    for (const h of names.switchHolders(primary)) switches.set(h, primary, 'drained');
+    await jest.advanceTimersByTimeAsync(windowMs + periodMs / 2);
+    expect(route53.checkHealthy(regionCheck)).toBe(false);
+    const out = unhealthyChildren(model, route53, regionCheck);
+    expect(out.map((c) => c.kind)).toEqual(names.switchHolders(primary).map(() => 'metric'));
+    expect(out.map((c) => c.label).sort()).toEqual(
+      names
+        .switchHolders(primary)
+        .map((h) => `switch ${names.switchAlarm(primary)} in ${h}`)
+        .sort(),
+    );
+    // Only a CALCULATED check has children.
+    expect(unhealthyChildren(model, route53, out[0].id)).toEqual([]);
   });
 
   test('a missed publisher run in one holder while serving is one vote at most: nothing moves', async () => {

@@ -5,7 +5,7 @@
  * hand-edited environment file fails at start instead of half-working. Unset: no dispatcher.
  */
 import { z } from 'zod';
-import { parseNotifySwitchValue } from '../../../lib/contract/notify';
+import { notifyNamespaceOf, parseNotifySwitchValue } from '../../../lib/contract/notify';
 import { NOTICE_KINDS } from './outbox';
 
 /** Environment variable holding the JSON. */
@@ -108,7 +108,5 @@ export const parseNotifySwitch = parseNotifySwitchValue;
 
 /** `${app}/notify` from the switch parameter `/${app}/notify/disabled` when no namespace is given. */
 export function namespaceOf(s: NotifySettings): string {
-  if (s.namespace) return s.namespace;
-  const app = /^\/([^/]+)\/notify\//.exec(s.switchParameter ?? '')?.[1] ?? 'resilient-shop';
-  return `${app}/notify`;
+  return notifyNamespaceOf(s);
 }

@@ -6,6 +6,7 @@
  * report of `GET /notify/health`. See docs/notifications.md "Running the dispatcher".
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { NOTIFY_METRICS_EVERY_SECONDS } from '../../../lib/contract/notify';
 import { OperatorSwitch, type SwitchReader, type SwitchReport } from '../operator-switch';
 import type { MetricPublisher } from '../payments/metrics';
 import type { Logger } from '../types';
@@ -132,7 +133,10 @@ export class NotifyService {
     this.switch.start();
     this.dispatcher.start(this.o.settings.dispatchEverySeconds * 1000, this.shop.isWriter);
     if (this.metrics) {
-      this.metricsTimer = setInterval(() => void this.publishMetrics(), this.o.metricsEveryMs ?? 60_000);
+      this.metricsTimer = setInterval(
+        () => void this.publishMetrics(),
+        this.o.metricsEveryMs ?? NOTIFY_METRICS_EVERY_SECONDS * 1000,
+      );
       this.metricsTimer.unref();
     }
     this.shop.logger.info('notice dispatcher started', {

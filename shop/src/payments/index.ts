@@ -1,5 +1,6 @@
 /** Wires the payment port, its adapters, health, switch and metrics from `SHOP_PAYMENTS` settings. */
 import type { Database } from '../db';
+import { paymentsNamespaceOf } from '../../../lib/contract/payments';
 import type { Logger } from '../types';
 import type { PaymentsSettings, ProviderSettings } from './config';
 import { DrillFaultSwitch, withDrillFault } from './fault';
@@ -75,8 +76,12 @@ export function createPayments(
   const timeouts = new Map(o.settings.providers.map((p) => [p.id, p.timeoutMs]));
   // Every adapter answers to the game day's fault switch; without a reader it never fires.
   const providers = adapters.map((p) => withDrillFault(p, faults, timeouts.get(p.id) ?? 8000));
-  const app = /^\/([^/]+)\/payments\//.exec(o.settings.switchParameter ?? '')?.[1] ?? 'resilient-shop';
-  const metrics = new PaymentMetrics(o.namespace ?? `${app}/payments`, shop.region, o.publisher, shop.logger);
+  const metrics = new PaymentMetrics(
+    o.namespace ?? paymentsNamespaceOf(o.settings),
+    shop.region,
+    o.publisher,
+    shop.logger,
+  );
   const health = new PaymentHealth(o.settings, {
     trialHoldMs: o.trialHoldMs,
     onSample: (s) => metrics.record(s),

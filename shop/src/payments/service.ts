@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import { PAYMENT_METRICS_EVERY_SECONDS } from '../../../lib/contract/payments';
 import type { Database } from '../db';
 import { OverloadedError } from '../gate';
 import { HttpError } from '../http';
@@ -1015,7 +1016,7 @@ export class PaymentService {
     this.timer = setInterval(() => void tick(), this.o.settings.reconcileEverySeconds * 1000);
     this.timer.unref();
     // Metrics keep their own minute, whatever the reconcile period: the alarms read 1-minute periods.
-    this.metricsTimer = setInterval(() => void this.publishMetrics(), 60_000);
+    this.metricsTimer = setInterval(() => void this.publishMetrics(), PAYMENT_METRICS_EVERY_SECONDS * 1000);
     this.metricsTimer.unref();
     await tick();
   }
