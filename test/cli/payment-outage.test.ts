@@ -12,7 +12,7 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { HttpResponse } from '../../cli/aws/deps';
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { type RunningShop, waitFor } from '../shop/helpers';
 import { buy, ledgerCheck, paymentSettings, startPayShop } from '../shop/payment-helpers';
 import { PRIMARY, World } from './world';
@@ -31,7 +31,7 @@ const ssm: Record<string, string> = {};
 let skew = 0;
 
 beforeAll(async () => {
-  [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  [pg, fakes] = await Promise.all([sharedPostgres(), startFakeProviders()]);
 });
 afterAll(async () => {
   await Promise.all([fakes?.toss.close(), fakes?.kakao.close()]);

@@ -8,7 +8,7 @@ import { SYNTHETIC_HEADER } from '../../lib/contract/shop';
 import { signTestRequest } from '../../lib/contract/test-signature';
 import { TestRequestGate } from '../../shop/src/signed-test-request';
 import { FAKE_SECRET, startFakeProviders, type FakeProvider } from '../support/fake-pg';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { postJson, type RunningShop } from './helpers';
 import { paymentSettings, startPayShop } from './payment-helpers';
 
@@ -26,7 +26,7 @@ let shop: RunningShop;
 const secrets: Record<string, Record<string, unknown>> = {};
 
 beforeAll(async () => {
-  [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  [pg, fakes] = await Promise.all([sharedPostgres(), startFakeProviders()]);
   const base = paymentSettings(fakes);
   shop = await startPayShop(
     pg,
