@@ -216,7 +216,7 @@ function withRegionNames(js: string): string {
 }
 
 /**
- * Drops the source indentation and blank lines (the template is prettier-formatted). Line breaks stay,
+ * Drops the source indentation and blank lines (the template is formatted by `npm run format`). Line breaks stay,
  * so the rendered page still diffs line by line; a line break renders like the space it replaces.
  */
 function compact(html: string): string {

@@ -110,7 +110,13 @@ export function boundedClient<C extends object>(
 }
 
 export type ErrorKind =
-  'interrupted' | 'credentials' | 'unreachable' | 'access-denied' | 'throttled' | 'not-found' | 'other';
+  | 'interrupted'
+  | 'credentials'
+  | 'unreachable'
+  | 'access-denied'
+  | 'throttled'
+  | 'not-found'
+  | 'other';
 
 const UNREACHABLE_CODES = [
   'ENOTFOUND',

@@ -32,7 +32,14 @@ export interface FisTemplate extends FisTemplateSummary {
 }
 
 export type FisStatus =
-  'pending' | 'initiating' | 'running' | 'completed' | 'stopping' | 'stopped' | 'failed' | 'cancelled';
+  | 'pending'
+  | 'initiating'
+  | 'running'
+  | 'completed'
+  | 'stopping'
+  | 'stopped'
+  | 'failed'
+  | 'cancelled';
 
 export interface FisExperiment {
   readonly id: string;

@@ -117,7 +117,8 @@ async function readHealth(d: Deps, region: string, ctx: CallContext): Promise<He
       const res = await d.fetch(healthUrl(d, region), { signal });
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
       const body = (await bounded(res.json(), signal, () => new Error('body not received in time'))) as
-        Partial<Health> | undefined;
+        | Partial<Health>
+        | undefined;
       if (!body || !Array.isArray(body.providers) || !Array.isArray(body.methods))
         throw new Error('not the payments health document');
       return {

@@ -1,7 +1,14 @@
 import { duration, Painter } from './table';
 
 export type StepMark =
-  'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'unknown' | 'interrupted' | 'not-run';
+  | 'pending'
+  | 'running'
+  | 'done'
+  | 'skipped'
+  | 'failed'
+  | 'unknown'
+  | 'interrupted'
+  | 'not-run';
 
 interface Row {
   title: string;

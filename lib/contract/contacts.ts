@@ -17,7 +17,8 @@ export interface Contacts {
   readonly phoneHours?: LocalizedText;
   /** One list per language; a plain list (the format before languages) reads the same in both. */
   readonly paymentAlternatives:
-    readonly string[] | { readonly ko: readonly string[]; readonly en: readonly string[] };
+    | readonly string[]
+    | { readonly ko: readonly string[]; readonly en: readonly string[] };
   readonly messengers: readonly { readonly name: LocalizedText; readonly url: string }[];
   readonly email: string;
 }
