@@ -8,39 +8,29 @@
 const path = require('node:path');
 const Sequencer = require('@jest/test-sequencer').default;
 
-// Approximate seconds per suite: `.jest-results.json` of a fresh-clone `npm test` (3 workers, static
-// checks beside them, load average ~10 from other work), 2026-12-08, times 0.55 to bring the
-// slowest near its idle figure; the short drill from its own run on tmpfs. Only the order matters.
+// Seconds per suite in a warm `npm test` (3 workers, static checks beside them), 2026-11-27.
 const SECONDS = {
   'test/outage-page/browser.test.ts': 35,
-  'test/compliance.test.ts': 28,
-  'test/drill-local/drill.test.ts': 20,
-  'test/shop/pages-browser.test.ts': 14,
-  'test/cli/interrupt.test.ts': 14,
-  'test/report.test.ts': 12,
-  'test/cli/deadlines.test.ts': 12,
-  'test/notify/faults.test.ts': 10,
-  'test/edge-stack.test.ts': 9,
-  'test/config.test.ts': 9,
-  'test/shop/payments-faults.test.ts': 9,
-  'test/shop/overload.test.ts': 8,
-  'test/app.test.ts': 8,
-  'test/shop/abuse.test.ts': 8,
-  'test/cli/process.test.ts': 7,
-  'test/notify/service.test.ts': 7,
-  'test/canary/handler.test.ts': 7,
-  'test/shop/api.test.ts': 6,
+  'test/cli/interrupt.test.ts': 24,
+  'test/compliance.test.ts': 21,
+  'test/drill-local/drill.test.ts': 19,
+  'test/cli/deadlines.test.ts': 17,
+  'test/cli/drill.test.ts': 7,
   'test/shop/faults.test.ts': 6,
-  'test/shop/outage.test.ts': 6,
-  'test/cli/outcomes.test.ts': 6,
-  'test/shop/cleanup.test.ts': 5,
-  'test/capacity/templates.test.ts': 5,
-  'test/drill-local/route53.test.ts': 5,
-  'test/regional-stack.test.ts': 5,
-  'test/shop/i18n.test.ts': 4,
-  'test/cli/drill.test.ts': 4,
-  'test/shop/promotion.test.ts': 4,
-  'test/cli/capacity-deadlines.test.ts': 4,
+  'test/canary/handler.test.ts': 6,
+  'test/cli/capacity-deadlines.test.ts': 6,
+  'test/edge-stack.test.ts': 5,
+  'test/report.test.ts': 5,
+  'test/shop/i18n.test.ts': 5,
+  'test/config.test.ts': 5,
+  'test/shop/promotion.test.ts': 5,
+  'test/cli/process.test.ts': 4,
+  'test/shop/outage.test.ts': 4,
+  'test/regional-stack.test.ts': 4,
+  'test/fis.test.ts': 4,
+  'test/shop/overload.test.ts': 4,
+  'test/app.test.ts': 4,
+  'test/capacity/templates.test.ts': 3,
 };
 const ROOT = path.join(__dirname, '..', '..');
 
