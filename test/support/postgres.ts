@@ -113,13 +113,16 @@ const RAM_DIR_MIN_FREE_BYTES = 1024 ** 3;
 
 /**
  * Where the clusters (and the initdb template they are copied from) live: `SHOP_TEST_PG_DIR` when
- * set, else /dev/shm (tmpfs) when it has at least 1 GiB free, else the temporary directory. Each
- * server is a copy of about 970 files; on this project's 2-core machine `cp -a` of the template took
- * 0.35-0.65 s of system CPU into /tmp (ext4) and 0.06 s into /dev/shm, and some 30 suites each start
- * a server. Nothing here needs the disk: fsync is off, and a test never outlives the machine.
+ * set; in Jest, /dev/shm (tmpfs) when it has at least 1 GiB free; else the temporary directory (the
+ * benchmarks, whose figures were measured there). Each server is a copy of about 970 files; on this
+ * project's 2-core machine `cp -a` of the template took 0.35-0.65 s of system CPU into /tmp (ext4)
+ * and 0.06 s into /dev/shm, and some 30 suites each start a server. Nothing in a test needs the
+ * disk: fsync is off, and a test never outlives the machine.
  */
 export function clusterParentDir(): string {
   if (process.env.SHOP_TEST_PG_DIR) return process.env.SHOP_TEST_PG_DIR;
+  // Jest sets JEST_WORKER_ID in every process that runs a suite, in-band too.
+  if (process.env.JEST_WORKER_ID === undefined) return os.tmpdir();
   try {
     fs.accessSync(RAM_DIR, fs.constants.W_OK);
     const { bavail, bsize } = fs.statfsSync(RAM_DIR);
