@@ -1,7 +1,7 @@
 /** The config keys the shop and the outage page speak with: `contacts` per language and `currency`. */
 import { ConfigError } from '../lib/config/load';
 import { contactsIn } from '../lib/contract/contacts';
-import { testConfig } from './support/synth';
+import { testConfig } from './support/config';
 
 function problemsOf(mutate: (raw: Record<string, any>) => void): string[] {
   try {

@@ -12,7 +12,7 @@ import {
 import { SHOP_ENV } from '../lib/contract/shop';
 import { CHANNELS } from '../shop/src/notify/channel';
 import { NOTICE_KINDS } from '../shop/src/notify/outbox';
-import { testConfig } from './support/synth';
+import { testConfig } from './support/config';
 
 function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
   try {

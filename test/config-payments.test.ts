@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { formatSwitchValue, parseSwitchValue } from '../lib/contract/payments';
 import { shopPayments } from '../lib/payments/regional-payments';
-import { testConfig } from './support/synth';
+import { testConfig } from './support/config';
 
 function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
   try {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { configNotices } from '../lib/config/notices';
 import { worstCaseFailoverSeconds } from '../lib/report/failover-time';
-import { examplePromotions, testConfig } from './support/synth';
+import { examplePromotions, testConfig } from './support/config';
 
 function errorOf(mutate: (raw: Record<string, any>) => void): ConfigError {
   try {

@@ -12,17 +12,20 @@ import { loadConfig } from '../lib/config/load';
 import { Names } from '../lib/config/names';
 import { GAME_DAY_TARGET_TAG, GameDayExperiments } from '../lib/fis/game-day-experiments';
 import { SCENARIO_IDS, SCENARIO_TAG } from '../lib/fis/scenarios';
-import { resourcesOf, sharedTemplates, synth, testConfig } from './support/synth';
+import { resourcesOf, sharedTemplates, testConfig } from './support/synth';
 
 const config = loadConfig('default');
 const names = new Names(config);
 // The default app's templates, synthesized once per Jest run for every suite that only reads them.
 const templates = sharedTemplates(config);
-/** The same app with the FIS Lambda extension on (off by default). */
+/**
+ * The same app with the FIS Lambda extension on (off by default); shared with test/report.test.ts,
+ * which prices the extension's polling from the same templates.
+ */
 const onConfig = testConfig((raw) => {
   raw.gameDays = { lambdaFaultInjection: true };
 });
-const on = synth(onConfig).templates;
+const on = sharedTemplates(onConfig);
 
 const regions = config.regions.map((r) => [r.name, r.role] as const);
 

@@ -6,7 +6,7 @@ import { Names } from '../lib/config/names';
 import { configFingerprint, readAssembly, synthesizeForReport } from '../lib/report/assembly';
 import { priceRegionNote } from '../lib/report/rendering';
 import { buildReport, CfnTemplate, renderMarkdown, ReportData } from '../lib/report/resilience';
-import { synth, SynthResult, testConfig } from './support/synth';
+import { sharedTemplates, synth, SynthResult, testConfig } from './support/synth';
 import { warmPoolSize } from '../lib/report/cost';
 
 const config = loadConfig('default');
@@ -411,11 +411,14 @@ test('the game-day brake is silent and read by every FIS template of its region;
   // Off by default: no extension, so no S3 polling line.
   expect(report.cost.lines.filter((l) => l.item.startsWith('FIS extension'))).toEqual([]);
 
-  const on = inputs(synth(testConfig((raw) => (raw.gameDays = { lambdaFaultInjection: true }))));
-  const withExtension = buildReport(on.templates, {
-    budgetSeconds: config.failoverBudgetSeconds,
-    stackRegions: on.stackRegions,
-  });
+  // The templates test/fis.test.ts reads too (one synth per run); the extension adds no stack, so the
+  // stacks sit in the regions of the default app's.
+  const on = sharedTemplates(testConfig((raw) => (raw.gameDays = { lambdaFaultInjection: true })));
+  expect(Object.keys(on).sort()).toEqual(Object.keys(stackRegions).sort());
+  const withExtension = buildReport(
+    Object.fromEntries(Object.entries(on).map(([name, t]) => [name, t.toJSON() as CfnTemplate])),
+    { budgetSeconds: config.failoverBudgetSeconds, stackRegions },
+  );
   const polls = withExtension.cost.lines.filter((l) => l.item.startsWith('FIS extension'));
   // The canary and the switch publisher of each regional stack, each run every minute.
   expect(polls.map((l) => [l.stack, l.quantity, l.unitUsd])).toEqual(

@@ -1,10 +1,13 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { Names } from '../lib/config/names';
-import { resourcesOf, sharedTemplates, testConfig } from './support/synth';
+import { loadConfig } from '../lib/config/load';
+import { resourcesOf, sharedTemplates } from './support/synth';
 
 // Failure paths found in review of the templates: each test names the AWS behaviour it rests on
 // (sources in docs/template-review.md).
-const config = testConfig();
+// loadConfig('default'), as the other template suites: testConfig() names the config "test", and
+// sharedTemplates keys on the whole config, so it synthesized the same app a second time.
+const config = loadConfig('default');
 const names = new Names(config);
 // The default app's templates, synthesized once per Jest run for every suite that only reads them.
 const templates = sharedTemplates(config);

@@ -3,7 +3,7 @@ import {
   fastPathHealthThreshold,
   HOLD_IN_HEALTH_THRESHOLD,
   regionHealthThreshold,
-} from '../../lib/failover/dns-failover';
+} from '../../lib/failover/health-thresholds';
 import { ALB_ALIAS_TTL_SECONDS } from '../../lib/report/failover-time';
 import { confirmedWrite, LATE, OutcomeUnknown } from '../action/readBack';
 import { commandPrefix } from '../action/refusals';

@@ -1,4 +1,4 @@
-import { DRAIN_VOTES } from '../../lib/failover/dns-failover';
+import { DRAIN_VOTES } from '../../lib/failover/health-thresholds';
 import { OutcomeUnknown } from '../action/readBack';
 import { describeError, StepFailure } from '../aws/errors';
 import { HolderWrite, isDrained, isServing, SwitchState, writeSwitch } from './switch';

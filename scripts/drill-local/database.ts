@@ -40,9 +40,13 @@ export class LocalGlobalDatabase implements WriterPromotion {
    * new writer with a higher epoch. On Aurora the shop moves it itself when
    * `aurora_global_db_instance_status()` names its region the writer; plain PostgreSQL has no such
    * function, so the promotion procedure writes it (shop/src/fence.ts), as test/shop/promotion does.
+   * @param parentDir where the servers' directory is made. @default the temporary directory
    */
-  constructor(private readonly fenceDatabase?: string) {
-    this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-pg-'));
+  constructor(
+    private readonly fenceDatabase?: string,
+    parentDir: string = os.tmpdir(),
+  ) {
+    this.root = fs.mkdtempSync(path.join(parentDir, 'drill-pg-'));
     if (this.owner) fs.chownSync(this.root, this.owner.uid, this.owner.gid);
   }
 

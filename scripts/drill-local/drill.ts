@@ -76,6 +76,21 @@ export interface DrillOptions {
   readonly promoteOn?: 'page' | 'detect';
   /** How Route 53 counts an alarm's breaching periods (its copy has no DatapointsToAlarm). @default 'one-of-n' */
   readonly alarmReading?: AlarmReading;
+  /**
+   * Health checkers per checker region (see `LocalRoute53`). Each probes its endpoint check once an
+   * interval with a `/healthz` that reads the database: with the default app's four endpoint checks
+   * and five checker regions, three per region at 60x are 360 requests a second. The count matters
+   * only for partial failures (the 18 % rule is over all checkers); a lost region fails every checker
+   * at once. @default 3
+   */
+  readonly checkersPerRegion?: number;
+  /**
+   * Where the PostgreSQL servers' directories are made. The short drill in `npm test` uses tmpfs
+   * (test/support/postgres.ts, `clusterParentDir`): fsync and synchronous commit stay on, and what
+   * the drill counts as lost is what had not reached the standby, which the medium does not change.
+   * @default the temporary directory
+   */
+  readonly dataParentDir?: string;
   /** Progress lines. @default silent */
   readonly log?: (line: string) => void;
 }
@@ -205,7 +220,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
   const cleanups: (() => Promise<void> | void)[] = [];
   const events: { at: number; what: string }[] = [];
   try {
-    const db = new LocalGlobalDatabase(config.database.databaseName);
+    const db = new LocalGlobalDatabase(config.database.databaseName, options.dataParentDir);
     cleanups.push(() => db.destroy());
     const promotion: WriterPromotion = db;
     log(`PostgreSQL: primary ${primary}, streaming standby ${standby}`);
@@ -285,6 +300,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillResult>
       timeScale: K,
       metrics: switches.metrics,
       alarmReading: options.alarmReading ?? 'one-of-n',
+      checkersPerRegion: options.checkersPerRegion,
       probe: async (check, _checker, timeoutMs) => {
         const port = ports(route53.resolve(check.fqdn).target);
         try {

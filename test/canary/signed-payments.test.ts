@@ -8,7 +8,7 @@ import { createHandler, type CanarySummary } from '../../lambda/canary/canary';
 import { parseCanaryConfig } from '../../lambda/canary/config';
 import { TestRequestGate } from '../../shop/src/signed-test-request';
 import { startShop as startRealShop, type RunningShop } from '../shop/helpers';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { captureOutput, startShop as startFakeShop, type FakeServer, type ShopBehaviour } from './fakes';
 
 const KEY = 's'.repeat(64);
@@ -23,7 +23,7 @@ let cw: AwsClientStub<CloudWatchClient>;
 beforeAll(async () => {
   delete process.env.POWERTOOLS_DEV;
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  pg = await startPostgres();
+  pg = await sharedPostgres();
   const db = await pg.createDatabase();
   // A real shop that checks signatures with KEY (real PostgreSQL behind it).
   real = await startRealShop(pg, db, { testRequests: new TestRequestGate({ readKeys: async () => [KEY] }) });

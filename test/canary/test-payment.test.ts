@@ -10,7 +10,7 @@ import { CANARY_METRICS, createHandler } from '../../lambda/canary/canary';
 import { parseCanaryConfig } from '../../lambda/canary/config';
 import { TestRequestGate } from '../../shop/src/signed-test-request';
 import { FAKE_SECRET, startFakeProviders, type FakeProvider } from '../support/fake-pg';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import type { RunningShop } from '../shop/helpers';
 import { paymentSettings, startPayShop } from '../shop/payment-helpers';
 import { captureOutput } from './fakes';
@@ -27,7 +27,7 @@ let mock: AwsClientStub<CloudWatchClient>;
 
 beforeAll(async () => {
   delete process.env.POWERTOOLS_DEV;
-  [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  [pg, fakes] = await Promise.all([sharedPostgres(), startFakeProviders()]);
   const base = paymentSettings(fakes);
   shop = await startPayShop(
     pg,

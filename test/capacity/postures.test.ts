@@ -2,7 +2,7 @@ import { decide, type ScalerConfig } from '../../lambda/scaler';
 import { UNKNOWN_PEAK_MAX_MINUTES } from '../../lib/capacity/scaler';
 import { loadConfig } from '../../lib/config/load';
 import { postureRows, renderPostures, stalePeakRow } from '../../lib/report/postures';
-import { testConfig } from '../support/synth';
+import { testConfig } from '../support/config';
 
 test('the posture table of the default config, every posture compared (pinned)', () => {
   const table = renderPostures(loadConfig('default'), true)

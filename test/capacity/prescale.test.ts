@@ -18,7 +18,7 @@ import { main } from '../../cli/main';
 import { readCapacity, restorePostureStep } from '../../cli/capacity/capacity';
 import type { Deps } from '../../cli/aws/deps';
 import { Names } from '../../lib/config/names';
-import { testConfig } from '../support/synth';
+import { testConfig } from '../support/config';
 import { EDGE, PRIMARY, STANDBY, World } from '../cli/world';
 
 const asg = mockClient(AutoScalingClient);

@@ -5,7 +5,7 @@ import type { HttpResponse } from '../../cli/aws/deps';
 import { channelsStatusCommand } from '../../cli/channels/command';
 import { parseChannel, unreachedContacts } from '../../cli/channels/switch';
 import type { Deps } from '../../cli/aws/deps';
-import { testConfig } from '../support/synth';
+import { testConfig } from '../support/config';
 import { FaultServer } from './support/fault-server';
 import { listSwitchWorld, puts } from './support/list-switch';
 import { awsError, EDGE, PRIMARY, STALL_ATTEMPT_MS, STANDBY, World } from './world';

@@ -8,7 +8,7 @@ import { loadConfig } from '../../lib/config/load';
 import { Names } from '../../lib/config/names';
 import { TestRequestGate } from '../../shop/src/signed-test-request';
 import { startShop, type RunningShop } from '../shop/helpers';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { awsError } from './world';
 
 const KEY = 'd'.repeat(64);
@@ -17,7 +17,7 @@ let shop: RunningShop;
 let db: string;
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await sharedPostgres();
   db = await pg.createDatabase();
   shop = await startShop(pg, db, { testRequests: new TestRequestGate({ readKeys: async () => [KEY] }) });
 });

@@ -16,7 +16,7 @@ import { SyntheticCheckouts } from '../../cli/drill/payment-checkouts';
 import { signTestRequest } from '../../lib/contract/test-signature';
 import { TestRequestGate } from '../../shop/src/signed-test-request';
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { type RunningShop, waitFor } from '../shop/helpers';
 import { buy, ledgerCheck, paymentSettings, startPayShop } from '../shop/payment-helpers';
 import { PRIMARY, World } from './world';
@@ -37,7 +37,7 @@ const ssm: Record<string, string> = {};
 let skew = 0;
 
 beforeAll(async () => {
-  [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  [pg, fakes] = await Promise.all([sharedPostgres(), startFakeProviders()]);
 });
 afterAll(async () => {
   await Promise.all([fakes?.toss.close(), fakes?.kakao.close()]);

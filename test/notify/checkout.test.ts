@@ -3,7 +3,7 @@
  * change (real PostgreSQL, the shop over HTTP, the fake payment providers).
  */
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { type RunningShop, postJson } from '../shop/helpers';
 import { paymentSettings, returnTo, startPay, startPayShop, throughWindow } from '../shop/payment-helpers';
 
@@ -13,7 +13,7 @@ let fakes: { toss: FakeProvider; kakao: FakeProvider };
 let shop: RunningShop;
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await sharedPostgres();
 });
 afterAll(async () => {
   await pg?.destroy();

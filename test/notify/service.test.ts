@@ -8,7 +8,7 @@ import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { Pool } from 'pg';
 import { formatMessengerTable, runMessengerScenario } from '../../scripts/drill-local/messenger';
 import { startFakeChannels } from '../support/fake-channels';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { postJson, type RunningShop, startShop } from '../shop/helpers';
 import { type Fakes, ledger, notifyOptions, openPool, seedOrders } from './harness';
 
@@ -19,7 +19,7 @@ let pool: Pool | undefined;
 const shops: RunningShop[] = [];
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await sharedPostgres();
 });
 afterAll(async () => {
   await pg?.destroy();

@@ -7,7 +7,7 @@ import {
   REGION_HEADER,
   SYNTHETIC_HEADER,
 } from '../../lib/contract/shop';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { count, getHealth, postJson, startShop, stockOf, type RunningShop } from './helpers';
 
 let pg: PostgresServer;
@@ -15,7 +15,7 @@ let db: string;
 let s: RunningShop;
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await sharedPostgres();
   db = await pg.createDatabase();
   s = await startShop(pg, db);
 });

@@ -18,18 +18,20 @@ afterAll(async () => {
   await pg?.destroy();
 });
 
-/** Inserts `n` open carts (one item each) last updated `ageHours` ago; returns their ids. */
+/**
+ * Inserts `n` open carts (one item each) last updated `ageHours` ago; returns their ids. One
+ * statement: with the carts and their items in two, a scheduled cleanup running in between deleted
+ * the carts and the items' insert failed on the foreign key.
+ */
 async function oldCarts(db: string, n: number, ageHours: number): Promise<string[]> {
   const rows = await pg.sql<{ id: string }>(
-    `INSERT INTO carts (id, status, created_at, updated_at)
-     SELECT gen_random_uuid(), 'open', now() - make_interval(hours => $2), now() - make_interval(hours => $2)
-     FROM generate_series(1, $1) RETURNING id`,
+    `WITH c AS (
+       INSERT INTO carts (id, status, created_at, updated_at)
+       SELECT gen_random_uuid(), 'open', now() - make_interval(hours => $2), now() - make_interval(hours => $2)
+       FROM generate_series(1, $1) RETURNING id
+     ), i AS (INSERT INTO cart_items (cart_id, product_id, quantity) SELECT id, 1, 1 FROM c)
+     SELECT id FROM c`,
     [n, ageHours],
-    db,
-  );
-  await pg.sql(
-    'INSERT INTO cart_items (cart_id, product_id, quantity) SELECT unnest($1::uuid[]), 1, 1',
-    [rows.map((r) => r.id)],
     db,
   );
   return rows.map((r) => r.id);

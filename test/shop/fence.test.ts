@@ -6,7 +6,7 @@
  */
 import { HEALTH_MARKER } from '../../lib/contract/shop';
 import { FencedError } from '../../shop/src/fence';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { getHealth, postJson, startShop, waitFor, type RunningShop } from './helpers';
 
 let pg: PostgresServer;
@@ -17,7 +17,7 @@ let r2: RunningShop;
 const setGlobalWriter = (region: string) => pg.sql('UPDATE fake_global SET region = $1', [region], db);
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await sharedPostgres();
   db = await pg.createDatabase();
   r1 = await startShop(pg, db, { region: 'r1', role: 'primary' });
   // The documented shape: server_id, session_id ('MASTER_SESSION_ID' marks the writer), aws_region.

@@ -13,8 +13,8 @@ import { IDEMPOTENCY_HEADER, MODE_HEADER } from '../../lib/contract/shop';
 import { parseContacts, parseCurrency } from '../../shop/src/config';
 import { formatPrice, LANG_COOKIE, MESSAGES, translate } from '../../shop/src/i18n';
 import { launchChromium } from '../support/browser';
-import { startPostgres, type PostgresServer } from '../support/postgres';
-import { testConfig } from '../support/synth';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
+import { testConfig } from '../support/config';
 import { shortOrLong } from '../support/long';
 import * as html from '../../shop/src/html';
 import { getHealth, postJson, startShop, waitFor, type RunningShop } from './helpers';
@@ -29,7 +29,7 @@ let db: string;
 let krw: RunningShop;
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await sharedPostgres();
   db = await pg.createDatabase();
   krw = await startShop(pg, db, { contacts: CONTACTS, currency: 'KRW' });
 });

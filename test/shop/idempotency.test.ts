@@ -6,7 +6,7 @@
  */
 import * as net from 'node:net';
 import { IDEMPOTENCY_HEADER, MODE_HEADER, PAGE_MARKER } from '../../lib/contract/shop';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { count, postJson, startShop, type RunningShop } from './helpers';
 
 let pg: PostgresServer;
@@ -65,7 +65,7 @@ class CommitCutter {
 }
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await sharedPostgres();
   db = await pg.createDatabase();
   proxy = new CommitCutter(pg);
   const port = await proxy.listen();

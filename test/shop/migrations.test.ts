@@ -1,11 +1,11 @@
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { DEMO_PRODUCTS, MIGRATIONS, migrate } from '../../shop/src/migrations';
 import { count, startShop } from './helpers';
 
 let pg: PostgresServer;
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await sharedPostgres();
 });
 afterAll(async () => {
   await pg?.destroy();

@@ -18,7 +18,7 @@ import { choicePage } from '../../shop/src/payments/pages';
 import { PAYMENT_TEXTS } from '../../shop/src/payments/texts';
 import { launchChromium } from '../support/browser';
 import { startFakeProviders, type FakeProvider } from '../support/fake-pg';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { CONTACTS, startShop, type RunningShop } from './helpers';
 import { ledgerCheck, paymentSettings, startPayShop } from './payment-helpers';
 
@@ -41,7 +41,7 @@ let payDb: string;
 let payShop: RunningShop;
 
 beforeAll(async () => {
-  [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  [pg, fakes] = await Promise.all([sharedPostgres(), startFakeProviders()]);
   [shop, payDb] = await Promise.all([
     pg.createDatabase().then((db) => {
       dbName = db;

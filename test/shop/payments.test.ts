@@ -5,7 +5,7 @@
  * counts the fakes' ledgers against the database.
  */
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { FAKE_SECRET, startFakeProviders, type FakeProvider } from '../support/fake-pg';
 import { JSON_HEADERS, postJson, stockOf, type RunningShop } from './helpers';
 import {
@@ -27,7 +27,7 @@ let shop: RunningShop;
 const published: { namespace: string; data: MetricDatum[] }[] = [];
 
 beforeAll(async () => {
-  [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  [pg, fakes] = await Promise.all([sharedPostgres(), startFakeProviders()]);
   db = await pg.createDatabase();
   shop = await startPayShop(pg, db, paymentSettings(fakes), {
     publisher: async (namespace, data) => {

@@ -8,7 +8,7 @@ import { IDEMPOTENCY_HEADER } from '../../lib/contract/shop';
 import { DEFAULT_LIMITS, MAX_QUANTITY_PER_PRODUCT } from '../../shop/src/limits';
 import { crossSiteReason } from '../../shop/src/origin';
 import { idempotencyKey } from '../../shop/src/routes';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { count, postJson, startShop, type RunningShop } from './helpers';
 
 let pg: PostgresServer;
@@ -16,7 +16,7 @@ let db: string;
 let shop: RunningShop;
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await sharedPostgres();
   db = await pg.createDatabase();
   shop = await startShop(pg, db, { cartCleanup: false, limits: DEFAULT_LIMITS });
 });

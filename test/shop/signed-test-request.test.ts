@@ -1,7 +1,7 @@
 import { DRILL_HEADER, IDEMPOTENCY_HEADER, SYNTHETIC_HEADER } from '../../lib/contract/shop';
 import { MAX_SKEW_S, signTestRequest, verifyTestSignature } from '../../lib/contract/test-signature';
 import { TestRequestGate } from '../../shop/src/signed-test-request';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { count, postJson, startShop, stockOf, type RunningShop } from './helpers';
 
 const KEY = 'k'.repeat(64);
@@ -62,7 +62,7 @@ describe('a shop with a test-signing key (real PostgreSQL)', () => {
   let keys = [KEY];
 
   beforeAll(async () => {
-    pg = await startPostgres();
+    pg = await sharedPostgres();
     db = await pg.createDatabase();
     s = await startShop(pg, db, {
       testRequests: new TestRequestGate({

@@ -9,7 +9,7 @@ import { SYNTHETIC_HEADER } from '../../lib/contract/shop';
 import { signTestRequest } from '../../lib/contract/test-signature';
 import { TestRequestGate } from '../../shop/src/signed-test-request';
 import { FAKE_SECRET, startFakeProviders, type FakeProvider } from '../support/fake-pg';
-import { startPostgres, type PostgresServer } from '../support/postgres';
+import { sharedPostgres, type PostgresServer } from '../support/postgres';
 import { postJson, type RunningShop } from './helpers';
 import { paymentSettings, startPayShop } from './payment-helpers';
 
@@ -27,7 +27,7 @@ let shop: RunningShop;
 const secrets: Record<string, Record<string, unknown>> = {};
 
 beforeAll(async () => {
-  [pg, fakes] = await Promise.all([startPostgres(), startFakeProviders()]);
+  [pg, fakes] = await Promise.all([sharedPostgres(), startFakeProviders()]);
   // 2 s deadlines: the in-flight test holds an answer while a reconcile pass runs, far inside them.
   const base = paymentSettings(fakes, {}, 2000);
   shop = await startPayShop(

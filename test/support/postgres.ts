@@ -8,6 +8,7 @@
  * When running as root, the server runs as the `postgres` user (or `nobody`) through `runuser`.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -105,6 +106,33 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** RAM-backed directory for the clusters, when the machine has one with room to spare. */
+const RAM_DIR = '/dev/shm';
+/** Free space {@link RAM_DIR} must have: a cluster is about 40 MB, and a container's /dev/shm is often 64 MB. */
+const RAM_DIR_MIN_FREE_BYTES = 1024 ** 3;
+
+/**
+ * Where the clusters (and the initdb template they are copied from) live: `SHOP_TEST_PG_DIR` when
+ * set; in Jest, /dev/shm (tmpfs) when it has at least 1 GiB free; else the temporary directory (the
+ * benchmarks, whose figures were measured there). Each server is a copy of about 970 files; on this
+ * project's 2-core machine `cp -a` of the template took 0.35-0.65 s of system CPU into /tmp (ext4)
+ * and 0.06 s into /dev/shm, and some 30 suites each start a server. Nothing in a test needs the
+ * disk: fsync is off, and a test never outlives the machine.
+ */
+export function clusterParentDir(): string {
+  if (process.env.SHOP_TEST_PG_DIR) return process.env.SHOP_TEST_PG_DIR;
+  // Jest sets JEST_WORKER_ID in every process that runs a suite, in-band too.
+  if (process.env.JEST_WORKER_ID === undefined) return os.tmpdir();
+  try {
+    fs.accessSync(RAM_DIR, fs.constants.W_OK);
+    const { bavail, bsize } = fs.statfsSync(RAM_DIR);
+    if (bavail * bsize >= RAM_DIR_MIN_FREE_BYTES) return RAM_DIR;
+  } catch {
+    // no /dev/shm (macOS) or not writable
+  }
+  return os.tmpdir();
+}
+
 /** Unix user the server runs as when we are root (postgres refuses to run as root). */
 export function serverUser(): { name: string; uid: number; gid: number } | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
@@ -187,9 +215,9 @@ function allServerPids(dataDir: string): number[] {
 function initdbTemplate(bin: string, owner: ReturnType<typeof serverUser>, user: string): string {
   const version = spawnSync(path.join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }).stdout.trim();
   const key = `${version} ${bin} ${owner?.uid ?? process.getuid?.() ?? ''} ${user}`.replace(/[^\w.-]+/g, '_');
-  const dir = path.join(os.tmpdir(), `shop-pg-template-${key}`);
+  const dir = path.join(clusterParentDir(), `shop-pg-template-${key}`);
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return dir;
-  const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-pg-template-tmp-'));
+  const tmpRoot = fs.mkdtempSync(path.join(clusterParentDir(), 'shop-pg-template-tmp-'));
   if (owner) fs.chownSync(tmpRoot, owner.uid, owner.gid);
   const tmpData = path.join(tmpRoot, 'data');
   run(owner?.name, path.join(bin, 'initdb'), [
@@ -223,10 +251,14 @@ function copyCluster(from: string, to: string): void {
 }
 
 /** Starts a fresh PostgreSQL server. Call `destroy()` when done. */
-export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
+export function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
+  return startServer(options, false);
+}
+
+async function startServer(options: StartOptions, keepOnExit: boolean): Promise<PostgresServer> {
   const bin = findPostgresBinDir();
   const owner = serverUser();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-pg-'));
+  const root = fs.mkdtempSync(path.join(clusterParentDir(), 'shop-pg-'));
   const dataDir = path.join(root, 'data');
   if (owner) fs.chownSync(root, owner.uid, owner.gid);
   const port = await freePort();
@@ -257,7 +289,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       '',
     ].join('\n'),
   );
-  return serve({ bin, owner, root, dataDir, port, host, user });
+  return serve({ bin, owner, root, dataDir, port, host, user }, keepOnExit);
 }
 
 interface Layout {
@@ -271,7 +303,10 @@ interface Layout {
 }
 
 /** Starts the server in `dataDir` and returns its handle. */
-async function serve({ bin, owner, root, dataDir, port, host, user }: Layout): Promise<PostgresServer> {
+async function serve(
+  { bin, owner, root, dataDir, port, host, user }: Layout,
+  keepOnExit = false,
+): Promise<PostgresServer> {
   const logFile = path.join(root, 'server.log');
 
   const pgCtl = path.join(bin, 'pg_ctl');
@@ -294,7 +329,7 @@ async function serve({ bin, owner, root, dataDir, port, host, user }: Layout): P
     }
     fs.rmSync(root, { recursive: true, force: true });
   };
-  process.once('exit', onExit);
+  if (!keepOnExit) process.once('exit', onExit);
 
   const connection = (database = 'postgres') => ({ host, port, user, database });
   const sql = async <T>(text: string, values: unknown[] = [], database = 'postgres'): Promise<T[]> => {
@@ -316,7 +351,11 @@ async function serve({ bin, owner, root, dataDir, port, host, user }: Layout): P
     connection,
     sql,
     async createDatabase(prefix = 'shop') {
-      const name = `${prefix}_${process.pid}_${++dbCounter}`.replace(/[^a-z0-9_]/g, '_');
+      // Unique across suites too: several suites of one worker (same pid) share sharedPostgres().
+      const name = `${prefix}_${process.pid}_${++dbCounter}_${randomBytes(4).toString('hex')}`.replace(
+        /[^a-z0-9_]/g,
+        '_',
+      );
       await sql(`CREATE DATABASE ${name}`);
       return name;
     },
@@ -331,7 +370,7 @@ async function serve({ bin, owner, root, dataDir, port, host, user }: Layout): P
       paused = false;
     },
     async createStandby() {
-      const standbyRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-pg-standby-'));
+      const standbyRoot = fs.mkdtempSync(path.join(clusterParentDir(), 'shop-pg-standby-'));
       if (owner) fs.chownSync(standbyRoot, owner.uid, owner.gid);
       const standbyDir = path.join(standbyRoot, 'data');
       // Asynchronous: a synchronous pg_basebackup froze this process, so an in-process shop missed its
@@ -369,4 +408,130 @@ async function serve({ bin, owner, root, dataDir, port, host, user }: Layout): P
     },
   };
   return server;
+}
+
+/** Set by test/support/global-setup.js: a directory of this Jest run only, deleted at its end. */
+const RUN_DIR_ENV = 'SHOP_TEST_SYNTH_DIR';
+/** In the run directory: how to reach and stop the shared server (global-teardown.js stops it). */
+export const SHARED_POSTGRES_FILE = 'postgres.json';
+
+/** What global-teardown.js reads to stop the shared server and delete its directory. */
+interface SharedPostgresInfo {
+  host: string;
+  port: number;
+  user: string;
+  dataDir: string;
+  /** Directory to delete once stopped. */
+  root: string;
+  /** Command and arguments that stop the server. */
+  stop: string[];
+}
+
+/**
+ * One PostgreSQL server for every suite of a Jest run that only needs databases of its own (each
+ * suite calls `createDatabase()`): the first suite to ask starts it, the others wait for it, and
+ * global-teardown.js stops it. Saves a server start, copy and stop per suite. The handle refuses
+ * stop, start, pause, resume and createStandby (other suites use the server): a suite that injects
+ * faults into its server uses `startPostgres()`. `destroy()` leaves the server running. Outside Jest
+ * (a benchmark, a lone script) it is `startPostgres()`.
+ */
+export async function sharedPostgres(): Promise<PostgresServer> {
+  const runDir = process.env[RUN_DIR_ENV];
+  if (!runDir || !fs.existsSync(runDir)) return startPostgres();
+  const file = path.join(runDir, SHARED_POSTGRES_FILE);
+  let starter = false;
+  try {
+    fs.mkdirSync(path.join(runDir, 'postgres.lock'));
+    starter = true;
+  } catch {
+    // another suite is starting it, or has
+  }
+  if (starter) {
+    const server = await startServer({}, true);
+    const owner = serverUser();
+    const pgCtl = path.join(findPostgresBinDir(), 'pg_ctl');
+    const stopArgs = [pgCtl, '-D', server.dataDir, '-m', 'immediate', '-w', 'stop'];
+    const info: SharedPostgresInfo = {
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      dataDir: server.dataDir,
+      root: path.dirname(server.dataDir),
+      stop: owner ? ['runuser', '-u', owner.name, '--', ...stopArgs] : stopArgs,
+    };
+    // Written whole, then renamed: a waiting suite reads all or nothing.
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(info));
+    fs.renameSync(`${file}.tmp`, file);
+    return sharedHandle(server);
+  }
+  const deadline = Date.now() + 60_000;
+  while (!fs.existsSync(file)) {
+    if (Date.now() > deadline)
+      throw new Error(`the shared PostgreSQL server did not start within 60 s (${file})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const info = JSON.parse(fs.readFileSync(file, 'utf8')) as SharedPostgresInfo;
+  return sharedHandle(attach(info));
+}
+
+/** What a suite may use of the shared server. */
+type ServerAccess = Pick<
+  PostgresServer,
+  'host' | 'port' | 'user' | 'dataDir' | 'connection' | 'sql' | 'createDatabase'
+>;
+
+/** A handle on a running server that this process did not start (see {@link sharedPostgres}). */
+function attach(info: SharedPostgresInfo): ServerAccess {
+  const { host, port, user, dataDir } = info;
+  const connection = (database = 'postgres') => ({ host, port, user, database });
+  const sql = async <T>(text: string, values: unknown[] = [], database = 'postgres'): Promise<T[]> => {
+    const client = new Client(connection(database));
+    await client.connect();
+    try {
+      return (await client.query(text, values)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  let dbCounter = 0;
+  return {
+    host,
+    port,
+    user,
+    dataDir,
+    connection,
+    sql,
+    async createDatabase(prefix = 'shop') {
+      const name = `${prefix}_${process.pid}_${++dbCounter}_${randomBytes(4).toString('hex')}`.replace(
+        /[^a-z0-9_]/g,
+        '_',
+      );
+      await sql(`CREATE DATABASE ${name}`);
+      return name;
+    },
+  };
+}
+
+/** `server` with the calls that would disturb other suites refused, and `destroy()` a no-op. */
+function sharedHandle(server: ServerAccess): PostgresServer {
+  const refuse = (what: string) => (): never => {
+    throw new Error(
+      `${what}() on the shared PostgreSQL server would disturb other suites: use startPostgres() for a server of your own`,
+    );
+  };
+  return {
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    dataDir: server.dataDir,
+    connection: server.connection,
+    sql: server.sql,
+    createDatabase: server.createDatabase,
+    stop: async () => refuse('stop')(),
+    start: async () => refuse('start')(),
+    pause: refuse('pause'),
+    resume: refuse('resume'),
+    createStandby: async () => refuse('createStandby')(),
+    destroy: async () => undefined,
+  };
 }
