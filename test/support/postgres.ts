@@ -331,34 +331,8 @@ async function serve(
   };
   if (!keepOnExit) process.once('exit', onExit);
 
-  const connection = (database = 'postgres') => ({ host, port, user, database });
-  const sql = async <T>(text: string, values: unknown[] = [], database = 'postgres'): Promise<T[]> => {
-    const client = new Client(connection(database));
-    await client.connect();
-    try {
-      return (await client.query(text, values)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
-  let dbCounter = 0;
-
   const server: PostgresServer = {
-    host,
-    port,
-    user,
-    dataDir,
-    connection,
-    sql,
-    async createDatabase(prefix = 'shop') {
-      // Unique across suites too: several suites of one worker (same pid) share sharedPostgres().
-      const name = `${prefix}_${process.pid}_${++dbCounter}_${randomBytes(4).toString('hex')}`.replace(
-        /[^a-z0-9_]/g,
-        '_',
-      );
-      await sql(`CREATE DATABASE ${name}`);
-      return name;
-    },
+    ...access({ host, port, user, dataDir }),
     stop,
     start,
     pause() {
@@ -482,7 +456,15 @@ type ServerAccess = Pick<
 
 /** A handle on a running server that this process did not start (see {@link sharedPostgres}). */
 function attach(info: SharedPostgresInfo): ServerAccess {
-  const { host, port, user, dataDir } = info;
+  return access(info);
+}
+
+/**
+ * Connection settings, one-off SQL and databases of their own, on a server at `host:port`: what
+ * every handle offers, whether this process started the server or attached to it.
+ */
+function access(at: Pick<PostgresServer, 'host' | 'port' | 'user' | 'dataDir'>): ServerAccess {
+  const { host, port, user, dataDir } = at;
   const connection = (database = 'postgres') => ({ host, port, user, database });
   const sql = async <T>(text: string, values: unknown[] = [], database = 'postgres'): Promise<T[]> => {
     const client = new Client(connection(database));
@@ -502,6 +484,7 @@ function attach(info: SharedPostgresInfo): ServerAccess {
     connection,
     sql,
     async createDatabase(prefix = 'shop') {
+      // Unique across suites too: several suites of one worker (same pid) share sharedPostgres().
       const name = `${prefix}_${process.pid}_${++dbCounter}_${randomBytes(4).toString('hex')}`.replace(
         /[^a-z0-9_]/g,
         '_',
