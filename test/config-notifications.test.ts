@@ -87,18 +87,18 @@ describe('notifications config', () => {
     ],
     [
       'a plain-http base URL',
-      (r) => (r.notifications.channels[1].baseUrl = 'http://api-sms.cloud.toast.com'),
-      `${at(1)}.baseUrl = "http://api-sms.cloud.toast.com": is not https: the shop sends the channel's secret key with every message. Fix: use "https://api-sms.cloud.toast.com"`,
+      (r) => (r.notifications.channels[1].baseUrl = 'http://sms.api.nhncloudservice.com'),
+      `${at(1)}.baseUrl = "http://sms.api.nhncloudservice.com": is not https: the shop sends the channel's secret key with every message. Fix: use "https://sms.api.nhncloudservice.com"`,
     ],
     [
       'a base URL with credentials',
-      (r) => (r.notifications.channels[0].baseUrl = 'https://key:s3cret@api-alimtalk.cloud.toast.com'),
-      `${at(0)}.baseUrl = "https://key:s3cret@api-alimtalk.cloud.toast.com": carries credentials: secret keys live in Secrets Manager (resilient-shop/notify/alimtalk), never in the config. Fix: remove "key:…@" from the URL`,
+      (r) => (r.notifications.channels[0].baseUrl = 'https://key:s3cret@kakaotalk-bizmessage.api.nhncloudservice.com'),
+      `${at(0)}.baseUrl = "https://key:s3cret@kakaotalk-bizmessage.api.nhncloudservice.com": carries credentials: secret keys live in Secrets Manager (resilient-shop/notify/alimtalk), never in the config. Fix: remove "key:…@" from the URL`,
     ],
     [
       'an NHN channel without base URL',
       (r) => delete r.notifications.channels[1].baseUrl,
-      `${at(1)}.baseUrl = (missing): is required for a nhn-sms channel. Fix: add "baseUrl": "https://api-sms.cloud.toast.com"`,
+      `${at(1)}.baseUrl = (missing): is required for a nhn-sms channel. Fix: add "baseUrl": "https://sms.api.nhncloudservice.com"`,
     ],
     [
       '알림톡 without a sender key',
@@ -189,7 +189,7 @@ describe('notifications config', () => {
 
   test('every problem is listed at once, none with a stack trace', () => {
     const error = errorOf((r) => {
-      r.notifications.channels[0].baseUrl = 'http://api-alimtalk.cloud.toast.com';
+      r.notifications.channels[0].baseUrl = 'http://kakaotalk-bizmessage.api.nhncloudservice.com';
       r.notifications.channels[1].sendNo = '+82 2 1234 5678';
       r.notifications.channels[2].from = 'orders';
       r.notifications.leaseSeconds = 10;

@@ -373,13 +373,13 @@ const CHANNEL_KEYS_BY_KIND: Readonly<Record<string, readonly string[]>> = {
 /** Keys a channel of each kind must have, with an example value for the fix. */
 const REQUIRED_CHANNEL_KEYS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
   'nhn-alimtalk': [
-    ['baseUrl', '"https://api-alimtalk.cloud.toast.com"'],
+    ['baseUrl', '"https://kakaotalk-bizmessage.api.nhncloudservice.com"'],
     ['appKey', '"<app key from the NHN Cloud console>"'],
     ['senderKey', '"<sender key of the KakaoTalk channel>"'],
     ['templates', '{ "order-received": "ORD01", ... }'],
   ],
   'nhn-sms': [
-    ['baseUrl', '"https://api-sms.cloud.toast.com"'],
+    ['baseUrl', '"https://sms.api.nhncloudservice.com"'],
     ['appKey', '"<app key from the NHN Cloud console>"'],
     ['sendNo', '"0212345678"'],
   ],

@@ -601,10 +601,10 @@ export const notifyChannelSchema = z.strictObject({
   ),
   baseUrl: z
     .url({
-      error: 'must be an absolute URL such as "https://api-alimtalk.cloud.toast.com". Fix: correct the value',
+      error: 'must be an absolute URL such as "https://kakaotalk-bizmessage.api.nhncloudservice.com". Fix: correct the value',
     })
     .optional()
-    .describe("NHN kinds (required): the API's base URL, https, e.g. `https://api-sms.cloud.toast.com`."),
+    .describe("NHN kinds (required): the API's base URL, https, e.g. `https://sms.api.nhncloudservice.com`."),
   appKey: z
     .string()
     .regex(/^\S+$/, 'must be the app key NHN Cloud shows, without spaces. Fix: copy it from the console')

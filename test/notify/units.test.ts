@@ -299,7 +299,7 @@ const TEMPLATES = Object.fromEntries(
 const ALIMTALK = {
   id: 'alimtalk',
   kind: 'nhn-alimtalk',
-  baseUrl: 'https://api-alimtalk.cloud.toast.com',
+  baseUrl: 'https://kakaotalk-bizmessage.api.nhncloudservice.com',
   appKey: 'app',
   senderKey: 'sender',
   templates: TEMPLATES,
