@@ -92,7 +92,9 @@ describe('notifications config', () => {
     ],
     [
       'a base URL with credentials',
-      (r) => (r.notifications.channels[0].baseUrl = 'https://key:s3cret@kakaotalk-bizmessage.api.nhncloudservice.com'),
+      (r) =>
+        (r.notifications.channels[0].baseUrl =
+          'https://key:s3cret@kakaotalk-bizmessage.api.nhncloudservice.com'),
       `${at(0)}.baseUrl = "https://key:s3cret@kakaotalk-bizmessage.api.nhncloudservice.com": carries credentials: secret keys live in Secrets Manager (resilient-shop/notify/alimtalk), never in the config. Fix: remove "key:…@" from the URL`,
     ],
     [

@@ -601,7 +601,8 @@ export const notifyChannelSchema = z.strictObject({
   ),
   baseUrl: z
     .url({
-      error: 'must be an absolute URL such as "https://kakaotalk-bizmessage.api.nhncloudservice.com". Fix: correct the value',
+      error:
+        'must be an absolute URL such as "https://kakaotalk-bizmessage.api.nhncloudservice.com". Fix: correct the value',
     })
     .optional()
     .describe("NHN kinds (required): the API's base URL, https, e.g. `https://sms.api.nhncloudservice.com`."),
