@@ -484,18 +484,7 @@ function renderPayments(r: ReportData, p: (s?: string) => void): void {
       ]),
     ),
   );
-  p('### The operator switch');
-  p();
-  p(
-    table(
-      ['Stack', 'Region', 'Parameter', 'Created as'],
-      x.switches.map((s) => [s.stack, s.region, s.parameter, s.initial]),
-    ),
-  );
-  p(
-    '`shopctl payments disable provider:<id>|method:<m>` writes it in every region that is up and reads it back; each shop applies it within its 15 s poll.',
-  );
-  p();
+  renderOperatorSwitch(x.switches, '`shopctl payments disable provider:<id>|method:<m>`', p);
 }
 
 /** The customer notices section: channels in fallback order, their secrets, the alarms, the switch. */
@@ -541,16 +530,25 @@ function renderNotifications(r: ReportData, p: (s?: string) => void): void {
       ]),
     ),
   );
+  renderOperatorSwitch(x.switches, '`npx shopctl channels disable <channel>`', p);
+}
+
+/** The data-plane switch of a section (payments, notices): its parameter per region and the command that writes it. */
+function renderOperatorSwitch(
+  switches: ReportData['payments']['switches'],
+  command: string,
+  p: (s?: string) => void,
+): void {
   p('### The operator switch');
   p();
   p(
     table(
       ['Stack', 'Region', 'Parameter', 'Created as'],
-      x.switches.map((s) => [s.stack, s.region, s.parameter, s.initial]),
+      switches.map((s) => [s.stack, s.region, s.parameter, s.initial]),
     ),
   );
   p(
-    '`npx shopctl channels disable <channel>` writes it in every region that is up and reads it back; each shop applies it within its 15 s poll.',
+    `${command} writes it in every region that is up and reads it back; each shop applies it within its 15 s poll.`,
   );
   p();
 }
