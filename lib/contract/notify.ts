@@ -26,9 +26,8 @@ export const NOTIFY_KINDS: readonly string[] = Object.values(NOTIFY_CHANNEL_KIND
 export const NOTIFY_SECRET_KINDS: readonly string[] = ['nhn-alimtalk', 'nhn-sms'];
 
 /**
- * Every notice an order can need (shop/src/notify/outbox.ts `NOTICE_KINDS`; a test holds the two
- * lists together). 알림톡 sends only templates Kakao reviewed, so its channel needs a template code
- * for each.
+ * Every notice an order can need (the shop's outbox re-exports it as `NOTICE_KINDS`). 알림톡 sends
+ * only templates Kakao reviewed, so its channel needs a template code for each.
  */
 export const NOTIFY_NOTICE_KINDS = [
   'order-received',

@@ -5,19 +5,12 @@
  * (./dispatcher.ts). See docs/notifications.md "Outbox".
  */
 import type { PoolClient } from 'pg';
+import { NOTIFY_NOTICE_KINDS, type NotifyNoticeKind } from '../../../lib/contract/notify';
 import type { Language } from '../i18n';
 
-/** Every notice an order can need. */
-export const NOTICE_KINDS = [
-  'order-received',
-  'payment-confirmed',
-  'payment-confirming',
-  'awaiting-transfer',
-  'payment-failed',
-  'order-cancelled',
-  'payment-refunded',
-] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
+/** Every notice an order can need: the contract's list, which the config's template check reads too. */
+export const NOTICE_KINDS = NOTIFY_NOTICE_KINDS;
+export type NoticeKind = NotifyNoticeKind;
 
 /** What a notice's text may show besides the order number (amounts in minor units). */
 export interface NoticeDetail {
