@@ -445,7 +445,8 @@ export async function sharedPostgres(): Promise<PostgresServer> {
     await new Promise((r) => setTimeout(r, 50));
   }
   const info = JSON.parse(fs.readFileSync(file, 'utf8')) as SharedPostgresInfo;
-  return sharedHandle(attach(info));
+  // A handle on a running server that this process did not start.
+  return sharedHandle(access(info));
 }
 
 /** What a suite may use of the shared server. */
@@ -453,11 +454,6 @@ type ServerAccess = Pick<
   PostgresServer,
   'host' | 'port' | 'user' | 'dataDir' | 'connection' | 'sql' | 'createDatabase'
 >;
-
-/** A handle on a running server that this process did not start (see {@link sharedPostgres}). */
-function attach(info: SharedPostgresInfo): ServerAccess {
-  return access(info);
-}
 
 /**
  * Connection settings, one-off SQL and databases of their own, on a server at `host:port`: what
